@@ -1,0 +1,88 @@
+// The shape of a command definition: plain data plus `execute`, shared by every platform's registration and dispatch.
+import type { Config, Locale } from "./config.js";
+import type { DigestArchive } from "./archive.js";
+import type { Logger } from "./logger.js";
+import type { Platform, Reply } from "./reply.js";
+import type { StorySearch } from "./search.js";
+import type { DeliveryControl } from "./delivery/control.js";
+
+/** A text in both UI languages. */
+export type Localized = Record<Locale, string>;
+
+export type OptionValue = string | number | boolean;
+
+/**
+ * One option of a command. Names follow Discord's rules (lowercase `a-z0-9_-`, ≤ 32);
+ * descriptions ≤ 100 chars per locale.
+ */
+export interface CommandOptionDef {
+  name: string;
+  type: "string" | "integer" | "boolean";
+  description: Localized;
+  /** Default false. Required options come before optional ones. */
+  required?: boolean;
+  /** For strings. */
+  minLength?: number;
+  maxLength?: number;
+  /** For integers. */
+  minValue?: number;
+  maxValue?: number;
+  /** Discord autocomplete from the search index (value = story id). Default false. */
+  autocomplete?: boolean;
+  /**
+   * How free text maps onto this option on text platforms (Telegram, console):
+   * "rest" takes the remaining words, "date" takes a trailing date-looking word. Default "rest" for the first
+   * string option, otherwise named only (`name:value`).
+   */
+  textRole?: "rest" | "date" | "named";
+}
+
+/** What a command gets when it runs. */
+export interface CommandContext {
+  /** Parsed and validated option values, by option name. */
+  options: Record<string, OptionValue | undefined>;
+  locale: Locale;
+  platform: Platform;
+  /** Where the command was asked (channel / chat id); undefined on the console and in the CLI. */
+  target?: { platform: Platform; id: string };
+  /** Set by the adapter after its own permission check; admin commands are refused when false. */
+  isAdmin: boolean;
+  services: BotServices;
+  now: Date;
+  logger: Logger;
+}
+
+/** The shared services a command may use. */
+export interface BotServices {
+  config: Config;
+  archive: DigestArchive;
+  search: StorySearch;
+  delivery: DeliveryControl;
+  /** All loaded command definitions (for /help). */
+  commands: () => readonly CommandDefinition[];
+}
+
+/**
+ * A command: one file per command in `commands/`, default-exporting this shape.
+ *
+ * @example
+ * export default defineCommand({
+ *   name: "ping",
+ *   description: { zh: "测试", en: "Check the bot answers" },
+ *   options: [],
+ *   execute: () => ({ type: "notice", tone: "info", text: "pong" }),
+ * });
+ */
+export interface CommandDefinition {
+  name: string;
+  description: Localized;
+  options: CommandOptionDef[];
+  /** Only admins may run it; default false. Adapters also mark it (Discord: Manage Server). */
+  adminOnly?: boolean;
+  execute(ctx: CommandContext): Reply | Promise<Reply>;
+}
+
+/** Identity helper that gives `commands/*.ts` full typing. */
+export function defineCommand(def: CommandDefinition): CommandDefinition {
+  return def;
+}

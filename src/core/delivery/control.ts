@@ -1,0 +1,36 @@
+// What admin commands may ask of the delivery engine: repost, subscriptions and status.
+import type { Platform, TargetStatus } from "../reply.js";
+
+export interface TargetRef {
+  platform: Platform;
+  id: string;
+}
+
+export interface RepostRequest {
+  /** Digest date; default the latest digest. */
+  date?: string;
+  /** Section index (0-based) to repost alone; default the whole digest. */
+  sectionIndex?: number;
+  /** Where to post: one target, or every enabled subscription. */
+  to: TargetRef | "all-subscriptions";
+  /** Who asked, for the ledger/log. */
+  requestedBy?: string;
+}
+
+export interface RepostResult {
+  runId: string;
+  targets: number;
+  messagesSent: number;
+  /** Parts left pending (will be retried), with the reason. */
+  pending: { target: TargetRef; error: string }[];
+}
+
+/** The delivery engine's admin surface; implemented in src/core/delivery/. */
+export interface DeliveryControl {
+  repost(request: RepostRequest): Promise<RepostResult>;
+  /** Subscribes a target; `sections` are 0-based section indexes, undefined = all. Re-enables a disabled target. */
+  subscribe(target: TargetRef, sections?: number[]): Promise<void>;
+  /** Returns false when the target was not subscribed. */
+  unsubscribe(target: TargetRef): Promise<boolean>;
+  status(): Promise<{ nextRun?: string; targets: TargetStatus[] }>;
+}

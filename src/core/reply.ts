@@ -1,0 +1,89 @@
+// The platform-neutral reply model: what a command answers, as structured data that each platform renders its own way.
+import type { Link } from "./model.js";
+import type { SectionSummary } from "./summaries.js";
+
+/** Where the bot runs. */
+export type Platform = "console" | "discord" | "telegram";
+
+/** The short form of a story used in lists: enough to show it and to fetch it by id. */
+export interface StoryHit {
+  id: string;
+  date: string;
+  section: string;
+  title: string;
+}
+
+/** A story in full. `body` is the Markdown source, `text` the plain text. */
+export interface StoryCard extends StoryHit {
+  body: string;
+  text: string;
+  links: Link[];
+}
+
+/** Why a command could not answer; adapters may style errors (e.g. ephemeral on Discord). */
+export type ErrorCode =
+  | "empty-query"
+  | "query-too-long"
+  | "bad-date"
+  | "unknown-date"
+  | "unknown-section"
+  | "no-match"
+  | "no-digest"
+  | "bad-option"
+  | "unknown-command"
+  | "not-admin"
+  | "unavailable"
+  | "internal";
+
+export interface HelpEntry {
+  name: string;
+  /** Already in the UI locale. */
+  description: string;
+  /** Usage line, e.g. `/story <query> [date]`. */
+  usage: string;
+  adminOnly: boolean;
+}
+
+/** One delivery target as shown by `/status`. */
+export interface TargetStatus {
+  platform: Platform;
+  targetId: string;
+  enabled: boolean;
+  disabledReason?: string;
+  /** Section titles it receives; undefined = all. */
+  sections?: string[];
+  cron: string;
+  timezone: string;
+  nextRun?: string;
+  lastDelivery?: { date: string; status: string; at: string; error?: string };
+}
+
+/**
+ * Everything a command can answer. Content is structured, never pre-formatted for one platform;
+ * UI strings (messages, hints) are already in the asker's locale, digest text is as written.
+ *
+ * @example
+ * const reply: Reply = { type: "notice", tone: "success", text: "已订阅" };
+ */
+export type Reply =
+  | { type: "story"; story: StoryCard; alsoMatching: StoryHit[] }
+  | { type: "links"; story: StoryHit; links: Link[] }
+  | {
+      type: "results";
+      query: string;
+      filters: { section?: string; date?: string };
+      hits: StoryHit[];
+      /** 1-based page number of `hits`. */
+      page: number;
+      pageCount: number;
+      total: number;
+    }
+  | { type: "section-summary"; date: string; summary: SectionSummary }
+  | { type: "digest-overview"; date: string; title?: string; sections: { title: string; stories: StoryHit[] }[] }
+  | { type: "sections"; date: string; sections: { title: string; storyCount: number }[] }
+  | { type: "help"; commands: HelpEntry[] }
+  | { type: "status"; digests: { count: number; latest?: string }; targets: TargetStatus[] }
+  | { type: "notice"; tone: "info" | "success" | "warning"; text: string }
+  | { type: "error"; code: ErrorCode; message: string; hint?: string };
+
+export type ReplyType = Reply["type"];

@@ -1,0 +1,28 @@
+// Story search over the archive: CJK-aware MiniSearch index with filters, autocomplete and a saved-index fast start.
+import type { StoryHit } from "./reply.js";
+
+export interface SearchOptions {
+  /** Most hits to return; default: all. */
+  limit?: number;
+  /** Only this date (YYYY-MM-DD). */
+  date?: string;
+  /** Date range, inclusive (YYYY-MM-DD). */
+  from?: string;
+  to?: string;
+  /** Only stories of a section whose title matches loosely (same rule as `/section`). */
+  section?: string;
+  /** Treat the last term as a prefix (autocomplete). Default false. */
+  prefix?: boolean;
+}
+
+export interface SearchHit extends StoryHit {
+  score: number;
+}
+
+/**
+ * Read side of the search index (implementation fixed by the search module; contract fixed here).
+ * Hits are sorted by score, ties broken by recency (newer first).
+ */
+export interface StorySearch {
+  search(query: string, options?: SearchOptions): SearchHit[];
+}
