@@ -1,6 +1,7 @@
 // Settings: parsed once at start from the environment (and an optional .env file) with zod; errors name the variable and the fix.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseEnv } from "node:util";
 import cron from "node-cron";
 import { z } from "zod";
 
@@ -113,6 +114,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
  */
 export function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
   const file = resolve(cwd, ".env");
-  if (existsSync(file) && env === process.env) process.loadEnvFile(file);
-  return parseConfig(env);
+  const fromFile = existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
+  return parseConfig({ ...fromFile, ...definedOnly(env) });
+}
+
+/** Drops unset and empty variables so an empty real variable does not hide a value from .env. */
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].trim() !== ""));
 }

@@ -54,6 +54,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         );
       },
     },
+    formatters: {
+      // Any field may carry a URL with a token in it (e.g. a failed request's address).
+      log: (obj) => (secrets.length ? (JSON.parse(scrubSecrets(JSON.stringify(obj), secrets)) as Record<string, unknown>) : obj),
+    },
     serializers: {
       err: (err: unknown) => {
         const s = pino.stdSerializers.err(err as Error);

@@ -1,0 +1,93 @@
+// Settings: defaults, empty-as-unset, and error messages that name the variable and the fix without leaking secrets.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseConfig } from "../../src/core/config.js";
+
+describe("parseConfig", () => {
+  it("gives the documented defaults with an empty environment", () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      LOG_LEVEL: "info",
+      DIGEST_DIR: "data/digests",
+      DATA_DIR: "data/state",
+      BOT_LOCALE: "zh",
+      POST_CRON: "0 9 * * *",
+      POST_TIMEZONE: "Asia/Shanghai",
+      DELIVERY_DEADLINE_HOURS: 12,
+      DISCORD_API_BASE: "https://discord.com/api",
+      TELEGRAM_API_ROOT: "https://api.telegram.org",
+      DISCORD_CHANNEL_IDS: [],
+      TELEGRAM_CHAT_IDS: [],
+      TELEGRAM_ADMIN_IDS: [],
+    });
+    expect(config.DISCORD_TOKEN).toBeUndefined();
+    expect(config.TELEGRAM_BOT_TOKEN).toBeUndefined();
+  });
+
+  it("treats an empty or blank variable as unset", () => {
+    const config = parseConfig({ POST_CRON: "", BOT_LOCALE: "  ", DISCORD_TOKEN: "" });
+    expect(config.POST_CRON).toBe("0 9 * * *");
+    expect(config.BOT_LOCALE).toBe("zh");
+    expect(config.DISCORD_TOKEN).toBeUndefined();
+  });
+
+  it("splits id lists and trims a trailing slash from API roots", () => {
+    const config = parseConfig({
+      DISCORD_CHANNEL_IDS: "123456789012, 223456789012",
+      TELEGRAM_CHAT_IDS: "-1001234567890,@ai_digest",
+      TELEGRAM_API_ROOT: "http://127.0.0.1:9000/",
+    });
+    expect(config.DISCORD_CHANNEL_IDS).toEqual(["123456789012", "223456789012"]);
+    expect(config.TELEGRAM_CHAT_IDS).toEqual(["-1001234567890", "@ai_digest"]);
+    expect(config.TELEGRAM_API_ROOT).toBe("http://127.0.0.1:9000");
+  });
+
+  it("names each bad variable, the bad value and the fix", () => {
+    let error: unknown;
+    try {
+      parseConfig({ POST_TIMEZONE: "Mars/Base", POST_CRON: "every morning", BOT_LOCALE: "fr", DELIVERY_DEADLINE_HOURS: "-1" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      [
+        "Invalid settings:",
+        '  - BOT_LOCALE (got "fr") use zh or en',
+        '  - POST_CRON (got "every morning") is not a valid cron expression; use five fields like "0 9 * * *" (minute hour day month weekday)',
+        '  - POST_TIMEZONE (got "Mars/Base") is not a known IANA time zone; use one like Asia/Shanghai or UTC',
+        '  - DELIVERY_DEADLINE_HOURS (got "-1") use a number of hours above 0, like 12',
+      ].join("\n"),
+    );
+  });
+
+  it("never repeats a token's value in the error", () => {
+    const token = "not-a-telegram-token-but-secret";
+    expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: token })).toThrowError(
+      "TELEGRAM_BOT_TOKEN does not look like a Telegram bot token (123456:ABC…); copy it from @BotFather",
+    );
+    try {
+      parseConfig({ TELEGRAM_BOT_TOKEN: token, DISCORD_TOKEN: "short secret" });
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain(token);
+      expect(String((e as Error).message)).not.toContain("short secret");
+    }
+  });
+});
+
+describe("loadConfig", () => {
+  it("reads a .env file but lets the real environment win", () => {
+    const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
+    try {
+      writeFileSync(join(dir, ".env"), "BOT_LOCALE=en\nPOST_TIMEZONE=UTC\n");
+      const env: NodeJS.ProcessEnv = { POST_TIMEZONE: "Europe/Berlin" };
+      const config = loadConfig(dir, env);
+      expect(config.BOT_LOCALE).toBe("en");
+      expect(config.POST_TIMEZONE).toBe("Europe/Berlin");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
