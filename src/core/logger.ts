@@ -55,18 +55,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
     },
     formatters: {
-      // Any field may carry a URL with a token in it (e.g. a failed request's address).
-      log: (obj) => (secrets.length ? (JSON.parse(scrubSecrets(JSON.stringify(obj), secrets)) as Record<string, unknown>) : obj),
-    },
-    serializers: {
-      err: (err: unknown) => {
-        const s = pino.stdSerializers.err(err as Error);
-        return JSON.parse(scrubSecrets(JSON.stringify(s), secrets)) as unknown;
-      },
+      // Any field may carry a URL with a token in it (e.g. a failed request's address), errors included.
+      log: (obj) => (secrets.length ? scrubFields(obj, secrets) : obj),
     },
   };
   if (pretty) {
     return pino({ ...base, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss" } } });
   }
   return options.destination ? pino(base, options.destination) : pino(base);
+}
+
+function scrubFields(obj: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> {
+  const plain = Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? pino.stdSerializers.err(v) : v]),
+  );
+  return JSON.parse(scrubSecrets(JSON.stringify(plain), secrets)) as Record<string, unknown>;
 }
