@@ -1,0 +1,240 @@
+// UI strings in both locales (zh, en): every text a command answers with and every label a renderer prints.
+import type { Locale } from "./config.js";
+
+/**
+ * The Chinese strings are the reference set: their keys are the `MessageKey` union, so a key missing in
+ * English (or a typo at a call site) is a type error. Placeholders are `{name}`, filled by `t(…, params)`.
+ */
+const zh = {
+  // Labels platform renderers need.
+  "label.links": "相关链接",
+  "label.alsoMatching": "其他匹配",
+  "label.page": "第 {page}/{pageCount} 页",
+  "label.section": "栏目",
+  "label.date": "日期",
+  "label.id": "编号",
+  "label.fullStory": "全文",
+  "label.next": "下一页",
+  "label.previous": "上一页",
+  "label.noResults": "没有结果",
+  "label.stories": "{count} 条",
+  "label.results": "“{query}”的搜索结果（共 {total} 条）",
+  "label.resultsFilters": "筛选：{filters}",
+  "label.digest": "AI 日报 · {date}",
+  "label.sectionsOf": "{date} 日报的栏目",
+  "label.sectionSummary": "{section} · {date}",
+  "label.help": "可用命令",
+  "label.adminOnly": "管理员",
+  "label.status": "投递状态",
+  "label.digestsLoaded": "已加载日报：{count} 期（最新 {latest}）",
+  "label.noDigestsLoaded": "已加载日报：0 期",
+  "label.target": "目标",
+  "label.targets": "投递目标",
+  "label.noTargets": "还没有投递目标。在频道里用 /subscribe 订阅。",
+  "label.nextRun": "下次运行",
+  "label.lastDelivery": "最近投递",
+  "label.never": "尚未投递",
+  "label.enabled": "启用",
+  "label.disabled": "已停用",
+  "label.reason": "原因",
+  "label.schedule": "计划",
+  "label.allSections": "全部栏目",
+  "label.moreHint": "发送 {command} 查看下一页",
+  "label.storyHint": "发送 /story {id} 查看全文",
+  "label.error": "错误",
+  // Errors: what was wrong, then (hint) what to try.
+  "error.emptyQuery": "请输入要查找的内容。",
+  "error.emptyQuery.hint": "例如：/{command} sonnet",
+  "error.queryTooLong": "查询太长了（{length} 个字符，最多 {max} 个）。",
+  "error.queryTooLong.hint": "换成几个关键词再试，例如：/{command} sonnet",
+  "error.badDate": "看不懂日期“{input}”。",
+  "error.badDate.hint": "日期可以写成 2026-02-18、02-18、2/18、today（今天）或 yesterday（昨天）。",
+  "error.unknownDate": "没有 {date} 的日报。",
+  "error.unknownDate.hint": "已有的日期：{dates}",
+  "error.noToday": "今天（{date}）的日报还没有发布。",
+  "error.noToday.hint": "最新一期是 {latest}：发送 /digest {latest}",
+  "error.unknownSection": "没有叫“{name}”的栏目。",
+  "error.unknownSection.hint": "可选的栏目：{sections}（可以只写一部分，如 agent，或写序号 1）",
+  "error.noMatch": "没有找到与“{query}”相关的报道。",
+  "error.noMatch.hint": "换个关键词试试，或发送 /digest 浏览当天全部报道。",
+  "error.noMatchOnDate": "{date} 的日报里没有与“{query}”相关的报道。",
+  "error.noMatchOnDate.hint": "去掉日期在全部日报里找：/{command} {query}",
+  "error.unknownId": "没有编号为 {id} 的报道。",
+  "error.unknownId.hint": "编号形如 20260218-1-3；发送 /search 找到报道的编号。",
+  "error.noDigest": "还没有加载任何日报。",
+  "error.noDigest.hint": "把日报 Markdown 文件放进 {dir} 目录，机器人会自动加载。",
+  "error.badOption": "选项 {option} 不正确：{problem}",
+  "error.badOption.hint": "用法：{usage}",
+  "error.unknownCommand": "没有 /{name} 这个命令。",
+  "error.unknownCommand.hint": "发送 /help 查看所有命令。",
+  "error.notAdmin": "/{name} 只有管理员可以使用。",
+  "error.notAdmin.hint": "请联系服务器或群组的管理员。",
+  "error.unavailable": "暂时无法完成：{what}",
+  "error.unavailable.hint": "稍后再试；如果一直失败，请告诉管理员。",
+  "error.internal": "出了点问题，没能完成这个命令，错误已记录。",
+  "error.internal.hint": "稍后再试；如果一直失败，请告诉管理员。",
+  "error.noTarget": "这个命令要在一个频道或群组里使用。",
+  "error.noTarget.hint": "在要接收日报的频道里发送 /{command}。",
+  "error.pagePastEnd": "只有 {pageCount} 页结果，没有第 {page} 页。",
+  "error.pagePastEnd.hint": "发送 {command} 查看最后一页。",
+  "error.unexpectedText": "/{name} 不需要“{text}”这段内容。",
+  // Option problems (inside error.badOption).
+  "problem.required": "必须填写",
+  "problem.tooShort": "至少 {min} 个字符",
+  "problem.tooLong": "最多 {max} 个字符（现在 {length} 个）",
+  "problem.notInteger": "要填整数，收到“{value}”",
+  "problem.tooSmall": "最小是 {min}",
+  "problem.tooLarge": "最大是 {max}",
+  "problem.notBoolean": "要填 true 或 false，收到“{value}”",
+  "problem.notString": "要填文字",
+  "problem.unknownOption": "/{name} 没有这个选项",
+  // Admin command results.
+  "admin.reposted": "已重新发送 {date} 的日报{section}：{messages} 条消息，发往 {targets} 个目标。",
+  "admin.repostedSection": "（栏目：{section}）",
+  "admin.repostPending": "{count} 个目标暂未发出，会自动重试：{errors}",
+  "admin.subscribed": "已订阅：{target} 将在每天定时收到日报（{sections}）。",
+  "admin.unsubscribed": "已取消订阅：{target} 不再接收日报。",
+  "admin.notSubscribed": "{target} 本来就没有订阅。",
+  "admin.notSubscribed.hint": "发送 /subscribe 订阅。",
+  // Console.
+  "console.loaded": "已加载 {count} 期日报：{dates}",
+  "console.loadedNone": "没有加载到日报（目录：{dir}）。",
+  "console.stories": "{date}：{sections} 个栏目，{stories} 条报道",
+  "console.problems": "有问题的文件：",
+  "console.schedule": "定时投递：{target} 下次 {nextRun}（{cron}，{timezone}）",
+  "console.scheduleNone": "定时投递：没有启用的投递目标。",
+  "console.help": "输入命令，如 /story sonnet；发送 /help 查看所有命令，Ctrl+D 退出。",
+  "console.notCommand": "命令以 / 开头，例如 /story sonnet；发送 /help 查看所有命令。",
+  "console.post": "—— 定时投递到 {target}（{date}，第 {part} 部分）——",
+  "console.bye": "再见。",
+} as const satisfies Record<string, string>;
+
+/** Every UI string key. */
+export type MessageKey = keyof typeof zh;
+
+const en: Record<MessageKey, string> = {
+  "label.links": "Links",
+  "label.alsoMatching": "Also matching",
+  "label.page": "Page {page}/{pageCount}",
+  "label.section": "Section",
+  "label.date": "Date",
+  "label.id": "ID",
+  "label.fullStory": "Full story",
+  "label.next": "Next",
+  "label.previous": "Previous",
+  "label.noResults": "No results",
+  "label.stories": "{count} stories",
+  "label.results": "Results for “{query}” ({total} in all)",
+  "label.resultsFilters": "Filters: {filters}",
+  "label.digest": "AI digest · {date}",
+  "label.sectionsOf": "Sections of the {date} digest",
+  "label.sectionSummary": "{section} · {date}",
+  "label.help": "Commands",
+  "label.adminOnly": "admin",
+  "label.status": "Delivery status",
+  "label.digestsLoaded": "Digests loaded: {count} (latest {latest})",
+  "label.noDigestsLoaded": "Digests loaded: 0",
+  "label.target": "Target",
+  "label.targets": "Delivery targets",
+  "label.noTargets": "No delivery targets yet. Use /subscribe in a channel.",
+  "label.nextRun": "Next run",
+  "label.lastDelivery": "Last delivery",
+  "label.never": "never delivered",
+  "label.enabled": "enabled",
+  "label.disabled": "disabled",
+  "label.reason": "reason",
+  "label.schedule": "Schedule",
+  "label.allSections": "all sections",
+  "label.moreHint": "Send {command} for the next page",
+  "label.storyHint": "Send /story {id} for the full story",
+  "label.error": "Error",
+  "error.emptyQuery": "Please say what to look for.",
+  "error.emptyQuery.hint": "For example: /{command} sonnet",
+  "error.queryTooLong": "That query is too long ({length} characters, at most {max}).",
+  "error.queryTooLong.hint": "Try a few keywords instead, for example: /{command} sonnet",
+  "error.badDate": "I can't read the date “{input}”.",
+  "error.badDate.hint": "Write dates as 2026-02-18, 02-18, 2/18, today or yesterday.",
+  "error.unknownDate": "There is no digest for {date}.",
+  "error.unknownDate.hint": "Dates available: {dates}",
+  "error.noToday": "Today's digest ({date}) is not out yet.",
+  "error.noToday.hint": "The latest is {latest}: send /digest {latest}",
+  "error.unknownSection": "There is no section called “{name}”.",
+  "error.unknownSection.hint": "Sections: {sections} (a part of the name such as agent, or a number like 1, works too)",
+  "error.noMatch": "No story matches “{query}”.",
+  "error.noMatch.hint": "Try other keywords, or send /digest to browse the day's stories.",
+  "error.noMatchOnDate": "No story of the {date} digest matches “{query}”.",
+  "error.noMatchOnDate.hint": "Search every digest without the date: /{command} {query}",
+  "error.unknownId": "There is no story with the id {id}.",
+  "error.unknownId.hint": "Ids look like 20260218-1-3; send /search to find a story's id.",
+  "error.noDigest": "No digest is loaded yet.",
+  "error.noDigest.hint": "Put digest Markdown files into {dir}; the bot loads them automatically.",
+  "error.badOption": "Option {option} is not valid: {problem}",
+  "error.badOption.hint": "Usage: {usage}",
+  "error.unknownCommand": "There is no /{name} command.",
+  "error.unknownCommand.hint": "Send /help to see every command.",
+  "error.notAdmin": "Only admins can use /{name}.",
+  "error.notAdmin.hint": "Ask an admin of this server or group.",
+  "error.unavailable": "Could not do that right now: {what}",
+  "error.unavailable.hint": "Try again later; if it keeps failing, tell an admin.",
+  "error.internal": "Something went wrong running that command; the error was logged.",
+  "error.internal.hint": "Try again later; if it keeps failing, tell an admin.",
+  "error.noTarget": "This command works in a channel or group.",
+  "error.noTarget.hint": "Send /{command} in the channel that should get the digest.",
+  "error.pagePastEnd": "There are only {pageCount} pages of results, not {page}.",
+  "error.pagePastEnd.hint": "Send {command} for the last page.",
+  "error.unexpectedText": "/{name} does not take “{text}”.",
+  "problem.required": "it is required",
+  "problem.tooShort": "use at least {min} characters",
+  "problem.tooLong": "use at most {max} characters (got {length})",
+  "problem.notInteger": "use a whole number, got “{value}”",
+  "problem.tooSmall": "the smallest is {min}",
+  "problem.tooLarge": "the largest is {max}",
+  "problem.notBoolean": "use true or false, got “{value}”",
+  "problem.notString": "use text",
+  "problem.unknownOption": "/{name} has no such option",
+  "admin.reposted": "Reposted the {date} digest{section}: {messages} messages to {targets} targets.",
+  "admin.repostedSection": " (section: {section})",
+  "admin.repostPending": "{count} targets not sent yet, will be retried: {errors}",
+  "admin.subscribed": "Subscribed: {target} gets the digest every day on schedule ({sections}).",
+  "admin.unsubscribed": "Unsubscribed: {target} no longer gets the digest.",
+  "admin.notSubscribed": "{target} was not subscribed.",
+  "admin.notSubscribed.hint": "Send /subscribe to subscribe.",
+  "console.loaded": "Loaded {count} digests: {dates}",
+  "console.loadedNone": "No digest loaded (directory: {dir}).",
+  "console.stories": "{date}: {sections} sections, {stories} stories",
+  "console.problems": "Files with problems:",
+  "console.schedule": "On schedule: {target} next at {nextRun} ({cron}, {timezone})",
+  "console.scheduleNone": "On schedule: no enabled delivery target.",
+  "console.help": "Type a command such as /story sonnet; /help lists every command, Ctrl+D quits.",
+  "console.notCommand": "Commands start with /, for example /story sonnet; send /help to see every command.",
+  "console.post": "—— scheduled post to {target} ({date}, part {part}) ——",
+  "console.bye": "Bye.",
+};
+
+const STRINGS: Record<Locale, Record<MessageKey, string>> = { zh, en };
+
+export type MessageParams = Record<string, string | number>;
+
+/**
+ * A UI string in the given locale, with `{name}` placeholders filled.
+ *
+ * @example
+ * t("en", "label.page", { page: 2, pageCount: 3 }); // "Page 2/3"
+ * t("zh", "label.links");                          // "相关链接"
+ */
+export function t(locale: Locale, key: MessageKey, params?: MessageParams): string {
+  const template = STRINGS[locale][key];
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+/** Separator used to join list items in running text (`、` in Chinese, `, ` in English). */
+export function listSeparator(locale: Locale): string {
+  return locale === "zh" ? "、" : ", ";
+}
+
+/** All keys, for tests that check both locales are complete and non-empty. */
+export const MESSAGE_KEYS = Object.keys(zh) as MessageKey[];
