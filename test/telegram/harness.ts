@@ -2,8 +2,12 @@
 // serves the methods the emulator lacks, long-polls properly, injects failures, and rejects invalid HTML like Telegram.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import TelegramServer from "telegram-test-api";
+import TelegramServerModule from "telegram-test-api";
+import type { TelegramServer } from "telegram-test-api/lib/telegramServer.js";
 import { checkTelegramHtml } from "./html-check.js";
+
+// The package's types declare an ES default export, but at runtime the CommonJS module itself is the class.
+const TelegramServerClass = TelegramServerModule as unknown as typeof TelegramServer;
 
 type TelegramClient = ReturnType<TelegramServer["getClient"]>;
 type ClientOptions = NonNullable<Parameters<TelegramServer["getClient"]>[1]>;
@@ -175,7 +179,7 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
               resolve();
             };
             const check = () => {
-              if (closed || emulator.storage.userMessages.some((u) => u.botToken === token && !u.isRead) || (injected.get(token)?.length ?? 0) > 0) done();
+              if (closed || emulator.storage.userMessages.some((u: { botToken: string; isRead: boolean }) => u.botToken === token && !u.isRead) || (injected.get(token)?.length ?? 0) > 0) done();
             };
             const timer = setTimeout(done, timeoutSec * 1000);
             waiters.add(check);
@@ -251,7 +255,7 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
   });
   const port = (server.address() as AddressInfo).port;
   // Not started: we serve its Express app ourselves; its config only tells its client where to post.
-  emulator = new TelegramServer({ port, host: "127.0.0.1", storeTimeout: 600 });
+  emulator = new TelegramServerClass({ port, host: "127.0.0.1", storeTimeout: 600 });
   const apiRoot = `http://127.0.0.1:${port}`;
   for (const ev of ["AddedUserMessage", "AddedUserCommand", "AddedUserCallbackQuery"]) emulator.on(ev, notify);
 
