@@ -1,0 +1,329 @@
+// The digest parser: publisher Markdown → validated `Digest`, with file:line errors and collected warnings.
+import type { Heading, Nodes, RootContent, Yaml } from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { frontmatterFromMarkdown } from "mdast-util-frontmatter";
+import { gfmFromMarkdown } from "mdast-util-gfm";
+import { frontmatter } from "micromark-extension-frontmatter";
+import { gfm } from "micromark-extension-gfm";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { dateFromFileName, findDateInText } from "./digest-date.js";
+import {
+  collectDefinitions,
+  type Definitions,
+  foldWhitespace,
+  isBlankParagraph,
+  linksOfBlockquote,
+  linksOfList,
+  linksOfPhrasing,
+  plainText,
+  type RawLink,
+  splitParagraph,
+} from "./digest-links.js";
+import { type Digest, DigestSchema, type Link, makeStoryId, type Section, type Story } from "./model.js";
+
+/** A problem that does not stop the digest from loading (a dropped link, an empty body). */
+export interface DigestWarning {
+  file: string;
+  /** 1-based line in the file. */
+  line: number;
+  message: string;
+}
+
+/**
+ * The file cannot be a digest. The message is `file:line: what is wrong`, ready for a terminal or a log.
+ *
+ * @example
+ * try { parseDigest(text, "data/digests/2026-02-18.md"); }
+ * catch (err) { if (err instanceof DigestParseError) console.error(err.message); } // "…md:12: story heading has no title"
+ */
+export class DigestParseError extends Error {
+  override readonly name = "DigestParseError";
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    /** What is wrong, without the `file:line:` prefix. */
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}: ${reason}`);
+  }
+}
+
+export interface ParsedDigest {
+  digest: Digest;
+  warnings: DigestWarning[];
+}
+
+interface Context {
+  file: string;
+  source: string;
+  defs: Definitions;
+  warnings: DigestWarning[];
+}
+
+interface StoryDraft {
+  heading: Heading;
+  title: string;
+  nodes: RootContent[];
+}
+
+interface SectionDraft {
+  heading: Heading;
+  title: string;
+  stories: StoryDraft[];
+}
+
+const lineOf = (node: { position?: { start: { line: number } } | undefined }): number => node.position?.start.line ?? 1;
+
+/**
+ * Parses one digest file. Sections and stories are headings at two consecutive levels (`####`/`#####` in the
+ * seed, `##`/`###` elsewhere); a single leading H1 is the title. The date comes from front matter `date:`,
+ * else a date in the H1, else the file name `YYYY-MM-DD.md`.
+ *
+ * @param source the file's Markdown text
+ * @param file the path shown in errors and warnings (its base name may supply the date)
+ * @throws DigestParseError when the text cannot be a digest
+ *
+ * @example
+ * const { digest, warnings } = parseDigest(fs.readFileSync(path, "utf8"), path);
+ * digest.sections[0]?.stories[0]?.id; // "20260218-1-1"
+ */
+export function parseDigest(source: string, file: string): ParsedDigest {
+  // Line endings are normalised so body slices never carry "\r"; line numbers stay the same.
+  const text = source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const tree = fromMarkdown(text, {
+    extensions: [gfm(), frontmatter(["yaml"])],
+    mdastExtensions: [gfmFromMarkdown(), frontmatterFromMarkdown(["yaml"])],
+  });
+  const ctx: Context = { file, source: text, defs: collectDefinitions(tree), warnings: [] };
+  const fail = (line: number, reason: string): never => {
+    throw new DigestParseError(file, line, reason);
+  };
+
+  const yamlNode = tree.children.find((n): n is Yaml => n.type === "yaml");
+  const meta = yamlNode ? readFrontMatter(yamlNode, fail) : {};
+  const headings = tree.children.filter((n): n is Heading => n.type === "heading");
+  const h1s = headings.filter((h) => h.depth === 1);
+  // One H1 ahead of every other heading is the digest's title; several H1s are sections.
+  const titleHeading = h1s.length === 1 && headings[0] === h1s[0] ? h1s[0] : undefined;
+  const title = meta.title ?? (titleHeading ? plainText(titleHeading) || undefined : undefined);
+  const date = resolveDate(meta, titleHeading, file, fail, ctx);
+
+  const structural = headings.filter((h) => h !== titleHeading);
+  if (structural.length === 0) {
+    fail(1, 'no sections found: expected section headings (e.g. "## Section") with story headings one level below ("### Story")');
+  }
+  const sectionDepth = Math.min(...structural.map((h) => h.depth));
+  const storyDepth = sectionDepth + 1;
+
+  const drafts: SectionDraft[] = [];
+  for (const node of tree.children) {
+    if (node === titleHeading || node.type === "yaml") continue;
+    const section = drafts[drafts.length - 1];
+    const story = section?.stories[section.stories.length - 1];
+    if (node.type === "heading" && node.depth === sectionDepth) {
+      const sectionTitle = plainText(node);
+      if (!sectionTitle) fail(lineOf(node), "section heading has no title");
+      drafts.push({ heading: node, title: sectionTitle, stories: [] });
+    } else if (node.type === "heading" && node.depth === storyDepth) {
+      const storyTitle = plainText(node);
+      if (!storyTitle) fail(lineOf(node), "story heading has no title");
+      if (!section) fail(lineOf(node), `story "${storyTitle}" comes before the first section heading`);
+      section?.stories.push({ heading: node, title: storyTitle, nodes: [] });
+    } else if (story) {
+      story.nodes.push(node);
+    } else if (section && !isIgnorable(node)) {
+      ctx.warnings.push({
+        file,
+        line: lineOf(node),
+        message: `text before the first story of section "${section.title}" is ignored`,
+      });
+    }
+  }
+
+  const sections: Section[] = drafts.map((draft, sectionIndex) => {
+    if (draft.stories.length === 0) {
+      fail(
+        lineOf(draft.heading),
+        `section "${draft.title}" has no stories: add story headings one level below it ("${"#".repeat(storyDepth)} Story")`,
+      );
+    }
+    return {
+      title: draft.title,
+      stories: draft.stories.map((s, storyIndex) => buildStory(s, makeStoryId(date, sectionIndex, storyIndex), ctx)),
+    };
+  });
+
+  const result = DigestSchema.safeParse({ date, ...(title ? { title } : {}), sections });
+  if (!result.success) {
+    // Unreachable for anything the steps above accept; kept so an invalid Digest can never leave this module.
+    const issue = result.error.issues[0];
+    fail(1, `invalid digest: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "unknown problem"}`);
+  }
+  return { digest: result.data as Digest, warnings: ctx.warnings };
+}
+
+interface FrontMatter {
+  date?: { value: unknown; line: number };
+  title?: string;
+}
+
+function readFrontMatter(node: Yaml, fail: (line: number, reason: string) => never): FrontMatter {
+  const firstLine = lineOf(node) + 1; // the line after the opening `---`
+  let data: unknown;
+  try {
+    data = parseYaml(node.value);
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const at = err.linePos?.[0]?.line ?? 1;
+      fail(firstLine + at - 1, `front matter is not valid YAML: ${err.message.split("\n")[0] ?? ""}`);
+    }
+    throw err;
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== "object" || Array.isArray(data)) fail(firstLine, "front matter must be `key: value` lines");
+  const record = data as Record<string, unknown>;
+  const out: FrontMatter = {};
+  if (typeof record.title === "string" && record.title.trim()) out.title = foldWhitespace(record.title);
+  if (record.date !== undefined && record.date !== null) {
+    const index = node.value.split("\n").findIndex((l) => /^date\s*:/.test(l));
+    out.date = { value: record.date, line: firstLine + Math.max(index, 0) };
+  }
+  return out;
+}
+
+function resolveDate(
+  meta: FrontMatter,
+  titleHeading: Heading | undefined,
+  file: string,
+  fail: (line: number, reason: string) => never,
+  ctx: Context,
+): string {
+  const fromName = dateFromFileName(file);
+  if (meta.date) {
+    const raw = meta.date.value instanceof Date ? meta.date.value.toISOString().slice(0, 10) : String(meta.date.value);
+    const found = findDateInText(raw);
+    if (found.kind !== "valid") {
+      fail(meta.date.line, `front matter date "${raw}" is not a calendar date (expected YYYY-MM-DD)`);
+    }
+    const date = (found as { date: string }).date;
+    if (fromName.kind === "valid" && fromName.date !== date) {
+      ctx.warnings.push({ file, line: meta.date.line, message: `date ${date} differs from the file name's ${fromName.date}` });
+    }
+    return date;
+  }
+  if (titleHeading) {
+    const found = findDateInText(plainText(titleHeading));
+    if (found.kind === "valid") return found.date;
+    if (found.kind === "invalid") fail(lineOf(titleHeading), `title date "${found.text}" is not a calendar date`);
+  }
+  if (fromName.kind === "valid") return fromName.date;
+  if (fromName.kind === "invalid") fail(1, `file name "${fromName.text}" is not a calendar date`);
+  return fail(
+    1,
+    'no date found: add front matter "date: YYYY-MM-DD", put the date in the H1 title, or name the file YYYY-MM-DD.md',
+  );
+}
+
+/** Rules, HTML comments, definitions and NBSP-only lines carry nothing a reader would miss. */
+function isIgnorable(node: RootContent): boolean {
+  return (
+    node.type === "thematicBreak" ||
+    node.type === "html" ||
+    node.type === "definition" ||
+    node.type === "yaml" ||
+    (node.type === "paragraph" && isBlankParagraph(node))
+  );
+}
+
+interface BodyPart {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
+  const { source, defs } = ctx;
+  const parts: BodyPart[] = [];
+  const raw: RawLink[] = linksOfPhrasing(draft.heading.children, defs);
+  let pendingLabel: BodyPart | undefined;
+  const partOf = (node: Nodes): BodyPart => ({
+    start: node.position?.start.offset ?? 0,
+    end: node.position?.end.offset ?? 0,
+    text: plainText(node),
+  });
+  const flushLabel = (): void => {
+    if (pendingLabel) parts.push(pendingLabel);
+    pendingLabel = undefined;
+  };
+
+  for (const node of draft.nodes) {
+    if (isIgnorable(node)) continue;
+    let links: RawLink[] | undefined;
+    if (node.type === "paragraph") {
+      const split = splitParagraph(node, source, defs);
+      if (split.kind === "label") {
+        // `Links:` on its own line: a label for the list that follows, or body text if no links follow.
+        flushLabel();
+        pendingLabel = partOf(node);
+        continue;
+      }
+      if (split.kind === "whole") links = split.links;
+      else {
+        flushLabel();
+        const start = node.position?.start.offset ?? 0;
+        parts.push({ start, end: split.bodyEnd, text: split.bodyText });
+        raw.push(...split.links);
+        continue;
+      }
+    } else if (node.type === "list") links = linksOfList(node, source, defs);
+    else if (node.type === "blockquote") links = linksOfBlockquote(node, source, defs);
+
+    if (links) {
+      pendingLabel = undefined;
+      raw.push(...links);
+    } else {
+      flushLabel();
+      parts.push(partOf(node));
+    }
+  }
+  flushLabel();
+
+  const body = parts
+    .map((p) => source.slice(p.start, p.end).replace(/[ \t]+$/gm, "").trim())
+    .filter(Boolean)
+    .join("\n\n");
+  const text = parts.map((p) => p.text).filter(Boolean).join("\n\n");
+  if (!text) ctx.warnings.push({ file: ctx.file, line: lineOf(draft.heading), message: `story "${draft.title}" has no body text` });
+  return { id, title: draft.title, body, text, links: keepWebLinks(raw, ctx) };
+}
+
+/** Keeps http(s) links (first of each URL); anything else is dropped with a warning naming its line. */
+function keepWebLinks(raw: RawLink[], ctx: Context): Link[] {
+  const seen = new Set<string>();
+  const links: Link[] = [];
+  for (const link of raw) {
+    const url = link.url.trim();
+    if (!isWebUrl(url)) {
+      const shown = url.length > 80 ? `${url.slice(0, 79)}…` : url;
+      ctx.warnings.push({
+        file: ctx.file,
+        line: link.line,
+        message: `link "${link.label}" dropped: only http(s) links are kept, got "${shown}"`,
+      });
+      continue;
+    }
+    if (seen.has(url)) continue;
+    seen.add(url);
+    links.push({ label: link.label || new URL(url).hostname, url });
+  }
+  return links;
+}
+
+function isWebUrl(url: string): boolean {
+  if (!/^https?:\/\//i.test(url)) return false;
+  try {
+    return new URL(url).hostname !== "";
+  } catch {
+    return false;
+  }
+}
