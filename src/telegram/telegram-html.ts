@@ -1,0 +1,296 @@
+// Telegram HTML that is always valid: an escaping builder, Markdown → Telegram HTML, and a tag-aware splitter.
+import type { Nodes } from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { gfmFromMarkdown } from "mdast-util-gfm";
+import { toString } from "mdast-util-to-string";
+import { gfm } from "micromark-extension-gfm";
+
+/** Most characters of a message text, counted after entity parsing (Bot API `sendMessage`). */
+export const TELEGRAM_MESSAGE_LIMIT = 4096;
+/** Most bytes of an inline button's `callback_data`. */
+export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
+/** Most bytes of a `/start` deep-link payload (`A-Za-z0-9_-`). */
+export const TELEGRAM_START_PAYLOAD_LIMIT = 64;
+/** Most results in one `answerInlineQuery`. */
+export const TELEGRAM_INLINE_RESULTS_LIMIT = 50;
+/** Most characters of an inline result's title / description we send (Telegram truncates in its UI anyway). */
+export const TELEGRAM_INLINE_TITLE_LIMIT = 128;
+export const TELEGRAM_INLINE_DESCRIPTION_LIMIT = 256;
+/** Button labels are cut to this many characters so keyboards stay readable. */
+export const TELEGRAM_BUTTON_TEXT_LIMIT = 40;
+
+/**
+ * A piece of Telegram HTML that is known to be valid: built only by the functions here, never from raw strings.
+ * Interpolating a plain string into {@link html} escapes it, so digest text can never inject markup.
+ */
+export class TelegramHtml {
+  /** @internal use {@link html}, {@link escapeHtml} or the tag helpers. */
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type HtmlPart = string | number | TelegramHtml | readonly HtmlPart[] | undefined | false | null;
+
+/** Escapes text for Telegram HTML (`&`, `<`, `>`, `"`). */
+export function escapeHtml(text: string): TelegramHtml {
+  return new TelegramHtml(escapeText(text));
+}
+
+function escapeText(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"));
+}
+
+function partToString(part: HtmlPart): string {
+  if (part === undefined || part === null || part === false) return "";
+  if (part instanceof TelegramHtml) return part.value;
+  if (Array.isArray(part)) return (part as readonly HtmlPart[]).map(partToString).join("");
+  return escapeText(String(part));
+}
+
+/**
+ * Tagged template for Telegram HTML: the literal parts are markup, every interpolated string is escaped.
+ *
+ * @example
+ * html`<b>${story.title}</b>` // "<b>a &lt; b</b>" for the title "a < b"
+ */
+export function html(strings: TemplateStringsArray, ...parts: HtmlPart[]): TelegramHtml {
+  let out = strings[0] ?? "";
+  parts.forEach((part, i) => {
+    out += partToString(part) + (strings[i + 1] ?? "");
+  });
+  return new TelegramHtml(out);
+}
+
+/** Joins pieces with a separator (escaped when it is a plain string). */
+export function joinHtml(parts: readonly HtmlPart[], separator: HtmlPart = ""): TelegramHtml {
+  const sep = partToString(separator);
+  return new TelegramHtml(parts.map(partToString).filter((s) => s !== "").join(sep));
+}
+
+export const bold = (content: HtmlPart) => html`<b>${content}</b>`;
+export const italic = (content: HtmlPart) => html`<i>${content}</i>`;
+export const code = (content: HtmlPart) => html`<code>${content}</code>`;
+export const blockquote = (content: HtmlPart) => html`<blockquote>${content}</blockquote>`;
+
+/** True for absolute http(s) URLs without whitespace or control characters — the only links the bot ever makes. */
+export function isSafeUrl(url: string): boolean {
+  if (!/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(url)) return false;
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A link when the URL is http(s); otherwise just the (escaped) text, so no other scheme ever gets through. */
+export function link(text: HtmlPart, url: string): TelegramHtml {
+  return isSafeUrl(url) ? html`<a href="${url}">${text}</a>` : html`${text}`;
+}
+
+/**
+ * Renders a digest's Markdown (bold, italic, strikethrough, inline code, links, lists, quotes) as Telegram HTML.
+ * Raw HTML in the Markdown is shown as text; links that are not http(s) keep their text and lose the link.
+ *
+ * @example
+ * markdownToTelegramHtml("**GLM‑5** beats <x> [paper](https://arxiv.org/abs/1)").value
+ * // '<b>GLM‑5</b> beats &lt;x&gt; <a href="https://arxiv.org/abs/1">paper</a>'
+ */
+export function markdownToTelegramHtml(markdown: string): TelegramHtml {
+  const tree = fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+  return new TelegramHtml(renderNode(tree, false).trim());
+}
+
+function renderChildren(node: { children: Nodes[] }, inLink: boolean): string {
+  return node.children.map((c) => renderNode(c, inLink)).join("");
+}
+
+function renderBlocks(node: { children: Nodes[] }, inLink: boolean): string {
+  return node.children
+    .map((c) => renderNode(c, inLink))
+    .filter((s) => s.trim() !== "")
+    .join("\n\n");
+}
+
+function renderNode(node: Nodes, inLink: boolean): string {
+  switch (node.type) {
+    case "root":
+    case "blockquote":
+    case "listItem":
+    case "footnoteDefinition": {
+      const inner = renderBlocks(node, inLink);
+      return node.type === "blockquote" && inner ? `<blockquote>${inner}</blockquote>` : inner;
+    }
+    case "paragraph":
+    case "tableCell":
+      return renderChildren(node, inLink);
+    case "heading":
+      return `<b>${renderChildren(node, inLink)}</b>`;
+    case "text":
+      return escapeText(node.value);
+    case "strong":
+      return `<b>${renderChildren(node, inLink)}</b>`;
+    case "emphasis":
+      return `<i>${renderChildren(node, inLink)}</i>`;
+    case "delete":
+      return `<s>${renderChildren(node, inLink)}</s>`;
+    case "inlineCode":
+      return `<code>${escapeText(node.value)}</code>`;
+    case "code":
+      return `<pre>${escapeText(node.value)}</pre>`;
+    case "break":
+      return "\n";
+    case "thematicBreak":
+      return "———";
+    case "link": {
+      const text = renderChildren(node, true);
+      // Telegram does not nest links; an inner link (autolink inside a link) keeps only its text.
+      if (inLink || !isSafeUrl(node.url)) return text;
+      return `<a href="${escapeText(node.url)}">${text || escapeText(node.url)}</a>`;
+    }
+    case "image":
+      return !inLink && isSafeUrl(node.url)
+        ? `<a href="${escapeText(node.url)}">${escapeText(node.alt || node.url)}</a>`
+        : escapeText(node.alt ?? "");
+    case "list":
+      return node.children
+        .map((item, i) => {
+          const marker = node.ordered ? `${(node.start ?? 1) + i}. ` : "• ";
+          return marker + renderBlocks(item, inLink).replace(/\n/g, "\n  ");
+        })
+        .join("\n");
+    case "table":
+      return node.children.map((row) => row.children.map((cell) => renderNode(cell, inLink)).join(" | ")).join("\n");
+    case "html":
+      return escapeText(node.value);
+    default:
+      // Anything else (references, footnote calls, frontmatter): its plain text, escaped.
+      return escapeText(toString(node));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measuring and splitting
+
+type Atom =
+  | { kind: "open"; name: string; raw: string }
+  | { kind: "close"; name: string; raw: string }
+  | { kind: "text"; raw: string; visible: string };
+
+/** Cuts Telegram HTML into tags and text atoms (one entity or one code point each). */
+function atomize(source: string): Atom[] {
+  const atoms: Atom[] = [];
+  const re = /<\/([a-z-]+)>|<([a-z-]+)(?:\s[^>]*)?>|&(?:#\d+|#x[0-9a-f]+|[a-z]+);|[\s\S]/giu;
+  for (const m of source.matchAll(re)) {
+    const raw = m[0];
+    if (m[1]) atoms.push({ kind: "close", name: m[1], raw });
+    else if (m[2]) atoms.push({ kind: "open", name: m[2], raw });
+    else atoms.push({ kind: "text", raw, visible: raw.startsWith("&") && raw.length > 1 ? decodeEntity(raw) : raw });
+  }
+  return atoms;
+}
+
+function decodeEntity(entity: string): string {
+  const body = entity.slice(1, -1);
+  if (body === "lt") return "<";
+  if (body === "gt") return ">";
+  if (body === "amp") return "&";
+  if (body === "quot") return '"';
+  const codePoint = body.startsWith("#x") ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+  return Number.isFinite(codePoint) && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : "";
+}
+
+/** The length Telegram counts for a message: UTF-16 units of the text after tags are removed and entities decoded. */
+export function telegramTextLength(source: string | TelegramHtml): number {
+  let n = 0;
+  for (const atom of atomize(String(source))) if (atom.kind === "text") n += atom.visible.length;
+  return n;
+}
+
+/**
+ * Splits Telegram HTML into messages of at most `limit` characters (as Telegram counts them).
+ * Cuts at a blank line if it can, else at a line end, a sentence end, a space, or between characters — never inside
+ * a tag, an entity or a surrogate pair; tags open at a cut are closed before it and reopened after it.
+ *
+ * @example
+ * splitTelegramHtml(`<b>${"a ".repeat(3000)}</b>`) // two messages, each "<b>…</b>"
+ */
+export function splitTelegramHtml(source: string | TelegramHtml, limit = TELEGRAM_MESSAGE_LIMIT): string[] {
+  if (limit < 16) throw new RangeError(`splitTelegramHtml: limit ${limit} is too small; use at least 16`);
+  const atoms = atomize(String(source));
+  // stacks[i] = the open tags before atom i.
+  const stacks: Atom[][] = [];
+  const stack: Atom[] = [];
+  for (const atom of atoms) {
+    stacks.push([...stack]);
+    if (atom.kind === "open") stack.push(atom);
+    else if (atom.kind === "close") {
+      const at = stack.map((a) => (a.kind === "open" ? a.name : "")).lastIndexOf(atom.name);
+      if (at >= 0) stack.splice(at, 1);
+    }
+  }
+  stacks.push([...stack]);
+
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < atoms.length) {
+    // Skip whitespace at the start of a piece (Telegram trims it anyway).
+    while (start < atoms.length && atoms[start]!.kind === "text" && /^\s+$/.test((atoms[start] as { visible: string }).visible)) start++;
+    if (start >= atoms.length) break;
+    let length = 0;
+    let end = start;
+    while (end < atoms.length) {
+      const atom = atoms[end]!;
+      if (atom.kind === "text") {
+        if (length + atom.visible.length > limit) break;
+        length += atom.visible.length;
+      }
+      end++;
+    }
+    let cut = end;
+    if (end < atoms.length) cut = bestCut(atoms, start, end);
+    // Closing tags right after the cut belong to this piece.
+    while (cut < atoms.length && atoms[cut]!.kind === "close") cut++;
+    const reopen = stacks[start]!.map((a) => a.raw).join("");
+    const body = atoms.slice(start, cut).map((a) => a.raw).join("");
+    const close = [...stacks[cut]!].reverse().map((a) => `</${(a as { name: string }).name}>`).join("");
+    // Trailing whitespace (also before the closing tags) is dropped; Telegram would trim it anyway.
+    const piece = (reopen + body + close).replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1");
+    if (hasVisibleText(piece)) pieces.push(piece);
+    start = cut;
+  }
+  return pieces;
+}
+
+function hasVisibleText(piece: string): boolean {
+  return atomize(piece).some((a) => a.kind === "text" && a.visible.trim() !== "");
+}
+
+/** Where to end a piece that would run past `end`: the latest good break in its second half. */
+function bestCut(atoms: Atom[], start: number, end: number): number {
+  const textIdx: number[] = [];
+  for (let i = start; i < end; i++) if (atoms[i]!.kind === "text") textIdx.push(i);
+  const half = textIdx[Math.floor(textIdx.length / 2)] ?? start;
+  const visible = (i: number) => (atoms[i]?.kind === "text" ? (atoms[i] as { visible: string }).visible : "");
+  const rules: ((i: number) => boolean)[] = [
+    (i) => visible(i) === "\n" && visible(i - 1) === "\n",
+    (i) => visible(i) === "\n",
+    (i) => /[。！？!?]/.test(visible(i)) || (visible(i) === "." && /\s/.test(visible(i + 1))),
+    (i) => /\s/.test(visible(i)),
+    (i) => !(/[A-Za-z0-9]/.test(visible(i)) && /[A-Za-z0-9]/.test(visible(nextText(atoms, i)))),
+  ];
+  for (const rule of rules) {
+    for (let k = textIdx.length - 1; k >= 0 && textIdx[k]! >= half; k--) {
+      const i = textIdx[k]!;
+      if (rule(i)) return i + 1;
+    }
+  }
+  return end;
+}
+
+function nextText(atoms: Atom[], i: number): number {
+  for (let j = i + 1; j < atoms.length; j++) if (atoms[j]!.kind === "text") return j;
+  return atoms.length;
+}

@@ -1,0 +1,117 @@
+// The Telegram HTML builder, Markdown renderer and splitter: valid HTML, nothing lost, never over the limit.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  escapeHtml,
+  html,
+  link,
+  markdownToTelegramHtml,
+  splitTelegramHtml,
+  TELEGRAM_MESSAGE_LIMIT,
+  telegramTextLength,
+} from "../../src/telegram/telegram-html.js";
+import { checkTelegramHtml } from "./html-check.js";
+
+const valid = (s: string) => expect(checkTelegramHtml(s).problems).toEqual([]);
+
+describe("escaping builder", () => {
+  it("escapes every interpolated string and keeps literal markup", () => {
+    const title = `<script>alert("x")</script> & <b>`;
+    const out = html`<b>${title}</b>`.value;
+    expect(out).toBe("<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;</b>");
+    valid(out);
+    expect(checkTelegramHtml(out).plain).toBe(title);
+  });
+
+  it("links only http(s) URLs; other schemes keep the text and lose the link", () => {
+    expect(link("ok", "https://example.com/a?b=1&c=2").value).toBe('<a href="https://example.com/a?b=1&amp;c=2">ok</a>');
+    expect(link("js", "javascript:alert(1)").value).toBe("js");
+    expect(link("tg", "tg://resolve?domain=x").value).toBe("tg");
+    expect(link("<x>", "https://exa mple.com").value).toBe("&lt;x&gt;");
+  });
+});
+
+describe("markdownToTelegramHtml", () => {
+  it("renders bold, italic, code and http links, escaping text", () => {
+    const out = markdownToTelegramHtml("**GLM‑5** is *fast* & uses `a<b` — [paper](https://arxiv.org/abs/2602.1)").value;
+    expect(out).toBe('<b>GLM‑5</b> is <i>fast</i> &amp; uses <code>a&lt;b</code> — <a href="https://arxiv.org/abs/2602.1">paper</a>');
+    valid(out);
+  });
+
+  it("shows raw HTML as text and drops non-http links", () => {
+    const out = markdownToTelegramHtml('<img src=x onerror=alert(1)> [click](javascript:alert(1)) [mail](mailto:a@b.c) <a href="http://x">x</a>').value;
+    valid(out);
+    expect(out).not.toContain("<img");
+    expect(out).not.toContain("javascript:");
+    expect(out).not.toContain("mailto:");
+    expect(checkTelegramHtml(out).plain).toContain("<img src=x onerror=alert(1)>");
+  });
+
+  it("keeps paragraphs apart and renders lists and quotes", () => {
+    const out = markdownToTelegramHtml("First para.\n\nSecond **para**.\n\n- one\n- two\n\n> quoted").value;
+    expect(out).toBe("First para.\n\nSecond <b>para</b>.\n\n• one\n• two\n\n<blockquote>quoted</blockquote>");
+  });
+});
+
+describe("splitTelegramHtml", () => {
+  it("returns short text unchanged", () => {
+    expect(splitTelegramHtml("<b>hi</b> there")).toEqual(["<b>hi</b> there"]);
+  });
+
+  it("splits long bold text at spaces, closing and reopening the tag", () => {
+    const source = `<b>${"word ".repeat(2000)}</b>`;
+    const pieces = splitTelegramHtml(source);
+    expect(pieces.length).toBe(3);
+    for (const p of pieces) {
+      valid(p);
+      expect(p.startsWith("<b>") && p.endsWith("</b>")).toBe(true);
+      expect(p).not.toMatch(/wor<|\bor\b/); // never inside a word
+    }
+  });
+
+  it("never cuts inside an entity and counts an entity as one character", () => {
+    const source = "&amp;".repeat(5000);
+    expect(telegramTextLength(source)).toBe(5000);
+    const pieces = splitTelegramHtml(source);
+    expect(pieces.map(telegramTextLength)).toEqual([4096, 904]);
+    for (const p of pieces) valid(p);
+  });
+
+  it("prefers blank lines, then sentence ends", () => {
+    const para = "这是一个句子。".repeat(200); // 1400 chars: two fit in a message, three do not
+    const pieces = splitTelegramHtml(`${para}\n\n${para}\n\n${para}`);
+    expect(pieces).toEqual([`${para}\n\n${para}`, para]);
+    const sentences = splitTelegramHtml("这是一个句子。".repeat(700));
+    for (const p of sentences) expect(p.endsWith("。")).toBe(true);
+  });
+
+  it("property: any text, escaped and marked up, splits into valid pieces within the limit that keep every character", () => {
+    const piece = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 300 }),
+      fc.string({ unit: "binary", maxLength: 300 }),
+      fc.constantFrom("<", ">", "&", '"', "&amp;", "<b>", "\n\n", "。", " ", "😀", "GLM‑5", "\u00a0"),
+    );
+    const block = fc.tuple(fc.constantFrom("b", "i", "code", "a", "none"), fc.array(piece, { maxLength: 30 }));
+    fc.assert(
+      fc.property(fc.array(block, { minLength: 1, maxLength: 40 }), fc.integer({ min: 16, max: TELEGRAM_MESSAGE_LIMIT }), (blocks, limit) => {
+        const source = blocks
+          .map(([tag, parts]) => {
+            const text = escapeHtml(parts.join(""));
+            if (tag === "none") return text.value;
+            if (tag === "a") return link(text, "https://example.com/?q=<&>").value;
+            return `<${tag}>${text.value}</${tag}>`;
+          })
+          .join("\n");
+        const pieces = splitTelegramHtml(source, limit);
+        const originalPlain = checkTelegramHtml(source).plain;
+        for (const p of pieces) {
+          const check = checkTelegramHtml(p, limit);
+          expect(check.problems).toEqual([]);
+        }
+        const strip = (s: string) => s.replace(/\s+/g, "");
+        expect(strip(pieces.map((p) => checkTelegramHtml(p).plain).join(""))).toBe(strip(originalPlain));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
