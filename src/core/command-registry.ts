@@ -16,6 +16,9 @@ export const DESCRIPTION_MAX = 100;
 export const OPTIONS_MAX = 25;
 export const STRING_LENGTH_MAX = 6000;
 
+/** The order commands are listed in (menus, /help); others follow alphabetically, admin commands last. */
+export const COMMAND_ORDER = ["story", "links", "search", "section", "digest", "today", "sections", "help", "status", "subscribe", "unsubscribe", "repost"];
+
 /** The default commands directory (`commands/` at the repository root). */
 export const COMMANDS_DIR = fileURLToPath(new URL("../../commands/", import.meta.url));
 
@@ -156,7 +159,14 @@ export function createCommandRegistry(entries: readonly LoadedCommand[]): Comman
     else byName.set(name, entry);
   }
   if (problems.length > 0) throw new CommandDefinitionError(problems);
-  const commands = [...byName.values()].map((e) => e.definition);
+  // Menus (Telegram's command list, /help) read best in a fixed order: everyday commands first, admin last.
+  const rank = (def: CommandDefinition) => {
+    const i = COMMAND_ORDER.indexOf(def.name);
+    return (def.adminOnly ? 1000 : 0) + (i >= 0 ? i : 500);
+  };
+  const commands = [...byName.values()]
+    .map((e) => e.definition)
+    .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   return {
     commands,
     get: (name) => byName.get(name)?.definition,

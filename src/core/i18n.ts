@@ -42,6 +42,7 @@ const zh = {
   "label.moreHint": "发送 {command} 查看下一页",
   "label.storyHint": "发送 /story {id} 查看全文",
   "label.error": "错误",
+  "label.here": "本频道",
   // Errors: what was wrong, then (hint) what to try.
   "error.emptyQuery": "请输入要查找的内容。",
   "error.emptyQuery.hint": "例如：/{command} sonnet",
@@ -148,6 +149,7 @@ const en: Record<MessageKey, string> = {
   "label.moreHint": "Send {command} for the next page",
   "label.storyHint": "Send /story {id} for the full story",
   "label.error": "Error",
+  "label.here": "this channel",
   "error.emptyQuery": "Please say what to look for.",
   "error.emptyQuery.hint": "For example: /{command} sonnet",
   "error.queryTooLong": "That query is too long ({length} characters, at most {max}).",

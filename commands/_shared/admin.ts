@@ -1,0 +1,40 @@
+// Shared steps of the admin commands: where the command was asked, and section names to indexes.
+import type { CommandContext } from "../../src/core/command.js";
+import { UserError } from "../../src/core/command-registry.js";
+import type { TargetRef } from "../../src/core/delivery/control.js";
+import { t } from "../../src/core/i18n.js";
+import type { Digest } from "../../src/core/model.js";
+import { matchSection } from "../../src/core/section-match.js";
+import { requireSection } from "./helpers.js";
+
+/** The channel/chat the command was asked in; throws when there is none (e.g. a CLI without a target). */
+export function requireTarget(ctx: CommandContext, command: string): TargetRef {
+  if (ctx.target) return { platform: ctx.target.platform, id: ctx.target.id };
+  throw new UserError("bad-option", t(ctx.locale, "error.noTarget"), t(ctx.locale, "error.noTarget.hint", { command }));
+}
+
+/**
+ * Reads a list of section names (`agent, 安全` or `agent 安全`) into 0-based indexes of `digest`.
+ * A name with spaces (`Agent 与工具链`) works when the list is comma-separated or has one entry.
+ */
+export function sectionIndexes(ctx: CommandContext, digest: Digest, text: string): number[] {
+  const byComma = text.split(/[,，、;；]/).map((s) => s.trim()).filter(Boolean);
+  let names = byComma;
+  if (byComma.length === 1 && matchSection(digest, byComma[0]!) === undefined) {
+    names = byComma[0]!.split(/\s+/).filter(Boolean);
+  }
+  const indexes = names.map((name) => requireSection(ctx, digest, name));
+  return [...new Set(indexes)].sort((a, b) => a - b);
+}
+
+/** Runs a delivery call; a failure is answered as `unavailable` with its reason (admins need it), never thrown. */
+export async function viaDelivery<T>(ctx: CommandContext, what: () => Promise<T>): Promise<T> {
+  try {
+    return await what();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    ctx.logger.error({ err }, "delivery call failed");
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UserError("unavailable", t(ctx.locale, "error.unavailable", { what: reason }), t(ctx.locale, "error.unavailable.hint"));
+  }
+}

@@ -1,0 +1,41 @@
+// /repost [date] [section] [all]: re-deliver a digest (or one section) here, or to every subscription. Admin only.
+import { defineCommand } from "../src/core/command.js";
+import type { RepostRequest } from "../src/core/delivery/control.js";
+import { listSeparator, t } from "../src/core/i18n.js";
+import { DATE_OPTION, dateOption, digestForDate, requireSection } from "./_shared/helpers.js";
+import { requireTarget, viaDelivery } from "./_shared/admin.js";
+
+export default defineCommand({
+  name: "repost",
+  description: { zh: "重新发送一期日报或其中一个栏目（管理员）", en: "Repost a digest or one of its sections (admins)" },
+  adminOnly: true,
+  options: [
+    DATE_OPTION,
+    { name: "section", type: "string", description: { zh: "只发这个栏目（如 agent、2）", en: "Only this section (e.g. agent, 2)" }, maxLength: 50, textRole: "rest" },
+    {
+      name: "all",
+      type: "boolean",
+      description: { zh: "发往所有订阅的频道，而不只是这里", en: "Send to every subscribed channel, not just here" },
+    },
+  ],
+  async execute(ctx) {
+    const digest = digestForDate(ctx, dateOption(ctx));
+    const sectionName = ctx.options.section as string | undefined;
+    const sectionIndex = sectionName ? requireSection(ctx, digest, sectionName) : undefined;
+    const request: RepostRequest = {
+      date: digest.date,
+      to: ctx.options.all === true ? "all-subscriptions" : requireTarget(ctx, "repost"),
+      requestedBy: ctx.target ? `${ctx.target.platform}:${ctx.target.id}` : ctx.platform,
+    };
+    if (sectionIndex !== undefined) request.sectionIndex = sectionIndex;
+    const result = await viaDelivery(ctx, () => ctx.services.delivery.repost(request));
+    const section = sectionIndex === undefined ? "" : t(ctx.locale, "admin.repostedSection", { section: digest.sections[sectionIndex]!.title });
+    let text = t(ctx.locale, "admin.reposted", { date: digest.date, section, messages: result.messagesSent, targets: result.targets });
+    if (result.pending.length > 0) {
+      const errors = result.pending.map((p) => `${p.target.platform}:${p.target.id} ${p.error}`).join(listSeparator(ctx.locale));
+      text += `\n${t(ctx.locale, "admin.repostPending", { count: result.pending.length, errors })}`;
+      return { type: "notice", tone: "warning", text };
+    }
+    return { type: "notice", tone: "success", text };
+  },
+});

@@ -1,0 +1,18 @@
+// /status: next run, last delivery per target and its result, disabled targets with reasons, digests loaded. Admin only.
+import { defineCommand } from "../src/core/command.js";
+import { viaDelivery } from "./_shared/admin.js";
+
+export default defineCommand({
+  name: "status",
+  description: { zh: "查看投递状态：下次运行、各目标最近一次投递、已加载的日报（管理员）", en: "Delivery status: next run, last delivery per target, digests loaded (admins)" },
+  adminOnly: true,
+  options: [],
+  async execute(ctx) {
+    const { targets } = await viaDelivery(ctx, () => ctx.services.delivery.status());
+    const dates = ctx.services.archive.dates();
+    const digests: { count: number; latest?: string } = { count: dates.length };
+    const latest = dates.at(-1);
+    if (latest) digests.latest = latest;
+    return { type: "status", digests, targets };
+  },
+});
