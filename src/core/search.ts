@@ -26,3 +26,8 @@ export interface SearchHit extends StoryHit {
 export interface StorySearch {
   search(query: string, options?: SearchOptions): SearchHit[];
 }
+
+export { createStorySearch } from "./search/service.js";
+export type { SearchService, StorySearchOptions, IndexSource } from "./search/service.js";
+export { normalizeText } from "./search/normalize.js";
+export { tokenize } from "./search/tokenize.js";

@@ -1,0 +1,82 @@
+// The MiniSearch configuration of the story index: fields, boosts and the query-side rules, shared by build, load and search.
+import MiniSearch, { type Options, type SearchOptions as MiniSearchOptions } from "minisearch";
+import type { Digest } from "../model.js";
+import { fuzzinessFor, tokenize, usePrefixFor } from "./tokenize.js";
+
+/**
+ * Bump when tokenization, fields or the document shape change: a saved index with another version is rebuilt.
+ */
+export const INDEX_SCHEMA_VERSION = 1;
+
+/** One story as the index sees it. */
+export interface StoryDoc {
+  /** Story id (`20260218-1-3`); unique across the archive because it carries the date. */
+  id: string;
+  date: string;
+  /** Section title as written. */
+  section: string;
+  /** Title as written. */
+  title: string;
+  /** Plain-text body. */
+  text: string;
+  /** Link labels joined by newlines (URLs are not searched). */
+  links: string;
+}
+
+/** Fields searched, and their weights relative to the body. */
+export const FIELD_BOOSTS = {
+  /** The title names the story; a match there is the strongest evidence. */
+  title: 3,
+  /** Link labels often restate the title with the product's official name. */
+  links: 1.2,
+  text: 1,
+  /** Section words are shared by many stories; they help only to break near-ties. */
+  section: 0.5,
+} as const satisfies Record<Exclude<keyof StoryDoc, "id" | "date">, number>;
+
+/** Stored with each hit: enough to render a result line and fetch the story by id. */
+export const STORED_FIELDS = ["id", "date", "section", "title"] as const;
+
+/** Index options; `MiniSearch.loadJSON` must get the very same ones. */
+export const INDEX_OPTIONS: Options<StoryDoc> = {
+  idField: "id",
+  fields: Object.keys(FIELD_BOOSTS),
+  storeFields: [...STORED_FIELDS],
+  tokenize,
+  // Terms come out of `tokenize` final: the default processTerm would lowercase the re-spelt CJK letters.
+  processTerm: (term) => term,
+  // Vacuum in the background after many upserts; digests are replaced a day at a time, so this is rare.
+  autoVacuum: { minDirtCount: 200, minDirtFactor: 0.1, batchSize: 2000, batchWait: 10 },
+};
+
+/** Query options; `combineWith` is decided per search (AND first, then OR). */
+export function queryOptions(autocomplete: boolean): MiniSearchOptions {
+  return {
+    boost: { ...FIELD_BOOSTS },
+    fuzzy: (term) => fuzzinessFor(term) || false,
+    prefix: (term, i, terms) => usePrefixFor(term, i, terms, autocomplete),
+    weights: { fuzzy: 0.45, prefix: 0.375 },
+  };
+}
+
+/** The documents of one digest, in reading order. */
+export function digestToDocs(digest: Digest): StoryDoc[] {
+  const docs: StoryDoc[] = [];
+  for (const section of digest.sections) {
+    for (const story of section.stories) {
+      docs.push({
+        id: story.id,
+        date: digest.date,
+        section: section.title,
+        title: story.title,
+        text: story.text,
+        links: story.links.map((l) => l.label).join("\n"),
+      });
+    }
+  }
+  return docs;
+}
+
+export function createIndex(): MiniSearch<StoryDoc> {
+  return new MiniSearch<StoryDoc>(INDEX_OPTIONS);
+}
