@@ -9,8 +9,7 @@ import { matchSection } from "../../src/core/section-match.js";
 
 /** Longest query users may type (issue 4: over 200 chars is refused with a hint). */
 export const QUERY_MAX_LENGTH = 200;
-/** Results per page of /search. */
-export const RESULTS_PER_PAGE = 10;
+export { RESULTS_PER_PAGE } from "../../src/core/render-text.js";
 /** How many dates an "unknown date" hint lists (the most recent ones). */
 const DATES_IN_HINT = 7;
 
