@@ -175,7 +175,9 @@ function readFrontMatter(node: Yaml, fail: (line: number, reason: string) => nev
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const at = err.linePos?.[0]?.line ?? 1;
-      fail(firstLine + at - 1, `front matter is not valid YAML: ${err.message.split("\n")[0] ?? ""}`);
+      // yaml's own "at line N" counts from the front matter, not the file; the file line replaces it.
+      const what = (err.message.split("\n")[0] ?? "").replace(/\s*at line \d+, column \d+:?\s*$/, "");
+      fail(firstLine + at - 1, `front matter is not valid YAML: ${what}`);
     }
     throw err;
   }
