@@ -1,0 +1,172 @@
+// Dispatches Discord interactions (slash commands, autocomplete, "Full story" buttons) to the shared command registry.
+import {
+  MessageFlags,
+  PermissionFlagsBits,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
+} from "discord.js";
+import type { BotServices, CommandContext } from "../core/command.js";
+import { runCommand, type CommandRegistry } from "../core/command-registry.js";
+import type { Config, Locale } from "../core/config.js";
+import type { Logger } from "../core/logger.js";
+import type { Reply } from "../core/reply.js";
+import { toDiscordPayload, type DiscordMessagePayload } from "./discord-render.js";
+import {
+  DISCORD_AUTOCOMPLETE_CHOICES,
+  DISCORD_CHOICE_NAME_LIMIT,
+  DISCORD_CHOICE_VALUE_LIMIT,
+  cutText,
+  storyIdFromButton,
+} from "./discord-text.js";
+
+/** Discord drops an interaction not answered within 3 s; past this we defer and answer when done. */
+export const DEFER_AFTER_MS = 1500;
+
+export interface InteractionDeps {
+  config: Config;
+  registry: CommandRegistry;
+  services: BotServices;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** The asker's Discord language when it is one we speak, else the bot's `BOT_LOCALE`. */
+export function localeOf(discordLocale: string | undefined, fallback: Locale): Locale {
+  if (discordLocale?.startsWith("zh")) return "zh";
+  if (discordLocale?.startsWith("en")) return "en";
+  return fallback;
+}
+
+/** discord.js options for a rendered payload (camelCase `allowedMentions`, flags only where allowed). */
+export function toReplyOptions(payload: DiscordMessagePayload): InteractionReplyOptions & { flags?: MessageFlags.Ephemeral } {
+  const options: InteractionReplyOptions = { embeds: payload.embeds, components: payload.components, allowedMentions: payload.allowed_mentions };
+  if (payload.content !== undefined) options.content = payload.content;
+  if (payload.flags !== undefined) options.flags = MessageFlags.Ephemeral;
+  return options as InteractionReplyOptions & { flags?: MessageFlags.Ephemeral };
+}
+
+function toEditOptions(payload: DiscordMessagePayload): InteractionEditReplyOptions {
+  const options: InteractionEditReplyOptions = { embeds: payload.embeds, components: payload.components, allowedMentions: payload.allowed_mentions };
+  if (payload.content !== undefined) options.content = payload.content;
+  return options;
+}
+
+/**
+ * Up to 25 autocomplete choices for a story query: matching stories (prefix search) or, for an empty query,
+ * the latest digest's stories. Name = title cut to 100, value = story id.
+ */
+export function autocompleteChoices(services: BotServices, typed: string, date?: string): { name: string; value: string }[] {
+  const query = typed.trim();
+  const hits = query
+    ? services.search.search(query, { prefix: true, limit: DISCORD_AUTOCOMPLETE_CHOICES, ...(date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? { date } : {}) })
+    : (services.archive.latest()?.sections.flatMap((s) => s.stories) ?? []);
+  const seen = new Set<string>();
+  const choices: { name: string; value: string }[] = [];
+  for (const hit of hits) {
+    if (seen.has(hit.id) || hit.id.length > DISCORD_CHOICE_VALUE_LIMIT) continue;
+    seen.add(hit.id);
+    choices.push({ name: cutText(hit.title, DISCORD_CHOICE_NAME_LIMIT), value: hit.id });
+    if (choices.length === DISCORD_AUTOCOMPLETE_CHOICES) break;
+  }
+  return choices;
+}
+
+/**
+ * Creates the handler for `interactionCreate`. Every path answers (or logs why it could not); nothing throws.
+ * The admin check happens here on every call (Manage Server in a server), whatever Discord's command permissions say.
+ */
+export function createInteractionHandler(deps: InteractionDeps): (interaction: Interaction) => Promise<void> {
+  const { config, registry, services, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const contextOf = (interaction: Interaction): Omit<CommandContext, "options"> => {
+    const ctx: Omit<CommandContext, "options"> = {
+      locale: localeOf(interaction.locale, config.BOT_LOCALE),
+      platform: "discord",
+      isAdmin: interaction.inGuild() && interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+      services,
+      now: now(),
+      logger,
+    };
+    if (interaction.channelId) ctx.target = { platform: "discord", id: interaction.channelId };
+    return ctx;
+  };
+
+  async function onAutocomplete(interaction: AutocompleteInteraction) {
+    const focused = interaction.options.getFocused(true);
+    const def = registry.get(interaction.commandName);
+    const option = def?.options.find((o) => o.name === focused.name);
+    const choices = option?.autocomplete
+      ? autocompleteChoices(services, String(focused.value), interaction.options.getString("date") ?? undefined)
+      : [];
+    await interaction.respond(choices);
+  }
+
+  /** Runs the command, deferring when it takes longer than {@link DEFER_AFTER_MS}, then answers. */
+  async function answer(
+    interaction: ChatInputCommandInteraction | ButtonInteraction,
+    work: Promise<Reply>,
+    ephemeral: boolean | undefined,
+    deferAtOnce: boolean,
+  ) {
+    const locale = localeOf(interaction.locale, config.BOT_LOCALE);
+    let deferredEphemeral: boolean | undefined;
+    if (!deferAtOnce) {
+      const early = await Promise.race([work.then(() => true), delay(DEFER_AFTER_MS).then(() => false)]);
+      if (!early) deferAtOnce = true;
+    }
+    if (deferAtOnce) {
+      deferredEphemeral = ephemeral === true;
+      await interaction.deferReply(deferredEphemeral ? { flags: MessageFlags.Ephemeral } : {});
+    }
+    const reply = await work;
+    const payload = toDiscordPayload(reply, locale, ephemeral === undefined ? {} : { ephemeral: ephemeral || reply.type === "error" });
+    const wantsEphemeral = payload.flags !== undefined;
+    if (deferredEphemeral === undefined) {
+      await interaction.reply(toReplyOptions(payload));
+    } else if (wantsEphemeral && !deferredEphemeral) {
+      // A public "thinking…" cannot turn private: drop it and answer privately instead.
+      await interaction.deleteReply();
+      await interaction.followUp(toReplyOptions(payload));
+    } else {
+      await interaction.editReply(toEditOptions(payload));
+    }
+  }
+
+  async function onCommand(interaction: ChatInputCommandInteraction) {
+    const def = registry.get(interaction.commandName);
+    const raw: Record<string, unknown> = {};
+    for (const option of interaction.options.data) raw[option.name] = option.value;
+    const ctx = contextOf(interaction);
+    logger.debug({ command: interaction.commandName, user: interaction.user.id, guild: interaction.guildId, admin: ctx.isAdmin }, "discord command");
+    const admin = def?.adminOnly === true;
+    // Admin answers (refusals, confirmations, status) are for the admin only; admin work (repost) can be slow.
+    await answer(interaction, runCommand(registry, interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);
+  }
+
+  async function onButton(interaction: ButtonInteraction) {
+    const storyId = storyIdFromButton(interaction.customId);
+    if (!storyId) return; // Not ours (another feature's button); let it time out visibly rather than guess.
+    const ctx = contextOf(interaction);
+    logger.debug({ story: storyId, user: interaction.user.id }, "discord full-story button");
+    await answer(interaction, runCommand(registry, "story", { query: storyId }, ctx), true, false);
+  }
+
+  return async (interaction) => {
+    try {
+      if (interaction.isAutocomplete()) await onAutocomplete(interaction);
+      else if (interaction.isChatInputCommand()) await onCommand(interaction);
+      else if (interaction.isButton()) await onButton(interaction);
+    } catch (err) {
+      logger.warn({ err, interaction: interaction.id, type: interaction.type }, "discord interaction could not be answered");
+    }
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,272 @@
+// Renders the platform-neutral reply model as a Discord message: embeds, link buttons, ephemeral errors, no pings.
+import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
+import type { Locale } from "../core/config.js";
+import { listSeparator, t } from "../core/i18n.js";
+import type { Reply, StoryHit } from "../core/reply.js";
+import {
+  DISCORD_BUTTONS_PER_ROW,
+  DISCORD_EMBED_DESCRIPTION_LIMIT,
+  DISCORD_EMBED_FIELDS_LIMIT,
+  DISCORD_EMBED_TITLE_LIMIT,
+  DISCORD_FIELD_NAME_LIMIT,
+  DISCORD_FIELD_VALUE_LIMIT,
+  DISCORD_FOOTER_LIMIT,
+  DISCORD_MESSAGE_EMBED_TOTAL_LIMIT,
+  DISCORD_ROWS_PER_MESSAGE,
+  NO_MENTIONS,
+  cutText,
+  escapeToFit,
+  linkButtons,
+  maskedLink,
+  safeUrl,
+  storyButton,
+} from "./discord-text.js";
+
+/** A Discord message body as sent to `POST /channels/:id/messages` or an interaction response. */
+export interface DiscordMessagePayload {
+  content?: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIButtonComponent>[];
+  allowed_mentions: { parse: [] };
+  /** `MessageFlags.Ephemeral` for answers only the asker should see. */
+  flags?: number;
+}
+
+export interface RenderOptions {
+  /** Force ephemeral (true) or public (false); default: errors are ephemeral, everything else public. */
+  ephemeral?: boolean;
+}
+
+const COLOR = { info: Colors.Blurple, success: Colors.Green, warning: Colors.Yellow, error: Colors.Red } as const;
+
+/** Sum of the characters Discord counts against the 6000 per-message embed limit. */
+export function embedLength(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+/** Buttons into action rows of at most 5, at most 5 rows (extra buttons are dropped). */
+export function toRows(buttons: readonly APIButtonComponent[]): APIActionRowComponent<APIButtonComponent>[] {
+  const rows: APIActionRowComponent<APIButtonComponent>[] = [];
+  const usable = buttons.slice(0, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE);
+  for (let i = 0; i < usable.length; i += DISCORD_BUTTONS_PER_ROW) {
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      usable.slice(i, i + DISCORD_BUTTONS_PER_ROW).map((b) => ButtonBuilder.from(b)),
+    );
+    rows.push(row.toJSON());
+  }
+  return rows;
+}
+
+/** Footer of a story: `date · section · id`. */
+export function storyFooter(hit: StoryHit): string {
+  return cutText(`${hit.date} · ${hit.section} · ${hit.id}`, DISCORD_FOOTER_LIMIT);
+}
+
+/** Lines joined by "\n", keeping only whole lines that fit `max` (with "…" when some were left out). */
+export function joinLinesToFit(lines: readonly string[], max: number): string {
+  let out = "";
+  for (const [i, line] of lines.entries()) {
+    const next = out ? `${out}\n${line}` : line;
+    const rest = i < lines.length - 1 ? 2 : 0;
+    if (next.length + rest > max) return out ? `${out}\n…` : cutText(line, max);
+    out = next;
+  }
+  return out;
+}
+
+function hitLine(hit: StoryHit): string {
+  return `• ${escapeToFit(hit.title, 120)} · \`${hit.id}\``;
+}
+
+/**
+ * Renders a reply as one Discord message. Pure: the same reply always gives the same JSON.
+ * Digest text is escaped (no Markdown breakage, no mentions), links are http(s) only, and
+ * `allowed_mentions` is empty on every message.
+ *
+ * @example
+ * const payload = toDiscordPayload({ type: "notice", tone: "success", text: "已订阅" }, "zh");
+ * await interaction.reply(toDiscordJsOptions(payload));
+ */
+export function toDiscordPayload(reply: Reply, locale: Locale, options: RenderOptions = {}): DiscordMessagePayload {
+  const { embeds, buttons } = renderBody(reply, locale);
+  const payload: DiscordMessagePayload = { embeds: embeds.map(clampEmbed), components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
+  const ephemeral = options.ephemeral ?? reply.type === "error";
+  if (ephemeral) payload.flags = MessageFlags.Ephemeral;
+  return payload;
+}
+
+function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
+  switch (reply.type) {
+    case "story": {
+      const { story } = reply;
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(escapeToFit(story.title, DISCORD_EMBED_TITLE_LIMIT))
+        .setDescription(escapeToFit(story.text || story.title, DISCORD_EMBED_DESCRIPTION_LIMIT))
+        .setFooter({ text: storyFooter(story) });
+      const first = story.links[0] && safeUrl(story.links[0].url);
+      if (first) embed.setURL(first);
+      if (story.links.length > 0) {
+        embed.addFields({
+          name: t(locale, "label.links"),
+          value: joinLinesToFit(story.links.map((l) => `• ${maskedLink(l)}`), DISCORD_FIELD_VALUE_LIMIT),
+        });
+      }
+      if (reply.alsoMatching.length > 0) {
+        embed.addFields({
+          name: t(locale, "label.alsoMatching"),
+          value: joinLinesToFit(reply.alsoMatching.map(hitLine), DISCORD_FIELD_VALUE_LIMIT),
+        });
+      }
+      return { embeds: [embed.toJSON()], buttons: linkButtons(story.links, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE) };
+    }
+    case "links": {
+      const lines = reply.links.map((l, i) => `${i + 1}. ${maskedLink(l, 200)}`);
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(escapeToFit(`${t(locale, "label.links")} · ${reply.story.title}`, DISCORD_EMBED_TITLE_LIMIT))
+        .setDescription(joinLinesToFit(lines.length ? lines : ["—"], DISCORD_EMBED_DESCRIPTION_LIMIT))
+        .setFooter({ text: storyFooter(reply.story) });
+      return { embeds: [embed.toJSON()], buttons: linkButtons(reply.links, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE) };
+    }
+    case "results": {
+      // Pages are equal-sized except the last, so the page size is known from any page.
+      const pageSize =
+        reply.page < reply.pageCount || reply.pageCount <= 1
+          ? reply.hits.length
+          : Math.round((reply.total - reply.hits.length) / (reply.pageCount - 1));
+      const lines = reply.hits.map(
+        (h, i) => `${(reply.page - 1) * pageSize + i + 1}. **${escapeToFit(h.title, 150)}**\n${escapeToFit(h.section, 80)} · ${h.date} · \`${h.id}\``,
+      );
+      const filters = [reply.filters.section, reply.filters.date].filter((x): x is string => Boolean(x));
+      const footer = [t(locale, "label.page", { page: reply.page, pageCount: reply.pageCount })];
+      if (filters.length) footer.push(t(locale, "label.resultsFilters", { filters: filters.join(listSeparator(locale)) }));
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(escapeToFit(t(locale, "label.results", { query: reply.query, total: reply.total }), DISCORD_EMBED_TITLE_LIMIT))
+        .setDescription(joinLinesToFit(lines.length ? lines : [t(locale, "label.noResults")], DISCORD_EMBED_DESCRIPTION_LIMIT))
+        .setFooter({ text: cutText(footer.join(" · "), DISCORD_FOOTER_LIMIT) });
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+    case "section-summary": {
+      const { summary } = reply;
+      const lines = summary.stories.map((s, i) => {
+        const link = s.link ? `\n${maskedLink(s.link)}` : "";
+        return `**${i + 1}. ${escapeToFit(s.title, 200)}**\n${escapeToFit(s.summary, 600)}${link} · \`${s.id}\``;
+      });
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(escapeToFit(t(locale, "label.sectionSummary", { section: summary.title, date: reply.date }), DISCORD_EMBED_TITLE_LIMIT))
+        .setDescription(joinParagraphsToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      const buttons = summary.stories.map((s, i) => storyButton(s.id, `${i + 1}. ${t(locale, "label.fullStory")} · ${s.title}`));
+      return { embeds: [embed.toJSON()], buttons };
+    }
+    case "digest-overview": {
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(escapeToFit(reply.title ?? t(locale, "label.digest", { date: reply.date }), DISCORD_EMBED_TITLE_LIMIT))
+        .setFooter({ text: reply.date });
+      embed.addFields(
+        reply.sections.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((s, i) => ({
+          name: escapeToFit(`${i + 1}. ${s.title}`, DISCORD_FIELD_NAME_LIMIT),
+          value: joinLinesToFit(s.stories.map(hitLine), DISCORD_FIELD_VALUE_LIMIT) || "—",
+        })),
+      );
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+    case "sections": {
+      const lines = reply.sections.map(
+        (s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${t(locale, "label.stories", { count: s.storyCount })}`,
+      );
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(t(locale, "label.sectionsOf", { date: reply.date }))
+        .setDescription(joinLinesToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+    case "help": {
+      const lines = reply.commands.map(
+        (c) => `\`${c.usage}\` — ${escapeToFit(c.description, 200)}${c.adminOnly ? ` *(${t(locale, "label.adminOnly")})*` : ""}`,
+      );
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(t(locale, "label.help"))
+        .setDescription(joinLinesToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+    case "status": {
+      const digests = reply.digests.latest
+        ? t(locale, "label.digestsLoaded", { count: reply.digests.count, latest: reply.digests.latest })
+        : t(locale, "label.noDigestsLoaded");
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.info)
+        .setTitle(t(locale, "label.status"))
+        .setDescription(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`);
+      embed.addFields(
+        reply.targets.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((target) => {
+          const state = target.enabled
+            ? t(locale, "label.enabled")
+            : `${t(locale, "label.disabled")} (${t(locale, "label.reason")}: ${target.disabledReason ?? "?"})`;
+          const last = target.lastDelivery
+            ? `${target.lastDelivery.date} · ${target.lastDelivery.status} · ${target.lastDelivery.at}${target.lastDelivery.error ? ` · ${target.lastDelivery.error}` : ""}`
+            : t(locale, "label.never");
+          const lines = [
+            state,
+            `${t(locale, "label.section")}: ${target.sections?.join(listSeparator(locale)) ?? t(locale, "label.allSections")}`,
+            `${t(locale, "label.schedule")}: ${target.cron} (${target.timezone})`,
+            ...(target.nextRun ? [`${t(locale, "label.nextRun")}: ${target.nextRun}`] : []),
+            `${t(locale, "label.lastDelivery")}: ${last}`,
+          ];
+          return {
+            name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),
+            value: escapeToFit(lines.join("\n"), DISCORD_FIELD_VALUE_LIMIT),
+          };
+        }),
+      );
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+    case "notice": {
+      const embed = new EmbedBuilder().setColor(COLOR[reply.tone]).setDescription(escapeToFit(reply.text, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+    case "error": {
+      const text = reply.hint ? `${reply.message}\n${reply.hint}` : reply.message;
+      const embed = new EmbedBuilder()
+        .setColor(COLOR.error)
+        .setTitle(t(locale, "label.error"))
+        .setDescription(escapeToFit(text, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      return { embeds: [embed.toJSON()], buttons: [] };
+    }
+  }
+}
+
+/** Paragraphs joined by a blank line, keeping only whole paragraphs that fit. */
+function joinParagraphsToFit(paragraphs: readonly string[], max: number): string {
+  let out = "";
+  for (const p of paragraphs) {
+    const next = out ? `${out}\n\n${p}` : p;
+    if (next.length + 3 > max) return out ? `${out}\n\n…` : cutText(p, max);
+    out = next;
+  }
+  return out;
+}
+
+/** Keeps one embed under the 6000 total by trimming fields from the end, then the description. */
+function clampEmbed(embed: APIEmbed): APIEmbed {
+  const out: APIEmbed = { ...embed, fields: embed.fields ? [...embed.fields] : undefined };
+  while (embedLength(out) > DISCORD_MESSAGE_EMBED_TOTAL_LIMIT && out.fields && out.fields.length > 0) out.fields.pop();
+  if (embedLength(out) > DISCORD_MESSAGE_EMBED_TOTAL_LIMIT && out.description) {
+    const excess = embedLength(out) - DISCORD_MESSAGE_EMBED_TOTAL_LIMIT;
+    out.description = cutText(out.description, Math.max(1, out.description.length - excess));
+  }
+  if (out.fields?.length === 0) delete out.fields;
+  if (out.fields === undefined) delete out.fields;
+  return out;
+}

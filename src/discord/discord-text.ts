@@ -1,0 +1,130 @@
+// Discord limits and safe text: escaping digest text for Markdown and mentions, cutting to limits, link buttons.
+import { ButtonBuilder, ButtonStyle, escapeMarkdown, type APIButtonComponent } from "discord.js";
+import type { Link } from "../core/model.js";
+
+/** Embed title. */
+export const DISCORD_EMBED_TITLE_LIMIT = 256;
+/** Embed description. */
+export const DISCORD_EMBED_DESCRIPTION_LIMIT = 4096;
+/** Fields per embed. */
+export const DISCORD_EMBED_FIELDS_LIMIT = 25;
+export const DISCORD_FIELD_NAME_LIMIT = 256;
+export const DISCORD_FIELD_VALUE_LIMIT = 1024;
+export const DISCORD_FOOTER_LIMIT = 2048;
+/** Sum of title, description, field names and values, footer and author over all embeds of one message. */
+export const DISCORD_MESSAGE_EMBED_TOTAL_LIMIT = 6000;
+export const DISCORD_EMBEDS_PER_MESSAGE = 10;
+export const DISCORD_CONTENT_LIMIT = 2000;
+export const DISCORD_BUTTON_LABEL_LIMIT = 80;
+export const DISCORD_BUTTON_URL_LIMIT = 512;
+export const DISCORD_BUTTONS_PER_ROW = 5;
+export const DISCORD_ROWS_PER_MESSAGE = 5;
+export const DISCORD_CUSTOM_ID_LIMIT = 100;
+/** Autocomplete: choices per answer, and the length of a choice's name and value. */
+export const DISCORD_AUTOCOMPLETE_CHOICES = 25;
+export const DISCORD_CHOICE_NAME_LIMIT = 100;
+export const DISCORD_CHOICE_VALUE_LIMIT = 100;
+
+/** No mention in any message the bot sends may ping anyone: not `@everyone`, `@here`, roles or users. */
+export const NO_MENTIONS = { parse: [] as [] } as const;
+
+/** Prefix of the "Full story" buttons' custom ids: `digest-bot:story:<story id>`. */
+export const STORY_BUTTON_PREFIX = "digest-bot:story:";
+
+const ZWSP = "\u200b";
+
+/**
+ * Makes digest text inert in Discord Markdown: escapes emphasis, code, headings, lists, quotes and masked links,
+ * and breaks mention syntax (`@everyone`, `@here`, `<@id>`, `<@&id>`, `<#id>`) with a zero-width space so it
+ * neither renders as a mention nor pings — `allowed_mentions` is the second lock on the same door.
+ *
+ * @example
+ * escapeText("**hi** @everyone"); // "\\*\\*hi\\*\\* @\u200beveryone"
+ */
+export function escapeText(text: string): string {
+  const escaped = escapeMarkdown(text, { heading: true, bulletedList: true, numberedList: true, maskedLink: true });
+  return escaped
+    .replace(/^(\s*)>/gm, "$1\\>")
+    .replace(/@(everyone|here)/gi, `@${ZWSP}$1`)
+    .replace(/<([@#])/g, `<${ZWSP}$1`);
+}
+
+/**
+ * Cuts plain text to at most `max` UTF-16 units (what Discord and the builders count), at a code point boundary,
+ * with "…" when cut.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = "";
+  for (const ch of text) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return out.trimEnd() + "…";
+}
+
+/**
+ * Escapes digest text and cuts it so the escaped form fits `max`; never leaves half an escape or half a
+ * surrogate pair at the end.
+ */
+export function escapeToFit(text: string, max: number): string {
+  const whole = escapeText(text);
+  if (whole.length <= max) return whole;
+  const chars = Array.from(text);
+  let lo = 0;
+  let hi = chars.length;
+  // Largest prefix whose escaped form plus "…" fits.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (escapeText(chars.slice(0, mid).join("").trimEnd()).length + 1 <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return escapeText(chars.slice(0, lo).join("").trimEnd()) + "…";
+}
+
+/** An http(s) URL usable in Markdown and buttons, or undefined for anything else. */
+export function safeUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+  // Parentheses and spaces would end a Markdown link early.
+  return parsed.href.replace(/\(/g, "%28").replace(/\)/g, "%29").replace(/ /g, "%20");
+}
+
+/** `[label](url)` with the label escaped and cut, or the escaped label alone when the URL is not http(s). */
+export function maskedLink(link: Link, maxLabel = 80): string {
+  const url = safeUrl(link.url);
+  const label = escapeToFit(link.label.replace(/[[\]]/g, " ").trim() || link.url, maxLabel);
+  return url ? `[${label}](${url})` : label;
+}
+
+/** Link buttons for links (http/https only, URL ≤ 512), labels cut to 80, at most `max`. */
+export function linkButtons(links: readonly Link[], max: number): APIButtonComponent[] {
+  const buttons: APIButtonComponent[] = [];
+  for (const link of links) {
+    if (buttons.length >= max) break;
+    const url = safeUrl(link.url);
+    if (!url || url.length > DISCORD_BUTTON_URL_LIMIT) continue;
+    const label = cutText(link.label.trim() || new URL(url).hostname, DISCORD_BUTTON_LABEL_LIMIT);
+    buttons.push(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(url).setLabel(label).toJSON());
+  }
+  return buttons;
+}
+
+/** The "Full story" button of a story; clicking it answers the clicker with the story, ephemerally. */
+export function storyButton(storyId: string, label: string): APIButtonComponent {
+  return new ButtonBuilder()
+    .setStyle(ButtonStyle.Secondary)
+    .setCustomId(`${STORY_BUTTON_PREFIX}${storyId}`)
+    .setLabel(cutText(label, DISCORD_BUTTON_LABEL_LIMIT))
+    .toJSON();
+}
+
+/** Reads the story id back from a "Full story" button's custom id. */
+export function storyIdFromButton(customId: string): string | undefined {
+  return customId.startsWith(STORY_BUTTON_PREFIX) ? customId.slice(STORY_BUTTON_PREFIX.length) : undefined;
+}
