@@ -1,0 +1,53 @@
+// Pure planner of a daily post for Telegram: header, section headings and story summaries packed into ≤ 4096-char messages.
+import type { Locale } from "../core/config.js";
+import { planMessages } from "../core/delivery/pack.js";
+import { t } from "../core/i18n.js";
+import type { DailyPost } from "../core/summaries.js";
+import { bold, html, italic, joinHtml, splitTelegramHtml, TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "./telegram-html.js";
+import { summaryBlock, type TelegramMessage } from "./telegram-render.js";
+
+/** Blocks of a message are separated by a blank line. */
+const BLOCK_SEPARATOR = "\n\n";
+
+export interface DailyPlanOptions {
+  locale: Locale;
+  /** For `https://t.me/<bot>?start=<story id>` links to the full story; without it each story says `/story <id>`. */
+  botUsername?: string;
+}
+
+/**
+ * Plans the messages of a daily post: the header (date, every section with its story count), then each section's
+ * heading and story summaries (title, summary, first link, full-story deep link), whole sections packed into as few
+ * messages as fit. Link previews are off so a post stays compact.
+ *
+ * @example
+ * const messages = planTelegramDailyPost(buildDailyPost(digest), { locale: "zh", botUsername: "DigestBot" });
+ * for (const m of messages) await bot.api.sendMessage(chatId, m.text, m);
+ */
+export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions): TelegramMessage[] {
+  const { locale, botUsername } = options;
+  const header = joinHtml(
+    [
+      bold(`📰 ${t(locale, "label.digest", { date: post.date })}`),
+      post.title ? italic(post.title) : undefined,
+      joinHtml(post.header.map((s, i) => html`${i + 1}. ${s.title} · ${t(locale, "label.stories", { count: s.storyCount })}`), "\n"),
+    ],
+    "\n",
+  ).value;
+  const sections = post.sections.map((section) => ({
+    heading: bold(`${section.index + 1}. ${section.title}`).value,
+    stories: section.stories.map((s) => summaryBlock(s, locale, botUsername).value),
+  }));
+  const messages = planMessages(
+    { header, sections },
+    {
+      fits: (blocks) => telegramTextLength(blocks.join(BLOCK_SEPARATOR)) <= TELEGRAM_MESSAGE_LIMIT,
+      splitStory: (story) => splitTelegramHtml(story, TELEGRAM_MESSAGE_LIMIT),
+    },
+  );
+  return messages.map((blocks) => ({
+    text: blocks.join(BLOCK_SEPARATOR),
+    parse_mode: "HTML",
+    link_preview_options: { is_disabled: true },
+  }));
+}

@@ -1,0 +1,104 @@
+// Daily posts to Telegram chats and channels: the delivery engine's Publisher, with Telegram errors sorted by what to do.
+import { GrammyError, HttpError, type Api } from "grammy";
+import type { Locale } from "../core/config.js";
+import { PublishError, type Publisher } from "../core/delivery/publisher.js";
+import { scrubSecrets } from "../core/logger.js";
+import type { DailyPost } from "../core/summaries.js";
+import { planTelegramDailyPost } from "./telegram-daily.js";
+import type { TelegramMessage } from "./telegram-render.js";
+
+/**
+ * Descriptions of 400/403 answers that will not get better by retrying: the bot was removed, the chat is gone,
+ * or the bot may not post there. They disable the subscription (visible in /status) until an admin re-subscribes.
+ */
+const PERMANENT = [
+  /bot was kicked/i,
+  /bot was blocked/i,
+  /bot is not a member/i,
+  /user is deactivated/i,
+  /chat not found/i,
+  /not enough rights/i,
+  /have no rights/i,
+  /need administrator rights/i,
+  /chat_write_forbidden/i,
+  /peer_id_invalid/i,
+  /group chat was upgraded/i,
+  /channel_private/i,
+  /chat was deleted/i,
+];
+
+/** A chat id as Telegram takes it: numbers for numeric ids, the string for `@channel` names. */
+export function toChatId(targetId: string): number | string {
+  return /^-?\d+$/.test(targetId) ? Number(targetId) : targetId;
+}
+
+/**
+ * Sorts a failed Bot API call into a {@link PublishError}: 429 → rate-limited (with the wait Telegram asked for),
+ * 5xx / network / anything unknown → transient (kept pending, retried), kicked / chat not found / no rights →
+ * permanent. The message names the method and chat and never contains the token.
+ */
+export function toPublishError(err: unknown, where: { method: string; chatId: string }, secrets: readonly string[]): PublishError {
+  const scrub = (s: string) => scrubSecrets(s, secrets);
+  const at = `telegram ${where.method} to ${where.chatId}`;
+  if (err instanceof PublishError) return err;
+  if (err instanceof GrammyError) {
+    const description = scrub(err.description);
+    if (err.error_code === 429) {
+      const after = err.parameters.retry_after ?? 1;
+      return new PublishError("rate-limited", `${at}: rate limited, retry after ${after} s (${description})`, after * 1000);
+    }
+    if (err.parameters.migrate_to_chat_id !== undefined) {
+      return new PublishError(
+        "permanent",
+        `${at}: the group became a supergroup with id ${err.parameters.migrate_to_chat_id}; subscribe that id instead (${description})`,
+      );
+    }
+    if ((err.error_code === 400 || err.error_code === 403) && PERMANENT.some((re) => re.test(err.description))) {
+      return new PublishError("permanent", `${at}: ${description} (${err.error_code}); add the bot back with the right to post, then /subscribe again`);
+    }
+    if (err.error_code === 403) {
+      return new PublishError("permanent", `${at}: forbidden (${description}); check the bot is a member with the right to post`);
+    }
+    return new PublishError("transient", `${at}: ${err.error_code} ${description}`);
+  }
+  if (err instanceof HttpError) {
+    // The wrapped fetch error may quote the request URL, which holds the token: keep only its scrubbed message.
+    const cause = err.error instanceof Error ? `: ${err.error.message}` : "";
+    return new PublishError("transient", scrub(`${at}: network error${cause}`));
+  }
+  return new PublishError("transient", scrub(`${at}: ${err instanceof Error ? err.message : String(err)}`));
+}
+
+export interface TelegramPublisherOptions {
+  /** The bot's API (with auto-retry and throttling installed). */
+  api: Api;
+  locale: Locale;
+  /** For full-story deep links in posts. */
+  botUsername?: string;
+  /** Strings to scrub from error messages (the token). */
+  secrets: readonly string[];
+}
+
+/**
+ * The Telegram side of the delivery engine. Telegram has no idempotency key, so `idempotencyKey` is unused: a crash
+ * between Telegram accepting a message and the ledger recording it can repeat that one message on restart.
+ *
+ * @example
+ * engine.registerPublisher(createTelegramPublisher({ api: bot.api, locale: "zh", botUsername: bot.botInfo.username, secrets: [token] }));
+ */
+export function createTelegramPublisher(options: TelegramPublisherOptions): Publisher<TelegramMessage> {
+  const { api, locale, botUsername, secrets } = options;
+  return {
+    platform: "telegram",
+    planDailyPost: (post: DailyPost) => planTelegramDailyPost(post, botUsername ? { locale, botUsername } : { locale }),
+    async send(targetId, payload) {
+      try {
+        const { text, ...rest } = payload;
+        const sent = await api.sendMessage(toChatId(targetId), text, rest);
+        return { messageId: String(sent.message_id) };
+      } catch (err) {
+        throw toPublishError(err, { method: "sendMessage", chatId: targetId }, secrets);
+      }
+    },
+  };
+}
