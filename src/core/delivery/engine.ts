@@ -1,0 +1,370 @@
+// The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
+import cron, { type ScheduledTask } from "node-cron";
+import type { DigestArchive } from "../archive.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { Digest } from "../model.js";
+import type { Platform, TargetStatus } from "../reply.js";
+import type { RunKind, StateDb } from "../state.js";
+import { buildDailyPost } from "../summaries.js";
+import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
+import { createLedger, newRunId, type Subscription } from "./ledger.js";
+import type { Publisher } from "./publisher.js";
+import { createSchedule, type Schedule } from "./schedule.js";
+import { DEFAULT_RETRY, sendParts, type RetryOptions } from "./sender.js";
+
+/** How often production checks what is due; due-ness itself comes from each target's cron and time zone. */
+export const TICK_CRON = "* * * * *";
+
+/** A delivery request the engine cannot carry out; the message says why and what to do. */
+export class DeliveryError extends Error {
+  override name = "DeliveryError";
+}
+
+export interface DeliveryEngineOptions {
+  /** The open state database (`openStateDb(config.DATA_DIR)`); the engine never closes it. */
+  db: StateDb;
+  archive: DigestArchive;
+  config: Config;
+  logger: Logger;
+  /** The current time; default `() => new Date()`. Tests pass a fake clock. */
+  clock?: () => Date;
+  /** Retry delays and bounds; defaults in `DEFAULT_RETRY`. */
+  retry?: Partial<RetryOptions>;
+  /** Random source for jitter; default Math.random. */
+  random?: () => number;
+  /** Run ticks from node-cron after `start()`; default true. Tests that drive `tick()` themselves pass false. */
+  useCron?: boolean;
+}
+
+/** A delivery from a shell or an admin: like a repost, with the run kind recorded. */
+export interface DeliverRequest extends RepostRequest {
+  kind?: RunKind;
+}
+
+export interface DeliveryEngine extends DeliveryControl {
+  /** Adds a platform; one publisher per platform (a second one is refused). Due targets of it go out on the next tick. */
+  registerPublisher(publisher: Publisher): void;
+  /** Catches up once (what was missed while down, within the deadline), then ticks every minute and on new digests. */
+  start(): Promise<void>;
+  /** Stops taking work, lets the message in flight finish (a pending wait ends at once), and resolves. */
+  stop(): Promise<void>;
+  /** Delivers whatever is due now and resumes unfinished runs. Ticks never overlap. */
+  tick(): Promise<void>;
+  /** Delivers a digest now as a new run (`repost` is this with kind "repost"). */
+  deliver(request: DeliverRequest): Promise<RepostResult>;
+  /** Overrides the schedule of one subscription (undefined = back to POST_CRON / POST_TIMEZONE). Validated. */
+  setSchedule(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
+}
+
+/**
+ * Creates the delivery engine. Settings targets (DISCORD_CHANNEL_IDS, TELEGRAM_CHAT_IDS) become subscriptions.
+ *
+ * @example
+ * const state = openStateDb(config.DATA_DIR);
+ * const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }) });
+ * engine.registerPublisher(telegramPublisher);
+ * await engine.start();
+ * // on SIGTERM:
+ * await engine.stop();
+ * state.close();
+ */
+export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEngine {
+  const { archive, config } = options;
+  const logger = options.logger;
+  const clock = options.clock ?? (() => new Date());
+  const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
+  const ledger = createLedger(options.db);
+  const publishers = new Map<Platform, Publisher>();
+  const schedules = new Map<string, Schedule>();
+  const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
+  const nowIso = () => clock().toISOString();
+
+  // Validate the default schedule at creation so a bad setting fails the start, not the first tick.
+  scheduleOf(config.POST_CRON, config.POST_TIMEZONE);
+  for (const id of config.DISCORD_CHANNEL_IDS) ledger.ensureSettingsTarget("discord", id, nowIso());
+  for (const id of config.TELEGRAM_CHAT_IDS) ledger.ensureSettingsTarget("telegram", id, nowIso());
+
+  let stopping = false;
+  let started = false;
+  let task: ScheduledTask | undefined;
+  let unsubscribeArchive: (() => void) | undefined;
+  const abort = new AbortController();
+  let chain: Promise<unknown> = Promise.resolve();
+
+  /** Runs jobs one at a time: ticks, reposts and deliveries never interleave their sends. */
+  function exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const result = chain.then(job, job);
+    chain = result.catch(() => undefined);
+    return result;
+  }
+
+  function scheduleOf(cronExpr: string, timezone: string): Schedule {
+    const key = `${cronExpr}\u0000${timezone}`;
+    let schedule = schedules.get(key);
+    if (!schedule) {
+      schedule = createSchedule(cronExpr, timezone);
+      schedules.set(key, schedule);
+    }
+    return schedule;
+  }
+  const scheduleFor = (sub: Subscription) => scheduleOf(sub.cron ?? config.POST_CRON, sub.timezone ?? config.POST_TIMEZONE);
+
+  const sleep = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      if (abort.signal.aborted) return resolve(false);
+      const timer = setTimeout(() => {
+        abort.signal.removeEventListener("abort", onAbort);
+        resolve(true);
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      abort.signal.addEventListener("abort", onAbort, { once: true });
+    });
+
+  const senderDeps = {
+    ledger,
+    logger,
+    retry,
+    now: nowIso,
+    sleep,
+    random: options.random ?? Math.random,
+    isStopping: () => stopping,
+  };
+
+  /** Sends a target's open parts; a permanent failure disables its subscription and drops what is left for it. */
+  async function flushTarget(platform: Platform, targetId: string) {
+    const publisher = publishers.get(platform);
+    if (!publisher) return undefined;
+    const parts = ledger.openParts(platform, targetId);
+    if (parts.length === 0) return undefined;
+    const outcome = await sendParts(publisher, parts, senderDeps);
+    if (outcome.type === "permanent") {
+      const reason = outcome.error;
+      ledger.skipOpenParts(platform, targetId, `not sent: ${reason}`, nowIso());
+      if (ledger.subscription(platform, targetId)) {
+        ledger.disable(platform, targetId, reason, nowIso());
+        logger.error({ platform, target: targetId, reason }, "subscription disabled after a permanent failure; /subscribe there re-enables it");
+      }
+    }
+    return outcome;
+  }
+
+  function planFor(kind: RunKind, runId: string, sub: { platform: Platform; targetId: string }, digest: Digest, sections: number[] | undefined, extra: { slot?: string; sectionIndex?: number; requestedBy?: string }) {
+    const publisher = publishers.get(sub.platform);
+    if (!publisher) throw new DeliveryError(`delivery: no ${sub.platform} publisher is registered; set its token to deliver there`);
+    const post = buildDailyPost(digest, sections);
+    if (post.sections.length === 0) return false;
+    const payloads = publisher.planDailyPost(post);
+    ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, payloads, now: nowIso(), ...extra });
+    return true;
+  }
+
+  /** Plans the scheduled run of one subscription if one is due now. */
+  function planIfDue(sub: Subscription, now: Date) {
+    const slot = scheduleFor(sub).previous(now);
+    if (!slot || slot.getTime() < Date.parse(sub.createdAt)) return;
+    const slotIso = slot.toISOString();
+    if (ledger.slotTaken(sub.platform, sub.targetId, slotIso)) return;
+    const where = { platform: sub.platform, target: sub.targetId, slot: slotIso };
+    const latest = archive.latest();
+    const fresh = latest && !ledger.scheduledDelivered(sub.platform, sub.targetId, latest.date) ? latest : undefined;
+    const late = now.getTime() - slot.getTime() > deadlineMs;
+    if (fresh && !late) {
+      const runId = newRunId("scheduled", fresh.date);
+      if (planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso })) {
+        logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
+      } else {
+        const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
+        ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
+        logger.warn({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
+      }
+      return;
+    }
+    if (!late) return; // Waiting for a new digest; it goes out as soon as it appears.
+    const note = fresh
+      ? `missed by more than ${config.DELIVERY_DEADLINE_HOURS} h (the bot was not running); ${fresh.date} not sent`
+      : `no new digest within ${config.DELIVERY_DEADLINE_HOURS} h of the scheduled time`;
+    ledger.skipSlot({ runId: newRunId("scheduled", undefined), ...sub, slot: slotIso, note, now: nowIso() });
+    logger.warn(where, `scheduled delivery skipped: ${note}`);
+  }
+
+  async function runTick() {
+    if (stopping) return;
+    const now = clock();
+    for (const sub of ledger.subscriptions()) {
+      if (stopping) return;
+      if (!sub.enabled || !publishers.has(sub.platform)) continue;
+      try {
+        planIfDue(sub, now);
+      } catch (err) {
+        logger.error({ err, platform: sub.platform, target: sub.targetId }, "could not plan the scheduled delivery");
+      }
+    }
+    // Send everything open, including reposts to channels that are not subscriptions.
+    for (const { platform, targetId } of ledger.targetsWithOpenParts()) {
+      if (stopping) return;
+      const sub = ledger.subscription(platform, targetId);
+      if (sub && !sub.enabled) continue;
+      await flushTarget(platform, targetId);
+    }
+  }
+
+  async function deliver(request: DeliverRequest): Promise<RepostResult> {
+    if (stopping) throw new DeliveryError("delivery: the bot is shutting down; try again after it restarts");
+    const kind = request.kind ?? "repost";
+    const digest = request.date ? archive.get(request.date) : archive.latest();
+    if (!digest) {
+      throw new DeliveryError(request.date ? `delivery: there is no digest for ${request.date}` : "delivery: no digest is loaded yet");
+    }
+    const { sectionIndex } = request;
+    if (sectionIndex !== undefined && (!Number.isInteger(sectionIndex) || sectionIndex < 0 || sectionIndex >= digest.sections.length)) {
+      throw new DeliveryError(`delivery: the ${digest.date} digest has sections 1–${digest.sections.length}; got ${sectionIndex + 1}`);
+    }
+    let targets: { platform: Platform; targetId: string; sections?: number[] }[];
+    if (request.to === "all-subscriptions") {
+      targets = ledger.subscriptions().filter((s) => s.enabled && publishers.has(s.platform));
+    } else {
+      if (!publishers.has(request.to.platform)) {
+        throw new DeliveryError(`delivery: no ${request.to.platform} publisher is registered; set its token to deliver there`);
+      }
+      targets = [{ platform: request.to.platform, targetId: request.to.id }];
+    }
+    return exclusive(async () => {
+      const runId = newRunId(kind, digest.date);
+      const planned: typeof targets = [];
+      for (const target of targets) {
+        // A whole-digest repost to every subscription keeps each one's section filter.
+        const sections = sectionIndex !== undefined ? [sectionIndex] : target.sections;
+        const extra: { sectionIndex?: number; requestedBy?: string } = {};
+        if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
+        if (request.requestedBy) extra.requestedBy = request.requestedBy;
+        if (planFor(kind, runId, target, digest, sections, extra)) planned.push(target);
+      }
+      logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
+      const pending: RepostResult["pending"] = [];
+      for (const target of planned) {
+        const outcome = await flushTarget(target.platform, target.targetId);
+        const mine = ledger.runParts(runId).filter((p) => p.platform === target.platform && p.targetId === target.targetId);
+        const unsent = mine.find((p) => p.status !== "sent");
+        if (unsent) {
+          const error = unsent.lastError ?? (outcome?.type === "stopped" ? "stopped before sending" : "waiting behind an earlier run");
+          pending.push({ target: { platform: target.platform, id: target.targetId }, error });
+        }
+      }
+      const messagesSent = ledger.runParts(runId).filter((p) => p.status === "sent").length;
+      return { runId, targets: planned.length, messagesSent, pending };
+    });
+  }
+
+  const engine: DeliveryEngine = {
+    registerPublisher(publisher) {
+      if (publishers.has(publisher.platform)) {
+        throw new DeliveryError(`delivery: a ${publisher.platform} publisher is already registered; register one per platform`);
+      }
+      publishers.set(publisher.platform, publisher);
+    },
+
+    async start() {
+      if (started) throw new DeliveryError("delivery: start() was called twice");
+      started = true;
+      unsubscribeArchive = archive.onChange((change) => {
+        // A late digest goes out as soon as it appears (within the deadline).
+        if (change.type === "upsert" && !stopping) void engine.tick();
+      });
+      if (options.useCron ?? true) {
+        task = cron.schedule(TICK_CRON, () => engine.tick(), { name: "digest-bot-delivery", noOverlap: true });
+      }
+      // Catch-up: slots missed while the bot was down are considered once, now.
+      await engine.tick();
+    },
+
+    async stop() {
+      stopping = true;
+      abort.abort();
+      unsubscribeArchive?.();
+      unsubscribeArchive = undefined;
+      if (task) await task.destroy();
+      task = undefined;
+      await chain;
+    },
+
+    tick() {
+      return exclusive(async () => {
+        try {
+          await runTick();
+        } catch (err) {
+          logger.error({ err }, "delivery tick failed; retrying on the next one");
+        }
+      });
+    },
+
+    deliver,
+
+    repost(request) {
+      return deliver({ ...request, kind: "repost" });
+    },
+
+    async subscribe(target, sections) {
+      if (sections && sections.some((i) => !Number.isInteger(i) || i < 0)) {
+        throw new DeliveryError("delivery: section indexes are 0-based integers");
+      }
+      ledger.upsertSubscription(target.platform, target.id, sections?.length ? [...new Set(sections)].sort((a, b) => a - b) : undefined, nowIso());
+      logger.info({ platform: target.platform, target: target.id, sections }, "subscribed");
+    },
+
+    async unsubscribe(target) {
+      const sub = ledger.subscription(target.platform, target.id);
+      if (!sub) return false;
+      // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
+      if (sub.source === "settings") ledger.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
+      else ledger.deleteSubscription(target.platform, target.id);
+      ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+      logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
+      return true;
+    },
+
+    async setSchedule(target, schedule) {
+      if (!ledger.subscription(target.platform, target.id)) {
+        throw new DeliveryError(`delivery: ${target.platform}:${target.id} is not subscribed; subscribe it first`);
+      }
+      scheduleOf(schedule.cron ?? config.POST_CRON, schedule.timezone ?? config.POST_TIMEZONE);
+      ledger.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
+    },
+
+    async status() {
+      const now = clock();
+      const latest = archive.latest();
+      let nextRun: Date | undefined;
+      const targets = ledger.subscriptions().map((sub): TargetStatus => {
+        const schedule = scheduleFor(sub);
+        const status: TargetStatus = {
+          platform: sub.platform,
+          targetId: sub.targetId,
+          enabled: sub.enabled,
+          cron: schedule.cron,
+          timezone: schedule.timezone,
+        };
+        if (sub.disabledReason) status.disabledReason = sub.disabledReason;
+        if (sub.sections) status.sections = sub.sections.map((i) => latest?.sections[i]?.title ?? `#${i + 1}`);
+        if (sub.enabled) {
+          const next = schedule.next(now);
+          if (next) {
+            status.nextRun = next.toISOString();
+            if (!nextRun || next < nextRun) nextRun = next;
+          }
+        }
+        const last = ledger.lastRun(sub.platform, sub.targetId);
+        if (last) {
+          status.lastDelivery = { date: last.digestDate ?? "", status: last.status, at: last.createdAt };
+          if (last.lastError) status.lastDelivery.error = last.lastError;
+        }
+        return status;
+      });
+      return nextRun ? { nextRun: nextRun.toISOString(), targets } : { targets };
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,125 @@
+// Sends the open parts of one target in order, with the ledger marks that make delivery exactly once, and the retry policy.
+import type { Logger } from "../logger.js";
+import { PublishError, type Publisher } from "./publisher.js";
+import type { Ledger, PartRow } from "./ledger.js";
+
+/** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
+export interface RetryOptions {
+  /** Sends tried per part in one run when they fail transiently (5xx, network, timeout). Default 4. */
+  maxAttempts: number;
+  /** First backoff delay; doubles each attempt, with jitter (50–100 % of it). Default 1000 ms. */
+  baseDelayMs: number;
+  /** Cap of one backoff delay. Default 30 000 ms. */
+  maxDelayMs: number;
+  /** 429 answers honoured per part in one run before it is left pending for the next tick. Default 5. */
+  maxRateLimitWaits: number;
+  /** Longest 429 wait honoured in-run; a longer one leaves the part pending for a later tick. Default 600 000 ms. */
+  maxRateLimitWaitMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = {
+  maxAttempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRateLimitWaits: 5,
+  maxRateLimitWaitMs: 600_000,
+};
+
+/** How a target's open parts ended this time. */
+export type SendOutcome =
+  | { type: "done"; sent: number }
+  /** A part is still pending (will be retried on the next tick); later parts wait behind it. */
+  | { type: "pending"; sent: number; error: string }
+  /** The target refused for good (removed, no permission); the caller disables it. */
+  | { type: "permanent"; sent: number; error: string }
+  | { type: "stopped"; sent: number };
+
+export interface SenderDeps {
+  ledger: Ledger;
+  logger: Logger;
+  retry: RetryOptions;
+  now: () => string;
+  /** Resolves after `ms`, or early (false) when the engine stops. */
+  sleep: (ms: number) => Promise<boolean>;
+  random: () => number;
+  isStopping: () => boolean;
+}
+
+/**
+ * Sends `parts` (the target's open parts, oldest run first) one by one:
+ * mark in-flight → send with the part's idempotency key → mark sent with the platform's message id.
+ * A part found `in-flight` was interrupted mid-send by a crash: it is sent again with the same key
+ * (Discord de-duplicates by nonce; Telegram cannot, so that one message may appear twice).
+ */
+export async function sendParts(publisher: Publisher, parts: PartRow[], deps: SenderDeps): Promise<SendOutcome> {
+  let sent = 0;
+  for (const part of parts) {
+    if (deps.isStopping()) return { type: "stopped", sent };
+    const result = await sendPart(publisher, part, deps);
+    if (result.type === "sent") {
+      sent++;
+      continue;
+    }
+    if (result.type === "stopped") return { type: "stopped", sent };
+    return { type: result.type, sent, error: result.error };
+  }
+  return { type: "done", sent };
+}
+
+type PartOutcome = { type: "sent" } | { type: "stopped" } | { type: "pending" | "permanent"; error: string };
+
+async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): Promise<PartOutcome> {
+  const { ledger, logger, retry } = deps;
+  const where = { runId: part.runId, platform: part.platform, target: part.targetId, part: `${part.partIndex + 1}/${part.partCount}` };
+  if (part.status === "in-flight") {
+    logger.warn(
+      { ...where, key: part.idempotencyKey },
+      "re-sending a message that was in flight when the bot stopped (same idempotency key; may show twice where the platform cannot de-duplicate)",
+    );
+  }
+  let transientFailures = 0;
+  let rateLimitWaits = 0;
+  for (;;) {
+    ledger.markInFlight(part, deps.now());
+    let failure: PublishError;
+    try {
+      const { messageId } = await publisher.send(part.targetId, part.payload, part.idempotencyKey);
+      ledger.markSent(part, messageId, deps.now());
+      logger.debug({ ...where, messageId }, "part sent");
+      return { type: "sent" };
+    } catch (err) {
+      failure =
+        err instanceof PublishError
+          ? err
+          : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+    }
+    const error = failure.message;
+    if (failure.kind === "permanent") {
+      ledger.markFailed(part, "failed-permanent", error, deps.now());
+      logger.error({ ...where, error }, "permanent delivery failure");
+      return { type: "permanent", error };
+    }
+    ledger.markFailed(part, "pending", error, deps.now());
+    let delay: number;
+    if (failure.kind === "rate-limited") {
+      rateLimitWaits++;
+      delay = failure.retryAfterMs ?? retry.baseDelayMs;
+      if (rateLimitWaits > retry.maxRateLimitWaits || delay > retry.maxRateLimitWaitMs) {
+        logger.warn({ ...where, error, retryAfterMs: delay }, "rate limited; part left pending for the next tick");
+        return { type: "pending", error };
+      }
+      logger.info({ ...where, retryAfterMs: delay }, "rate limited; waiting as told");
+    } else {
+      transientFailures++;
+      if (transientFailures >= retry.maxAttempts) {
+        logger.warn({ ...where, error, attempts: transientFailures }, "send keeps failing; part left pending for the next tick");
+        return { type: "pending", error };
+      }
+      // Equal jitter: between half and all of the exponential cap, so retries from many targets spread out.
+      const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (transientFailures - 1));
+      delay = Math.round(cap / 2 + (deps.random() * cap) / 2);
+      logger.info({ ...where, error, delayMs: delay }, "transient send failure; backing off");
+    }
+    if (!(await deps.sleep(delay))) return { type: "stopped" };
+  }
+}

@@ -1,0 +1,170 @@
+// Test doubles for the delivery engine: an in-memory archive, a scriptable publisher that fails on demand, a fake clock.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import type { ArchiveChange, DigestArchive } from "../../../src/core/archive.js";
+import { parseConfig, type Config } from "../../../src/core/config.js";
+import { createDeliveryEngine, type DeliveryEngine } from "../../../src/core/delivery/engine.js";
+import { PublishError, type Publisher } from "../../../src/core/delivery/publisher.js";
+import { planTextDailyPost } from "../../../src/core/delivery/text-plan.js";
+import type { Digest, StoryRef } from "../../../src/core/model.js";
+import { parseDigest } from "../../../src/core/parse-digest.js";
+import type { Platform } from "../../../src/core/reply.js";
+import { openStateDb, type StateDb } from "../../../src/core/state.js";
+
+export const SEED_FILE = "data/digests/2026-02-18.md";
+export const seedDigest = (): Digest => parseDigest(readFileSync(SEED_FILE, "utf8"), SEED_FILE).digest;
+
+/** The seed under another date (ids follow the date). */
+export function digestOn(date: string): Digest {
+  const seed = seedDigest();
+  const compact = date.replaceAll("-", "");
+  return {
+    ...seed,
+    date,
+    sections: seed.sections.map((s) => ({ ...s, stories: s.stories.map((st) => ({ ...st, id: st.id.replace(/^\d{8}/, compact) })) })),
+  };
+}
+
+export class MemoryArchive implements DigestArchive {
+  private digests = new Map<string, Digest>();
+  private listeners = new Set<(c: ArchiveChange) => void>();
+  constructor(digests: Digest[] = []) {
+    for (const d of digests) this.digests.set(d.date, d);
+  }
+  dates() {
+    return [...this.digests.keys()].sort();
+  }
+  all() {
+    return this.dates().map((d) => this.digests.get(d)!);
+  }
+  get(date: string) {
+    return this.digests.get(date);
+  }
+  latest() {
+    return this.all().at(-1);
+  }
+  findStory(): StoryRef | undefined {
+    return undefined;
+  }
+  onChange(listener: (c: ArchiveChange) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  add(digest: Digest) {
+    this.digests.set(digest.date, digest);
+    for (const l of this.listeners) l({ type: "upsert", digest, file: `${digest.date}.md` });
+  }
+}
+
+/** What the scripted publisher does on one send. */
+export type Step =
+  | "ok"
+  | "hang" // never answers: the process "crashes" mid-send
+  | "deliver-then-hang" // the platform got it, the answer never came back
+  | { status: 429; retryAfterMs: number }
+  | { status: 500 }
+  | { status: "timeout" }
+  | { status: 403; message: string };
+
+export interface Sent {
+  target: string;
+  text: string;
+  key: string;
+}
+
+/**
+ * An in-memory platform. `script` is consumed one step per send (default "ok").
+ * With `dedupe`, a send with a key seen before returns the first message id (like Discord's enforce_nonce).
+ */
+export class ScriptedPublisher implements Publisher<string> {
+  readonly received: Sent[] = [];
+  readonly attempts: Sent[] = [];
+  script: Step[] = [];
+  private byKey = new Map<string, string>();
+  constructor(
+    readonly platform: Platform,
+    private options: { limit?: number; dedupe?: boolean; shared?: Sent[] } = {},
+  ) {
+    if (options.shared) this.received = options.shared;
+  }
+  planDailyPost = (post: Parameters<Publisher["planDailyPost"]>[0]) => planTextDailyPost(post, "en", this.options.limit ?? 1500);
+  async send(target: string, text: string, key: string) {
+    const step = this.script.shift() ?? "ok";
+    this.attempts.push({ target, text, key });
+    if (step === "hang") return new Promise<never>(() => {});
+    if (typeof step === "object") {
+      if (step.status === 429) throw new PublishError("rate-limited", "429 Too Many Requests", step.retryAfterMs);
+      if (step.status === 500) throw new PublishError("transient", "500 Internal Server Error");
+      if (step.status === "timeout") throw new PublishError("transient", "request timed out");
+      throw new PublishError("permanent", step.message);
+    }
+    const existing = this.options.dedupe ? this.byKey.get(key) : undefined;
+    if (existing) return { messageId: existing };
+    const id = `m${this.received.length + 1}`;
+    this.received.push({ target, text, key });
+    this.byKey.set(key, id);
+    if (step === "deliver-then-hang") return new Promise<never>(() => {});
+    return { messageId: id };
+  }
+}
+
+export class FakeClock {
+  constructor(public now: Date) {}
+  set(iso: string) {
+    this.now = new Date(iso);
+  }
+  read = () => this.now;
+}
+
+export const quietLogger = () => pino({ level: "silent" });
+
+/** A logger whose lines can be read back. */
+export function recordingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { logger, lines, messages: () => lines.map((l) => String(l.msg)) };
+}
+
+export const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 4, maxAttempts: 3, maxRateLimitWaits: 3, maxRateLimitWaitMs: 1000 };
+
+/** A temp data dir with helpers to open state and engines on it; call `cleanup()` in afterEach. */
+export function harness(env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "digest-bot-delivery-"));
+  const config: Config = parseConfig({ DATA_DIR: dir, POST_TIMEZONE: "UTC", ...env });
+  const opened: StateDb[] = [];
+  const engines: DeliveryEngine[] = [];
+  return {
+    dir,
+    config,
+    open: () => {
+      const db = openStateDb(dir);
+      opened.push(db);
+      return db;
+    },
+    engine(opts: { db: StateDb; archive: DigestArchive; clock: FakeClock; logger?: pino.Logger; config?: Config; retry?: object }) {
+      const engine = createDeliveryEngine({
+        db: opts.db,
+        archive: opts.archive,
+        config: opts.config ?? config,
+        logger: opts.logger ?? quietLogger(),
+        clock: opts.clock.read,
+        retry: { ...FAST_RETRY, ...opts.retry },
+        useCron: false,
+      });
+      engines.push(engine);
+      return engine;
+    },
+    async cleanup() {
+      for (const db of opened) {
+        try {
+          db.close();
+        } catch {
+          // Already closed by the test.
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
