@@ -106,7 +106,7 @@ const zh = {
   "console.scheduleNone": "定时投递：没有启用的投递目标。",
   "console.help": "输入命令，如 /story sonnet；发送 /help 查看所有命令，Ctrl+D 退出。",
   "console.notCommand": "命令以 / 开头，例如 /story sonnet；发送 /help 查看所有命令。",
-  "console.post": "—— 定时投递到 {target}（{date}，第 {part} 部分）——",
+  "console.post": "—— 投递到 {target}（{date}，第 {part} 部分）——",
   "console.bye": "再见。",
 } as const satisfies Record<string, string>;
 
@@ -209,7 +209,7 @@ const en: Record<MessageKey, string> = {
   "console.scheduleNone": "On schedule: no enabled delivery target.",
   "console.help": "Type a command such as /story sonnet; /help lists every command, Ctrl+D quits.",
   "console.notCommand": "Commands start with /, for example /story sonnet; send /help to see every command.",
-  "console.post": "—— scheduled post to {target} ({date}, part {part}) ——",
+  "console.post": "—— post to {target} ({date}, part {part}) ——",
   "console.bye": "Bye.",
 };
 

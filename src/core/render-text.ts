@@ -2,7 +2,7 @@
 import type { Locale } from "./config.js";
 import { listSeparator, t } from "./i18n.js";
 import type { Reply, StoryHit, TargetStatus } from "./reply.js";
-import type { SectionSummary } from "./summaries.js";
+import type { DailyPost, SectionSummary } from "./summaries.js";
 
 /** Results per page of `/search` (the command pages by it; renderers number hits with it). */
 export const RESULTS_PER_PAGE = 10;
@@ -144,4 +144,19 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       break;
   }
   return lines.join("\n");
+}
+
+/**
+ * A daily post as plain-text messages: the header (date, every section with its story count), then one
+ * message per carried section. The console prints these; other platforms plan their own.
+ *
+ * @example
+ * renderDailyPostText(buildDailyPost(digest), "en")[0]; // "AI digest · 2026-02-18\n\n1. 模型与能力 (4 stories)…"
+ */
+export function renderDailyPostText(post: DailyPost, locale: Locale): string[] {
+  const header = [t(locale, "label.digest", { date: post.date })];
+  if (post.title) header.push(post.title);
+  header.push("");
+  post.header.forEach((s, i) => header.push(`${i + 1}. ${s.title}（${t(locale, "label.stories", { count: s.storyCount })}）`));
+  return [header.join("\n"), ...post.sections.map((s) => renderSummary(s, post.date, locale).join("\n"))];
 }

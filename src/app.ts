@@ -1,0 +1,131 @@
+// Composition root: builds archive, search, state, delivery engine and commands from the config, and closes them in order.
+import { createArchive, type Archive } from "./core/archive.js";
+import type { BotServices, CommandContext } from "./core/command.js";
+import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
+import type { Config, Locale } from "./core/config.js";
+import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engine.js";
+import type { Logger } from "./core/logger.js";
+import type { Platform, Reply } from "./core/reply.js";
+import { createStorySearch, type SearchService } from "./core/search.js";
+import { openStateDb, type StateDb } from "./core/state.js";
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** The current time; default `() => new Date()`. Tests pass a fake clock (commands and delivery both use it). */
+  clock?: () => Date;
+  /** Follow changes of DIGEST_DIR (hot reload); default true. One-shot CLIs pass false. */
+  watch?: boolean;
+  /** Where command definitions live; default `commands/`. */
+  commandsDir?: string;
+}
+
+/** Who asks and where: what an adapter knows about a command invocation. */
+export interface InvocationContext {
+  platform: Platform;
+  /** Set by the adapter after its own permission check. */
+  isAdmin: boolean;
+  /** The channel/chat; undefined in a shell. */
+  target?: { platform: Platform; id: string };
+  /** UI locale; default BOT_LOCALE. */
+  locale?: Locale;
+}
+
+/** The running bot, minus platform adapters. */
+export interface App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly archive: Archive;
+  readonly search: SearchService;
+  readonly state: StateDb;
+  readonly delivery: DeliveryEngine;
+  readonly registry: CommandRegistry;
+  readonly services: BotServices;
+  readonly clock: () => Date;
+  /** Resolves when the search index is built or loaded (until then search answers from a slower scan). */
+  readonly ready: Promise<void>;
+  /** Runs one command by name with raw option values (Discord interactions, tests). Never throws. */
+  run(name: string, options: Record<string, unknown>, invocation: InvocationContext): Promise<Reply>;
+  /**
+   * Runs a chat line (`/story sonnet 02-18`; console, Telegram). Undefined when the line is not a command
+   * for this bot (no `/`, or `/cmd@OtherBot`).
+   */
+  runText(text: string, invocation: InvocationContext, botUsername?: string): Promise<Reply | undefined>;
+  /** Starts scheduled delivery (after adapters registered their publishers). Idempotent. */
+  start(): Promise<void>;
+  /** Stops delivery, then closes search, archive and the database, in that order. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds every shared part of the bot from the config. Adapters then register publishers with
+ * `app.delivery.registerPublisher(…)`, call `app.start()`, and route commands through `app.run` / `app.runText`.
+ *
+ * @example
+ * const app = await createApp({ config: loadConfig(), logger });
+ * const reply = await app.runText("/links glm-5", { platform: "console", isAdmin: true });
+ * await app.close();
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger: logger.child({ module: "archive" }), watch: options.watch ?? true });
+  const opened: { close(): unknown }[] = [archive];
+  try {
+    const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
+    opened.unshift(search);
+    const state = openStateDb(config.DATA_DIR);
+    opened.push(state);
+    const delivery = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), clock });
+    const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
+    const commandLogger = logger.child({ module: "commands" });
+
+    const contextOf = (invocation: InvocationContext): Omit<CommandContext, "options"> => {
+      const ctx: Omit<CommandContext, "options"> = {
+        locale: invocation.locale ?? config.BOT_LOCALE,
+        platform: invocation.platform,
+        isAdmin: invocation.isAdmin,
+        services,
+        now: clock(),
+        logger: commandLogger,
+      };
+      if (invocation.target) ctx.target = invocation.target;
+      return ctx;
+    };
+
+    let started: Promise<void> | undefined;
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      archive,
+      search,
+      state,
+      delivery,
+      registry,
+      services,
+      clock,
+      ready: search.ready,
+      run: (name, raw, invocation) => runCommand(registry, name, raw, contextOf(invocation)),
+      runText: (text, invocation, botUsername) => runTextCommand(registry, text, contextOf(invocation), botUsername),
+      start() {
+        started ??= delivery.start();
+        return started;
+      },
+      close() {
+        closing ??= (async () => {
+          if (started) await delivery.stop();
+          await search.close();
+          await archive.close();
+          state.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    // Whatever was opened before the failure is closed, so a bad DATA_DIR does not leave a watcher running.
+    for (const part of opened) await part.close();
+    throw err;
+  }
+}

@@ -1,0 +1,101 @@
+// The local console: the embedded default. Prints what is loaded and scheduled, then answers commands typed on stdin.
+import { createInterface } from "node:readline";
+import type { App, InvocationContext } from "../app.js";
+import type { Locale } from "../core/config.js";
+import { listSeparator, t } from "../core/i18n.js";
+import { renderReplyText } from "../core/render-text.js";
+import type { Reply } from "../core/reply.js";
+import { CONSOLE_TARGET, createConsolePublisher } from "./publisher.js";
+
+export interface ConsoleOptions {
+  app: App;
+  /** Where commands are read from, one per line; the console ends when it ends. Default process.stdin. */
+  input?: NodeJS.ReadableStream;
+  /** Where replies and daily posts are written. Default process.stdout. */
+  output?: NodeJS.WritableStream;
+  /** Show a `> ` prompt; default: when output is a terminal. */
+  prompt?: boolean;
+  /** Start scheduled delivery (the console publisher prints posts); default true. */
+  schedule?: boolean;
+}
+
+/** The console user is the local operator: an admin, in the console's one "channel". */
+export const CONSOLE_INVOCATION: InvocationContext = { platform: "console", isAdmin: true, target: { ...CONSOLE_TARGET } };
+
+/** Lines describing what the app loaded: digest dates, story counts, files with problems. */
+export function describeLoaded(app: App, locale: Locale): string[] {
+  const digests = app.archive.all();
+  const lines: string[] = [];
+  if (digests.length === 0) lines.push(t(locale, "console.loadedNone", { dir: app.config.DIGEST_DIR }));
+  else lines.push(t(locale, "console.loaded", { count: digests.length, dates: digests.map((d) => d.date).join(listSeparator(locale)) }));
+  for (const d of digests.slice(-7)) {
+    const stories = d.sections.reduce((n, s) => n + s.stories.length, 0);
+    lines.push(`  ${t(locale, "console.stories", { date: d.date, sections: d.sections.length, stories })}`);
+  }
+  const problems = app.archive.problems();
+  if (problems.length > 0) {
+    lines.push(t(locale, "console.problems"));
+    for (const p of problems) lines.push(`  ${p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`}`);
+  }
+  return lines;
+}
+
+/** Lines describing what delivery will do on schedule: the next run of each enabled target. */
+export async function describeSchedule(app: App, locale: Locale): Promise<string[]> {
+  const { targets } = await app.delivery.status();
+  const enabled = targets.filter((target) => target.enabled);
+  if (enabled.length === 0) return [t(locale, "console.scheduleNone")];
+  return enabled.map((target) =>
+    t(locale, "console.schedule", {
+      target: `${target.platform}:${target.targetId}`,
+      nextRun: target.nextRun ?? "—",
+      cron: target.cron,
+      timezone: target.timezone,
+    }),
+  );
+}
+
+/**
+ * Runs the console until `input` ends: registers the console publisher (scheduled posts print here),
+ * subscribes the console once, starts delivery, prints a summary, then answers one command per line.
+ *
+ * @example
+ * const app = await createApp({ config, logger });
+ * await runConsole({ app });   // returns on Ctrl+D
+ * await app.close();
+ */
+export async function runConsole(options: ConsoleOptions): Promise<void> {
+  const { app } = options;
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const locale = app.config.BOT_LOCALE;
+  const showPrompt = options.prompt ?? (output as NodeJS.WriteStream).isTTY === true;
+  const write = (text: string) => output.write(text.endsWith("\n") ? text : `${text}\n`);
+
+  if (options.schedule !== false) {
+    app.delivery.registerPublisher(createConsolePublisher({ output, locale }));
+    const { targets } = await app.delivery.status();
+    // Subscribe the console on its first run only, so a later /unsubscribe sticks across restarts.
+    if (!targets.some((target) => target.platform === CONSOLE_TARGET.platform && target.targetId === CONSOLE_TARGET.id)) {
+      await app.delivery.subscribe({ ...CONSOLE_TARGET });
+    }
+  }
+  write(describeLoaded(app, locale).join("\n"));
+  write((await describeSchedule(app, locale)).join("\n"));
+  write(t(locale, "console.help"));
+  await app.ready;
+  if (options.schedule !== false) await app.start();
+
+  const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
+  if (showPrompt) output.write("> ");
+  for await (const line of lines) {
+    const text = line.trim();
+    if (text !== "") {
+      const reply: Reply | undefined = await app.runText(text, CONSOLE_INVOCATION);
+      write(reply ? renderReplyText(reply, locale) : t(locale, "console.notCommand"));
+      write("");
+    }
+    if (showPrompt) output.write("> ");
+  }
+  if (showPrompt) write(`\n${t(locale, "console.bye")}`);
+}
