@@ -1,0 +1,185 @@
+// Tests for the digest archive: loading, bad files, duplicate dates, hot reload, removal and look-ups.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Archive, type ArchiveChange, createArchive } from "../../src/core/archive.js";
+import { createLogger } from "../../src/core/logger.js";
+
+const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
+const ENGLISH = fs.readFileSync("test/fixtures/digests/english-weekly.md", "utf8");
+const story = (title: string) => `## News\n\n### ${title}\n\nSome body text.\n`;
+
+let dir: string;
+let logs: { level: number; msg: string }[];
+let archive: Archive | undefined;
+
+function logger() {
+  logs = [];
+  return createLogger({
+    level: "debug",
+    pretty: false,
+    destination: { write: (line: string) => void logs.push(JSON.parse(line) as { level: number; msg: string }) },
+  });
+}
+
+async function open(watch = false): Promise<Archive> {
+  archive = await createArchive({ dir, logger: logger(), watch, debounceMs: 30, pollMs: 0 });
+  return archive;
+}
+
+/** Waits (up to 5 s) until `check` passes; file-system events arrive asynchronously. */
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "digest-archive-"));
+});
+
+afterEach(async () => {
+  await archive?.close();
+  archive = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("createArchive: loading", () => {
+  it("loads every digest, skips a bad file with file:line, and still serves the others", async () => {
+    write("2026-02-18.md", SEED);
+    write("english-weekly.md", ENGLISH);
+    const bad = write("2026-02-20.md", "## Only a section\n\nNo stories here.\n");
+    fs.mkdirSync(path.join(dir, "2026"));
+    write(path.join("2026", "2026-02-21.md"), story("From a sub-directory"));
+    const a = await open();
+    expect(a.dates()).toEqual(["2026-02-18", "2026-02-19", "2026-02-21"]);
+    expect(a.all().map((d) => d.date)).toEqual(["2026-02-18", "2026-02-19", "2026-02-21"]);
+    expect(a.latest()?.sections[0]?.stories[0]?.title).toBe("From a sub-directory");
+    expect(a.get("2026-02-18")?.sections).toHaveLength(7);
+    expect(a.get("2026-02-20")).toBeUndefined();
+    const message = `${bad}:1: section "Only a section" has no stories: add story headings one level below it ("### Story")`;
+    expect(a.problems()).toEqual([{ file: bad, message }]);
+    expect(logs.some((l) => l.level === 50 && l.msg === `${message}; file skipped`)).toBe(true);
+    // The English fixture's javascript: link is reported as a warning, not lost silently.
+    expect(a.warnings().map((w) => w.line)).toEqual([29]);
+  });
+
+  it("finds stories by id", async () => {
+    write("2026-02-18.md", SEED);
+    const a = await open();
+    const ref = a.findStory("20260218-1-3");
+    expect(ref?.story.title).toBe("GLM\u20115 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练");
+    expect(ref?.section.title).toBe("模型与能力");
+    expect(ref?.sectionIndex).toBe(0);
+    expect(ref?.digest.date).toBe("2026-02-18");
+    expect(a.findStory("20260218-5-5")?.story.title).toBe("AI 模拟开餐车：12 个模型拿 2000 美金，只有 4 个没破产");
+    expect(a.findStory("20260218-8-1")).toBeUndefined();
+    expect(a.findStory("20260219-1-1")).toBeUndefined();
+    expect(a.findStory("not-an-id")).toBeUndefined();
+  });
+
+  it("rejects a second file with the same date, naming both files", async () => {
+    const first = write("2026-02-18.md", SEED);
+    const second = write("extra.md", `---\ndate: 2026-02-18\n---\n${story("Duplicate")}`);
+    const a = await open();
+    expect(a.dates()).toEqual(["2026-02-18"]);
+    expect(a.get("2026-02-18")?.sections).toHaveLength(7);
+    expect(a.problems()).toEqual([
+      {
+        file: second,
+        message: `${second}:1: date 2026-02-18 is already used by ${first}; each digest needs its own date, so this file is not loaded`,
+      },
+    ]);
+  });
+
+  it("starts empty, with a problem, when the directory does not exist", async () => {
+    fs.rmSync(dir, { recursive: true });
+    const a = await open();
+    expect(a.dates()).toEqual([]);
+    expect(a.latest()).toBeUndefined();
+    expect(a.problems()).toEqual([{ file: dir, message: `${dir}: digest directory not found (create it or set DIGEST_DIR)` }]);
+  });
+});
+
+describe("createArchive: watching", () => {
+  it("hot-loads a new file and emits an upsert", async () => {
+    write("2026-02-18.md", SEED);
+    const a = await open(true);
+    const changes: ArchiveChange[] = [];
+    a.onChange((c) => changes.push(c));
+    const file = write("2026-02-19.md", story("Fresh news"));
+    await waitFor(() => changes.length > 0, "the upsert");
+    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-19"), file }]);
+    expect(a.dates()).toEqual(["2026-02-18", "2026-02-19"]);
+    expect(a.latest()?.sections[0]?.stories[0]?.title).toBe("Fresh news");
+  });
+
+  it("picks up a file an editor writes via a temporary file and a rename", async () => {
+    const a = await open(true);
+    const tmp = path.join(dir, ".2026-02-22.md.tmp");
+    fs.writeFileSync(tmp, story("Saved atomically"));
+    fs.renameSync(tmp, path.join(dir, "2026-02-22.md"));
+    await waitFor(() => a.dates().length === 1, "the renamed file");
+    expect(a.get("2026-02-22")?.sections[0]?.stories[0]?.title).toBe("Saved atomically");
+    expect(a.problems()).toEqual([]);
+  });
+
+  it("keeps the last good version when a file turns bad, and takes the fix later", async () => {
+    const file = write("2026-02-19.md", story("Good version"));
+    const a = await open(true);
+    const good = a.get("2026-02-19");
+    const changes: ArchiveChange[] = [];
+    a.onChange((c) => changes.push(c));
+
+    fs.writeFileSync(file, "## News\n\n### \n\nA story lost its title.\n");
+    await waitFor(() => a.problems().length > 0, "the problem");
+    const message = `${file}:3: story heading has no title`;
+    expect(a.problems()).toEqual([{ file, message }]);
+    expect(a.get("2026-02-19")).toBe(good);
+    expect(logs.some((l) => l.msg === `${message}; keeping the last good version (2026-02-19)`)).toBe(true);
+    expect(changes).toEqual([]);
+
+    fs.writeFileSync(file, story("Fixed version"));
+    await waitFor(() => changes.length > 0, "the fixed version");
+    expect(a.problems()).toEqual([]);
+    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-19"), previous: good, file }]);
+    expect(a.get("2026-02-19")?.sections[0]?.stories[0]?.title).toBe("Fixed version");
+  });
+
+  it("emits a remove when a file is deleted, and lets a duplicate take over its date", async () => {
+    const first = write("2026-02-18.md", story("First"));
+    const second = write("z-copy.md", `---\ndate: 2026-02-18\n---\n${story("Second")}`);
+    const other = write("2026-02-19.md", story("Other"));
+    const a = await open(true);
+    const changes: ArchiveChange[] = [];
+    a.onChange((c) => changes.push(c));
+
+    fs.rmSync(other);
+    await waitFor(() => changes.length > 0, "the remove");
+    expect(changes).toEqual([{ type: "remove", date: "2026-02-19", file: other }]);
+
+    changes.length = 0;
+    fs.rmSync(first);
+    await waitFor(() => changes.length > 0, "the take-over");
+    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-18"), previous: expect.anything(), file: second }]);
+    expect(a.get("2026-02-18")?.sections[0]?.stories[0]?.title).toBe("Second");
+    expect(a.problems()).toEqual([]);
+  });
+
+  it("stops following the directory after close()", async () => {
+    const a = await open(true);
+    await a.close();
+    write("2026-02-23.md", story("Too late"));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.dates()).toEqual([]);
+  });
+});
