@@ -1,8 +1,9 @@
 // Story search service: matching rules, filters, recency ties, following the archive, and the saved-index fast start.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createArchive } from "../../src/core/archive.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { Digest } from "../../src/core/model.js";
 import { createStorySearch, type SearchService } from "../../src/core/search.js";
@@ -199,6 +200,28 @@ describe("following the archive", () => {
     expect(s.search("rubin").map((h) => h.id)).toEqual(["20260305-1-1"]);
     expect(s.search("显存")).toHaveLength(20);
     expect(s.search("显存", { date: "2025-01-01" })).toEqual([]);
+  });
+});
+
+describe("following the real archive", () => {
+  it("finds a digest file added to DIGEST_DIR after a reload, and drops it once the file is deleted", async () => {
+    const dir = tempDir();
+    copyFileSync("data/digests/2026-02-18.md", join(dir, "2026-02-18.md"));
+    const archive = await createArchive({ dir, logger, watch: false });
+    try {
+      const s = await start({ archive, logger });
+      await s.ready;
+      expect(s.search("rubin")).toEqual([]);
+      copyFileSync("test/fixtures/search/2026-02-22.md", join(dir, "2026-02-22.md"));
+      await archive.reload();
+      expect(s.search("rubin 内存带宽").map((h) => h.id)).toEqual(["20260222-2-1"]);
+      expect(s.stats().source).toBe("built");
+      unlinkSync(join(dir, "2026-02-22.md"));
+      await archive.reload();
+      expect(s.search("rubin")).toEqual([]);
+    } finally {
+      await archive.close();
+    }
   });
 });
 
