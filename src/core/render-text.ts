@@ -12,6 +12,16 @@ function colon(locale: Locale): string {
   return locale === "zh" ? "：" : ": ";
 }
 
+/** A label that ends its line (`Links:`), with no trailing space. */
+function heading(locale: Locale, text: string): string {
+  return `${text}${colon(locale).trimEnd()}`;
+}
+
+/** `（…）` in Chinese, ` (…)` in English. */
+function paren(locale: Locale, text: string): string {
+  return locale === "zh" ? `（${text}）` : ` (${text})`;
+}
+
 function hitMeta(hit: StoryHit): string {
   return [hit.section, hit.date, hit.id].join(" · ");
 }
@@ -39,15 +49,15 @@ function renderSummary(summary: SectionSummary, date: string, locale: Locale): s
 function renderTarget(target: TargetStatus, locale: Locale): string[] {
   const state = target.enabled
     ? t(locale, "label.enabled")
-    : `${t(locale, "label.disabled")}${target.disabledReason ? ` (${t(locale, "label.reason")}${colon(locale)}${target.disabledReason})` : ""}`;
+    : `${t(locale, "label.disabled")}${target.disabledReason ? paren(locale, `${t(locale, "label.reason")}${colon(locale)}${target.disabledReason}`) : ""}`;
   const sections = target.sections?.join(listSeparator(locale)) ?? t(locale, "label.allSections");
   const lines = [`• ${target.platform}:${target.targetId} — ${state} — ${sections}`];
-  lines.push(`  ${t(locale, "label.schedule")}${colon(locale)}${target.cron} (${target.timezone})`);
+  lines.push(`  ${t(locale, "label.schedule")}${colon(locale)}${target.cron}${paren(locale, target.timezone)}`);
   if (target.nextRun) lines.push(`  ${t(locale, "label.nextRun")}${colon(locale)}${target.nextRun}`);
   const last = target.lastDelivery;
   lines.push(
     `  ${t(locale, "label.lastDelivery")}${colon(locale)}${
-      last ? `${last.date} ${last.status} (${last.at})${last.error ? ` — ${last.error}` : ""}` : t(locale, "label.never")
+      last ? `${last.date} ${last.status}${paren(locale, last.at)}${last.error ? ` — ${last.error}` : ""}` : t(locale, "label.never")
     }`,
   );
   return lines;
@@ -67,12 +77,12 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       const s = reply.story;
       lines.push(s.title, hitMeta(s), "", s.text);
       if (s.links.length > 0) {
-        lines.push("", `${t(locale, "label.links")}${c}`);
+        lines.push("", heading(locale, t(locale, "label.links")));
         for (const link of s.links) lines.push(`- ${link.label}${c}${link.url}`);
       }
       if (reply.alsoMatching.length > 0) {
-        lines.push("", `${t(locale, "label.alsoMatching")}${c}`);
-        for (const hit of reply.alsoMatching) lines.push(`- ${hit.title}（${hitMeta(hit)}）`);
+        lines.push("", heading(locale, t(locale, "label.alsoMatching")));
+        for (const hit of reply.alsoMatching) lines.push(`- ${hit.title}${paren(locale, hitMeta(hit))}`);
       }
       break;
     }
@@ -105,20 +115,20 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       lines.push(t(locale, "label.digest", { date: reply.date }));
       if (reply.title) lines.push(reply.title);
       reply.sections.forEach((section, i) => {
-        lines.push("", `${i + 1}. ${section.title}（${t(locale, "label.stories", { count: section.stories.length })}）`);
+        lines.push("", `${i + 1}. ${section.title}${paren(locale, t(locale, "label.stories", { count: section.stories.length }))}`);
         for (const hit of section.stories) lines.push(`   • ${hit.title}  [${hit.id}]`);
       });
       break;
     }
     case "sections": {
       lines.push(t(locale, "label.sectionsOf", { date: reply.date }), "");
-      reply.sections.forEach((s, i) => lines.push(`${i + 1}. ${s.title}（${t(locale, "label.stories", { count: s.storyCount })}）`));
+      reply.sections.forEach((s, i) => lines.push(`${i + 1}. ${s.title}${paren(locale, t(locale, "label.stories", { count: s.storyCount }))}`));
       break;
     }
     case "help": {
-      lines.push(`${t(locale, "label.help")}${c}`, "");
+      lines.push(heading(locale, t(locale, "label.help")), "");
       for (const cmd of reply.commands) {
-        const admin = cmd.adminOnly ? ` (${t(locale, "label.adminOnly")})` : "";
+        const admin = cmd.adminOnly ? paren(locale, t(locale, "label.adminOnly")) : "";
         lines.push(`${cmd.usage}${admin}`, `    ${cmd.description}`);
       }
       break;
@@ -130,7 +140,7 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
           ? t(locale, "label.digestsLoaded", { count: reply.digests.count, latest: reply.digests.latest ?? "" })
           : t(locale, "label.noDigestsLoaded"),
       );
-      lines.push("", `${t(locale, "label.targets")}${c}`);
+      lines.push("", heading(locale, t(locale, "label.targets")));
       if (reply.targets.length === 0) lines.push(t(locale, "label.noTargets"));
       for (const target of reply.targets) lines.push(...renderTarget(target, locale));
       break;
@@ -157,6 +167,6 @@ export function renderDailyPostText(post: DailyPost, locale: Locale): string[] {
   const header = [t(locale, "label.digest", { date: post.date })];
   if (post.title) header.push(post.title);
   header.push("");
-  post.header.forEach((s, i) => header.push(`${i + 1}. ${s.title}（${t(locale, "label.stories", { count: s.storyCount })}）`));
+  post.header.forEach((s, i) => header.push(`${i + 1}. ${s.title}${paren(locale, t(locale, "label.stories", { count: s.storyCount }))}`));
   return [header.join("\n"), ...post.sections.map((s) => renderSummary(s, post.date, locale).join("\n"))];
 }
