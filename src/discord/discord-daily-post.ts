@@ -99,7 +99,7 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale): DiscordMe
       .join("\n"),
   };
   const sections = post.sections.map((section) => ({
-    heading: { kind: "heading", title: escapeToFit(`${section.index + 1}. ${section.title}`, DISCORD_EMBED_TITLE_LIMIT) } as Block,
+    heading: { kind: "heading", title: `${section.index + 1} · ${escapeToFit(section.title, DISCORD_EMBED_TITLE_LIMIT - 8)}` } as Block,
     stories: section.stories.map(
       (story, i): Block => ({
         kind: "story",

@@ -108,8 +108,8 @@ function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons
       const { story } = reply;
       const embed = new EmbedBuilder()
         .setColor(COLOR.info)
-        .setTitle(escapeToFit(story.title, DISCORD_EMBED_TITLE_LIMIT))
-        .setDescription(escapeToFit(story.text || story.title, DISCORD_EMBED_DESCRIPTION_LIMIT))
+        .setTitle(escapeToFit(orDash(story.title), DISCORD_EMBED_TITLE_LIMIT))
+        .setDescription(escapeToFit(orDash(story.text || story.title), DISCORD_EMBED_DESCRIPTION_LIMIT))
         .setFooter({ text: storyFooter(story) });
       const first = story.links[0] && safeUrl(story.links[0].url);
       if (first) embed.setURL(first);
@@ -171,11 +171,11 @@ function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons
     case "digest-overview": {
       const embed = new EmbedBuilder()
         .setColor(COLOR.info)
-        .setTitle(escapeToFit(reply.title ?? t(locale, "label.digest", { date: reply.date }), DISCORD_EMBED_TITLE_LIMIT))
+        .setTitle(escapeToFit(orDash(reply.title ?? t(locale, "label.digest", { date: reply.date })), DISCORD_EMBED_TITLE_LIMIT))
         .setFooter({ text: reply.date });
       embed.addFields(
         reply.sections.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((s, i) => ({
-          name: escapeToFit(`${i + 1}. ${s.title}`, DISCORD_FIELD_NAME_LIMIT),
+          name: `${i + 1} · ${escapeToFit(s.title, DISCORD_FIELD_NAME_LIMIT - 8)}`,
           value: joinLinesToFit(s.stories.map(hitLine), DISCORD_FIELD_VALUE_LIMIT) || "—",
         })),
       );
@@ -233,7 +233,7 @@ function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons
       return { embeds: [embed.toJSON()], buttons: [] };
     }
     case "notice": {
-      const embed = new EmbedBuilder().setColor(COLOR[reply.tone]).setDescription(escapeToFit(reply.text, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      const embed = new EmbedBuilder().setColor(COLOR[reply.tone]).setDescription(escapeToFit(orDash(reply.text), DISCORD_EMBED_DESCRIPTION_LIMIT));
       return { embeds: [embed.toJSON()], buttons: [] };
     }
     case "error": {
@@ -245,6 +245,11 @@ function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons
       return { embeds: [embed.toJSON()], buttons: [] };
     }
   }
+}
+
+/** Discord rejects empty titles, descriptions and field values. */
+function orDash(text: string): string {
+  return text.trim() === "" ? "—" : text;
 }
 
 /** Paragraphs joined by a blank line, keeping only whole paragraphs that fit. */

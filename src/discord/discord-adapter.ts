@@ -1,0 +1,137 @@
+// Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
+import { Client, Events, GatewayIntentBits, type Interaction } from "discord.js";
+import type { BotServices } from "../core/command.js";
+import type { CommandRegistry } from "../core/command-registry.js";
+import type { Config } from "../core/config.js";
+import type { Publisher } from "../core/delivery/publisher.js";
+import { scrubSecrets, type Logger } from "../core/logger.js";
+import { toDiscordCommandData } from "./discord-commands.js";
+import { createInteractionHandler } from "./discord-interactions.js";
+import { createDiscordPublisher } from "./discord-publisher.js";
+import type { DiscordMessagePayload } from "./discord-render.js";
+
+/** How long login may take before start fails with a clear error. */
+export const DISCORD_READY_TIMEOUT_MS = 30_000;
+
+/** What the adapter needs from the composition root (`createApp`). */
+export interface DiscordAppParts {
+  services: BotServices;
+  registry: CommandRegistry;
+  delivery: { registerPublisher(publisher: Publisher<DiscordMessagePayload>): void };
+}
+
+export interface StartDiscordOptions {
+  config: Config;
+  logger: Logger;
+  app: DiscordAppParts;
+}
+
+export interface DiscordAdapter {
+  client: Client;
+  publisher: Publisher<DiscordMessagePayload>;
+  /** Stops taking interactions, waits for the ones being answered, and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Start failed (bad token, unreachable API, …); the message says what to fix and never contains the token. */
+export class DiscordStartError extends Error {
+  override name = "DiscordStartError";
+}
+
+/**
+ * Logs in with `DISCORD_TOKEN` (REST at `DISCORD_API_BASE`, gateway from its `GET /gateway/bot`), registers the
+ * commands in `DISCORD_GUILD_ID` (instant) or globally (Discord may take up to an hour to show changes),
+ * dispatches interactions to the command registry and registers the publisher with the delivery engine.
+ *
+ * @example
+ * const discord = await startDiscord({ config, logger, app });
+ * process.once("SIGTERM", () => void discord.stop());
+ */
+export async function startDiscord(options: StartDiscordOptions): Promise<DiscordAdapter> {
+  const { config, app } = options;
+  const logger = options.logger.child({ module: "discord" });
+  const token = config.DISCORD_TOKEN;
+  if (!token) throw new DiscordStartError("discord: DISCORD_TOKEN is not set; copy the bot token from the Developer Portal's Bot page");
+  const secrets = [token];
+  const clean = (err: unknown) => scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
+
+  // Fails before connecting when a definition is one Discord would reject.
+  const commandData = toDiscordCommandData(app.registry.commands);
+
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: config.DISCORD_API_BASE },
+    // The second lock: even a message built elsewhere cannot ping anyone.
+    allowedMentions: { parse: [] },
+  });
+  client.on(Events.Error, (err) => logger.error({ err: { message: clean(err) } }, "discord client error"));
+  client.on(Events.Warn, (message) => logger.warn(scrubSecrets(message, secrets)));
+  client.on(Events.ShardDisconnect, (event, shard) => logger.warn({ code: event.code, shard }, "discord gateway disconnected"));
+  client.on(Events.ShardResume, (shard) => logger.info({ shard }, "discord gateway resumed"));
+  client.on(Events.GuildCreate, (guild) => logger.info({ guild: guild.id, name: guild.name }, "discord server joined"));
+  client.on(Events.GuildDelete, (guild) => logger.warn({ guild: guild.id }, "discord server left or unavailable"));
+  client.rest.on("rateLimited", (info) =>
+    logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told"),
+  );
+
+  const handle = createInteractionHandler({ config, registry: app.registry, services: app.services, logger });
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (stopping) return;
+    const job = handle(interaction).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+  });
+
+  const ready = new Promise<Client<true>>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new DiscordStartError(`discord: not ready after ${DISCORD_READY_TIMEOUT_MS / 1000} s; check the network and DISCORD_API_BASE (${config.DISCORD_API_BASE})`)),
+      DISCORD_READY_TIMEOUT_MS,
+    );
+    client.once(Events.ClientReady, (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  try {
+    await client.login(token);
+    const c = await ready;
+    logger.info({ user: c.user.tag, id: c.user.id, guilds: c.guilds.cache.size }, "discord ready");
+  } catch (err) {
+    await client.destroy().catch(() => undefined);
+    if (err instanceof DiscordStartError) throw err;
+    throw new DiscordStartError(`discord: login failed (${clean(err)}); check DISCORD_TOKEN and DISCORD_API_BASE`);
+  }
+
+  const application = client.application;
+  if (!application) throw new DiscordStartError("discord: READY carried no application; is DISCORD_TOKEN a bot token?");
+  try {
+    const guildId = config.DISCORD_GUILD_ID;
+    const registered = guildId ? await application.commands.set(commandData, guildId) : await application.commands.set(commandData);
+    logger.info(
+      { scope: guildId ? `guild ${guildId}` : "global", commands: [...registered.values()].map((c) => c.name) },
+      guildId ? "discord commands registered in the server" : "discord commands registered globally (may take up to an hour to show)",
+    );
+  } catch (err) {
+    // The bot still answers commands registered earlier; say how to fix registration.
+    logger.error(
+      { reason: clean(err) },
+      "discord command registration failed; invite the bot with the applications.commands scope (and check DISCORD_GUILD_ID)",
+    );
+  }
+
+  const publisher = createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger });
+  app.delivery.registerPublisher(publisher);
+
+  return {
+    client,
+    publisher,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await Promise.allSettled([...inFlight]);
+      await client.destroy();
+      logger.info("discord stopped");
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// The pure reply renderer: what a Discord user sees for each reply, within every limit, never pinging anyone.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Reply, StoryCard } from "../../src/core/reply.js";
+import { toDiscordPayload } from "../../src/discord/discord-render.js";
+import { escapeText, escapeToFit } from "../../src/discord/discord-text.js";
+import { expectWithinDiscordLimits, sampleCard, sampleDigest, shownText } from "./sample.js";
+
+const EPHEMERAL = 64;
+
+describe("toDiscordPayload: story", () => {
+  const digest = sampleDigest();
+  const glm = sampleCard(digest, 0, 2);
+
+  it("shows the story as an embed: title, body, links, footer date · section · id, link buttons", () => {
+    const payload = toDiscordPayload({ type: "story", story: glm, alsoMatching: [] }, "en");
+    expectWithinDiscordLimits(payload);
+    expect(payload.flags).toBeUndefined();
+    const embed = payload.embeds[0]!;
+    expect(embed.title).toBe("GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练");
+    expect(embed.description).toContain("Zhipu 发布 GLM‑5 技术报告");
+    expect(embed.footer?.text).toBe("2026-02-18 · 模型与能力 · 20260218-1-3");
+    expect(embed.fields?.[0]?.name).toBe("Links");
+    expect(embed.fields?.[0]?.value).toContain("(https://arxiv.org/abs/2602.15763)");
+    const buttons = payload.components.flatMap((r) => r.components) as { label: string; url: string; style: number }[];
+    expect(buttons.map((b) => b.url)).toEqual(glm.links.map((l) => l.url));
+    expect(buttons.every((b) => b.style === 5)).toBe(true);
+  });
+
+  it("labels in Chinese for zh and lists also-matching stories with their ids", () => {
+    const other = sampleCard(digest, 0, 0);
+    const payload = toDiscordPayload({ type: "story", story: glm, alsoMatching: [other] }, "zh");
+    const fields = payload.embeds[0]!.fields!;
+    expect(fields.map((f) => f.name)).toEqual(["相关链接", "其他匹配"]);
+    expect(fields[1]!.value).toContain("`20260218-1-1`");
+  });
+
+  it("cuts an oversized story to the limits and drops non-http(s) links", () => {
+    const huge: StoryCard = {
+      ...glm,
+      title: "T".repeat(400),
+      text: "很长的句子。".repeat(3000),
+      links: [
+        { label: "evil", url: "javascript:alert(1)" },
+        { label: "ftp", url: "ftp://example.com/x" },
+        ...Array.from({ length: 40 }, (_, i) => ({ label: `L${i} `.repeat(40), url: `https://example.com/${i}` })),
+      ],
+    };
+    const payload = toDiscordPayload({ type: "story", story: huge, alsoMatching: [] }, "en");
+    expectWithinDiscordLimits(payload);
+    expect(payload.embeds[0]!.title!.endsWith("…")).toBe(true);
+    expect(payload.embeds[0]!.description!.endsWith("…")).toBe(true);
+    expect(payload.components.flatMap((r) => r.components)).toHaveLength(25);
+    expect(shownText(payload)).not.toMatch(/javascript:|ftp:/);
+  });
+});
+
+describe("toDiscordPayload: digest text is inert", () => {
+  const card = (text: string, title = "Title"): Reply => ({
+    type: "story",
+    story: { id: "20260218-1-1", date: "2026-02-18", section: "S", title, body: text, text, links: [] },
+    alsoMatching: [],
+  });
+
+  it("an @everyone, @here or <@id> in a digest neither pings nor renders as a mention", () => {
+    const payload = toDiscordPayload(card("快看 @everyone 和 @here，还有 <@123456789012345678> 与 <@&42> <#7>", "@everyone 标题"), "zh");
+    expect(payload.allowed_mentions).toEqual({ parse: [] });
+    const text = shownText(payload);
+    expect(text).not.toMatch(/@everyone|@here|<@\d|<@&|<#/);
+    expect(text).toContain("@\u200beveryone");
+  });
+
+  it("Markdown in digest text is shown literally", () => {
+    const payload = toDiscordPayload(card("**粗体** _斜体_ `code` ~~删~~ ||剧透|| [假链接](https://evil.example)\n> 引用\n# 标题"), "zh");
+    const d = payload.embeds[0]!.description!;
+    expect(d).toContain("\\*\\*粗体\\*\\*");
+    expect(d).toContain("\\`code\\`");
+    expect(d).toContain("\\[假链接]");
+    expect(d).toContain("\\> 引用");
+    expect(d).toContain("\\# 标题");
+  });
+
+  it("escaping never leaves a dangling escape or half a surrogate pair at a cut", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 400 }), fc.integer({ min: 2, max: 300 }), (text, max) => {
+        const out = escapeToFit(text, max);
+        expect(out.length).toBeLessThanOrEqual(max);
+        if (escapeText(text).length <= max) expect(out).toBe(escapeText(text));
+        else expect(out.endsWith("…")).toBe(true);
+        expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        expect(out).not.toMatch(/(^|[^\\])(\\\\)*\\…$/);
+      }),
+    );
+  });
+});
+
+describe("toDiscordPayload: other replies", () => {
+  it("errors and admin refusals are ephemeral; notices are public unless asked", () => {
+    const refusal = toDiscordPayload({ type: "error", code: "not-admin", message: "Only admins can use /repost.", hint: "Ask an admin." }, "en");
+    expect(refusal.flags).toBe(EPHEMERAL);
+    expect(refusal.embeds[0]!.description).toBe("Only admins can use /repost.\nAsk an admin.");
+    const notice: Reply = { type: "notice", tone: "success", text: "Subscribed" };
+    expect(toDiscordPayload(notice, "en").flags).toBeUndefined();
+    expect(toDiscordPayload(notice, "en", { ephemeral: true }).flags).toBe(EPHEMERAL);
+  });
+
+  it("numbers results across pages and shows the page in the footer", () => {
+    const hits = Array.from({ length: 3 }, (_, i) => ({ id: `20260218-1-${i + 1}`, date: "2026-02-18", section: "模型", title: `Story ${i + 1}` }));
+    const payload = toDiscordPayload({ type: "results", query: "model", filters: {}, hits, page: 3, pageCount: 3, total: 23 }, "en");
+    expect(payload.embeds[0]!.title).toBe("Results for “model” (23 in all)");
+    expect(payload.embeds[0]!.description!.split("\n")[0]).toBe("21. **Story 1**");
+    expect(payload.embeds[0]!.footer?.text).toBe("Page 3/3");
+  });
+
+  it("a section summary gets one Full story button per story", () => {
+    const digest = sampleDigest();
+    const section = digest.sections[1]!;
+    const summary = {
+      index: 1,
+      title: section.title,
+      stories: section.stories.map((s) => ({ id: s.id, title: s.title, summary: s.text.slice(0, 100) })),
+    };
+    const payload = toDiscordPayload({ type: "section-summary", date: digest.date, summary }, "zh");
+    expectWithinDiscordLimits(payload);
+    const ids = payload.components.flatMap((r) => r.components).map((b) => (b as { custom_id: string }).custom_id);
+    expect(ids).toEqual(section.stories.map((s) => `digest-bot:story:${s.id}`));
+  });
+
+  it("every reply of random content stays within Discord's limits", () => {
+    const text = fc.string({ unit: "grapheme", maxLength: 1500 });
+    const hit = fc.record({ id: fc.constant("20260218-1-1"), date: fc.constant("2026-02-18"), section: text, title: text });
+    const link = fc.record({ label: text, url: fc.oneof(fc.webUrl(), fc.string()) });
+    const reply: fc.Arbitrary<Reply> = fc.oneof(
+      fc.record({ type: fc.constant("story" as const), story: fc.record({ id: fc.constant("20260218-1-1"), date: fc.constant("2026-02-18"), section: text, title: text, body: text, text, links: fc.array(link, { maxLength: 30 }) }), alsoMatching: fc.array(hit, { maxLength: 30 }) }),
+      fc.record({ type: fc.constant("links" as const), story: hit, links: fc.array(link, { maxLength: 30 }) }),
+      fc.record({ type: fc.constant("digest-overview" as const), date: fc.constant("2026-02-18"), sections: fc.array(fc.record({ title: text, stories: fc.array(hit, { maxLength: 20 }) }), { maxLength: 30 }) }),
+      fc.record({ type: fc.constant("notice" as const), tone: fc.constant("info" as const), text }),
+    );
+    fc.assert(
+      fc.property(reply, (r) => {
+        expectWithinDiscordLimits(toDiscordPayload(r, "en"));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
