@@ -1,0 +1,315 @@
+// The Telegram adapter: a grammY bot that routes commands, deep links, search paging and inline queries to the app.
+import { apiThrottler, type APIThrottlerOptions } from "@grammyjs/transformer-throttler";
+import { autoRetry } from "@grammyjs/auto-retry";
+import { Bot, GrammyError, HttpError, type Context } from "grammy";
+import type { InlineQueryResultArticle, Message } from "grammy/types";
+import type { App, InvocationContext } from "../app.js";
+import { parseTextCommand } from "../core/command-registry.js";
+import { LOCALES, type Config, type Locale } from "../core/config.js";
+import { t } from "../core/i18n.js";
+import { scrubSecrets, type Logger } from "../core/logger.js";
+import type { StoryCard } from "../core/reply.js";
+import { toTelegramCommands } from "./telegram-commands.js";
+import { TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT } from "./telegram-html.js";
+import { createTelegramPublisher } from "./telegram-publisher.js";
+import {
+  decodeSearchCallback,
+  encodeSearchCallback,
+  linkButtons,
+  shorten,
+  storyDeepLink,
+  toTelegramMessage,
+  type RenderOptions,
+  type SearchPageRequest,
+  type TelegramMessage,
+} from "./telegram-render.js";
+
+/** Most stories offered in one inline answer (Telegram allows 50; 20 keeps answers fast). */
+export const TELEGRAM_INLINE_RESULTS = 20;
+/** How long Telegram may cache an inline answer, in seconds. */
+export const TELEGRAM_INLINE_CACHE_SECONDS = 60;
+/** Search page requests too long for callback data are kept in memory; this many most recent ones. */
+export const SEARCH_PAGE_CACHE_SIZE = 1000;
+/** Long-polling timeout for getUpdates, in seconds. */
+export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
+/** Longest inline query we search (the same limit as /search). */
+const INLINE_QUERY_MAX = 200;
+
+export interface StartTelegramOptions {
+  config: Config;
+  logger: Logger;
+  app: App;
+  /**
+   * Pacing of outgoing messages (transformer-throttler options). Default: Telegram's limits (30 messages/s overall,
+   * 1 message/s per chat, 20/min per group). Tests pass faster settings.
+   */
+  throttle?: APIThrottlerOptions;
+  /** getUpdates long-poll timeout in seconds; default {@link TELEGRAM_POLL_TIMEOUT_SECONDS}. */
+  pollTimeoutSeconds?: number;
+}
+
+export interface TelegramAdapter {
+  readonly bot: Bot;
+  readonly botUsername: string;
+  /** Stops polling after the update in hand is handled; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A failure at start: says what to check. Never contains the token. */
+export class TelegramStartError extends Error {
+  override name = "TelegramStartError";
+}
+
+/**
+ * Starts the Telegram bot: validates the token (getMe), registers the command menu in zh and en, registers the
+ * daily-post publisher with the delivery engine, and long-polls for updates.
+ *
+ * @example
+ * const telegram = await startTelegram({ config, logger, app });
+ * await app.start();
+ * // on SIGTERM:
+ * await telegram.stop();
+ */
+export async function startTelegram(options: StartTelegramOptions): Promise<TelegramAdapter> {
+  const { config, app } = options;
+  const logger = options.logger.child({ module: "telegram" });
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) throw new TelegramStartError("startTelegram: TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and set it");
+  const secrets = [token, encodeURIComponent(token)];
+  const describe = (err: unknown) => describeTelegramError(err, secrets);
+  const locale = config.BOT_LOCALE;
+  const adminIds = new Set(config.TELEGRAM_ADMIN_IDS.map(Number));
+
+  const bot = new Bot(token, { client: { apiRoot: config.TELEGRAM_API_ROOT } });
+  // Installed later = runs outside: a retried call is paced again by the throttler.
+  bot.api.config.use(apiThrottler(options.throttle));
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
+
+  try {
+    await bot.init();
+  } catch (err) {
+    if (err instanceof GrammyError && err.error_code === 401) {
+      throw new TelegramStartError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather");
+    }
+    throw new TelegramStartError(`cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${describe(err)}`);
+  }
+  const botUsername = bot.botInfo.username;
+
+  await registerCommandMenu(bot, app, locale, logger, describe);
+  app.delivery.registerPublisher(createTelegramPublisher({ api: bot.api, locale, botUsername, secrets }));
+
+  const searchPages = createSearchPageCache();
+  const render: RenderOptions = {
+    botUsername,
+    searchCallback: (request) => encodeSearchCallback(request) ?? searchPages.put(request),
+  };
+
+  const invocationOf = (ctx: Context, isAdmin: boolean): InvocationContext => ({
+    platform: "telegram",
+    isAdmin,
+    locale,
+    ...(ctx.chat ? { target: { platform: "telegram" as const, id: String(ctx.chat.id) } } : {}),
+  });
+
+  /** Admins: TELEGRAM_ADMIN_IDS anywhere; in a group its administrators; in a channel whoever can post there. */
+  async function isAdmin(ctx: Context, msg: Message): Promise<boolean> {
+    const chat = msg.chat;
+    if (msg.from && adminIds.has(msg.from.id)) return true;
+    if (chat.type === "channel") return true;
+    // Anonymous group admins post as the group itself.
+    if (msg.sender_chat && msg.sender_chat.id === chat.id) return true;
+    if ((chat.type === "group" || chat.type === "supergroup") && msg.from) {
+      try {
+        const member = await ctx.api.getChatMember(chat.id, msg.from.id);
+        return member.status === "creator" || member.status === "administrator";
+      } catch (err) {
+        logger.warn({ chat: chat.id, error: describe(err) }, "telegram: could not check chat membership; treating as non-admin");
+      }
+    }
+    return false;
+  }
+
+  async function send(ctx: Context, msg: Message, messages: TelegramMessage[]): Promise<void> {
+    for (const [i, m] of messages.entries()) {
+      const { text, ...rest } = m;
+      await ctx.api.sendMessage(msg.chat.id, text, {
+        ...rest,
+        ...(msg.is_topic_message && msg.message_thread_id !== undefined ? { message_thread_id: msg.message_thread_id } : {}),
+        // In groups the answer quotes the question, so it is clear whom it answers.
+        ...(i === 0 && msg.chat.type !== "private" && msg.chat.type !== "channel"
+          ? { reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true } }
+          : {}),
+      });
+    }
+  }
+
+  async function onText(ctx: Context): Promise<void> {
+    const msg = ctx.msg;
+    const text = msg?.text;
+    if (!msg || text === undefined) return;
+    const start = /^\s*\/start(?:@(\S+))?(?:\s+(\S+))?\s*$/i.exec(text);
+    if (start && (!start[1] || start[1].toLowerCase() === botUsername.toLowerCase())) {
+      // `/start <story id>` comes from a deep link in a daily post or a search result.
+      const payload = start[2];
+      const reply = payload
+        ? await app.run("story", { query: payload }, invocationOf(ctx, false))
+        : await app.run("help", {}, invocationOf(ctx, false));
+      await send(ctx, msg, toTelegramMessage(reply, locale, render));
+      return;
+    }
+    const parsed = parseTextCommand(text, app.registry, botUsername);
+    if (parsed.kind === "not-command") {
+      if (msg.chat.type === "private") await send(ctx, msg, toTelegramMessage({ type: "notice", tone: "info", text: t(locale, "console.notCommand") }, locale));
+      return;
+    }
+    if (parsed.kind === "other-bot") return;
+    const def = app.registry.get(parsed.name);
+    // In groups an unknown command is probably another bot's: stay quiet there.
+    if (!def && msg.chat.type !== "private") return;
+    const admin = def?.adminOnly ? await isAdmin(ctx, msg) : msg.from !== undefined && adminIds.has(msg.from.id);
+    logger.debug({ chat: msg.chat.id, command: parsed.name, admin }, "telegram command");
+    const reply = await app.runText(text, invocationOf(ctx, admin), botUsername);
+    if (reply) await send(ctx, msg, toTelegramMessage(reply, locale, render));
+  }
+
+  async function onCallback(ctx: Context): Promise<void> {
+    const data = ctx.callbackQuery?.data ?? "";
+    const request = decodeSearchCallback(data) ?? searchPages.get(data);
+    if (!request) {
+      await ctx.answerCallbackQuery({ text: t(locale, "error.unavailable", { what: "/search" }), show_alert: true });
+      return;
+    }
+    try {
+      const options: Record<string, unknown> = { query: request.query, page: request.page };
+      if (request.section) options.section = request.section;
+      if (request.date) options.date = request.date;
+      const reply = await app.run("search", options, invocationOf(ctx, false));
+      const [first] = toTelegramMessage(reply, locale, render);
+      if (first && ctx.callbackQuery?.message) {
+        const { text, ...rest } = first;
+        await ctx.editMessageText(text, rest).catch((err: unknown) => {
+          // Pressing the same button twice asks for the same text; Telegram refuses that edit and nothing is lost.
+          if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) throw err;
+        });
+      }
+    } finally {
+      await ctx.answerCallbackQuery().catch((err: unknown) => logger.warn({ error: describe(err) }, "telegram: answerCallbackQuery failed"));
+    }
+  }
+
+  async function onInlineQuery(ctx: Context): Promise<void> {
+    const query = (ctx.inlineQuery?.query ?? "").trim();
+    const cards = Array.from(query).length > INLINE_QUERY_MAX ? [] : inlineStories(app, query);
+    const results = cards.map((card) => inlineArticle(card, locale, botUsername));
+    await ctx.answerInlineQuery(results, { cache_time: TELEGRAM_INLINE_CACHE_SECONDS, is_personal: false });
+  }
+
+  bot.on(["message:text", "channel_post:text"], onText);
+  bot.on("callback_query:data", onCallback);
+  bot.on("inline_query", onInlineQuery);
+  bot.catch((err) => {
+    logger.error({ update: err.ctx.update.update_id, error: describe(err.error) }, "telegram: handling an update failed");
+  });
+
+  let stopped: Promise<void> | undefined;
+  const polling = bot
+    .start({
+      allowed_updates: ["message", "channel_post", "callback_query", "inline_query"],
+      timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
+      onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
+    })
+    .catch((err: unknown) => {
+      logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+    });
+
+  return {
+    bot,
+    botUsername,
+    stop() {
+      stopped ??= (async () => {
+        if (bot.isRunning()) await bot.stop();
+        await polling;
+        logger.info("telegram: stopped");
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** setMyCommands for everyone and, with the admin commands, for chat administrators — in zh, en and the default. */
+async function registerCommandMenu(bot: Bot, app: App, locale: Locale, logger: Logger, describe: (e: unknown) => string) {
+  const defs = app.registry.commands;
+  const languages: (Locale | undefined)[] = [...LOCALES, undefined];
+  for (const includeAdmin of [false, true]) {
+    for (const language of languages) {
+      const commands = toTelegramCommands(defs, language ?? locale, { includeAdmin });
+      try {
+        await bot.api.setMyCommands(commands, {
+          ...(language ? { language_code: language } : {}),
+          ...(includeAdmin ? { scope: { type: "all_chat_administrators" as const } } : {}),
+        });
+      } catch (err) {
+        logger.warn({ language, includeAdmin, error: describe(err) }, "telegram: setMyCommands failed; the command menu may be stale");
+      }
+    }
+  }
+}
+
+/** Stories for an inline query: the latest digest's when empty, else the best matches. */
+function inlineStories(app: App, query: string): StoryCard[] {
+  const ids = query
+    ? app.search.search(query, { limit: TELEGRAM_INLINE_RESULTS }).map((h) => h.id)
+    : (app.archive.latest()?.sections.flatMap((s) => s.stories.map((st) => st.id)) ?? []).slice(0, TELEGRAM_INLINE_RESULTS);
+  const cards: StoryCard[] = [];
+  for (const id of ids) {
+    const ref = app.archive.findStory(id);
+    if (!ref) continue;
+    const { story } = ref;
+    cards.push({ id: story.id, date: ref.digest.date, section: ref.section.title, title: story.title, body: story.body, text: story.text, links: story.links });
+  }
+  return cards;
+}
+
+/** An inline result: the story in full as the message a reader drops into any chat. */
+function inlineArticle(card: StoryCard, locale: Locale, botUsername: string): InlineQueryResultArticle {
+  const [first] = toTelegramMessage({ type: "story", story: card, alsoMatching: [] }, locale, { botUsername });
+  const deep = storyDeepLink(botUsername, card.id);
+  const keyboard = [...(deep ? [[{ text: `📖 ${t(locale, "label.fullStory")}`, url: deep }]] : []), ...linkButtons(card.links)];
+  return {
+    type: "article",
+    id: card.id,
+    title: shorten(card.title, TELEGRAM_INLINE_TITLE_LIMIT),
+    description: shorten(`${card.section} · ${card.date}`, TELEGRAM_INLINE_DESCRIPTION_LIMIT),
+    input_message_content: {
+      message_text: first?.text ?? card.title,
+      parse_mode: "HTML",
+      link_preview_options: { is_disabled: true },
+    },
+    ...(keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {}),
+  };
+}
+
+/** Keeps long search requests server-side behind short callback data (`S|<key>`), most recent first. */
+function createSearchPageCache() {
+  const entries = new Map<string, SearchPageRequest>();
+  let counter = 0;
+  return {
+    put(request: SearchPageRequest): string {
+      const key = `S|${(counter++).toString(36)}`;
+      entries.set(key, request);
+      if (entries.size > SEARCH_PAGE_CACHE_SIZE) entries.delete(entries.keys().next().value!);
+      return key;
+    },
+    get: (key: string) => entries.get(key),
+  };
+}
+
+/** A Bot API failure as one log-safe line: method, code and description, or the scrubbed network error. */
+export function describeTelegramError(err: unknown, secrets: readonly string[]): string {
+  if (err instanceof GrammyError) return scrubSecrets(`${err.method}: ${err.error_code} ${err.description}`, secrets);
+  if (err instanceof HttpError) {
+    const cause = err.error instanceof Error ? ` (${err.error.message})` : "";
+    return scrubSecrets(`${err.message}${cause}`, secrets);
+  }
+  return scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secrets);
+}
