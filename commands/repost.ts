@@ -7,7 +7,7 @@ import { requireTarget, viaDelivery } from "./_shared/admin.js";
 
 export default defineCommand({
   name: "repost",
-  description: { zh: "重新发送一期日报或其中一个栏目（管理员）", en: "Repost a digest or one of its sections (admins)" },
+  description: { zh: "重新发送一期日报或其中一个栏目", en: "Repost a digest or one of its sections" },
   adminOnly: true,
   options: [
     DATE_OPTION,

@@ -4,7 +4,7 @@ import { viaDelivery } from "./_shared/admin.js";
 
 export default defineCommand({
   name: "status",
-  description: { zh: "查看投递状态：下次运行、各目标最近一次投递、已加载的日报（管理员）", en: "Delivery status: next run, last delivery per target, digests loaded (admins)" },
+  description: { zh: "查看投递状态：下次运行、各目标最近一次投递、已加载的日报", en: "Delivery status: next run, last delivery per target, digests loaded" },
   adminOnly: true,
   options: [],
   async execute(ctx) {

@@ -6,7 +6,7 @@ import { requireTarget, sectionIndexes, viaDelivery } from "./_shared/admin.js";
 
 export default defineCommand({
   name: "subscribe",
-  description: { zh: "在这里订阅每日日报，可只选部分栏目（管理员）", en: "Get the daily digest here, optionally only some sections (admins)" },
+  description: { zh: "在这里订阅每日日报，可只选部分栏目", en: "Get the daily digest here, optionally only some sections" },
   adminOnly: true,
   options: [
     {

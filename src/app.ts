@@ -70,7 +70,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger: logger.child({ module: "archive" }), watch: options.watch ?? true });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });

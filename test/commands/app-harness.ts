@@ -1,0 +1,62 @@
+// Test harness: a real app (archive, search, state, delivery, commands) over the sample digest, with a fixed clock.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createApp, type App, type InvocationContext } from "../../src/app.js";
+import { parseConfig, type Locale } from "../../src/core/config.js";
+import { createLogger } from "../../src/core/logger.js";
+import { renderReplyText } from "../../src/core/render-text.js";
+import type { Reply } from "../../src/core/reply.js";
+import { CONSOLE_INVOCATION } from "../../src/console/run-console.js";
+
+/** 2026-02-18 10:00 in Shanghai: "today" is the sample digest's day. */
+export const SAMPLE_NOW = new Date("2026-02-18T02:00:00Z");
+export const SAMPLE_DIR = join(import.meta.dirname, "../../data/digests");
+
+export interface Harness {
+  app: App;
+  /** JSON log lines written so far. */
+  logs: Record<string, unknown>[];
+  /** Runs a chat line through the console path; returns the reply model and its console text. */
+  ask(line: string, invocation?: Partial<InvocationContext>): Promise<{ reply: Reply; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), "digest-bot-cmd-"));
+  const config = parseConfig({
+    DIGEST_DIR: options.digestDir ?? SAMPLE_DIR,
+    DATA_DIR: dataDir,
+    BOT_LOCALE: options.locale ?? "zh",
+    LOG_LEVEL: "info",
+    ...options.env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n").filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger({ level: "info", pretty: false, destination });
+  const now = options.now ?? SAMPLE_NOW;
+  const app = await createApp({ config, logger, clock: () => now, watch: false });
+  await app.ready;
+  return {
+    app,
+    logs,
+    async ask(line, invocation = {}) {
+      const full = { ...CONSOLE_INVOCATION, ...invocation };
+      const reply = await app.runText(line, full);
+      if (!reply) throw new Error(`not a command: ${line}`);
+      return { reply, text: renderReplyText(reply, full.locale ?? config.BOT_LOCALE) };
+    },
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
