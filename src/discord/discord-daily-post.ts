@@ -13,6 +13,7 @@ import {
   DISCORD_MESSAGE_EMBED_TOTAL_LIMIT,
   DISCORD_ROWS_PER_MESSAGE,
   NO_MENTIONS,
+  escapeText,
   escapeToFit,
   maskedLink,
   storyButton,
@@ -78,7 +79,8 @@ function fits(blocks: readonly Block[]): boolean {
 function storyText(story: StorySummary, n: number): string {
   const title = `**${n}. ${escapeToFit(story.title, 300)}**`;
   const tail = [story.link ? maskedLink(story.link) : undefined, `\`${story.id}\``].filter(Boolean).join(" · ");
-  return [title, escapeToFit(story.summary, STORY_BLOCK_MAX), tail].filter(Boolean).join("\n");
+  // Never cut here: a story too long for one message is split at sentence ends by the packer instead.
+  return [title, escapeText(story.summary), tail].filter(Boolean).join("\n");
 }
 
 /**

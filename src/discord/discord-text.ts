@@ -45,10 +45,12 @@ export function escapeText(text: string): string {
   const escaped = splitForEscaping(text)
     .map((chunk) => escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: true }))
     .join("");
-  return escaped
-    .replace(/^(\s*)>/gm, "$1\\>")
-    .replace(/@(everyone|here)/gi, `@${ZWSP}$1`)
-    .replace(/<([@#])/g, `<${ZWSP}$1`);
+  return neutralizeMentions(escaped.replace(/^(\s*)>/gm, "$1\\>"));
+}
+
+/** Breaks mention syntax with a zero-width space; for plain-text places (button labels) too. */
+export function neutralizeMentions(text: string): string {
+  return text.replace(/@(everyone|here)/gi, `@${ZWSP}$1`).replace(/<([@#])/g, `<${ZWSP}$1`);
 }
 
 /** Chunk size for escaping; discord.js's italic rule is quadratic in the length of what it is given. */
@@ -139,7 +141,7 @@ export function linkButtons(links: readonly Link[], max: number): APIButtonCompo
     if (buttons.length >= max) break;
     const url = safeUrl(link.url);
     if (!url || url.length > DISCORD_BUTTON_URL_LIMIT) continue;
-    const label = cutText(link.label.trim() || new URL(url).hostname, DISCORD_BUTTON_LABEL_LIMIT);
+    const label = cutText(neutralizeMentions(link.label.trim()) || new URL(url).hostname, DISCORD_BUTTON_LABEL_LIMIT);
     buttons.push(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(url).setLabel(label).toJSON());
   }
   return buttons;
@@ -150,7 +152,7 @@ export function storyButton(storyId: string, label: string): APIButtonComponent 
   return new ButtonBuilder()
     .setStyle(ButtonStyle.Secondary)
     .setCustomId(`${STORY_BUTTON_PREFIX}${storyId}`)
-    .setLabel(cutText(label, DISCORD_BUTTON_LABEL_LIMIT))
+    .setLabel(cutText(neutralizeMentions(label), DISCORD_BUTTON_LABEL_LIMIT))
     .toJSON();
 }
 
