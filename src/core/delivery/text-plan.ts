@@ -1,9 +1,8 @@
-// The plain-text daily post (console, CLI preview, tests): rendered blocks packed by the generic planner, plus a console publisher.
+// A plain-text daily post packed by the generic planner against a character limit: the reference use of `planMessages`.
 import type { Locale } from "../config.js";
 import { t } from "../i18n.js";
 import type { DailyPost, StorySummary } from "../summaries.js";
 import { planMessages, splitAtSentences } from "./pack.js";
-import type { Publisher } from "./publisher.js";
 
 /** Longest plain-text message, in characters; the console has no real limit, this keeps parts readable. */
 export const TEXT_MESSAGE_LIMIT = 4000;
@@ -44,20 +43,4 @@ export function planTextDailyPost(post: DailyPost, locale: Locale, limit = TEXT_
     fits: (b) => b.join(BLOCK_SEPARATOR).length <= limit,
     splitStory: (story) => splitAtSentences(story, limit),
   }).map((message) => message.join(BLOCK_SEPARATOR));
-}
-
-/**
- * A publisher that writes each message to a stream (the local console, `digest-bot deliver` without tokens).
- * Message ids count up from 1 per publisher.
- */
-export function createConsolePublisher(options: { locale: Locale; write: (text: string) => void; limit?: number }): Publisher<string> {
-  let next = 1;
-  return {
-    platform: "console",
-    planDailyPost: (post) => planTextDailyPost(post, options.locale, options.limit),
-    async send(targetId, text) {
-      options.write(`${text}\n`);
-      return { messageId: `${targetId}-${next++}` };
-    },
-  };
 }

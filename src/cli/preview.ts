@@ -1,0 +1,176 @@
+// `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
+import { parseArgs } from "node:util";
+import pino, { type Logger } from "pino";
+import { createArchive } from "../core/archive.js";
+import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
+import { DateInputError, resolveDate } from "../core/dates.js";
+import type { Digest } from "../core/model.js";
+import { matchSection } from "../core/section-match.js";
+import { buildDailyPost, type DailyPost } from "../core/summaries.js";
+import { planConsoleDailyPost } from "../console/publisher.js";
+import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
+import { embedLength } from "../discord/discord-render.js";
+import { DISCORD_MESSAGE_EMBED_TOTAL_LIMIT } from "../discord/discord-text.js";
+import { planTelegramDailyPost } from "../telegram/telegram-daily.js";
+import { TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "../telegram/telegram-html.js";
+
+const PLATFORMS = ["console", "discord", "telegram"] as const;
+type PreviewPlatform = (typeof PLATFORMS)[number];
+
+const USAGE = `Usage: digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]
+
+Prints the daily post exactly as it would be sent, message by message; sends nothing.
+  --date D           the digest of this day (2026-02-18, 02-18, today, yesterday); default the latest
+  --section S        only this section (agent, 安全, 2), as a subscription's filter would
+  --platform P       console (default), discord or telegram
+  --json             the request bodies: Discord message payloads, Telegram sendMessage parameters, console parts
+  --locale zh|en     UI language of labels (default BOT_LOCALE)
+  --bot-username U   Telegram: the bot's username, for full-story deep links
+
+Exit code: 0 printed, 1 no such digest, 2 bad usage.
+`;
+
+/** Where the command reads settings and writes; tests pass their own. */
+export interface PreviewIo {
+  config: Config;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  now?: Date;
+  logger?: Logger;
+}
+
+class UsageError extends Error {}
+
+export async function run(args: string[]): Promise<number> {
+  return runPreview(args, {
+    config: loadConfig(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}
+
+export async function runPreview(args: string[], io: PreviewIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        date: { type: "string" },
+        section: { type: "string" },
+        platform: { type: "string", default: "console" },
+        json: { type: "boolean", default: false },
+        locale: { type: "string" },
+        "bot-username": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+    if (!(PLATFORMS as readonly string[]).includes(values.platform)) {
+      throw new UsageError(`--platform must be console, discord or telegram, got "${values.platform}"`);
+    }
+    if (values.locale !== undefined && !(LOCALES as readonly string[]).includes(values.locale)) {
+      throw new UsageError(`--locale must be zh or en, got "${values.locale}"`);
+    }
+  } catch (err) {
+    io.stderr(`digest-bot preview: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const { config } = io;
+  const locale = (values.locale as Locale | undefined) ?? config.BOT_LOCALE;
+  const logger = io.logger ?? pino({ level: "warn" }, pino.destination(2));
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
+  try {
+    let digest: Digest | undefined;
+    try {
+      digest = values.date ? archive.get(resolveDate(values.date, io.now ?? new Date(), config.POST_TIMEZONE)) : archive.latest();
+    } catch (err) {
+      if (err instanceof DateInputError) {
+        io.stderr(`digest-bot preview: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+    if (!digest) {
+      const dates = archive.dates();
+      io.stderr(
+        values.date
+          ? `digest-bot preview: there is no digest for ${values.date}; loaded: ${dates.join(", ") || "none"}\n`
+          : `digest-bot preview: no digest is loaded; put digest Markdown files into ${config.DIGEST_DIR}\n`,
+      );
+      return 1;
+    }
+    let filter: number[] | undefined;
+    if (values.section !== undefined) {
+      const index = matchSection(digest, values.section);
+      if (index === undefined) {
+        const names = digest.sections.map((s, i) => `${i + 1}. ${s.title}`).join(", ");
+        io.stderr(`digest-bot preview: the ${digest.date} digest has no section "${values.section}"; sections: ${names}\n`);
+        return 2;
+      }
+      filter = [index];
+    }
+    const post = buildDailyPost(digest, filter);
+    const platform = values.platform as PreviewPlatform;
+    const botUsername = values["bot-username"];
+    io.stdout(renderPlan(post, platform, locale, values.json, botUsername));
+    return 0;
+  } finally {
+    await archive.close();
+  }
+}
+
+/** The plan of a post on one platform, as JSON request bodies or as readable text with a rule between messages. */
+export function planFor(post: DailyPost, platform: PreviewPlatform, locale: Locale, botUsername?: string): unknown[] {
+  if (platform === "discord") return planDiscordDailyPost(post, locale);
+  if (platform === "telegram") return planTelegramDailyPost(post, botUsername ? { locale, botUsername } : { locale });
+  return planConsoleDailyPost(post, locale);
+}
+
+function renderPlan(post: DailyPost, platform: PreviewPlatform, locale: Locale, json: boolean, botUsername?: string): string {
+  const plan = planFor(post, platform, locale, botUsername);
+  if (json) return `${JSON.stringify(plan, null, 2)}\n`;
+  const out: string[] = [];
+  plan.forEach((message, i) => {
+    let body: string;
+    let size: string;
+    if (platform === "discord") {
+      const payload = message as DiscordLike;
+      body = discordText(payload);
+      const chars = (payload.embeds ?? []).reduce((n, e) => n + embedLength(e), 0);
+      size = `${payload.embeds?.length ?? 0} embeds, ${chars}/${DISCORD_MESSAGE_EMBED_TOTAL_LIMIT} embed chars`;
+    } else if (platform === "telegram") {
+      body = (message as { text: string }).text;
+      size = `${telegramTextLength(body)}/${TELEGRAM_MESSAGE_LIMIT} chars as shown`;
+    } else {
+      body = (message as { text: string }).text;
+      size = `${body.length} chars`;
+    }
+    out.push(`──── ${platform} message ${i + 1}/${plan.length} (${size}) ────`, body, "");
+  });
+  return out.join("\n");
+}
+
+interface DiscordLike {
+  content?: string;
+  embeds?: { title?: string; url?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } }[];
+  components?: { components?: { label?: string; url?: string; custom_id?: string }[] }[];
+}
+
+/** A readable rendering of a Discord payload: embeds as headed blocks, fields as bullets, buttons at the end. */
+function discordText(message: DiscordLike): string {
+  const lines: string[] = [];
+  if (message.content) lines.push(message.content);
+  for (const embed of message.embeds ?? []) {
+    if (embed.title) lines.push(`▌${embed.title}${embed.url ? ` <${embed.url}>` : ""}`);
+    if (embed.description) lines.push(embed.description);
+    for (const field of embed.fields ?? []) lines.push(`• ${field.name}`, `  ${field.value.replace(/\n/g, "\n  ")}`);
+    if (embed.footer) lines.push(`(${embed.footer.text})`);
+    lines.push("");
+  }
+  const buttons = (message.components ?? []).flatMap((row) => row.components ?? []).map((b) => `[${b.label ?? b.custom_id ?? ""}]`);
+  if (buttons.length > 0) lines.push(buttons.join(" "));
+  return lines.join("\n").trimEnd();
+}
