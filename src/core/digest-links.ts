@@ -173,6 +173,8 @@ export interface ParagraphSplit {
   bodyEnd: number;
   /** Plain text of the body part. */
   bodyText: string;
+  /** The body without its last line(s) when they are only a label such as `相关链接：` (used when links follow). */
+  withoutLabel?: { bodyEnd: number; bodyText: string };
 }
 
 /**
@@ -190,14 +192,19 @@ export function splitParagraph(node: Paragraph, source: string, defs: Definition
   while (first > 0 && kinds[first - 1] !== "text") first--;
   const tail = lines.slice(first);
   const links = tail.flatMap((l) => l.tokens.flatMap((t) => (t.kind === "link" ? [t.link] : [])));
+  const textBefore = (count: number): string =>
+    foldWhitespace(lines.slice(0, count).map((l) => l.tokens.map((t) => ("text" in t ? t.text : "")).join("")).join(" "));
   if (links.length === 0) {
     const labelOnly = kinds.length > 0 && kinds.every((k) => k === "label" || k === "empty") && kinds.includes("label");
-    return { links: [], kind: labelOnly ? "label" : "body", bodyEnd: end, bodyText: plainText(node) };
+    const split: ParagraphSplit = { links: [], kind: labelOnly ? "label" : "body", bodyEnd: end, bodyText: plainText(node) };
+    // "Body…\nLinks:" followed by a list: the label line belongs to the list, if a list of links follows.
+    if (!labelOnly && first > 0 && kinds.slice(first).includes("label")) {
+      split.withoutLabel = { bodyEnd: (lines[first] as Line).previousEnd, bodyText: textBefore(first) };
+    }
+    return split;
   }
   if (first === 0) return { links, kind: "whole", bodyEnd: start, bodyText: "" };
-  const bodyLines = lines.slice(0, first);
-  const bodyText = foldWhitespace(bodyLines.map((l) => l.tokens.map((t) => ("text" in t ? t.text : "")).join("")).join(" "));
-  return { links, kind: "body", bodyEnd: (lines[first] as Line).previousEnd, bodyText };
+  return { links, kind: "body", bodyEnd: (lines[first] as Line).previousEnd, bodyText: textBefore(first) };
 }
 
 /** Links of a list whose every item is only links (a bullet list of sources); `undefined` for any other list. */

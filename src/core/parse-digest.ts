@@ -248,6 +248,8 @@ function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
   const parts: BodyPart[] = [];
   const raw: RawLink[] = linksOfPhrasing(draft.heading.children, defs);
   let pendingLabel: BodyPart | undefined;
+  /** A body part ending in a label line, and the part without it, in case links come next. */
+  let labelTail: { index: number; cut: BodyPart } | undefined;
   const partOf = (node: Nodes): BodyPart => ({
     start: node.position?.start.offset ?? 0,
     end: node.position?.end.offset ?? 0,
@@ -260,6 +262,8 @@ function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
 
   for (const node of draft.nodes) {
     if (isIgnorable(node)) continue;
+    const tail = labelTail;
+    labelTail = undefined;
     let links: RawLink[] | undefined;
     if (node.type === "paragraph") {
       const split = splitParagraph(node, source, defs);
@@ -275,6 +279,9 @@ function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
         const start = node.position?.start.offset ?? 0;
         parts.push({ start, end: split.bodyEnd, text: split.bodyText });
         raw.push(...split.links);
+        if (split.withoutLabel) {
+          labelTail = { index: parts.length - 1, cut: { start, end: split.withoutLabel.bodyEnd, text: split.withoutLabel.bodyText } };
+        }
         continue;
       }
     } else if (node.type === "list") links = linksOfList(node, source, defs);
@@ -282,6 +289,7 @@ function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
 
     if (links) {
       pendingLabel = undefined;
+      if (tail) parts[tail.index] = tail.cut;
       raw.push(...links);
     } else {
       flushLabel();

@@ -207,6 +207,30 @@ describe("parseDigest: other dialects", () => {
       '7: link "数据" dropped: only http(s) links are kept, got "data:text/html,x"',
     ]);
   });
+  it("treats a label at the end of a body paragraph as the label of the link list below it", () => {
+    const source = [
+      "## S",
+      "",
+      "### With a list",
+      "",
+      "Body line one.",
+      "相关链接：",
+      "- [a](https://a.example)",
+      "- [b](https://b.example)",
+      "",
+      "### Without a list",
+      "",
+      "Body.",
+      "Links:",
+      "",
+      "Not links after all.",
+    ].join("\n");
+    const [withList, withoutList] = parseDigest(source, "2026-02-18.md").digest.sections[0]?.stories ?? [];
+    expect(withList?.body).toBe("Body line one.");
+    expect(withList?.links.map((l) => l.url)).toEqual(["https://a.example", "https://b.example"]);
+    expect(withoutList?.body).toBe("Body.\nLinks:\n\nNot links after all.");
+    expect(withoutList?.links).toEqual([]);
+  });
 });
 
 describe("parseDigest: warnings", () => {
