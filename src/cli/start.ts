@@ -1,0 +1,59 @@
+// `digest-bot start` (what `npm start` runs): Discord and/or Telegram when their tokens are set, else the local console.
+import { createApp } from "../app.js";
+import { loadConfig } from "../core/config.js";
+import { createLogger } from "../core/logger.js";
+import { startDiscord } from "../discord/discord-adapter.js";
+import { startTelegram } from "../telegram/telegram-adapter.js";
+import { createTerminalLogger, startConsole } from "./console.js";
+import { handleShutdownSignals } from "./shutdown.js";
+
+/** A running platform adapter, as far as start-up and shutdown care. */
+interface RunningAdapter {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(
+      "Usage: digest-bot start\n\nStarts Discord when DISCORD_TOKEN is set and Telegram when TELEGRAM_BOT_TOKEN is set;\nwith neither, starts the local console (see `digest-bot console`).\n",
+    );
+    return 0;
+  }
+  const config = loadConfig();
+  if (!config.DISCORD_TOKEN && !config.TELEGRAM_BOT_TOKEN) {
+    return startConsole({ config, logger: createTerminalLogger(config) });
+  }
+
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: [config.DISCORD_TOKEN ?? "", config.TELEGRAM_BOT_TOKEN ?? ""],
+  });
+  const app = await createApp({ config, logger });
+  const adapters: RunningAdapter[] = [];
+  const stopAll = async () => {
+    // Delivery first: it finishes (or checkpoints) the message in flight while the clients are still connected.
+    await app.delivery.stop();
+    for (const adapter of adapters.reverse()) await adapter.stop();
+    await app.close();
+  };
+  try {
+    if (config.DISCORD_TOKEN) {
+      const discord = await startDiscord({ config, logger, app });
+      adapters.push({ name: "discord", stop: () => discord.stop() });
+    }
+    if (config.TELEGRAM_BOT_TOKEN) {
+      const telegram = await startTelegram({ config, logger, app });
+      adapters.push({ name: "telegram", stop: () => telegram.stop() });
+    }
+    await app.start();
+  } catch (err) {
+    logger.fatal({ err }, "start failed");
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+  handleShutdownSignals({ logger, stop: stopAll });
+  logger.info({ adapters: adapters.map((a) => a.name), digests: app.archive.dates().length }, "digest-bot running");
+  // The adapters' connections keep the process alive until a signal arrives.
+  return 0;
+}
