@@ -51,6 +51,14 @@ export default defineCommand({
       ...(sectionName ? { section: sectionName } : {}),
     });
     const total = all.length;
+    if (total === 0) {
+      const filtered = date || sectionName;
+      throw new UserError(
+        "no-match",
+        t(ctx.locale, "error.noMatch", { query }),
+        filtered ? t(ctx.locale, "error.noMatchFiltered.hint", { query }) : t(ctx.locale, "error.noMatch.hint"),
+      );
+    }
     const pageCount = Math.max(1, Math.ceil(total / RESULTS_PER_PAGE));
     if (page > pageCount) {
       const last = ["/search", query, sectionName ? `section:${sectionName}` : "", date ?? "", pageCount > 1 ? `page:${pageCount}` : ""];
