@@ -1,0 +1,178 @@
+// `digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]`: delivers a digest now, as a manual run in the ledger.
+import { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { REST } from "discord.js";
+import { Api } from "grammy";
+import pino, { type Logger } from "pino";
+import { createArchive } from "../core/archive.js";
+import { loadConfig, type Config } from "../core/config.js";
+import { DateInputError, resolveDate } from "../core/dates.js";
+import type { TargetRef } from "../core/delivery/control.js";
+import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js";
+import type { Publisher } from "../core/delivery/publisher.js";
+import type { Platform } from "../core/reply.js";
+import { matchSection } from "../core/section-match.js";
+import { openStateDb } from "../core/state.js";
+import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
+import { createDiscordPublisher } from "../discord/discord-publisher.js";
+import { createTelegramPublisher } from "../telegram/telegram-publisher.js";
+import { handleShutdownSignals } from "./shutdown.js";
+
+const USAGE = `Usage: digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]
+
+Delivers a digest now, recorded in the ledger as a manual run (sent exactly once, resumed by the bot if cut short).
+  --date D              the digest of this day (2026-02-18, 02-18, today, yesterday); default the latest
+  --section S           only this section (agent, 安全, 2)
+  --target P:ID         where to send; repeatable: console:local, discord:<channel id>, telegram:<chat id or @channel>
+                        (discord/telegram need DISCORD_TOKEN / TELEGRAM_BOT_TOKEN); default console:local (this terminal)
+  --all                 every enabled subscription instead (each with its own section filter unless --section)
+
+Exit code: 0 all sent, 1 some messages left pending (the running bot retries them) or no such digest, 2 bad usage.
+`;
+
+/** Where the command reads settings and writes; tests pass their own (and may add publishers). */
+export interface DeliverIo {
+  config: Config;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  now?: Date;
+  logger?: Logger;
+  /** Publishers to use instead of building them from tokens (tests). */
+  publishers?: Publisher[];
+}
+
+class UsageError extends Error {}
+
+export async function run(args: string[]): Promise<number> {
+  return runDeliver(args, {
+    config: loadConfig(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}
+
+function parseTargets(raw: string[]): TargetRef[] {
+  return raw.map((value) => {
+    const m = /^(console|discord|telegram):(.+)$/.exec(value.trim());
+    if (!m) throw new UsageError(`--target "${value}" must look like console:local, discord:<channel id> or telegram:<chat id>`);
+    return { platform: m[1] as Platform, id: m[2]! };
+  });
+}
+
+export async function runDeliver(args: string[], io: DeliverIo): Promise<number> {
+  let values;
+  let targets: TargetRef[];
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        date: { type: "string" },
+        section: { type: "string" },
+        target: { type: "string", multiple: true, default: [] },
+        all: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+    targets = parseTargets(values.target);
+    if (values.all && targets.length > 0) throw new UsageError("use either --all or --target, not both");
+  } catch (err) {
+    io.stderr(`digest-bot deliver: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const { config } = io;
+  const logger = io.logger ?? pino({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
+  const publishers = io.publishers ?? buildPublishers(config, io, logger);
+  const available = new Set(publishers.map((p) => p.platform));
+  if (!values.all && targets.length === 0) targets = [{ ...CONSOLE_TARGET }];
+  const missing = targets.find((t) => !available.has(t.platform));
+  if (missing) {
+    const setting = missing.platform === "discord" ? "DISCORD_TOKEN" : "TELEGRAM_BOT_TOKEN";
+    io.stderr(`digest-bot deliver: set ${setting} to deliver to ${missing.platform}:${missing.id}\n`);
+    return 2;
+  }
+
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
+  const state = openStateDb(config.DATA_DIR);
+  const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), useCron: false });
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  if (!io.publishers) {
+    // Ctrl-C: stop taking work, let the message in flight finish, then wait for the clean close below.
+    handleShutdownSignals({ logger, stop: () => engine.stop().then(() => done) });
+  }
+  try {
+    for (const p of publishers) engine.registerPublisher(p);
+    let date: string | undefined;
+    if (values.date) date = resolveDate(values.date, io.now ?? new Date(), config.POST_TIMEZONE);
+    const digest = date ? archive.get(date) : archive.latest();
+    if (!digest) {
+      io.stderr(`digest-bot deliver: there is no digest${date ? ` for ${date}` : ""}; loaded: ${archive.dates().join(", ") || "none"}\n`);
+      return 1;
+    }
+    let sectionIndex: number | undefined;
+    if (values.section !== undefined) {
+      sectionIndex = matchSection(digest, values.section);
+      if (sectionIndex === undefined) {
+        const names = digest.sections.map((s, i) => `${i + 1}. ${s.title}`).join(", ");
+        io.stderr(`digest-bot deliver: the ${digest.date} digest has no section "${values.section}"; sections: ${names}\n`);
+        return 2;
+      }
+    }
+    const destinations: (TargetRef | "all-subscriptions")[] = values.all ? ["all-subscriptions"] : targets;
+    let pendingCount = 0;
+    for (const to of destinations) {
+      const request: Parameters<typeof engine.deliver>[0] = { kind: "manual", date: digest.date, to, requestedBy: "cli" };
+      if (sectionIndex !== undefined) request.sectionIndex = sectionIndex;
+      const result = await engine.deliver(request);
+      const where = to === "all-subscriptions" ? `${result.targets} subscriptions` : `${to.platform}:${to.id}`;
+      io.stderr(`digest-bot deliver: ${digest.date} → ${where}: ${result.messagesSent} messages sent (run ${result.runId})\n`);
+      for (const p of result.pending) io.stderr(`  pending ${p.target.platform}:${p.target.id}: ${p.error}\n`);
+      pendingCount += result.pending.length;
+    }
+    return pendingCount > 0 ? 1 : 0;
+  } catch (err) {
+    if (err instanceof DeliveryError || err instanceof DateInputError) {
+      io.stderr(`digest-bot deliver: ${err.message}\n`);
+      return err instanceof DateInputError ? 2 : 1;
+    }
+    throw err;
+  } finally {
+    await engine.stop();
+    state.close();
+    await archive.close();
+    closed();
+  }
+}
+
+/** Console always; Discord and Telegram over plain REST when their tokens are set (no gateway, no polling). */
+function buildPublishers(config: Config, io: DeliverIo, logger: Logger): Publisher[] {
+  const list: Publisher[] = [
+    createConsolePublisher({ output: writableOf(io.stdout), locale: config.BOT_LOCALE }) as Publisher,
+  ];
+  if (config.DISCORD_TOKEN) {
+    const rest = new REST({ api: config.DISCORD_API_BASE }).setToken(config.DISCORD_TOKEN);
+    // A one-shot command: the REST sweepers' intervals would keep the process alive.
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
+    list.push(createDiscordPublisher({ rest, locale: config.BOT_LOCALE, logger: logger.child({ module: "discord" }) }) as Publisher);
+  }
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const api = new Api(config.TELEGRAM_BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
+    const secrets = [config.TELEGRAM_BOT_TOKEN, encodeURIComponent(config.TELEGRAM_BOT_TOKEN)];
+    list.push(createTelegramPublisher({ api, locale: config.BOT_LOCALE, secrets }) as Publisher);
+  }
+  return list;
+}
+
+function writableOf(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      write(String(chunk));
+      callback();
+    },
+  });
+}
