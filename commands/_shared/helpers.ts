@@ -30,7 +30,8 @@ export function dateOption(ctx: CommandContext, name = "date"): string | undefin
     return resolveDate(raw, ctx.now, ctx.services.config.POST_TIMEZONE);
   } catch (err) {
     if (!(err instanceof DateInputError)) throw err;
-    throw new UserError("bad-date", t(ctx.locale, "error.badDate", { input: raw }), t(ctx.locale, "error.badDate.hint"));
+    const key = err.reason === "calendar" ? "error.notADay" : "error.badDate";
+    throw new UserError("bad-date", t(ctx.locale, key, { input: raw }), t(ctx.locale, "error.badDate.hint"));
   }
 }
 
