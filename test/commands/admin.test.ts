@@ -1,0 +1,84 @@
+// Admin commands: refused for non-admins; for admins they act through the delivery engine (repost, subscriptions, status).
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConsolePublisher } from "../../src/console/publisher.js";
+import { startHarness, type Harness } from "./app-harness.js";
+
+let h: Harness;
+const printed: string[] = [];
+beforeAll(async () => {
+  h = await startHarness();
+  const output = new PassThrough();
+  output.on("data", (chunk: Buffer) => printed.push(chunk.toString()));
+  h.app.delivery.registerPublisher(createConsolePublisher({ output, locale: "zh" }));
+});
+afterAll(() => h.close());
+
+const member = { platform: "telegram", isAdmin: false, target: { platform: "telegram", id: "-100777" } } as const;
+
+describe("admin commands", () => {
+  it.each(["/repost", "/repost 02-18 agent all:true", "/subscribe", "/unsubscribe", "/status"])("%s is refused for a non-admin", async (line) => {
+    const name = line.split(" ")[0]!.slice(1);
+    const { reply } = await h.ask(line, member);
+    expect(reply).toEqual({ type: "error", code: "not-admin", message: `/${name} 只有管理员可以使用。`, hint: "请联系服务器或群组的管理员。" });
+  });
+
+  it("a refused /subscribe changes nothing", async () => {
+    await h.ask("/subscribe", member);
+    const { targets } = await h.app.delivery.status();
+    expect(targets.some((t) => t.targetId === "-100777")).toBe(false);
+  });
+
+  it("/subscribe with loose section names, then /status shows the target", async () => {
+    const { reply } = await h.ask("/subscribe agent, 安全");
+    expect(reply).toEqual({ type: "notice", tone: "success", text: "已订阅：本频道将在每天定时收到日报（Agent 与工具链、政策、治理与安全）。" });
+    const status = await h.ask("/status");
+    if (status.reply.type !== "status") throw new Error(status.text);
+    expect(status.reply.digests).toEqual({ count: 1, latest: "2026-02-18" });
+    const target = status.reply.targets.find((t) => t.platform === "console" && t.targetId === "local");
+    expect(target).toMatchObject({ enabled: true, cron: "0 9 * * *", timezone: "Asia/Shanghai" });
+    expect(status.text).toContain("已加载日报：1 期（最新 2026-02-18）");
+    expect(status.text).toContain("• console:local — 启用 — ");
+  });
+
+  it("/subscribe with a section name that has spaces, and with an unknown one", async () => {
+    expect((await h.ask("/subscribe Agent 与工具链")).reply).toMatchObject({ tone: "success", text: expect.stringContaining("（Agent 与工具链）") });
+    expect((await h.ask("/subscribe agent 体育")).reply).toMatchObject({ type: "error", code: "unknown-section", message: "没有叫“体育”的栏目。" });
+  });
+
+  it("/repost of one section prints it through the publisher and reports the count", async () => {
+    printed.length = 0;
+    const { reply } = await h.ask("/repost 02-18 agent");
+    expect(reply).toEqual({
+      type: "notice",
+      tone: "success",
+      text: expect.stringMatching(/^已重新发送 2026-02-18 的日报（栏目：Agent 与工具链）：\d+ 条消息，发往 1 个目标。$/),
+    });
+    const out = printed.join("");
+    expect(out).toContain("—— 投递到 console:local（2026-02-18，第 1/2 部分）——\nAI 日报 · 2026-02-18");
+    expect(out).toContain("Agent 与工具链 · 2026-02-18\n\n• OpenClaw 爆红也爆雷：强力多 Agent 框架，引发封号与安全争议");
+    expect(out).not.toContain("模型与能力 · 2026-02-18");
+  });
+
+  it("/repost without a channel asks to be used in one", async () => {
+    const { reply } = await h.ask("/repost", { target: undefined });
+    expect(reply).toEqual({
+      type: "error",
+      code: "bad-option",
+      message: "这个命令要在一个频道或群组里使用。",
+      hint: "在要接收日报的频道里发送 /repost。",
+    });
+  });
+
+  it("/unsubscribe, twice", async () => {
+    expect((await h.ask("/unsubscribe")).reply).toEqual({ type: "notice", tone: "success", text: "已取消订阅：本频道不再接收日报。" });
+    expect((await h.ask("/unsubscribe")).reply).toEqual({ type: "notice", tone: "info", text: "本频道本来就没有订阅。\n发送 /subscribe 订阅。" });
+  });
+
+  it("a delivery failure is answered as unavailable with its reason", async () => {
+    // No telegram publisher is registered in this app.
+    const { reply } = await h.ask("/repost", { platform: "telegram", target: { platform: "telegram", id: "-100777" } });
+    expect(reply).toMatchObject({ type: "error", code: "unavailable", hint: "稍后再试；如果一直失败，请告诉管理员。" });
+    expect((reply as { message: string }).message).toMatch(/^暂时无法完成：delivery: /);
+  });
+});
