@@ -12,6 +12,7 @@ import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js"
 import type { Publisher } from "../core/delivery/publisher.js";
 import type { Platform } from "../core/reply.js";
 import { matchSection } from "../core/section-match.js";
+import type { RetryOptions } from "../core/delivery/sender.js";
 import { openStateDb } from "../core/state.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
 import { createDiscordPublisher } from "../discord/discord-publisher.js";
@@ -39,6 +40,8 @@ export interface DeliverIo {
   logger?: Logger;
   /** Publishers to use instead of building them from tokens (tests). */
   publishers?: Publisher[];
+  /** Retry delays (tests shrink them). */
+  retry?: Partial<RetryOptions>;
 }
 
 class UsageError extends Error {}
@@ -97,7 +100,7 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
 
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
   const state = openStateDb(config.DATA_DIR);
-  const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), useCron: false });
+  const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), useCron: false, ...(io.retry ? { retry: io.retry } : {}) });
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
   if (!io.publishers) {

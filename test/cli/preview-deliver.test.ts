@@ -1,0 +1,112 @@
+// `digest-bot preview` and `digest-bot deliver`: what a reader would get, per platform, and manual runs in the ledger.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runDeliver } from "../../src/cli/deliver.js";
+import { runPreview } from "../../src/cli/preview.js";
+import { parseConfig, type Config } from "../../src/core/config.js";
+import { STATE_DB_FILE } from "../../src/core/state.js";
+import { ScriptedPublisher } from "../core/delivery/helpers.js";
+
+let dir: string;
+let config: Config;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "digest-bot-cli-"));
+  config = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en" });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const logger = pino({ level: "silent" });
+function io(extra: object = {}) {
+  let out = "";
+  let err = "";
+  return {
+    io: { config, logger, stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t), now: new Date("2026-02-20T00:00:00Z"), ...extra },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe("digest-bot preview", () => {
+  it("prints the Telegram plan of the seed within 8 messages, each within 4096 visible characters", async () => {
+    const r = io();
+    expect(await runPreview(["--platform", "telegram", "--date", "02-18"], r.io)).toBe(0);
+    const rules = [...r.out().matchAll(/^──── telegram message (\d+)\/(\d+) \((\d+)\/4096 chars as shown\) ────$/gm)];
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.length).toBeLessThanOrEqual(8);
+    for (const m of rules) expect(Number(m[3])).toBeLessThanOrEqual(4096);
+    expect(r.out()).toContain("GLM‑5 技术报告");
+  });
+
+  it("prints request bodies with --json: Telegram sendMessage parameters and Discord payloads", async () => {
+    const tg = io();
+    expect(await runPreview(["--platform", "telegram", "--json"], tg.io)).toBe(0);
+    const messages = JSON.parse(tg.out()) as { text: string; parse_mode: string }[];
+    expect(messages.every((m) => m.parse_mode === "HTML" && m.text.length > 0)).toBe(true);
+    const dc = io();
+    expect(await runPreview(["--platform", "discord", "--json"], dc.io)).toBe(0);
+    const payloads = JSON.parse(dc.out()) as { embeds: unknown[]; allowed_mentions: { parse: string[] } }[];
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const p of payloads) {
+      expect(p.embeds.length).toBeLessThanOrEqual(10);
+      expect(p.allowed_mentions).toEqual({ parse: [] });
+    }
+  });
+
+  it("previews one section on the console and explains bad input", async () => {
+    const r = io();
+    expect(await runPreview(["--section", "agent"], r.io)).toBe(0);
+    expect(r.out()).toContain("OpenClaw");
+    expect(r.out()).not.toContain("Tiny Aya");
+    const missing = io();
+    expect(await runPreview(["--date", "2026-01-01"], missing.io)).toBe(1);
+    expect(missing.err()).toBe("digest-bot preview: there is no digest for 2026-01-01; loaded: 2026-02-18\n");
+    const bad = io();
+    expect(await runPreview(["--platform", "slack"], bad.io)).toBe(2);
+    expect(bad.err()).toContain('digest-bot preview: --platform must be console, discord or telegram, got "slack"');
+  });
+});
+
+describe("digest-bot deliver", () => {
+  const rows = () => {
+    const db = new Database(join(dir, STATE_DB_FILE), { readonly: true });
+    try {
+      return db.prepare("SELECT r.kind, r.target_id AS target, r.requested_by AS by, count(d.part_index) AS parts, sum(d.status = 'sent') AS sent FROM runs r JOIN deliveries d USING (run_id, platform, target_id) GROUP BY r.run_id, r.target_id ORDER BY r.created_at").all();
+    } finally {
+      db.close();
+    }
+  };
+
+  it("prints to the console by default and records a manual run; each call is a new run", async () => {
+    const r = io();
+    expect(await runDeliver([], r.io)).toBe(0);
+    expect(r.out()).toContain("—— post to console:local (2026-02-18, part 1/");
+    expect(r.err()).toMatch(/^digest-bot deliver: 2026-02-18 → console:local: \d+ messages sent \(run m20260218-[0-9a-f]{8}\)\n$/);
+    expect(await runDeliver(["--section", "2"], io().io)).toBe(0);
+    const runs = rows() as { kind: string; target: string; by: string; parts: number; sent: number }[];
+    expect(runs).toHaveLength(2);
+    expect(runs.every((x) => x.kind === "manual" && x.target === "local" && x.by === "cli" && x.parts === x.sent)).toBe(true);
+    expect(runs[1]!.parts).toBeLessThan(runs[0]!.parts);
+  });
+
+  it("sends to a platform target through its publisher and reports what stays pending", async () => {
+    const tg = new ScriptedPublisher("telegram");
+    tg.script = ["ok", { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    const r = io({ publishers: [tg], retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    expect(await runDeliver(["--target", "telegram:-1001"], r.io)).toBe(1);
+    expect(tg.received).toHaveLength(1);
+    expect(r.err()).toContain("  pending telegram:-1001: 500 Internal Server Error\n");
+  });
+
+  it("refuses a platform without its token and a malformed target", async () => {
+    const noToken = io();
+    expect(await runDeliver(["--target", "discord:123456"], noToken.io)).toBe(2);
+    expect(noToken.err()).toBe("digest-bot deliver: set DISCORD_TOKEN to deliver to discord:123456\n");
+    const bad = io();
+    expect(await runDeliver(["--target", "slack"], bad.io)).toBe(2);
+    expect(bad.err()).toContain('--target "slack" must look like console:local, discord:<channel id> or telegram:<chat id>');
+  });
+});
