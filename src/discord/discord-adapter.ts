@@ -1,24 +1,19 @@
 // Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
 import { Client, Events, GatewayIntentBits, type Interaction } from "discord.js";
-import type { BotServices } from "../core/command.js";
-import type { CommandRegistry } from "../core/command-registry.js";
+import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
-import type { Publisher } from "../core/delivery/publisher.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
 import { toDiscordCommandData } from "./discord-commands.js";
 import { createInteractionHandler } from "./discord-interactions.js";
 import { createDiscordPublisher } from "./discord-publisher.js";
+import type { Publisher } from "../core/delivery/publisher.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
 /** How long login may take before start fails with a clear error. */
 export const DISCORD_READY_TIMEOUT_MS = 30_000;
 
-/** What the adapter needs from the composition root (`createApp`). */
-export interface DiscordAppParts {
-  services: BotServices;
-  registry: CommandRegistry;
-  delivery: { registerPublisher(publisher: Publisher<DiscordMessagePayload>): void };
-}
+/** What the adapter uses of the composition root (`createApp`). */
+export type DiscordAppParts = Pick<App, "registry" | "services" | "run" | "delivery">;
 
 export interface StartDiscordOptions {
   config: Config;
@@ -74,7 +69,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told"),
   );
 
-  const handle = createInteractionHandler({ config, registry: app.registry, services: app.services, logger });
+  const handle = createInteractionHandler({ config, app, logger });
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   client.on(Events.InteractionCreate, (interaction: Interaction) => {

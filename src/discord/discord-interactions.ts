@@ -9,8 +9,8 @@ import {
   type InteractionEditReplyOptions,
   type InteractionReplyOptions,
 } from "discord.js";
-import type { BotServices, CommandContext } from "../core/command.js";
-import { runCommand, type CommandRegistry } from "../core/command-registry.js";
+import type { App, InvocationContext } from "../app.js";
+import type { BotServices } from "../core/command.js";
 import type { Config, Locale } from "../core/config.js";
 import type { Logger } from "../core/logger.js";
 import type { Reply } from "../core/reply.js";
@@ -28,10 +28,9 @@ export const DEFER_AFTER_MS = 1500;
 
 export interface InteractionDeps {
   config: Config;
-  registry: CommandRegistry;
-  services: BotServices;
+  /** Commands run through `app.run` (option checks, admin check, never throws); `registry` for option metadata. */
+  app: Pick<App, "registry" | "services" | "run">;
   logger: Logger;
-  now?: () => Date;
 }
 
 /** The asker's Discord language when it is one we speak, else the bot's `BOT_LOCALE`. */
@@ -80,17 +79,15 @@ export function autocompleteChoices(services: BotServices, typed: string, date?:
  * The admin check happens here on every call (Manage Server in a server), whatever Discord's command permissions say.
  */
 export function createInteractionHandler(deps: InteractionDeps): (interaction: Interaction) => Promise<void> {
-  const { config, registry, services, logger } = deps;
-  const now = deps.now ?? (() => new Date());
+  const { config, app, logger } = deps;
+  const { registry, services } = app;
 
-  const contextOf = (interaction: Interaction): Omit<CommandContext, "options"> => {
-    const ctx: Omit<CommandContext, "options"> = {
+  const contextOf = (interaction: Interaction): InvocationContext => {
+    const ctx: InvocationContext = {
       locale: localeOf(interaction.locale, config.BOT_LOCALE),
       platform: "discord",
+      // Checked here on every call, whatever the server's command permission overrides say.
       isAdmin: interaction.inGuild() && interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
-      services,
-      now: now(),
-      logger,
     };
     if (interaction.channelId) ctx.target = { platform: "discord", id: interaction.channelId };
     return ctx;
@@ -145,7 +142,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     logger.debug({ command: interaction.commandName, user: interaction.user.id, guild: interaction.guildId, admin: ctx.isAdmin }, "discord command");
     const admin = def?.adminOnly === true;
     // Admin answers (refusals, confirmations, status) are for the admin only; admin work (repost) can be slow.
-    await answer(interaction, runCommand(registry, interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);
+    await answer(interaction, app.run(interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);
   }
 
   async function onButton(interaction: ButtonInteraction) {
@@ -153,7 +150,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     if (!storyId) return; // Not ours (another feature's button); let it time out visibly rather than guess.
     const ctx = contextOf(interaction);
     logger.debug({ story: storyId, user: interaction.user.id }, "discord full-story button");
-    await answer(interaction, runCommand(registry, "story", { query: storyId }, ctx), true, false);
+    await answer(interaction, app.run("story", { query: storyId }, ctx), true, false);
   }
 
   return async (interaction) => {
