@@ -70,7 +70,7 @@ export interface FakeDiscord {
   /** Sends INTERACTION_CREATE to every connected gateway session; returns its id and token. */
   interact(interaction: InjectedInteraction): { id: string; token: string };
   /** Messages posted to a channel (bodies), in order, after nonce de-duplication. */
-  channelMessages(channelId: string): Record<string, unknown>[];
+  channelMessages(channelId: string): unknown[];
   close(): Promise<void>;
 }
 
