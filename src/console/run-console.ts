@@ -2,6 +2,9 @@
 import { createInterface } from "node:readline";
 import type { App, InvocationContext } from "../app.js";
 import type { Locale } from "../core/config.js";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatInZone } from "../core/dates.js";
 import { listSeparator, t } from "../core/i18n.js";
 import { renderReplyText } from "../core/render-text.js";
 import type { Reply } from "../core/reply.js";
@@ -18,6 +21,9 @@ export interface ConsoleOptions {
   /** Start scheduled delivery (the console publisher prints posts); default true. */
   schedule?: boolean;
 }
+
+/** In DATA_DIR: present once the console has subscribed itself (first run). */
+export const CONSOLE_MARKER_FILE = "console-subscribed";
 
 /** The console user is the local operator: an admin, in the console's one "channel". */
 export const CONSOLE_INVOCATION: InvocationContext = { platform: "console", isAdmin: true, target: { ...CONSOLE_TARGET } };
@@ -48,7 +54,7 @@ export async function describeSchedule(app: App, locale: Locale): Promise<string
   return enabled.map((target) =>
     t(locale, "console.schedule", {
       target: `${target.platform}:${target.targetId}`,
-      nextRun: target.nextRun ?? "—",
+      nextRun: target.nextRun ? formatInZone(target.nextRun, target.timezone) : "—",
       cron: target.cron,
       timezone: target.timezone,
     }),
@@ -74,10 +80,11 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
 
   if (options.schedule !== false) {
     app.delivery.registerPublisher(createConsolePublisher({ output, locale }));
-    const { targets } = await app.delivery.status();
     // Subscribe the console on its first run only, so a later /unsubscribe sticks across restarts.
-    if (!targets.some((target) => target.platform === CONSOLE_TARGET.platform && target.targetId === CONSOLE_TARGET.id)) {
+    const marker = join(app.config.DATA_DIR, CONSOLE_MARKER_FILE);
+    if (!existsSync(marker)) {
       await app.delivery.subscribe({ ...CONSOLE_TARGET });
+      writeFileSync(marker, "The local console subscribed itself once; delete this file to subscribe it again on next start.\n");
     }
   }
   write(describeLoaded(app, locale).join("\n"));

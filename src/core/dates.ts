@@ -108,3 +108,28 @@ function normalize(input: string): string {
     .toLowerCase()
     .replace(/[\u2010-\u2015\u2212]/g, "-");
 }
+
+/**
+ * An instant (ISO string) as local wall time in `timeZone`, `YYYY-MM-DD HH:mm`; anything unparseable is returned as is.
+ *
+ * @example
+ * formatInZone("2026-02-19T01:00:00.000Z", "Asia/Shanghai"); // "2026-02-19 09:00"
+ */
+export function formatInZone(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  try {
+    // sv-SE formats as "YYYY-MM-DD HH:mm".
+    return new Intl.DateTimeFormat("sv-SE", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(date);
+  } catch {
+    return iso;
+  }
+}

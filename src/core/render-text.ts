@@ -1,5 +1,6 @@
 // Plain-text rendering of every Reply: the console's output and the fallback for any platform without rich formatting.
 import type { Locale } from "./config.js";
+import { formatInZone } from "./dates.js";
 import { listSeparator, t } from "./i18n.js";
 import type { Reply, StoryHit, TargetStatus } from "./reply.js";
 import type { DailyPost, SectionSummary } from "./summaries.js";
@@ -53,11 +54,11 @@ function renderTarget(target: TargetStatus, locale: Locale): string[] {
   const sections = target.sections?.join(listSeparator(locale)) ?? t(locale, "label.allSections");
   const lines = [`• ${target.platform}:${target.targetId} — ${state} — ${sections}`];
   lines.push(`  ${t(locale, "label.schedule")}${colon(locale)}${target.cron}${paren(locale, target.timezone)}`);
-  if (target.nextRun) lines.push(`  ${t(locale, "label.nextRun")}${colon(locale)}${target.nextRun}`);
+  if (target.nextRun) lines.push(`  ${t(locale, "label.nextRun")}${colon(locale)}${formatInZone(target.nextRun, target.timezone)}`);
   const last = target.lastDelivery;
   lines.push(
     `  ${t(locale, "label.lastDelivery")}${colon(locale)}${
-      last ? `${last.date} ${last.status}${paren(locale, last.at)}${last.error ? ` — ${last.error}` : ""}` : t(locale, "label.never")
+      last ? `${last.date} ${last.status}${paren(locale, formatInZone(last.at, target.timezone))}${last.error ? ` — ${last.error}` : ""}` : t(locale, "label.never")
     }`,
   );
   return lines;

@@ -19,14 +19,18 @@ export interface Harness {
   /** JSON log lines written so far. */
   logs: Record<string, unknown>[];
   /** Runs a chat line through the console path; returns the reply model and its console text. */
+  /** Moves the app clock (commands and delivery). */
+  setNow(now: Date): void;
   ask(line: string, invocation?: Partial<InvocationContext>): Promise<{ reply: Reply; text: string }>;
   close(): Promise<void>;
 }
 
 export async function startHarness(
-  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string> } = {},
+  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<Harness> {
-  const dataDir = mkdtempSync(join(tmpdir(), "digest-bot-cmd-"));
+  // A given dataDir belongs to the caller (e.g. a restart on the same state), so it is not removed on close.
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "digest-bot-cmd-"));
   const config = parseConfig({
     DIGEST_DIR: options.digestDir ?? SAMPLE_DIR,
     DATA_DIR: dataDir,
@@ -42,12 +46,15 @@ export async function startHarness(
     },
   });
   const logger = createLogger({ level: "info", pretty: false, destination });
-  const now = options.now ?? SAMPLE_NOW;
+  let now = options.now ?? SAMPLE_NOW;
   const app = await createApp({ config, logger, clock: () => now, watch: false });
   await app.ready;
   return {
     app,
     logs,
+    setNow(next) {
+      now = next;
+    },
     async ask(line, invocation = {}) {
       const full = { ...CONSOLE_INVOCATION, ...invocation };
       const reply = await app.runText(line, full);
@@ -56,7 +63,7 @@ export async function startHarness(
     },
     async close() {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,6 @@
 // Tests for reading typed dates into digest dates.
 import { describe, expect, it } from "vitest";
-import { DateInputError, addDays, isDateLike, resolveDate } from "../../src/core/dates.js";
+import { DateInputError, addDays, formatInZone, isDateLike, resolveDate } from "../../src/core/dates.js";
 
 const TZ = "Asia/Shanghai";
 // 2026-03-01 08:00 in Shanghai.
@@ -66,5 +66,13 @@ describe("isDateLike", () => {
   it("spots date words but not version numbers or ids", () => {
     for (const w of ["02-18", "2/18", "2026-02-18", "today", "昨天", "02-30"]) expect(isDateLike(w)).toBe(true);
     for (const w of ["4.6", "sonnet", "20260218-1-3", "gpt-5", "397B"]) expect(isDateLike(w)).toBe(false);
+  });
+});
+
+describe("formatInZone", () => {
+  it("shows an instant as wall time of the zone", () => {
+    expect(formatInZone("2026-02-19T01:00:00.000Z", "Asia/Shanghai")).toBe("2026-02-19 09:00");
+    expect(formatInZone("2026-03-08T14:00:00.000Z", "America/New_York")).toBe("2026-03-08 10:00");
+    expect(formatInZone("soon", "UTC")).toBe("soon");
   });
 });
