@@ -298,13 +298,65 @@ function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
   }
   flushLabel();
 
+  const unsafe = findUnsafeLinks(draft.nodes, defs);
   const body = parts
-    .map((p) => source.slice(p.start, p.end).replace(/[ \t]+$/gm, "").trim())
+    .map((p) => sliceSafely(p, unsafe, ctx).replace(/[ \t]+$/gm, "").trim())
     .filter(Boolean)
     .join("\n\n");
   const text = parts.map((p) => p.text).filter(Boolean).join("\n\n");
   if (!text) ctx.warnings.push({ file: ctx.file, line: lineOf(draft.heading), message: `story "${draft.title}" has no body text` });
   return { id, title: draft.title, body, text, links: keepWebLinks(raw, ctx) };
+}
+
+/** A link or image in body text whose target is not http(s) (`javascript:`, `data:`, relative paths). */
+interface UnsafeLink {
+  start: number;
+  end: number;
+  text: string;
+  url: string;
+  line: number;
+}
+
+function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: UnsafeLink[] = []): UnsafeLink[] {
+  for (const node of nodes) {
+    let url: string | undefined;
+    if (node.type === "link" || node.type === "image") url = node.url;
+    else if (node.type === "linkReference" || node.type === "imageReference") url = defs.get(node.identifier.toLowerCase())?.url;
+    if (url !== undefined && !isWebUrl(url.trim())) {
+      out.push({
+        start: node.position?.start.offset ?? 0,
+        end: node.position?.end.offset ?? 0,
+        text: plainText(node),
+        url: url.trim(),
+        line: lineOf(node),
+      });
+    } else if ("children" in node) findUnsafeLinks(node.children, defs, out);
+  }
+  return out;
+}
+
+/**
+ * The Markdown source of a body part with every non-web link turned into its (escaped) text, so that renderers
+ * downstream can never be handed a `javascript:` target. Each one is reported with its line.
+ */
+function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string {
+  let out = "";
+  let at = part.start;
+  for (const link of unsafe) {
+    if (link.start < part.start || link.end > part.end) continue;
+    out += ctx.source.slice(at, link.start) + link.text.replace(/[\\`*_[\]()<>#!|~&]/g, "\\$&");
+    at = link.end;
+    ctx.warnings.push({
+      file: ctx.file,
+      line: link.line,
+      message: `link "${link.text}" in the story text is not http(s) ("${shorten(link.url)}"); kept as plain text`,
+    });
+  }
+  return out + ctx.source.slice(at, part.end);
+}
+
+function shorten(url: string): string {
+  return url.length > 80 ? `${url.slice(0, 79)}…` : url;
 }
 
 /** Keeps http(s) links (first of each URL); anything else is dropped with a warning naming its line. */
@@ -314,11 +366,10 @@ function keepWebLinks(raw: RawLink[], ctx: Context): Link[] {
   for (const link of raw) {
     const url = link.url.trim();
     if (!isWebUrl(url)) {
-      const shown = url.length > 80 ? `${url.slice(0, 79)}…` : url;
       ctx.warnings.push({
         file: ctx.file,
         line: link.line,
-        message: `link "${link.label}" dropped: only http(s) links are kept, got "${shown}"`,
+        message: `link "${link.label}" dropped: only http(s) links are kept, got "${shorten(url)}"`,
       });
       continue;
     }

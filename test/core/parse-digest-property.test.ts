@@ -1,6 +1,8 @@
 // Property tests for the digest parser: any input either parses into a valid digest or raises DigestParseError.
 import fs from "node:fs";
 import fc from "fast-check";
+import type { Nodes } from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
 import { describe, expect, it } from "vitest";
 import { DigestSchema } from "../../src/core/model.js";
 import { DigestParseError, parseDigest } from "../../src/core/parse-digest.js";
@@ -27,6 +29,16 @@ function checkOutcome(source: string, file: string): void {
     expect(link.url).toMatch(/^https?:\/\//i);
   }
   for (const w of result.warnings) expect(w.line).toBeGreaterThanOrEqual(1);
+  // Bodies go to renderers as Markdown: whatever links they still hold must be web links.
+  for (const story of result.digest.sections.flatMap((s) => s.stories)) {
+    if (!/[\]<]/.test(story.body)) continue; // no link syntax at all; skips a costly re-parse
+    for (const url of linkTargets(fromMarkdown(story.body))) expect(url).toMatch(/^https?:\/\//i);
+  }
+}
+
+function linkTargets(node: Nodes): string[] {
+  const own = node.type === "link" || node.type === "image" ? [node.url] : [];
+  return "children" in node ? [...own, ...node.children.flatMap(linkTargets)] : own;
 }
 
 /** Pieces of digest Markdown, so random strings often look like (broken) digests. */
@@ -93,7 +105,7 @@ describe("parseDigest properties", () => {
       ),
       { numRuns: RUNS },
     );
-  });
+  }, 120_000);
 
   it("mutated digests either parse or raise DigestParseError", () => {
     fc.assert(

@@ -207,6 +207,16 @@ describe("parseDigest: other dialects", () => {
       '7: link "数据" dropped: only http(s) links are kept, got "data:text/html,x"',
     ]);
   });
+  it("turns non-web links inside the story text into plain text, with a warning per link", () => {
+    const source = "## S\n\n### T\n\nClick [me *now*](javascript:alert(1)), see ![chart](data:image/png,x) or [ok](https://ok.example).\n";
+    const { digest, warnings } = parseDigest(source, "2026-02-18.md");
+    expect(digest.sections[0]?.stories[0]?.body).toBe("Click me now, see chart or [ok](https://ok.example).");
+    expect(warnings).toEqual([
+      { file: "2026-02-18.md", line: 5, message: 'link "me now" in the story text is not http(s) ("javascript:alert(1)"); kept as plain text' },
+      { file: "2026-02-18.md", line: 5, message: 'link "chart" in the story text is not http(s) ("data:image/png,x"); kept as plain text' },
+    ]);
+  });
+
   it("treats a label at the end of a body paragraph as the label of the link list below it", () => {
     const source = [
       "## S",
