@@ -1,0 +1,194 @@
+// Story bodies and links: turns the Markdown nodes under a story heading into body, plain text and safe links.
+import type { Heading, Nodes, RootContent } from "mdast";
+import {
+  type Definitions,
+  isBlankParagraph,
+  linksOfBlockquote,
+  linksOfList,
+  linksOfPhrasing,
+  plainText,
+  type RawLink,
+  splitParagraph,
+} from "./digest-links.js";
+import type { Link, Story } from "./model.js";
+import type { DigestWarning } from "./parse-digest.js";
+
+/** What story building needs from the parse: the file, its (normalised) source, link definitions, the warning sink. */
+export interface Context {
+  file: string;
+  source: string;
+  defs: Definitions;
+  warnings: DigestWarning[];
+}
+
+export interface StoryDraft {
+  heading: Heading;
+  title: string;
+  nodes: RootContent[];
+}
+
+/** 1-based line where a node starts. */
+export const lineOf = (node: { position?: { start: { line: number } } | undefined }): number => node.position?.start.line ?? 1;
+
+/** Rules, HTML comments, definitions and NBSP-only lines carry nothing a reader would miss. */
+export function isIgnorable(node: RootContent): boolean {
+  return (
+    node.type === "thematicBreak" ||
+    node.type === "html" ||
+    node.type === "definition" ||
+    node.type === "yaml" ||
+    (node.type === "paragraph" && isBlankParagraph(node))
+  );
+}
+
+interface BodyPart {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
+  const { source, defs } = ctx;
+  const parts: BodyPart[] = [];
+  const raw: RawLink[] = linksOfPhrasing(draft.heading.children, defs);
+  let pendingLabel: BodyPart | undefined;
+  /** A body part ending in a label line, and the part without it, in case links come next. */
+  let labelTail: { index: number; cut: BodyPart } | undefined;
+  const partOf = (node: Nodes): BodyPart => ({
+    start: node.position?.start.offset ?? 0,
+    end: node.position?.end.offset ?? 0,
+    text: plainText(node),
+  });
+  const flushLabel = (): void => {
+    if (pendingLabel) parts.push(pendingLabel);
+    pendingLabel = undefined;
+  };
+
+  for (const node of draft.nodes) {
+    if (isIgnorable(node)) continue;
+    const tail = labelTail;
+    labelTail = undefined;
+    let links: RawLink[] | undefined;
+    if (node.type === "paragraph") {
+      const split = splitParagraph(node, source, defs);
+      if (split.kind === "label") {
+        // `Links:` on its own line: a label for the list that follows, or body text if no links follow.
+        flushLabel();
+        pendingLabel = partOf(node);
+        continue;
+      }
+      if (split.kind === "whole") links = split.links;
+      else {
+        flushLabel();
+        const start = node.position?.start.offset ?? 0;
+        parts.push({ start, end: split.bodyEnd, text: split.bodyText });
+        raw.push(...split.links);
+        if (split.withoutLabel) {
+          labelTail = { index: parts.length - 1, cut: { start, end: split.withoutLabel.bodyEnd, text: split.withoutLabel.bodyText } };
+        }
+        continue;
+      }
+    } else if (node.type === "list") links = linksOfList(node, source, defs);
+    else if (node.type === "blockquote") links = linksOfBlockquote(node, source, defs);
+
+    if (links) {
+      pendingLabel = undefined;
+      if (tail) parts[tail.index] = tail.cut;
+      raw.push(...links);
+    } else {
+      flushLabel();
+      parts.push(partOf(node));
+    }
+  }
+  flushLabel();
+
+  const unsafe = findUnsafeLinks(draft.nodes, defs);
+  const body = parts
+    .map((p) => sliceSafely(p, unsafe, ctx).replace(/[ \t]+$/gm, "").trim())
+    .filter(Boolean)
+    .join("\n\n");
+  const text = parts.map((p) => p.text).filter(Boolean).join("\n\n");
+  if (!text) ctx.warnings.push({ file: ctx.file, line: lineOf(draft.heading), message: `story "${draft.title}" has no body text` });
+  return { id, title: draft.title, body, text, links: keepWebLinks(raw, ctx) };
+}
+
+/** A link or image in body text whose target is not http(s) (`javascript:`, `data:`, relative paths). */
+interface UnsafeLink {
+  start: number;
+  end: number;
+  text: string;
+  url: string;
+  line: number;
+}
+
+function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: UnsafeLink[] = []): UnsafeLink[] {
+  for (const node of nodes) {
+    let url: string | undefined;
+    if (node.type === "link" || node.type === "image") url = node.url;
+    else if (node.type === "linkReference" || node.type === "imageReference") url = defs.get(node.identifier.toLowerCase())?.url;
+    if (url !== undefined && !isWebUrl(url.trim())) {
+      out.push({
+        start: node.position?.start.offset ?? 0,
+        end: node.position?.end.offset ?? 0,
+        text: plainText(node),
+        url: url.trim(),
+        line: lineOf(node),
+      });
+    } else if ("children" in node) findUnsafeLinks(node.children, defs, out);
+  }
+  return out;
+}
+
+/**
+ * The Markdown source of a body part with every non-web link turned into its (escaped) text, so that renderers
+ * downstream can never be handed a `javascript:` target. Each one is reported with its line.
+ */
+function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string {
+  let out = "";
+  let at = part.start;
+  for (const link of unsafe) {
+    if (link.start < part.start || link.end > part.end) continue;
+    out += ctx.source.slice(at, link.start) + link.text.replace(/[\\`*_[\]()<>#!|~&]/g, "\\$&");
+    at = link.end;
+    ctx.warnings.push({
+      file: ctx.file,
+      line: link.line,
+      message: `link "${link.text}" in the story text is not http(s) ("${shorten(link.url)}"); kept as plain text`,
+    });
+  }
+  return out + ctx.source.slice(at, part.end);
+}
+
+function shorten(url: string): string {
+  return url.length > 80 ? `${url.slice(0, 79)}…` : url;
+}
+
+/** Keeps http(s) links (first of each URL); anything else is dropped with a warning naming its line. */
+function keepWebLinks(raw: RawLink[], ctx: Context): Link[] {
+  const seen = new Set<string>();
+  const links: Link[] = [];
+  for (const link of raw) {
+    const url = link.url.trim();
+    if (!isWebUrl(url)) {
+      ctx.warnings.push({
+        file: ctx.file,
+        line: link.line,
+        message: `link "${link.label}" dropped: only http(s) links are kept, got "${shorten(url)}"`,
+      });
+      continue;
+    }
+    if (seen.has(url)) continue;
+    seen.add(url);
+    links.push({ label: link.label || new URL(url).hostname, url });
+  }
+  return links;
+}
+
+function isWebUrl(url: string): boolean {
+  if (!/^https?:\/\//i.test(url)) return false;
+  try {
+    return new URL(url).hostname !== "";
+  } catch {
+    return false;
+  }
+}
