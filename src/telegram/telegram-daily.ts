@@ -38,10 +38,18 @@ export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions
     heading: bold(`${section.index + 1}. ${section.title}`).value,
     stories: section.stories.map((s) => summaryBlock(s, locale, botUsername).value),
   }));
+  const lengths = new Map<string, number>();
+  const measure = (block: string) => {
+    let n = lengths.get(block);
+    if (n === undefined) lengths.set(block, (n = telegramTextLength(block)));
+    return n;
+  };
   const messages = planMessages(
     { header, sections },
     {
-      fits: (blocks) => telegramTextLength(blocks.join(BLOCK_SEPARATOR)) <= TELEGRAM_MESSAGE_LIMIT,
+      // Blocks are balanced HTML, so a message's length is the sum of its blocks' plus the separators'.
+      fits: (blocks) =>
+        blocks.reduce((n, b) => n + measure(b), 0) + BLOCK_SEPARATOR.length * Math.max(blocks.length - 1, 0) <= TELEGRAM_MESSAGE_LIMIT,
       splitStory: (story) => splitTelegramHtml(story, TELEGRAM_MESSAGE_LIMIT),
     },
   );
