@@ -1,6 +1,6 @@
 // The delivery engine's schedule, catch-up, late digests, deadline, reposts, subscriptions, section filters and status.
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryError } from "../../../src/core/delivery/engine.js";
+import { createDeliveryEngine, DeliveryError } from "../../../src/core/delivery/engine.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import { digestOn, FakeClock, harness, MemoryArchive, recordingLogger, ScriptedPublisher } from "./helpers.js";
 
@@ -245,5 +245,26 @@ describe("repost, subscriptions and status", () => {
     status = await engine.status();
     expect(status.targets).toEqual([expect.objectContaining({ targetId: "-1001", enabled: false, disabledReason: "unsubscribed by an admin" })]);
     expect(status.nextRun).toBeUndefined();
+  });
+});
+
+describe("start and stop", () => {
+  it("starts with the real cron trigger and stops cleanly, taking no more work", async () => {
+    h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
+    const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+    const archive = new MemoryArchive([digestOn("2026-02-17")]);
+    const engine = createDeliveryEngine({ db: h.open(), archive, config: h.config, logger: recordingLogger().logger, clock: clock.read });
+    const tg = new ScriptedPublisher("telegram");
+    engine.registerPublisher(tg);
+    await engine.start();
+    await expect(engine.start()).rejects.toThrow("delivery: start() was called twice");
+    await engine.stop();
+    clock.set("2026-02-18T09:00:00Z");
+    archive.add(digestOn("2026-02-18"));
+    await engine.tick();
+    expect(tg.received).toEqual([]);
+    await expect(engine.repost({ to: "all-subscriptions" })).rejects.toThrow(
+      "delivery: the bot is shutting down; try again after it restarts",
+    );
   });
 });

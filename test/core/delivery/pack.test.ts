@@ -154,4 +154,21 @@ describe("planMessages over generated digests", () => {
       { numRuns: 300 },
     );
   });
+
+  it("keeps Discord-like multi-limit messages (≤ 10 blocks, ≤ 6000 total, each ≤ 4096) within every limit", () => {
+    const fits = (blocks: readonly string[]) =>
+      blocks.length <= 10 && blocks.every((b) => b.length <= 4096) && blocks.reduce((n, b) => n + b.length, 0) <= 6000;
+    fc.assert(
+      fc.property(digests, fc.integer({ min: 1, max: 40 }), (sections, scale) => {
+        const input: PackInput<string> = {
+          header: "HEADER",
+          sections: sections.map((stories, s) => ({ heading: `#S${s}#`, stories: stories.map((text) => text.repeat(scale)) })),
+        };
+        const plan = planMessages(input, { fits, splitStory: (story) => splitAtSentences(story, 4096) });
+        for (const message of plan) expect(fits(message)).toBe(true);
+        expect(plan.flat().join("")).toBe(["HEADER", ...input.sections.flatMap((s) => [s.heading, ...s.stories])].join(""));
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
