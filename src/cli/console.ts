@@ -40,5 +40,6 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  return startConsole({ config, logger: createTerminalLogger(config) });
+  // The console's own output says what loaded; info log lines would only crowd it. Warnings and errors still show.
+  return startConsole({ config, logger: createTerminalLogger(config, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL) });
 }

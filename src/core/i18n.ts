@@ -18,6 +18,7 @@ const zh = {
   "label.previous": "上一页",
   "label.noResults": "没有结果",
   "label.stories": "{count} 条",
+  "label.storiesOne": "{count} 条",
   "label.results": "“{query}”的搜索结果（共 {total} 条）",
   "label.resultsFilters": "筛选：{filters}",
   "label.digest": "AI 日报 · {date}",
@@ -127,6 +128,7 @@ const en: Record<MessageKey, string> = {
   "label.previous": "Previous",
   "label.noResults": "No results",
   "label.stories": "{count} stories",
+  "label.storiesOne": "{count} story",
   "label.results": "Results for “{query}” ({total} in all)",
   "label.resultsFilters": "Filters: {filters}",
   "label.digest": "AI digest · {date}",
@@ -240,6 +242,11 @@ export function t(locale: Locale, key: MessageKey, params?: MessageParams): stri
 /** Separator used to join list items in running text (`、` in Chinese, `, ` in English). */
 export function listSeparator(locale: Locale): string {
   return locale === "zh" ? "、" : ", ";
+}
+
+/** "4 stories" / "1 story" / "4 条". */
+export function storyCount(locale: Locale, count: number): string {
+  return t(locale, count === 1 ? "label.storiesOne" : "label.stories", { count });
 }
 
 /** All keys, for tests that check both locales are complete and non-empty. */

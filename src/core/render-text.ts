@@ -1,7 +1,7 @@
 // Plain-text rendering of every Reply: the console's output and the fallback for any platform without rich formatting.
 import type { Locale } from "./config.js";
 import { formatInZone } from "./dates.js";
-import { listSeparator, t } from "./i18n.js";
+import { listSeparator, storyCount, t } from "./i18n.js";
 import type { Reply, StoryHit, TargetStatus } from "./reply.js";
 import type { DailyPost, SectionSummary } from "./summaries.js";
 
@@ -116,14 +116,14 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       lines.push(t(locale, "label.digest", { date: reply.date }));
       if (reply.title) lines.push(reply.title);
       reply.sections.forEach((section, i) => {
-        lines.push("", `${i + 1}. ${section.title}${paren(locale, t(locale, "label.stories", { count: section.stories.length }))}`);
+        lines.push("", `${i + 1}. ${section.title}${paren(locale, storyCount(locale, section.stories.length))}`);
         for (const hit of section.stories) lines.push(`   • ${hit.title}  [${hit.id}]`);
       });
       break;
     }
     case "sections": {
       lines.push(t(locale, "label.sectionsOf", { date: reply.date }), "");
-      reply.sections.forEach((s, i) => lines.push(`${i + 1}. ${s.title}${paren(locale, t(locale, "label.stories", { count: s.storyCount }))}`));
+      reply.sections.forEach((s, i) => lines.push(`${i + 1}. ${s.title}${paren(locale, storyCount(locale, s.storyCount))}`));
       break;
     }
     case "help": {
@@ -168,6 +168,6 @@ export function renderDailyPostText(post: DailyPost, locale: Locale): string[] {
   const header = [t(locale, "label.digest", { date: post.date })];
   if (post.title) header.push(post.title);
   header.push("");
-  post.header.forEach((s, i) => header.push(`${i + 1}. ${s.title}${paren(locale, t(locale, "label.stories", { count: s.storyCount }))}`));
+  post.header.forEach((s, i) => header.push(`${i + 1}. ${s.title}${paren(locale, storyCount(locale, s.storyCount))}`));
   return [header.join("\n"), ...post.sections.map((s) => renderSummary(s, post.date, locale).join("\n"))];
 }
