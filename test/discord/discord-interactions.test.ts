@@ -1,0 +1,64 @@
+// Slow commands: the handler defers before Discord's 3-second window closes, then answers (privately for errors).
+import { Client, Events, GatewayIntentBits } from "discord.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
+import { loadCommands } from "../../src/core/command-registry.js";
+import { parseConfig } from "../../src/core/config.js";
+import { createLogger } from "../../src/core/logger.js";
+import type { Reply } from "../../src/core/reply.js";
+import { createInteractionHandler, DEFER_AFTER_MS } from "../../src/discord/discord-interactions.js";
+import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
+
+const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE2.another-secret-token-for-tests";
+let fake: FakeDiscord;
+let client: Client;
+/** What the next command answers, and after how long. */
+const next: { reply: Reply; afterMs: number } = { reply: { type: "notice", tone: "info", text: "" }, afterMs: 0 };
+
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+  const registry = await loadCommands();
+  const app = {
+    registry,
+    services: {} as App["services"],
+    run: () => new Promise<Reply>((resolve) => setTimeout(() => resolve(next.reply), next.afterMs)),
+  } satisfies Pick<App, "registry" | "services" | "run">;
+  const handle = createInteractionHandler({ config: parseConfig({ BOT_LOCALE: "en" }), app, logger: createLogger({ level: "silent", pretty: false }) });
+  client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiBase } });
+  client.on(Events.InteractionCreate, (i) => void handle(i));
+  const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
+  await client.login(TOKEN);
+  await ready;
+});
+
+afterAll(async () => {
+  await client?.destroy();
+  await fake?.close();
+});
+
+describe("deferring slow commands", () => {
+  it("answers a fast command directly", async () => {
+    Object.assign(next, { reply: { type: "notice", tone: "info", text: "fast" }, afterMs: 0 });
+    const { id } = fake.interact({ kind: "command", name: "sections" });
+    const callback = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`));
+    expect((callback.body as { type: number }).type).toBe(4);
+  });
+
+  it("defers a slow command publicly, then edits in the answer", async () => {
+    Object.assign(next, { reply: { type: "notice", tone: "success", text: "slow but fine" }, afterMs: DEFER_AFTER_MS + 400 });
+    const { id, token } = fake.interact({ kind: "command", name: "sections" });
+    const deferred = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`));
+    expect(deferred.body).toMatchObject({ type: 5 });
+    expect((deferred.body as { data?: { flags?: number } }).data?.flags ?? 0).toBe(0);
+    const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path.includes(token), 5_000);
+    expect((edit.body as { embeds: { description: string }[] }).embeds[0]!.description).toBe("slow but fine");
+  });
+
+  it("a slow command that ends in an error replaces the public 'thinking…' with a private answer", async () => {
+    Object.assign(next, { reply: { type: "error", code: "no-match", message: "No story matches “x”." }, afterMs: DEFER_AFTER_MS + 400 });
+    const { token } = fake.interact({ kind: "command", name: "sections" });
+    await fake.waitForRequest((r) => r.method === "DELETE" && r.path.includes(token), 5_000);
+    const followUp = await fake.waitForRequest((r) => r.method === "POST" && r.path.endsWith(`/${token}`), 5_000);
+    expect(followUp.body).toMatchObject({ flags: 64, allowed_mentions: { parse: [] } });
+  });
+});
