@@ -121,6 +121,17 @@ describe("telegram bot end to end (seed digest)", () => {
     expect(f.tg.calls("getChatMember").length).toBe(before);
   });
 
+  it("lets whoever posts in a channel run admin commands there (only channel admins can post)", async () => {
+    const before = f.tg.calls("getChatMember").length;
+    f.tg.pushUpdate(TOKEN, {
+      channel_post: { message_id: 99, chat: { id: -1009999, type: "channel", title: "News" }, date: 0, text: "/subscribe", entities: [{ type: "bot_command", offset: 0, length: 10 }] },
+    });
+    const reply = await f.tg.waitForCall("sendMessage", (c) => Number(c.params.chat_id) === -1009999);
+    expect(text(reply)).toContain("✅ Subscribed");
+    expect(reply.params.reply_parameters).toBeUndefined();
+    expect(f.tg.calls("getChatMember").length).toBe(before);
+  });
+
   it("retries a reply rate-limited with 429 after retry_after", async () => {
     f.tg.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", retry_after: 1 });
     const before = f.tg.calls("sendMessage").length;

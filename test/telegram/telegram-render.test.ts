@@ -48,7 +48,7 @@ describe("planTelegramDailyPost", () => {
           expect(checkTelegramHtml(m.text).problems).toEqual([]);
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 15 },
     );
   });
 });
