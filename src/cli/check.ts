@@ -1,6 +1,7 @@
 // `digest-bot check FILE…`: validates digest files the way the bot will load them, for publishers and CI.
 import fs from "node:fs";
 import path from "node:path";
+import { ARCHIVE_MAX_FILE_BYTES } from "../core/archive.js";
 import type { Digest } from "../core/model.js";
 import { DigestParseError, type DigestWarning, parseDigest } from "../core/parse-digest.js";
 
@@ -65,6 +66,11 @@ export async function run(args: string[], io: CheckIo = process): Promise<number
   for (const file of files) {
     let source: string;
     try {
+      const size = fs.statSync(file).size;
+      if (size > ARCHIVE_MAX_FILE_BYTES) {
+        errors.push(`${file}:1: file is ${size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); the bot will not load it`);
+        continue;
+      }
       source = fs.readFileSync(file, "utf8");
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

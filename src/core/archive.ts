@@ -33,6 +33,8 @@ export interface DigestArchive {
 
 /** Quiet time after the last file-system event before the directory is rescanned (editors write in bursts). */
 export const ARCHIVE_DEBOUNCE_MS = 150;
+/** Largest digest file the archive parses; a bigger file is reported, since parsing it would stall the bot. */
+export const ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024;
 /** Safety-net rescan interval, for file systems where watch events get lost (network mounts, some containers). */
 export const ARCHIVE_POLL_MS = 30_000;
 
@@ -148,6 +150,11 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       stat = await fs.promises.stat(file);
       const seen = `${stat.mtimeMs}:${stat.size}`;
       if (entry && entry.seen === seen) return entry;
+      if (stat.size > ARCHIVE_MAX_FILE_BYTES) {
+        const problem = `${file}:1: file is ${stat.size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded`;
+        log.error({ file }, problem);
+        return { ...(entry?.good ? { good: entry.good } : {}), seen, problem };
+      }
       source = await fs.promises.readFile(file, "utf8");
       entry = { ...(entry?.good ? { good: entry.good } : {}), seen };
     } catch (err) {

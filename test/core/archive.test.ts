@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Archive, type ArchiveChange, createArchive } from "../../src/core/archive.js";
+import { ARCHIVE_MAX_FILE_BYTES, type Archive, type ArchiveChange, createArchive } from "../../src/core/archive.js";
 import { createLogger } from "../../src/core/logger.js";
 
 const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
@@ -98,6 +98,17 @@ describe("createArchive: loading", () => {
         file: second,
         message: `${second}:1: date 2026-02-18 is already used by ${first}; each digest needs its own date, so this file is not loaded`,
       },
+    ]);
+  });
+
+  it("refuses a file too big to be a digest instead of stalling on it", async () => {
+    write("2026-02-18.md", SEED);
+    const huge = write("2026-02-19.md", `${story("Huge")}\n${"x".repeat(ARCHIVE_MAX_FILE_BYTES)}`);
+    const a = await open();
+    expect(a.dates()).toEqual(["2026-02-18"]);
+    const size = fs.statSync(huge).size;
+    expect(a.problems()).toEqual([
+      { file: huge, message: `${huge}:1: file is ${size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded` },
     ]);
   });
 
