@@ -21,6 +21,17 @@ export class DeliveryError extends Error {
   override name = "DeliveryError";
 }
 
+/** What to do when a platform has no publisher: the fix depends on the platform. */
+function noPublisher(platform: Platform): DeliveryError {
+  const fix =
+    platform === "discord"
+      ? "set DISCORD_TOKEN to deliver there"
+      : platform === "telegram"
+        ? "set TELEGRAM_BOT_TOKEN to deliver there"
+        : "only the running local console (digest-bot console) delivers there";
+  return new DeliveryError(`delivery: no ${platform} publisher is running; ${fix}`);
+}
+
 export interface DeliveryEngineOptions {
   /** The open state database (`openStateDb(config.DATA_DIR)`); the engine never closes it. */
   db: StateDb;
@@ -154,7 +165,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
 
   function planFor(kind: RunKind, runId: string, sub: { platform: Platform; targetId: string }, digest: Digest, sections: number[] | undefined, extra: { slot?: string; sectionIndex?: number; requestedBy?: string }) {
     const publisher = publishers.get(sub.platform);
-    if (!publisher) throw new DeliveryError(`delivery: no ${sub.platform} publisher is registered; set its token to deliver there`);
+    if (!publisher) throw noPublisher(sub.platform);
     const post = buildDailyPost(digest, sections);
     if (post.sections.length === 0) return false;
     const payloads = publisher.planDailyPost(post);
@@ -227,9 +238,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     if (request.to === "all-subscriptions") {
       targets = ledger.subscriptions().filter((s) => s.enabled && publishers.has(s.platform));
     } else {
-      if (!publishers.has(request.to.platform)) {
-        throw new DeliveryError(`delivery: no ${request.to.platform} publisher is registered; set its token to deliver there`);
-      }
+      if (!publishers.has(request.to.platform)) throw noPublisher(request.to.platform);
       targets = [{ platform: request.to.platform, targetId: request.to.id }];
     }
     return exclusive(async () => {

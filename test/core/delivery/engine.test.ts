@@ -223,7 +223,7 @@ describe("repost, subscriptions and status", () => {
       "delivery: the 2026-02-18 digest has sections 1–7; got 10",
     );
     await expect(engine.repost({ to: { platform: "discord", id: "1" } })).rejects.toThrow(
-      "delivery: no discord publisher is registered; set its token to deliver there",
+      "delivery: no discord publisher is running; set DISCORD_TOKEN to deliver there",
     );
   });
 
