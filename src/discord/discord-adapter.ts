@@ -2,6 +2,7 @@
 import { Client, Events, GatewayIntentBits, type Interaction } from "discord.js";
 import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
+import type { DeliveryEngine } from "../core/delivery/engine.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
 import { toDiscordCommandData } from "./discord-commands.js";
 import { createInteractionHandler } from "./discord-interactions.js";
@@ -13,7 +14,7 @@ import type { DiscordMessagePayload } from "./discord-render.js";
 export const DISCORD_READY_TIMEOUT_MS = 30_000;
 
 /** What the adapter uses of the composition root (`createApp`). */
-export type DiscordAppParts = Pick<App, "registry" | "services" | "run" | "delivery">;
+export type DiscordAppParts = Pick<App, "registry" | "services" | "run"> & { delivery: Pick<DeliveryEngine, "registerPublisher"> };
 
 export interface StartDiscordOptions {
   config: Config;
@@ -99,7 +100,10 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   }
 
   const application = client.application;
-  if (!application) throw new DiscordStartError("discord: READY carried no application; is DISCORD_TOKEN a bot token?");
+  if (!application) {
+    await client.destroy();
+    throw new DiscordStartError("discord: READY carried no application; is DISCORD_TOKEN a bot token?");
+  }
   try {
     const guildId = config.DISCORD_GUILD_ID;
     const registered = guildId ? await application.commands.set(commandData, guildId) : await application.commands.set(commandData);
@@ -116,7 +120,12 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   }
 
   const publisher = createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger });
-  app.delivery.registerPublisher(publisher);
+  try {
+    app.delivery.registerPublisher(publisher);
+  } catch (err) {
+    await client.destroy();
+    throw err;
+  }
 
   return {
     client,

@@ -159,7 +159,10 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       else if (interaction.isChatInputCommand()) await onCommand(interaction);
       else if (interaction.isButton()) await onButton(interaction);
     } catch (err) {
-      logger.warn({ err, interaction: interaction.id, type: interaction.type }, "discord interaction could not be answered");
+      // Not the whole error: its request URL holds the interaction's token.
+      const { code, status } = (err ?? {}) as { code?: unknown; status?: unknown };
+      const reason = err instanceof Error ? err.message : String(err);
+      logger.warn({ interaction: interaction.id, type: interaction.type, code, status, reason }, "discord interaction could not be answered");
     }
   };
 }

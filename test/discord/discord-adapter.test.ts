@@ -228,6 +228,28 @@ describe("Discord adapter against a fake Discord", () => {
   });
 });
 
+describe("startDiscord without DISCORD_GUILD_ID", () => {
+  it("registers the commands globally; a refused registration is logged with the fix and the bot keeps running", async () => {
+    const other = await startFakeDiscord();
+    const config = parseConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_BASE: other.apiBase, DIGEST_DIR: join(dir, "digests"), DATA_DIR: join(dir, "state3") });
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", pretty: false, destination: { write: (l: string) => void lines.push(l) } });
+    const parts = { registry: app.registry, services: app.services, run: app.run, delivery: { registerPublisher: () => undefined } };
+    const first = await startDiscord({ config, logger, app: parts });
+    const put = await other.waitForRequest((r) => r.method === "PUT");
+    expect(put.path).toBe(`/applications/${other.applicationId}/commands`);
+    expect(lines.join("\n")).toContain("discord commands registered globally");
+    await first.stop();
+
+    other.failNext({ method: "PUT", path: /\/commands$/, status: 403, code: 50001 });
+    const second = await startDiscord({ config, logger, app: parts });
+    expect(lines.join("\n")).toContain("discord command registration failed; invite the bot with the applications.commands scope");
+    await second.stop();
+    await other.close();
+    expect(lines.join("\n")).not.toContain(TOKEN);
+  });
+});
+
 describe("startDiscord failures", () => {
   it("a rejected login fails with a clear error that does not contain the token", async () => {
     const other = await startFakeDiscord();
