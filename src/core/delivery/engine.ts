@@ -339,7 +339,11 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (!ledger.subscription(target.platform, target.id)) {
         throw new DeliveryError(`delivery: ${target.platform}:${target.id} is not subscribed; subscribe it first`);
       }
-      scheduleOf(schedule.cron ?? config.POST_CRON, schedule.timezone ?? config.POST_TIMEZONE);
+      try {
+        scheduleOf(schedule.cron ?? config.POST_CRON, schedule.timezone ?? config.POST_TIMEZONE);
+      } catch (err) {
+        throw new DeliveryError((err as Error).message, { cause: err });
+      }
       ledger.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
     },
 

@@ -39,6 +39,7 @@ describe("schedule", () => {
     await engine.subscribe({ platform: "telegram", id: "shanghai" });
     await engine.subscribe({ platform: "telegram", id: "newyork" });
     await engine.setSchedule({ platform: "telegram", id: "newyork" }, { timezone: "America/New_York" });
+    await expect(engine.setSchedule({ platform: "telegram", id: "newyork" }, { cron: "0 25 * * *" })).rejects.toBeInstanceOf(DeliveryError);
     await expect(engine.setSchedule({ platform: "telegram", id: "newyork" }, { cron: "0 25 * * *" })).rejects.toThrow(
       'schedule: "0 25 * * *" is not a valid cron expression; use five fields like "0 9 * * *"',
     );
