@@ -33,4 +33,9 @@ export interface DeliveryControl {
   /** Returns false when the target was not subscribed. */
   unsubscribe(target: TargetRef): Promise<boolean>;
   status(): Promise<{ nextRun?: string; targets: TargetStatus[] }>;
+  /**
+   * Overrides when one subscribed target gets its post (undefined fields = back to POST_CRON / POST_TIMEZONE).
+   * Optional so simple implementations (test doubles) may leave it out; `/subscribe cron:… timezone:…` needs it.
+   */
+  setSchedule?(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
 }
