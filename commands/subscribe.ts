@@ -1,12 +1,14 @@
-// /subscribe [sections…]: deliver the daily digest (all sections, or the ones named) to this channel. Admin only.
+// /subscribe [sections…] [cron] [timezone]: deliver the daily digest (all sections, or the ones named) here. Admin only.
 import { defineCommand } from "../src/core/command.js";
+import { UserError } from "../src/core/command-registry.js";
+import { createSchedule } from "../src/core/delivery/schedule.js";
 import { listSeparator, t } from "../src/core/i18n.js";
 import { requireAnyDigest } from "./_shared/helpers.js";
 import { requireTarget, sectionIndexes, viaDelivery } from "./_shared/admin.js";
 
 export default defineCommand({
   name: "subscribe",
-  description: { zh: "在这里订阅每日日报，可只选部分栏目", en: "Get the daily digest here, optionally only some sections" },
+  description: { zh: "在这里订阅每日日报，可只选部分栏目、自定时间", en: "Get the daily digest here; optionally only some sections, at your own time" },
   adminOnly: true,
   options: [
     {
@@ -15,10 +17,37 @@ export default defineCommand({
       description: { zh: "只订阅这些栏目，用逗号分隔（默认全部）", en: "Only these sections, comma-separated (default: all)" },
       maxLength: 200,
     },
+    {
+      name: "cron",
+      type: "string",
+      description: { zh: "发送时间，cron 格式，如 0 8 * * *（默认 POST_CRON）", en: "When to post, as cron, e.g. 0 8 * * * (default: POST_CRON)" },
+      maxLength: 100,
+      textRole: "named",
+    },
+    {
+      name: "timezone",
+      type: "string",
+      description: { zh: "时区，如 Europe/Berlin（默认 POST_TIMEZONE）", en: "Time zone, e.g. Europe/Berlin (default: POST_TIMEZONE)" },
+      maxLength: 64,
+      textRole: "named",
+    },
   ],
   async execute(ctx) {
+    const { config, delivery } = ctx.services;
     const target = requireTarget(ctx, "subscribe");
     const text = ctx.options.sections as string | undefined;
+    const cron = ctx.options.cron as string | undefined;
+    const timezone = ctx.options.timezone as string | undefined;
+    const custom = cron !== undefined || timezone !== undefined;
+    if (custom) {
+      // Checked before subscribing, so a typo does not leave a subscription on the wrong schedule.
+      try {
+        createSchedule(cron ?? config.POST_CRON, timezone ?? config.POST_TIMEZONE);
+      } catch (err) {
+        const problem = err instanceof Error ? err.message.replace(/^schedule: /, "") : String(err);
+        throw new UserError("bad-option", t(ctx.locale, "error.badSchedule", { problem }), t(ctx.locale, "error.badSchedule.hint"));
+      }
+    }
     let sections: number[] | undefined;
     let shown = t(ctx.locale, "label.allSections");
     if (text) {
@@ -26,7 +55,18 @@ export default defineCommand({
       sections = sectionIndexes(ctx, digest, text);
       shown = sections.map((i) => digest.sections[i]!.title).join(listSeparator(ctx.locale));
     }
-    await viaDelivery(ctx, () => ctx.services.delivery.subscribe(target, sections));
-    return { type: "notice", tone: "success", text: t(ctx.locale, "admin.subscribed", { target: t(ctx.locale, "label.here"), sections: shown }) };
+    await viaDelivery(ctx, () => delivery.subscribe(target, sections));
+    let reply = t(ctx.locale, "admin.subscribed", { target: t(ctx.locale, "label.here"), sections: shown });
+    if (custom) {
+      const schedule: { cron?: string; timezone?: string } = {};
+      if (cron !== undefined) schedule.cron = cron;
+      if (timezone !== undefined) schedule.timezone = timezone;
+      await viaDelivery(ctx, async () => {
+        if (!delivery.setSchedule) throw new Error("this delivery engine cannot set a schedule per target");
+        await delivery.setSchedule(target, schedule);
+      });
+      reply += `\n${t(ctx.locale, "admin.subscribedSchedule", { cron: cron ?? config.POST_CRON, timezone: timezone ?? config.POST_TIMEZONE })}`;
+    }
+    return { type: "notice", tone: "success", text: reply };
   },
 });

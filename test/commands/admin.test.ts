@@ -46,6 +46,33 @@ describe("admin commands", () => {
     expect((await h.ask("/subscribe agent 体育")).reply).toMatchObject({ type: "error", code: "unknown-section", message: "没有叫“体育”的栏目。" });
   });
 
+  it("/subscribe with its own schedule, shown by /status in the target's zone", async () => {
+    const { reply } = await h.ask('/subscribe agent cron:"0 8 * * *" timezone:Europe/Berlin');
+    expect(reply).toEqual({
+      type: "notice",
+      tone: "success",
+      text: "已订阅：本频道将在每天定时收到日报（Agent 与工具链）。\n计划：0 8 * * *（Europe/Berlin）",
+    });
+    // Now is 2026-02-18 03:00 in Berlin.
+    expect((await h.ask("/status")).text).toContain(
+      "• console:local — 启用 — Agent 与工具链\n  计划：0 8 * * *（Europe/Berlin）\n  下次运行：2026-02-18 08:00\n  最近投递：尚未投递",
+    );
+  });
+
+  it.each([
+    ["/subscribe cron:nope", '计划不正确："nope" is not a valid cron expression; use five fields like "0 9 * * *"'],
+    ["/subscribe timezone:Mars/Base", '计划不正确："Mars/Base" is not a known IANA time zone; use one like Asia/Shanghai or UTC'],
+  ])("%s is refused before anything changes", async (line, message) => {
+    const before = await h.app.delivery.status();
+    expect((await h.ask(line)).reply).toEqual({
+      type: "error",
+      code: "bad-option",
+      message,
+      hint: '例如：/subscribe cron:"0 8 * * *" timezone:Europe/Berlin（分 时 日 月 星期；时区用 IANA 名称）',
+    });
+    expect(await h.app.delivery.status()).toEqual(before);
+  });
+
   it("/repost of one section prints it through the publisher and reports the count", async () => {
     printed.length = 0;
     const { reply } = await h.ask("/repost 02-18 agent");

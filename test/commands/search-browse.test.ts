@@ -144,7 +144,7 @@ describe("/help", () => {
       "/sections [date]",
       "/help",
       "/status",
-      "/subscribe [sections]",
+      "/subscribe [sections] [cron:…] [timezone:…]",
       "/unsubscribe",
       "/repost [date] [section] [all:…]",
     ]);
