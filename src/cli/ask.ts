@@ -2,6 +2,7 @@
 import { createApp } from "../app.js";
 import { LOCALES, loadConfig, type Locale } from "../core/config.js";
 import { renderReplyText } from "../core/render-text.js";
+import { createConsolePublisher } from "../console/publisher.js";
 import { CONSOLE_INVOCATION } from "../console/run-console.js";
 import { createTerminalLogger } from "./console.js";
 
@@ -14,6 +15,11 @@ Exit code: 0 answered, 1 the reply is an error, 2 bad usage.
 `;
 
 export async function run(args: string[]): Promise<number> {
+  // `digest-bot ask … | head` closes the pipe early; that is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   let json = false;
   let locale: Locale | undefined;
   const words: string[] = [];
@@ -42,6 +48,8 @@ export async function run(args: string[]): Promise<number> {
   const logger = createTerminalLogger(config, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const app = await createApp({ config, logger, watch: false });
   try {
+    // `/repost` from a shell prints the post here, as the console would.
+    app.delivery.registerPublisher(createConsolePublisher({ output: process.stdout, locale: locale ?? config.BOT_LOCALE }));
     await app.ready;
     const text = line.startsWith("/") || line.startsWith("／") ? line : `/${line}`;
     const reply = await app.runText(text, { ...CONSOLE_INVOCATION, ...(locale ? { locale } : {}) });
