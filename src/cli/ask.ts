@@ -44,8 +44,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  // One-shot: archive loading chatter (info) would drown the answer; warnings and errors still show.
-  const logger = createTerminalLogger(config, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
+  const logger = createTerminalLogger(config);
   const app = await createApp({ config, logger, watch: false });
   try {
     // `/repost` from a shell prints the post here, as the console would.

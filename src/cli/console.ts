@@ -5,8 +5,12 @@ import { createLogger, type Logger } from "../core/logger.js";
 import { runConsole } from "../console/run-console.js";
 import { handleShutdownSignals } from "./shutdown.js";
 
-/** A logger for terminal modes: JSON lines on stderr, so stdout stays the conversation. */
-export function createTerminalLogger(config: Config, level: string = config.LOG_LEVEL): Logger {
+/**
+ * A logger for terminal modes (console, ask): JSON lines on stderr, so stdout stays the conversation. At the
+ * default LOG_LEVEL (info) it logs warnings and errors only — the console prints what it loaded itself;
+ * LOG_LEVEL=debug or trace shows everything.
+ */
+export function createTerminalLogger(config: Config, level: string = config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL): Logger {
   return createLogger({
     level,
     pretty: false,
@@ -40,6 +44,5 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  // The console's own output says what loaded; info log lines would only crowd it. Warnings and errors still show.
-  return startConsole({ config, logger: createTerminalLogger(config, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL) });
+  return startConsole({ config, logger: createTerminalLogger(config) });
 }
