@@ -43,7 +43,11 @@ export interface CommandContext {
   options: Record<string, OptionValue | undefined>;
   locale: Locale;
   platform: Platform;
-  /** Where the command was asked (channel / chat id); undefined on the console and in the CLI. */
+  /**
+   * Where the command was asked: the channel or chat id on Discord and Telegram, `console:local` on the console and
+   * in `digest-bot ask`. Undefined only when the caller has no place to name; admin commands then refuse with
+   * `error.noTarget` instead of guessing where to deliver.
+   */
   target?: { platform: Platform; id: string };
   /** Set by the adapter after its own permission check; admin commands are refused when false. */
   isAdmin: boolean;
