@@ -2,6 +2,7 @@
 import type { CommandContext } from "../../src/core/command.js";
 import { UserError } from "../../src/core/command-registry.js";
 import type { TargetRef } from "../../src/core/delivery/control.js";
+import { DeliveryError } from "../../src/core/delivery/engine.js";
 import { t } from "../../src/core/i18n.js";
 import type { Digest } from "../../src/core/model.js";
 import { matchSection } from "../../src/core/section-match.js";
@@ -27,12 +28,24 @@ export function sectionIndexes(ctx: CommandContext, digest: Digest, text: string
   return [...new Set(indexes)].sort((a, b) => a - b);
 }
 
-/** Runs a delivery call; a failure is answered as `unavailable` with its reason (admins need it), never thrown. */
+/**
+ * Runs a delivery call and never lets it throw past the command.
+ * - A `DeliveryError` is the engine refusing with a reason meant for the asker (no publisher for this platform,
+ *   not subscribed, shutting down…): answered with that reason, logged at warn without a stack — nothing broke.
+ * - Anything else is a real failure: logged at error with its stack, answered as `unavailable` with the reason
+ *   (the asker is an admin, who needs it to act).
+ */
 export async function viaDelivery<T>(ctx: CommandContext, what: () => Promise<T>): Promise<T> {
   try {
     return await what();
   } catch (err) {
     if (err instanceof UserError) throw err;
+    if (err instanceof DeliveryError) {
+      // The engine prefixes its messages with "delivery: " for logs and the CLI; the asker needs only the reason.
+      const reason = err.message.replace(/^delivery:\s*/, "");
+      ctx.logger.warn({ reason, platform: ctx.platform, target: ctx.target?.id }, "delivery refused the request");
+      throw new UserError("unavailable", t(ctx.locale, "error.deliveryRefused", { reason }));
+    }
     ctx.logger.error({ err }, "delivery call failed");
     const reason = err instanceof Error ? err.message : String(err);
     throw new UserError("unavailable", t(ctx.locale, "error.unavailable", { what: reason }), t(ctx.locale, "error.unavailable.hint"));

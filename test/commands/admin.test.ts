@@ -102,10 +102,45 @@ describe("admin commands", () => {
     expect((await h.ask("/unsubscribe")).reply).toEqual({ type: "notice", tone: "info", text: "本频道本来就没有订阅。\n发送 /subscribe 订阅。" });
   });
 
-  it("a delivery failure is answered as unavailable with its reason", async () => {
-    // No telegram publisher is registered in this app.
+  it("a refusal from the delivery engine is answered with its reason and logged as a warning, without a stack", async () => {
+    const before = h.logs.length;
+    // No telegram publisher is registered in this app: the engine refuses and says what to set.
     const { reply } = await h.ask("/repost", { platform: "telegram", target: { platform: "telegram", id: "-100777" } });
-    expect(reply).toMatchObject({ type: "error", code: "unavailable", hint: "稍后再试；如果一直失败，请告诉管理员。" });
-    expect((reply as { message: string }).message).toMatch(/^暂时无法完成：delivery: /);
+    expect(reply).toEqual({
+      type: "error",
+      code: "unavailable",
+      message: "没能完成：no telegram publisher is running; set TELEGRAM_BOT_TOKEN to deliver there",
+    });
+    const logged = h.logs.slice(before);
+    const refusal = logged.filter((l) => l.msg === "delivery refused the request");
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]).toMatchObject({ level: 40, reason: "no telegram publisher is running; set TELEGRAM_BOT_TOKEN to deliver there", target: "-100777" });
+    expect(JSON.stringify(refusal[0])).not.toContain("stack");
+    expect(logged.filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it("a refusal is answered in the asker's language", async () => {
+    const { reply } = await h.ask("/repost", { locale: "en", platform: "telegram", target: { platform: "telegram", id: "-100777" } });
+    expect(reply).toMatchObject({ message: "Could not do that: no telegram publisher is running; set TELEGRAM_BOT_TOKEN to deliver there" });
+  });
+
+  it("any other delivery failure is logged as an error with its stack and answered as unavailable", async () => {
+    const before = h.logs.length;
+    const status = h.app.services.delivery.status;
+    h.app.services.delivery.status = () => Promise.reject(new Error("SQLITE_BUSY: database is locked"));
+    try {
+      const { reply } = await h.ask("/status");
+      expect(reply).toEqual({
+        type: "error",
+        code: "unavailable",
+        message: "暂时无法完成：SQLITE_BUSY: database is locked",
+        hint: "稍后再试；如果一直失败，请告诉管理员。",
+      });
+    } finally {
+      h.app.services.delivery.status = status;
+    }
+    const failed = h.logs.slice(before).find((l) => l.msg === "delivery call failed") as { level: number; err: { stack: string } };
+    expect(failed.level).toBe(50);
+    expect(failed.err.stack).toContain("SQLITE_BUSY: database is locked");
   });
 });
