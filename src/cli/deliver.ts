@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { REST } from "discord.js";
-import { Api } from "grammy";
+import { Api, GrammyError } from "grammy";
 import pino, { type Logger } from "pino";
 import { createArchive } from "../core/archive.js";
 import { loadConfig, type Config } from "../core/config.js";
@@ -17,6 +17,7 @@ import { openStateDb } from "../core/state.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
 import { createDiscordPublisher } from "../discord/discord-publisher.js";
 import { createTelegramPublisher } from "../telegram/telegram-publisher.js";
+import { describeTelegramError } from "../telegram/telegram-adapter.js";
 import { handleShutdownSignals } from "./shutdown.js";
 
 const USAGE = `Usage: digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]
@@ -42,9 +43,14 @@ export interface DeliverIo {
   publishers?: Publisher[];
   /** Retry delays (tests shrink them). */
   retry?: Partial<RetryOptions>;
+  /** Where SIGINT/SIGTERM come from when the command builds its own publishers; default `process`. */
+  signals?: NodeJS.EventEmitter;
 }
 
 class UsageError extends Error {}
+
+/** A platform could not be set up (e.g. Telegram refused the token); the message says what to fix. */
+class SetupError extends Error {}
 
 export async function run(args: string[]): Promise<number> {
   return runDeliver(args, {
@@ -88,9 +94,17 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
   }
   const { config } = io;
   const logger = io.logger ?? pino({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
-  const publishers = io.publishers ?? buildPublishers(config, io, logger);
-  const available = new Set(publishers.map((p) => p.platform));
   if (!values.all && targets.length === 0) targets = [{ ...CONSOLE_TARGET }];
+  const wanted = (platform: Platform) => values.all || targets.some((t) => t.platform === platform);
+  let publishers: Publisher[];
+  try {
+    publishers = io.publishers ?? (await buildPublishers(config, io, logger, wanted));
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    io.stderr(`digest-bot deliver: ${err.message}\n`);
+    return 1;
+  }
+  const available = new Set(publishers.map((p) => p.platform));
   const missing = targets.find((t) => !available.has(t.platform));
   if (missing) {
     const setting = missing.platform === "discord" ? "DISCORD_TOKEN" : "TELEGRAM_BOT_TOKEN";
@@ -105,7 +119,7 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
   const done = new Promise<void>((resolve) => (closed = resolve));
   if (!io.publishers) {
     // Ctrl-C: stop taking work, let the message in flight finish, then wait for the clean close below.
-    handleShutdownSignals({ logger, stop: () => engine.stop().then(() => done) });
+    handleShutdownSignals({ logger, stop: () => engine.stop().then(() => done), ...(io.signals ? { signals: io.signals } : {}) });
   }
   try {
     for (const p of publishers) engine.registerPublisher(p);
@@ -151,8 +165,12 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
   }
 }
 
-/** Console always; Discord and Telegram over plain REST when their tokens are set (no gateway, no polling). */
-function buildPublishers(config: Config, io: DeliverIo, logger: Logger): Publisher[] {
+/**
+ * Console always; Discord and Telegram over plain REST when their tokens are set (no gateway, no polling).
+ * Telegram only when this run may send there (`wanted`): it asks getMe for the bot's username first, so posts carry
+ * `https://t.me/<bot>?start=<id>` deep links as the running bot's do — and a bad token fails here, before any run.
+ */
+async function buildPublishers(config: Config, io: DeliverIo, logger: Logger, wanted: (platform: Platform) => boolean): Promise<Publisher[]> {
   const list: Publisher[] = [
     createConsolePublisher({ output: writableOf(io.stdout), locale: config.BOT_LOCALE }) as Publisher,
   ];
@@ -163,10 +181,19 @@ function buildPublishers(config: Config, io: DeliverIo, logger: Logger): Publish
     rest.clearHandlerSweeper();
     list.push(createDiscordPublisher({ rest, locale: config.BOT_LOCALE, logger: logger.child({ module: "discord" }) }) as Publisher);
   }
-  if (config.TELEGRAM_BOT_TOKEN) {
+  if (config.TELEGRAM_BOT_TOKEN && wanted("telegram")) {
     const api = new Api(config.TELEGRAM_BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
     const secrets = [config.TELEGRAM_BOT_TOKEN, encodeURIComponent(config.TELEGRAM_BOT_TOKEN)];
-    list.push(createTelegramPublisher({ api, locale: config.BOT_LOCALE, secrets }) as Publisher);
+    let botUsername: string;
+    try {
+      botUsername = (await api.getMe()).username;
+    } catch (err) {
+      if (err instanceof GrammyError && err.error_code === 401) {
+        throw new SetupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather");
+      }
+      throw new SetupError(`cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${describeTelegramError(err, secrets)}`);
+    }
+    list.push(createTelegramPublisher({ api, locale: config.BOT_LOCALE, botUsername, secrets }) as Publisher);
   }
   return list;
 }

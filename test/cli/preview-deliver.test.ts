@@ -1,4 +1,5 @@
 // `digest-bot preview` and `digest-bot deliver`: what a reader would get, per platform, and manual runs in the ledger.
+import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { runPreview } from "../../src/cli/preview.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
 import { STATE_DB_FILE } from "../../src/core/state.js";
 import { ScriptedPublisher } from "../core/delivery/helpers.js";
+import { startTelegramHarness } from "../telegram/harness.js";
 
 let dir: string;
 let config: Config;
@@ -99,6 +101,57 @@ describe("digest-bot deliver", () => {
     expect(await runDeliver(["--target", "telegram:-1001"], r.io)).toBe(1);
     expect(tg.received).toHaveLength(1);
     expect(r.err()).toContain("  pending telegram:-1001: 500 Internal Server Error\n");
+  });
+
+  describe("to Telegram, over the Bot API (emulated on loopback)", () => {
+    const TOKEN = "123456:SECRET-deliver-token-for-tests";
+    const CHAT = "-1001234567890";
+
+    it("asks getMe for the bot's username first, so posts link to the full story with deep links", async () => {
+      const tg = await startTelegramHarness();
+      try {
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const r = io({ config: tgConfig, signals: new EventEmitter() });
+        expect(await runDeliver(["--target", `telegram:${CHAT}`, "--section", "agent"], r.io)).toBe(0);
+        const methods = tg.calls().map((c) => c.method);
+        expect(methods[0]).toBe("getMe");
+        const posts = tg.calls("sendMessage");
+        expect(posts.length).toBeGreaterThan(0);
+        expect(posts.every((c) => c.status === 200 && String(c.params.chat_id) === CHAT)).toBe(true);
+        const text = posts.map((c) => String(c.params.text)).join("\n");
+        expect(text).toContain(`<a href="https://t.me/${tg.botUsername}?start=20260218-2-1">📖 Full story</a>`);
+        expect(text).not.toContain("/story 20260218-");
+        expect(r.err()).toMatch(new RegExp(`^digest-bot deliver: 2026-02-18 → telegram:${CHAT}: ${posts.length} messages sent`));
+        expect(tg.htmlViolations).toEqual([]);
+      } finally {
+        await tg.close();
+      }
+    });
+
+    it("a token Telegram rejects fails before any run, with the fix and without the token", async () => {
+      const tg = await startTelegramHarness();
+      try {
+        tg.failNext("getMe", { error_code: 401, description: "Unauthorized" });
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const r = io({ config: tgConfig, signals: new EventEmitter() });
+        expect(await runDeliver(["--target", `telegram:${CHAT}`], r.io)).toBe(1);
+        expect(r.err()).toBe("digest-bot deliver: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather\n");
+        expect(tg.calls("sendMessage")).toEqual([]);
+      } finally {
+        await tg.close();
+      }
+    });
+
+    it("a console-only run does not call Telegram even when its token is set", async () => {
+      const tg = await startTelegramHarness();
+      try {
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        expect(await runDeliver(["--section", "agent"], io({ config: tgConfig, signals: new EventEmitter() }).io)).toBe(0);
+        expect(tg.calls()).toEqual([]);
+      } finally {
+        await tg.close();
+      }
+    });
   });
 
   it("refuses a platform without its token and a malformed target", async () => {
