@@ -76,6 +76,8 @@ const zh = {
   "error.unavailable": "暂时无法完成：{what}",
   "error.unavailable.hint": "稍后再试；如果一直失败，请告诉管理员。",
   "error.deliveryRefused": "没能完成：{reason}",
+  "error.searchExpired": "这个翻页按钮已经失效。",
+  "error.searchExpired.hint": "机器人重启后，或搜索过去太久，翻页按钮就不能再用了；请重新发送 /search。",
   "error.internal": "出了点问题，没能完成这个命令，错误已记录。",
   "error.internal.hint": "稍后再试；如果一直失败，请告诉管理员。",
   "error.noTarget": "这个命令要在一个频道或群组里使用。",
@@ -115,6 +117,8 @@ const zh = {
   "console.notCommand": "命令以 / 开头，例如 /story sonnet；发送 /help 查看所有命令。",
   "console.post": "—— 投递到 {target}（{date}，第 {part} 部分）——",
   "console.bye": "再见。",
+  // Chats (Telegram private chats): text that is not a command.
+  "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
 } as const satisfies Record<string, string>;
 
 /** Every UI string key. */
@@ -189,6 +193,8 @@ const en: Record<MessageKey, string> = {
   "error.unavailable": "Could not do that right now: {what}",
   "error.unavailable.hint": "Try again later; if it keeps failing, tell an admin.",
   "error.deliveryRefused": "Could not do that: {reason}",
+  "error.searchExpired": "This page button no longer works.",
+  "error.searchExpired.hint": "Page buttons stop working after the bot restarts or when the search is old; send /search again.",
   "error.internal": "Something went wrong running that command; the error was logged.",
   "error.internal.hint": "Try again later; if it keeps failing, tell an admin.",
   "error.noTarget": "This command works in a channel or group.",
@@ -225,6 +231,7 @@ const en: Record<MessageKey, string> = {
   "console.notCommand": "Commands start with /, for example /story sonnet; send /help to see every command.",
   "console.post": "—— post to {target} ({date}, part {part}) ——",
   "console.bye": "Bye.",
+  "chat.notCommand": "I answer commands. Try /story sonnet for a story, /search agent to search, /digest for the latest digest; send /help to see them all.",
 };
 
 const STRINGS: Record<Locale, Record<MessageKey, string>> = { zh, en };

@@ -159,7 +159,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     }
     const parsed = parseTextCommand(text, app.registry, botUsername);
     if (parsed.kind === "not-command") {
-      if (msg.chat.type === "private") await send(ctx, msg, toTelegramMessage({ type: "notice", tone: "info", text: t(locale, "console.notCommand") }, locale));
+      if (msg.chat.type === "private") await send(ctx, msg, toTelegramMessage({ type: "notice", tone: "info", text: t(locale, "chat.notCommand") }, locale));
       return;
     }
     if (parsed.kind === "other-bot") return;
@@ -176,7 +176,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     const data = ctx.callbackQuery?.data ?? "";
     const request = decodeSearchCallback(data) ?? searchPages.get(data);
     if (!request) {
-      await ctx.answerCallbackQuery({ text: t(locale, "error.unavailable", { what: "/search" }), show_alert: true });
+      // Kept server-side and lost in a restart or pushed out of the cache, or made by an older version of the bot.
+      const text = `${t(locale, "error.searchExpired")}\n${t(locale, "error.searchExpired.hint")}`;
+      await ctx.answerCallbackQuery({ text, show_alert: true });
       return;
     }
     try {

@@ -86,6 +86,35 @@ describe("telegram bot end to end (seed digest)", () => {
     await f.tg.waitForCall("answerCallbackQuery");
   });
 
+  it("an expired page button is answered with an alert that says to search again, and nothing is edited", async () => {
+    const edits = f.tg.calls("editMessageText").length;
+    const seen = new Set(f.tg.calls("answerCallbackQuery"));
+    const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
+    // What a cache key looks like after a restart emptied the cache.
+    await user.sendCallback(user.makeCallbackQuery("S|gone1", { message: { message_id: 1, chat: { id: 7, type: "private" }, date: 0, text: "x" } }));
+    const answer = await f.tg.waitForCall("answerCallbackQuery", (c) => !seen.has(c));
+    expect(answer.params).toMatchObject({
+      text: "This page button no longer works.\nPage buttons stop working after the bot restarts or when the search is old; send /search again.",
+      show_alert: true,
+    });
+    expect(f.tg.calls("editMessageText").length).toBe(edits);
+  });
+
+  it("answers plain text in a private chat with how to use the bot, and stays quiet in groups", async () => {
+    const seen = new Set(f.tg.calls("sendMessage"));
+    const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
+    await user.sendMessage(user.makeMessage("hello, what is new?"));
+    const reply = await f.tg.waitForCall("sendMessage", (c) => !seen.has(c) && Number(c.params.chat_id) === 7);
+    expect(text(reply)).toBe(
+      "ℹ️ I answer commands. Try /story sonnet for a story, /search agent to search, /digest for the latest digest; send /help to see them all.",
+    );
+    const group = f.tg.client(TOKEN, { userId: 8, chatId: GROUP, type: "supergroup" });
+    const before = f.tg.calls("sendMessage").length;
+    await group.sendMessage(group.makeMessage("hello group"));
+    await ask("/help", { userId: 8, chatId: GROUP, type: "supergroup" });
+    expect(f.tg.calls("sendMessage").length).toBe(before + 1);
+  });
+
   it("/start <story id> from a deep link shows the full story", async () => {
     const reply = await ask("/start 20260218-1-3");
     expect(text(reply)).toContain("<b>GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练</b>");
