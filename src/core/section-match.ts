@@ -12,6 +12,9 @@ function words(text: string): string[] {
   return normalizeText(text).match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/** Digests never change in place (a reload swaps in a new object), so their folded titles can be kept. */
+const squashedTitles = new WeakMap<Digest, string[]>();
+
 /**
  * Finds the section a user means, by the first rule that matches, in section order:
  * 1. a 1-based number (`2`, `#2`, `２`);
@@ -26,7 +29,11 @@ function words(text: string): string[] {
  * matchSection(digest, "3");     // 2
  */
 export function matchSection(digest: Digest, name: string): number | undefined {
-  const titles = digest.sections.map((s) => squash(s.title));
+  let titles = squashedTitles.get(digest);
+  if (!titles) {
+    titles = digest.sections.map((s) => squash(s.title));
+    squashedTitles.set(digest, titles);
+  }
   const wanted = squash(name);
   if (wanted === "") return undefined;
   const num = /^#?(\d{1,3})$/.exec(normalizeText(name).trim());
@@ -40,10 +47,10 @@ export function matchSection(digest: Digest, name: string): number | undefined {
     (t) => t.includes(wanted),
   ];
   for (const rule of rules) {
-    const index = titles.findIndex(rule);
+    const index = titles!.findIndex(rule);
     if (index >= 0) return index;
   }
   const parts = words(name).map(squash).filter(Boolean);
-  const index = titles.findIndex((t) => parts.every((p) => t.includes(p)));
+  const index = titles!.findIndex((t) => parts.every((p) => t.includes(p)));
   return index >= 0 ? index : undefined;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSearch } from "../../src/cli/search.js";
 import { parseConfig } from "../../src/core/config.js";
+import { SAVED_INDEX_FILE } from "../../src/core/search/saved-index.js";
 
 let root: string;
 let config: ReturnType<typeof parseConfig>;
@@ -34,7 +35,7 @@ describe("digest-bot search", () => {
     const { code, out } = await cli("glm-5", "--limit", "1");
     expect(code).toBe(0);
     expect(out).toMatch(/^ 1\. GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练\n    20260218-1-3 · 2026-02-18 · 模型与能力 · score \d+\.\d\d\n$/);
-    expect(existsSync(join(root, "state/search-index.json"))).toBe(true);
+    expect(existsSync(join(root, "state", SAVED_INDEX_FILE))).toBe(true);
   });
 
   it("prints [{ id, date, section, title, score }] with --json, multi-word queries joined", async () => {

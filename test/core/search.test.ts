@@ -226,7 +226,7 @@ describe("following the real archive", () => {
 });
 
 describe("saved index", () => {
-  it("saves after building, loads on the next start, and rebuilds when a digest changed", async () => {
+  it("saves after building, loads on the next start, and re-indexes only a digest that changed", async () => {
     const dataDir = tempDir();
     const first = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
     await first.ready;
@@ -235,18 +235,40 @@ describe("saved index", () => {
     await first.close();
 
     const second = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
-    expect(second.stats().source).toBe("saved");
+    expect(second.stats()).toMatchObject({ source: "saved", reindexed: 0, documents: 29 });
     expect(second.search("qwen3.5")[0]?.id).toBe("20260218-1-2");
     expect(second.search("sonet 铺货")[0]?.id).toBe("20260218-5-1");
     await second.close();
 
     const edited: Digest = structuredClone(sample);
     edited.sections[0]!.stories[0]!.title = "Claude Sonnet 4.7 发布";
-    const third = await start({ archive: createMemoryArchive([edited]), dataDir, logger });
-    expect(third.stats().source).toBe("pending");
-    await third.ready;
-    expect(third.stats().source).toBe("built");
+    const added = digestOf("2026-03-05", [{ title: "Rubin 架构发布" }]);
+    const third = await start({ archive: createMemoryArchive([edited, added]), dataDir, logger });
+    expect(third.stats()).toMatchObject({ source: "saved", reindexed: 2, documents: 30 });
     expect(third.search("sonnet 4.7")[0]?.id).toBe("20260218-1-1");
+    // The old title is gone with the old version ("逼近" was only in it).
+    expect(third.search("逼近").map((h) => h.id)).not.toContain("20260218-1-1");
+    expect(first.search("逼近").map((h) => h.id)).toContain("20260218-1-1");
+    expect(third.search("rubin").map((h) => h.id)).toEqual(["20260305-1-1"]);
+    await third.close();
+
+    // The re-indexed state was saved: the next start has nothing to catch up, and a removed digest is dropped.
+    const fourth = await start({ archive: createMemoryArchive([edited]), dataDir, logger });
+    expect(fourth.stats()).toMatchObject({ source: "saved", reindexed: 1, documents: 29 });
+    expect(fourth.search("rubin")).toEqual([]);
+  });
+
+  it("rebuilds in the background when too many digests changed since the save", async () => {
+    const dataDir = tempDir();
+    const days = Array.from({ length: 40 }, (_, i) => digestOf(`2025-01-${String(i + 1).padStart(2, "0")}`, [{ title: `第 ${i} 天` }]));
+    const first = await start({ archive: createMemoryArchive(days), dataDir, logger });
+    await first.ready;
+    await first.close();
+    const renamed = days.map((d) => ({ ...d, title: "renamed" }));
+    const second = await start({ archive: createMemoryArchive(renamed), dataDir, logger });
+    expect(second.stats().source).toBe("pending");
+    await second.ready;
+    expect(second.stats().source).toBe("built");
   });
 
   it("saves changes that followed the archive, so the next start loads them", async () => {
@@ -266,18 +288,25 @@ describe("saved index", () => {
   it("rebuilds from a corrupt or other-version file instead of failing", async () => {
     const dataDir = tempDir();
     const file = join(dataDir, SAVED_INDEX_FILE);
-    writeFileSync(file, "{ not json");
+    writeFileSync(file, "{ not an index");
     const s = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
     await s.ready;
     expect(s.stats().source).toBe("built");
     expect(s.search("koyeb")[0]?.id).toBe("20260218-6-1");
     await s.close();
 
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { schema: number };
-    writeFileSync(file, JSON.stringify({ ...saved, schema: saved.schema + 1 }));
+    const saved = readFileSync(file);
+    const at = saved.indexOf('"schema":');
+    expect(at).toBeGreaterThan(0);
+    saved.write('"schema":9', at, "latin1");
+    writeFileSync(file, saved);
     const again = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
     expect(again.stats().source).toBe("pending");
     await again.ready;
     expect(again.stats().source).toBe("built");
+
+    writeFileSync(file, saved.subarray(0, saved.length - 16));
+    const cut = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
+    expect(cut.stats().source).toBe("pending");
   });
 });

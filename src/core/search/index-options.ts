@@ -1,7 +1,7 @@
 // The MiniSearch configuration of the story index: fields, boosts and the query-side rules, shared by build, load and search.
 import MiniSearch, { type Options, type SearchOptions as MiniSearchOptions } from "minisearch";
 import type { Digest } from "../model.js";
-import { fuzzinessFor, tokenize, usePrefixFor } from "./tokenize.js";
+import { fuzzinessFor, tokenize, tokenizeQuery, usePrefixFor } from "./tokenize.js";
 
 /**
  * Bump when tokenization, fields or the document shape change: a saved index with another version is rebuilt.
@@ -53,6 +53,7 @@ export const INDEX_OPTIONS: Options<StoryDoc> = {
 export function queryOptions(autocomplete: boolean): MiniSearchOptions {
   return {
     boost: { ...FIELD_BOOSTS },
+    tokenize: tokenizeQuery,
     fuzzy: (term) => fuzzinessFor(term) || false,
     prefix: (term, i, terms) => usePrefixFor(term, i, terms, autocomplete),
     weights: { fuzzy: 0.45, prefix: 0.375 },

@@ -2,13 +2,13 @@
 import type MiniSearch from "minisearch";
 import type { DigestArchive, ArchiveChange } from "../archive.js";
 import type { Logger } from "../logger.js";
-import { parseStoryId } from "../model.js";
+import { type Digest, parseStoryId } from "../model.js";
 import type { SearchHit, SearchOptions, StorySearch } from "../search.js";
 import { matchSection } from "../section-match.js";
-import { createIndex, digestToDocs, queryOptions, type StoryDoc } from "./index-options.js";
-import { digestsKey, loadSavedIndex, saveIndex } from "./saved-index.js";
+import { createIndex, digestToDocs, type StoryDoc } from "./index-options.js";
+import { digestHash, loadSavedIndex, saveIndex } from "./saved-index.js";
 import { SubstringScanner } from "./substring-scan.js";
-import { tokenize } from "./tokenize.js";
+import { StoryScorer } from "./scorer.js";
 
 /** Options of `createStorySearch`. */
 export interface StorySearchOptions {
@@ -30,33 +30,48 @@ export type IndexSource = "pending" | "saved" | "built";
 export interface SearchService extends StorySearch {
   /** Resolves when the index is usable (loaded or built). Until then `search` answers from a substring scan. */
   readonly ready: Promise<void>;
-  stats(): { source: IndexSource; documents: number; buildMs?: number };
+  stats(): {
+    source: IndexSource;
+    documents: number;
+    /** Digests re-indexed at start because they changed since the index was saved. */
+    reindexed: number;
+    buildMs?: number;
+  };
   /** Writes the index to DATA_DIR now if it changed since the last save. */
   flush(): Promise<void>;
   /** Stops following the archive, cancels a build, saves pending changes. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Score differences below this (relative) count as ties, which are then broken by recency. */
-const TIE_EPSILON = 1e-9;
+/**
+ * While the index is built (first start, or after a schema change), searches scan this many newest digests:
+ * normalizing 3 years of stories for a scan would block the event loop for seconds.
+ */
+export const FALLBACK_DIGESTS = 120;
 
-const compareHits = (a: SearchHit, b: SearchHit): number => {
-  const scale = Math.max(Math.abs(a.score), Math.abs(b.score), 1e-12);
-  if (Math.abs(a.score - b.score) > TIE_EPSILON * scale) return b.score - a.score;
-  if (a.date !== b.date) return a.date < b.date ? 1 : -1;
-  const pa = parseStoryId(a.id);
-  const pb = parseStoryId(b.id);
-  if (pa && pb) return pa.sectionIndex - pb.sectionIndex || pa.storyIndex - pb.storyIndex;
-  return a.id.localeCompare(b.id);
-};
+/** Changed digests applied to a loaded index at start; more than this (or 10% of the archive) rebuilds instead. */
+const MAX_CATCH_UP = 30;
+
+/** The archive changes that turn the saved index into the current one. */
+function catchUp(current: readonly Digest[], saved: ReadonlyMap<string, string>): ArchiveChange[] {
+  const changes: ArchiveChange[] = [];
+  const dates = new Set<string>();
+  for (const digest of current) {
+    dates.add(digest.date);
+    if (saved.get(digest.date) !== digestHash(digest)) changes.push({ type: "upsert", digest, file: `${digest.date}` });
+  }
+  for (const date of saved.keys()) if (!dates.has(date)) changes.push({ type: "remove", date, file: `${date}` });
+  return changes;
+}
 
 /**
  * Creates the search over every story of the archive.
  *
- * Start: if `dataDir` holds a saved index for exactly the current digests (content hashes + schema version),
- * it is loaded before this resolves. Otherwise this resolves at once and the index is built in the
- * background in chunks that yield to the event loop; meanwhile `search` answers with a substring scan
- * (correct, slower, no typo tolerance), and `ready` resolves when the index takes over. The built index is
+ * Start: if `dataDir` holds a saved index of the current schema, it is loaded before this resolves, and
+ * the digests whose content hash differs (edited, added, removed since the save) are re-indexed — unless that
+ * is more than 30 digests or 10% of the archive. Otherwise this resolves at once and the index is built in the
+ * background in chunks that yield to the event loop; meanwhile `search` answers with a substring scan of the
+ * newest 120 digests (correct, slower, no typo tolerance), and `ready` resolves when the index takes over. The built index is
  * saved; after archive changes it is saved again (debounced).
  *
  * @example
@@ -71,8 +86,10 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const saveDelayMs = options.saveDelayMs ?? 5000;
 
   let index: MiniSearch<StoryDoc> | undefined;
+  let scorer: StoryScorer | undefined;
   let source: IndexSource = "pending";
   let buildMs: number | undefined;
+  let reindexed = 0;
   let closed = false;
   let dirty = false;
   let saveTimer: NodeJS.Timeout | undefined;
@@ -101,7 +118,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     saving = saving.then(async () => {
       const started = performance.now();
       try {
-        const file = await saveIndex(dataDir, digestsKey(archive.all()), snapshot);
+        const file = await saveIndex(dataDir, archive.all(), snapshot);
         logger.debug({ file, ms: Math.round(performance.now() - started) }, "search index saved");
       } catch (err) {
         dirty = true;
@@ -133,6 +150,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const takeOver = (built: MiniSearch<StoryDoc>, from: IndexSource): void => {
     for (const change of pending.splice(0)) applyChange(built, change);
     index = built;
+    scorer = new StoryScorer(built);
     source = from;
     scanner = undefined;
   };
@@ -160,16 +178,20 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   };
 
   let ready: Promise<void>;
-  const key = dataDir ? digestsKey(archive.all()) : "";
-  const loaded = dataDir ? await loadSavedIndex(dataDir, key) : { reason: "missing" as const };
-  if (loaded.index) {
-    for (const digest of archive.all()) idsByDate.set(digest.date, digestToDocs(digest).map((d) => d.id));
-    takeOver(loaded.index, "saved");
+  const loaded = dataDir ? await loadSavedIndex(dataDir) : { reason: "missing" as const };
+  const current = archive.all();
+  const changes = loaded.index ? catchUp(current, loaded.digests) : [];
+  if (loaded.index && changes.length <= Math.max(MAX_CATCH_UP, current.length * 0.1)) {
+    for (const [date, ids] of loaded.idsByDate) idsByDate.set(date, ids);
+    pending.unshift(...changes);
     if (pending.length > 0) scheduleSave();
-    logger.info({ stories: loaded.index.documentCount }, "search index loaded from the saved file");
+    takeOver(loaded.index, "saved");
+    reindexed = changes.length;
+    logger.info({ stories: loaded.index.documentCount, reindexed }, "search index loaded from the saved file");
     ready = Promise.resolve();
   } else {
-    if (dataDir) logger.info({ reason: loaded.reason, detail: loaded.detail }, "building the search index");
+    const reason = loaded.index ? `${changes.length} digests changed` : loaded.reason;
+    if (dataDir) logger.info({ reason, detail: loaded.index ? undefined : loaded.detail }, "building the search index");
     ready = build().catch((err: unknown) => {
       logger.error({ err }, "building the search index failed; searches use the substring scan");
     });
@@ -192,31 +214,23 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
       return true;
     };
     const filtered = opts.date !== undefined || opts.from !== undefined || opts.to !== undefined || opts.section !== undefined;
-    let hits: SearchHit[];
-    if (index) {
-      if (tokenize(query).length === 0) return [];
-      const base = { ...queryOptions(opts.prefix === true), filter: filtered ? (r: { id: string; date?: unknown }) => keep({ id: r.id, date: String(r.date) }) : undefined };
-      // All terms first; when nothing has them all (a phrase spelt differently), any term, ranked by BM25.
-      let results = index.search(query, { ...base, combineWith: "AND" });
-      if (results.length === 0) results = index.search(query, { ...base, combineWith: "OR" });
-      hits = results.map((r) => ({
-        id: String(r.id),
-        date: String(r.date),
-        section: String(r.section),
-        title: String(r.title),
-        score: r.score,
-      }));
-    } else {
-      hits = (scanner ?? new SubstringScanner()).scan(archive.all(), query, filtered ? keep : undefined);
+    if (scorer) {
+      return scorer.search(query, {
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        prefix: opts.prefix === true,
+        ...(filtered ? { keep } : {}),
+      });
     }
-    hits.sort(compareHits);
+    // Still building: a substring scan over the newest digests, same filters, ranked by counts then recency.
+    const hits = (scanner ?? new SubstringScanner()).scan(archive.all().slice(-FALLBACK_DIGESTS), query, filtered ? keep : undefined);
+    hits.sort((a, b) => b.score - a.score || (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
     return opts.limit !== undefined ? hits.slice(0, Math.max(0, opts.limit)) : hits;
   };
 
   return {
     search,
     ready,
-    stats: () => ({ source, documents: index?.documentCount ?? 0, ...(buildMs !== undefined ? { buildMs } : {}) }),
+    stats: () => ({ source, documents: index?.documentCount ?? 0, reindexed, ...(buildMs !== undefined ? { buildMs } : {}) }),
     flush: async () => {
       clearTimeout(saveTimer);
       if (dirty) await save();

@@ -1,0 +1,259 @@
+// Top-k BM25 scoring straight on MiniSearch's postings: MiniSearch builds a result object per matching story, ~5 µs each; this does not.
+import type MiniSearch from "minisearch";
+import { parseStoryId } from "../model.js";
+import type { SearchHit } from "../search.js";
+import { LazyPostings } from "./lazy-postings.js";
+import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
+import { fuzzinessFor, HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery, usePrefixFor } from "./tokenize.js";
+
+const isLoneHanChar = (term: string) => term.length === HAN_CHAR_LENGTH && isHanTerm(term);
+
+/** BM25+ parameters, MiniSearch's defaults. */
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+/** Weight of a prefix / fuzzy expansion relative to an exact match (MiniSearch's defaults and formulas). */
+const PREFIX_WEIGHT = 0.375;
+const FUZZY_WEIGHT = 0.45;
+/** Query terms beyond this are ignored (each term is one bit of a 32-bit match mask). */
+export const MAX_QUERY_TERMS = 32;
+/** Score differences below this (relative) count as ties, which are then broken by recency. */
+const TIE_EPSILON = 1e-9;
+
+type FieldTermData = Map<number, Map<number, number>>;
+
+/** The parts of a MiniSearch 7.2 instance the scorer reads (same data `search()` uses). */
+interface Internals {
+  _index: {
+    get(term: string): FieldTermData | undefined;
+    atPrefix(prefix: string): Iterable<[string, FieldTermData]>;
+    fuzzyGet(term: string, maxDistance: number): Map<string, [FieldTermData, number]>;
+  };
+  _fieldIds: Record<string, number>;
+  _fieldLength: Map<number, number[]>;
+  _avgFieldLength: number[];
+  _documentCount: number;
+  _nextId: number;
+  _storedFields: Map<number, Record<string, unknown>>;
+}
+
+/** Fails fast if MiniSearch's internals are not what the scorer was written against (minisearch is pinned). */
+function internalsOf(index: MiniSearch<StoryDoc>): Internals {
+  const i = index as unknown as Partial<Internals>;
+  if (!(i._index && typeof i._index.fuzzyGet === "function" && i._fieldIds && i._fieldLength instanceof Map && typeof i._nextId === "number" && i._storedFields instanceof Map && Array.isArray(i._avgFieldLength))) {
+    throw new Error("search: MiniSearch internals are not the 7.2 layout the scorer reads; keep minisearch pinned at 7.2.x or update src/core/search/scorer.ts");
+  }
+  return i as Internals;
+}
+
+export interface ScoreOptions {
+  limit?: number;
+  /** Autocomplete: the last term is a prefix. */
+  prefix?: boolean;
+  /** Keeps a candidate (filters); called only for stories that match the query. */
+  keep?: (hit: { id: string; date: string }) => boolean;
+}
+
+interface Candidate {
+  doc: number;
+  score: number;
+  date: string;
+  id: string;
+}
+
+const tied = (a: number, b: number): boolean => Math.abs(a - b) <= TIE_EPSILON * Math.max(Math.abs(a), Math.abs(b), 1e-12);
+
+/** Positive when `a` ranks below `b`: lower score, then older, then later in the digest. */
+function worse(a: Candidate, b: Candidate): number {
+  if (!tied(a.score, b.score)) return b.score - a.score;
+  if (a.date !== b.date) return a.date < b.date ? 1 : -1;
+  const pa = parseStoryId(a.id);
+  const pb = parseStoryId(b.id);
+  if (pa && pb) return pa.sectionIndex - pb.sectionIndex || pa.storyIndex - pb.storyIndex;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Scores a query against a MiniSearch index the way `MiniSearch#search` would with our options (BM25+ per field,
+ * field boosts, prefix/fuzzy expansions with MiniSearch's weights, score × number of query terms matched), but
+ * accumulates into flat arrays and keeps only the top `limit` in a heap. AND over the query terms first; if no
+ * story has them all, OR.
+ */
+export class StoryScorer {
+  private scores = new Float64Array(0);
+  private masks = new Uint32Array(0);
+  private readonly touched: number[] = [];
+  private readonly fields: { id: number; boost: number }[];
+
+  constructor(private readonly index: MiniSearch<StoryDoc>) {
+    const internals = internalsOf(index);
+    this.fields = Object.entries(FIELD_BOOSTS).map(([name, boost]) => ({ id: internals._fieldIds[name]!, boost }));
+  }
+
+  search(query: string, options: ScoreOptions = {}): SearchHit[] {
+    const all = [...new Set(tokenizeQuery(query))];
+    // A lone Han character next to real words (`封号 多 agent`) is as weak as a stop word and expands to
+    // every bigram it starts; it only counts when the query has nothing else.
+    const words = all.filter((t) => !isLoneHanChar(t));
+    const terms = (words.length > 0 ? words : all).slice(0, MAX_QUERY_TERMS);
+    if (terms.length === 0) return [];
+    const ix = internalsOf(this.index);
+    this.accumulate(ix, terms, options.prefix === true);
+    const full = terms.length === 32 ? 0xffffffff : (1 << terms.length) - 1;
+    let hits = this.collect(ix, full, options);
+    if (hits.length === 0 && terms.length > 1) hits = this.collect(ix, 0, options);
+    for (const doc of this.touched) {
+      this.scores[doc] = 0;
+      this.masks[doc] = 0;
+    }
+    this.touched.length = 0;
+    return hits;
+  }
+
+  /**
+   * Field lengths as dense arrays by short id (0 = no such story), rebuilt when stories were added or
+   * discarded: a Map lookup per posting was half the cost of a query on a common word.
+   */
+  private lengths: Uint32Array[] = [];
+  private lengthsVersion = "";
+
+  private refreshLengths(ix: Internals): void {
+    const version = `${ix._nextId}:${ix._documentCount}`;
+    if (version === this.lengthsVersion) return;
+    const size = ix._nextId + 1;
+    this.lengths = [];
+    for (const field of this.fields) this.lengths[field.id] = new Uint32Array(size);
+    ix._fieldLength.forEach((lengths, doc) => {
+      // A story's field of length 0 holds no terms, so 0 can mean "absent" without loss.
+      for (const field of this.fields) this.lengths[field.id]![doc] = lengths[field.id] ?? 0;
+    });
+    if (this.scores.length < size) {
+      this.scores = new Float64Array(size * 2);
+      this.masks = new Uint32Array(size * 2);
+    }
+    this.lengthsVersion = version;
+  }
+
+  private lengthsOf(_ix: Internals, fieldId: number): Uint32Array {
+    return this.lengths[fieldId]!;
+  }
+
+  private accumulate(ix: Internals, terms: string[], autocomplete: boolean): void {
+    const total = ix._documentCount;
+    this.refreshLengths(ix);
+    terms.forEach((term, t) => {
+      const bit = 1 << t;
+      const expansions = new Map<string, { data: FieldTermData; weight: number }>();
+      const exact = ix._index.get(term);
+      if (exact) expansions.set(term, { data: exact, weight: 1 });
+      if (usePrefixFor(term, t, terms, autocomplete)) {
+        for (const [derived, data] of ix._index.atPrefix(term)) {
+          const distance = derived.length - term.length;
+          if (distance > 0) expansions.set(derived, { data, weight: (PREFIX_WEIGHT * derived.length) / (derived.length + 0.3 * distance) });
+        }
+      }
+      const fuzziness = fuzzinessFor(term);
+      if (fuzziness > 0) {
+        for (const [derived, [data, distance]] of ix._index.fuzzyGet(term, fuzziness)) {
+          if (distance > 0 && !expansions.has(derived)) expansions.set(derived, { data, weight: (FUZZY_WEIGHT * derived.length) / (derived.length + distance) });
+        }
+      }
+      for (const { data, weight } of expansions.values()) {
+        for (const field of this.fields) {
+          const postings = data.get(field.id);
+          if (!postings) continue;
+          const avg = ix._avgFieldLength[field.id]!;
+          const idf = Math.log(1 + (total - postings.size + 0.5) / (postings.size + 0.5));
+          const factor = weight * field.boost * idf;
+          const lengths = this.lengthsOf(ix, field.id);
+          const k1 = BM25.k + 1;
+          const base = BM25.k * (1 - BM25.b);
+          const slope = (BM25.k * BM25.b) / avg;
+          const scores = this.scores;
+          const masks = this.masks;
+          const touched = this.touched;
+          const d = BM25.d;
+          const src = postings instanceof LazyPostings ? postings.source : undefined;
+          if (src && postings instanceof LazyPostings) {
+            // The hot loop of a query on a common word: no closure, no Map, no allocation.
+            for (let i = postings.start, end = postings.start + 2 * postings.count; i < end; i += 2) {
+              const doc = src[i]!;
+              const length = lengths[doc];
+              if (!length) continue; // discarded (not yet vacuumed)
+              const tf = src[i + 1]!;
+              if (masks[doc] === 0) touched.push(doc);
+              scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
+              masks[doc]! |= bit;
+            }
+          } else {
+            postings.forEach((tf, doc) => {
+              const length = lengths[doc];
+              if (!length) return;
+              if (masks[doc] === 0) touched.push(doc);
+              scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
+              masks[doc]! |= bit;
+            });
+          }
+        }
+      }
+    });
+  }
+
+  /** Candidates whose mask covers `required` (0 = any), filtered, top `limit` in rank order. */
+  private collect(ix: Internals, required: number, options: ScoreOptions): SearchHit[] {
+    const limit = options.limit ?? Infinity;
+    if (limit <= 0) return [];
+    const heap: Candidate[] = []; // the worst kept candidate at heap[0]
+    const scores = this.scores;
+    const masks = this.masks;
+    for (const doc of this.touched) {
+      const mask = masks[doc]!;
+      if ((mask & required) !== required) continue;
+      const score = scores[doc]! * popcount(mask);
+      // Most stories of a common word lose on score alone; only look at their fields when they might win.
+      if (heap.length >= limit && score < heap[0]!.score && !tied(score, heap[0]!.score)) continue;
+      const stored = ix._storedFields.get(doc);
+      if (!stored) continue;
+      const candidate: Candidate = { doc, score, date: stored.date as string, id: stored.id as string };
+      if (heap.length >= limit && worse(candidate, heap[0]!) >= 0) continue;
+      if (options.keep && !options.keep(candidate)) continue;
+      if (heap.length < limit) heapPush(heap, candidate);
+      else heapReplaceTop(heap, candidate);
+    }
+    return heap.sort(worse).map((c) => {
+      const stored = ix._storedFields.get(c.doc)!;
+      return { id: c.id, date: c.date, section: String(stored.section), title: String(stored.title), score: c.score };
+    });
+  }
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+// A binary heap ordered so that the worst-ranked candidate is on top.
+function heapPush(heap: Candidate[], c: Candidate): void {
+  heap.push(c);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (worse(heap[i]!, heap[parent]!) <= 0) break;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function heapReplaceTop(heap: Candidate[], c: Candidate): void {
+  heap[0] = c;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let top = i;
+    if (l < heap.length && worse(heap[l]!, heap[top]!) > 0) top = l;
+    if (r < heap.length && worse(heap[r]!, heap[top]!) > 0) top = r;
+    if (top === i) return;
+    [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+    i = top;
+  }
+}
