@@ -1,4 +1,4 @@
-// Dispatches Discord interactions (slash commands, autocomplete, "Full story" buttons) to the shared command registry.
+// Dispatches Discord interactions (slash commands, autocomplete, "Full story" and search page buttons) to the command registry.
 import {
   MessageFlags,
   PermissionFlagsBits,
@@ -8,17 +8,28 @@ import {
   type Interaction,
   type InteractionEditReplyOptions,
   type InteractionReplyOptions,
+  type InteractionUpdateOptions,
 } from "discord.js";
 import type { App, InvocationContext } from "../app.js";
 import type { BotServices } from "../core/command.js";
 import type { Config, Locale } from "../core/config.js";
+import { t } from "../core/i18n.js";
 import type { Logger } from "../core/logger.js";
 import type { Reply } from "../core/reply.js";
-import { toDiscordPayload, type DiscordMessagePayload } from "./discord-render.js";
+import {
+  createSearchPageCache,
+  resolveSearchPage,
+  searchPageData,
+  searchPageOptions,
+  type SearchPageCache,
+  type SearchPageRequest,
+} from "../core/paging.js";
+import { toDiscordPayload, type DiscordMessagePayload, type RenderOptions } from "./discord-render.js";
 import {
   DISCORD_AUTOCOMPLETE_CHOICES,
   DISCORD_CHOICE_NAME_LIMIT,
   DISCORD_CHOICE_VALUE_LIMIT,
+  DISCORD_PAGE_DATA_LIMIT,
   cutText,
   storyIdFromButton,
 } from "./discord-text.js";
@@ -31,6 +42,11 @@ export interface InteractionDeps {
   /** Commands run through `app.run` (option checks, admin check, never throws); `registry` for option metadata. */
   app: Pick<App, "registry" | "services" | "run">;
   logger: Logger;
+  /**
+   * Where `/search` page requests too long for a custom id are kept; default a new bounded in-memory cache
+   * (`SEARCH_PAGE_CACHE_SIZE` entries), so their buttons stop working after a restart and say so.
+   */
+  searchPages?: SearchPageCache;
 }
 
 /** The asker's Discord language when it is one we speak, else the bot's `BOT_LOCALE`. */
@@ -50,6 +66,12 @@ export function toReplyOptions(payload: DiscordMessagePayload): InteractionReply
 
 function toEditOptions(payload: DiscordMessagePayload): InteractionEditReplyOptions {
   const options: InteractionEditReplyOptions = { embeds: payload.embeds, components: payload.components, allowedMentions: payload.allowed_mentions };
+  if (payload.content !== undefined) options.content = payload.content;
+  return options;
+}
+
+function toUpdateOptions(payload: DiscordMessagePayload): InteractionUpdateOptions {
+  const options: InteractionUpdateOptions = { embeds: payload.embeds, components: payload.components, allowedMentions: payload.allowed_mentions };
   if (payload.content !== undefined) options.content = payload.content;
   return options;
 }
@@ -81,6 +103,9 @@ export function autocompleteChoices(services: BotServices, typed: string, date?:
 export function createInteractionHandler(deps: InteractionDeps): (interaction: Interaction) => Promise<void> {
   const { config, app, logger } = deps;
   const { registry, services } = app;
+  const searchPages = deps.searchPages ?? createSearchPageCache();
+  const render = (reply: Reply, locale: Locale, options: RenderOptions = {}) =>
+    toDiscordPayload(reply, locale, { ...options, searchPage: (request) => searchPageData(request, DISCORD_PAGE_DATA_LIMIT, searchPages) });
 
   const contextOf = (interaction: Interaction): InvocationContext => {
     const ctx: InvocationContext = {
@@ -121,7 +146,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       await interaction.deferReply(deferredEphemeral ? { flags: MessageFlags.Ephemeral } : {});
     }
     const reply = await work;
-    const payload = toDiscordPayload(reply, locale, ephemeral === undefined ? {} : { ephemeral: ephemeral || reply.type === "error" });
+    const payload = render(reply, locale, ephemeral === undefined ? {} : { ephemeral: ephemeral || reply.type === "error" });
     const wantsEphemeral = payload.flags !== undefined;
     if (deferredEphemeral === undefined) {
       await interaction.reply(toReplyOptions(payload));
@@ -145,12 +170,44 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     await answer(interaction, app.run(interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);
   }
 
+  /**
+   * Shows another page of `/search` results in place (`interaction.update`), deferring when the search is slow.
+   * A page that cannot be shown (e.g. the digests changed and it is past the end) leaves the results as they were
+   * and tells only the clicker why.
+   */
+  async function turnPage(interaction: ButtonInteraction, request: SearchPageRequest) {
+    const locale = localeOf(interaction.locale, config.BOT_LOCALE);
+    logger.debug({ page: request.page, user: interaction.user.id }, "discord search page button");
+    const work = app.run("search", searchPageOptions(request), contextOf(interaction));
+    const early = await Promise.race([work.then(() => true), delay(DEFER_AFTER_MS).then(() => false)]);
+    if (!early) await interaction.deferUpdate();
+    const reply = await work;
+    if (reply.type === "error") {
+      const privately = toReplyOptions(render(reply, locale, { ephemeral: true }));
+      await (early ? interaction.reply(privately) : interaction.followUp(privately));
+      return;
+    }
+    const payload = render(reply, locale, { ephemeral: false });
+    await (early ? interaction.update(toUpdateOptions(payload)) : interaction.editReply(toEditOptions(payload)));
+  }
+
   async function onButton(interaction: ButtonInteraction) {
     const storyId = storyIdFromButton(interaction.customId);
-    if (!storyId) return; // Not ours (another feature's button); let it time out visibly rather than guess.
-    const ctx = contextOf(interaction);
-    logger.debug({ story: storyId, user: interaction.user.id }, "discord full-story button");
-    await answer(interaction, app.run("story", { query: storyId }, ctx), true, false);
+    if (storyId) {
+      logger.debug({ story: storyId, user: interaction.user.id }, "discord full-story button");
+      await answer(interaction, app.run("story", { query: storyId }, contextOf(interaction)), true, false);
+      return;
+    }
+    const page = resolveSearchPage(interaction.customId, searchPages);
+    if (page.kind === "page") {
+      await turnPage(interaction, page.request);
+    } else if (page.kind === "expired") {
+      // Its request was kept in memory and is gone (restart, or pushed out by newer searches).
+      const locale = localeOf(interaction.locale, config.BOT_LOCALE);
+      const reply: Reply = { type: "error", code: "unavailable", message: t(locale, "error.searchExpired"), hint: t(locale, "error.searchExpired.hint") };
+      await interaction.reply(toReplyOptions(render(reply, locale)));
+    }
+    // Anything else is not ours (another feature's button); let it time out visibly rather than guess.
   }
 
   return async (interaction) => {

@@ -4,6 +4,7 @@ import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discor
 import type { Locale } from "../core/config.js";
 import { listSeparator, t } from "../core/i18n.js";
 import type { Reply, StoryHit } from "../core/reply.js";
+import { encodeSearchPage, searchPageRequest, type SearchPageRequest } from "../core/paging.js";
 import {
   DISCORD_BUTTONS_PER_ROW,
   DISCORD_EMBED_DESCRIPTION_LIMIT,
@@ -13,12 +14,14 @@ import {
   DISCORD_FIELD_VALUE_LIMIT,
   DISCORD_FOOTER_LIMIT,
   DISCORD_MESSAGE_EMBED_TOTAL_LIMIT,
+  DISCORD_PAGE_DATA_LIMIT,
   DISCORD_ROWS_PER_MESSAGE,
   NO_MENTIONS,
   cutText,
   escapeToFit,
   linkButtons,
   maskedLink,
+  pageButton,
   safeUrl,
   storyButton,
 } from "./discord-text.js";
@@ -36,6 +39,11 @@ export interface DiscordMessagePayload {
 export interface RenderOptions {
   /** Force ephemeral (true) or public (false); default: errors are ephemeral, everything else public. */
   ephemeral?: boolean;
+  /**
+   * Custom id of a `/search` ◀ Previous / Next ▶ button; undefined leaves the button out. Default: the request
+   * packed by `encodeSearchPage` when it fits 100 characters (the adapter passes one that falls back to its cache).
+   */
+  searchPage?: (request: SearchPageRequest) => string | undefined;
 }
 
 const COLOR = { info: Colors.Blurple, success: Colors.Green, warning: Colors.Yellow, error: Colors.Red } as const;
@@ -95,14 +103,14 @@ function hitLine(hit: StoryHit): string {
  * await interaction.reply(toDiscordJsOptions(payload));
  */
 export function toDiscordPayload(reply: Reply, locale: Locale, options: RenderOptions = {}): DiscordMessagePayload {
-  const { embeds, buttons } = renderBody(reply, locale);
+  const { embeds, buttons } = renderBody(reply, locale, options);
   const payload: DiscordMessagePayload = { embeds: embeds.map(clampEmbed), components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
   const ephemeral = options.ephemeral ?? reply.type === "error";
   if (ephemeral) payload.flags = MessageFlags.Ephemeral;
   return payload;
 }
 
-function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
+function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
   switch (reply.type) {
     case "story": {
       const { story } = reply;
@@ -153,7 +161,13 @@ function renderBody(reply: Reply, locale: Locale): { embeds: APIEmbed[]; buttons
         .setTitle(escapeToFit(t(locale, "label.results", { query: reply.query, total: reply.total }), DISCORD_EMBED_TITLE_LIMIT))
         .setDescription(joinLinesToFit(lines.length ? lines : [t(locale, "label.noResults")], DISCORD_EMBED_DESCRIPTION_LIMIT))
         .setFooter({ text: cutText(footer.join(" · "), DISCORD_FOOTER_LIMIT) });
-      return { embeds: [embed.toJSON()], buttons: [] };
+      const customId = options.searchPage ?? ((r: SearchPageRequest) => encodeSearchPage(r, DISCORD_PAGE_DATA_LIMIT));
+      const prev = reply.page > 1 ? customId(searchPageRequest(reply, reply.page - 1)) : undefined;
+      const next = reply.page < reply.pageCount ? customId(searchPageRequest(reply, reply.page + 1)) : undefined;
+      const buttons: APIButtonComponent[] = [];
+      if (prev) buttons.push(pageButton(prev, `◀ ${t(locale, "label.previous")}`));
+      if (next) buttons.push(pageButton(next, `${t(locale, "label.next")} ▶`));
+      return { embeds: [embed.toJSON()], buttons };
     }
     case "section-summary": {
       const { summary } = reply;

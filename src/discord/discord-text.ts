@@ -1,6 +1,7 @@
 // Discord limits and safe text: escaping digest text for Markdown and mentions, cutting to limits, link buttons.
 import { ButtonBuilder, ButtonStyle, escapeMarkdown, type APIButtonComponent } from "discord.js";
 import type { Link } from "../core/model.js";
+import type { PageDataLimit } from "../core/paging.js";
 
 /** Embed title. */
 export const DISCORD_EMBED_TITLE_LIMIT = 256;
@@ -20,6 +21,8 @@ export const DISCORD_BUTTON_URL_LIMIT = 512;
 export const DISCORD_BUTTONS_PER_ROW = 5;
 export const DISCORD_ROWS_PER_MESSAGE = 5;
 export const DISCORD_CUSTOM_ID_LIMIT = 100;
+/** A `/search` page request must fit a button's custom id (else the adapter keeps it in memory behind a short key). */
+export const DISCORD_PAGE_DATA_LIMIT: PageDataLimit = { max: DISCORD_CUSTOM_ID_LIMIT, unit: "chars" };
 /** Autocomplete: choices per answer, and the length of a choice's name and value. */
 export const DISCORD_AUTOCOMPLETE_CHOICES = 25;
 export const DISCORD_CHOICE_NAME_LIMIT = 100;
@@ -154,6 +157,11 @@ export function storyButton(storyId: string, label: string): APIButtonComponent 
     .setCustomId(`${STORY_BUTTON_PREFIX}${storyId}`)
     .setLabel(cutText(neutralizeMentions(label), DISCORD_BUTTON_LABEL_LIMIT))
     .toJSON();
+}
+
+/** A ◀ Previous / Next ▶ button of `/search` results; `customId` comes from `searchPageData`. */
+export function pageButton(customId: string, label: string): APIButtonComponent {
+  return new ButtonBuilder().setStyle(ButtonStyle.Secondary).setCustomId(customId).setLabel(cutText(label, DISCORD_BUTTON_LABEL_LIMIT)).toJSON();
 }
 
 /** Reads the story id back from a "Full story" button's custom id. */

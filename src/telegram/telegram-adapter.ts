@@ -9,18 +9,17 @@ import { LOCALES, type Config, type Locale } from "../core/config.js";
 import { t } from "../core/i18n.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
 import type { StoryCard } from "../core/reply.js";
+import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
 import { toTelegramCommands } from "./telegram-commands.js";
 import { TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
 import {
-  decodeSearchCallback,
-  encodeSearchCallback,
   linkButtons,
   shorten,
   storyDeepLink,
+  TELEGRAM_PAGE_DATA_LIMIT,
   toTelegramMessage,
   type RenderOptions,
-  type SearchPageRequest,
   type TelegramMessage,
 } from "./telegram-render.js";
 
@@ -29,7 +28,7 @@ export const TELEGRAM_INLINE_RESULTS = 20;
 /** How long Telegram may cache an inline answer, in seconds. */
 export const TELEGRAM_INLINE_CACHE_SECONDS = 60;
 /** Search page requests too long for callback data are kept in memory; this many most recent ones. */
-export const SEARCH_PAGE_CACHE_SIZE = 1000;
+export { SEARCH_PAGE_CACHE_SIZE } from "../core/paging.js";
 /** Long-polling timeout for getUpdates, in seconds. */
 export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
 /** Longest inline query we search (the same limit as /search). */
@@ -101,7 +100,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   const searchPages = createSearchPageCache();
   const render: RenderOptions = {
     botUsername,
-    searchCallback: (request) => encodeSearchCallback(request) ?? searchPages.put(request),
+    searchCallback: (request) => searchPageData(request, TELEGRAM_PAGE_DATA_LIMIT, searchPages),
   };
 
   const invocationOf = (ctx: Context, isAdmin: boolean): InvocationContext => ({
@@ -173,19 +172,15 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   }
 
   async function onCallback(ctx: Context): Promise<void> {
-    const data = ctx.callbackQuery?.data ?? "";
-    const request = decodeSearchCallback(data) ?? searchPages.get(data);
-    if (!request) {
+    const page = resolveSearchPage(ctx.callbackQuery?.data ?? "", searchPages);
+    if (page.kind !== "page") {
       // Kept server-side and lost in a restart or pushed out of the cache, or made by an older version of the bot.
       const text = `${t(locale, "error.searchExpired")}\n${t(locale, "error.searchExpired.hint")}`;
       await ctx.answerCallbackQuery({ text, show_alert: true });
       return;
     }
     try {
-      const options: Record<string, unknown> = { query: request.query, page: request.page };
-      if (request.section) options.section = request.section;
-      if (request.date) options.date = request.date;
-      const reply = await app.run("search", options, invocationOf(ctx, false));
+      const reply = await app.run("search", searchPageOptions(page.request), invocationOf(ctx, false));
       const [first] = toTelegramMessage(reply, locale, render);
       if (first && ctx.callbackQuery?.message) {
         const { text, ...rest } = first;
@@ -288,21 +283,6 @@ function inlineArticle(card: StoryCard, locale: Locale, botUsername: string): In
       link_preview_options: { is_disabled: true },
     },
     ...(keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {}),
-  };
-}
-
-/** Keeps long search requests server-side behind short callback data (`S|<key>`), most recent first. */
-function createSearchPageCache() {
-  const entries = new Map<string, SearchPageRequest>();
-  let counter = 0;
-  return {
-    put(request: SearchPageRequest): string {
-      const key = `S|${(counter++).toString(36)}`;
-      entries.set(key, request);
-      if (entries.size > SEARCH_PAGE_CACHE_SIZE) entries.delete(entries.keys().next().value!);
-      return key;
-    },
-    get: (key: string) => entries.get(key),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Locale } from "../core/config.js";
 import { listSeparator, t } from "../core/i18n.js";
 import type { Reply, StoryCard, StoryHit } from "../core/reply.js";
 import { RESULTS_PER_PAGE } from "../core/render-text.js";
+import { decodeSearchPage, encodeSearchPage, searchPageRequest, type PageDataLimit, type SearchPageRequest } from "../core/paging.js";
 import type { SectionSummary } from "../core/summaries.js";
 import {
   bold,
@@ -32,13 +33,10 @@ export interface TelegramMessage {
   reply_markup?: InlineKeyboardMarkup;
 }
 
-/** A `/search` page request carried by a next/previous button. */
-export interface SearchPageRequest {
-  query: string;
-  section?: string;
-  date?: string;
-  page: number;
-}
+export type { SearchPageRequest } from "../core/paging.js";
+
+/** Telegram counts `callback_data` in UTF-8 bytes. */
+export const TELEGRAM_PAGE_DATA_LIMIT: PageDataLimit = { max: TELEGRAM_CALLBACK_DATA_LIMIT, unit: "bytes" };
 
 export interface RenderOptions {
   /** The bot's username, for `https://t.me/<bot>?start=<id>` deep links; without it stories are referred to by id. */
@@ -50,25 +48,17 @@ export interface RenderOptions {
   searchCallback?: (request: SearchPageRequest) => string | undefined;
 }
 
-const SEARCH_PREFIX = "s";
-
 /**
  * Packs a search page request into callback data (`s|2|2026-02-18|安全|sonnet`), or undefined when it does not fit
- * Telegram's 64 bytes; the adapter then keeps it server-side.
+ * Telegram's 64 bytes; the adapter then keeps it server-side (see `searchPageData` in src/core/paging.ts).
  */
 export function encodeSearchCallback(r: SearchPageRequest): string | undefined {
-  const data = [SEARCH_PREFIX, r.page, r.date ?? "", (r.section ?? "").replace(/\|/g, " "), r.query].join("|");
-  return Buffer.byteLength(data, "utf8") <= TELEGRAM_CALLBACK_DATA_LIMIT ? data : undefined;
+  return encodeSearchPage(r, TELEGRAM_PAGE_DATA_LIMIT);
 }
 
 /** Reads data made by {@link encodeSearchCallback}; undefined for anything else. */
 export function decodeSearchCallback(data: string): SearchPageRequest | undefined {
-  const m = /^s\|(\d{1,3})\|([^|]*)\|([^|]*)\|([\s\S]+)$/.exec(data);
-  if (!m) return undefined;
-  const r: SearchPageRequest = { page: Number(m[1]), query: m[4]! };
-  if (m[2]) r.date = m[2];
-  if (m[3]) r.section = m[3];
-  return r;
+  return decodeSearchPage(data);
 }
 
 /** `https://t.me/<bot>?start=<id>`: opens the bot in private and shows the story. Undefined without a username. */
@@ -224,15 +214,9 @@ function renderResults(reply: Extract<Reply, { type: "results" }>, locale: Local
     "\n\n",
   );
   const encode = options.searchCallback ?? encodeSearchCallback;
-  const request = (page: number): SearchPageRequest => {
-    const r: SearchPageRequest = { query: reply.query, page };
-    if (reply.filters.section) r.section = reply.filters.section;
-    if (reply.filters.date) r.date = reply.filters.date;
-    return r;
-  };
   const row: InlineKeyboardButton[] = [];
-  const prev = reply.page > 1 ? encode(request(reply.page - 1)) : undefined;
-  const next = reply.page < reply.pageCount ? encode(request(reply.page + 1)) : undefined;
+  const prev = reply.page > 1 ? encode(searchPageRequest(reply, reply.page - 1)) : undefined;
+  const next = reply.page < reply.pageCount ? encode(searchPageRequest(reply, reply.page + 1)) : undefined;
   if (prev) row.push({ text: `◀ ${t(locale, "label.previous")}`, callback_data: prev });
   if (next) row.push({ text: `${t(locale, "label.next")} ▶`, callback_data: next });
   return { body, keyboard: row.length ? [row] : [], preview: false };

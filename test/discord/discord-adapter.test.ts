@@ -170,6 +170,90 @@ describe("Discord adapter against a fake Discord", () => {
     expect(data.embeds[0]!.footer?.text).toBe("2026-02-18 · 模型与能力 · 20260218-1-3");
   });
 
+  describe("/search paging", () => {
+    type Button = { type: number; style: number; label: string; custom_id: string };
+    const buttonsOf = (data: DiscordMessagePayload) => data.components.flatMap((r) => r.components) as Button[];
+    const pagesOf = (query: string) => Math.ceil(app.search.search(query).length / 10);
+
+    it("shows Next ▶ on the first page; clicking it updates the same message to page 2, with ◀ Previous back", async () => {
+      const pages = pagesOf("agent");
+      expect(pages).toBeGreaterThan(1);
+      const asked = fake.interact({ kind: "command", name: "search", options: [{ name: "query", type: 3, value: "agent" }] });
+      const first = dataOf(await callbackOf(asked.id));
+      expect(first.type).toBe(4);
+      expect(first.data.embeds[0]!.footer?.text).toBe(`Page 1/${pages}`);
+      const [next, ...others] = buttonsOf(first.data);
+      expect(others).toEqual([]);
+      expect(next).toMatchObject({ type: 2, style: 2, label: "Next ▶", custom_id: "s|2|||agent" });
+
+      const clicked = fake.interact({ kind: "button", customId: next!.custom_id });
+      const update = dataOf(await callbackOf(clicked.id));
+      expect(update.type).toBe(7); // UPDATE_MESSAGE: the results message itself changes, for everyone
+      expect(update.data.flags).toBeUndefined();
+      expect(update.data.allowed_mentions).toEqual({ parse: [] });
+      expect(update.data.embeds[0]!.title).toBe(first.data.embeds[0]!.title);
+      expect(update.data.embeds[0]!.footer?.text).toBe(`Page 2/${pages}`);
+      expect(update.data.embeds[0]!.description).toMatch(/^11\. /);
+      const back = buttonsOf(update.data);
+      expect(back[0]).toMatchObject({ label: "◀ Previous", custom_id: "s|1|||agent" });
+      expect(back.map((b) => b.label)).toEqual(pages > 2 ? ["◀ Previous", "Next ▶"] : ["◀ Previous"]);
+
+      const previous = fake.interact({ kind: "button", customId: back[0]!.custom_id });
+      const again = dataOf(await callbackOf(previous.id));
+      expect(again.type).toBe(7);
+      expect(again.data.embeds[0]!.description).toBe(first.data.embeds[0]!.description);
+    });
+
+    it("keeps the filters across pages", async () => {
+      const asked = fake.interact({
+        kind: "command",
+        name: "search",
+        options: [
+          { name: "query", type: 3, value: "模型" },
+          { name: "date", type: 3, value: "2026-02-18" },
+        ],
+      });
+      const first = dataOf(await callbackOf(asked.id)).data;
+      const next = buttonsOf(first).find((b) => b.label === "Next ▶");
+      expect(next?.custom_id).toBe("s|2|2026-02-18||模型");
+      const update = dataOf(await callbackOf(fake.interact({ kind: "button", customId: next!.custom_id }).id)).data;
+      expect(update.embeds[0]!.footer?.text).toMatch(/^Page 2\/\d+ · Filters: 2026-02-18$/);
+      expect(update.embeds[0]!.description).not.toContain("2026-02-10");
+    });
+
+    it("a query too long for a custom id pages through a short key kept in memory", async () => {
+      const query = `agent ${"workflow ".repeat(12)}`.trim(); // over 100 characters with the paging fields
+      expect(query.length).toBeGreaterThan(94);
+      const pages = pagesOf(query);
+      expect(pages).toBeGreaterThan(1);
+      const asked = fake.interact({ kind: "command", name: "search", options: [{ name: "query", type: 3, value: query }] });
+      const next = buttonsOf(dataOf(await callbackOf(asked.id)).data)[0]!;
+      expect(next.label).toBe("Next ▶");
+      expect(next.custom_id).toMatch(/^S\|/);
+      expect(next.custom_id.length).toBeLessThanOrEqual(20);
+      const update = dataOf(await callbackOf(fake.interact({ kind: "button", customId: next.custom_id }).id));
+      expect(update.type).toBe(7);
+      expect(update.data.embeds[0]!.title).toContain(query);
+      expect(update.data.embeds[0]!.footer?.text).toBe(`Page 2/${pages}`);
+    });
+
+    it("an expired key answers the clicker privately with what to do, and leaves the message alone", async () => {
+      const { id } = fake.interact({ kind: "button", customId: "S|0ld0ne1", locale: "zh-CN" });
+      const { type, data } = dataOf(await callbackOf(id));
+      expect(type).toBe(4);
+      expect(data.flags).toBe(64);
+      expect(data.embeds[0]!.description).toBe("这个翻页按钮已经失效。\n机器人重启后，或搜索过去太久，翻页按钮就不能再用了；请重新发送 /search。");
+    });
+
+    it("a page that no longer exists is explained privately instead of replacing the results", async () => {
+      const { id } = fake.interact({ kind: "button", customId: "s|99|||agent" });
+      const { type, data } = dataOf(await callbackOf(id));
+      expect(type).toBe(4);
+      expect(data.flags).toBe(64);
+      expect(data.embeds[0]!.description).toMatch(/^There are only \d+ pages of results, not 99\./);
+    });
+  });
+
   it("never lets an @everyone from a digest ping, in replies or in posts", async () => {
     const asked = fake.interact({ kind: "command", name: "story", options: [{ name: "query", type: 3, value: "Ping 测试" }] });
     const reply = dataOf(await callbackOf(asked.id)).data;

@@ -1,4 +1,4 @@
-// Slow commands: the handler defers before Discord's 3-second window closes, then answers (privately for errors).
+// Slow commands and page turns: the handler defers before Discord's 3-second window closes, then answers (privately for errors).
 import { Client, Events, GatewayIntentBits } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
@@ -6,6 +6,7 @@ import { loadCommands } from "../../src/core/command-registry.js";
 import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { Reply } from "../../src/core/reply.js";
+import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { createInteractionHandler, DEFER_AFTER_MS } from "../../src/discord/discord-interactions.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
 
@@ -14,6 +15,8 @@ let fake: FakeDiscord;
 let client: Client;
 /** What the next command answers, and after how long. */
 const next: { reply: Reply; afterMs: number } = { reply: { type: "notice", tone: "info", text: "" }, afterMs: 0 };
+/** What the handler asked the app to run. */
+const ran: { name: string; options: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
   fake = await startFakeDiscord();
@@ -21,7 +24,10 @@ beforeAll(async () => {
   const app = {
     registry,
     services: {} as App["services"],
-    run: () => new Promise<Reply>((resolve) => setTimeout(() => resolve(next.reply), next.afterMs)),
+    run: (name, options) => {
+      ran.push({ name, options });
+      return new Promise<Reply>((resolve) => setTimeout(() => resolve(next.reply), next.afterMs));
+    },
   } satisfies Pick<App, "registry" | "services" | "run">;
   const handle = createInteractionHandler({ config: parseConfig({ BOT_LOCALE: "en" }), app, logger: createLogger({ level: "silent", pretty: false }) });
   client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiBase } });
@@ -60,5 +66,45 @@ describe("deferring slow commands", () => {
     await fake.waitForRequest((r) => r.method === "DELETE" && r.path.includes(token), 5_000);
     const followUp = await fake.waitForRequest((r) => r.method === "POST" && r.path.endsWith(`/${token}`), 5_000);
     expect(followUp.body).toMatchObject({ flags: 64, allowed_mentions: { parse: [] } });
+  });
+});
+
+describe("turning a /search page", () => {
+  const page2: Reply = {
+    type: "results",
+    query: "agent",
+    filters: { section: "Agent 与工具链" },
+    hits: [{ id: "20260218-2-1", date: "2026-02-18", section: "Agent 与工具链", title: "OpenClaw" }],
+    page: 2,
+    pageCount: 3,
+    total: 21,
+  };
+
+  it("runs /search with the button's page and filters", async () => {
+    Object.assign(next, { reply: page2, afterMs: 0 });
+    ran.length = 0;
+    const { id } = fake.interact({ kind: "button", customId: "s|2||Agent 与工具链|agent" });
+    const callback = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`));
+    expect(callback.body).toMatchObject({ type: 7 });
+    expect(ran).toEqual([{ name: "search", options: { query: "agent", section: "Agent 与工具链", page: 2 } }]);
+  });
+
+  it("acknowledges a slow page turn without a new message, then edits the results in place", async () => {
+    Object.assign(next, { reply: page2, afterMs: DEFER_AFTER_MS + 400 });
+    const { id, token } = fake.interact({ kind: "button", customId: "s|2||Agent 与工具链|agent" });
+    const deferred = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`));
+    expect(deferred.body).toEqual({ type: 6 }); // DEFERRED_UPDATE_MESSAGE
+    const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path.endsWith(`/${token}/messages/@original`), 5_000);
+    const body = edit.body as DiscordMessagePayload;
+    expect(body.embeds[0]!.footer?.text).toBe("Page 2/3 · Filters: Agent 与工具链");
+    expect(body.components.flatMap((r) => r.components).map((b) => (b as { label: string }).label)).toEqual(["◀ Previous", "Next ▶"]);
+  });
+
+  it("a slow page turn that ends in an error tells the clicker privately and leaves the results", async () => {
+    Object.assign(next, { reply: { type: "error", code: "bad-option", message: "There are only 2 pages of results, not 3." }, afterMs: DEFER_AFTER_MS + 400 });
+    const { token } = fake.interact({ kind: "button", customId: "s|3|||agent" });
+    const followUp = await fake.waitForRequest((r) => r.method === "POST" && r.path.endsWith(`/${token}`), 5_000);
+    expect(followUp.body).toMatchObject({ flags: 64, embeds: [{ description: "There are only 2 pages of results, not 3." }] });
+    expect(fake.requests.some((r) => r.path.includes(token) && (r.method === "PATCH" || r.method === "DELETE"))).toBe(false);
   });
 });

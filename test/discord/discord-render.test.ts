@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Reply, StoryCard } from "../../src/core/reply.js";
+import { decodeSearchPage } from "../../src/core/paging.js";
 import { toDiscordPayload } from "../../src/discord/discord-render.js";
 import { escapeText, escapeToFit } from "../../src/discord/discord-text.js";
 import { expectWithinDiscordLimits, sampleCard, sampleDigest, shownText } from "./sample.js";
@@ -110,6 +111,29 @@ describe("toDiscordPayload: other replies", () => {
     expect(payload.embeds[0]!.title).toBe("Results for “model” (23 in all)");
     expect(payload.embeds[0]!.description!.split("\n")[0]).toBe("21. **Story 1**");
     expect(payload.embeds[0]!.footer?.text).toBe("Page 3/3");
+  });
+
+  it("pages results with ◀ Previous / Next ▶ buttons carrying the query, filters and page", () => {
+    const hits = [{ id: "20260218-4-1", date: "2026-02-18", section: "政策、治理与安全", title: "Story" }];
+    const reply: Reply = { type: "results", query: "agent | model", filters: { section: "政策、治理与安全", date: "2026-02-18" }, hits, page: 2, pageCount: 3, total: 21 };
+    const buttons = toDiscordPayload(reply, "en").components.flatMap((r) => r.components) as { label: string; custom_id: string; style: number }[];
+    expect(buttons.map((b) => b.label)).toEqual(["◀ Previous", "Next ▶"]);
+    expect(buttons.map((b) => decodeSearchPage(b.custom_id))).toEqual([
+      { query: "agent | model", section: "政策、治理与安全", date: "2026-02-18", page: 1 },
+      { query: "agent | model", section: "政策、治理与安全", date: "2026-02-18", page: 3 },
+    ]);
+    expect(toDiscordPayload({ ...reply, page: 1 }, "zh").components.flatMap((r) => r.components).map((b) => (b as { label: string }).label)).toEqual(["下一页 ▶"]);
+    expect(toDiscordPayload({ ...reply, page: 1, pageCount: 1, total: 1 }, "en").components).toEqual([]);
+  });
+
+  it("a query too long for a 100-character custom id gets its buttons from the searchPage option, or none", () => {
+    const hits = [{ id: "20260218-1-1", date: "2026-02-18", section: "模型", title: "Story" }];
+    const reply: Reply = { type: "results", query: "x".repeat(95), filters: {}, hits, page: 1, pageCount: 2, total: 11 };
+    expect(toDiscordPayload(reply, "en").components).toEqual([]);
+    const asked: unknown[] = [];
+    const withKeys = toDiscordPayload(reply, "en", { searchPage: (r) => (asked.push(r), "S|key1") });
+    expect(asked).toEqual([{ query: "x".repeat(95), page: 2 }]);
+    expect(withKeys.components.flatMap((r) => r.components)).toMatchObject([{ custom_id: "S|key1", label: "Next ▶" }]);
   });
 
   it("a section summary gets one Full story button per story", () => {

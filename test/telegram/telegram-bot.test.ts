@@ -86,6 +86,25 @@ describe("telegram bot end to end (seed digest)", () => {
     await f.tg.waitForCall("answerCallbackQuery");
   });
 
+  it("a /search too long for callback data pages through a short key kept in memory", async () => {
+    const query = `agent ${"workflow ".repeat(8)}`.trim();
+    const first = await ask(`/search ${query}`);
+    const sent = first.response as { result: { message_id: number } };
+    const next = (first.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat()[0]!;
+    expect(next.text).toBe("Next ▶");
+    expect(next.callback_data).toMatch(/^S\|/);
+    const seen = new Set([...f.tg.calls("editMessageText"), ...f.tg.calls("answerCallbackQuery")]);
+    const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
+    await user.sendCallback(
+      user.makeCallbackQuery(next.callback_data, { message: { message_id: sent.result.message_id, chat: { id: 7, type: "private" }, date: 0, text: "x" } }),
+    );
+    const edit = await f.tg.waitForCall("editMessageText", (c) => !seen.has(c));
+    expect(String(edit.params.text)).toContain(`Results for “${query}”`);
+    expect(String(edit.params.text)).toMatch(/Page 2\/\d+/);
+    const answered = await f.tg.waitForCall("answerCallbackQuery", (c) => !seen.has(c));
+    expect(answered.params.show_alert).toBeUndefined();
+  });
+
   it("an expired page button is answered with an alert that says to search again, and nothing is edited", async () => {
     const edits = f.tg.calls("editMessageText").length;
     const seen = new Set(f.tg.calls("answerCallbackQuery"));
