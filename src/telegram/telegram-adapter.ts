@@ -31,6 +31,8 @@ export const TELEGRAM_INLINE_CACHE_SECONDS = 60;
 export { SEARCH_PAGE_CACHE_SIZE } from "../core/paging.js";
 /** Long-polling timeout for getUpdates, in seconds. */
 export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
+/** Longest text of a callback query answer (the alert a button click shows). */
+export const TELEGRAM_CALLBACK_ALERT_LIMIT = 200;
 /** Longest inline query we search (the same limit as /search). */
 const INLINE_QUERY_MAX = 200;
 
@@ -175,14 +177,18 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     const page = resolveSearchPage(ctx.callbackQuery?.data ?? "", searchPages);
     if (page.kind !== "page") {
       // Kept server-side and lost in a restart or pushed out of the cache, or made by an older version of the bot.
-      const text = `${t(locale, "error.searchExpired")}\n${t(locale, "error.searchExpired.hint")}`;
+      const text = alertText(`${t(locale, "error.searchExpired")}\n${t(locale, "error.searchExpired.hint")}`);
       await ctx.answerCallbackQuery({ text, show_alert: true });
       return;
     }
+    let alert: string | undefined;
     try {
       const reply = await app.run("search", searchPageOptions(page.request), invocationOf(ctx, false));
       const [first] = toTelegramMessage(reply, locale, render);
-      if (first && ctx.callbackQuery?.message) {
+      if (reply.type === "error") {
+        // The results stay as they were (e.g. the digests changed and this page is gone); only the clicker is told why.
+        alert = alertText(reply.hint ? `${reply.message}\n${reply.hint}` : reply.message);
+      } else if (first && ctx.callbackQuery?.message) {
         const { text, ...rest } = first;
         await ctx.editMessageText(text, rest).catch((err: unknown) => {
           // Pressing the same button twice asks for the same text; Telegram refuses that edit and nothing is lost.
@@ -190,7 +196,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
         });
       }
     } finally {
-      await ctx.answerCallbackQuery().catch((err: unknown) => logger.warn({ error: describe(err) }, "telegram: answerCallbackQuery failed"));
+      await ctx
+        .answerCallbackQuery(alert ? { text: alert, show_alert: true } : undefined)
+        .catch((err: unknown) => logger.warn({ error: describe(err) }, "telegram: answerCallbackQuery failed"));
     }
   }
 
@@ -284,6 +292,12 @@ function inlineArticle(card: StoryCard, locale: Locale, botUsername: string): In
     },
     ...(keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {}),
   };
+}
+
+/** Text cut to what an alert can show, keeping its line breaks. */
+function alertText(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= TELEGRAM_CALLBACK_ALERT_LIMIT ? text : `${chars.slice(0, TELEGRAM_CALLBACK_ALERT_LIMIT - 1).join("")}…`;
 }
 
 /** A Bot API failure as one log-safe line: method, code and description, or the scrubbed network error. */

@@ -119,6 +119,16 @@ describe("telegram bot end to end (seed digest)", () => {
     expect(f.tg.calls("editMessageText").length).toBe(edits);
   });
 
+  it("a page that no longer exists is explained in an alert instead of replacing the results", async () => {
+    const seen = new Set([...f.tg.calls("answerCallbackQuery"), ...f.tg.calls("editMessageText")]);
+    const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
+    await user.sendCallback(user.makeCallbackQuery("s|99|||agent", { message: { message_id: 1, chat: { id: 7, type: "private" }, date: 0, text: "x" } }));
+    const answer = await f.tg.waitForCall("answerCallbackQuery", (c) => !seen.has(c));
+    expect(answer.params.show_alert).toBe(true);
+    expect(String(answer.params.text)).toMatch(/^There are only \d+ pages of results, not 99\.\nSend \/search agent page:\d+ for the last page\.$/);
+    expect(f.tg.calls("editMessageText").filter((c) => !seen.has(c))).toEqual([]);
+  });
+
   it("answers plain text in a private chat with how to use the bot, and stays quiet in groups", async () => {
     const seen = new Set(f.tg.calls("sendMessage"));
     const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
