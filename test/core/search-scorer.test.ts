@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createIndex, digestToDocs, queryOptions } from "../../src/core/search/index-options.js";
 import { LazyPostings } from "../../src/core/search/lazy-postings.js";
 import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";
-import { StoryScorer } from "../../src/core/search/scorer.js";
+import { fuzzinessRule, StoryScorer } from "../../src/core/search/scorer.js";
 import { HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery } from "../../src/core/search/tokenize.js";
 import { loadRelevanceDigests } from "./search-relevance-archive.js";
 import { RELEVANCE_SET } from "./search-relevance-set.js";
@@ -28,7 +28,7 @@ describe("StoryScorer", () => {
     const scorer = new StoryScorer(index);
     expect(comparable.length).toBeGreaterThan(40);
     for (const query of [...comparable, "agent", "开源", "sonnet", "claude opus"]) {
-      const theirs = index.search(query, { ...queryOptions(false), combineWith: "AND" });
+      const theirs = index.search(query, { ...queryOptions(false, fuzzinessRule(index)), combineWith: "AND" });
       if (theirs.length === 0) continue;
       const ours = scorer.search(query);
       expect(ours.map((h) => h.id).sort(), query).toEqual(theirs.map((r) => String(r.id)).sort());

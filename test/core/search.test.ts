@@ -87,6 +87,19 @@ describe("matching", () => {
     expect(s.search("開源 听写")[0]?.id).toBe("20260218-5-3");
   });
 
+  it("forgives typos in rare or missing words, but takes a word found in 5+ stories as spelt right", async () => {
+    const common = digestOf("2026-03-01", [
+      ...Array.from({ length: 5 }, (_, i) => ({ title: `Agent 新闻 ${i}` })),
+      { title: "Agents 专题" },
+      { title: "Sonnet 发布" },
+    ]);
+    const s = await start({ archive: createMemoryArchive([common]), logger });
+    await s.ready;
+    expect(s.search("agent").map((h) => h.title)).not.toContain("Agents 专题");
+    expect(s.search("agents").map((h) => h.title)).toContain("Agents 专题");
+    expect(s.search("sonet").map((h) => h.title)).toEqual(["Sonnet 发布"]);
+  });
+
   it("returns nothing for an empty or punctuation-only query", async () => {
     const s = await start({ archive: createMemoryArchive([sample]), logger });
     await s.ready;

@@ -49,12 +49,15 @@ export const INDEX_OPTIONS: Options<StoryDoc> = {
   autoVacuum: { minDirtCount: 200, minDirtFactor: 0.1, batchSize: 2000, batchWait: 10 },
 };
 
-/** Query options; `combineWith` is decided per search (AND first, then OR). */
-export function queryOptions(autocomplete: boolean): MiniSearchOptions {
+/**
+ * MiniSearch search options equivalent to what `StoryScorer` computes (it reads the postings itself, for speed);
+ * `fuzziness` is the scorer's rule for the index at hand (`fuzzinessRule(index)`). Used to check the scorer.
+ */
+export function queryOptions(autocomplete: boolean, fuzziness: (term: string) => number = fuzzinessFor): MiniSearchOptions {
   return {
     boost: { ...FIELD_BOOSTS },
     tokenize: tokenizeQuery,
-    fuzzy: (term) => fuzzinessFor(term) || false,
+    fuzzy: (term) => fuzziness(term) || false,
     prefix: (term, i, terms) => usePrefixFor(term, i, terms, autocomplete),
     weights: { fuzzy: 0.45, prefix: 0.375 },
   };

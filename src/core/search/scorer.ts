@@ -13,6 +13,12 @@ const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 /** Weight of a prefix / fuzzy expansion relative to an exact match (MiniSearch's defaults and formulas). */
 const PREFIX_WEIGHT = 0.375;
 const FUZZY_WEIGHT = 0.45;
+/**
+ * A Latin word found in at least this many stories is taken as spelt right and not expanded by typos:
+ * walking the term tree for edit-distance matches is most of the cost of a query on a common word, and a
+ * typo is rarely this frequent.
+ */
+export const FUZZY_ONLY_BELOW_DF = 5;
 /** Query terms beyond this are ignored (each term is one bit of a 32-bit match mask). */
 export const MAX_QUERY_TERMS = 32;
 /** Score differences below this (relative) count as ties, which are then broken by recency. */
@@ -44,11 +50,29 @@ function internalsOf(index: MiniSearch<StoryDoc>): Internals {
   return i as Internals;
 }
 
+/** Edit distance used for `term` in this index: `fuzzinessFor`, unless the exact term is common. */
+function fuzzinessIn(ix: Internals, term: string, exact = ix._index.get(term)): number {
+  const fuzziness = fuzzinessFor(term);
+  if (fuzziness === 0 || !exact) return fuzziness;
+  let df = 0;
+  for (const postings of exact.values()) df = Math.max(df, postings.size);
+  return df >= FUZZY_ONLY_BELOW_DF ? 0 : fuzziness;
+}
+
+/** The fuzziness rule of the scorer for `index`, for use as MiniSearch's `fuzzy` option (tests compare the two). */
+export function fuzzinessRule(index: MiniSearch<StoryDoc>): (term: string) => number {
+  const ix = internalsOf(index);
+  return (term) => fuzzinessIn(ix, term);
+}
+
 export interface ScoreOptions {
   limit?: number;
   /** Autocomplete: the last term is a prefix. */
   prefix?: boolean;
-  /** Keeps a candidate (filters); called only for stories that match the query. */
+  /** Only stories dated in this inclusive range (YYYY-MM-DD); checked per posting, before any scoring. */
+  from?: string;
+  to?: string;
+  /** Keeps a candidate (other filters); called only for stories that match the query and might rank. */
   keep?: (hit: { id: string; date: string }) => boolean;
 }
 
@@ -96,7 +120,8 @@ export class StoryScorer {
     const terms = (words.length > 0 ? words : all).slice(0, MAX_QUERY_TERMS);
     if (terms.length === 0) return [];
     const ix = internalsOf(this.index);
-    this.accumulate(ix, terms, options.prefix === true);
+    const day = (d: string | undefined, fallback: number) => (d === undefined ? fallback : Number(d.replaceAll("-", "")) || fallback);
+    this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999));
     const full = terms.length === 32 ? 0xffffffff : (1 << terms.length) - 1;
     let hits = this.collect(ix, full, options);
     if (hits.length === 0 && terms.length > 1) hits = this.collect(ix, 0, options);
@@ -113,6 +138,8 @@ export class StoryScorer {
    * discarded: a Map lookup per posting was half the cost of a query on a common word.
    */
   private lengths: Uint32Array[] = [];
+  /** Story date as the number YYYYMMDD, by short id. */
+  private dates = new Uint32Array(0);
   private lengthsVersion = "";
 
   private refreshLengths(ix: Internals): void {
@@ -125,6 +152,10 @@ export class StoryScorer {
       // A story's field of length 0 holds no terms, so 0 can mean "absent" without loss.
       for (const field of this.fields) this.lengths[field.id]![doc] = lengths[field.id] ?? 0;
     });
+    this.dates = new Uint32Array(size);
+    ix._storedFields.forEach((stored, doc) => {
+      this.dates[doc] = Number(String(stored.date).replaceAll("-", ""));
+    });
     if (this.scores.length < size) {
       this.scores = new Float64Array(size * 2);
       this.masks = new Uint32Array(size * 2);
@@ -136,9 +167,11 @@ export class StoryScorer {
     return this.lengths[fieldId]!;
   }
 
-  private accumulate(ix: Internals, terms: string[], autocomplete: boolean): void {
-    const total = ix._documentCount;
+  private accumulate(ix: Internals, terms: string[], autocomplete: boolean, from: number, to: number): void {
     this.refreshLengths(ix);
+    const dated = from > 0 || to < 99999999;
+    const dates = this.dates;
+    const total = ix._documentCount;
     terms.forEach((term, t) => {
       const bit = 1 << t;
       const expansions = new Map<string, { data: FieldTermData; weight: number }>();
@@ -150,7 +183,7 @@ export class StoryScorer {
           if (distance > 0) expansions.set(derived, { data, weight: (PREFIX_WEIGHT * derived.length) / (derived.length + 0.3 * distance) });
         }
       }
-      const fuzziness = fuzzinessFor(term);
+      const fuzziness = fuzzinessIn(ix, term, exact);
       if (fuzziness > 0) {
         for (const [derived, [data, distance]] of ix._index.fuzzyGet(term, fuzziness)) {
           if (distance > 0 && !expansions.has(derived)) expansions.set(derived, { data, weight: (FUZZY_WEIGHT * derived.length) / (derived.length + distance) });
@@ -178,6 +211,7 @@ export class StoryScorer {
               const doc = src[i]!;
               const length = lengths[doc];
               if (!length) continue; // discarded (not yet vacuumed)
+              if (dated && (dates[doc]! < from || dates[doc]! > to)) continue;
               const tf = src[i + 1]!;
               if (masks[doc] === 0) touched.push(doc);
               scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
@@ -187,6 +221,7 @@ export class StoryScorer {
             postings.forEach((tf, doc) => {
               const length = lengths[doc];
               if (!length) return;
+              if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
               if (masks[doc] === 0) touched.push(doc);
               scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
               masks[doc]! |= bit;

@@ -215,10 +215,15 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     };
     const filtered = opts.date !== undefined || opts.from !== undefined || opts.to !== undefined || opts.section !== undefined;
     if (scorer) {
+      // Dates are filtered inside the scorer's postings loop (cheap); the section rule needs the digest.
+      const from = [opts.date, opts.from].filter((d) => d !== undefined).sort().at(-1);
+      const to = [opts.date, opts.to].filter((d) => d !== undefined).sort().at(0);
       return scorer.search(query, {
         ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
         prefix: opts.prefix === true,
-        ...(filtered ? { keep } : {}),
+        ...(opts.section !== undefined ? { keep } : {}),
       });
     }
     // Still building: a substring scan over the newest digests, same filters, ranked by counts then recency.
