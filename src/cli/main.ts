@@ -2,11 +2,11 @@
 const SUBCOMMANDS: Record<string, { module: string; summary: string }> = {
   start: { module: "./start.ts", summary: "run the bot (Discord/Telegram when tokens are set, else the local console)" },
   console: { module: "./console.ts", summary: "run the local console even when tokens are set" },
-  ask: { module: "./ask.ts", summary: 'run one command and print the reply: ask "/story sonnet" [--json]' },
-  check: { module: "./check.ts", summary: "validate digest files: check FILE… [--json]" },
-  search: { module: "./search.ts", summary: "search stories: search QUERY [--limit N] [--date D] [--section S] [--json]" },
-  preview: { module: "./preview.ts", summary: "show a daily post: preview [--date D] [--platform console|discord|telegram] [--json]" },
-  deliver: { module: "./deliver.ts", summary: "deliver now: deliver [--date D] [--section S] [--target platform:id]" },
+  ask: { module: "./ask.ts", summary: 'run one command and print the reply: ask "/story sonnet" [--json] [--locale zh|en]' },
+  check: { module: "./check.ts", summary: "validate digest files: check FILE|DIR… [--json]" },
+  search: { module: "./search.ts", summary: "search stories: search QUERY [--limit N] [--date D] [--from D] [--to D] [--section S] [--prefix] [--json]" },
+  preview: { module: "./preview.ts", summary: "show a daily post: preview [--date D] [--section S] [--platform console|discord|telegram] [--json]" },
+  deliver: { module: "./deliver.ts", summary: "deliver now: deliver [--date D] [--section S] [--target platform:id]… | --all" },
 };
 
 /** Each subcommand module exports `run(args)` resolving to the process exit code. */

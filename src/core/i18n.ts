@@ -221,7 +221,7 @@ const en: Record<MessageKey, string> = {
   "admin.unsubscribed": "Unsubscribed: {target} no longer gets the digest.",
   "admin.notSubscribed": "Nothing to do: {target} was not subscribed.",
   "admin.notSubscribed.hint": "Send /subscribe to subscribe.",
-  "console.loaded": "Loaded {count} digests: {dates}",
+  "console.loaded": "Loaded {count} digest(s): {dates}",
   "console.loadedNone": "No digest loaded (directory: {dir}).",
   "console.stories": "{date}: {sections} sections, {stories} stories",
   "console.problems": "Files with problems:",
