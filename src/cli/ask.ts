@@ -4,7 +4,7 @@ import { LOCALES, loadConfig, type Locale } from "../core/config.js";
 import { renderReplyText } from "../core/render-text.js";
 import { createConsolePublisher } from "../console/publisher.js";
 import { CONSOLE_INVOCATION } from "../console/run-console.js";
-import { createTerminalLogger } from "./console.js";
+import { createTerminalLogger } from "./terminal-logger.js";
 
 const USAGE = `Usage: digest-bot ask "/command options…" [--json] [--locale zh|en]
 

@@ -1,23 +1,10 @@
 // `digest-bot console`: the local console (the embedded default of `npm start` when no token is set).
 import { createApp } from "../app.js";
 import { loadConfig, type Config } from "../core/config.js";
-import { createLogger, type Logger } from "../core/logger.js";
+import type { Logger } from "../core/logger.js";
 import { runConsole } from "../console/run-console.js";
 import { handleShutdownSignals } from "./shutdown.js";
-
-/**
- * A logger for terminal modes (console, ask): JSON lines on stderr, so stdout stays the conversation. At the
- * default LOG_LEVEL (info) it logs warnings and errors only — the console prints what it loaded itself;
- * LOG_LEVEL=debug or trace shows everything.
- */
-export function createTerminalLogger(config: Config, level: string = config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL): Logger {
-  return createLogger({
-    level,
-    pretty: false,
-    secrets: [config.DISCORD_TOKEN ?? "", config.TELEGRAM_BOT_TOKEN ?? ""],
-    destination: process.stderr,
-  });
-}
+import { createTerminalLogger } from "./terminal-logger.js";
 
 /**
  * Builds the app, runs the console on stdin/stdout until stdin ends or a signal arrives, then closes

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { REST } from "discord.js";
 import { Api, GrammyError } from "grammy";
-import pino, { type Logger } from "pino";
+import type { Logger } from "../core/logger.js";
 import { createArchive } from "../core/archive.js";
 import { loadConfig, type Config } from "../core/config.js";
 import { DateInputError, resolveDate } from "../core/dates.js";
@@ -19,6 +19,7 @@ import { createDiscordPublisher } from "../discord/discord-publisher.js";
 import { createTelegramPublisher } from "../telegram/telegram-publisher.js";
 import { describeTelegramError } from "../telegram/telegram-adapter.js";
 import { handleShutdownSignals } from "./shutdown.js";
+import { createTerminalLogger } from "./terminal-logger.js";
 
 const USAGE = `Usage: digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]
 
@@ -93,7 +94,7 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
     return 0;
   }
   const { config } = io;
-  const logger = io.logger ?? pino({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
+  const logger = io.logger ?? createTerminalLogger(config);
   if (!values.all && targets.length === 0) targets = [{ ...CONSOLE_TARGET }];
   const wanted = (platform: Platform) => values.all || targets.some((t) => t.platform === platform);
   let publishers: Publisher[];

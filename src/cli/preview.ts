@@ -1,6 +1,6 @@
 // `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
 import { parseArgs } from "node:util";
-import pino, { type Logger } from "pino";
+import type { Logger } from "../core/logger.js";
 import { createArchive } from "../core/archive.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
 import { DateInputError, resolveDate } from "../core/dates.js";
@@ -8,6 +8,7 @@ import type { Digest } from "../core/model.js";
 import { matchSection } from "../core/section-match.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
 import { planConsoleDailyPost } from "../console/publisher.js";
+import { createTerminalLogger } from "./terminal-logger.js";
 import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
 import { embedLength } from "../discord/discord-render.js";
 import { DISCORD_MESSAGE_EMBED_TOTAL_LIMIT } from "../discord/discord-text.js";
@@ -80,7 +81,7 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
   }
   const { config } = io;
   const locale = (values.locale as Locale | undefined) ?? config.BOT_LOCALE;
-  const logger = io.logger ?? pino({ level: "warn" }, pino.destination(2));
+  const logger = io.logger ?? createTerminalLogger(config);
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
   try {
     let digest: Digest | undefined;

@@ -4,7 +4,8 @@ import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
 import { startDiscord } from "../discord/discord-adapter.js";
 import { startTelegram } from "../telegram/telegram-adapter.js";
-import { createTerminalLogger, startConsole } from "./console.js";
+import { startConsole } from "./console.js";
+import { createTerminalLogger } from "./terminal-logger.js";
 import { handleShutdownSignals } from "./shutdown.js";
 
 /** A running platform adapter, as far as start-up and shutdown care. */
