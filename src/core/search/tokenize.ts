@@ -151,7 +151,7 @@ export function tokenize(text: string): string[] {
 const LATIN_WORD = /^[\p{L}\p{M}]+$/u;
 
 /**
- * Edit distance allowed for a query term: typos are forgiven only in Latin words long enough that one edit
+ * Most edit distance allowed for a query term (the scorer may use less, see `fuzzinessIn`): typos are forgiven only in Latin words long enough that one edit
  * cannot turn them into another common word (`sonet` → sonnet; from 8 letters two edits, so a swap like `langchian` → langchain); never in numbers
  * (`4.5` must not find `4.6`) or Chinese.
  */
