@@ -204,7 +204,7 @@ function table(reports: Record<string, EngineReport>, recall: Record<string, num
   const ms = (n: number | undefined) => (n === undefined ? "—" : `${n.toLocaleString("en-US")} ms`);
   const rows = [
     ["", "ours", "MiniSearch defaults", "substring scan"],
-    ["build (ours: in 400-story chunks)", ms(reports["ours-build"]!.buildMs), ms(reports.minisearch!.buildMs), `${ms(sub.buildMs)} (normalize all)`],
+    ["build (ours: in 100-story chunks)", ms(reports["ours-build"]!.buildMs), ms(reports.minisearch!.buildMs), `${ms(sub.buildMs)} (normalize all)`],
     ["saved index size", `${mb(reports["ours-build"]!.savedBytes ?? 0)} MB`, `${mb(reports.minisearch!.savedBytes ?? 0)} MB`, "—"],
     ["start from saved index", ms(reports.ours!.loadMs), `${ms(reports.minisearch!.loadMs)} (loadJSON only)`, "—"],
     ["RSS (archive + index)", `${reports.ours!.rssMb} MB`, `${reports.minisearch!.rssMb} MB`, `${sub.rssMb} MB`],

@@ -1,4 +1,5 @@
 // Normalization and tokenization: every spelling a user types lands on the same index terms.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { normalizeText } from "../../src/core/search/normalize.js";
 import {
@@ -8,6 +9,7 @@ import {
   fuzzinessFor,
   isHanTerm,
   tokenize,
+  tokenizeQuery,
   usePrefixFor,
 } from "../../src/core/search/tokenize.js";
 
@@ -69,6 +71,43 @@ describe("tokenize", () => {
     expect(decodeTerm(code + encodeHanChar("源"))).toBe("开源");
     // A character's spelling is a prefix of the bigrams it starts.
     expect(tokenize("开源")[0]!.startsWith(code)).toBe(true);
+  });
+});
+
+describe("tokenizer properties", () => {
+  const mixed = fc.string({
+    unit: fc.constantFrom(..."ab qwen3.5-GLM‑5 开源显存封號語音，。：“”ＡＢ１２\u00a0\u2011\u2013.".split("")),
+    maxLength: 40,
+  });
+
+  it("normalizing twice changes nothing, and tokenizing normalized text gives the same terms", () => {
+    fc.assert(
+      fc.property(mixed, (text) => {
+        const once = normalizeText(text);
+        expect(normalizeText(once)).toBe(once);
+        expect(tokenize(once)).toEqual(tokenize(text));
+      }),
+    );
+  });
+
+  it("yields only non-empty terms: lowercase words, numbers, or 1–2 re-spelt CJK characters", () => {
+    fc.assert(
+      fc.property(mixed, (text) => {
+        for (const term of tokenize(text)) {
+          if (isHanTerm(term)) expect(term).toMatch(/^(?:[A-P]{5}){1,2}$/);
+          else expect(term).toMatch(/^(?:[\p{Ll}\p{Lo}\p{M}]+|\d+(?:\.\d+)*)$/u);
+        }
+      }),
+    );
+  });
+
+  it("query terms of a CJK run cover every character of the run", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."开源显存封号语音客服模型"), minLength: 2, maxLength: 12 }), (run) => {
+        const covered = tokenizeQuery(run).map(decodeTerm).join("");
+        for (const ch of run) expect(covered).toContain(ch);
+      }),
+    );
   });
 });
 
