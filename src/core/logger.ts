@@ -66,8 +66,29 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 function scrubFields(obj: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> {
-  const plain = Object.fromEntries(
-    Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? pino.stdSerializers.err(v) : v]),
-  );
-  return JSON.parse(scrubSecrets(JSON.stringify(plain), secrets)) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj)) {
+    out[key] = value instanceof Error ? scrubError(value, secrets) : scrubValue(value, secrets);
+  }
+  return out;
+}
+
+function scrubValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return scrubSecrets(value, secrets);
+  if (value === null || typeof value !== "object") return value;
+  const json = JSON.stringify(value);
+  return json === undefined ? value : (JSON.parse(scrubSecrets(json, secrets)) as unknown);
+}
+
+/** A scrubbed copy that is still an instance of the same class, so pino's error serializer names its type. */
+function scrubError(err: Error, secrets: readonly string[]): Error {
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
+  for (const [key, value] of Object.entries(err)) (copy as unknown as Record<string, unknown>)[key] = scrubValue(value, secrets);
+  Object.defineProperty(copy, "message", { value: scrubSecrets(err.message, secrets), enumerable: false });
+  Object.defineProperty(copy, "stack", { value: err.stack && scrubSecrets(err.stack, secrets), enumerable: false });
+  if (err.cause !== undefined) {
+    const cause = err.cause instanceof Error ? scrubError(err.cause, secrets) : scrubValue(err.cause, secrets);
+    Object.defineProperty(copy, "cause", { value: cause, enumerable: false });
+  }
+  return copy;
 }

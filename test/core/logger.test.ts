@@ -39,7 +39,25 @@ describe("createLogger", () => {
     expect(out).not.toContain(TOKEN);
     expect(out).toContain("/bot[redacted]/getMe");
     expect(out).toContain("/bot[redacted]/sendMessage");
+    expect(JSON.parse(lines[3]!).err).toMatchObject({ type: "Error", message: "request to /bot[redacted]/sendMessage failed" });
   });
+});
+
+it("keeps an error's class and scrubs its cause", () => {
+  class GrammyLikeError extends Error {
+    constructor(
+      message: string,
+      readonly method: string,
+    ) {
+      super(message, { cause: new Error(`fetch ${TOKEN} failed`) });
+    }
+  }
+  const { lines, destination } = capture();
+  const logger = createLogger({ destination, secrets: [TOKEN] });
+  logger.error({ err: new GrammyLikeError(`call to bot${TOKEN} failed`, `sendMessage/${TOKEN}`) }, "send failed");
+  const err = JSON.parse(lines[0]!).err as Record<string, unknown>;
+  expect(lines[0]).not.toContain(TOKEN);
+  expect(err).toMatchObject({ type: "GrammyLikeError", message: "call to bot[redacted] failed: fetch [redacted] failed", method: "sendMessage/[redacted]" });
 });
 
 describe("scrubSecrets", () => {
