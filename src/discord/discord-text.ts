@@ -46,9 +46,19 @@ const ZWSP = "\u200b";
  */
 export function escapeText(text: string): string {
   const escaped = splitForEscaping(text)
-    .map((chunk) => escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: true }))
+    .map((chunk) => escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: false }))
     .join("");
-  return neutralizeMentions(escaped.replace(/^(\s*)>/gm, "$1\\>"));
+  return neutralizeMentions(escapeBrackets(escaped.replace(/^(\s*)>/gm, "$1\\>")));
+}
+
+/**
+ * Escapes every `[` not already escaped, so no `[label](url)` in digest text becomes a disguised link.
+ * discord.js's `maskedLink` escape misses the second link on a line and a link cut by {@link splitForEscaping};
+ * an escaped `[` renders as `[`, so escaping all of them is both safe and invisible. Backslashes in the input are
+ * already doubled by `escapeMarkdown`, so a `[` after an even run of backslashes is unescaped.
+ */
+function escapeBrackets(text: string): string {
+  return text.replace(/(?<!\\)((?:\\\\)*)\[/g, "$1\\[");
 }
 
 /** Breaks mention syntax with a zero-width space; for plain-text places (button labels) too. */

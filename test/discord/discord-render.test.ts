@@ -81,6 +81,24 @@ describe("toDiscordPayload: digest text is inert", () => {
     expect(d).toContain("\\# 标题");
   });
 
+  it("no [label](url) in digest text becomes a disguised link: not the second on a line, not one across a long text", () => {
+    /** Opening brackets Discord would still read: not preceded by an escaping backslash. */
+    const liveBrackets = (s: string) => s.match(/(?<!\\)(?:\\\\)*\[/g) ?? [];
+    const two = escapeText("官方 [arXiv](https://arxiv.org/abs/1) 与 [点这里](https://evil.example/login)");
+    expect(two).toBe("官方 \\[arXiv](https://arxiv.org/abs/1) 与 \\[点这里](https://evil.example/login)");
+    // Long texts are escaped in chunks cut at spaces; a link with a space in its label once straddled a cut.
+    for (let pad = 150; pad <= 260; pad++) {
+      expect(liveBrackets(escapeText(`${"x".repeat(pad)} [click here to log in](https://evil.example) tail`))).toEqual([]);
+    }
+    const piece = fc.constantFrom("[a b](https://evil.example)", "[", "]", "(", ")", "\\", " ", "链", "x", "**", "\n");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 300 }), (pieces) => {
+        expect(liveBrackets(escapeText(pieces.join("")))).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("escaping never leaves a dangling escape or half a surrogate pair at a cut", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme", maxLength: 400 }), fc.integer({ min: 2, max: 300 }), (text, max) => {
