@@ -127,7 +127,10 @@ export function escapeToFit(text: string, max: number): string {
   return escapeText(chars.slice(0, lo).join("").trimEnd()) + "…";
 }
 
-/** An http(s) URL usable in Markdown and buttons, or undefined for anything else. */
+/**
+ * An http(s) URL usable in Markdown and buttons (normalized, so what was checked is what is sent), or undefined for
+ * anything else — also for URLs with a user name or password, the `https://trusted.example@evil.example` disguise.
+ */
 export function safeUrl(url: string): string | undefined {
   let parsed: URL;
   try {
@@ -136,6 +139,7 @@ export function safeUrl(url: string): string | undefined {
     return undefined;
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+  if (parsed.username !== "" || parsed.password !== "" || parsed.hostname === "") return undefined;
   // Parentheses and spaces would end a Markdown link early.
   return parsed.href.replace(/\(/g, "%28").replace(/\)/g, "%29").replace(/ /g, "%20");
 }

@@ -74,20 +74,37 @@ export const italic = (content: HtmlPart) => html`<i>${content}</i>`;
 export const code = (content: HtmlPart) => html`<code>${content}</code>`;
 export const blockquote = (content: HtmlPart) => html`<blockquote>${content}</blockquote>`;
 
-/** True for absolute http(s) URLs without whitespace or control characters — the only links the bot ever makes. */
-export function isSafeUrl(url: string): boolean {
-  if (!/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(url)) return false;
+/**
+ * The URL as the bot sends it when it is an absolute http(s) URL without whitespace, control characters or
+ * credentials; undefined otherwise. Normalized by the WHATWG parser (scheme and host lowercased, non-ASCII and
+ * bidi characters percent-encoded, `\\` read as `/`), so the link Telegram opens is the one that was checked, and a
+ * `https://trusted.example@evil.example` disguise never gets through.
+ *
+ * @example
+ * safeHttpUrl("HTTPS://Example.com/a b") // undefined (whitespace)
+ * safeHttpUrl("HTTPS://Example.com/ä")   // "https://example.com/%C3%A4"
+ */
+export function safeHttpUrl(url: string): string | undefined {
+  if (!/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(url)) return undefined;
   try {
     const parsed = new URL(url);
-    return (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.hostname !== "";
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+    if (parsed.hostname === "" || parsed.username !== "" || parsed.password !== "") return undefined;
+    return parsed.href;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True for the URLs {@link safeHttpUrl} accepts — the only links the bot ever makes. */
+export function isSafeUrl(url: string): boolean {
+  return safeHttpUrl(url) !== undefined;
 }
 
 /** A link when the URL is http(s); otherwise just the (escaped) text, so no other scheme ever gets through. */
 export function link(text: HtmlPart, url: string): TelegramHtml {
-  return isSafeUrl(url) ? html`<a href="${url}">${text}</a>` : html`${text}`;
+  const safe = safeHttpUrl(url);
+  return safe ? html`<a href="${safe}">${text}</a>` : html`${text}`;
 }
 
 /**
@@ -146,14 +163,15 @@ function renderNode(node: Nodes, inLink: boolean): string {
       return "———";
     case "link": {
       const text = renderChildren(node, true);
+      const url = safeHttpUrl(node.url);
       // Telegram does not nest links; an inner link (autolink inside a link) keeps only its text.
-      if (inLink || !isSafeUrl(node.url)) return text;
-      return `<a href="${escapeText(node.url)}">${text || escapeText(node.url)}</a>`;
+      if (inLink || !url) return text;
+      return `<a href="${escapeText(url)}">${text || escapeText(node.url)}</a>`;
     }
-    case "image":
-      return !inLink && isSafeUrl(node.url)
-        ? `<a href="${escapeText(node.url)}">${escapeText(node.alt || node.url)}</a>`
-        : escapeText(node.alt ?? "");
+    case "image": {
+      const url = inLink ? undefined : safeHttpUrl(node.url);
+      return url ? `<a href="${escapeText(url)}">${escapeText(node.alt || node.url)}</a>` : escapeText(node.alt ?? "");
+    }
     case "list":
       return node.children
         .map((item, i) => {

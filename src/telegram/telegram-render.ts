@@ -12,6 +12,7 @@ import {
   html,
   isSafeUrl,
   italic,
+  safeHttpUrl,
   joinHtml,
   link,
   markdownToTelegramHtml,
@@ -278,9 +279,11 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
 /** URL buttons for a story's http(s) links, two per row. */
 export function linkButtons(links: readonly { label: string; url: string }[]): InlineKeyboardButton[][] {
   const buttons = links
-    .filter((l) => isSafeUrl(l.url))
-    .slice(0, TELEGRAM_LINK_BUTTONS_MAX)
-    .map((l) => ({ text: shorten(l.label || new URL(l.url).hostname, TELEGRAM_BUTTON_TEXT_LIMIT), url: l.url }));
+    .flatMap((l) => {
+      const url = safeHttpUrl(l.url);
+      return url ? [{ text: shorten(l.label.trim() || new URL(url).hostname, TELEGRAM_BUTTON_TEXT_LIMIT), url }] : [];
+    })
+    .slice(0, TELEGRAM_LINK_BUTTONS_MAX);
   const rows: InlineKeyboardButton[][] = [];
   for (let i = 0; i < buttons.length; i += 2) rows.push(buttons.slice(i, i + 2));
   return rows;

@@ -54,6 +54,28 @@ describe("toDiscordPayload: story", () => {
     expect(payload.components.flatMap((r) => r.components)).toHaveLength(25);
     expect(shownText(payload)).not.toMatch(/javascript:|ftp:/);
   });
+
+  it("links and buttons only for plain http(s) URLs: no credentials disguise, no scheme tricks, normalized", () => {
+    const links = [
+      { label: "disguised", url: "https://www.anthropic.com@evil.example/login" },
+      { label: "creds", url: "https://user:pass@example.com/" },
+      { label: "relative", url: "//evil.example/x" },
+      { label: "tabbed", url: " java\tscript:alert(1)" },
+      { label: "data", url: "data:text/html,<script>alert(1)</script>" },
+      { label: "upper", url: "HTTPS://Example.COM/a b(c)" },
+      { label: "backslash", url: "https://evil.example\\@good.example/" },
+    ];
+    const payload = toDiscordPayload({ type: "story", story: { ...glm, links }, alsoMatching: [] }, "en");
+    expectWithinDiscordLimits(payload);
+    const buttons = payload.components.flatMap((r) => r.components) as { label: string; url: string }[];
+    expect(buttons.map((b) => [b.label, b.url])).toEqual([
+      ["upper", "https://example.com/a%20b%28c%29"],
+      ["backslash", "https://evil.example/@good.example/"],
+    ]);
+    const field = payload.embeds[0]!.fields![0]!.value;
+    expect(field).toContain("• disguised\n• creds\n• relative\n• tabbed\n• data\n");
+    expect(shownText(payload)).not.toMatch(/anthropic\.com@|user:pass|\]\(\/\/|javascript|data:/);
+  });
 });
 
 describe("toDiscordPayload: digest text is inert", () => {

@@ -10,6 +10,7 @@ import {
   TELEGRAM_MESSAGE_LIMIT,
   telegramTextLength,
 } from "../../src/telegram/telegram-html.js";
+import { linkButtons } from "../../src/telegram/telegram-render.js";
 import { checkTelegramHtml } from "./html-check.js";
 
 const valid = (s: string) => expect(checkTelegramHtml(s).problems).toEqual([]);
@@ -28,6 +29,19 @@ describe("escaping builder", () => {
     expect(link("js", "javascript:alert(1)").value).toBe("js");
     expect(link("tg", "tg://resolve?domain=x").value).toBe("tg");
     expect(link("<x>", "https://exa mple.com").value).toBe("&lt;x&gt;");
+  });
+
+  it("never links a credentials disguise, and sends the URL it checked (normalized)", () => {
+    expect(link("a", "https://www.anthropic.com@evil.example/login").value).toBe("a");
+    expect(link("a", "https://user:pass@example.com/").value).toBe("a");
+    expect(link("a", "//evil.example/").value).toBe("a");
+    expect(link("a", "HTTPS://Example.COM/x").value).toBe('<a href="https://example.com/x">a</a>');
+    // Telegram and the WHATWG parser could disagree on what a backslash or a bidi override means; send what was checked.
+    expect(link("a", "https://evil.example\\@good.example/").value).toBe('<a href="https://evil.example/@good.example/">a</a>');
+    expect(link("a", "https://x.example/\u202egpj.exe").value).toBe('<a href="https://x.example/%E2%80%AEgpj.exe">a</a>');
+    expect(link("a", 'https://x.example/"><b>').value).toBe('<a href="https://x.example/%22%3E%3Cb%3E">a</a>');
+    expect(markdownToTelegramHtml("[登录](https://bank.example@evil.example/) ![图](https://u:p@x.example/i.png)").value).toBe("登录 图");
+    expect(linkButtons([{ label: "x", url: "https://a@b.example/" }, { label: " ", url: "HTTP://B.EXAMPLE" }])).toEqual([[{ text: "b.example", url: "http://b.example/" }]]);
   });
 });
 
