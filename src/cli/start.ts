@@ -11,6 +11,8 @@ import { handleShutdownSignals } from "./shutdown.js";
 /** A running platform adapter, as far as start-up and shutdown care. */
 interface RunningAdapter {
   name: string;
+  /** Stops taking work and finishes what is in hand, still connected. */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,19 +35,20 @@ export async function run(args: string[]): Promise<number> {
   const app = await createApp({ config, logger });
   const adapters: RunningAdapter[] = [];
   const stopAll = async () => {
-    // Delivery first: it finishes (or checkpoints) the message in flight while the clients are still connected.
-    await app.delivery.stop();
-    for (const adapter of adapters.reverse()) await adapter.stop();
+    // At once, while the clients are still connected: the adapters stop taking commands and answer those in hand,
+    // and delivery finishes (or checkpoints) the message in flight. Then disconnect and close the database.
+    await Promise.all([...adapters.map((a) => a.drain()), app.delivery.stop()]);
+    for (const adapter of [...adapters].reverse()) await adapter.stop();
     await app.close();
   };
   try {
     if (config.DISCORD_TOKEN) {
       const discord = await startDiscord({ config, logger, app });
-      adapters.push({ name: "discord", stop: () => discord.stop() });
+      adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
     }
     if (config.TELEGRAM_BOT_TOKEN) {
       const telegram = await startTelegram({ config, logger, app });
-      adapters.push({ name: "telegram", stop: () => telegram.stop() });
+      adapters.push({ name: "telegram", drain: () => telegram.drain(), stop: () => telegram.stop() });
     }
     await app.start();
   } catch (err) {

@@ -25,7 +25,12 @@ export interface StartDiscordOptions {
 export interface DiscordAdapter {
   client: Client;
   publisher: Publisher<DiscordMessagePayload>;
-  /** Stops taking interactions, waits for the ones being answered, and disconnects. */
+  /**
+   * Stops taking interactions (new ones go unanswered) and resolves once those in hand are answered; stays connected,
+   * so delivery can still post. Idempotent.
+   */
+  drain(): Promise<void>;
+  /** {@link drain}, then disconnects. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -127,15 +132,23 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     throw err;
   }
 
+  let stopped: Promise<void> | undefined;
+  const drain = async () => {
+    stopping = true;
+    // Jobs never reject (the handler catches), but a stop must not hang on one that somehow did.
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
   return {
     client,
     publisher,
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      await Promise.allSettled([...inFlight]);
-      await client.destroy();
-      logger.info("discord stopped");
+    drain,
+    stop() {
+      stopped ??= (async () => {
+        await drain();
+        await client.destroy();
+        logger.info("discord stopped");
+      })();
+      return stopped;
     },
   };
 }

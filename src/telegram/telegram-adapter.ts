@@ -52,7 +52,13 @@ export interface StartTelegramOptions {
 export interface TelegramAdapter {
   readonly bot: Bot;
   readonly botUsername: string;
-  /** Stops polling after the update in hand is handled; idempotent. */
+  /**
+   * Stops taking updates and resolves once the one in hand is answered. Updates fetched with it but not yet started
+   * are left unconfirmed, so Telegram hands them to the next start instead of this bot dropping or half-doing them.
+   * `bot.api` keeps working (delivery can still post). Idempotent.
+   */
+  drain(): Promise<void>;
+  /** {@link drain}, then logs the stop; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -209,6 +215,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     await ctx.answerInlineQuery(results, { cache_time: TELEGRAM_INLINE_CACHE_SECONDS, is_personal: false });
   }
 
+  let draining = false;
+  // grammY handles a fetched batch to its end even after `bot.stop()`; what was not started yet waits for the next run.
+  bot.use((_ctx, next) => (draining ? undefined : next()));
   bot.on(["message:text", "channel_post:text"], onText);
   bot.on("callback_query:data", onCallback);
   bot.on("inline_query", onInlineQuery);
@@ -216,7 +225,16 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     logger.error({ update: err.ctx.update.update_id, error: describe(err.error) }, "telegram: handling an update failed");
   });
 
+  let drained: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  const drain = () => {
+    drained ??= (async () => {
+      draining = true;
+      if (bot.isRunning()) await bot.stop();
+      await polling;
+    })();
+    return drained;
+  };
   const polling = bot
     .start({
       allowed_updates: ["message", "channel_post", "callback_query", "inline_query"],
@@ -230,10 +248,10 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   return {
     bot,
     botUsername,
+    drain,
     stop() {
       stopped ??= (async () => {
-        if (bot.isRunning()) await bot.stop();
-        await polling;
+        await drain();
         logger.info("telegram: stopped");
       })();
       return stopped;

@@ -49,6 +49,11 @@ export interface TelegramHarness {
   waitForCalls(method: string, count: number, predicate?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall[]>;
   /** The next call of `method` fails with this Telegram error (e.g. 429 with `retry_after`). */
   failNext(method: string, failure: InjectedFailure): void;
+  /**
+   * Holds the next call of `method` until `release()`: `arrived` resolves when the bot has made the call, so a test
+   * can act (e.g. stop the bot) while that call is in flight.
+   */
+  holdNext(method: string): { arrived: Promise<void>; release(): void };
   /** Members of `chatId` that getChatMember reports as administrators (status "administrator"). */
   setChatAdmins(chatId: number | string, userIds: number[]): void;
   /** Queues a raw update (inline queries, channel posts) for the bot's next getUpdates. */
@@ -105,6 +110,7 @@ const BOT_USERNAME = "TestNameBot";
 export async function startTelegramHarness(): Promise<TelegramHarness> {
   const calls: RecordedCall[] = [];
   const failures = new Map<string, InjectedFailure[]>();
+  const holds = new Map<string, { arrive: () => void; released: Promise<void> }[]>();
   const injected = new Map<string, Record<string, unknown>[]>();
   const htmlViolations: HtmlViolation[] = [];
   const state: State = { admins: new Map() };
@@ -138,6 +144,12 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
           res.end(JSON.stringify(response));
         }
       };
+
+      const hold = holds.get(method)?.shift();
+      if (hold) {
+        hold.arrive();
+        await hold.released;
+      }
 
       const failure = failures.get(method)?.shift();
       if (failure) {
@@ -293,6 +305,16 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
       const list = failures.get(method) ?? [];
       list.push(failure);
       failures.set(method, list);
+    },
+    holdNext: (method) => {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const list = holds.get(method) ?? [];
+      list.push({ arrive, released });
+      holds.set(method, list);
+      return { arrived, release };
     },
     setChatAdmins: (chatId, userIds) => state.admins.set(String(chatId), userIds),
     pushUpdate: (token, update) => {
