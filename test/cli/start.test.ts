@@ -1,13 +1,15 @@
-// `npm start` end to end in a child process: the console without tokens, Telegram with a token, clean stops, bad settings.
+// `npm start` end to end in a child process: the console without tokens, Telegram alone, both platforms at once, clean stops, bad settings.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startFakeDiscord } from "../discord/fake-discord.js";
 import { startTelegramHarness, type TelegramHarness } from "../telegram/harness.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const TOKEN = "987654:SECRET-start-test-token-abcdefgh";
+const DISCORD_TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRET-start-test-discord-token";
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -74,6 +76,41 @@ describe("npm start", () => {
     bot.child.kill("SIGTERM");
     expect(await bot.exited).toBe(0);
     expect(bot.out() + bot.err()).not.toContain(TOKEN);
+    expect(bot.out()).toContain('"msg":"stopped cleanly"');
+    expect(tg.htmlViolations).toEqual([]);
+  });
+
+  it("with both tokens runs Discord and Telegram at once, answers on both, and exits 0 on SIGTERM without printing either token", async () => {
+    const tg = await startTelegramHarness();
+    cleanups.push(() => tg.close());
+    const discord = await startFakeDiscord();
+    cleanups.push(() => discord.close());
+    const bot = startBot({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      DISCORD_TOKEN: DISCORD_TOKEN,
+      DISCORD_API_BASE: discord.apiBase,
+      DISCORD_GUILD_ID: discord.guildId,
+      LOG_LEVEL: "debug",
+    });
+    await bot.waitForOutput('"msg":"digest-bot running"');
+    expect(bot.out()).toContain('"adapters":["discord","telegram"]');
+
+    const user = tg.client(TOKEN);
+    await user.sendCommand(user.makeCommand("/links glm-5"));
+    const { id } = discord.interact({ kind: "command", name: "links", options: [{ name: "query", type: 3, value: "glm-5" }] });
+    const telegramReply = await tg.waitForCall("sendMessage", (c) => String(c.params.text ?? "").includes("arxiv.org/abs/2602.15763"), 30_000);
+    const discordReply = await discord.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`), 30_000);
+    expect(telegramReply.status).toBe(200);
+    expect(JSON.stringify(discordReply.body)).toContain("https://arxiv.org/abs/2602.15763");
+
+    bot.child.kill("SIGTERM");
+    expect(await bot.exited).toBe(0);
+    const output = bot.out() + bot.err();
+    expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain(DISCORD_TOKEN);
+    expect(bot.out()).toContain('"msg":"discord stopped"');
+    expect(bot.out()).toContain('"msg":"telegram: stopped"');
     expect(bot.out()).toContain('"msg":"stopped cleanly"');
     expect(tg.htmlViolations).toEqual([]);
   });

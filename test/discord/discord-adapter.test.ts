@@ -141,7 +141,7 @@ describe("Discord adapter against a fake Discord", () => {
     const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path.endsWith(`/${token}/messages/@original`));
     const confirmation = (edit.body as DiscordMessagePayload).embeds[0]!.description!;
     const expected = planDiscordDailyPost(buildDailyPost(app.archive.get("2026-02-18")!), "en");
-    expect(confirmation).toContain(`Reposted the 2026-02-18 digest: ${expected.length} messages to 1 targets.`);
+    expect(confirmation).toContain(`Reposted the 2026-02-18 digest: ${expected.length} messages to 1 target.`);
     const posted = fake.channelMessages(ASKING) as (DiscordMessagePayload & { nonce: string; enforce_nonce: boolean })[];
     expect(posted.map(({ nonce: _n, enforce_nonce: _e, ...body }) => body)).toEqual(expected);
     for (const p of posted) expect(p).toMatchObject({ nonce: expect.stringMatching(/^[A-Za-z0-9]{1,25}$/), enforce_nonce: true });
