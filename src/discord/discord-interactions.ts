@@ -206,8 +206,12 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       const locale = localeOf(interaction.locale, config.BOT_LOCALE);
       const reply: Reply = { type: "error", code: "unavailable", message: t(locale, "error.searchExpired"), hint: t(locale, "error.searchExpired.hint") };
       await interaction.reply(toReplyOptions(render(reply, locale)));
+    } else {
+      // Not a button this version makes (an older version's, or crafted): acknowledge it so Discord shows no
+      // "interaction failed", and change nothing.
+      logger.debug({ customId: interaction.customId.slice(0, 100), user: interaction.user.id }, "discord unknown button");
+      await interaction.deferUpdate();
     }
-    // Anything else is not ours (another feature's button); let it time out visibly rather than guess.
   }
 
   return async (interaction) => {

@@ -237,6 +237,29 @@ describe("Discord adapter against a fake Discord", () => {
       expect(update.data.embeds[0]!.footer?.text).toBe(`Page 2/${pages}`);
     });
 
+    it("crafted custom ids (negative, zero, huge or garbage pages, junk filters, unknown ids) never change the message", async () => {
+      const privately = ["s|-1|||agent", "s|0|||agent", "s|1000000|||agent", "s|x|||agent", "s|100|||agent", "s|2|9999-99-99||agent", "s|2||no such section|agent"];
+      const tokens: string[] = [];
+      for (const customId of privately) {
+        const { id, token } = fake.interact({ kind: "button", customId });
+        tokens.push(token);
+        const { type, data } = dataOf(await callbackOf(id));
+        expect([customId, type, data.flags]).toEqual([customId, 4, 64]); // a new private message, not an update
+        expect(data.allowed_mentions).toEqual({ parse: [] });
+        expect(data.components).toEqual([]);
+      }
+      // A story button with a made-up id is a private "no match", not an error of the bot.
+      const story = fake.interact({ kind: "button", customId: "digest-bot:story:<@&1> ../../etc/passwd" });
+      const answer = dataOf(await callbackOf(story.id));
+      expect([answer.type, answer.data.flags]).toEqual([4, 64]);
+      expect(shownText(answer.data)).not.toMatch(/<@&/);
+      // Not a button of this bot at all: acknowledged without any change, so Discord shows no failure.
+      const other = fake.interact({ kind: "button", customId: "💥".repeat(40) });
+      expect(dataOf(await callbackOf(other.id))).toEqual({ type: 6 });
+      tokens.push(story.token, other.token);
+      expect(fake.requests.filter((r) => tokens.some((t) => r.path.includes(t)) && r.method !== "POST")).toEqual([]);
+    });
+
     it("an expired key answers the clicker privately with what to do, and leaves the message alone", async () => {
       const { id } = fake.interact({ kind: "button", customId: "S|0ld0ne1", locale: "zh-CN" });
       const { type, data } = dataOf(await callbackOf(id));

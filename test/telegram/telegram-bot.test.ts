@@ -129,6 +129,21 @@ describe("telegram bot end to end (seed digest)", () => {
     expect(f.tg.calls("editMessageText").filter((c) => !seen.has(c))).toEqual([]);
   });
 
+  it("crafted callback data (negative, zero, huge or garbage pages, junk filters, anything) gets an alert and edits nothing", async () => {
+    const crafted = ["s|-1|||agent", "s|0|||agent", "s|1000000|||agent", "s|100|||agent", "s|2|9999-99-99||agent", "s|2||no such section|agent", "💥<b>&", "S|", ""];
+    const seen = new Set([...f.tg.calls("answerCallbackQuery"), ...f.tg.calls("editMessageText")]);
+    const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
+    for (const data of crafted) {
+      await user.sendCallback(user.makeCallbackQuery(data, { message: { message_id: 1, chat: { id: 7, type: "private" }, date: 0, text: "x" } }));
+    }
+    const answers = await f.tg.waitForCalls("answerCallbackQuery", crafted.length, (c) => !seen.has(c));
+    for (const a of answers) {
+      expect(a.params.show_alert).toBe(true);
+      expect(Array.from(String(a.params.text)).length).toBeLessThanOrEqual(200);
+    }
+    expect(f.tg.calls("editMessageText").filter((c) => !seen.has(c))).toEqual([]);
+  });
+
   it("answers plain text in a private chat with how to use the bot, and stays quiet in groups", async () => {
     const seen = new Set(f.tg.calls("sendMessage"));
     const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
