@@ -3,7 +3,8 @@ import type { Locale } from "./config.js";
 
 /**
  * The Chinese strings are the reference set: their keys are the `MessageKey` union, so a key missing in
- * English (or a typo at a call site) is a type error. Placeholders are `{name}`, filled by `t(…, params)`.
+ * English (or a typo at a call site) is a type error. Placeholders are `{name}`, filled by `t(…, params)`;
+ * `{name|one|other}` picks a word by the number in `name` (English plurals: `{count|story|stories}`).
  */
 const zh = {
   // Labels platform renderers need.
@@ -199,7 +200,7 @@ const en: Record<MessageKey, string> = {
   "error.internal.hint": "Try again later; if it keeps failing, tell an admin.",
   "error.noTarget": "This command works in a channel or group.",
   "error.noTarget.hint": "Send /{command} in the channel that should get the digest.",
-  "error.pagePastEnd": "There are only {pageCount} pages of results, not {page}.",
+  "error.pagePastEnd": "There {pageCount|is|are} only {pageCount} {pageCount|page|pages} of results, not {page}.",
   "error.pagePastEnd.hint": "Send {command} for the last page.",
   "error.unexpectedText": "/{name} does not take “{text}”.",
   "problem.required": "it is required",
@@ -211,9 +212,9 @@ const en: Record<MessageKey, string> = {
   "problem.notBoolean": "use true or false, got “{value}”",
   "problem.notString": "use text",
   "problem.unknownOption": "/{name} has no such option",
-  "admin.reposted": "Reposted the {date} digest{section}: {messages} messages to {targets} targets.",
+  "admin.reposted": "Reposted the {date} digest{section}: {messages} {messages|message|messages} to {targets} {targets|target|targets}.",
   "admin.repostedSection": " (section: {section})",
-  "admin.repostPending": "{count} targets not sent yet, will be retried: {errors}",
+  "admin.repostPending": "{count} {count|target|targets} not sent yet, will be retried: {errors}",
   "admin.subscribed": "Subscribed: {target} gets the digest every day on schedule ({sections}).",
   "admin.subscribedSchedule": "Schedule: {cron} ({timezone})",
   "error.badSchedule": "That schedule does not work: {problem}",
@@ -221,9 +222,9 @@ const en: Record<MessageKey, string> = {
   "admin.unsubscribed": "Unsubscribed: {target} no longer gets the digest.",
   "admin.notSubscribed": "Nothing to do: {target} was not subscribed.",
   "admin.notSubscribed.hint": "Send /subscribe to subscribe.",
-  "console.loaded": "Loaded {count} digest(s): {dates}",
+  "console.loaded": "Loaded {count} {count|digest|digests}: {dates}",
   "console.loadedNone": "No digest loaded (directory: {dir}).",
-  "console.stories": "{date}: {sections} sections, {stories} stories",
+  "console.stories": "{date}: {sections} {sections|section|sections}, {stories} {stories|story|stories}",
   "console.problems": "Files with problems:",
   "console.schedule": "On schedule: {target} next at {nextRun} ({cron}, {timezone})",
   "console.scheduleNone": "On schedule: no enabled delivery target.",
@@ -244,11 +245,13 @@ export type MessageParams = Record<string, string | number>;
  * @example
  * t("en", "label.page", { page: 2, pageCount: 3 }); // "Page 2/3"
  * t("zh", "label.links");                          // "相关链接"
+ * t("en", "console.loaded", { count: 1, dates: "2026-02-18" }); // "Loaded 1 digest: 2026-02-18"
  */
 export function t(locale: Locale, key: MessageKey, params?: MessageParams): string {
   const template = STRINGS[locale][key];
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(/\{(\w+)(?:\|([^|{}]*)\|([^|{}]*))?\}/g, (whole, name: string, one?: string, other?: string) => {
+    if (one !== undefined && other !== undefined) return params[name] === undefined ? whole : Number(params[name]) === 1 ? one : other;
     const value = params[name];
     return value === undefined ? whole : String(value);
   });

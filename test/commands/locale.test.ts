@@ -55,6 +55,22 @@ describe("i18n", () => {
     }
   });
 
+  it("picks singular or plural words by the number they count, from a placeholder of the same string", () => {
+    for (const key of MESSAGE_KEYS) {
+      const en = t("en", key);
+      const holes = new Set([...en.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
+      for (const m of en.matchAll(/\{(\w+)\|[^|{}]*\|[^|{}]*\}/g)) expect(holes.has(m[1]), `${key}: ${m[0]}`).toBe(true);
+    }
+    expect(t("en", "console.loaded", { count: 1, dates: "2026-02-18" })).toBe("Loaded 1 digest: 2026-02-18");
+    expect(t("en", "console.loaded", { count: 2, dates: "2026-02-17, 2026-02-18" })).toBe("Loaded 2 digests: 2026-02-17, 2026-02-18");
+    expect(t("en", "admin.reposted", { date: "2026-02-18", section: "", messages: 1, targets: 1 })).toBe(
+      "Reposted the 2026-02-18 digest: 1 message to 1 target.",
+    );
+    expect(t("en", "admin.reposted", { date: "2026-02-18", section: "", messages: 8, targets: 2 })).toBe(
+      "Reposted the 2026-02-18 digest: 8 messages to 2 targets.",
+    );
+  });
+
   it("fills placeholders", () => {
     expect(t("en", "label.page", { page: 2, pageCount: 3 })).toBe("Page 2/3");
     expect(t("zh", "label.page", { page: 2, pageCount: 3 })).toBe("第 2/3 页");
