@@ -90,7 +90,8 @@ export function autocompleteChoices(services: BotServices, typed: string, date?:
   for (const hit of hits) {
     if (seen.has(hit.id) || hit.id.length > DISCORD_CHOICE_VALUE_LIMIT) continue;
     seen.add(hit.id);
-    choices.push({ name: cutText(hit.title, DISCORD_CHOICE_NAME_LIMIT), value: hit.id });
+    // One empty name makes Discord refuse the whole answer; a line break would not show in the list.
+    choices.push({ name: cutText(hit.title.replace(/\s+/g, " ").trim() || hit.id, DISCORD_CHOICE_NAME_LIMIT), value: hit.id });
     if (choices.length === DISCORD_AUTOCOMPLETE_CHOICES) break;
   }
   return choices;

@@ -139,6 +139,7 @@ describe("Discord adapter against a fake Discord", () => {
     expect(type).toBe(5);
     expect(data.flags).toBe(64);
     const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path.endsWith(`/${token}/messages/@original`));
+    expect((edit.body as DiscordMessagePayload).allowed_mentions).toEqual({ parse: [] });
     const confirmation = (edit.body as DiscordMessagePayload).embeds[0]!.description!;
     const expected = planDiscordDailyPost(buildDailyPost(app.archive.get("2026-02-18")!), "en");
     expect(confirmation).toContain(`Reposted the 2026-02-18 digest: ${expected.length} messages to 1 target.`);

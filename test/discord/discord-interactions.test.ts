@@ -7,7 +7,7 @@ import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { Reply } from "../../src/core/reply.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
-import { createInteractionHandler, DEFER_AFTER_MS } from "../../src/discord/discord-interactions.js";
+import { autocompleteChoices, createInteractionHandler, DEFER_AFTER_MS } from "../../src/discord/discord-interactions.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE2.another-secret-token-for-tests";
@@ -58,6 +58,7 @@ describe("deferring slow commands", () => {
     expect((deferred.body as { data?: { flags?: number } }).data?.flags ?? 0).toBe(0);
     const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path.includes(token), 5_000);
     expect((edit.body as { embeds: { description: string }[] }).embeds[0]!.description).toBe("slow but fine");
+    expect(edit.body).toMatchObject({ allowed_mentions: { parse: [] } });
   });
 
   it("a slow command that ends in an error replaces the public 'thinking…' with a private answer", async () => {
@@ -96,6 +97,7 @@ describe("turning a /search page", () => {
     expect(deferred.body).toEqual({ type: 6 }); // DEFERRED_UPDATE_MESSAGE
     const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path.endsWith(`/${token}/messages/@original`), 5_000);
     const body = edit.body as DiscordMessagePayload;
+    expect(body.allowed_mentions).toEqual({ parse: [] });
     expect(body.embeds[0]!.footer?.text).toBe("Page 2/3 · Filters: Agent 与工具链");
     expect(body.components.flatMap((r) => r.components).map((b) => (b as { label: string }).label)).toEqual(["◀ Previous", "Next ▶"]);
   });
@@ -106,5 +108,23 @@ describe("turning a /search page", () => {
     const followUp = await fake.waitForRequest((r) => r.method === "POST" && r.path.endsWith(`/${token}`), 5_000);
     expect(followUp.body).toMatchObject({ flags: 64, embeds: [{ description: "There are only 2 pages of results, not 3." }] });
     expect(fake.requests.some((r) => r.path.includes(token) && (r.method === "PATCH" || r.method === "DELETE"))).toBe(false);
+  });
+});
+
+describe("autocompleteChoices", () => {
+  it("answers at most 25 distinct stories, each named by a one-line title of 1-100 characters, valued by its id", () => {
+    const titles = ["", "  ", "第一行\n第二行", "长".repeat(150), ...Array.from({ length: 40 }, (_, i) => `Story ${i}`)];
+    const hits = titles.map((title, i) => ({ id: `20260218-1-${i + 1}`, date: "2026-02-18", section: "S", title }));
+    const services = { search: { search: () => [...hits, hits[5]!] } } as unknown as App["services"];
+    const choices = autocompleteChoices(services, "story");
+    expect(choices).toHaveLength(25);
+    expect(new Set(choices.map((c) => c.value)).size).toBe(25);
+    expect(choices.slice(0, 4)).toEqual([
+      { name: "20260218-1-1", value: "20260218-1-1" },
+      { name: "20260218-1-2", value: "20260218-1-2" },
+      { name: "第一行 第二行", value: "20260218-1-3" },
+      { name: `${"长".repeat(99)}…`, value: "20260218-1-4" },
+    ]);
+    for (const c of choices) expect(c.name.length).toBeGreaterThan(0);
   });
 });
