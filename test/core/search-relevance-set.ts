@@ -39,6 +39,10 @@ export const RELEVANCE_SET: readonly RelevanceCase[] = [
   { kind: "spelling", query: "gpt-6", want: "20260222-1-2" },
   { kind: "spelling", query: "llama5", want: "20260222-1-1" },
   { kind: "latin-name", query: "KV cache", want: "20260218-3-2" },
+  // The launch story, not its follow-up "Sonnet 4.6 快速铺货" (which BM25 alone ranks first): introductions first.
+  { kind: "latin-name", query: "sonnet", want: "20260218-1-1" },
+  { kind: "latin-name", query: "Sonnet 4.6", want: "20260218-1-1" },
+  { kind: "latin-name", query: "openclaw", want: "20260218-2-1" },
   { kind: "latin-name", query: "Sonnet 4.6 1M", want: "20260218-1-1" },
   { kind: "latin-name", query: "Sonnet 4.6 Cursor Windsurf", want: "20260218-5-1" },
   { kind: "latin-name", query: "MXFP4", want: "20260218-3-3" },
@@ -58,6 +62,7 @@ export const RELEVANCE_SET: readonly RelevanceCase[] = [
   // Typos in Latin words
   { kind: "typo", query: "flashinfr", want: "20260218-3-1" },
   { kind: "typo", query: "sonet 铺货", want: "20260218-5-1" },
+  { kind: "typo", query: "sonet", want: "20260218-1-1" },
   { kind: "typo", query: "moltbok", want: "20260218-4-2" },
   { kind: "typo", query: "directshel", want: "20260218-2-4" },
   { kind: "typo", query: "langchian", want: "20260218-2-2" },

@@ -6,7 +6,7 @@ import { fuzzinessFor, tokenize, tokenizeQuery, usePrefixFor } from "./tokenize.
 /**
  * Bump when tokenization, fields or the document shape change: a saved index with another version is rebuilt.
  */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 
 /** One story as the index sees it. */
 export interface StoryDoc {
@@ -21,6 +21,25 @@ export interface StoryDoc {
   text: string;
   /** Link labels joined by newlines (URLs are not searched). */
   links: string;
+  /**
+   * The title's headline: the part before its first colon (`Anthropic 推出 Claude Sonnet 4.6` of
+   * `Anthropic 推出 Claude Sonnet 4.6：1M 上下文…`), or the whole title. Indexed but not scored: it tells the scorer
+   * which stories of a day are *about* the query's subject (see `StoryScorer`).
+   */
+  headline: string;
+}
+
+/**
+ * The headline of a title: up to the first colon, the digest's `Subject：details` convention. A colon between
+ * digits (`10:30`) or inside a URL-like word (`arXiv:2602`) is not a headline break.
+ *
+ * @example
+ * headlineOf("Sonnet 4.6 快速铺货：Cursor、Perplexity 等全上线"); // "Sonnet 4.6 快速铺货"
+ */
+export function headlineOf(title: string): string {
+  const m = /：|:(?=\s|$)/u.exec(title);
+  const head = m ? title.slice(0, m.index).trim() : title;
+  return head === "" ? title : head;
 }
 
 /** Fields searched, and their weights relative to the body. */
@@ -32,7 +51,10 @@ export const FIELD_BOOSTS = {
   text: 1,
   /** Section words are shared by many stories; they help only to break near-ties. */
   section: 0.5,
-} as const satisfies Record<Exclude<keyof StoryDoc, "id" | "date">, number>;
+} as const satisfies Record<Exclude<keyof StoryDoc, "id" | "date" | "headline">, number>;
+
+/** Fields in the index: the scored ones, plus `headline`, which only marks what a story is about. */
+export const INDEX_FIELDS = [...Object.keys(FIELD_BOOSTS), "headline"] as const;
 
 /** Stored with each hit: enough to render a result line and fetch the story by id. */
 export const STORED_FIELDS = ["id", "date", "section", "title"] as const;
@@ -40,7 +62,7 @@ export const STORED_FIELDS = ["id", "date", "section", "title"] as const;
 /** Index options; `MiniSearch.loadJSON` must get the very same ones. */
 export const INDEX_OPTIONS: Options<StoryDoc> = {
   idField: "id",
-  fields: Object.keys(FIELD_BOOSTS),
+  fields: [...INDEX_FIELDS],
   storeFields: [...STORED_FIELDS],
   tokenize,
   // Terms come out of `tokenize` final: the default processTerm would lowercase the re-spelt CJK letters.
@@ -55,6 +77,7 @@ export const INDEX_OPTIONS: Options<StoryDoc> = {
  */
 export function queryOptions(autocomplete: boolean, fuzziness: (term: string) => number = fuzzinessFor): MiniSearchOptions {
   return {
+    fields: Object.keys(FIELD_BOOSTS),
     boost: { ...FIELD_BOOSTS },
     tokenize: tokenizeQuery,
     fuzzy: (term) => fuzziness(term) || false,
@@ -75,6 +98,7 @@ export function digestToDocs(digest: Digest): StoryDoc[] {
         title: story.title,
         text: story.text,
         links: story.links.map((l) => l.label).join("\n"),
+        headline: headlineOf(story.title),
       });
     }
   }

@@ -2,7 +2,7 @@
 import type MiniSearch from "minisearch";
 import { parseStoryId } from "../model.js";
 import type { SearchHit } from "../search.js";
-import { LazyPostings } from "./lazy-postings.js";
+import { eachPosting, LazyPostings } from "./lazy-postings.js";
 import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
 import { fuzzinessFor, HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery, usePrefixFor } from "./tokenize.js";
 
@@ -83,6 +83,11 @@ export interface ScoreOptions {
   to?: string;
   /** Keeps a candidate (other filters); called only for stories that match the query and might rank. */
   keep?: (hit: { id: string; date: string }) => boolean;
+  /**
+   * Rank the story that introduces the query's subject in a digest above that digest's follow-ups on it
+   * (see {@link StoryScorer}). Default `true`; `false` gives plain BM25, exactly as `MiniSearch#search` ranks.
+   */
+  introductionsFirst?: boolean;
 }
 
 interface Candidate {
@@ -109,6 +114,14 @@ function worse(a: Candidate, b: Candidate): number {
  * field boosts, prefix/fuzzy expansions with MiniSearch's weights, score × number of query terms matched), but
  * accumulates into flat arrays and keeps only the top `limit` in a heap. AND over the query terms first; if no
  * story has them all, OR.
+ *
+ * One rule goes beyond BM25: **introductions first**. A digest tells a subject once and then follows it up
+ * (`Anthropic 推出 Claude Sonnet 4.6：…` in the models section, `Sonnet 4.6 快速铺货：…` in the products section).
+ * Term statistics cannot tell the two apart — the follow-up, shorter and repeating the name in every link label,
+ * even scores higher. So when the headlines (title before its colon, see `headlineOf`) of several stories of
+ * one digest name every query term, the first of them in the digest ranks first among them: its score is raised
+ * to just above the best of them. Stories whose headline does not name the subject (`GLM‑5 技术报告：…与 Agent 训练`
+ * for `agent`) are never moved, so generic words rank by BM25 alone.
  */
 export class StoryScorer {
   private scores = new Float64Array(0);
@@ -116,11 +129,16 @@ export class StoryScorer {
   /** Stories touched by the current query (a typed array: `number[]` emptied with `length = 0` made the hot loop 10× slower). */
   private touched = new Uint32Array(0);
   private touchedCount = 0;
+  /** Query terms (bits) each story's headline names; set only on stories already touched. */
+  private headMasks = new Uint32Array(0);
   private readonly fields: { id: number; boost: number }[];
+  /** Field id of the unscored `headline` field; `undefined` on an index built without it. */
+  private readonly headlineField: number | undefined;
 
   constructor(private readonly index: MiniSearch<StoryDoc>) {
     const internals = internalsOf(index);
     this.fields = Object.entries(FIELD_BOOSTS).map(([name, boost]) => ({ id: internals._fieldIds[name]!, boost }));
+    this.headlineField = internals._fieldIds.headline;
   }
 
   search(query: string, options: ScoreOptions = {}): SearchHit[] {
@@ -134,12 +152,14 @@ export class StoryScorer {
     const day = (d: string | undefined, fallback: number) => (d === undefined ? fallback : Number(d.replaceAll("-", "")) || fallback);
     this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999));
     const full = terms.length === 32 ? 0xffffffff : (1 << terms.length) - 1;
+    if (options.introductionsFirst !== false) this.putIntroductionsFirst(full);
     let hits = this.collect(ix, full, options);
     if (hits.length === 0 && terms.length > 1) hits = this.collect(ix, 0, options);
     for (let i = 0; i < this.touchedCount; i++) {
       const doc = this.touched[i]!;
       this.scores[doc] = 0;
       this.masks[doc] = 0;
+      this.headMasks[doc] = 0;
     }
     this.touchedCount = 0;
     return hits;
@@ -152,6 +172,8 @@ export class StoryScorer {
   private lengths: Uint32Array[] = [];
   /** Story date as the number YYYYMMDD, by short id. */
   private dates = new Uint32Array(0);
+  /** Story position in its digest (section × 1000 + story, 0-based), by short id. */
+  private positions = new Uint32Array(0);
   private lengthsVersion = "";
 
   private refreshLengths(ix: Internals): void {
@@ -165,13 +187,17 @@ export class StoryScorer {
       for (const field of this.fields) this.lengths[field.id]![doc] = lengths[field.id] ?? 0;
     });
     this.dates = new Uint32Array(size);
+    this.positions = new Uint32Array(size);
     ix._storedFields.forEach((stored, doc) => {
       this.dates[doc] = Number(String(stored.date).replaceAll("-", ""));
+      const at = parseStoryId(String(stored.id));
+      this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : 0xffffffff;
     });
     if (this.scores.length < size) {
       this.scores = new Float64Array(size * 2);
       this.masks = new Uint32Array(size * 2);
       this.touched = new Uint32Array(size * 2);
+      this.headMasks = new Uint32Array(size * 2);
     }
     this.lengthsVersion = version;
   }
@@ -233,8 +259,43 @@ export class StoryScorer {
             this.touchedCount = count;
           }
         }
+        // After the title: a story whose headline has the term has it in its title, so it is touched already
+        // (and passed the date filter) exactly when its mask has this term's bit.
+        const headline = this.headlineField === undefined ? undefined : data.get(this.headlineField);
+        if (headline) {
+          const masks = this.masks;
+          const headMasks = this.headMasks;
+          eachPosting(headline, (doc) => {
+            if ((masks[doc]! & bit) !== 0) headMasks[doc] = headMasks[doc]! | bit;
+          });
+        }
       }
     });
+  }
+
+  /**
+   * Among the stories of one digest whose headlines name every query term, raises the first one in the digest
+   * to just above the best of them (the rule in the class comment).
+   */
+  private putIntroductionsFirst(full: number): void {
+    const groups = new Map<number, { first: number; best: number; size: number }>();
+    const { scores, masks, headMasks, positions, dates } = this;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const doc = this.touched[i]!;
+      if (headMasks[doc] !== full || masks[doc] !== full) continue;
+      const group = groups.get(dates[doc]!);
+      if (!group) {
+        groups.set(dates[doc]!, { first: doc, best: scores[doc]!, size: 1 });
+        continue;
+      }
+      group.size++;
+      if (positions[doc]! < positions[group.first]!) group.first = doc;
+      if (scores[doc]! > group.best) group.best = scores[doc]!;
+    }
+    for (const { first, best, size } of groups.values()) {
+      // 1e-6 clears the tie tolerance, so the follow-up cannot come first on the recency/position tie-break.
+      if (size > 1 && scores[first]! < best) scores[first] = best * (1 + 1e-6);
+    }
   }
 
   /** Candidates whose mask covers `required` (0 = any), filtered, top `limit` in rank order. */
