@@ -11,7 +11,7 @@ import { scrubSecrets, type Logger } from "../core/logger.js";
 import type { StoryCard } from "../core/reply.js";
 import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
 import { toTelegramCommands } from "./telegram-commands.js";
-import { TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT } from "./telegram-html.js";
+import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
 import {
   linkButtons,
@@ -295,7 +295,9 @@ function inlineStories(app: App, query: string): StoryCard[] {
 
 /** An inline result: the story in full as the message a reader drops into any chat. */
 function inlineArticle(card: StoryCard, locale: Locale, botUsername: string): InlineQueryResultArticle {
-  const [first] = toTelegramMessage({ type: "story", story: card, alsoMatching: [] }, locale, { botUsername });
+  const parts = toTelegramMessage({ type: "story", story: card, alsoMatching: [] }, locale, { botUsername });
+  // One message only: a story longer than that says it goes on, and the Full story button opens the rest.
+  const first = parts.length > 1 ? { text: `${splitTelegramHtml(parts[0]!.text, TELEGRAM_MESSAGE_LIMIT - 2)[0]!}\n…` } : parts[0];
   const deep = storyDeepLink(botUsername, card.id);
   const keyboard = [...(deep ? [[{ text: `📖 ${t(locale, "label.fullStory")}`, url: deep }]] : []), ...linkButtons(card.links)];
   return {

@@ -89,6 +89,21 @@ describe("telegram delivery of a hostile digest", () => {
     expect(f.tg.htmlViolations).toEqual([]);
   });
 
+  it("an inline query for a very long story drops one valid message that says it goes on, with the Full story button", async () => {
+    f.tg.pushUpdate(TOKEN, { inline_query: { id: "iq-long", from: { id: 7, is_bot: false, first_name: "R" }, query: "超长报道", offset: "" } });
+    const call = await f.tg.waitForCall("answerInlineQuery", (c) => c.params.inline_query_id === "iq-long");
+    expect(call.status).toBe(200);
+    type Article = { id: string; input_message_content: { message_text: string }; reply_markup: { inline_keyboard: { text: string; url: string }[][] } };
+    const article = (call.params.results as Article[]).find((r) => r.id === "20260219-1-2")!;
+    const message = article.input_message_content.message_text;
+    const check = checkTelegramHtml(message);
+    expect(check.problems).toEqual([]);
+    expect(check.plain.length).toBeLessThanOrEqual(4096);
+    expect(check.plain.length).toBeGreaterThan(3000);
+    expect(message.endsWith("\n…")).toBe(true);
+    expect(article.reply_markup.inline_keyboard[0]).toEqual([{ text: "📖 Full story", url: "https://t.me/TestNameBot?start=20260219-1-2" }]);
+  });
+
   it("sorts failed sends: kicked → permanent, 5xx → transient, network → transient; the token never shows", async () => {
     const bot = new Bot(TOKEN, { client: { apiRoot: f.tg.apiRoot } });
     const publisher = createTelegramPublisher({ api: bot.api, locale: "en", secrets: [TOKEN] });
