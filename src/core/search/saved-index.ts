@@ -6,6 +6,7 @@ import MiniSearch from "minisearch";
 import type { Digest } from "../model.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
+import { internalsOf } from "./minisearch-internals.js";
 
 /** File name of the saved index inside DATA_DIR. */
 export const SAVED_INDEX_FILE = "search-index.bin";
@@ -38,18 +39,6 @@ interface Header {
   };
 }
 
-/** The MiniSearch 7.2 fields written and read here (the same data its `toJSON`/`loadJS` use). */
-interface Internals {
-  _index: Iterable<[string, Map<number, Map<number, number>>]> & { set(term: string, data: Map<number, Map<number, number>>): void };
-  _documentCount: number;
-  _nextId: number;
-  _documentIds: Map<number, unknown>;
-  _fieldIds: Record<string, number>;
-  _fieldLength: Map<number, unknown>;
-  _avgFieldLength: number[];
-  _storedFields: Map<number, unknown>;
-  _dirtCount: number;
-}
 
 /** Content hash of one parsed digest: any edit, or a parser change that alters the parsed form, changes it. */
 export function digestHash(digest: Digest): string {
@@ -104,7 +93,7 @@ export async function loadSavedIndex(dataDir: string): Promise<LoadOutcome> {
     const data = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, count) : new Uint32Array(Uint8Array.from(bytes).buffer);
     if (data.length !== count) throw new Error("postings are cut short");
     const index = MiniSearch.loadJS<StoryDoc>({ ...header.meta, index: [] } as unknown as Parameters<typeof MiniSearch.loadJS>[0], INDEX_OPTIONS);
-    const target = (index as unknown as Internals)._index;
+    const target = internalsOf(index)._index;
     let p = 0;
     for (const term of terms) {
       const fields = new Map<number, Map<number, number>>();
@@ -131,7 +120,7 @@ export async function loadSavedIndex(dataDir: string): Promise<LoadOutcome> {
 
 /** Writes the index atomically (temp file + rename), so a crash mid-write leaves the old file intact. */
 export async function saveIndex(dataDir: string, digests: readonly Digest[], index: MiniSearch<StoryDoc>): Promise<string> {
-  const ix = index as unknown as Internals;
+  const ix = internalsOf(index);
   const terms: string[] = [];
   let words = 0;
   for (const [term, fields] of ix._index) {

@@ -3,6 +3,7 @@ import type MiniSearch from "minisearch";
 import { parseStoryId } from "../model.js";
 import type { SearchHit } from "../search.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
+import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
 import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
 import { fuzzinessFor, HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery, usePrefixFor } from "./tokenize.js";
 
@@ -24,31 +25,7 @@ export const MAX_QUERY_TERMS = 32;
 /** Score differences below this (relative) count as ties, which are then broken by recency. */
 const TIE_EPSILON = 1e-9;
 
-type FieldTermData = Map<number, Map<number, number>>;
-
-/** The parts of a MiniSearch 7.2 instance the scorer reads (same data `search()` uses). */
-interface Internals {
-  _index: {
-    get(term: string): FieldTermData | undefined;
-    atPrefix(prefix: string): Iterable<[string, FieldTermData]>;
-    fuzzyGet(term: string, maxDistance: number): Map<string, [FieldTermData, number]>;
-  };
-  _fieldIds: Record<string, number>;
-  _fieldLength: Map<number, number[]>;
-  _avgFieldLength: number[];
-  _documentCount: number;
-  _nextId: number;
-  _storedFields: Map<number, Record<string, unknown>>;
-}
-
-/** Fails fast if MiniSearch's internals are not what the scorer was written against (minisearch is pinned). */
-function internalsOf(index: MiniSearch<StoryDoc>): Internals {
-  const i = index as unknown as Partial<Internals>;
-  if (!(i._index && typeof i._index.fuzzyGet === "function" && i._fieldIds && i._fieldLength instanceof Map && typeof i._nextId === "number" && i._storedFields instanceof Map && Array.isArray(i._avgFieldLength))) {
-    throw new Error("search: MiniSearch internals are not the 7.2 layout the scorer reads; keep minisearch pinned at 7.2.x or update src/core/search/scorer.ts");
-  }
-  return i as Internals;
-}
+type Internals = MiniSearchInternals;
 
 /**
  * Edit distance used for `term` in this index. `fuzzinessFor` gives the most a word may get (1, or 2 from

@@ -6,6 +6,7 @@ import { type Digest, parseStoryId } from "../model.js";
 import type { SearchHit, SearchOptions, StorySearch } from "../search.js";
 import { matchSection } from "../section-match.js";
 import { createIndex, digestToDocs, type StoryDoc } from "./index-options.js";
+import { internalsOf } from "./minisearch-internals.js";
 import { digestHash, loadSavedIndex, saveIndex } from "./saved-index.js";
 import { SubstringScanner } from "./substring-scan.js";
 import { StoryScorer } from "./scorer.js";
@@ -74,12 +75,15 @@ function catchUp(current: readonly Digest[], saved: ReadonlyMap<string, string>)
  * newest 120 digests (correct, slower, no typo tolerance), and `ready` resolves when the index takes over. The built index is
  * saved; after archive changes it is saved again (debounced).
  *
+ * @throws MiniSearchInternalsError when the installed minisearch is not the pinned 7.2.0
  * @example
  * const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
  * search.search("glm-5", { limit: 5 }); // [{ id: "20260218-1-3", title: "GLM‑5 技术报告…", score: 12.3, … }]
  * await search.close();
  */
 export async function createStorySearch(options: StorySearchOptions): Promise<SearchService> {
+  // The scorer and the saved index read minisearch's private fields: another minisearch fails here, at start.
+  internalsOf(createIndex());
   const { archive, dataDir } = options;
   const logger = options.logger.child({ module: "search" });
   const chunkSize = options.chunkSize ?? 100;
