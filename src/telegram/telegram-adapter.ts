@@ -153,7 +153,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   async function onText(ctx: Context): Promise<void> {
     const msg = ctx.msg;
     const text = msg?.text;
-    if (!msg || text === undefined) return;
+    // A channel post copied into the channel's discussion group was already handled as the channel post.
+    if (!msg || text === undefined || msg.is_automatic_forward) return;
     const start = /^\s*\/start(?:@(\S+))?(?:\s+(\S+))?\s*$/i.exec(text);
     if (start && (!start[1] || start[1].toLowerCase() === botUsername.toLowerCase())) {
       // `/start <story id>` comes from a deep link in a daily post or a search result.

@@ -207,6 +207,8 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify({ ok: true, result: updates }));
         }
+        // Only calls that delivered updates wake waiters (an empty poll waking a waiting poll would spin).
+        if (updates.length > 0) notify();
         return;
       }
 

@@ -205,6 +205,29 @@ describe("telegram bot end to end (seed digest)", () => {
     expect(f.tg.calls("getChatMember").length).toBe(before);
   });
 
+  it("ignores the copy of a channel post that Telegram forwards into the channel's discussion group", async () => {
+    const discussion = -100777;
+    const before = f.tg.calls("sendMessage").filter((c) => Number(c.params.chat_id) === discussion).length;
+    f.tg.pushUpdate(TOKEN, {
+      message: {
+        message_id: 5,
+        from: { id: 777000, is_bot: false, first_name: "Telegram" },
+        sender_chat: { id: -1009999, type: "channel", title: "News" },
+        chat: { id: discussion, type: "supergroup", title: "News chat" },
+        is_automatic_forward: true,
+        date: 0,
+        text: "/repost",
+        entities: [{ type: "bot_command", offset: 0, length: 7 }],
+      },
+    });
+    // Updates are handled in order: once /help, fetched after the copy, is answered, the copy has been handled.
+    await f.tg.waitForCall("getUpdates", (c) => JSON.stringify(c.response).includes('"is_automatic_forward":true'));
+    await ask("/help", { userId: 8, chatId: discussion, type: "supergroup" });
+    const replies = f.tg.calls("sendMessage").filter((c) => Number(c.params.chat_id) === discussion);
+    expect(replies.length).toBe(before + 1);
+    expect(String(replies.at(-1)!.params.text)).not.toContain("Only admins");
+  });
+
   it("retries a reply rate-limited with 429 after retry_after", async () => {
     f.tg.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", retry_after: 1 });
     const before = f.tg.calls("sendMessage").length;
