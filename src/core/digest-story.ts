@@ -102,6 +102,7 @@ export function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
   }
   flushLabel();
 
+  warnAboutHtml(draft.nodes, ctx);
   const unsafe = findUnsafeLinks(draft.nodes, defs);
   const body = parts
     .map((p) => sliceSafely(p, unsafe, ctx).replace(/[ \t]+$/gm, "").trim())
@@ -161,6 +162,49 @@ function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string
 
 function shorten(url: string): string {
   return url.length > 80 ? `${url.slice(0, 79)}…` : url;
+}
+
+/**
+ * Warns about links in a heading that carries no links of its own (a section heading, the digest title) whose
+ * target is not http(s): they are dropped like any other, and the publisher should hear about it.
+ */
+export function warnAboutHeadingLinks(heading: Heading, ctx: Context): void {
+  for (const link of findUnsafeLinks(heading.children, ctx.defs)) {
+    ctx.warnings.push({
+      file: ctx.file,
+      line: link.line,
+      message: `link "${link.text}" dropped: only http(s) links are kept, got "${shorten(link.url)}"`,
+    });
+  }
+}
+
+const isComment = (html: string): boolean => /^\s*<!--[\s\S]*-->\s*$/.test(html);
+const snippet = (html: string): string => {
+  const first = (html.trim().split("\n")[0] ?? "").trim();
+  return first.length > 40 ? `${first.slice(0, 39)}…` : first;
+};
+
+/**
+ * Raw HTML is no part of a digest: a block (`<script>…</script>`, `<div>…`) is left out of the story, inline tags
+ * (`<b>`, `<br>`) stay in the body as source and renderers show them as plain text. Either way the publisher is told,
+ * with the line; HTML comments are notes and pass silently.
+ */
+function warnAboutHtml(nodes: readonly Nodes[], ctx: Context, inline = false): void {
+  for (const node of nodes) {
+    if (node.type === "html") {
+      // Comments are notes; a closing tag belongs to an opening one already reported.
+      if (isComment(node.value) || /^\s*<\//.test(node.value)) continue;
+      ctx.warnings.push({
+        file: ctx.file,
+        line: lineOf(node),
+        message: inline
+          ? `inline HTML "${snippet(node.value)}" is shown as plain text: digests are Markdown`
+          : `HTML block "${snippet(node.value)}" is left out of the story: digests are Markdown`,
+      });
+    } else if ("children" in node) {
+      warnAboutHtml(node.children, ctx, inline || node.type === "paragraph" || node.type === "heading" || node.type === "tableCell");
+    }
+  }
 }
 
 /** Keeps http(s) links (first of each URL); anything else is dropped with a warning naming its line. */

@@ -8,7 +8,7 @@ import { gfm } from "micromark-extension-gfm";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { dateFromFileName, findDateInText } from "./digest-date.js";
 import { collectDefinitions, foldWhitespace, plainText } from "./digest-links.js";
-import { buildStory, type Context, isIgnorable, lineOf, type StoryDraft } from "./digest-story.js";
+import { buildStory, type Context, isIgnorable, lineOf, type StoryDraft, warnAboutHeadingLinks } from "./digest-story.js";
 import { type Digest, DigestSchema, makeStoryId, type Section } from "./model.js";
 
 /** A problem that does not stop the digest from loading (a dropped link, an empty body). */
@@ -83,6 +83,7 @@ export function parseDigest(source: string, file: string): ParsedDigest {
   const titleHeading = h1s.length === 1 && headings[0] === h1s[0] ? h1s[0] : undefined;
   const title = meta.title ?? (titleHeading ? plainText(titleHeading) || undefined : undefined);
   const date = resolveDate(meta, titleHeading, file, fail, ctx);
+  if (titleHeading) warnAboutHeadingLinks(titleHeading, ctx);
 
   const structural = headings.filter((h) => h !== titleHeading);
   if (structural.length === 0) {
@@ -99,6 +100,7 @@ export function parseDigest(source: string, file: string): ParsedDigest {
     if (node.type === "heading" && node.depth === sectionDepth) {
       const sectionTitle = plainText(node);
       if (!sectionTitle) fail(lineOf(node), "section heading has no title");
+      warnAboutHeadingLinks(node, ctx);
       drafts.push({ heading: node, title: sectionTitle, stories: [] });
     } else if (node.type === "heading" && node.depth === storyDepth) {
       const storyTitle = plainText(node);
@@ -114,6 +116,14 @@ export function parseDigest(source: string, file: string): ParsedDigest {
         message: `text before the first story of section "${section.title}" is ignored`,
       });
     }
+  }
+
+  // The same title twice is almost always a paste that went wrong; both stories load, the publisher is told.
+  const titleLines = new Map<string, number>();
+  for (const story of drafts.flatMap((d) => d.stories)) {
+    const first = titleLines.get(story.title);
+    if (first === undefined) titleLines.set(story.title, lineOf(story.heading));
+    else ctx.warnings.push({ file, line: lineOf(story.heading), message: `story title "${story.title}" repeats the story at line ${first}` });
   }
 
   const sections: Section[] = drafts.map((draft, sectionIndex) => {

@@ -243,6 +243,82 @@ describe("parseDigest: other dialects", () => {
   });
 });
 
+describe("parseDigest: hostile input", () => {
+  it("leaves a raw HTML block out of the story and keeps inline tags as text, telling the publisher; comments pass", () => {
+    const source = [
+      "## S",
+      "",
+      "### T",
+      "",
+      "<script>alert(1)</script>",
+      "",
+      "Body <b onclick=x>bold</b> and <a href=\"javascript:alert(1)\">click</a>. <!-- a note -->",
+      "",
+      "<!-- an editor's note -->",
+    ].join("\n");
+    const { digest, warnings } = parseDigest(source, "2026-02-18.md");
+    const story = digest.sections[0]?.stories[0];
+    expect(story?.body).toBe('Body <b onclick=x>bold</b> and <a href="javascript:alert(1)">click</a>. <!-- a note -->');
+    expect(story?.text).toBe("Body bold and click.");
+    expect(story?.links).toEqual([]);
+    expect(warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
+      '5: HTML block "<script>alert(1)</script>" is left out of the story: digests are Markdown',
+      '7: inline HTML "<b onclick=x>" is shown as plain text: digests are Markdown',
+      '7: inline HTML "<a href="javascript:alert(1)">" is shown as plain text: digests are Markdown',
+    ]);
+  });
+
+  it("drops non-web links in the title, section and story headings, with a warning each; titles keep the text", () => {
+    const source = [
+      "# [Digest](vbscript:x) 2026-02-18",
+      "",
+      "## [Models](javascript:alert(1))",
+      "",
+      "### [Launch](data:text/html,x) of `GLM‑5` **now**",
+      "",
+      "Body.",
+    ].join("\n");
+    const { digest, warnings } = parseDigest(source, "notes.md");
+    expect(digest.title).toBe("Digest 2026-02-18");
+    expect(digest.sections[0]?.title).toBe("Models");
+    expect(digest.sections[0]?.stories[0]?.title).toBe("Launch of GLM‑5 now");
+    expect(digest.sections[0]?.stories[0]?.links).toEqual([]);
+    expect(warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
+      '1: link "Digest" dropped: only http(s) links are kept, got "vbscript:x"',
+      '3: link "Models" dropped: only http(s) links are kept, got "javascript:alert(1)"',
+      '5: link "Launch" dropped: only http(s) links are kept, got "data:text/html,x"',
+    ]);
+  });
+
+  it("loads two stories with the same title under their own ids, and warns about the repeat", () => {
+    const source = "## A\n\n### Same\n\nOne.\n\n## B\n\n### Same\n\nTwo.\n";
+    const { digest, warnings } = parseDigest(source, "2026-02-18.md");
+    expect(digest.sections.flatMap((s) => s.stories.map((t) => [t.id, t.text]))).toEqual([
+      ["20260218-1-1", "One."],
+      ["20260218-2-1", "Two."],
+    ]);
+    expect(warnings).toEqual([{ file: "2026-02-18.md", line: 9, message: 'story title "Same" repeats the story at line 3' }]);
+  });
+
+  it("keeps emoji, tabs and astral characters in titles and bodies", () => {
+    const { digest, warnings } = parseDigest("## 🚀 模型\t动态\n\n### 𠮷野家 😀 上线\n\nBody\twith 😀 emoji.\n", "2026-02-18.md");
+    expect(digest.sections[0]?.title).toBe("🚀 模型 动态");
+    expect(digest.sections[0]?.stories[0]?.title).toBe("𠮷野家 😀 上线");
+    expect(digest.sections[0]?.stories[0]?.body).toBe("Body\twith 😀 emoji.");
+    expect(warnings).toEqual([]);
+  });
+
+  it("parses a 1 MB story whole, links and all", () => {
+    const paragraph = "这是一个很长的故事，讨论 GLM‑5 与 Sonnet 4.6。".repeat(40);
+    const body = Array.from({ length: 700 }, () => paragraph).join("\n\n");
+    const source = `## S\n\n### Big\n\n${body}\n\n> 相关链接：[a](https://a.example)\n`;
+    expect(Buffer.byteLength(source)).toBeGreaterThan(1_000_000);
+    const story = parseDigest(source, "2026-02-18.md").digest.sections[0]?.stories[0];
+    expect(story?.links).toEqual([{ label: "a", url: "https://a.example" }]);
+    expect(story?.text.length).toBe(paragraph.length * 700 + 2 * 699);
+  });
+});
+
 describe("parseDigest: warnings", () => {
   it("warns about a story without body text and about text before a section's first story", () => {
     const source = "## S\n\nStray text.\n\n### Empty\n\n> 相关链接：[a](https://a.example)\n\n### Full\n\nBody.\n";
@@ -284,6 +360,12 @@ describe("parseDigest: malformed input", () => {
       "## A\n\n### T\n\nBody.\n\n---\n\n## B\n\nJust text.\n",
       "2026-02-18.md",
       '2026-02-18.md:9: section "B" has no stories: add story headings one level below it ("### Story")',
+    ],
+    [
+      "an empty section between two sections",
+      "## A\n\n### T\n\nBody.\n\n## B\n\n## C\n\n### U\n\nBody.\n",
+      "2026-02-18.md",
+      '2026-02-18.md:7: section "B" has no stories: add story headings one level below it ("### Story")',
     ],
     [
       "headings at one level only",
