@@ -117,42 +117,50 @@ export function link(text: HtmlPart, url: string): TelegramHtml {
  */
 export function markdownToTelegramHtml(markdown: string): TelegramHtml {
   const tree = fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
-  return new TelegramHtml(renderNode(tree, false).trim());
+  return new TelegramHtml(renderNode(tree, new Set()).trim());
 }
 
-function renderChildren(node: { children: Nodes[] }, inLink: boolean): string {
-  return node.children.map((c) => renderNode(c, inLink)).join("");
+/** Tags open around a node ("a" for a link): Telegram rejects a tag nested in itself, such as a quote in a quote. */
+type OpenTags = ReadonlySet<string>;
+
+function renderChildren(node: { children: Nodes[] }, open: OpenTags): string {
+  return node.children.map((c) => renderNode(c, open)).join("");
 }
 
-function renderBlocks(node: { children: Nodes[] }, inLink: boolean): string {
+function renderBlocks(node: { children: Nodes[] }, open: OpenTags): string {
   return node.children
-    .map((c) => renderNode(c, inLink))
+    .map((c) => renderNode(c, open))
     .filter((s) => s.trim() !== "")
     .join("\n\n");
 }
 
-function renderNode(node: Nodes, inLink: boolean): string {
+/** `<tag>…</tag>` around what `render` makes, or just that when the tag is already open (`> > x`, `**a **b** c**`). */
+function wrap(tag: string, open: OpenTags, render: (open: OpenTags) => string): string {
+  if (open.has(tag)) return render(open);
+  const inner = render(new Set([...open, tag]));
+  return inner ? `<${tag}>${inner}</${tag}>` : "";
+}
+
+function renderNode(node: Nodes, open: OpenTags): string {
   switch (node.type) {
     case "root":
-    case "blockquote":
     case "listItem":
-    case "footnoteDefinition": {
-      const inner = renderBlocks(node, inLink);
-      return node.type === "blockquote" && inner ? `<blockquote>${inner}</blockquote>` : inner;
-    }
+    case "footnoteDefinition":
+      return renderBlocks(node, open);
+    case "blockquote":
+      return wrap("blockquote", open, (o) => renderBlocks(node, o).trim());
     case "paragraph":
     case "tableCell":
-      return renderChildren(node, inLink);
+      return renderChildren(node, open);
     case "heading":
-      return `<b>${renderChildren(node, inLink)}</b>`;
+    case "strong":
+      return wrap("b", open, (o) => renderChildren(node, o));
     case "text":
       return escapeText(node.value);
-    case "strong":
-      return `<b>${renderChildren(node, inLink)}</b>`;
     case "emphasis":
-      return `<i>${renderChildren(node, inLink)}</i>`;
+      return wrap("i", open, (o) => renderChildren(node, o));
     case "delete":
-      return `<s>${renderChildren(node, inLink)}</s>`;
+      return wrap("s", open, (o) => renderChildren(node, o));
     case "inlineCode":
       return `<code>${escapeText(node.value)}</code>`;
     case "code":
@@ -162,25 +170,25 @@ function renderNode(node: Nodes, inLink: boolean): string {
     case "thematicBreak":
       return "———";
     case "link": {
-      const text = renderChildren(node, true);
       const url = safeHttpUrl(node.url);
       // Telegram does not nest links; an inner link (autolink inside a link) keeps only its text.
-      if (inLink || !url) return text;
+      if (open.has("a") || !url) return renderChildren(node, open);
+      const text = renderChildren(node, new Set([...open, "a"]));
       return `<a href="${escapeText(url)}">${text || escapeText(node.url)}</a>`;
     }
     case "image": {
-      const url = inLink ? undefined : safeHttpUrl(node.url);
+      const url = open.has("a") ? undefined : safeHttpUrl(node.url);
       return url ? `<a href="${escapeText(url)}">${escapeText(node.alt || node.url)}</a>` : escapeText(node.alt ?? "");
     }
     case "list":
       return node.children
         .map((item, i) => {
           const marker = node.ordered ? `${(node.start ?? 1) + i}. ` : "• ";
-          return marker + renderBlocks(item, inLink).replace(/\n/g, "\n  ");
+          return marker + renderBlocks(item, open).replace(/\n/g, "\n  ");
         })
         .join("\n");
     case "table":
-      return node.children.map((row) => row.children.map((cell) => renderNode(cell, inLink)).join(" | ")).join("\n");
+      return node.children.map((row) => row.children.map((cell) => renderNode(cell, open)).join(" | ")).join("\n");
     case "html":
       return escapeText(node.value);
     default:

@@ -61,6 +61,33 @@ describe("markdownToTelegramHtml", () => {
     expect(checkTelegramHtml(out).plain).toContain("<img src=x onerror=alert(1)>");
   });
 
+  it("never nests a tag in itself, which Telegram refuses: a quote in a quote, bold in bold, a link in a link", () => {
+    expect(markdownToTelegramHtml("> > 引用里的引用").value).toBe("<blockquote>引用里的引用</blockquote>");
+    expect(markdownToTelegramHtml("**a **b** c**").value).toBe("<b>a b c</b>");
+    expect(markdownToTelegramHtml("[see https://b.example](https://a.example)").value).toBe('<a href="https://a.example/">see https://b.example</a>');
+  });
+
+  it("property: any Markdown, unmatched markers and hostile links included, renders as valid Telegram HTML", () => {
+    const token = fc.constantFrom(
+      "**", "*", "_", "__", "~~", "`", "```", "[", "]", "(", ")", "<", ">", "&", '"', "\\", "> ", "- ", "1. ", "# ", "\n", "\n\n", " ",
+      "text", "粗体", "[a](https://example.com/?q=<&>)", "[b](javascript:alert(1))", "<https://example.com/a_b>", "https://x.example/\"",
+      "![i](https://u:p@x.example/i.png)", "<b>", "</i>", "&amp;", "&#0;", "| a | b |\n|---|---|\n| c | d |", "[^1]", "[ref]: https://r.example",
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 60 }), (tokens) => {
+        const out = markdownToTelegramHtml(tokens.join("")).value;
+        const problems = checkTelegramHtml(out).problems.filter((p) => p !== "message text is empty");
+        expect(problems, out).toEqual([]);
+        // Text stays as written; only the links the bot makes are vetted.
+        for (const [, href] of out.matchAll(/<a href="([^"]*)"/g)) {
+          const url = new URL(href!.replace(/&amp;/g, "&"));
+          expect([url.protocol, url.username, url.password]).toEqual(["https:", "", ""]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("keeps paragraphs apart and renders lists and quotes", () => {
     const out = markdownToTelegramHtml("First para.\n\nSecond **para**.\n\n- one\n- two\n\n> quoted").value;
     expect(out).toBe("First para.\n\nSecond <b>para</b>.\n\n• one\n• two\n\n<blockquote>quoted</blockquote>");
