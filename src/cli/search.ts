@@ -103,7 +103,8 @@ export async function runSearch(args: string[], io: SearchCliIo): Promise<number
     if (request.json) {
       io.stdout(`${JSON.stringify(hits.map(({ id, date, section, title, score }) => ({ id, date, section, title, score: Math.round(score * 1000) / 1000 })), null, 2)}\n`);
     } else if (hits.length === 0) {
-      io.stdout(`No stories match "${request.query}" among ${archive.dates().length} digests.\n`);
+      const count = archive.dates().length;
+      io.stdout(`No stories match "${request.query}" among ${count} ${count === 1 ? "digest" : "digests"}.\n`);
     } else {
       const lines = hits.map(
         (h, i) => `${String(i + 1).padStart(2)}. ${h.title}\n    ${h.id} · ${h.date} · ${h.section} · score ${h.score.toFixed(2)}`,

@@ -52,6 +52,11 @@ describe("digest-bot search", () => {
     expect(Object.keys(hits[0]!)).toEqual(["id", "date", "section", "title", "score"]);
   });
 
+  it("puts the Sonnet 4.6 launch story above its same-day follow-up", async () => {
+    const hits = JSON.parse((await cli("sonnet", "--json")).out) as { id: string }[];
+    expect(hits.map((h) => h.id)).toEqual(["20260218-1-1", "20260218-5-1"]);
+  });
+
   it("filters by section and by a date typed the short way", async () => {
     const bySection = JSON.parse((await cli("sonnet 4.6", "--section", "产品", "--json")).out) as { id: string }[];
     expect(bySection.map((h) => h.id)).toEqual(["20260218-5-1"]);
@@ -63,7 +68,7 @@ describe("digest-bot search", () => {
   it("says so and exits 1 when nothing matches", async () => {
     const { code, out } = await cli("天气预报");
     expect(code).toBe(1);
-    expect(out).toBe('No stories match "天气预报" among 1 digests.\n');
+    expect(out).toBe('No stories match "天气预报" among 1 digest.\n');
   });
 
   it("rejects bad options with a message that says how to fix them, exit 2", async () => {
