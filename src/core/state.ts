@@ -81,6 +81,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX deliveries_open ON deliveries (status) WHERE status IN ('pending', 'in-flight');
   `,
+  // 2: who claimed a part (`<pid>:<random>`), so a second process leaves a part another live one is sending.
+  `
+  ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+  `,
 ];
 
 /** An open state database. Close it once at shutdown. */
@@ -118,7 +122,8 @@ export function openStateDb(dataDir: string): StateDb {
   }
   try {
     db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
+    // FULL, not NORMAL: a ledger mark lost to a power cut would re-send a message without warning.
+    db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
     migrate(db, file);

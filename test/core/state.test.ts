@@ -20,6 +20,24 @@ describe("openStateDb", () => {
     expect(schemaVersion(state)).toBe(MIGRATIONS.length);
     const tables = state.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(["deliveries", "runs", "subscriptions"]);
+    // FULL: a ledger mark survives a power cut, so a sent message is never re-sent unannounced.
+    expect(state.db.pragma("synchronous", { simple: true })).toBe(2);
+    state.close();
+  });
+
+  it("upgrades a version-1 database in place, keeping its rows", () => {
+    const old = new Database(join(dir, STATE_DB_FILE));
+    old.exec(MIGRATIONS[0]!);
+    old.pragma("user_version = 1");
+    old.prepare("INSERT INTO runs (run_id, kind, platform, target_id, digest_date, created_at) VALUES ('r1', 'manual', 'telegram', '-100', '2026-02-18', 'x')").run();
+    old.prepare(
+      `INSERT INTO deliveries (run_id, kind, digest_date, platform, target_id, part_index, part_count, status, payload, payload_hash,
+         idempotency_key, created_at, updated_at) VALUES ('r1', 'manual', '2026-02-18', 'telegram', '-100', 0, 1, 'in-flight', '"hi"', 'h', 'k', 'x', 'x')`,
+    ).run();
+    old.close();
+    const state = openStateDb(dir);
+    expect(schemaVersion(state)).toBe(2);
+    expect(state.db.prepare("SELECT status, payload, claimed_by FROM deliveries").get()).toEqual({ status: "in-flight", payload: '"hi"', claimed_by: null });
     state.close();
   });
 

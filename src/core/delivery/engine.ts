@@ -9,6 +9,7 @@ import type { RunKind, StateDb } from "../state.js";
 import { buildDailyPost } from "../summaries.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
 import { createLedger, newRunId, type Subscription } from "./ledger.js";
+import { createOwner } from "./owner.js";
 import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
 import { DEFAULT_RETRY, sendParts, type RetryOptions } from "./sender.js";
@@ -135,7 +136,9 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       abort.signal.addEventListener("abort", onAbort, { once: true });
     });
 
+  const owner = createOwner(options.db);
   const senderDeps = {
+    owner: owner.id,
     ledger,
     logger,
     retry,
@@ -259,7 +262,10 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const mine = ledger.runParts(runId).filter((p) => p.platform === target.platform && p.targetId === target.targetId);
         const unsent = mine.find((p) => p.status !== "sent");
         if (unsent) {
-          const error = unsent.lastError ?? (outcome?.type === "stopped" ? "stopped before sending" : "waiting behind an earlier run");
+          const error =
+            outcome?.type === "busy"
+              ? "another running digest-bot process is sending to this target; it sends these too"
+              : (unsent.lastError ?? (outcome?.type === "stopped" ? "stopped before sending" : "waiting behind an earlier run"));
           pending.push({ target: { platform: target.platform, id: target.targetId }, error });
         }
       }
@@ -298,6 +304,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (task) await task.destroy();
       task = undefined;
       await chain;
+      owner.release();
     },
 
     tick() {

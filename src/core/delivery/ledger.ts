@@ -30,6 +30,8 @@ export interface PartRow {
   lastError?: string;
   payload: unknown;
   idempotencyKey: string;
+  /** The engine that last claimed it (`<pid>:<random>`, see owner.ts). */
+  claimedBy?: string;
 }
 
 export interface RunSummary {
@@ -70,6 +72,7 @@ interface PartRecord {
   last_error: string | null;
   payload: string;
   idempotency_key: string;
+  claimed_by: string | null;
 }
 
 /**
@@ -121,6 +124,7 @@ export function createLedger(state: StateDb) {
     };
     if (r.message_id !== null) p.messageId = r.message_id;
     if (r.last_error !== null) p.lastError = r.last_error;
+    if (r.claimed_by !== null) p.claimedBy = r.claimed_by;
     return p;
   };
 
@@ -220,14 +224,14 @@ export function createLedger(state: StateDb) {
           .get(platform, targetId, digestDate) !== undefined
       );
     },
-    /** Parts not yet sent for a target, oldest run first, in part order. */
+    /** Parts not yet sent for a target, oldest run first (planning order, not clock time), in part order. */
     openParts(platform: Platform, targetId: string): PartRow[] {
       return (
         db
           .prepare(
             `SELECT d.* FROM deliveries d JOIN runs r USING (run_id, platform, target_id)
              WHERE d.platform = ? AND d.target_id = ? AND d.status IN ('pending', 'in-flight')
-             ORDER BY r.created_at, d.run_id, d.part_index`,
+             ORDER BY r.rowid, d.part_index`,
           )
           .all(platform, targetId) as PartRecord[]
       ).map(toPart);
@@ -244,11 +248,19 @@ export function createLedger(state: StateDb) {
     runParts(runId: string): PartRow[] {
       return (db.prepare("SELECT * FROM deliveries WHERE run_id = ? ORDER BY platform, target_id, part_index").all(runId) as PartRecord[]).map(toPart);
     },
-    markInFlight(part: PartRow, now: string): void {
-      db.prepare(
-        `UPDATE deliveries SET status = 'in-flight', attempts = attempts + 1, updated_at = ?
-         WHERE run_id = ? AND platform = ? AND target_id = ? AND part_index = ?`,
-      ).run(now, part.runId, part.platform, part.targetId, part.partIndex);
+    /**
+     * Marks a part in-flight for `owner`, only if it is still as read (`seen`: status and attempts); false when
+     * another engine changed it since — then that one is sending it and this one must not.
+     */
+    claim(part: PartRow, seen: { status: PartStatus; attempts: number }, owner: string, now: string): boolean {
+      return (
+        db
+          .prepare(
+            `UPDATE deliveries SET status = 'in-flight', attempts = attempts + 1, claimed_by = ?, updated_at = ?
+             WHERE run_id = ? AND platform = ? AND target_id = ? AND part_index = ? AND status = ? AND attempts = ?`,
+          )
+          .run(owner, now, part.runId, part.platform, part.targetId, part.partIndex, seen.status, seen.attempts).changes === 1
+      );
     },
     markSent(part: PartRow, messageId: string, now: string): void {
       db.prepare(

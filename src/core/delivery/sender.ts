@@ -2,6 +2,7 @@
 import type { Logger } from "../logger.js";
 import { PublishError, type Publisher } from "./publisher.js";
 import type { Ledger, PartRow } from "./ledger.js";
+import { isOwnerLive } from "./owner.js";
 
 /** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
 export interface RetryOptions {
@@ -32,6 +33,8 @@ export type SendOutcome =
   | { type: "pending"; sent: number; error: string }
   /** The target refused for good (removed, no permission); the caller disables it. */
   | { type: "permanent"; sent: number; error: string }
+  /** Another live digest-bot process is sending this target's next part; it sends the rest, in order. */
+  | { type: "busy"; sent: number }
   | { type: "stopped"; sent: number };
 
 export interface SenderDeps {
@@ -43,13 +46,17 @@ export interface SenderDeps {
   sleep: (ms: number) => Promise<boolean>;
   random: () => number;
   isStopping: () => boolean;
+  /** This engine's claim owner id (owner.ts). */
+  owner: string;
 }
 
 /**
  * Sends `parts` (the target's open parts, oldest run first) one by one:
  * mark in-flight → send with the part's idempotency key → mark sent with the platform's message id.
  * A part found `in-flight` was interrupted mid-send by a crash: it is sent again with the same key
- * (Discord de-duplicates by nonce; Telegram cannot, so that one message may appear twice).
+ * (Discord de-duplicates by nonce; Telegram cannot, so that one message may appear twice) — unless the engine
+ * that claimed it is still running (another process sharing the state file): then it is left to that one.
+ * Claims are conditional on the part being as read, so two engines never both send it.
  */
 export async function sendParts(publisher: Publisher, parts: PartRow[], deps: SenderDeps): Promise<SendOutcome> {
   let sent = 0;
@@ -60,17 +67,21 @@ export async function sendParts(publisher: Publisher, parts: PartRow[], deps: Se
       sent++;
       continue;
     }
-    if (result.type === "stopped") return { type: "stopped", sent };
+    if (result.type === "stopped" || result.type === "busy") return { type: result.type, sent };
     return { type: result.type, sent, error: result.error };
   }
   return { type: "done", sent };
 }
 
-type PartOutcome = { type: "sent" } | { type: "stopped" } | { type: "pending" | "permanent"; error: string };
+type PartOutcome = { type: "sent" } | { type: "stopped" } | { type: "busy" } | { type: "pending" | "permanent"; error: string };
 
 async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): Promise<PartOutcome> {
   const { ledger, logger, retry } = deps;
   const where = { runId: part.runId, platform: part.platform, target: part.targetId, part: `${part.partIndex + 1}/${part.partCount}` };
+  if (part.status === "in-flight" && part.claimedBy && part.claimedBy !== deps.owner && isOwnerLive(part.claimedBy)) {
+    logger.info({ ...where, owner: part.claimedBy }, "part is being sent by another running digest-bot process; leaving it to that one");
+    return { type: "busy" };
+  }
   if (part.status === "in-flight") {
     logger.warn(
       { ...where, key: part.idempotencyKey },
@@ -79,8 +90,14 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
   }
   let transientFailures = 0;
   let rateLimitWaits = 0;
+  const seen = { status: part.status, attempts: part.attempts };
   for (;;) {
-    ledger.markInFlight(part, deps.now());
+    if (!ledger.claim(part, seen, deps.owner, deps.now())) {
+      logger.info(where, "part was claimed by another digest-bot process; leaving it to that one");
+      return { type: "busy" };
+    }
+    seen.status = "in-flight";
+    seen.attempts++;
     let failure: PublishError;
     try {
       const { messageId } = await publisher.send(part.targetId, part.payload, part.idempotencyKey);
@@ -100,6 +117,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       return { type: "permanent", error };
     }
     ledger.markFailed(part, "pending", error, deps.now());
+    seen.status = "pending";
     let delay: number;
     if (failure.kind === "rate-limited") {
       rateLimitWaits++;

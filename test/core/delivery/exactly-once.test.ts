@@ -211,3 +211,64 @@ describe("send failures", () => {
     expect(rows.slice(1).every((s) => s === "pending")).toBe(true);
   });
 });
+
+describe("two processes sharing the state file (the bot and digest-bot deliver)", () => {
+  it("leaves a part another running engine is sending to it, and resumes it once that one is gone", async () => {
+    const { archive, clock, db, engine, expected } = setup();
+    const received: Sent[] = [];
+    const first = new ScriptedPublisher("telegram", { shared: received });
+    first.script = ["ok", "deliver-then-hang"];
+    engine.registerPublisher(first);
+    clock.set(SLOT);
+    void engine.tick();
+    await settle();
+    expect(texts(received)).toEqual(expected.slice(0, 2));
+
+    // A second engine on its own connection while the first is still running (its database open).
+    const other = h.engine({ db: h.open(), archive, clock });
+    const second = new ScriptedPublisher("telegram", { shared: received });
+    other.registerPublisher(second);
+    const result = await other.deliver({ kind: "manual", to: { platform: "telegram", id: "-1001" } });
+    expect(second.attempts).toEqual([]);
+    expect(result.pending).toEqual([
+      { target: { platform: "telegram", id: "-1001" }, error: "another running digest-bot process is sending to this target; it sends these too" },
+    ]);
+
+    db.close(); // The first one dies mid-send.
+    await other.tick();
+    // Part 2 again (Telegram cannot de-duplicate the one in flight), then the rest, then the manual run.
+    expect(texts(received)).toEqual([...expected.slice(0, 2), ...expected.slice(1), ...expected]);
+  });
+
+  it("tells a claim of a running process from one of a process that is gone", async () => {
+    const { archive, clock, db, expected } = setup();
+    const ledger = createLedger(db);
+    const planned = new ScriptedPublisher("telegram").planDailyPost(buildDailyPost(digestOn(DAY)));
+    ledger.planRun({ runId: "m1", kind: "manual", platform: "telegram", targetId: "-1001", digestDate: DAY, payloads: planned, now: SLOT });
+    const claimFirstBy = (owner: string) =>
+      db.db.prepare("UPDATE deliveries SET status = 'in-flight', claimed_by = ? WHERE run_id = 'm1' AND part_index = 0").run(owner);
+    const engine = h.engine({ db, archive, clock });
+    const publisher = new ScriptedPublisher("telegram");
+    engine.registerPublisher(publisher);
+    clock.set("2026-02-17T13:00:00Z");
+
+    claimFirstBy(`${process.ppid}:parent`); // The process that started this one is running.
+    await engine.tick();
+    expect(publisher.attempts).toEqual([]);
+
+    claimFirstBy("2147483646:gone"); // No such process.
+    await engine.tick();
+    expect(texts(publisher.received)).toEqual(expected);
+  });
+
+  it("claims a part only as it was read, so two engines never both send it", () => {
+    const { db } = setup();
+    const ledger = createLedger(db);
+    ledger.planRun({ runId: "m1", kind: "manual", platform: "telegram", targetId: "-1001", digestDate: DAY, payloads: ["a"], now: SLOT });
+    const [part] = ledger.openParts("telegram", "-1001");
+    const seen = { status: part!.status, attempts: part!.attempts };
+    expect(ledger.claim(part!, seen, "1:a", SLOT)).toBe(true);
+    expect(ledger.claim(part!, seen, "2:b", SLOT)).toBe(false);
+    expect(ledger.openParts("telegram", "-1001")[0]).toMatchObject({ status: "in-flight", attempts: 1, claimedBy: "1:a" });
+  });
+});
