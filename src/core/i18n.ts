@@ -36,6 +36,10 @@ const zh = {
   "label.nextRun": "下次运行",
   "label.lastDelivery": "最近投递",
   "label.never": "尚未投递",
+  "label.delivery.sent": "已发送",
+  "label.delivery.pending": "未发完，会自动重试",
+  "label.delivery.failed": "失败",
+  "label.delivery.skipped": "已跳过",
   "label.enabled": "启用",
   "label.disabled": "已停用",
   "label.reason": "原因",
@@ -154,6 +158,10 @@ const en: Record<MessageKey, string> = {
   "label.nextRun": "Next run",
   "label.lastDelivery": "Last delivery",
   "label.never": "never delivered",
+  "label.delivery.sent": "sent",
+  "label.delivery.pending": "pending, will be retried",
+  "label.delivery.failed": "failed",
+  "label.delivery.skipped": "skipped",
   "label.enabled": "enabled",
   "label.disabled": "disabled",
   "label.reason": "reason",
@@ -265,6 +273,12 @@ export function listSeparator(locale: Locale): string {
 /** "4 stories" / "1 story" / "4 条". */
 export function storyCount(locale: Locale, count: number): string {
   return t(locale, count === 1 ? "label.storiesOne" : "label.stories", { count });
+}
+
+/** A delivery result (`TargetStatus.lastDelivery.status`: sent, pending, failed, skipped) in words; unknown ones as given. */
+export function deliveryStatusLabel(locale: Locale, status: string): string {
+  const key = `label.delivery.${status}`;
+  return key in zh ? t(locale, key as MessageKey) : status;
 }
 
 /** All keys, for tests that check both locales are complete and non-empty. */

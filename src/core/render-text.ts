@@ -1,7 +1,7 @@
 // Plain-text rendering of every Reply: the console's output and the fallback for any platform without rich formatting.
 import type { Locale } from "./config.js";
 import { formatInZone } from "./dates.js";
-import { listSeparator, storyCount, t } from "./i18n.js";
+import { deliveryStatusLabel, listSeparator, storyCount, t } from "./i18n.js";
 import type { Reply, StoryHit, TargetStatus } from "./reply.js";
 import type { DailyPost, SectionSummary } from "./summaries.js";
 
@@ -58,7 +58,9 @@ function renderTarget(target: TargetStatus, locale: Locale): string[] {
   const last = target.lastDelivery;
   lines.push(
     `  ${t(locale, "label.lastDelivery")}${colon(locale)}${
-      last ? `${last.date} ${last.status}${paren(locale, formatInZone(last.at, target.timezone))}${last.error ? ` — ${last.error}` : ""}` : t(locale, "label.never")
+      last
+        ? `${last.date ? `${last.date} ` : ""}${deliveryStatusLabel(locale, last.status)}${paren(locale, formatInZone(last.at, target.timezone))}${last.error ? ` — ${last.error}` : ""}`
+        : t(locale, "label.never")
     }`,
   );
   return lines;

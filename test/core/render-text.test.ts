@@ -37,6 +37,25 @@ describe("renderReplyText", () => {
     );
   });
 
+  it("words the last delivery's result in the UI language, and a skip without a digest without a date", () => {
+    const status = (lastDelivery: { date: string; status: string; at: string; error?: string }) =>
+      renderReplyText(
+        {
+          type: "status",
+          digests: { count: 1, latest: "2026-02-18" },
+          targets: [{ platform: "telegram", targetId: "-100", enabled: true, cron: "0 9 * * *", timezone: "Asia/Shanghai", lastDelivery }],
+        },
+        "zh",
+      ).split("\n").at(-1);
+    expect(status({ date: "2026-02-18", status: "sent", at: "2026-02-18T01:00:05.000Z" })).toBe("  最近投递：2026-02-18 已发送（2026-02-18 09:00）");
+    expect(status({ date: "2026-02-18", status: "pending", at: "2026-02-18T01:00:05.000Z", error: "500 Internal Server Error" })).toBe(
+      "  最近投递：2026-02-18 未发完，会自动重试（2026-02-18 09:00） — 500 Internal Server Error",
+    );
+    expect(status({ date: "", status: "skipped", at: "2026-02-19T01:00:00.000Z", error: "no new digest within 12 h of the scheduled time" })).toBe(
+      "  最近投递：已跳过（2026-02-19 09:00） — no new digest within 12 h of the scheduled time",
+    );
+  });
+
   it("quotes a section filter with spaces in the next-page command", () => {
     const text = renderReplyText(
       {
