@@ -108,6 +108,7 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       if (reply.pageCount > 1) {
         lines.push("", t(locale, "label.page", { page: reply.page, pageCount: reply.pageCount }));
         if (reply.page < reply.pageCount) lines.push(t(locale, "label.moreHint", { command: pageCommand(reply, reply.page + 1) }));
+        if (reply.page > 1) lines.push(t(locale, "label.prevHint", { command: pageCommand(reply, reply.page - 1) }));
       }
       break;
     }

@@ -36,6 +36,8 @@ describe("/search", () => {
     const firstIds = new Set(first.reply.hits.map((x) => x.id));
     expect(second.reply.hits.some((x) => firstIds.has(x.id))).toBe(false);
     expect(second.text).toContain(`\n11. ${second.reply.hits[0]!.title}\n`);
+    expect(second.text).toContain("发送 /search agent page:1 查看上一页");
+    expect(first.text).not.toContain("上一页");
   });
 
   it("refuses a page past the end and says which is the last", async () => {
