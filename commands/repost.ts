@@ -29,6 +29,9 @@ export default defineCommand({
     };
     if (sectionIndex !== undefined) request.sectionIndex = sectionIndex;
     const result = await viaDelivery(ctx, () => ctx.services.delivery.repost(request));
+    if (request.to === "all-subscriptions" && result.targets === 0) {
+      return { type: "notice", tone: "warning", text: t(ctx.locale, "admin.repostNoSubscriptions") };
+    }
     const section = sectionIndex === undefined ? "" : t(ctx.locale, "admin.repostedSection", { section: digest.sections[sectionIndex]!.title });
     let text = t(ctx.locale, "admin.reposted", { date: digest.date, section, messages: result.messagesSent, targets: result.targets });
     if (result.pending.length > 0) {

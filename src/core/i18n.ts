@@ -104,6 +104,7 @@ const zh = {
   // Admin command results.
   "admin.reposted": "已重新发送 {date} 的日报{section}：{messages} 条消息，发往 {targets} 个目标。",
   "admin.repostedSection": "（栏目：{section}）",
+  "admin.repostNoSubscriptions": "没有发出：没有启用的订阅。先在频道里用 /subscribe 订阅，或去掉 all 只发到这里。",
   "admin.repostPending": "{count} 个目标暂未发出，会自动重试：{errors}",
   "admin.subscribed": "已订阅：{target}将在每天定时收到日报（{sections}）。",
   "admin.subscribedSchedule": "计划：{cron}（{timezone}）",
@@ -224,6 +225,7 @@ const en: Record<MessageKey, string> = {
   "problem.unknownOption": "/{name} has no such option",
   "admin.reposted": "Reposted the {date} digest{section}: {messages} {messages|message|messages} to {targets} {targets|target|targets}.",
   "admin.repostedSection": " (section: {section})",
+  "admin.repostNoSubscriptions": "Nothing sent: there is no enabled subscription. Use /subscribe in a channel first, or drop all to post here.",
   "admin.repostPending": "{count} {count|target|targets} not sent yet, will be retried: {errors}",
   "admin.subscribed": "Subscribed: {target} gets the digest every day on schedule ({sections}).",
   "admin.subscribedSchedule": "Schedule: {cron} ({timezone})",

@@ -97,9 +97,28 @@ describe("admin commands", () => {
     });
   });
 
+  it("/repost all:true goes to every subscription with its own section filter", async () => {
+    await h.ask("/subscribe 安全");
+    printed.length = 0;
+    const { reply } = await h.ask("/repost all:true", { locale: "en" });
+    expect(reply).toMatchObject({ type: "notice", tone: "success", text: expect.stringMatching(/^Reposted the 2026-02-18 digest: \d+ messages to 1 target\.$/) });
+    expect(printed.join("")).toContain("政策、治理与安全 · 2026-02-18");
+    expect(printed.join("")).not.toContain("Agent 与工具链 · 2026-02-18");
+  });
+
   it("/unsubscribe, twice", async () => {
     expect((await h.ask("/unsubscribe")).reply).toEqual({ type: "notice", tone: "success", text: "已取消订阅：本频道不再接收日报。" });
     expect((await h.ask("/unsubscribe")).reply).toEqual({ type: "notice", tone: "info", text: "本频道本来就没有订阅。\n发送 /subscribe 订阅。" });
+  });
+
+  it("/repost all:true with no subscription left says nothing was sent and what to do", async () => {
+    printed.length = 0;
+    expect((await h.ask("/repost all:true")).reply).toEqual({
+      type: "notice",
+      tone: "warning",
+      text: "没有发出：没有启用的订阅。先在频道里用 /subscribe 订阅，或去掉 all 只发到这里。",
+    });
+    expect(printed).toEqual([]);
   });
 
   it("a refusal from the delivery engine is answered with its reason and logged as a warning, without a stack", async () => {
