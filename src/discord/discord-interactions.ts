@@ -47,6 +47,8 @@ export interface InteractionDeps {
    * (`SEARCH_PAGE_CACHE_SIZE` entries), so their buttons stop working after a restart and say so.
    */
   searchPages?: SearchPageCache;
+  /** How long a command may run before the answer is deferred; default {@link DEFER_AFTER_MS}. Tests pass less. */
+  deferAfterMs?: number;
 }
 
 /** The asker's Discord language when it is one we speak, else the bot's `BOT_LOCALE`. */
@@ -105,6 +107,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
   const { config, app, logger } = deps;
   const { registry, services } = app;
   const searchPages = deps.searchPages ?? createSearchPageCache();
+  const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
   const render = (reply: Reply, locale: Locale, options: RenderOptions = {}) =>
     toDiscordPayload(reply, locale, { ...options, searchPage: (request) => searchPageData(request, DISCORD_PAGE_DATA_LIMIT, searchPages) });
 
@@ -129,7 +132,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     await interaction.respond(choices);
   }
 
-  /** Runs the command, deferring when it takes longer than {@link DEFER_AFTER_MS}, then answers. */
+  /** Runs the command, deferring when it takes longer than `deferAfterMs`, then answers. */
   async function answer(
     interaction: ChatInputCommandInteraction | ButtonInteraction,
     work: Promise<Reply>,
@@ -139,7 +142,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     const locale = localeOf(interaction.locale, config.BOT_LOCALE);
     let deferredEphemeral: boolean | undefined;
     if (!deferAtOnce) {
-      const early = await Promise.race([work.then(() => true), delay(DEFER_AFTER_MS).then(() => false)]);
+      const early = await Promise.race([work.then(() => true), delay(deferAfterMs).then(() => false)]);
       if (!early) deferAtOnce = true;
     }
     if (deferAtOnce) {
@@ -180,7 +183,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     const locale = localeOf(interaction.locale, config.BOT_LOCALE);
     logger.debug({ page: request.page, user: interaction.user.id }, "discord search page button");
     const work = app.run("search", searchPageOptions(request), contextOf(interaction));
-    const early = await Promise.race([work.then(() => true), delay(DEFER_AFTER_MS).then(() => false)]);
+    const early = await Promise.race([work.then(() => true), delay(deferAfterMs).then(() => false)]);
     if (!early) await interaction.deferUpdate();
     const reply = await work;
     if (reply.type === "error") {

@@ -7,10 +7,12 @@ import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { Reply } from "../../src/core/reply.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
-import { autocompleteChoices, createInteractionHandler, DEFER_AFTER_MS } from "../../src/discord/discord-interactions.js";
+import { autocompleteChoices, createInteractionHandler } from "../../src/discord/discord-interactions.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE2.another-secret-token-for-tests";
+/** Shorter than the real 1.5 s so the slow cases stay fast; the logic is the same. */
+const DEFER_AFTER = 300;
 let fake: FakeDiscord;
 let client: Client;
 /** What the next command answers, and after how long. */
@@ -29,7 +31,12 @@ beforeAll(async () => {
       return new Promise<Reply>((resolve) => setTimeout(() => resolve(next.reply), next.afterMs));
     },
   } satisfies Pick<App, "registry" | "services" | "run">;
-  const handle = createInteractionHandler({ config: parseConfig({ BOT_LOCALE: "en" }), app, logger: createLogger({ level: "silent", pretty: false }) });
+  const handle = createInteractionHandler({
+    config: parseConfig({ BOT_LOCALE: "en" }),
+    app,
+    logger: createLogger({ level: "silent", pretty: false }),
+    deferAfterMs: DEFER_AFTER,
+  });
   client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiBase } });
   client.on(Events.InteractionCreate, (i) => void handle(i));
   const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
@@ -51,7 +58,7 @@ describe("deferring slow commands", () => {
   });
 
   it("defers a slow command publicly, then edits in the answer", async () => {
-    Object.assign(next, { reply: { type: "notice", tone: "success", text: "slow but fine" }, afterMs: DEFER_AFTER_MS + 400 });
+    Object.assign(next, { reply: { type: "notice", tone: "success", text: "slow but fine" }, afterMs: DEFER_AFTER + 300 });
     const { id, token } = fake.interact({ kind: "command", name: "sections" });
     const deferred = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`));
     expect(deferred.body).toMatchObject({ type: 5 });
@@ -62,7 +69,7 @@ describe("deferring slow commands", () => {
   });
 
   it("a slow command that ends in an error replaces the public 'thinking…' with a private answer", async () => {
-    Object.assign(next, { reply: { type: "error", code: "no-match", message: "No story matches “x”." }, afterMs: DEFER_AFTER_MS + 400 });
+    Object.assign(next, { reply: { type: "error", code: "no-match", message: "No story matches “x”." }, afterMs: DEFER_AFTER + 300 });
     const { token } = fake.interact({ kind: "command", name: "sections" });
     await fake.waitForRequest((r) => r.method === "DELETE" && r.path.includes(token), 5_000);
     const followUp = await fake.waitForRequest((r) => r.method === "POST" && r.path.endsWith(`/${token}`), 5_000);
@@ -91,7 +98,7 @@ describe("turning a /search page", () => {
   });
 
   it("acknowledges a slow page turn without a new message, then edits the results in place", async () => {
-    Object.assign(next, { reply: page2, afterMs: DEFER_AFTER_MS + 400 });
+    Object.assign(next, { reply: page2, afterMs: DEFER_AFTER + 300 });
     const { id, token } = fake.interact({ kind: "button", customId: "s|2||Agent 与工具链|agent" });
     const deferred = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${id}/`));
     expect(deferred.body).toEqual({ type: 6 }); // DEFERRED_UPDATE_MESSAGE
@@ -103,7 +110,7 @@ describe("turning a /search page", () => {
   });
 
   it("a slow page turn that ends in an error tells the clicker privately and leaves the results", async () => {
-    Object.assign(next, { reply: { type: "error", code: "bad-option", message: "There are only 2 pages of results, not 3." }, afterMs: DEFER_AFTER_MS + 400 });
+    Object.assign(next, { reply: { type: "error", code: "bad-option", message: "There are only 2 pages of results, not 3." }, afterMs: DEFER_AFTER + 300 });
     const { token } = fake.interact({ kind: "button", customId: "s|3|||agent" });
     const followUp = await fake.waitForRequest((r) => r.method === "POST" && r.path.endsWith(`/${token}`), 5_000);
     expect(followUp.body).toMatchObject({ flags: 64, embeds: [{ description: "There are only 2 pages of results, not 3." }] });
