@@ -75,6 +75,11 @@ function readOptions(args: string[], config: Config, now: Date): { query: string
   if (date) options.date = date;
   if (from) options.from = from;
   if (to) options.to = to;
+  const start = [date, from].filter((d) => d !== undefined).sort().at(-1);
+  const end = [date, to].filter((d) => d !== undefined).sort().at(0);
+  if (start !== undefined && end !== undefined && start > end) {
+    throw new UsageError(`search: no day is both on/after ${start} and on/before ${end}; check --date, --from and --to`);
+  }
   if (values.section !== undefined) options.section = values.section;
   if (values.prefix) options.prefix = true;
   return { query, options, json: values.json === true };

@@ -78,6 +78,9 @@ describe("digest-bot search", () => {
     const date = await cli("glm", "--date", "soon");
     expect(date.code).toBe(2);
     expect(date.err).toContain('search: --date cannot read "soon"; use 2026-02-18, 02-18, 2/18, today or yesterday');
+    const range = await cli("glm", "--from", "02-19", "--to", "02-18");
+    expect(range.code).toBe(2);
+    expect(range.err).toContain("search: no day is both on/after 2026-02-19 and on/before 2026-02-18; check --date, --from and --to");
     const empty = await cli();
     expect(empty.code).toBe(2);
     expect(empty.err).toContain('search: give a QUERY, e.g. digest-bot search "glm-5"');
