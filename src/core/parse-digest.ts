@@ -201,7 +201,12 @@ function resolveDate(
   }
   if (titleHeading) {
     const found = findDateInText(plainText(titleHeading));
-    if (found.kind === "valid") return found.date;
+    if (found.kind === "valid") {
+      if (fromName.kind === "valid" && fromName.date !== found.date) {
+        ctx.warnings.push({ file, line: lineOf(titleHeading), message: `date ${found.date} differs from the file name's ${fromName.date}` });
+      }
+      return found.date;
+    }
     if (found.kind === "invalid") fail(lineOf(titleHeading), `title date "${found.text}" is not a calendar date`);
   }
   if (fromName.kind === "valid") return fromName.date;

@@ -330,6 +330,14 @@ describe("parseDigest: warnings", () => {
     ]);
   });
 
+  it("warns when the H1 date differs from the file name, and takes the H1's", () => {
+    const { digest, warnings } = parseDigest("# 日报 2026年2月19日\n\n## S\n### T\nBody.\n", "d/2026-02-18.md");
+    expect(digest.date).toBe("2026-02-19");
+    expect(warnings).toEqual([
+      { file: "d/2026-02-18.md", line: 1, message: "date 2026-02-19 differs from the file name's 2026-02-18" },
+    ]);
+  });
+
   it("warns when the front matter date differs from the file name", () => {
     const { digest, warnings } = parseDigest("---\ndate: 2026-02-19\n---\n## S\n### T\nBody.\n", "d/2026-02-18.md");
     expect(digest.date).toBe("2026-02-19");
