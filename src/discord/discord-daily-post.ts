@@ -2,7 +2,7 @@
 import { Colors, type APIButtonComponent, type APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { planMessages, splitAtSentences } from "../core/delivery/pack.js";
-import { t } from "../core/i18n.js";
+import { storyCount, t } from "../core/i18n.js";
 import type { DailyPost, StorySummary } from "../core/summaries.js";
 import { embedLength, toRows, type DiscordMessagePayload } from "./discord-render.js";
 import {
@@ -97,7 +97,7 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale): DiscordMe
     kind: "header",
     title: escapeToFit(post.title ?? t(locale, "label.digest", { date: post.date }), DISCORD_EMBED_TITLE_LIMIT),
     description: post.header
-      .map((s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${t(locale, "label.stories", { count: s.storyCount })}`)
+      .map((s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${storyCount(locale, s.storyCount)}`)
       .join("\n"),
   };
   const sections = post.sections.map((section) => ({

@@ -2,7 +2,7 @@
 import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
-import { listSeparator, t } from "../core/i18n.js";
+import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryHit } from "../core/reply.js";
 import { encodeSearchPage, searchPageRequest, type SearchPageRequest } from "../core/paging.js";
 import {
@@ -197,7 +197,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
     }
     case "sections": {
       const lines = reply.sections.map(
-        (s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${t(locale, "label.stories", { count: s.storyCount })}`,
+        (s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${storyCount(locale, s.storyCount)}`,
       );
       const embed = new EmbedBuilder()
         .setColor(COLOR.info)
@@ -229,7 +229,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
             ? t(locale, "label.enabled")
             : `${t(locale, "label.disabled")} (${t(locale, "label.reason")}: ${target.disabledReason ?? "?"})`;
           const last = target.lastDelivery
-            ? `${target.lastDelivery.date} · ${target.lastDelivery.status} · ${target.lastDelivery.at}${target.lastDelivery.error ? ` · ${target.lastDelivery.error}` : ""}`
+            ? `${target.lastDelivery.date} · ${deliveryStatusLabel(locale, target.lastDelivery.status)} · ${target.lastDelivery.at}${target.lastDelivery.error ? ` · ${target.lastDelivery.error}` : ""}`
             : t(locale, "label.never");
           const lines = [
             state,

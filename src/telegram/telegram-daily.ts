@@ -1,7 +1,7 @@
 // Pure planner of a daily post for Telegram: header, section headings and story summaries packed into ≤ 4096-char messages.
 import type { Locale } from "../core/config.js";
 import { planMessages } from "../core/delivery/pack.js";
-import { t } from "../core/i18n.js";
+import { storyCount, t } from "../core/i18n.js";
 import type { DailyPost } from "../core/summaries.js";
 import { bold, html, italic, joinHtml, splitTelegramHtml, TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "./telegram-html.js";
 import { summaryBlock, type TelegramMessage } from "./telegram-render.js";
@@ -30,7 +30,7 @@ export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions
     [
       bold(`📰 ${t(locale, "label.digest", { date: post.date })}`),
       post.title ? italic(post.title) : undefined,
-      joinHtml(post.header.map((s, i) => html`${i + 1}. ${s.title} · ${t(locale, "label.stories", { count: s.storyCount })}`), "\n"),
+      joinHtml(post.header.map((s, i) => html`${i + 1}. ${s.title} · ${storyCount(locale, s.storyCount)}`), "\n"),
     ],
     "\n",
   ).value;

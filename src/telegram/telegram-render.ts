@@ -1,7 +1,7 @@
 // Pure renderer: a platform-neutral Reply becomes Telegram sendMessage parameters (HTML, keyboards, link previews).
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Locale } from "../core/config.js";
-import { listSeparator, t } from "../core/i18n.js";
+import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryCard, StoryHit } from "../core/reply.js";
 import { RESULTS_PER_PAGE } from "../core/render-text.js";
 import { decodeSearchPage, encodeSearchPage, searchPageRequest, type PageDataLimit, type SearchPageRequest } from "../core/paging.js";
@@ -142,7 +142,7 @@ function renderReply(reply: Reply, locale: Locale, options: RenderOptions): Rend
         body: joinHtml(
           [
             bold(t(locale, "label.sectionsOf", { date: reply.date })),
-            ...reply.sections.map((s, i) => html`${i + 1}. ${s.title} · ${t(locale, "label.stories", { count: s.storyCount })}`),
+            ...reply.sections.map((s, i) => html`${i + 1}. ${s.title} · ${storyCount(locale, s.storyCount)}`),
           ],
           "\n",
         ),
@@ -265,7 +265,7 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
             target.nextRun ? html`  ${t(locale, "label.nextRun")}: ${target.nextRun}` : undefined,
             html`  ${t(locale, "label.lastDelivery")}: ${
               target.lastDelivery
-                ? `${target.lastDelivery.date} ${target.lastDelivery.status} ${target.lastDelivery.at}${target.lastDelivery.error ? ` (${target.lastDelivery.error})` : ""}`
+                ? `${target.lastDelivery.date} ${deliveryStatusLabel(locale, target.lastDelivery.status)} ${target.lastDelivery.at}${target.lastDelivery.error ? ` (${target.lastDelivery.error})` : ""}`
                 : t(locale, "label.never")
             }`,
           ],

@@ -176,6 +176,20 @@ describe("toDiscordPayload: other replies", () => {
     expect(withKeys.components.flatMap((r) => r.components)).toMatchObject([{ custom_id: "S|key1", label: "Next ▶" }]);
   });
 
+  it("counts stories in the UI language (1 story) and words the last delivery's result (已发送)", () => {
+    const sections = toDiscordPayload({ type: "sections", date: "2026-02-18", sections: [{ title: "A", storyCount: 1 }, { title: "B", storyCount: 4 }] }, "en");
+    expect(sections.embeds[0]!.description).toBe("1. A — 1 story\n2. B — 4 stories");
+    const status = toDiscordPayload(
+      {
+        type: "status",
+        digests: { count: 1, latest: "2026-02-18" },
+        targets: [{ platform: "discord", targetId: "7", enabled: true, cron: "0 9 * * *", timezone: "UTC", lastDelivery: { date: "2026-02-18", status: "sent", at: "2026-02-18T01:00:00Z" } }],
+      },
+      "zh",
+    );
+    expect(status.embeds[0]!.fields![0]!.value).toContain("2026-02-18 · 已发送 ·");
+  });
+
   it("a section summary gets one Full story button per story", () => {
     const digest = sampleDigest();
     const section = digest.sections[1]!;

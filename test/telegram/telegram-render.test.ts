@@ -76,6 +76,17 @@ describe("toTelegramMessage", () => {
     }
   });
 
+  it("counts stories in the UI language (1 story) and words the last delivery's result (已发送)", () => {
+    const sections = toTelegramMessage({ type: "sections", date: "2026-02-18", sections: [{ title: "A", storyCount: 1 }, { title: "B", storyCount: 4 }] }, "en")[0]!.text;
+    expect(sections).toContain("1. A · 1 story\n2. B · 4 stories");
+    const status: Reply = {
+      type: "status",
+      digests: { count: 1, latest: "2026-02-18" },
+      targets: [{ platform: "telegram", targetId: "-100", enabled: true, cron: "0 9 * * *", timezone: "UTC", lastDelivery: { date: "2026-02-18", status: "sent", at: "2026-02-18T01:00:00Z" } }],
+    };
+    expect(toTelegramMessage(status, "zh")[0]!.text).toContain("2026-02-18 已发送");
+  });
+
   it("previews only a single story; lists and summaries have previews off", () => {
     const previews = replies.map((r) => toTelegramMessage(r, "en")[0]!.link_preview_options.is_disabled);
     expect(previews).toEqual([false, true, true, true, true, true, true, true, true, true]);
