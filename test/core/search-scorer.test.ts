@@ -132,13 +132,28 @@ describe("introductions first", () => {
     // 3-02's follow-up has no introduction that day, so it keeps its BM25 score.
     const plain = scorer.search("nova 7", { introductionsFirst: false }).find((h) => h.id === "20260302-1-1");
     expect(scorer.search("nova 7").find((h) => h.id === "20260302-1-1")).toEqual(plain);
+ 
+    // Titles without a `headline：details` split say too much to tell what they are about: BM25 decides alone.
+    const english = createIndex();
+    english.addAll(
+      digestToDocs({
+        date: "2026-03-03",
+        sections: [
+          { title: "Models", stories: [story("20260303-1-1", "Labs race to ship agent features", "Several labs shipped features.", [])] },
+          { title: "Tools", stories: [story("20260303-2-1", "Agent frameworks compared", "An agent benchmark of agent frameworks.", [])] },
+        ],
+      }),
+    );
+    const plainEnglish = new StoryScorer(english).search("agent", { introductionsFirst: false });
+    expect(plainEnglish.map((h) => h.id)).toEqual(["20260303-2-1", "20260303-1-1"]);
+    expect(new StoryScorer(english).search("agent")).toEqual(plainEnglish);
   });
 
-  it("takes the headline from the title up to its first colon", () => {
+  it("takes the headline from the title up to its first colon; a title without one has none", () => {
     expect(headlineOf("Sonnet 4.6 快速铺货：Cursor、Perplexity 全上线")).toBe("Sonnet 4.6 快速铺货");
     expect(headlineOf("Gemma 4: ships with 1M context")).toBe("Gemma 4");
-    expect(headlineOf("arXiv:2602.15763 revisited")).toBe("arXiv:2602.15763 revisited");
-    expect(headlineOf("No colon here")).toBe("No colon here");
-    expect(headlineOf("：leading colon")).toBe("：leading colon");
+    expect(headlineOf("arXiv:2602.15763 revisited")).toBe("");
+    expect(headlineOf("No colon here, so no headline")).toBe("");
+    expect(headlineOf("：leading colon")).toBe("");
   });
 });

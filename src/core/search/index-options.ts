@@ -6,7 +6,7 @@ import { fuzzinessFor, tokenize, tokenizeQuery, usePrefixFor } from "./tokenize.
 /**
  * Bump when tokenization, fields or the document shape change: a saved index with another version is rebuilt.
  */
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 
 /** One story as the index sees it. */
 export interface StoryDoc {
@@ -23,23 +23,24 @@ export interface StoryDoc {
   links: string;
   /**
    * The title's headline: the part before its first colon (`Anthropic 推出 Claude Sonnet 4.6` of
-   * `Anthropic 推出 Claude Sonnet 4.6：1M 上下文…`), or the whole title. Indexed but not scored: it tells the scorer
-   * which stories of a day are *about* the query's subject (see `StoryScorer`).
+   * `Anthropic 推出 Claude Sonnet 4.6：1M 上下文…`); empty for a title without one. Indexed but not scored: it tells
+   * the scorer which stories of a day are *about* the query's subject (see `StoryScorer`).
    */
   headline: string;
 }
 
 /**
- * The headline of a title: up to the first colon, the digest's `Subject：details` convention. A colon between
- * digits (`10:30`) or inside a URL-like word (`arXiv:2602`) is not a headline break.
+ * The headline of a title: the subject before the first colon, the digest's `Subject：details` convention. A title
+ * without that split has no headline (`""`): a whole sentence names too much to say what the story is about. A
+ * colon not followed by a space (`arXiv:2602`, `10:30`) is no split.
  *
  * @example
  * headlineOf("Sonnet 4.6 快速铺货：Cursor、Perplexity 等全上线"); // "Sonnet 4.6 快速铺货"
+ * headlineOf("Gemma 4 ships with a 1M context window");          // ""
  */
 export function headlineOf(title: string): string {
   const m = /：|:(?=\s|$)/u.exec(title);
-  const head = m ? title.slice(0, m.index).trim() : title;
-  return head === "" ? title : head;
+  return m ? title.slice(0, m.index).trim() : "";
 }
 
 /** Fields searched, and their weights relative to the body. */
