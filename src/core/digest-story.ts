@@ -120,6 +120,7 @@ interface UnsafeLink {
   text: string;
   url: string;
   line: number;
+  problem: UrlProblem;
 }
 
 function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: UnsafeLink[] = []): UnsafeLink[] {
@@ -127,8 +128,10 @@ function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: Unsafe
     let url: string | undefined;
     if (node.type === "link" || node.type === "image") url = node.url;
     else if (node.type === "linkReference" || node.type === "imageReference") url = defs.get(node.identifier.toLowerCase())?.url;
-    if (url !== undefined && !isWebUrl(url.trim())) {
+    const problem = url === undefined ? undefined : urlProblem(url.trim());
+    if (url !== undefined && problem) {
       out.push({
+        problem,
         start: node.position?.start.offset ?? 0,
         end: node.position?.end.offset ?? 0,
         text: plainText(node),
@@ -154,7 +157,10 @@ function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string
     ctx.warnings.push({
       file: ctx.file,
       line: link.line,
-      message: `link "${link.text}" in the story text is not http(s) ("${shorten(link.url)}"); kept as plain text`,
+      message:
+        link.problem === "credentials"
+          ? `link "${link.text}" in the story text has a user name or password ("${shorten(link.url)}"); kept as plain text`
+          : `link "${link.text}" in the story text is not http(s) ("${shorten(link.url)}"); kept as plain text`,
     });
   }
   return out + ctx.source.slice(at, part.end);
@@ -173,9 +179,15 @@ export function warnAboutHeadingLinks(heading: Heading, ctx: Context): void {
     ctx.warnings.push({
       file: ctx.file,
       line: link.line,
-      message: `link "${link.text}" dropped: only http(s) links are kept, got "${shorten(link.url)}"`,
+      message: droppedMessage(link.text, link.url, link.problem),
     });
   }
+}
+
+function droppedMessage(label: string, url: string, problem: UrlProblem): string {
+  return problem === "credentials"
+    ? `link "${label}" dropped: a URL with a user name or password can disguise its real host, got "${shorten(url)}"`
+    : `link "${label}" dropped: only http(s) links are kept, got "${shorten(url)}"`;
 }
 
 const isComment = (html: string): boolean => /^\s*<!--[\s\S]*-->\s*$/.test(html);
@@ -213,12 +225,9 @@ function keepWebLinks(raw: RawLink[], ctx: Context): Link[] {
   const links: Link[] = [];
   for (const link of raw) {
     const url = link.url.trim();
-    if (!isWebUrl(url)) {
-      ctx.warnings.push({
-        file: ctx.file,
-        line: link.line,
-        message: `link "${link.label}" dropped: only http(s) links are kept, got "${shorten(url)}"`,
-      });
+    const problem = urlProblem(url);
+    if (problem) {
+      ctx.warnings.push({ file: ctx.file, line: link.line, message: droppedMessage(link.label, url, problem) });
       continue;
     }
     if (seen.has(url)) continue;
@@ -228,11 +237,17 @@ function keepWebLinks(raw: RawLink[], ctx: Context): Link[] {
   return links;
 }
 
-function isWebUrl(url: string): boolean {
-  if (!/^https?:\/\//i.test(url)) return false;
+/** Why a link target is not kept: not an absolute http(s) URL, or one with credentials (`https://trusted.example@evil.example`). */
+type UrlProblem = "scheme" | "credentials";
+
+function urlProblem(url: string): UrlProblem | undefined {
+  if (!/^https?:\/\//i.test(url)) return "scheme";
+  let parsed: URL;
   try {
-    return new URL(url).hostname !== "";
+    parsed = new URL(url);
   } catch {
-    return false;
+    return "scheme";
   }
+  if (parsed.hostname === "") return "scheme";
+  return parsed.username !== "" || parsed.password !== "" ? "credentials" : undefined;
 }

@@ -290,6 +290,26 @@ describe("parseDigest: hostile input", () => {
     ]);
   });
 
+  it("drops links whose URL carries a user name or password (the trusted@evil disguise), in the links line and the text", () => {
+    const source = [
+      "## S",
+      "",
+      "### T",
+      "",
+      "See [the docs](https://docs.example.com@evil.example/x) now.",
+      "",
+      "Links: [ok](https://ok.example) | [login](https://user:pw@ok.example/)",
+    ].join("\n");
+    const { digest, warnings } = parseDigest(source, "2026-02-18.md");
+    const story = digest.sections[0]?.stories[0];
+    expect(story?.body).toBe("See the docs now.");
+    expect(story?.links).toEqual([{ label: "ok", url: "https://ok.example" }]);
+    expect(warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
+      '5: link "the docs" in the story text has a user name or password ("https://docs.example.com@evil.example/x"); kept as plain text',
+      '7: link "login" dropped: a URL with a user name or password can disguise its real host, got "https://user:pw@ok.example/"',
+    ]);
+  });
+
   it("loads two stories with the same title under their own ids, and warns about the repeat", () => {
     const source = "## A\n\n### Same\n\nOne.\n\n## B\n\n### Same\n\nTwo.\n";
     const { digest, warnings } = parseDigest(source, "2026-02-18.md");
