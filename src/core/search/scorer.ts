@@ -108,6 +108,8 @@ export class StoryScorer {
   private touchedCount = 0;
   /** Query terms (bits) each story's headline names; set only on stories already touched. */
   private headMasks = new Uint32Array(0);
+  /** Stories whose headline names every query term (usually a handful), gathered while scoring. */
+  private headFull: number[] = [];
   private readonly fields: { id: number; boost: number }[];
   /** Field id of the unscored `headline` field; `undefined` on an index built without it. */
   private readonly headlineField: number | undefined;
@@ -127,8 +129,9 @@ export class StoryScorer {
     if (terms.length === 0) return [];
     const ix = internalsOf(this.index);
     const day = (d: string | undefined, fallback: number) => (d === undefined ? fallback : Number(d.replaceAll("-", "")) || fallback);
-    this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999));
     const full = terms.length === 32 ? 0xffffffff : (1 << terms.length) - 1;
+    this.headFull.length = 0;
+    this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999), full);
     if (options.introductionsFirst !== false) this.putIntroductionsFirst(full);
     let hits = this.collect(ix, full, options);
     if (hits.length === 0 && terms.length > 1) hits = this.collect(ix, 0, options);
@@ -183,7 +186,7 @@ export class StoryScorer {
     return this.lengths[fieldId]!;
   }
 
-  private accumulate(ix: Internals, terms: string[], autocomplete: boolean, from: number, to: number): void {
+  private accumulate(ix: Internals, terms: string[], autocomplete: boolean, from: number, to: number, full: number): void {
     this.refreshLengths(ix);
     const dated = from > 0 || to < 99999999;
     const dates = this.dates;
@@ -242,8 +245,11 @@ export class StoryScorer {
         if (headline) {
           const masks = this.masks;
           const headMasks = this.headMasks;
+          const headFull = this.headFull;
           eachPosting(headline, (doc) => {
-            if ((masks[doc]! & bit) !== 0) headMasks[doc] = headMasks[doc]! | bit;
+            if ((masks[doc]! & bit) === 0 || (headMasks[doc]! & bit) !== 0) return;
+            headMasks[doc] = headMasks[doc]! | bit;
+            if (headMasks[doc] === full) headFull.push(doc);
           });
         }
       }
@@ -256,10 +262,9 @@ export class StoryScorer {
    */
   private putIntroductionsFirst(full: number): void {
     const groups = new Map<number, { first: number; best: number; size: number }>();
-    const { scores, masks, headMasks, positions, dates } = this;
-    for (let i = 0; i < this.touchedCount; i++) {
-      const doc = this.touched[i]!;
-      if (headMasks[doc] !== full || masks[doc] !== full) continue;
+    const { scores, masks, positions, dates } = this;
+    for (const doc of this.headFull) {
+      if (masks[doc] !== full) continue;
       const group = groups.get(dates[doc]!);
       if (!group) {
         groups.set(dates[doc]!, { first: doc, best: scores[doc]!, size: 1 });
