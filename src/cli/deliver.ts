@@ -6,12 +6,10 @@ import { Api, GrammyError } from "grammy";
 import type { Logger } from "../core/logger.js";
 import { createArchive } from "../core/archive.js";
 import { loadConfig, type Config } from "../core/config.js";
-import { DateInputError, resolveDate } from "../core/dates.js";
 import type { TargetRef } from "../core/delivery/control.js";
 import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js";
 import type { Publisher } from "../core/delivery/publisher.js";
 import type { Platform } from "../core/reply.js";
-import { matchSection } from "../core/section-match.js";
 import type { RetryOptions } from "../core/delivery/sender.js";
 import { openStateDb } from "../core/state.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
@@ -20,6 +18,7 @@ import { createTelegramPublisher } from "../telegram/telegram-publisher.js";
 import { describeTelegramError } from "../telegram/telegram-adapter.js";
 import { handleShutdownSignals } from "./shutdown.js";
 import { createTerminalLogger } from "./terminal-logger.js";
+import { selectDigest, SelectionError } from "./select-digest.js";
 
 const USAGE = `Usage: digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]
 
@@ -124,22 +123,13 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
   }
   try {
     for (const p of publishers) engine.registerPublisher(p);
-    let date: string | undefined;
-    if (values.date) date = resolveDate(values.date, io.now ?? new Date(), config.POST_TIMEZONE);
-    const digest = date ? archive.get(date) : archive.latest();
-    if (!digest) {
-      io.stderr(`digest-bot deliver: there is no digest${date ? ` for ${date}` : ""}; loaded: ${archive.dates().join(", ") || "none"}\n`);
-      return 1;
-    }
-    let sectionIndex: number | undefined;
-    if (values.section !== undefined) {
-      sectionIndex = matchSection(digest, values.section);
-      if (sectionIndex === undefined) {
-        const names = digest.sections.map((s, i) => `${i + 1}. ${s.title}`).join(", ");
-        io.stderr(`digest-bot deliver: the ${digest.date} digest has no section "${values.section}"; sections: ${names}\n`);
-        return 2;
-      }
-    }
+    const { digest, sectionIndex } = selectDigest(archive, {
+      date: values.date,
+      section: values.section,
+      now: io.now ?? new Date(),
+      timeZone: config.POST_TIMEZONE,
+      digestDir: config.DIGEST_DIR,
+    });
     const destinations: (TargetRef | "all-subscriptions")[] = values.all ? ["all-subscriptions"] : targets;
     let pendingCount = 0;
     for (const to of destinations) {
@@ -153,9 +143,13 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
     }
     return pendingCount > 0 ? 1 : 0;
   } catch (err) {
-    if (err instanceof DeliveryError || err instanceof DateInputError) {
+    if (err instanceof SelectionError) {
       io.stderr(`digest-bot deliver: ${err.message}\n`);
-      return err instanceof DateInputError ? 2 : 1;
+      return err.exitCode;
+    }
+    if (err instanceof DeliveryError) {
+      io.stderr(`digest-bot deliver: ${err.message}\n`);
+      return 1;
     }
     throw err;
   } finally {

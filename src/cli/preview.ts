@@ -3,12 +3,10 @@ import { parseArgs } from "node:util";
 import type { Logger } from "../core/logger.js";
 import { createArchive } from "../core/archive.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
-import { DateInputError, resolveDate } from "../core/dates.js";
-import type { Digest } from "../core/model.js";
-import { matchSection } from "../core/section-match.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
 import { planConsoleDailyPost } from "../console/publisher.js";
 import { createTerminalLogger } from "./terminal-logger.js";
+import { selectDigest, SelectionError, type DigestSelection } from "./select-digest.js";
 import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
 import { embedLength } from "../discord/discord-render.js";
 import { DISCORD_MESSAGE_EMBED_TOTAL_LIMIT } from "../discord/discord-text.js";
@@ -84,35 +82,22 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
   const logger = io.logger ?? createTerminalLogger(config);
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
   try {
-    let digest: Digest | undefined;
+    let selection: DigestSelection;
     try {
-      digest = values.date ? archive.get(resolveDate(values.date, io.now ?? new Date(), config.POST_TIMEZONE)) : archive.latest();
+      selection = selectDigest(archive, {
+        date: values.date,
+        section: values.section,
+        now: io.now ?? new Date(),
+        timeZone: config.POST_TIMEZONE,
+        digestDir: config.DIGEST_DIR,
+      });
     } catch (err) {
-      if (err instanceof DateInputError) {
-        io.stderr(`digest-bot preview: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
+      if (!(err instanceof SelectionError)) throw err;
+      io.stderr(`digest-bot preview: ${err.message}\n`);
+      return err.exitCode;
     }
-    if (!digest) {
-      const dates = archive.dates();
-      io.stderr(
-        values.date
-          ? `digest-bot preview: there is no digest for ${values.date}; loaded: ${dates.join(", ") || "none"}\n`
-          : `digest-bot preview: no digest is loaded; put digest Markdown files into ${config.DIGEST_DIR}\n`,
-      );
-      return 1;
-    }
-    let filter: number[] | undefined;
-    if (values.section !== undefined) {
-      const index = matchSection(digest, values.section);
-      if (index === undefined) {
-        const names = digest.sections.map((s, i) => `${i + 1}. ${s.title}`).join(", ");
-        io.stderr(`digest-bot preview: the ${digest.date} digest has no section "${values.section}"; sections: ${names}\n`);
-        return 2;
-      }
-      filter = [index];
-    }
+    const { digest, sectionIndex } = selection;
+    const filter = sectionIndex === undefined ? undefined : [sectionIndex];
     const post = buildDailyPost(digest, filter);
     const platform = values.platform as PreviewPlatform;
     const botUsername = values["bot-username"];
