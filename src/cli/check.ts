@@ -78,10 +78,10 @@ export async function run(args: string[], io: CheckIo = process): Promise<number
       continue;
     }
     try {
-      const { digest, warnings } = parseDigest(source, file);
+      const { digest, warnings, dateLine } = parseDigest(source, file);
       const first = byDate.get(digest.date);
       if (first) {
-        errors.push(`${file}:1: date ${digest.date} is already used by ${first}; each digest needs its own date`);
+        errors.push(`${file}:${dateLine}: date ${digest.date} is already used by ${first}; each digest needs its own date`);
         continue;
       }
       byDate.set(digest.date, file);

@@ -71,7 +71,7 @@ export interface Archive extends DigestArchive {
 
 /** What the archive knows about one file: its last good parse and the version (mtime/size) last read. */
 interface FileEntry {
-  good?: { digest: Digest; warnings: DigestWarning[] };
+  good?: { digest: Digest; warnings: DigestWarning[]; dateLine: number };
   seen: string;
   problem?: string;
 }
@@ -208,7 +208,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       for (const other of claimants.filter((f) => f !== owner)) {
         nextDuplicates.push({
           file: other,
-          message: `${other}:1: date ${date} is already used by ${owner}; each digest needs its own date, so this file is not loaded`,
+          message: `${other}:${files.get(other)?.good?.dateLine ?? 1}: date ${date} is already used by ${owner}; each digest needs its own date, so this file is not loaded`,
         });
       }
     }

@@ -41,6 +41,8 @@ export class DigestParseError extends Error {
 export interface ParsedDigest {
   digest: Digest;
   warnings: DigestWarning[];
+  /** The line the date was read from (front matter, H1), or 1 when it came from the file name. */
+  dateLine: number;
 }
 
 interface SectionDraft {
@@ -82,7 +84,7 @@ export function parseDigest(source: string, file: string): ParsedDigest {
   // One H1 ahead of every other heading is the digest's title; several H1s are sections.
   const titleHeading = h1s.length === 1 && headings[0] === h1s[0] ? h1s[0] : undefined;
   const title = meta.title ?? (titleHeading ? plainText(titleHeading) || undefined : undefined);
-  const date = resolveDate(meta, titleHeading, file, fail, ctx);
+  const { date, line: dateLine } = resolveDate(meta, titleHeading, file, fail, ctx);
   if (titleHeading) warnAboutHeadingLinks(titleHeading, ctx);
 
   const structural = headings.filter((h) => h !== titleHeading);
@@ -145,7 +147,7 @@ export function parseDigest(source: string, file: string): ParsedDigest {
     const issue = result.error.issues[0];
     fail(1, `invalid digest: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "unknown problem"}`);
   }
-  return { digest: result.data as Digest, warnings: ctx.warnings };
+  return { digest: result.data as Digest, warnings: ctx.warnings, dateLine };
 }
 
 interface FrontMatter {
@@ -185,7 +187,7 @@ function resolveDate(
   file: string,
   fail: (line: number, reason: string) => never,
   ctx: Context,
-): string {
+): { date: string; line: number } {
   const fromName = dateFromFileName(file);
   if (meta.date) {
     const raw = meta.date.value instanceof Date ? meta.date.value.toISOString().slice(0, 10) : String(meta.date.value);
@@ -197,7 +199,7 @@ function resolveDate(
     if (fromName.kind === "valid" && fromName.date !== date) {
       ctx.warnings.push({ file, line: meta.date.line, message: `date ${date} differs from the file name's ${fromName.date}` });
     }
-    return date;
+    return { date, line: meta.date.line };
   }
   if (titleHeading) {
     const found = findDateInText(plainText(titleHeading));
@@ -205,11 +207,11 @@ function resolveDate(
       if (fromName.kind === "valid" && fromName.date !== found.date) {
         ctx.warnings.push({ file, line: lineOf(titleHeading), message: `date ${found.date} differs from the file name's ${fromName.date}` });
       }
-      return found.date;
+      return { date: found.date, line: lineOf(titleHeading) };
     }
     if (found.kind === "invalid") fail(lineOf(titleHeading), `title date "${found.text}" is not a calendar date`);
   }
-  if (fromName.kind === "valid") return fromName.date;
+  if (fromName.kind === "valid") return { date: fromName.date, line: 1 };
   if (fromName.kind === "invalid") fail(1, `file name "${fromName.text}" is not a calendar date`);
   return fail(
     1,

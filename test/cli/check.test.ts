@@ -60,7 +60,7 @@ describe("digest-bot check", () => {
     fs.writeFileSync(copy, "---\ndate: 2026-02-18\n---\n## S\n\n### T\n\nBody.\n");
     const { code, err } = await check(SEED, copy);
     expect(code).toBe(1);
-    expect(err).toBe(`${copy}:1: date 2026-02-18 is already used by ${SEED}; each digest needs its own date\n`);
+    expect(err).toBe(`${copy}:2: date 2026-02-18 is already used by ${SEED}; each digest needs its own date\n`);
   });
 
   it("checks every digest in a directory", async () => {

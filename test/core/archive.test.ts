@@ -96,7 +96,7 @@ describe("createArchive: loading", () => {
     expect(a.problems()).toEqual([
       {
         file: second,
-        message: `${second}:1: date 2026-02-18 is already used by ${first}; each digest needs its own date, so this file is not loaded`,
+        message: `${second}:2: date 2026-02-18 is already used by ${first}; each digest needs its own date, so this file is not loaded`,
       },
     ]);
   });

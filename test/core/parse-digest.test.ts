@@ -450,3 +450,12 @@ describe("parseDigest: malformed input", () => {
     });
   }
 });
+
+describe("dateLine", () => {
+  const body = "## Section\n\n### Story\n\nBody.\n";
+  it("points at the line the date was read from", () => {
+    expect(parseDigest(`---\ntitle: T\ndate: 2026-03-01\n---\n${body}`, "x.md").dateLine).toBe(3);
+    expect(parseDigest(`\n# AI 日报 2026年3月1日\n\n${body}`, "x.md").dateLine).toBe(2);
+    expect(parseDigest(body, "digests/2026-03-01.md").dateLine).toBe(1);
+  });
+});
