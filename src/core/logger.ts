@@ -20,6 +20,8 @@ export interface LoggerOptions {
   level?: string;
   /** Pretty, human-readable output; default: when stdout is a terminal. */
   pretty?: boolean;
+  /** File descriptor pretty output goes to: 1 (stdout, default) or 2 (stderr, for commands whose stdout is output). */
+  prettyFd?: 1 | 2;
   /** Secret strings (tokens) scrubbed from messages and serialized errors too. */
   secrets?: string[];
   /** Where JSON lines go; default stdout. Tests pass a stream to read them back. */
@@ -60,7 +62,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
   };
   if (pretty) {
-    return pino({ ...base, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss" } } });
+    return pino({ ...base, transport: {
+        target: "pino-pretty",
+        options: { colorize: true, translateTime: "SYS:HH:MM:ss", destination: options.prettyFd ?? 1 },
+      }, });
   }
   return options.destination ? pino(base, options.destination) : pino(base);
 }
