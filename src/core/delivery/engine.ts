@@ -217,11 +217,10 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         logger.error({ err, platform: sub.platform, target: sub.targetId }, "could not plan the scheduled delivery");
       }
     }
-    // Send everything open, including reposts to channels that are not subscriptions.
+    // Send everything open, including reposts to channels that are not (or no longer) subscriptions: disabling a
+    // target skips its open parts, so whatever is open there now was asked for explicitly afterwards.
     for (const { platform, targetId } of ledger.targetsWithOpenParts()) {
       if (stopping) return;
-      const sub = ledger.subscription(platform, targetId);
-      if (sub && !sub.enabled) continue;
       await flushTarget(platform, targetId);
     }
   }

@@ -169,6 +169,21 @@ describe("send failures", () => {
     expect((await engine.status()).targets.find((t) => t.targetId === "-1001")?.enabled).toBe(true);
   });
 
+  it("retries an explicit repost to a disabled target on later ticks instead of stranding it", async () => {
+    const { clock, engine, expected } = setup({ TELEGRAM_CHAT_IDS: "-1001" });
+    const publisher = new ScriptedPublisher("telegram");
+    engine.registerPublisher(publisher);
+    await engine.unsubscribe({ platform: "telegram", id: "-1001" });
+    // An admin asks for a repost there anyway; its second part meets a long 500 burst.
+    publisher.script = ["ok", { status: 500 }, { status: 500 }, { status: 500 }];
+    const result = await engine.repost({ date: DAY, to: { platform: "telegram", id: "-1001" } });
+    expect(result.pending).toHaveLength(1);
+    expect(texts(publisher.received)).toEqual(expected.slice(0, 1));
+    clock.set("2026-02-17T12:01:00Z");
+    await engine.tick();
+    expect(texts(publisher.received)).toEqual(expected);
+  });
+
   it("stops promptly during a backoff, leaving the part pending for the next start", async () => {
     const { clock, engine, expected, archive, db } = setup();
     const publisher = new ScriptedPublisher("telegram");
