@@ -1,4 +1,5 @@
 // Composition root: builds archive, search, state, delivery engine and commands from the config, and closes them in order.
+import { join } from "node:path";
 import { createArchive, type Archive } from "./core/archive.js";
 import type { BotServices, CommandContext } from "./core/command.js";
 import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
@@ -8,6 +9,10 @@ import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStateDb, type StateDb } from "./core/state.js";
+import { openParseCache } from "./core/parse-cache.js";
+
+/** Parsed digests kept between starts, next to the state database. */
+export const DIGEST_CACHE_FILE = "digest-cache.json";
 
 export interface AppOptions {
   config: Config;
@@ -70,7 +75,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true });
+  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });

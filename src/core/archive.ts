@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "./logger.js";
 import { type Digest, parseStoryId, type StoryRef } from "./model.js";
+import type { ParseCache } from "./parse-cache.js";
 import { DigestParseError, type DigestWarning, parseDigest } from "./parse-digest.js";
 
 /** What changed in the archive; search and delivery follow these events. */
@@ -49,6 +50,8 @@ export interface ArchiveOptions {
   debounceMs?: number;
   /** Rescan interval while watching, in ms; `0` turns polling off. Default {@link ARCHIVE_POLL_MS}. */
   pollMs?: number;
+  /** Reuses parses of unchanged files across starts (see `openParseCache`). Default: none, every file is parsed. */
+  cache?: ParseCache;
 }
 
 /** A file that could not be loaded (or could not take its date); the message is `file:line: what is wrong`. */
@@ -72,6 +75,8 @@ export interface Archive extends DigestArchive {
 /** What the archive knows about one file: its last good parse and the version (mtime/size) last read. */
 interface FileEntry {
   good?: { digest: Digest; warnings: DigestWarning[]; dateLine: number };
+  /** Parse-cache key of `good`, when a cache is in use. */
+  key?: string;
   seen: string;
   problem?: string;
 }
@@ -156,7 +161,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
         return { ...(entry?.good ? { good: entry.good } : {}), seen, problem };
       }
       source = await fs.promises.readFile(file, "utf8");
-      entry = { ...(entry?.good ? { good: entry.good } : {}), seen };
+      entry = { ...(entry?.good ? { good: entry.good } : {}), ...(entry?.key ? { key: entry.key } : {}), seen };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return "gone"; // removed between listing and reading (an editor's rename dance)
@@ -164,10 +169,13 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       if (entry?.problem !== problem) log.error({ file }, problem);
       return { ...(entry?.good ? { good: entry.good } : {}), seen: "", problem };
     }
+    const key = options.cache?.keyOf(file, source);
+    const cached = key === undefined ? undefined : options.cache?.get(key);
     try {
-      const parsed = parseDigest(source, file);
+      const parsed = cached ?? parseDigest(source, file);
+      if (key !== undefined && !cached) options.cache?.set(key, parsed);
       for (const w of parsed.warnings) log.warn({ file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-      return { good: parsed, seen: entry.seen };
+      return { good: parsed, seen: entry.seen, ...(key !== undefined ? { key } : {}) };
     } catch (err) {
       if (!(err instanceof DigestParseError)) throw err;
       const keeping = entry.good ? `; keeping the last good version (${entry.good.digest.date})` : "; file skipped";
@@ -188,6 +196,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     }
     for (const file of [...files.keys()]) if (!present.has(file)) files.delete(file);
     if (!closed) applyView();
+    await options.cache?.save(new Set([...files.values()].flatMap((e) => (e.key ? [e.key] : []))));
   }
 
   /** Builds the next snapshot from the per-file state, swaps it in, and tells listeners what changed. */
