@@ -8,7 +8,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import MiniSearch from "minisearch";
 import { createLogger } from "../src/core/logger.js";
-import type { Digest } from "../src/core/model.js";
+import type { Digest } from "../src/core/digest/model.js";
 import { createStorySearch, type SearchHit, type SearchOptions } from "../src/core/search.js";
 import { digestToDocs, type StoryDoc } from "../src/core/search/index-options.js";
 import { SAVED_INDEX_FILE } from "../src/core/search/saved-index.js";

@@ -1,8 +1,8 @@
 // Deterministic generator of a synthetic digest archive (3 years of daily digests, ~34k stories) built from the sample digest.
 import { readFileSync } from "node:fs";
-import type { Digest, Story } from "../src/core/model.js";
-import { makeStoryId } from "../src/core/model.js";
-import { parseDigest } from "../src/core/parse-digest.js";
+import type { Digest, Story } from "../src/core/digest/model.js";
+import { makeStoryId } from "../src/core/digest/model.js";
+import { parseDigest } from "../src/core/digest/parse-digest.js";
 
 /**
  * How the archive is generated (same seed → byte-identical archive, on any machine):

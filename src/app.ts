@@ -1,6 +1,6 @@
 // Composition root: builds archive, search, state, delivery engine and commands from the config, and closes them in order.
 import { join } from "node:path";
-import { createArchive, type Archive } from "./core/archive.js";
+import { createArchive, type Archive } from "./core/digest/archive.js";
 import type { BotServices, CommandContext } from "./core/command.js";
 import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
 import type { Config, Locale } from "./core/config.js";
@@ -9,7 +9,7 @@ import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStateDb, type StateDb } from "./core/state.js";
-import { openParseCache } from "./core/parse-cache.js";
+import { openParseCache } from "./core/digest/parse-cache.js";
 
 /** Parsed digests kept between starts, next to the state database. */
 export const DIGEST_CACHE_FILE = "digest-cache.json";

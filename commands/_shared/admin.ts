@@ -4,7 +4,7 @@ import { UserError } from "../../src/core/command-registry.js";
 import type { TargetRef } from "../../src/core/delivery/control.js";
 import { DeliveryError } from "../../src/core/delivery/engine.js";
 import { t } from "../../src/core/i18n.js";
-import type { Digest } from "../../src/core/model.js";
+import type { Digest } from "../../src/core/digest/model.js";
 import { matchSection } from "../../src/core/section-match.js";
 import { requireSection } from "./helpers.js";
 

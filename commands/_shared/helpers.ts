@@ -3,7 +3,7 @@ import type { CommandContext } from "../../src/core/command.js";
 import { UserError } from "../../src/core/command-registry.js";
 import { DateInputError, resolveDate } from "../../src/core/dates.js";
 import { listSeparator, t } from "../../src/core/i18n.js";
-import { parseStoryId, type Digest, type StoryRef } from "../../src/core/model.js";
+import { parseStoryId, type Digest, type StoryRef } from "../../src/core/digest/model.js";
 import type { StoryCard, StoryHit } from "../../src/core/reply.js";
 import { matchSection } from "../../src/core/section-match.js";
 

@@ -1,5 +1,5 @@
 // The digest overview reply shared by /digest and /today.
-import type { Digest } from "../../src/core/model.js";
+import type { Digest } from "../../src/core/digest/model.js";
 import type { Reply } from "../../src/core/reply.js";
 import { hitsOf } from "./helpers.js";
 

@@ -1,9 +1,9 @@
 // `digest-bot check FILE…`: validates digest files the way the bot will load them, for publishers and CI.
 import fs from "node:fs";
 import path from "node:path";
-import { ARCHIVE_MAX_FILE_BYTES } from "../core/archive.js";
-import type { Digest } from "../core/model.js";
-import { DigestParseError, type DigestWarning, parseDigest } from "../core/parse-digest.js";
+import { ARCHIVE_MAX_FILE_BYTES } from "../core/digest/archive.js";
+import type { Digest } from "../core/digest/model.js";
+import { DigestParseError, type DigestWarning, parseDigest } from "../core/digest/parse-digest.js";
 
 const USAGE = `Usage: digest-bot check FILE|DIR… [--json]
 

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { REST } from "discord.js";
 import { Api, GrammyError } from "grammy";
 import type { Logger } from "../core/logger.js";
-import { createArchive } from "../core/archive.js";
+import { createArchive } from "../core/digest/archive.js";
 import { loadConfig, type Config } from "../core/config.js";
 import type { TargetRef } from "../core/delivery/control.js";
 import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js";

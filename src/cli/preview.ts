@@ -1,7 +1,7 @@
 // `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
 import { parseArgs } from "node:util";
 import type { Logger } from "../core/logger.js";
-import { createArchive } from "../core/archive.js";
+import { createArchive } from "../core/digest/archive.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
 import { planConsoleDailyPost } from "../console/publisher.js";

@@ -1,7 +1,7 @@
 // `digest-bot search QUERY [--limit N] [--date D] [--from D] [--to D] [--section S] [--prefix] [--json]`: ranked stories from the archive.
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { createArchive } from "../core/archive.js";
+import { createArchive } from "../core/digest/archive.js";
 import { type Config, loadConfig } from "../core/config.js";
 import { DateInputError, resolveDate } from "../core/dates.js";
 import { createLogger } from "../core/logger.js";

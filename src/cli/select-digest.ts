@@ -1,7 +1,7 @@
 // Picks the digest and section that `--date` / `--section` name, for the CLI commands that take them.
-import type { DigestArchive } from "../core/archive.js";
+import type { DigestArchive } from "../core/digest/archive.js";
 import { DateInputError, resolveDate } from "../core/dates.js";
-import type { Digest } from "../core/model.js";
+import type { Digest } from "../core/digest/model.js";
 import { matchSection } from "../core/section-match.js";
 
 /** A selection that cannot be made; `exitCode` 2 for bad input, 1 for a missing digest. */

@@ -1,6 +1,6 @@
 // The shape of a command definition: plain data plus `execute`, shared by every platform's registration and dispatch.
 import type { Config, Locale } from "./config.js";
-import type { DigestArchive } from "./archive.js";
+import type { DigestArchive } from "./digest/archive.js";
 import type { Logger } from "./logger.js";
 import type { Platform, Reply } from "./reply.js";
 import type { StorySearch } from "./search.js";

@@ -1,5 +1,5 @@
 // The platform-neutral reply model: what a command answers, as structured data that each platform renders its own way.
-import type { Link } from "./model.js";
+import type { Link } from "./digest/model.js";
 import type { SectionSummary } from "./summaries.js";
 
 /** Where the bot runs. */

@@ -1,5 +1,5 @@
 // Loose section-name matching shared by `/section`, delivery filters and search: `agent`, `安全`, `2`, fullwidth or traditional spellings.
-import type { Digest } from "./model.js";
+import type { Digest } from "./digest/model.js";
 import { normalizeText } from "./search/normalize.js";
 
 /** Drops everything but letters and digits, so `政策、治理与安全` and `政策 治理 与 安全` compare equal. */

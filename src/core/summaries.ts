@@ -1,5 +1,5 @@
 // Section summaries: the short extractive form of each story that daily posts and `/section` show.
-import type { Digest, Link, Section, Story } from "./model.js";
+import type { Digest, Link, Section, Story } from "./digest/model.js";
 
 /** Longest summary of one story, in characters, before it is cut at a sentence end. */
 export const SUMMARY_MAX_CHARS = 160;

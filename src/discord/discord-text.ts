@@ -1,6 +1,6 @@
 // Discord limits and safe text: escaping digest text for Markdown and mentions, cutting to limits, link buttons.
 import { ButtonBuilder, ButtonStyle, escapeMarkdown, type APIButtonComponent } from "discord.js";
-import type { Link } from "../core/model.js";
+import type { Link } from "../core/digest/model.js";
 import type { PageDataLimit } from "../core/paging.js";
 
 /** Embed title. */

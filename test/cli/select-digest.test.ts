@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectDigest, SelectionError } from "../../src/cli/select-digest.js";
-import { createArchive, type Archive } from "../../src/core/archive.js";
+import { createArchive, type Archive } from "../../src/core/digest/archive.js";
 import { createLogger } from "../../src/core/logger.js";
 
 const ROOT = join(import.meta.dirname, "../..");

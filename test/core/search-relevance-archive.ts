@@ -2,9 +2,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ArchiveChange, DigestArchive } from "../../src/core/archive.js";
-import { type Digest, parseStoryId, type StoryRef } from "../../src/core/model.js";
-import { parseDigest } from "../../src/core/parse-digest.js";
+import type { ArchiveChange, DigestArchive } from "../../src/core/digest/archive.js";
+import { type Digest, parseStoryId, type StoryRef } from "../../src/core/digest/model.js";
+import { parseDigest } from "../../src/core/digest/parse-digest.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Digest } from "../../src/core/model.js";
+import type { Digest } from "../../src/core/digest/model.js";
 import { createIndex, digestToDocs, headlineOf, queryOptions } from "../../src/core/search/index-options.js";
 import { LazyPostings } from "../../src/core/search/lazy-postings.js";
 import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";

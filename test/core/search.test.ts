@@ -3,9 +3,9 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createArchive } from "../../src/core/archive.js";
+import { createArchive } from "../../src/core/digest/archive.js";
 import { createLogger } from "../../src/core/logger.js";
-import type { Digest } from "../../src/core/model.js";
+import type { Digest } from "../../src/core/digest/model.js";
 import { createStorySearch, type SearchService } from "../../src/core/search.js";
 import { SAVED_INDEX_FILE } from "../../src/core/search/saved-index.js";
 import { createMemoryArchive, loadRelevanceDigests } from "./search-relevance-archive.js";

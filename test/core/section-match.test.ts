@@ -1,7 +1,7 @@
 // Loose section-name matching on the sample digest: words, numbers, case, width and traditional spellings.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseDigest } from "../../src/core/parse-digest.js";
+import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import { matchSection } from "../../src/core/section-match.js";
 
 const { digest } = parseDigest(readFileSync("data/digests/2026-02-18.md", "utf8"), "data/digests/2026-02-18.md");

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { Digest } from "../../src/core/model.js";
-import { parseDigest } from "../../src/core/parse-digest.js";
+import type { Digest } from "../../src/core/digest/model.js";
+import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import type { StoryCard } from "../../src/core/reply.js";
 import { embedLength, type DiscordMessagePayload } from "../../src/discord/discord-render.js";
 

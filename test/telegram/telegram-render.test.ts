@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defineCommand } from "../../src/core/command.js";
-import { parseDigest } from "../../src/core/parse-digest.js";
+import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import type { Reply } from "../../src/core/reply.js";
 import { buildDailyPost, type DailyPost } from "../../src/core/summaries.js";
 import { toTelegramCommands } from "../../src/telegram/telegram-commands.js";

@@ -1,9 +1,9 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
 import cron, { type ScheduledTask } from "node-cron";
-import type { DigestArchive } from "../archive.js";
+import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import type { Digest } from "../model.js";
+import type { Digest } from "../digest/model.js";
 import type { Platform, TargetStatus } from "../reply.js";
 import type { RunKind, StateDb } from "../state.js";
 import { buildDailyPost } from "../summaries.js";

@@ -1,6 +1,6 @@
 // The MiniSearch configuration of the story index: fields, boosts and the query-side rules, shared by build, load and search.
 import MiniSearch, { type Options, type SearchOptions as MiniSearchOptions } from "minisearch";
-import type { Digest } from "../model.js";
+import type { Digest } from "../digest/model.js";
 import { fuzzinessFor, tokenize, tokenizeQuery, usePrefixFor } from "./tokenize.js";
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
-import type { Digest } from "../model.js";
+import type { Digest } from "../digest/model.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
 import { internalsOf } from "./minisearch-internals.js";

@@ -1,6 +1,6 @@
 // Top-k BM25 scoring straight on MiniSearch's postings: MiniSearch builds a result object per matching story, ~5 µs each; this does not.
 import type MiniSearch from "minisearch";
-import { parseStoryId } from "../model.js";
+import { parseStoryId } from "../digest/model.js";
 import type { SearchHit } from "../search.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";

@@ -1,8 +1,8 @@
 // The story search service: builds or loads the index, follows the archive's changes, and answers searches with filters.
 import type MiniSearch from "minisearch";
-import type { DigestArchive, ArchiveChange } from "../archive.js";
+import type { DigestArchive, ArchiveChange } from "../digest/archive.js";
 import type { Logger } from "../logger.js";
-import { type Digest, parseStoryId } from "../model.js";
+import { type Digest, parseStoryId } from "../digest/model.js";
 import type { SearchHit, SearchOptions, StorySearch } from "../search.js";
 import { matchSection } from "../section-match.js";
 import { createIndex, digestToDocs, type StoryDoc } from "./index-options.js";

@@ -1,5 +1,5 @@
 // A plain substring scan over the archive: the answer while the index is being built, and the baseline the benchmark compares with.
-import type { Digest } from "../model.js";
+import type { Digest } from "../digest/model.js";
 import type { SearchHit } from "../search.js";
 import { normalizeText } from "./normalize.js";
 

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import type { ArchiveChange, DigestArchive } from "../../../src/core/archive.js";
+import type { ArchiveChange, DigestArchive } from "../../../src/core/digest/archive.js";
 import { parseConfig, type Config } from "../../../src/core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "../../../src/core/delivery/engine.js";
 import { PublishError, type Publisher } from "../../../src/core/delivery/publisher.js";
 import { planTextDailyPost } from "../../../src/core/delivery/text-plan.js";
-import type { Digest, StoryRef } from "../../../src/core/model.js";
-import { parseDigest } from "../../../src/core/parse-digest.js";
+import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
+import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import type { Platform } from "../../../src/core/reply.js";
 import { openStateDb, type StateDb } from "../../../src/core/state.js";
 

@@ -6,8 +6,8 @@ import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
 import { gfm } from "micromark-extension-gfm";
 import { describe, expect, it } from "vitest";
-import { DigestSchema } from "../../src/core/model.js";
-import { DigestParseError, parseDigest } from "../../src/core/parse-digest.js";
+import { DigestSchema } from "../../../src/core/digest/model.js";
+import { DigestParseError, parseDigest } from "../../../src/core/digest/parse-digest.js";
 
 const RUNS = 2000;
 

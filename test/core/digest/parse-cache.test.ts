@@ -4,9 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createArchive } from "../../src/core/archive.js";
-import { createLogger } from "../../src/core/logger.js";
-import { openParseCache } from "../../src/core/parse-cache.js";
+import { createArchive } from "../../../src/core/digest/archive.js";
+import { createLogger } from "../../../src/core/logger.js";
+import { openParseCache } from "../../../src/core/digest/parse-cache.js";
 
 const logger = createLogger({ level: "silent" });
 const digest = (title: string) => `## Section\n\n### ${title}\n\nBody of ${title}.\n`;

@@ -1,7 +1,7 @@
 // The digest archive: every digest under DIGEST_DIR, parsed, validated, hot-reloaded, and looked up by date or story id.
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../logger.js";
 import { type Digest, parseStoryId, type StoryRef } from "./model.js";
 import type { ParseCache } from "./parse-cache.js";
 import { DigestParseError, type DigestWarning, parseDigest } from "./parse-digest.js";

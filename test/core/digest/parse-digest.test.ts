@@ -2,8 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DigestSchema } from "../../src/core/model.js";
-import { DigestParseError, parseDigest } from "../../src/core/parse-digest.js";
+import { DigestSchema } from "../../../src/core/digest/model.js";
+import { DigestParseError, parseDigest } from "../../../src/core/digest/parse-digest.js";
 
 const SEED = "data/digests/2026-02-18.md";
 const FIXTURES = "test/fixtures/digests";

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../logger.js";
 import type { ParsedDigest } from "./parse-digest.js";
 
 /** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ARCHIVE_MAX_FILE_BYTES, type Archive, type ArchiveChange, createArchive } from "../../src/core/archive.js";
-import { createLogger } from "../../src/core/logger.js";
+import { ARCHIVE_MAX_FILE_BYTES, type Archive, type ArchiveChange, createArchive } from "../../../src/core/digest/archive.js";
+import { createLogger } from "../../../src/core/logger.js";
 
 const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
 const ENGLISH = fs.readFileSync("test/fixtures/digests/english-weekly.md", "utf8");
