@@ -8,7 +8,8 @@ import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engin
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
-import { openStateDb, type StateDb } from "./core/state.js";
+import { openStorage } from "./core/storage/open-storage.js";
+import type { Storage } from "./core/storage/types.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
 
 /** Parsed digests kept between starts, next to the state database. */
@@ -42,7 +43,7 @@ export interface App {
   readonly logger: Logger;
   readonly archive: Archive;
   readonly search: SearchService;
-  readonly state: StateDb;
+  readonly storage: Storage;
   readonly delivery: DeliveryEngine;
   readonly registry: CommandRegistry;
   readonly services: BotServices;
@@ -81,9 +82,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
-    const state = openStateDb(config.DATA_DIR);
-    opened.push(state);
-    const delivery = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), clock });
+    const storage = await openStorage({ dataDir: config.DATA_DIR });
+    opened.push(storage);
+    const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
     const commandLogger = logger.child({ module: "commands" });
 
@@ -107,7 +108,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger,
       archive,
       search,
-      state,
+      storage,
       delivery,
       registry,
       services,
@@ -124,7 +125,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           if (started) await delivery.stop();
           await search.close();
           await archive.close();
-          state.close();
+          await storage.close();
         })();
         return closing;
       },

@@ -82,8 +82,8 @@ export async function openParseCache(file: string, logger: Logger): Promise<Pars
       const body: CacheFile = { format: CACHE_FORMAT, parser, entries: Object.fromEntries(entries) };
       const tmp = `${file}.${process.pid}.tmp`;
       try {
-        await fs.promises.mkdir(path.dirname(file), { recursive: true });
-        await fs.promises.writeFile(tmp, JSON.stringify(body));
+        await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
         // Rename is atomic: a crash mid-write leaves the old cache, never half a file.
         await fs.promises.rename(tmp, file);
       } catch (err) {

@@ -2,20 +2,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine, DeliveryError } from "../../../src/core/delivery/engine.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
-import { digestOn, FakeClock, harness, MemoryArchive, recordingLogger, ScriptedPublisher } from "./helpers.js";
+import type { Storage } from "../../../src/core/storage/types.js";
+import { digestOn, FakeClock, harness, MemoryArchive, recordingLogger, rows, ScriptedPublisher } from "./helpers.js";
 
 let h: ReturnType<typeof harness>;
 afterEach(async () => h.cleanup());
 
 const plan = (date: string, sections?: number[]) => new ScriptedPublisher("telegram").planDailyPost(buildDailyPost(digestOn(date), sections));
-const runs = (db: ReturnType<typeof h.open>) =>
-  db.db.prepare("SELECT kind, platform, target_id AS target, digest_date AS date, outcome, note FROM runs ORDER BY created_at, rowid").all();
+const runs = (db: Storage) => rows(db, "SELECT kind, platform, target_id AS target, digest_date AS date, outcome, note FROM runs ORDER BY created_at, :order");
 
 describe("schedule", () => {
   it("delivers the latest digest at the scheduled time in the target's zone, once", async () => {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001", POST_TIMEZONE: "Asia/Shanghai" });
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-    const engine = h.engine({ db: h.open(), archive: new MemoryArchive([digestOn("2026-02-18")]), clock });
+    const engine = await h.engine({ db: await h.open(), archive: new MemoryArchive([digestOn("2026-02-18")]), clock });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     clock.set("2026-02-18T00:59:00Z"); // 08:59 in Shanghai
@@ -33,7 +33,7 @@ describe("schedule", () => {
     h = harness({ POST_TIMEZONE: "Asia/Shanghai" });
     const archive = new MemoryArchive([digestOn("2026-03-07")]);
     const clock = new FakeClock(new Date("2026-03-06T16:00:00Z")); // after both zones' 09:00 that day
-    const engine = h.engine({ db: h.open(), archive, clock });
+    const engine = await h.engine({ db: await h.open(), archive, clock });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     await engine.subscribe({ platform: "telegram", id: "shanghai" });
@@ -73,7 +73,7 @@ describe("schedule", () => {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
     const archive = new MemoryArchive([digestOn("2026-02-17")]);
     const clock = new FakeClock(new Date("2026-02-16T12:00:00Z"));
-    const engine = h.engine({ db: h.open(), archive, clock });
+    const engine = await h.engine({ db: await h.open(), archive, clock });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     clock.set("2026-02-17T09:00:00Z");
@@ -95,8 +95,8 @@ describe("schedule", () => {
     const archive = new MemoryArchive([digestOn("2026-02-17")]);
     const clock = new FakeClock(new Date("2026-02-17T08:00:00Z"));
     const { logger, messages } = recordingLogger();
-    const db = h.open();
-    const engine = h.engine({ db, archive, clock, logger });
+    const db = await h.open();
+    const engine = await h.engine({ db, archive, clock, logger });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     clock.set("2026-02-17T09:00:00Z");
@@ -113,20 +113,20 @@ describe("schedule", () => {
     await engine.tick();
     expect(tg.received.slice(sent).map((s) => s.text)).toEqual(plan("2026-02-18"));
     expect((await engine.status()).targets[0]?.lastDelivery).toMatchObject({ date: "2026-02-18", status: "sent" });
-    expect(runs(db).map((r) => (r as { outcome: string }).outcome)).toEqual(["planned", "skipped", "planned"]);
+    expect((await runs(db)).map((r) => (r as { outcome: string }).outcome)).toEqual(["planned", "skipped", "planned"]);
   });
 
   it("catches up a missed delivery once on start, within the deadline", async () => {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
     const archive = new MemoryArchive([digestOn("2026-02-18")]);
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-    const db1 = h.open();
-    h.engine({ db: db1, archive, clock }); // the bot ran yesterday (subscription known), then went down
-    db1.close();
+    const db1 = await h.open();
+    await h.engine({ db: db1, archive, clock }); // the bot ran yesterday (subscription known), then went down
+    await db1.close();
     clock.set("2026-02-18T14:00:00Z"); // 5 h after the 09:00 slot
     const tg = new ScriptedPublisher("telegram");
     for (let restart = 0; restart < 3; restart++) {
-      const engine = h.engine({ db: h.open(), archive, clock });
+      const engine = await h.engine({ db: await h.open(), archive, clock });
       engine.registerPublisher(tg);
       await engine.start();
       await engine.stop();
@@ -138,10 +138,10 @@ describe("schedule", () => {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
     const archive = new MemoryArchive([digestOn("2026-02-18")]);
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-    h.engine({ db: h.open(), archive, clock });
+    await h.engine({ db: await h.open(), archive, clock });
     clock.set("2026-02-18T22:00:00Z"); // 13 h after 09:00
     const { logger, messages } = recordingLogger();
-    const engine = h.engine({ db: h.open(), archive, clock, logger });
+    const engine = await h.engine({ db: await h.open(), archive, clock, logger });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     await engine.start();
@@ -155,7 +155,7 @@ describe("schedule", () => {
   it("waits for a platform's publisher before delivering there", async () => {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001", DISCORD_CHANNEL_IDS: "123456" });
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-    const engine = h.engine({ db: h.open(), archive: new MemoryArchive([digestOn("2026-02-18")]), clock });
+    const engine = await h.engine({ db: await h.open(), archive: new MemoryArchive([digestOn("2026-02-18")]), clock });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     expect(() => engine.registerPublisher(new ScriptedPublisher("telegram"))).toThrow(
@@ -175,9 +175,9 @@ describe("repost, subscriptions and status", () => {
   async function twoTargets() {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
     const clock = new FakeClock(new Date("2026-02-18T12:00:00Z"));
-    const db = h.open();
+    const db = await h.open();
     const archive = new MemoryArchive([digestOn("2026-02-17"), digestOn("2026-02-18")]);
-    const engine = h.engine({ db, archive, clock });
+    const engine = await h.engine({ db, archive, clock });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     await engine.subscribe({ platform: "telegram", id: "-1002" }, [1]);
@@ -193,7 +193,7 @@ describe("repost, subscriptions and status", () => {
     expect(second.runId).not.toBe(first.runId);
     expect(tg.received.map((s) => s.text)).toEqual([...plan("2026-02-17"), ...plan("2026-02-17")]);
     expect(new Set(tg.received.map((s) => s.key)).size).toBe(2 * n);
-    expect(runs(db)).toEqual([
+    expect(await runs(db)).toEqual([
       { kind: "repost", platform: "telegram", target: "-1005", date: "2026-02-17", outcome: "planned", note: null },
       { kind: "repost", platform: "telegram", target: "-1005", date: "2026-02-17", outcome: "planned", note: null },
     ]);
@@ -254,7 +254,7 @@ describe("start and stop", () => {
     h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
     const archive = new MemoryArchive([digestOn("2026-02-17")]);
-    const engine = createDeliveryEngine({ db: h.open(), archive, config: h.config, logger: recordingLogger().logger, clock: clock.read });
+    const engine = createDeliveryEngine({ storage: await h.open(), archive, config: h.config, logger: recordingLogger().logger, clock: clock.read });
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     await engine.start();
