@@ -145,7 +145,17 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       return rows.map(toPart);
     },
     async targetsWithOpenParts() {
-      const rows = await db.selectFrom("deliveries").select(["platform", "target_id"]).distinct().where("status", "in", OPEN).execute();
+      // Oldest open work first, the same order on both backends.
+      const rows = await db
+        .selectFrom("deliveries as d")
+        .innerJoin("runs as r", (j) =>
+          j.onRef("r.run_id", "=", "d.run_id").onRef("r.platform", "=", "d.platform").onRef("r.target_id", "=", "d.target_id"),
+        )
+        .select(["d.platform", "d.target_id"])
+        .where("d.status", "in", OPEN)
+        .groupBy(["d.platform", "d.target_id"])
+        .orderBy(sql`min(${runOrder(dialect, "r")})`)
+        .execute();
       return rows.map((r) => ({ platform: r.platform as Platform, targetId: r.target_id }));
     },
     async runParts(runId) {

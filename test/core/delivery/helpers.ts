@@ -12,9 +12,9 @@ import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import type { Platform } from "../../../src/core/reply.js";
 import { sql } from "kysely";
-import { openSqliteStorage } from "../../../src/core/storage/open-storage.js";
 import { runOrder } from "../../../src/core/storage/ledger-store.js";
-import type { Storage } from "../../../src/core/storage/types.js";
+import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
+import { storageOpener } from "../storage/backends.js";
 
 export const SEED_FILE = "data/digests/2026-02-18.md";
 export const seedDigest = (): Digest => parseDigest(readFileSync(SEED_FILE, "utf8"), SEED_FILE).digest;
@@ -143,9 +143,10 @@ export async function column(storage: Storage, text: string): Promise<unknown[]>
   return (await rows(storage, text)).map((r) => Object.values(r)[0]);
 }
 
-/** A temp data dir with helpers to open state and engines on it; call `cleanup()` in afterEach. */
-export function harness(env: Record<string, string> = {}) {
+/** A temp data dir (and on PostgreSQL a fresh database) with helpers to open state and engines on it; call `cleanup()` in afterEach. */
+export function harness(env: Record<string, string> = {}, backend: StorageDialect = "sqlite") {
   const dir = mkdtempSync(join(tmpdir(), "digest-bot-delivery-"));
+  const opener = storageOpener(backend, dir);
   const config: Config = parseConfig({ DATA_DIR: dir, POST_TIMEZONE: "UTC", ...env });
   const opened: Storage[] = [];
   const engines: DeliveryEngine[] = [];
@@ -154,7 +155,7 @@ export function harness(env: Record<string, string> = {}) {
     config,
     /** Opens the state store (a new connection each time, as a new process would). */
     async open() {
-      const storage = await openSqliteStorage(dir);
+      const storage = await opener.open();
       opened.push(storage);
       return storage;
     },
@@ -182,6 +183,8 @@ export function harness(env: Record<string, string> = {}) {
           // Already closed by the test.
         }
       }
+      opened.length = 0;
+      await opener.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
