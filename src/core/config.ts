@@ -59,6 +59,17 @@ export const ConfigSchema = z.object({
     z.coerce.number({ error: "use a number of hours like 12" }).positive({ error: "use a number of hours above 0, like 12" }),
     12,
   ),
+  REVISION_QUIET_SECONDS: withDefault(
+    z.coerce
+      .number({ error: "use a number of seconds like 60" })
+      .int({ error: "use a whole number of seconds like 60" })
+      .min(0, { error: "use 0 or more seconds, like 60" }),
+    60,
+  ),
+  EDIT_ON_REVISION: withDefault(
+    z.enum(["true", "false"], { error: "use true or false" }).transform((v) => v === "true"),
+    "true",
+  ),
   DISCORD_TOKEN: optional(
     z.string().regex(/^[\w.-]{20,}$/, { error: "does not look like a Discord bot token; copy it from the Developer Portal's Bot page" }),
   ),

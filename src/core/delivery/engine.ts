@@ -10,6 +10,7 @@ import { buildDailyPost } from "../summaries.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
 import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
+import { createRevisionDesk } from "./revision-desk.js";
 import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
 import { DEFAULT_RETRY, sendParts, type RetryOptions } from "./sender.js";
@@ -160,6 +161,16 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     ...(options.lease?.ms ? { leaseMs: options.lease.ms } : {}),
     ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
   };
+  const revisions = createRevisionDesk({
+    storage: options.storage,
+    archive,
+    config,
+    logger: logger.child({ module: "revisions" }),
+    publishers,
+    sender: senderDeps,
+    clock,
+    requestTick: () => void engine.tick(),
+  });
 
   /** Sends a target's open parts; a permanent failure disables its subscription and drops what is left for it. */
   async function flushTarget(platform: Platform, targetId: string) {
@@ -185,7 +196,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     const post = buildDailyPost(digest, sections);
     if (post.sections.length === 0) return false;
     const payloads = publisher.planDailyPost(post);
-    await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, payloads, now: nowIso(), ...extra });
+    await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, sections: sections ?? "all", payloads, now: nowIso(), ...extra });
     return true;
   }
 
@@ -236,6 +247,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (stopping) return;
       await flushTarget(platform, targetId);
     }
+    await revisions.tick();
   }
 
   async function deliver(request: DeliverRequest): Promise<RepostResult> {
@@ -301,12 +313,13 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       started = true;
       await ready;
       unsubscribeArchive = archive.onChange((change) => {
-        // A late digest goes out as soon as it appears (within the deadline).
-        if (change.type === "upsert" && !stopping) void engine.tick();
+        // A late digest goes out as soon as it appears (within the deadline); a changed one is corrected after a quiet period.
+        if (change.type === "upsert" && !stopping) void revisions.noteChange(change).then(() => engine.tick());
       });
       if (options.useCron ?? true) {
         task = cron.schedule(TICK_CRON, () => engine.tick(), { name: "digest-bot-delivery", noOverlap: true });
       }
+      await revisions.start();
       // Catch-up: slots missed while the bot was down are considered once, now.
       await engine.tick();
     },
@@ -316,6 +329,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       abort.abort();
       unsubscribeArchive?.();
       unsubscribeArchive = undefined;
+      revisions.stop();
       if (task) await task.destroy();
       task = undefined;
       await chain;
@@ -356,6 +370,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
       else await subscriptions.remove(target.platform, target.id);
       await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+      await options.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
       logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
       return true;
     },

@@ -42,4 +42,17 @@ export interface Publisher<P = unknown> {
    * Throws `PublishError`.
    */
   send(targetId: string, payload: P, idempotencyKey: string): Promise<{ messageId: string }>;
+  /**
+   * Replaces a delivered message's content with `payload` (a revision). "Not modified" is success. A message that
+   * can no longer be edited (deleted, too old, no permission) throws a `permanent` PublishError saying why: the
+   * revision records it and goes on. Platforms without it get no revisions.
+   */
+  edit?(targetId: string, messageId: string, payload: P): Promise<void>;
+  /** Removes a delivered message (a revision that needs fewer messages). An already deleted message is success. */
+  delete?(targetId: string, messageId: string): Promise<void>;
+  /**
+   * How many edits/deletes one target takes per minute before the revision pacer waits (Telegram ~20 per group);
+   * undefined = no local budget (the platform client paces, e.g. discord.js per-channel buckets).
+   */
+  readonly editsPerMinute?: number;
 }

@@ -38,7 +38,8 @@ export type SendOutcome =
   | { type: "stopped"; sent: number };
 
 export interface SenderDeps {
-  ledger: LedgerStore;
+  /** Where the marks go: the delivery ledger, or the revision store's operations (revision-store.ts). */
+  ledger: Pick<LedgerStore, "markSent" | "markFailed">;
   leases: LeaseStore;
   logger: Logger;
   retry: RetryOptions;
@@ -114,7 +115,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     seen.attempts++;
     let failure: PublishError;
     try {
-      const { messageId } = await whileLeased(part, deps, () => publisher.send(part.targetId, part.payload, part.idempotencyKey));
+      const { messageId } = await whileLeased(part, deps, () => perform(publisher, part));
       await ledger.markSent(part, messageId, deps.now());
       logger.debug({ ...where, messageId }, "part sent");
       return { type: "sent" };
@@ -154,6 +155,22 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     }
     if (!(await deps.sleep(delay))) return { type: "stopped" };
   }
+}
+
+/** Dispatches on the part's operation: a new message, or an edit/delete of a delivered one (revisions). */
+async function perform(publisher: Publisher, part: PartRow): Promise<{ messageId: string }> {
+  const operation = part.operation ?? "send";
+  if (operation === "send") return publisher.send(part.targetId, part.payload, part.idempotencyKey);
+  const messageId = part.targetMessageId;
+  if (messageId && operation === "edit" && publisher.edit) {
+    await publisher.edit(part.targetId, messageId, part.payload);
+    return { messageId };
+  }
+  if (messageId && operation === "delete" && publisher.delete) {
+    await publisher.delete(part.targetId, messageId);
+    return { messageId };
+  }
+  throw new PublishError("permanent", `${part.platform}: cannot ${operation} ${messageId ? `message ${messageId}` : "a message without an id"} there`);
 }
 
 const leaseUntil = (nowIso: string, ms: number) => new Date(Date.parse(nowIso) + ms).toISOString();

@@ -62,6 +62,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
             section_index: run.sectionIndex ?? null,
             slot: run.slot ?? null,
             requested_by: run.requestedBy ?? null,
+            sections: run.sections ? JSON.stringify(run.sections) : null,
             created_at: run.now,
           })
           .execute();

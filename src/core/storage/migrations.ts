@@ -79,6 +79,64 @@ const base = (runsExtra: string) => `
   CREATE INDEX deliveries_open ON deliveries (status) WHERE status IN ('pending', 'in-flight');
   `;
 
+/** Migration 4: revision requests (quiet period), revisions per (run, target), and their per-part operations. */
+function revisionTables(serial: string): string {
+  return `
+  -- JSON: the 0-based sections the run carried, or "all"; NULL for runs planned before migration 4.
+  ALTER TABLE runs ADD COLUMN sections TEXT;
+
+  -- A digest changed: re-plan its delivered posts once the file has been quiet until due_at.
+  CREATE TABLE revision_requests (
+    digest_date  TEXT PRIMARY KEY,
+    due_at       TEXT NOT NULL,
+    requested_at TEXT NOT NULL
+  );
+
+  -- One correction of one delivered run at one target; revision counts 1, 2, … per (run, target).
+  CREATE TABLE revisions (
+    seq          ${serial},
+    revision_id  TEXT NOT NULL,
+    run_id       TEXT NOT NULL,
+    platform     TEXT NOT NULL,
+    target_id    TEXT NOT NULL,
+    digest_date  TEXT NOT NULL,
+    revision     INTEGER NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (revision_id, platform, target_id),
+    UNIQUE (run_id, platform, target_id, revision),
+    FOREIGN KEY (run_id, platform, target_id) REFERENCES runs (run_id, platform, target_id)
+  );
+
+  -- Per part of the re-planned post: what was sent (old_hash, message_id) and what it becomes.
+  CREATE TABLE revision_parts (
+    revision_id     TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    part_index      INTEGER NOT NULL,
+    part_count      INTEGER NOT NULL,
+    operation       TEXT NOT NULL CHECK (operation IN ('keep', 'edit', 'send', 'delete')),
+    -- keep/edit/delete: the delivered message; send: the new message once sent.
+    message_id      TEXT,
+    old_hash        TEXT,
+    new_hash        TEXT,
+    payload         TEXT,
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'in-flight', 'sent', 'failed-permanent', 'skipped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    idempotency_key TEXT NOT NULL,
+    claimed_by      TEXT,
+    lease_expires_at TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    done_at         TEXT,
+    PRIMARY KEY (revision_id, platform, target_id, part_index),
+    FOREIGN KEY (revision_id, platform, target_id) REFERENCES revisions (revision_id, platform, target_id)
+  );
+  CREATE INDEX revision_parts_open ON revision_parts (status) WHERE status IN ('pending', 'in-flight');
+  `;
+}
+
 /**
  * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
  * (it has no rowid), see `runOrder` in ledger-store.ts.
@@ -92,6 +150,8 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
     postgres: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
   },
+  // 4: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
+  { sqlite: revisionTables("INTEGER PRIMARY KEY AUTOINCREMENT"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
 ];
 
 const newer = (where: string, version: number) =>

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
+import { createRevisionStore } from "./revision-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
 import { createSubscriptionStore } from "./subscriptions-store.js";
@@ -123,6 +124,7 @@ function assemble(
     subscriptions: createSubscriptionStore(db),
     ledger: createLedgerStore(db, dialect),
     leases: createLeaseStore(db, dialect),
+    revisions: createRevisionStore(db, dialect),
     schemaVersion: version,
     get closed() {
       return closed;

@@ -27,6 +27,8 @@ export interface RunsTable {
   note: string | null;
   requested_by: string | null;
   created_at: string;
+  /** JSON: 0-based section indexes the run carried, or "all"; NULL for runs planned before migration 4. */
+  sections: string | null;
 }
 
 export interface DeliveriesTable {
@@ -51,11 +53,53 @@ export interface DeliveriesTable {
   lease_expires_at: string | null;
 }
 
+export interface RevisionRequestsTable {
+  digest_date: string;
+  due_at: string;
+  requested_at: string;
+}
+
+export interface RevisionsTable {
+  seq: Generated<number>;
+  revision_id: string;
+  run_id: string;
+  platform: string;
+  target_id: string;
+  digest_date: string;
+  revision: number;
+  created_at: string;
+}
+
+export interface RevisionPartsTable {
+  revision_id: string;
+  platform: string;
+  target_id: string;
+  part_index: number;
+  part_count: number;
+  operation: string;
+  message_id: string | null;
+  old_hash: string | null;
+  new_hash: string | null;
+  payload: string | null;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  idempotency_key: string;
+  claimed_by: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  done_at: string | null;
+}
+
 export interface StateTables {
   subscriptions: SubscriptionsTable;
   runs: RunsTable;
   deliveries: DeliveriesTable;
+  revision_requests: RevisionRequestsTable;
+  revisions: RevisionsTable;
+  revision_parts: RevisionPartsTable;
 }
 
-/** Table names in the order rows must be copied (foreign keys: runs before deliveries). */
-export const TABLES = ["subscriptions", "runs", "deliveries"] as const;
+/** Table names in the order rows must be copied (foreign keys: runs before deliveries, revisions before their parts). */
+export const TABLES = ["subscriptions", "runs", "deliveries", "revision_requests", "revisions", "revision_parts"] as const;

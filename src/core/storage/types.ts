@@ -1,6 +1,7 @@
 // The storage interface: everything digest-bot persists (subscriptions, runs, the delivery ledger, claims), async and backend-neutral.
 import type { Kysely } from "kysely";
 import type { Platform } from "../reply.js";
+import type { RevisionStore } from "./revision-store.js";
 import type { StateTables } from "./schema.js";
 
 /** How a delivery run came about. */
@@ -8,6 +9,12 @@ export type RunKind = "scheduled" | "repost" | "manual";
 
 /** Where one planned message stands. `in-flight` = claimed before the send, not yet confirmed. */
 export type PartStatus = "pending" | "in-flight" | "sent" | "failed-permanent" | "skipped";
+
+/**
+ * What sending a part does: a new message (`send`, every delivery part), or — for parts of a revision — an edit or
+ * a delete of a message already delivered (revision-store.ts).
+ */
+export type PartOperation = "send" | "edit" | "delete";
 
 /** Which engine holds the state. */
 export type StorageDialect = "sqlite" | "postgres";
@@ -44,6 +51,10 @@ export interface PartRow {
   claimedBy?: string;
   /** Until when that claim holds (ISO); a claim past it may be taken over. */
   leaseExpiresAt?: string;
+  /** Default `send`. `edit` and `delete` act on `targetMessageId` (revision parts only). */
+  operation?: PartOperation;
+  /** The delivered message an `edit` or `delete` acts on. */
+  targetMessageId?: string;
 }
 
 /** The key of one part. */
@@ -85,6 +96,8 @@ export interface PlanRunInput {
   sectionIndex?: number;
   slot?: string;
   requestedBy?: string;
+  /** The 0-based sections the post carries, or "all", kept so a revision re-plans with the same filter. */
+  sections?: number[] | "all";
   payloads: unknown[];
   now: string;
 }
@@ -173,6 +186,8 @@ export interface Storage {
   readonly subscriptions: SubscriptionStore;
   readonly ledger: LedgerStore;
   readonly leases: LeaseStore;
+  /** Corrections of delivered posts: requests, revisions and their per-part operations. */
+  readonly revisions: RevisionStore;
   /** The query builder over the state tables, for migrations, copies and tests. */
   readonly db: Kysely<StateTables>;
   /** Applied migrations. */
