@@ -56,6 +56,23 @@ export interface TargetStatus {
   timezone: string;
   nextRun?: string;
   lastDelivery?: { date: string; status: string; at: string; error?: string };
+  /** The latest correction of a delivered post here, and any part it could not correct. */
+  lastRevision?: RevisionStatus;
+}
+
+/** One revision of a delivered post at a target, as /status shows it. */
+export interface RevisionStatus {
+  date: string;
+  /** 1, 2, … per delivered run. */
+  revision: number;
+  at: string;
+  edited: number;
+  sent: number;
+  deleted: number;
+  unchanged: number;
+  /** Operations still to do (retried on the next tick). */
+  open: number;
+  failed: { part: number; operation: string; messageId?: string; reason: string }[];
 }
 
 /**

@@ -14,6 +14,17 @@ import type { DiscordMessagePayload } from "./discord-render.js";
  */
 export const PERMANENT_DISCORD_CODES: ReadonlySet<number> = new Set([10003, 10004, 50001, 50007, 50008, 50013]);
 
+/**
+ * Local budget of edits/deletes per channel per minute, under Discord's per-channel message bucket (about 5 per
+ * 5 s); discord.js still honours the buckets and 429s Discord announces.
+ */
+export const DISCORD_EDITS_PER_MINUTE = 50;
+
+/** 10008 Unknown Message: deleted (by an admin, or already by us). */
+export const DISCORD_UNKNOWN_MESSAGE = 10008;
+/** 50005 Cannot edit a message authored by another user. */
+export const DISCORD_NOT_AUTHOR = 50005;
+
 /** Discord's nonce limit; the engine's idempotency keys already respect it. */
 export const DISCORD_NONCE_LIMIT = 25;
 
@@ -50,6 +61,15 @@ export function toPublishError(err: unknown, channelId: string): PublishError {
   }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return new PublishError("transient", `${where}: network error (${message})`, undefined, { cause: err });
+}
+
+/** An edit/delete Discord refused: a deleted or foreign message cannot be corrected (permanent, with the reason). */
+function editFailure(err: unknown, channelId: string, messageId: string, action: "edit" | "delete"): PublishError {
+  if (err instanceof DiscordAPIError && (err.code === DISCORD_UNKNOWN_MESSAGE || err.code === DISCORD_NOT_AUTHOR)) {
+    const why = err.code === DISCORD_UNKNOWN_MESSAGE ? "the message was deleted" : "the message is not the bot's";
+    return new PublishError("permanent", `discord ${action} of message ${messageId} in channel ${channelId}: ${why} (code ${err.code} ${err.message})`, undefined, { cause: err });
+  }
+  return toPublishError(err, channelId);
 }
 
 function fixFor(code: number): string {
@@ -95,6 +115,27 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
         const failure = toPublishError(err, channelId);
         logger.warn({ channelId, kind: failure.kind, reason: failure.message }, "discord send failed");
         throw failure;
+      }
+    },
+    editsPerMinute: DISCORD_EDITS_PER_MINUTE,
+    async edit(channelId, messageId, payload) {
+      // Only what an edit may carry: no nonce or flags; components always present so removed buttons go away.
+      const body = { embeds: payload.embeds, components: payload.components, allowed_mentions: { parse: [] }, ...(payload.content === undefined ? {} : { content: payload.content }) };
+      try {
+        await rest.patch(Routes.channelMessage(channelId, messageId), { body });
+        logger.debug({ channelId, messageId }, "discord message edited");
+      } catch (err) {
+        throw editFailure(err, channelId, messageId, "edit");
+      }
+    },
+    async delete(channelId, messageId) {
+      try {
+        await rest.delete(Routes.channelMessage(channelId, messageId));
+        logger.debug({ channelId, messageId }, "discord message deleted");
+      } catch (err) {
+        // Already gone is what a delete wants.
+        if (err instanceof DiscordAPIError && err.code === DISCORD_UNKNOWN_MESSAGE) return;
+        throw editFailure(err, channelId, messageId, "delete");
       }
     },
   };

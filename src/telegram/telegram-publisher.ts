@@ -27,6 +27,32 @@ const PERMANENT = [
   /chat was deleted/i,
 ];
 
+/** Telegram's limit on edits in one group or channel (about 20 per minute); the revision pacer keeps under it. */
+export const TELEGRAM_EDITS_PER_MINUTE = 20;
+
+/** Answers to editMessageText / deleteMessage that mean "this message cannot be corrected", with the reason to record. */
+const UNEDITABLE: [RegExp, string][] = [
+  [/message to edit not found/i, "the message was deleted"],
+  [/message can't be edited/i, "Telegram no longer allows editing this message"],
+  [/message can't be deleted/i, "Telegram no longer allows deleting this message (older than 48 h, or no right to delete)"],
+  [/message_id_invalid/i, "the message id is no longer valid"],
+];
+
+/** "Nothing to do" answers: the edit already shows this content, or the surplus message is already gone. */
+const ALREADY_DONE = [/message is not modified/i, /message to delete not found/i];
+
+/** Sorts a failed edit/delete: already done → undefined; cannot be corrected → permanent with the reason; else as for sends. */
+function editFailure(err: unknown, method: string, chatId: string, messageId: string, secrets: readonly string[]): PublishError | undefined {
+  if (err instanceof GrammyError) {
+    if (ALREADY_DONE.some((re) => re.test(err.description))) return undefined;
+    const known = UNEDITABLE.find(([re]) => re.test(err.description));
+    if (known) {
+      return new PublishError("permanent", `telegram ${method} of message ${messageId} in ${chatId}: ${known[1]} (${scrubSecrets(err.description, secrets)})`);
+    }
+  }
+  return toPublishError(err, { method, chatId }, secrets);
+}
+
 /** A chat id as Telegram takes it: numbers for numeric ids, the string for `@channel` names. */
 export function toChatId(targetId: string): number | string {
   return /^-?\d+$/.test(targetId) ? Number(targetId) : targetId;
@@ -98,6 +124,30 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
         return { messageId: String(sent.message_id) };
       } catch (err) {
         throw toPublishError(err, { method: "sendMessage", chatId: targetId }, secrets);
+      }
+    },
+    editsPerMinute: TELEGRAM_EDITS_PER_MINUTE,
+    async edit(targetId, messageId, payload) {
+      try {
+        // message_thread_id is not an editMessageText parameter (message ids are unique per chat); an empty keyboard
+        // removes buttons the old message had and the new one does not.
+        const { text, parse_mode, link_preview_options, reply_markup } = payload;
+        await api.editMessageText(toChatId(targetId), Number(messageId), text, {
+          parse_mode,
+          link_preview_options,
+          reply_markup: reply_markup ?? { inline_keyboard: [] },
+        });
+      } catch (err) {
+        const failure = editFailure(err, "editMessageText", targetId, messageId, secrets);
+        if (failure) throw failure;
+      }
+    },
+    async delete(targetId, messageId) {
+      try {
+        await api.deleteMessage(toChatId(targetId), Number(messageId));
+      } catch (err) {
+        const failure = editFailure(err, "deleteMessage", targetId, messageId, secrets);
+        if (failure) throw failure;
       }
     },
   };

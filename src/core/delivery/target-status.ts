@@ -40,6 +40,21 @@ export async function describeTargets(
       status.lastDelivery = { date: last.digestDate ?? "", status: last.status, at: last.createdAt };
       if (last.lastError) status.lastDelivery.error = last.lastError;
     }
+    const revision = await storage.revisions.lastRevision(sub.platform, sub.targetId);
+    if (revision) {
+      const { counts } = revision;
+      status.lastRevision = {
+        date: revision.digestDate,
+        revision: revision.revision,
+        at: revision.createdAt,
+        edited: counts.edit,
+        sent: counts.send,
+        deleted: counts.delete,
+        unchanged: counts.keep,
+        open: revision.open,
+        failed: revision.failed,
+      };
+    }
     targets.push(status);
   }
   return nextRun ? { nextRun: nextRun.toISOString(), targets } : { targets };

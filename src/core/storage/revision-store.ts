@@ -1,7 +1,8 @@
 // Revisions in the ledger: quiet-period requests, one revision per (delivered run, target), its per-part operations and their claims.
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { idempotencyKey } from "./part-keys.js";
+import { createRevisionLeases, isRevisionPart as isPart } from "./revision-leases.js";
 import type { RevisionPartsTable, StateTables } from "./schema.js";
 import type { LeaseStore, LedgerStore, PartKey, PartRow, PartStatus, RunKind, StorageDialect } from "./types.js";
 
@@ -89,15 +90,6 @@ export interface RevisionStore {
 }
 
 const OPEN: PartStatus[] = ["pending", "in-flight"];
-type Eb = ExpressionBuilder<StateTables, "revision_parts">;
-
-const isPart = (eb: Eb, key: PartKey) =>
-  eb.and([
-    eb("revision_id", "=", key.runId),
-    eb("platform", "=", key.platform),
-    eb("target_id", "=", key.targetId),
-    eb("part_index", "=", key.partIndex),
-  ]);
 
 function toPart(r: Selectable<RevisionPartsTable> & { digest_date: string }): PartRow {
   const p: PartRow = {
@@ -376,57 +368,4 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
     },
   };
   return store;
-}
-
-/** Claims on revision operations: the same lease rules as delivery parts (lease-store.ts), on their own table. */
-function createRevisionLeases(db: Kysely<StateTables>, dialect: StorageDialect): LeaseStore {
-  const claimable = (eb: Eb, seen: { status: PartStatus; attempts: number }, claim: { owner: string; now: string; takeOver?: boolean }) =>
-    eb.and([
-      eb("status", "=", seen.status),
-      eb("attempts", "=", seen.attempts),
-      ...(claim.takeOver
-        ? []
-        : [
-            eb.or([
-              eb("status", "<>", "in-flight"),
-              eb("claimed_by", "is", null),
-              eb("claimed_by", "=", claim.owner),
-              eb("lease_expires_at", "is", null),
-              eb("lease_expires_at", "<=", claim.now),
-            ]),
-          ]),
-    ]);
-  return {
-    async claim(key, seen, claim) {
-      const set = { status: "in-flight", attempts: seen.attempts + 1, claimed_by: claim.owner, lease_expires_at: claim.leaseUntil, updated_at: claim.now };
-      if (dialect === "sqlite") {
-        const result = await db
-          .updateTable("revision_parts")
-          .set(set)
-          .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) === 1;
-      }
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom("revision_parts")
-          .select("revision_id")
-          .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
-          .forUpdate()
-          .skipLocked()
-          .executeTakeFirst();
-        if (!row) return false;
-        await trx.updateTable("revision_parts").set(set).where((eb) => isPart(eb, key)).execute();
-        return true;
-      });
-    },
-    async renew(key, owner, leaseUntil) {
-      const result = await db
-        .updateTable("revision_parts")
-        .set({ lease_expires_at: leaseUntil })
-        .where((eb) => eb.and([isPart(eb, key), eb("claimed_by", "=", owner), eb("status", "=", "in-flight")]))
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-  };
 }

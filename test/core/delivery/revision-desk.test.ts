@@ -1,0 +1,255 @@
+// Corrections of delivered posts through the engine: quiet period, edits/sends/deletes planned before sending, crashes, refusals.
+import { afterEach, describe, expect, it } from "vitest";
+import type { ArchiveChange, DigestArchive } from "../../../src/core/digest/archive.js";
+import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
+import { PublishError } from "../../../src/core/delivery/publisher.js";
+import { buildDailyPost } from "../../../src/core/summaries.js";
+import type { Storage } from "../../../src/core/storage/types.js";
+import { testBackends } from "../storage/backends.js";
+import { column, digestOn, FakeClock, harness, rows, ScriptedPublisher } from "./helpers.js";
+
+const DAY = "2026-02-18";
+const SLOT = "2026-02-18T09:00:00Z";
+const after = (seconds: number) => new Date(Date.parse(SLOT) + seconds * 1000).toISOString();
+
+/** An archive whose digests can be revised, emitting `previous` like the real one. */
+class RevisableArchive implements DigestArchive {
+  private digests = new Map<string, Digest>();
+  private listeners = new Set<(c: ArchiveChange) => void>();
+  constructor(digests: Digest[]) {
+    for (const d of digests) this.digests.set(d.date, d);
+  }
+  dates = () => [...this.digests.keys()].sort();
+  all = () => this.dates().map((d) => this.digests.get(d)!);
+  get = (date: string) => this.digests.get(date);
+  latest = () => this.all().at(-1);
+  findStory = (): StoryRef | undefined => undefined;
+  onChange(listener: (c: ArchiveChange) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  revise(digest: Digest) {
+    const previous = this.digests.get(digest.date);
+    this.digests.set(digest.date, digest);
+    for (const l of this.listeners) l(previous ? { type: "upsert", digest, previous, file: `${digest.date}.md` } : { type: "upsert", digest, file: `${digest.date}.md` });
+  }
+}
+
+type EditStep = "ok" | "hang" | "gone";
+
+/** A scripted platform that also edits and deletes, keeping what each message shows now. */
+class EditingPublisher extends ScriptedPublisher {
+  readonly shown = new Map<string, string>();
+  readonly edits: { id: string; text: string }[] = [];
+  readonly deletes: string[] = [];
+  editScript: EditStep[] = [];
+  constructor(platform: "telegram" | "discord", shared?: { shown: Map<string, string> }) {
+    super(platform, { dedupe: true });
+    if (shared) this.shown = shared.shown;
+  }
+  override async send(target: string, text: string, key: string) {
+    const result = await super.send(target, text, key);
+    this.shown.set(result.messageId, text);
+    return result;
+  }
+  async edit(_target: string, id: string, text: string) {
+    const step = this.editScript.shift() ?? "ok";
+    if (step === "hang") return new Promise<never>(() => {});
+    if (step === "gone" || !this.shown.has(id)) throw new PublishError("permanent", `message ${id} was deleted`);
+    this.edits.push({ id, text });
+    this.shown.set(id, text);
+  }
+  async delete(_target: string, id: string) {
+    this.deletes.push(id);
+    this.shown.delete(id);
+  }
+}
+
+const expectedPlan = (digest: Digest) => new ScriptedPublisher("telegram").planDailyPost(buildDailyPost(digest));
+
+/** A deep copy of the seed changed by `change`. */
+function revised(change: (d: Digest) => void, base = digestOn(DAY)): Digest {
+  const d = structuredClone(base);
+  change(d);
+  return d;
+}
+
+let h: ReturnType<typeof harness>;
+afterEach(async () => h.cleanup());
+
+describe.each(testBackends())("revisions on %s", (backend) => {
+  async function setup(env: Record<string, string> = {}) {
+    h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001", ...env }, backend);
+    const archive = new RevisableArchive([digestOn(DAY)]);
+    const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+    const db = await h.open();
+    const engine = await h.engine({ db, archive, clock });
+    const platform = new EditingPublisher("telegram");
+    engine.registerPublisher(platform);
+    await engine.start();
+    clock.set(SLOT);
+    await engine.tick();
+    expect(platform.received.length).toBe(expectedPlan(digestOn(DAY)).length);
+    return { archive, clock, db, engine, platform };
+  }
+
+  /** Waits until the change is recorded (the archive listener writes it asynchronously). */
+  async function untilRequested(db: Storage) {
+    for (let waited = 0; (await column(db, "SELECT digest_date FROM revision_requests")).length === 0; waited += 5) {
+      if (waited > 5000) throw new Error("the change was not recorded within 5 s");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  const channel = (p: EditingPublisher) => [...p.shown.values()];
+
+  it("a typo fixed in one story edits exactly the message that shows it, after the quiet period, and leaves the others alone", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    const fixed = revised((d) => (d.sections[2]!.stories[0]!.title += " (fixed)"));
+    const before = expectedPlan(digestOn(DAY));
+    const afterPlan = expectedPlan(fixed);
+    const changed = afterPlan.map((t, i) => (t === before[i] ? -1 : i)).filter((i) => i >= 0);
+    expect(changed).toHaveLength(1);
+    archive.revise(fixed);
+    await untilRequested(db);
+    clock.set(after(30));
+    await engine.tick();
+    expect(platform.edits).toHaveLength(0); // Still inside REVISION_QUIET_SECONDS (60).
+    clock.set(after(61));
+    await engine.tick();
+    expect(platform.edits.map((e) => e.text)).toEqual([afterPlan[changed[0]!]]);
+    expect(platform.received).toHaveLength(before.length);
+    expect(platform.deletes).toEqual([]);
+    expect(channel(platform)).toEqual(afterPlan);
+    const parts = await rows<{ operation: string; old_hash: string; new_hash: string; status: string }>(
+      db,
+      "SELECT operation, old_hash, new_hash, status FROM revision_parts ORDER BY part_index",
+    );
+    expect(parts.map((p) => p.operation)).toEqual(before.map((_, i) => (i === changed[0] ? "edit" : "keep")));
+    expect(parts.every((p) => p.status === "sent")).toBe(true);
+    expect(parts.filter((p) => p.old_hash !== p.new_hash)).toHaveLength(1);
+    const status = await engine.status();
+    expect(status.targets[0]!.lastRevision).toMatchObject({ date: DAY, revision: 1, edited: 1, sent: 0, deleted: 0, open: 0, failed: [] });
+    // Nothing left to do: another tick changes nothing.
+    await engine.tick();
+    expect(platform.edits).toHaveLength(1);
+  });
+
+  it("a burst of saves inside the quiet period makes one revision carrying the last version", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    let current = digestOn(DAY);
+    for (let i = 1; i <= 3; i++) {
+      current = revised((d) => (d.sections[0]!.stories[0]!.title += ` v${i}`), current);
+      archive.revise(current);
+      await untilRequested(db);
+      clock.set(after(20 * i));
+      await engine.tick();
+    }
+    expect(platform.edits).toHaveLength(0);
+    clock.set(after(60 + 61));
+    await engine.tick();
+    expect(await column(db, "SELECT revision FROM revisions")).toEqual([1]);
+    expect(channel(platform)).toEqual(expectedPlan(current));
+    expect(platform.edits.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("added stories send the extra parts after the last message (idempotency key per revision part); removed ones delete the surplus", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    const before = expectedPlan(digestOn(DAY));
+    const longer = revised((d) => {
+      for (const s of d.sections) s.stories.push(...structuredClone(s.stories).map((st, i) => ({ ...st, id: `${st.id}x${i}`, title: `${st.title} (follow-up)` })));
+    });
+    const grown = expectedPlan(longer);
+    expect(grown.length).toBeGreaterThan(before.length);
+    archive.revise(longer);
+    await untilRequested(db);
+    clock.set(after(61));
+    await engine.tick();
+    expect(platform.received).toHaveLength(grown.length);
+    const extraKeys = platform.received.slice(before.length).map((s) => s.key);
+    expect(new Set(extraKeys).size).toBe(grown.length - before.length);
+    expect(channel(platform)).toEqual(grown);
+
+    const shorter = revised((d) => d.sections.splice(1));
+    const shrunk = expectedPlan(shorter);
+    expect(shrunk.length).toBeLessThan(grown.length);
+    archive.revise(shorter);
+    await untilRequested(db);
+    clock.set(after(200));
+    await engine.tick();
+    expect(platform.deletes).toHaveLength(grown.length - shrunk.length);
+    expect(channel(platform)).toEqual(shrunk);
+    expect(await column(db, "SELECT revision FROM revisions ORDER BY revision")).toEqual([1, 2]);
+  });
+
+  it("a message that can no longer be edited is recorded with the reason and the other parts are still corrected", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    const everywhere = revised((d) => {
+      for (const s of d.sections) s.title += "（更正）";
+    });
+    const plan = expectedPlan(everywhere);
+    const before = expectedPlan(digestOn(DAY));
+    const edits = plan.filter((t, i) => t !== before[i]).length;
+    expect(edits).toBeGreaterThanOrEqual(2);
+    platform.editScript = ["gone"];
+    archive.revise(everywhere);
+    await untilRequested(db);
+    clock.set(after(61));
+    await engine.tick();
+    expect(platform.edits).toHaveLength(edits - 1);
+    const status = (await engine.status()).targets[0]!;
+    expect(status.enabled).toBe(true);
+    expect(status.lastRevision?.failed).toEqual([{ part: 1, operation: "edit", messageId: "m1", reason: "message m1 was deleted" }]);
+  });
+
+  it("kill -9 in the middle of an edit: the restarted engine makes the edit, nothing is lost or sent twice", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    const everywhere = revised((d) => {
+      for (const s of d.sections) s.title += " [rev]";
+    });
+    const plan = expectedPlan(everywhere);
+    platform.editScript = ["ok", "hang"];
+    archive.revise(everywhere);
+    await untilRequested(db);
+    clock.set(after(61));
+    void engine.tick();
+    for (let waited = 0; (await column(db, "SELECT status FROM revision_parts WHERE status = 'in-flight'")).length === 0; waited += 5) {
+      if (waited > 5000) throw new Error("no edit in flight");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await db.close(); // The process dies mid-edit.
+
+    const db2 = await h.open();
+    const second = new EditingPublisher("telegram", { shown: platform.shown });
+    const engine2 = await h.engine({ db: db2, archive, clock, lease: { ms: 1 } });
+    engine2.registerPublisher(second);
+    clock.set(after(300));
+    await engine2.tick();
+    expect(channel(second)).toEqual(plan);
+    expect(second.received).toHaveLength(0);
+    expect(await column(db2, "SELECT count(*) FROM revisions")).toEqual([backend === "sqlite" ? 1 : "1"]);
+    await engine2.stop();
+  });
+
+  it("EDIT_ON_REVISION=false leaves delivered posts as they were sent", async () => {
+    const { archive, clock, db, engine, platform } = await setup({ EDIT_ON_REVISION: "false" });
+    archive.revise(revised((d) => (d.sections[0]!.title += "!")));
+    await new Promise((r) => setTimeout(r, 50));
+    clock.set(after(61));
+    await engine.tick();
+    expect(platform.edits).toEqual([]);
+    expect(await column(db, "SELECT count(*) FROM revision_requests")).toEqual([backend === "sqlite" ? 0 : "0"]);
+  });
+
+  it("/repost stays a new run: after a revision it posts the corrected digest as new messages", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    const fixed = revised((d) => (d.sections[0]!.stories[0]!.title += " (fixed)"));
+    archive.revise(fixed);
+    await untilRequested(db);
+    clock.set(after(61));
+    await engine.tick();
+    const sentBefore = platform.received.length;
+    const result = await engine.repost({ to: { platform: "telegram", id: "-1001" } });
+    expect(result.messagesSent).toBe(expectedPlan(fixed).length);
+    expect(platform.received.slice(sentBefore).map((s) => s.text)).toEqual(expectedPlan(fixed));
+  });
+});
