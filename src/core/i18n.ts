@@ -35,6 +35,10 @@ const zh = {
   "label.noTargets": "还没有投递目标。在频道里用 /subscribe 订阅。",
   "label.nextRun": "下次运行",
   "label.lastDelivery": "最近投递",
+  "label.lastRevision": "最近更正",
+  "label.revisionSummary": "{date} 第 {revision} 次修订（{at}）：改 {edited} 条、补发 {sent} 条、删 {deleted} 条、未变 {unchanged} 条",
+  "label.revisionOpen": "，{open} 项待完成",
+  "label.revisionFailed": "第 {part} 条消息未能更正（{operation}，消息 {messageId}）：{reason}",
   "label.never": "尚未投递",
   "label.delivery.sent": "已发送",
   "label.delivery.pending": "未发完，会自动重试",
@@ -159,6 +163,10 @@ const en: Record<MessageKey, string> = {
   "label.noTargets": "No delivery targets yet. Use /subscribe in a channel.",
   "label.nextRun": "Next run",
   "label.lastDelivery": "Last delivery",
+  "label.lastRevision": "Last correction",
+  "label.revisionSummary": "{date} revision {revision} ({at}): {edited} edited, {sent} sent, {deleted} deleted, {unchanged} unchanged",
+  "label.revisionOpen": ", {open} still to do",
+  "label.revisionFailed": "message {part} could not be corrected ({operation}, message {messageId}): {reason}",
   "label.never": "never delivered",
   "label.delivery.sent": "sent",
   "label.delivery.pending": "pending, will be retried",
@@ -283,6 +291,20 @@ export function storyCount(locale: Locale, count: number): string {
 export function deliveryStatusLabel(locale: Locale, status: string): string {
   const key = `label.delivery.${status}`;
   return key in zh ? t(locale, key as MessageKey) : status;
+}
+
+/**
+ * The last revision of a target in words: a summary line, then one line per part that could not be corrected.
+ *
+ * @example
+ * revisionLines("en", rev); // ["2026-02-18 revision 2 (…): 1 edited, 0 sent, 0 deleted, 1 unchanged", "message 1 could not be corrected (edit, message 17): the message was deleted"]
+ */
+export function revisionLines(
+  locale: Locale,
+  rev: { date: string; revision: number; at: string; edited: number; sent: number; deleted: number; unchanged: number; open: number; failed: { part: number; operation: string; messageId?: string; reason: string }[] },
+): string[] {
+  const summary = t(locale, "label.revisionSummary", { date: rev.date, revision: rev.revision, at: rev.at, edited: rev.edited, sent: rev.sent, deleted: rev.deleted, unchanged: rev.unchanged }) + (rev.open > 0 ? t(locale, "label.revisionOpen", { open: rev.open }) : "");
+  return [summary, ...rev.failed.map((f) => t(locale, "label.revisionFailed", { part: f.part, operation: f.operation, messageId: f.messageId ?? "?", reason: f.reason }))];
 }
 
 /** All keys, for tests that check both locales are complete and non-empty. */

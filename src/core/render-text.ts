@@ -1,7 +1,7 @@
 // Plain-text rendering of every Reply: the console's output and the fallback for any platform without rich formatting.
 import type { Locale } from "./config.js";
 import { formatInZone } from "./dates.js";
-import { deliveryStatusLabel, listSeparator, storyCount, t } from "./i18n.js";
+import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "./i18n.js";
 import type { Reply, StoryHit, TargetStatus } from "./reply.js";
 import type { DailyPost, SectionSummary } from "./summaries.js";
 
@@ -63,6 +63,10 @@ function renderTarget(target: TargetStatus, locale: Locale): string[] {
         : t(locale, "label.never")
     }`,
   );
+  if (target.lastRevision) {
+    const [summary, ...failed] = revisionLines(locale, target.lastRevision);
+    lines.push(`  ${t(locale, "label.lastRevision")}${colon(locale)}${summary}`, ...failed.map((f) => `    ${f}`));
+  }
   return lines;
 }
 

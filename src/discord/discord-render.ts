@@ -2,7 +2,7 @@
 import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
-import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
+import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryHit } from "../core/reply.js";
 import { encodeSearchPage, searchPageRequest, type SearchPageRequest } from "../core/paging.js";
 import {
@@ -237,6 +237,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
             `${t(locale, "label.schedule")}: ${target.cron} (${target.timezone})`,
             ...(target.nextRun ? [`${t(locale, "label.nextRun")}: ${target.nextRun}`] : []),
             `${t(locale, "label.lastDelivery")}: ${last}`,
+            ...(target.lastRevision ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? `${t(locale, "label.lastRevision")}: ${l}` : `· ${l}`)) : []),
           ];
           return {
             name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),

@@ -1,7 +1,7 @@
 // Pure renderer: a platform-neutral Reply becomes Telegram sendMessage parameters (HTML, keyboards, link previews).
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Locale } from "../core/config.js";
-import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
+import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryCard, StoryHit } from "../core/reply.js";
 import { RESULTS_PER_PAGE } from "../core/render-text.js";
 import { decodeSearchPage, encodeSearchPage, searchPageRequest, type PageDataLimit, type SearchPageRequest } from "../core/paging.js";
@@ -268,6 +268,9 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
                 ? `${target.lastDelivery.date} ${deliveryStatusLabel(locale, target.lastDelivery.status)} ${target.lastDelivery.at}${target.lastDelivery.error ? ` (${target.lastDelivery.error})` : ""}`
                 : t(locale, "label.never")
             }`,
+            ...(target.lastRevision
+              ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? html`  ${t(locale, "label.lastRevision")}: ${l}` : html`    ${l}`))
+              : []),
           ],
           "\n",
         ),

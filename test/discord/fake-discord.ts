@@ -71,6 +71,10 @@ export interface FakeDiscord {
   interact(interaction: InjectedInteraction): { id: string; token: string };
   /** Messages posted to a channel (bodies), in order, after nonce de-duplication. */
   channelMessages(channelId: string): unknown[];
+  /** What a channel shows now: the bot's messages that were not deleted, with their latest (edited) bodies, in order. */
+  liveMessages(channelId: string): { id: string; body: Record<string, unknown> }[];
+  /** Deletes a message as an admin would: later edits and deletes of it answer 404 Unknown Message (10008). */
+  deleteAsAdmin(channelId: string, messageId: string): void;
   close(): Promise<void>;
 }
 
@@ -97,6 +101,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const waiters: { match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
   const messages = new Map<string, Record<string, unknown>[]>();
   const nonces = new Map<string, Record<string, unknown>>();
+  /** Posted messages by id: their channel, current body, and whether they were deleted. */
+  const posted = new Map<string, { channelId: string; body: Record<string, unknown>; deleted: boolean }>();
   const sockets = new Set<WebSocket>();
   let seq = 0;
 
@@ -183,11 +189,25 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const earlier = key ? nonces.get(key) : undefined;
       if (earlier) return send(200, earlier);
       const msg = messageObject(channelId, b, false);
+      posted.set(msg.id, { channelId, body: b, deleted: false });
       if (key) nonces.set(key, msg);
       const list = messages.get(channelId) ?? [];
       list.push(b);
       messages.set(channelId, list);
       return send(200, msg);
+    }
+    if ((method === "PATCH" || method === "DELETE") && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      const message = posted.get(m[2]!);
+      if (!message || message.deleted || message.channelId !== m[1]) return send(404, { message: "Unknown Message", code: 10008 });
+      if (method === "DELETE") {
+        message.deleted = true;
+        return send(204);
+      }
+      const b = (body ?? {}) as Record<string, unknown>;
+      // Like Discord: an edit may not carry a nonce; fields left out keep their value.
+      if ("nonce" in b || "enforce_nonce" in b) return send(400, { message: "Invalid Form Body", code: 50035 });
+      message.body = { ...message.body, ...b };
+      return send(200, { ...messageObject(m[1]!, message.body, false), id: m[2]!, edited_timestamp: new Date().toISOString() });
     }
     return send(404, { message: `Fake Discord has no route ${method} ${path}`, code: 0 });
   }
@@ -341,6 +361,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     interact,
     channelMessages: (channelId) => messages.get(channelId) ?? [],
+    liveMessages: (channelId) => [...posted].filter(([, p]) => p.channelId === channelId && !p.deleted).map(([id, p]) => ({ id, body: p.body })),
+    deleteAsAdmin: (channelId, messageId) => {
+      const message = posted.get(messageId);
+      if (message && message.channelId === channelId) message.deleted = true;
+    },
     async close() {
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
