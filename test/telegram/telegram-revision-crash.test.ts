@@ -1,0 +1,116 @@
+// kill -9 in the middle of a revision, in a real child process: the restarted bot finishes it, nothing lost, nothing sent twice.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseDigest } from "../../src/core/digest/parse-digest.js";
+import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
+import { buildDailyPost } from "../../src/core/summaries.js";
+import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
+import { expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { rows } from "../core/delivery/helpers.js";
+import { TOKEN } from "./fixture.js";
+import { startTelegramHarness, type RecordedCall, type TelegramHarness } from "./harness.js";
+
+const CHANNEL = "-1009876543210";
+let tg: TelegramHarness | undefined;
+let dir: string | undefined;
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await tg?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts a bot process; resolves once it printed `line`. */
+function startBot(env: Record<string, string>, line: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "revision-child.ts")], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += String(d)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bot did not print ${line} within 30 s; stderr: ${err.slice(-2000)}`)), 30_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += String(d);
+      if (out.includes(line)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bot exited with ${code} before ${line}; stderr: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+describe("kill -9 during a revision (child process, Telegram)", () => {
+  it("the restarted bot completes the revision: every edit lands once, the extra part is sent once", async () => {
+    tg = await startTelegramHarness();
+    dir = mkdtempSync(join(tmpdir(), "digest-bot-rev-crash-"));
+    mkdirSync(join(dir, "digests"));
+    const file = join(dir, "digests", `${REVISION_DATE}.md`);
+    writeFileSync(file, revisionDigest());
+    const env = {
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      DIGEST_DIR: join(dir, "digests"),
+      DATA_DIR: join(dir, "state"),
+      BOT_LOCALE: "en",
+      POST_CRON: "0 0 1 1 *",
+      REVISION_QUIET_SECONDS: "0",
+    };
+    const planOf = (e: DigestEdits) =>
+      planTelegramDailyPost(buildDailyPost(parseDigest(revisionDigest(e), `${REVISION_DATE}.md`).digest), { locale: "en", botUsername: tg!.botUsername });
+    const toChannel = (c: RecordedCall) => String(c.params.chat_id) === CHANNEL;
+    const before = planOf({});
+
+    const first = await startBot({ ...env, CHILD_DELIVER_TO: CHANNEL }, "READY");
+    expect(tg.liveMessages(CHANNEL).map((m) => m.text)).toEqual(before.map((m) => m.text));
+
+    // The publisher adds late stories: two messages change and one more is needed.
+    const edits: DigestEdits = { addStories: 25, fixTypo: true };
+    const after = planOf(edits);
+    const expected = expectedOperations(before, after);
+    expect(expected).toEqual({ edits: 2, sends: 1, deletes: 0 });
+    const held = tg.holdNext("editMessageText");
+    writeFileSync(file, revisionDigest(edits));
+    await held.arrived;
+    first.kill("SIGKILL"); // Dies with the edit in flight; Telegram then applies it, the answer is lost.
+    await new Promise((r) => first.once("exit", r));
+    held.release();
+
+    const second = await startBot(env, "READY");
+    for (let waited = 0; tg.calls("sendMessage").filter(toChannel).length < before.length + 1; waited += 50) {
+      if (waited > 20_000) throw new Error("the restarted bot did not send the extra part");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    second.kill("SIGTERM");
+    await new Promise((r) => second.once("exit", r));
+
+    expect(tg.liveMessages(CHANNEL).map((m) => m.text)).toEqual(after.map((m) => m.text));
+    const sends = tg.calls("sendMessage").filter((c) => toChannel(c) && c.status === 200);
+    expect(sends).toHaveLength(before.length + expected.sends);
+    const editCalls = tg.calls("editMessageText").filter(toChannel);
+    // The interrupted edit is made again after the restart; Telegram answers "not modified", which counts as done.
+    expect(editCalls.map((c) => c.status)).toEqual([200, 400, 200]);
+    expect(JSON.stringify(editCalls[1]!.response)).toContain("message is not modified");
+    const storage = await openSqliteStorage(join(dir, "state"));
+    try {
+      const parts = await rows<{ operation: string; status: string }>(storage, "SELECT operation, status FROM revision_parts ORDER BY part_index");
+      expect(parts).toEqual([
+        { operation: "edit", status: "sent" },
+        { operation: "edit", status: "sent" },
+        { operation: "send", status: "sent" },
+      ]);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
