@@ -1,10 +1,12 @@
-// `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
+// `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json] [--revision]`: prints exactly what a daily post (or a revision) would send.
 import { parseArgs } from "node:util";
 import type { Logger } from "../core/logger.js";
 import { createArchive } from "../core/digest/archive.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
 import { planConsoleDailyPost } from "../console/publisher.js";
+import { openStorage } from "../core/storage/open-storage.js";
+import { previewRevisions, renderRevisionPreviews } from "./preview-revision.js";
 import { createTerminalLogger } from "./terminal-logger.js";
 import { selectDigest, SelectionError, type DigestSelection } from "./select-digest.js";
 import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
@@ -17,6 +19,7 @@ const PLATFORMS = ["console", "discord", "telegram"] as const;
 type PreviewPlatform = (typeof PLATFORMS)[number];
 
 const USAGE = `Usage: digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]
+       digest-bot preview --revision [--date D] [--target P:ID] [--json] [--bot-username U]
 
 Prints the daily post exactly as it would be sent, message by message; sends nothing.
   --date D           the digest of this day (2026-02-18, 02-18, today, yesterday); default the latest
@@ -25,6 +28,9 @@ Prints the daily post exactly as it would be sent, message by message; sends not
   --json             the request bodies: Discord message payloads, Telegram sendMessage parameters, console parts
   --locale zh|en     UI language of labels (default BOT_LOCALE)
   --bot-username U   Telegram: the bot's username, for full-story deep links
+  --revision         compare the digest with what the ledger (DATA_DIR) says was delivered from it: per delivered
+                     post, which messages a revision would edit, send or delete; sends and records nothing
+  --target P:ID      with --revision: only this target (telegram:-100…, discord:123…)
 
 Exit code: 0 printed, 1 no such digest, 2 bad usage.
 `;
@@ -60,6 +66,8 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
         json: { type: "boolean", default: false },
         locale: { type: "string" },
         "bot-username": { type: "string" },
+        revision: { type: "boolean", default: false },
+        target: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -97,6 +105,16 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
       return err.exitCode;
     }
     const { digest, sectionIndex } = selection;
+    if (values.revision) {
+      const storage = await openStorage({ dataDir: config.DATA_DIR });
+      try {
+        const previews = await previewRevisions(storage, digest, { locale, botUsername: values["bot-username"], target: values.target });
+        io.stdout(values.json ? `${JSON.stringify(previews, null, 2)}\n` : renderRevisionPreviews(digest.date, previews));
+      } finally {
+        await storage.close();
+      }
+      return 0;
+    }
     const filter = sectionIndex === undefined ? undefined : [sectionIndex];
     const post = buildDailyPost(digest, filter);
     const platform = values.platform as PreviewPlatform;

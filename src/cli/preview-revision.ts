@@ -1,0 +1,99 @@
+// `digest-bot preview --revision`: for a changed digest, which delivered messages a revision would edit, send or delete, and how.
+import type { Locale } from "../core/config.js";
+import type { Digest } from "../core/digest/model.js";
+import { planRevision, sectionsOfRun } from "../core/delivery/revision-planner.js";
+import type { Platform } from "../core/reply.js";
+import type { Storage } from "../core/storage/types.js";
+import { buildDailyPost } from "../core/summaries.js";
+import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
+import { embedLength, type DiscordMessagePayload } from "../discord/discord-render.js";
+import { DISCORD_MESSAGE_EMBED_TOTAL_LIMIT } from "../discord/discord-text.js";
+import { planTelegramDailyPost } from "../telegram/telegram-daily.js";
+import { TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "../telegram/telegram-html.js";
+
+/** One delivered run at one target and what a revision would do to it now. */
+export interface RevisionPreview {
+  target: string;
+  runId: string;
+  kind: string;
+  operations: { part: number; operation: string; messageId?: string; oldHash?: string; newHash?: string; size?: string; payload?: unknown }[];
+}
+
+/** Platforms whose delivered posts are corrected (the console prints; it cannot edit). */
+const EDITABLE: readonly Platform[] = ["discord", "telegram"];
+
+function sizeOf(platform: Platform, payload: unknown): string {
+  if (platform === "discord") {
+    const p = payload as DiscordMessagePayload;
+    return `${p.embeds.length} embeds, ${p.embeds.reduce((n, e) => n + embedLength(e), 0)}/${DISCORD_MESSAGE_EMBED_TOTAL_LIMIT} embed chars`;
+  }
+  return `${telegramTextLength((payload as { text: string }).text)}/${TELEGRAM_MESSAGE_LIMIT} chars as shown`;
+}
+
+/**
+ * What a revision of `digest` would do to each post delivered from it, per the ledger in `storage`. Reads only.
+ *
+ * @example
+ * const previews = await previewRevisions(storage, digest, { locale: "zh", botUsername: "MyDigestBot" });
+ */
+export async function previewRevisions(
+  storage: Storage,
+  digest: Digest,
+  options: { locale: Locale; botUsername?: string | undefined; target?: string | undefined },
+): Promise<RevisionPreview[]> {
+  const previews: RevisionPreview[] = [];
+  for (const run of await storage.revisions.deliveredRuns(digest.date)) {
+    const target = `${run.platform}:${run.targetId}`;
+    if (!EDITABLE.includes(run.platform) || (options.target && options.target !== target)) continue;
+    const sub = await storage.subscriptions.get(run.platform, run.targetId);
+    const post = buildDailyPost(digest, sectionsOfRun(run, sub?.sections));
+    const payloads: unknown[] =
+      run.platform === "discord"
+        ? planDiscordDailyPost(post, options.locale)
+        : planTelegramDailyPost(post, options.botUsername ? { locale: options.locale, botUsername: options.botUsername } : { locale: options.locale });
+    const planned = planRevision(await storage.revisions.currentMessages(run), payloads) ?? [];
+    previews.push({
+      target,
+      runId: run.runId,
+      kind: run.kind,
+      operations: planned.map((op) => ({
+        part: op.partIndex + 1,
+        operation: op.operation,
+        ...(op.messageId ? { messageId: op.messageId } : {}),
+        ...(op.oldHash ? { oldHash: op.oldHash } : {}),
+        ...(op.newHash ? { newHash: op.newHash } : {}),
+        ...(op.payload !== undefined ? { size: sizeOf(run.platform, op.payload), payload: op.payload } : {}),
+      })),
+    });
+  }
+  return previews;
+}
+
+/** The previews as readable lines: one block per delivered post, one line per message. */
+export function renderRevisionPreviews(date: string, previews: readonly RevisionPreview[]): string {
+  if (previews.length === 0) return `No post of ${date} has been delivered (per the ledger); nothing to correct.\n`;
+  const out: string[] = [];
+  for (const p of previews) {
+    out.push(`──── ${p.target} · ${p.kind} run ${p.runId} · ${date} ────`);
+    if (p.operations.length === 0) {
+      out.push("  unchanged: every message already shows this version", "");
+      continue;
+    }
+    const counts = { keep: 0, edit: 0, send: 0, delete: 0 } as Record<string, number>;
+    for (const op of p.operations) {
+      counts[op.operation] = (counts[op.operation] ?? 0) + 1;
+      const id = op.messageId ? ` (message ${op.messageId})` : "";
+      const line =
+        op.operation === "keep"
+          ? "unchanged"
+          : op.operation === "edit"
+            ? `edit in place: ${op.oldHash} → ${op.newHash}, ${op.size}`
+            : op.operation === "send"
+              ? `send as a new message after the last: ${op.newHash}, ${op.size}`
+              : "delete (no longer part of the post)";
+      out.push(`  message ${op.part}${id}: ${line}`);
+    }
+    out.push(`  → ${counts.edit} to edit, ${counts.send} to send, ${counts.delete} to delete, ${counts.keep} unchanged`, "");
+  }
+  return out.join("\n");
+}

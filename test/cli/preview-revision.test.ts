@@ -1,0 +1,86 @@
+// `digest-bot preview --revision`: a changed digest against what the ledger says was delivered, read-only.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runPreview } from "../../src/cli/preview.js";
+import { parseConfig, type Config } from "../../src/core/config.js";
+import { parseDigest } from "../../src/core/digest/parse-digest.js";
+import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
+import { buildDailyPost } from "../../src/core/summaries.js";
+import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
+import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
+import { column } from "../core/delivery/helpers.js";
+import { REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
+
+let dir: string;
+let config: Config;
+const now = "2026-03-02T02:00:00Z";
+const post = (e: DigestEdits) => buildDailyPost(parseDigest(revisionDigest(e), `${REVISION_DATE}.md`).digest);
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "digest-bot-preview-rev-"));
+  mkdirSync(join(dir, "digests"));
+  config = parseConfig({ DATA_DIR: join(dir, "state"), DIGEST_DIR: join(dir, "digests"), BOT_LOCALE: "en" });
+  // What was delivered this morning: the first version, to one Telegram chat and one Discord channel.
+  const storage = await openSqliteStorage(config.DATA_DIR);
+  const delivered: [string, "telegram" | "discord", unknown[]][] = [
+    ["m20260302-tg", "telegram", planTelegramDailyPost(post({}), { locale: "en", botUsername: "DigestBot" })],
+    ["m20260302-dc", "discord", planDiscordDailyPost(post({}), "en")],
+  ];
+  let id = 100;
+  for (const [runId, platform, payloads] of delivered) {
+    const targetId = platform === "telegram" ? "-1001" : "123456789";
+    await storage.ledger.planRun({ runId, kind: "manual", platform, targetId, digestDate: REVISION_DATE, sections: "all", payloads, now });
+    for (let i = 0; i < payloads.length; i++) await storage.ledger.markSent({ runId, platform, targetId, partIndex: i }, String(id++), now);
+  }
+  await storage.close();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function io() {
+  let out = "";
+  let err = "";
+  return {
+    io: { config, logger: pino({ level: "silent" }), stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t), now: new Date(now) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe("digest-bot preview --revision", () => {
+  it("shows, per delivered post, which message would be edited (with sizes) and that the others stay, and records nothing", async () => {
+    writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest({ fixTypo: true }));
+    const r = io();
+    expect(await runPreview(["--revision", "--date", REVISION_DATE, "--bot-username", "DigestBot"], r.io)).toBe(0);
+    const out = r.out();
+    expect(out).toContain(`──── telegram:-1001 · manual run m20260302-tg · ${REVISION_DATE} ────`);
+    // Story 3.2 (the typo) is in the first message on both platforms.
+    expect(out).toMatch(/ {2}message 1 \(message 100\): edit in place: [0-9a-f]{16} → [0-9a-f]{16}, \d+\/4096 chars as shown\n {2}message 2 \(message 101\): unchanged\n/);
+    expect(out).toContain(`──── discord:123456789 · manual run m20260302-dc · ${REVISION_DATE} ────`);
+    expect(out).toMatch(/ {2}message 1 \(message 102\): edit in place: [0-9a-f]{16} → [0-9a-f]{16}, \d+ embeds, \d+\/6000 embed chars\n {2}message 2 \(message 103\): unchanged\n/);
+    expect(out.match(/→ 1 to edit, 0 to send, 0 to delete, 1 unchanged/g)).toHaveLength(2);
+    const storage = await openSqliteStorage(config.DATA_DIR);
+    expect(await column(storage, "SELECT count(*) FROM revisions")).toEqual([0]);
+    await storage.close();
+  });
+
+  it("--target narrows to one post; --json gives the operations with their payloads; more stories mean a send", async () => {
+    writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest({ addStories: 25 }));
+    const r = io();
+    expect(await runPreview(["--revision", "--target", "discord:123456789", "--json"], r.io)).toBe(0);
+    const previews = JSON.parse(r.out()) as { target: string; operations: { part: number; operation: string; payload?: unknown }[] }[];
+    expect(previews.map((p) => p.target)).toEqual(["discord:123456789"]);
+    const ops = previews[0]!.operations;
+    expect(ops.map((o) => o.operation)).toEqual(["edit", "edit", "send"]);
+    expect(ops[2]!.payload).toEqual(planDiscordDailyPost(post({ addStories: 25 }), "en")[2]);
+  });
+
+  it("an unchanged digest says every message already shows it", async () => {
+    writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest());
+    const r = io();
+    expect(await runPreview(["--revision", "--bot-username", "DigestBot"], r.io)).toBe(0);
+    expect(r.out().match(/unchanged: every message already shows this version/g)).toHaveLength(2);
+  });
+});
