@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import TelegramServerModule from "telegram-test-api";
 import type { TelegramServer } from "telegram-test-api/lib/telegramServer.js";
+import { createMessageBook, type LiveMessage } from "./harness-messages.js";
 import { checkTelegramHtml } from "./html-check.js";
 
 // The package's types declare an ES default export, but at runtime the CommonJS module itself is the class.
@@ -62,7 +63,7 @@ export interface TelegramHarness {
    * What a chat shows now: the bot's messages (sendMessage) not deleted, with their latest text and keyboard after
    * editMessageText, in order. The harness serves editMessageText and deleteMessage itself, answering like Telegram.
    */
-  liveMessages(chatId: number | string): { messageId: number; text: string; reply_markup?: unknown }[];
+  liveMessages(chatId: number | string): LiveMessage[];
   /** Deletes a bot message as a chat admin would: a later edit answers "message to edit not found". */
   deleteAsAdmin(chatId: number | string, messageId: number): void;
   /** Every `parse_mode: "HTML"` text Telegram would have rejected; tests expect none. */
@@ -121,9 +122,7 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
   const injected = new Map<string, Record<string, unknown>[]>();
   const htmlViolations: HtmlViolation[] = [];
   const state: State = { admins: new Map() };
-  /** Bot messages by `chat:message_id`, in sending order. */
-  const live = new Map<string, { chatId: string; messageId: number; text: string; reply_markup?: unknown; deleted: boolean }>();
-  const liveKey = (chatId: unknown, messageId: unknown) => `${String(chatId)}:${String(messageId)}`;
+  const book = createMessageBook();
   const waiters = new Set<() => void>();
   const pendingPolls = new Set<http.ServerResponse>();
   let nextUpdateId = 1;
@@ -231,32 +230,8 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
       }
 
       if (method === "editMessageText" || method === "deleteMessage") {
-        const message = live.get(liveKey(params.chat_id, params.message_id));
-        if (!message || message.deleted) {
-          const what = method === "editMessageText" ? "edit" : "delete";
-          reply(400, { ok: false, error_code: 400, description: `Bad Request: message to ${what} not found` });
-          return;
-        }
-        if (method === "deleteMessage") {
-          message.deleted = true;
-          reply(200, { ok: true, result: true });
-          return;
-        }
-        const markup = parseMaybeJson(params.reply_markup);
-        const emptied = markup && typeof markup === "object" && Array.isArray((markup as { inline_keyboard?: unknown[] }).inline_keyboard) && (markup as { inline_keyboard: unknown[] }).inline_keyboard.length === 0;
-        const nextMarkup = emptied ? undefined : markup;
-        if (message.text === String(params.text) && JSON.stringify(message.reply_markup) === JSON.stringify(nextMarkup)) {
-          reply(400, {
-            ok: false,
-            error_code: 400,
-            description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
-          });
-          return;
-        }
-        message.text = String(params.text);
-        if (nextMarkup === undefined) delete message.reply_markup;
-        else message.reply_markup = nextMarkup;
-        reply(200, { ok: true, result: { message_id: message.messageId, chat: { id: Number(message.chatId), type: "channel" }, date: Math.floor(Date.now() / 1000), text: message.text, edit_date: Math.floor(Date.now() / 1000) } });
+        const answer = book.serve(method, params);
+        reply(answer.status, answer.response);
         return;
       }
 
@@ -284,17 +259,7 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
           // not JSON; keep the raw text
         }
         calls.push({ method, params, status: res.statusCode, response });
-        const result = (response as { ok?: boolean; result?: { message_id?: number } } | undefined)?.result;
-        if (method === "sendMessage" && res.statusCode === 200 && typeof result?.message_id === "number") {
-          const markup = parseMaybeJson(params.reply_markup);
-          live.set(liveKey(params.chat_id, result.message_id), {
-            chatId: String(params.chat_id),
-            messageId: result.message_id,
-            text: String(params.text ?? ""),
-            ...(markup ? { reply_markup: markup } : {}),
-            deleted: false,
-          });
-        }
+        if (method === "sendMessage" && res.statusCode === 200) book.recordSent(params, response);
         notify();
         return (origEnd as (...a: unknown[]) => http.ServerResponse)(chunk, ...rest);
       }) as typeof res.end;
@@ -376,14 +341,8 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
       injected.set(token, list);
       notify();
     },
-    liveMessages: (chatId) =>
-      [...live.values()]
-        .filter((m) => m.chatId === String(chatId) && !m.deleted)
-        .map((m) => ({ messageId: m.messageId, text: m.text, ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}) })),
-    deleteAsAdmin: (chatId, messageId) => {
-      const message = live.get(liveKey(chatId, messageId));
-      if (message) message.deleted = true;
-    },
+    liveMessages: (chatId) => book.liveMessages(chatId),
+    deleteAsAdmin: (chatId, messageId) => book.deleteAsAdmin(chatId, messageId),
     htmlViolations,
     close: async () => {
       closed = true;
