@@ -6,7 +6,7 @@ import { PublishError } from "../../../src/core/delivery/publisher.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import type { Storage } from "../../../src/core/storage/types.js";
 import { testBackends } from "../storage/backends.js";
-import { column, digestOn, FakeClock, harness, rows, ScriptedPublisher } from "./helpers.js";
+import { column, digestOn, FakeClock, harness, recordingLogger, rows, ScriptedPublisher } from "./helpers.js";
 
 const DAY = "2026-02-18";
 const SLOT = "2026-02-18T09:00:00Z";
@@ -43,6 +43,7 @@ class EditingPublisher extends ScriptedPublisher {
   readonly edits: { id: string; text: string }[] = [];
   readonly deletes: string[] = [];
   editScript: EditStep[] = [];
+  editsPerMinute: number | undefined;
   constructor(platform: "telegram" | "discord", shared?: { shown: Map<string, string> }) {
     super(platform, { dedupe: true });
     if (shared) this.shown = shared.shown;
@@ -78,12 +79,12 @@ let h: ReturnType<typeof harness>;
 afterEach(async () => h.cleanup());
 
 describe.each(testBackends())("revisions on %s", (backend) => {
-  async function setup(env: Record<string, string> = {}) {
+  async function setup(env: Record<string, string> = {}, logger?: ReturnType<typeof recordingLogger>["logger"]) {
     h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001", ...env }, backend);
     const archive = new RevisableArchive([digestOn(DAY)]);
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
     const db = await h.open();
-    const engine = await h.engine({ db, archive, clock });
+    const engine = await h.engine({ db, archive, clock, ...(logger ? { logger } : {}) });
     const platform = new EditingPublisher("telegram");
     engine.registerPublisher(platform);
     await engine.start();
@@ -228,6 +229,31 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     expect(second.received).toHaveLength(0);
     expect(await column(db2, "SELECT count(*) FROM revisions")).toEqual([backend === "sqlite" ? 1 : "1"]);
     await engine2.stop();
+  });
+
+  it("edits are paced per target: past the per-minute budget the next edit waits, and a stop ends the wait leaving it pending", async () => {
+    const log = recordingLogger();
+    const { archive, clock, db, engine, platform } = await setup({}, log.logger);
+    platform.editsPerMinute = 2;
+    const everywhere = revised((d) => {
+      for (const s of d.sections) s.title += " [paced]";
+    });
+    archive.revise(everywhere);
+    await untilRequested(db);
+    clock.set(after(61));
+    const ticking = engine.tick();
+    for (let waited = 0; !log.messages().includes("edit budget used up; waiting"); waited += 5) {
+      if (waited > 5000) throw new Error("the pacer never waited");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(platform.edits).toHaveLength(2);
+    const wait = log.lines.find((l) => l.msg === "edit budget used up; waiting")!;
+    expect(wait).toMatchObject({ limit: 2, target: "-1001" });
+    expect(Number(wait.waitMs)).toBeGreaterThan(50_000);
+    await engine.stop();
+    await ticking;
+    expect(platform.edits).toHaveLength(2);
+    expect((await column(db, "SELECT status FROM revision_parts WHERE status = 'pending'")).length).toBeGreaterThan(0);
   });
 
   it("EDIT_ON_REVISION=false leaves delivered posts as they were sent", async () => {
