@@ -151,7 +151,7 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
   },
   // 4: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
-  { sqlite: revisionTables("INTEGER PRIMARY KEY AUTOINCREMENT"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
+  { sqlite: revisionTables("INTEGER PRIMARY KEY"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
 ];
 
 const newer = (where: string, version: number) =>
