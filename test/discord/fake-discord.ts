@@ -65,6 +65,11 @@ export interface FakeDiscord {
   /** The IDENTIFY payloads received on the gateway. */
   identifies: unknown[];
   failNext(failure: InjectedFailure): void;
+  /**
+   * Holds the next request matching `method` + `path` until `release()`; `arrived` resolves once it came in, so a
+   * test can kill the client while it is in flight. After release the fake handles it as usual.
+   */
+  holdNext(method: string, path: RegExp): { arrived: Promise<void>; release(): void };
   /** Resolves with the first request (already made or future) matching the predicate. */
   waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   /** Sends INTERACTION_CREATE to every connected gateway session; returns its id and token. */
@@ -106,8 +111,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const sockets = new Set<WebSocket>();
   let seq = 0;
 
+  const holds: { method: string; path: RegExp; arrive: () => void; released: Promise<void> }[] = [];
   const server: Server = createServer((req, res) => {
-    void readBody(req).then((raw) => handle(req, res, raw));
+    void readBody(req).then(async (raw) => {
+      const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname.replace(API_PREFIX, ""));
+      const hold = holds.find((h) => h.method === req.method && h.path.test(path));
+      if (hold) {
+        holds.splice(holds.indexOf(hold), 1);
+        hold.arrive();
+        await hold.released;
+      }
+      handle(req, res, raw);
+    });
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
@@ -361,6 +376,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     interact,
     channelMessages: (channelId) => messages.get(channelId) ?? [],
+    holdNext: (method, path) => {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ method, path, arrive, released });
+      return { arrived, release };
+    },
     liveMessages: (channelId) => [...posted].filter(([, p]) => p.channelId === channelId && !p.deleted).map(([id, p]) => ({ id, body: p.body })),
     deleteAsAdmin: (channelId, messageId) => {
       const message = posted.get(messageId);

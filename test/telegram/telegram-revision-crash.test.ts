@@ -1,5 +1,5 @@
 // kill -9 in the middle of a revision, in a real child process: the restarted bot finishes it, nothing lost, nothing sent twice.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { startBot as startProcess } from "../core/delivery/bot-process.js";
 import { rows } from "../core/delivery/helpers.js";
 import { TOKEN } from "./fixture.js";
 import { startTelegramHarness, type RecordedCall, type TelegramHarness } from "./harness.js";
@@ -17,38 +18,13 @@ const CHANNEL = "-1009876543210";
 let tg: TelegramHarness | undefined;
 let dir: string | undefined;
 const children: ChildProcess[] = [];
+const startBot = (env: Record<string, string>, line: string) => startProcess(join(import.meta.dirname, "revision-child.ts"), env, line, children);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   await tg?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Starts a bot process; resolves once it printed `line`. */
-function startBot(env: Record<string, string>, line: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "revision-child.ts")], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += String(d)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not print ${line} within 30 s; stderr: ${err.slice(-2000)}`)), 30_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      out += String(d);
-      if (out.includes(line)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bot exited with ${code} before ${line}; stderr: ${err.slice(-2000)}`));
-    });
-  });
-}
 
 describe("kill -9 during a revision (child process, Telegram)", () => {
   it("the restarted bot completes the revision: every edit lands once, the extra part is sent once", async () => {
