@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+import { createPostedMessages } from "./fake-discord-messages.js";
 
 /** One REST request the client made, as the fake received it. */
 export interface RecordedRequest {
@@ -106,8 +107,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const waiters: { match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
   const messages = new Map<string, Record<string, unknown>[]>();
   const nonces = new Map<string, Record<string, unknown>>();
-  /** Posted messages by id: their channel, current body, and whether they were deleted. */
-  const posted = new Map<string, { channelId: string; body: Record<string, unknown>; deleted: boolean }>();
+  const posted = createPostedMessages();
   const sockets = new Set<WebSocket>();
   let seq = 0;
 
@@ -204,7 +204,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const earlier = key ? nonces.get(key) : undefined;
       if (earlier) return send(200, earlier);
       const msg = messageObject(channelId, b, false);
-      posted.set(msg.id, { channelId, body: b, deleted: false });
+      posted.record(msg.id, channelId, b);
       if (key) nonces.set(key, msg);
       const list = messages.get(channelId) ?? [];
       list.push(b);
@@ -212,17 +212,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return send(200, msg);
     }
     if ((method === "PATCH" || method === "DELETE") && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
-      const message = posted.get(m[2]!);
-      if (!message || message.deleted || message.channelId !== m[1]) return send(404, { message: "Unknown Message", code: 10008 });
-      if (method === "DELETE") {
-        message.deleted = true;
-        return send(204);
-      }
-      const b = (body ?? {}) as Record<string, unknown>;
-      // Like Discord: an edit may not carry a nonce; fields left out keep their value.
-      if ("nonce" in b || "enforce_nonce" in b) return send(400, { message: "Invalid Form Body", code: 50035 });
-      message.body = { ...message.body, ...b };
-      return send(200, { ...messageObject(m[1]!, message.body, false), id: m[2]!, edited_timestamp: new Date().toISOString() });
+      const answer = posted.change(method, m[1]!, m[2]!, (body ?? {}) as Record<string, unknown>);
+      if (answer.status !== 200) return send(answer.status, answer.json);
+      return send(200, { ...messageObject(m[1]!, answer.body!, false), id: m[2]!, edited_timestamp: new Date().toISOString() });
     }
     return send(404, { message: `Fake Discord has no route ${method} ${path}`, code: 0 });
   }
@@ -384,11 +376,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       holds.push({ method, path, arrive, released });
       return { arrived, release };
     },
-    liveMessages: (channelId) => [...posted].filter(([, p]) => p.channelId === channelId && !p.deleted).map(([id, p]) => ({ id, body: p.body })),
-    deleteAsAdmin: (channelId, messageId) => {
-      const message = posted.get(messageId);
-      if (message && message.channelId === channelId) message.deleted = true;
-    },
+    liveMessages: (channelId) => posted.live(channelId),
+    deleteAsAdmin: (channelId, messageId) => posted.deleteAsAdmin(channelId, messageId),
     async close() {
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
