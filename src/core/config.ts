@@ -66,9 +66,13 @@ export const ConfigSchema = z.object({
       .min(0, { error: "use 0 or more seconds, like 60" }),
     60,
   ),
-  EDIT_ON_REVISION: withDefault(
-    z.enum(["true", "false"], { error: "use true or false" }).transform((v) => v === "true"),
-    "true",
+  // Zod applies a default after the transform, so it is given as the parsed value (true), not the text.
+  EDIT_ON_REVISION: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(["true", "false"], { error: "use true or false" })
+      .transform((v) => v === "true")
+      .default(true),
   ),
   DISCORD_TOKEN: optional(
     z.string().regex(/^[\w.-]{20,}$/, { error: "does not look like a Discord bot token; copy it from the Developer Portal's Bot page" }),
