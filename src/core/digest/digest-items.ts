@@ -179,7 +179,7 @@ export function isStoryList(list: List, defs: Definitions): boolean {
   const avg = items.reduce((n, i) => n + itemText(i).length, 0) / items.length;
   if (list.ordered && items.length >= 3 && (list.spread === true || avg >= 100)) return true;
   const linked = items.filter((i) => endsInLink(i) && itemText(i).length >= 20).length;
-  return items.length >= 2 && linked * 2 > items.length;
+  return linked * 2 > items.length;
 }
 
 function storyOfItem(item: ListItem, defs: Definitions, source: string): StoryDraft {

@@ -24,6 +24,8 @@ export interface LayoutOptions {
   sections?: boolean;
   /** The digest's title, the name of a section that has no heading of its own. */
   title?: string;
+  /** Depth of the title heading, when the title is a heading: headings below it at one level are stories. */
+  titleDepth?: number;
 }
 
 export interface Layout {
@@ -45,7 +47,13 @@ const lineOf = (node: { position?: { start: { line: number } } | undefined }): n
 
 /** Headings that hold no stories: summaries, tables of contents, podcasts, FAQs, sources, subscriptions. */
 const NON_STORY_TITLE =
-  /摘要|要点|速览|概览|概要|导航|目录|提示|订阅|封面|播报|播客|语音|相关问题|常见问题|历史上的本周|一句话|关键词|^(?:executive\s+)?summary$|tl;?\s*dr|overview|table of contents|^contents$|^toc$|podcast|faq|^sources$|coverage notes|subscribe/iu;
+  /摘要|要点|速览|概览|概要|导航|目录|提示|订阅|封面|播报|播客|语音|相关问题|常见问题|历史上的本周|一句话|关键词|附录|appendix|^(?:executive\s+)?summary$|tl;?\s*dr|overview|table of contents|^contents$|^toc$|podcast|faq|^sources$|coverage notes|subscribe/iu;
+/** The title is one of those words, give or take a few (`📌 今日要点`, `AI内容摘要`, `Today's Overview`). */
+function isNonStoryTitle(title: string): boolean {
+  const m = NON_STORY_TITLE.exec(title);
+  if (!m) return false;
+  return title.replace(m[0], "").replace(/[\p{P}\p{S}\d\s]/gu, "").length <= 8;
+}
 const NO_UPDATES = /无更新|没有新文章|暂无|no (?:recent )?updates|nothing new|no new (?:posts|articles)/iu;
 /** A heading that is really a line of a scraped text (`# Comments: 5`). */
 const STRAY_HEADING = /^[\p{L} ]{1,20}[:：]\s*\d+$/u;
@@ -192,6 +200,7 @@ export function readLayout(
   };
 
   const rootLeaves: OutlineNode[] = [];
+  const skipped = new Set<OutlineNode>();
   const walk = (node: OutlineNode): void => {
     if (node !== root) {
       if (!addItems(node, node.blocks)) {
@@ -204,9 +213,13 @@ export function readLayout(
     for (const child of node.children) {
       const heading = child.heading as Heading;
       const title = cleanTitle(plainText(heading));
-      if (title && title.length <= 24 && NON_STORY_TITLE.test(title)) {
+      if (isNonStoryTitle(title)) {
         leftOut.push({ line: lineOf(heading), what: `"${title}"`, why: "a summary, table of contents, podcast, FAQ or list of sources, not a story" });
+        skipped.add(child);
         release(child, node);
+        // Numbered or linked headings under it are stories that only sit there (`## 🎧 Audio` then `### 1. …`).
+        const stories = child.children.filter((c) => c.heading && /^\s*\d{1,3}[.、)]|^\s*\[/.test(plainText(c.heading)));
+        if (stories.length > 0) node.children.splice(node.children.indexOf(child) + 1, 0, ...stories.map((c) => ({ ...c, parent: node })));
         continue;
       }
       if (child.children.length > 0) {
@@ -244,10 +257,21 @@ export function readLayout(
       leftOut.push({ line: draft.line, what: `"${draft.title}"`, why: "prose without links among item stories (an essay, an ad or commentary)" });
     }
   }
+  // In a digest whose stories carry links, a run of bullets without a single link is analysis or notes.
+  const all = out.flatMap((s) => s.stories);
+  const linked = all.filter((d) => d.headLinks.length > 0 || hasLinks(d.nodes, defs)).length;
+  if (all.length > 0 && linked >= all.length * 0.6) {
+    for (const section of out) {
+      if (section.stories.every((d) => d.kind !== "heading" && d.headLinks.length === 0 && !hasLinks(d.nodes, defs))) {
+        leftOut.push({ line: section.line, what: `"${section.title}"`, why: "items without any link in a digest whose stories have links (analysis or notes)" });
+        section.stories = [];
+      }
+    }
+  }
   if (rootLeaves.length > 0) {
     const numbered = rootLeaves.filter((n) => /^\s*\d{1,3}[.、)]/.test(plainText(n.heading as Heading)) || linksOfPhrasing((n.heading as Heading).children, defs).length > 0).length;
-    const flat = root.children.every((c) => c.children.length === 0) &&
-      (numbered * 2 >= rootLeaves.length || opts.storyLevel !== undefined || opts.title !== undefined && rootLeaves.length >= 2 && itemStories === 0 && opts.sections === false);
+    const flat = root.children.every((c) => c.children.length === 0 || skipped.has(c)) &&
+      (numbered * 2 >= rootLeaves.length || opts.storyLevel !== undefined || (opts.titleDepth !== undefined && rootLeaves.length >= 2 && rootLeaves.every((n) => n.depth > (opts.titleDepth as number))));
     for (const leaf of rootLeaves) {
       const heading = leaf.heading as Heading;
       if (flat || opts.sections === false) {

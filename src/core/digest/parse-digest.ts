@@ -87,16 +87,26 @@ const MAX_YAML_ALIASES = 100;
 export function parseDigest(source: string, file: string, options: ParseOptions = {}): ParsedDigest {
   // Line endings are normalised so body slices never carry "\r"; line numbers stay the same. Lone surrogates and
   // NUL become U+FFFD (same length, so offsets hold) and can never reach a payload.
-  const text = scrubText(source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
+  let text = scrubText(source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
   const fail = (line: number, reason: string): never => {
     throw new DigestParseError(file, line, reason);
   };
-  const tree = fromMarkdown(text, {
-    extensions: [gfm(), frontmatter(["yaml"])],
-    mdastExtensions: [gfmFromMarkdown(), frontmatterFromMarkdown(["yaml"])],
-  });
+  const fenceWarnings: DigestWarning[] = [];
+  let tree = parseMarkdown(text);
+  // A code fence that is never closed swallows the rest of the file, headings and all (a truncated scrape). The
+  // fence is blanked out (same length, so lines and offsets hold) and the file read again, with a warning.
+  for (let round = 0; round < 50; round++) {
+    const last = tree.children[tree.children.length - 1];
+    if (last?.type !== "code" || !/^#{1,6} \S/m.test(last.value)) break;
+    const start = last.position?.start.offset ?? 0;
+    const fence = /^[ \t]*(`{3,}|~{3,})[^\n]*/.exec(text.slice(start));
+    if (!fence || text.slice(start).trimEnd().endsWith(fence[1] as string)) break;
+    text = text.slice(0, start) + " ".repeat(fence[0].length) + text.slice(start + fence[0].length);
+    fenceWarnings.push({ file, line: lineOf(last), message: "code block is never closed and would swallow the rest of the file; read as text instead" });
+    tree = parseMarkdown(text);
+  }
   checkNesting(tree, fail);
-  const ctx: Context = { file, source: text, defs: collectDefinitions(tree), warnings: [] };
+  const ctx: Context = { file, source: text, defs: collectDefinitions(tree), warnings: fenceWarnings };
 
   const yamlNode = tree.children.find((n): n is Yaml => n.type === "yaml");
   const meta = yamlNode ? readFrontMatter(yamlNode, fail) : {};
@@ -113,7 +123,7 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
     blocks.filter((b) => b !== titleHeading && !repeats.includes(b)),
     ctx.defs,
     text,
-    { ...(meta.storyLevel !== undefined ? { storyLevel: meta.storyLevel } : {}), ...(meta.sections === false ? { sections: false } : {}), ...(title ? { title } : {}) },
+    { ...(titleHeading ? { titleDepth: titleHeading.depth } : {}), ...(meta.storyLevel !== undefined ? { storyLevel: meta.storyLevel } : {}), ...(meta.sections === false ? { sections: false } : {}), ...(title ? { title } : {}) },
     fail,
   );
   if (layout.sections.length === 0) {
@@ -155,6 +165,13 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
     leftOut: layout.leftOut,
   };
   return { digest, warnings: ctx.warnings, dateLine: resolved.line, explain };
+}
+
+function parseMarkdown(text: string): Root {
+  return fromMarkdown(text, {
+    extensions: [gfm(), frontmatter(["yaml"])],
+    mdastExtensions: [gfmFromMarkdown(), frontmatterFromMarkdown(["yaml"])],
+  });
 }
 
 /** Replaces lone surrogates and NUL (which front-matter escapes or a broken file can carry) with U+FFFD. */
@@ -316,17 +333,18 @@ function resolveDate(
   if (fromName.kind === "invalid") fail(1, `file name "${fromName.text}" is not a calendar date`);
   const fromPath = dateFromPath(file);
   if (fromPath) return { date: fromPath.date, line: 1, source: fromPath.where };
-  // A heading near the top with a date (a second H1, an H2 under the title).
-  for (const h of blocks.filter((b): b is Heading => b.type === "heading").slice(0, 3)) {
-    const found = findAnyDate(plainText(h));
-    if (found.kind === "valid") return { date: found.date, line: lineOf(h), source: `H${h.depth} heading` };
-  }
+  const dayFirst = writesDayFirst(text);
   const generated = GENERATED_LINE.exec(text);
   if (generated) {
-    const found = findAnyDate(generated[1] ?? "", writesDayFirst(text));
+    const found = findAnyDate(generated[1] ?? "", dayFirst);
     if (found.kind === "valid") {
       return { date: found.date, line: text.slice(0, generated.index).split("\n").length, source: `"${foldWhitespace(generated[0]).slice(0, 40)}" line` };
     }
+  }
+  // A heading near the top with a date (a second H1, an H2 under the title).
+  for (const h of blocks.filter((b): b is Heading => b.type === "heading").slice(0, 3)) {
+    const found = findAnyDate(plainText(h), dayFirst);
+    if (found.kind === "valid") return { date: found.date, line: lineOf(h), source: `H${h.depth} heading` };
   }
   if (options.mtime) {
     const zone = options.timeZone ?? "UTC";
