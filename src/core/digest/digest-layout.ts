@@ -274,6 +274,10 @@ export function readLayout(
       (numbered * 2 >= rootLeaves.length || opts.storyLevel !== undefined || (opts.titleDepth !== undefined && rootLeaves.length >= 2 && rootLeaves.every((n) => n.depth > (opts.titleDepth as number))));
     for (const leaf of rootLeaves) {
       const heading = leaf.heading as Heading;
+      if (itemDigest && !hasLinks(leaf.blocks, defs) && linksOfPhrasing(heading.children, defs).length === 0) {
+        leftOut.push({ line: lineOf(heading), what: `"${cleanTitle(plainText(heading))}"`, why: "prose without links among item stories (an essay, an ad or commentary)" });
+        continue;
+      }
       if (flat || opts.sections === false) {
         sectionFor(root).stories.push(headingStory(leaf));
         continue;
