@@ -41,6 +41,7 @@ const TEMPLATE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 /** Title text without numbering, template text, bold markers' leftovers, or a trailing colon. */
 export function cleanTitle(text: string): string {
   let out = text.replace(TEMPLATE, " ").replace(/\s+/g, " ").trim();
+  if (out !== text.trim()) out = out.replace(/^[\s.、)）:：-]+/u, "");
   const stripped = out.replace(NUMBERING, "");
   if (stripped.trim()) out = stripped;
   return out.replace(/\s*[：:]\s*$/u, "").trim();

@@ -262,7 +262,7 @@ export function readLayout(
   const linked = all.filter((d) => d.headLinks.length > 0 || hasLinks(d.nodes, defs)).length;
   if (all.length > 0 && linked >= all.length * 0.6) {
     for (const section of out) {
-      if (section.stories.every((d) => d.kind !== "heading" && d.headLinks.length === 0 && !hasLinks(d.nodes, defs))) {
+      if (section.stories.length > 0 && section.stories.every((d) => d.kind !== "heading" && d.headLinks.length === 0 && !hasLinks(d.nodes, defs))) {
         leftOut.push({ line: section.line, what: `"${section.title}"`, why: "items without any link in a digest whose stories have links (analysis or notes)" });
         section.stories = [];
       }

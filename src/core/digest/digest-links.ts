@@ -158,7 +158,7 @@ function classifyLine(line: Line): "links" | "label" | "empty" | "text" {
   if (firstLink === -1) return LABEL_ONLY.test(textOf(tokens)) ? "label" : "text";
   // The label may be split over nodes (`**相关链接**：`), so it is matched on the joined leading text.
   const leading = textOf(tokens.slice(0, firstLink)).replace(LEADING_LABEL, "");
-  if (!SEPARATORS_ONLY.test(leading)) return "text";
+  if (!SEPARATORS_ONLY.test(leading)) return isSourceLine(tokens) ? "links" : "text";
   const between = tokens.slice(firstLink).filter((t) => t.kind === "text");
   if (between.every((t) => SEPARATORS_ONLY.test(t.kind === "text" ? t.text : ""))) return "links";
   return isSourceLine(tokens) ? "links" : "text";

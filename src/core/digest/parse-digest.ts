@@ -91,6 +91,7 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
   const fail = (line: number, reason: string): never => {
     throw new DigestParseError(file, line, reason);
   };
+  checkSourceNesting(text, fail);
   const fenceWarnings: DigestWarning[] = [];
   let tree = parseMarkdown(text);
   // A code fence that is never closed swallows the rest of the file, headings and all (a truncated scrape). The
@@ -177,6 +178,30 @@ function parseMarkdown(text: string): Root {
 /** Replaces lone surrogates and NUL (which front-matter escapes or a broken file can carry) with U+FFFD. */
 export function scrubText(text: string): string {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g, "\uFFFD");
+}
+
+/**
+ * Estimates container nesting from the raw lines (quote markers, list indentation and markers) and refuses it past
+ * {@link MAX_NESTING} before the Markdown parser sees it: deeply nested lists cost the parser seconds per hundred levels.
+ */
+function checkSourceNesting(text: string, fail: (line: number, reason: string) => never): void {
+  let line = 1;
+  let fenced = false;
+  for (const raw of text.split("\n")) {
+    if (/^\s*(```|~~~)/.test(raw)) fenced = !fenced;
+    if (!fenced) {
+      const quotes = /^[\s>]*/.exec(raw)?.[0] ?? "";
+      const depthQuotes = (quotes.match(/>/g) ?? []).length;
+      const rest = raw.slice(quotes.length);
+      const indent = depthQuotes > 0 ? 0 : quotes.replace(/\t/g, "    ").length;
+      const markers = (/^(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*/.exec(rest)?.[0] ?? "").match(/[-*+]|\d{1,9}[.)]/g)?.length ?? 0;
+      const depth = depthQuotes + (markers > 0 || /^[-*+]|^\d{1,9}[.)]/.test(rest) ? Math.floor(indent / 2) : 0) + markers;
+      if (depth > MAX_NESTING) {
+        fail(line, `lists, quotes or emphasis nested more than ${MAX_NESTING} levels deep: flatten this part of the file`);
+      }
+    }
+    line++;
+  }
 }
 
 /** Refuses nesting deeper than {@link MAX_NESTING} with the line where it gets too deep; iterative, so it cannot overflow. */
