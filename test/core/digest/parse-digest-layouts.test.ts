@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DigestParseError, type ParsedDigest, parseDigest } from "../../../src/core/digest/parse-digest.js";
 
-const DIR = "test/fixtures/digests/layouts";
+const DIR = "test/fixtures/layouts";
 const MTIME = new Date("2026-03-10T23:30:00Z");
 const read = (name: string): ParsedDigest => {
   const file = path.join(DIR, name);
