@@ -38,7 +38,13 @@ const NUMBERING = /^\s*(?:\d{1,3}(?:\.\d{1,3})*\s*[.、．)）:：]?\s+|\d{1,3}\
 /** Template text left in by a generator: `{{ 'date': … }}`. */
 const TEMPLATE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
-/** Title text without numbering, template text, bold markers' leftovers, or a trailing colon. */
+/**
+ * Title text without numbering, template text, bold markers' leftovers, or a trailing colon.
+ *
+ * @example
+ * cleanTitle("3.1 公司治理（Governance）") // "公司治理（Governance）"
+ * cleanTitle("AI Submissions {{ 'date': '2024-03-20' }}") // "AI Submissions"
+ */
 export function cleanTitle(text: string): string {
   let out = text.replace(TEMPLATE, " ").replace(/\s+/g, " ").trim();
   if (out !== text.trim()) out = out.replace(/^[\s.、)）:：-]+/u, "");
@@ -47,7 +53,12 @@ export function cleanTitle(text: string): string {
   return out.replace(/\s*[：:]\s*$/u, "").trim();
 }
 
-/** First sentence (or the first 100 characters) of a text, for stories that have no title of their own. */
+/**
+ * First sentence (or the first 100 characters) of a text, for stories that have no title of their own.
+ *
+ * @example
+ * firstSentence("Acme ships X. It is fast.") // "Acme ships X."
+ */
 export function firstSentence(text: string): string {
   const clean = text.replace(/\s+/g, " ").trim();
   const m = /^(.+?[。！？!?]|.+?\.(?=\s|$))/u.exec(clean);
@@ -167,6 +178,9 @@ function isAnchorList(list: List): boolean {
 }
 
 /**
+ * @example
+ * isStoryList(list, defs) // true for "- [Title](https://a.example) - summary" items, false for "- OpenAI: 7 updates"
+ *
  * Decides whether a list is a list of stories: most items start with a link or a bold title, or it is a numbered
  * list of long (or blank-line separated) paragraphs, or most items are a sentence ending in its source link.
  */
@@ -242,6 +256,9 @@ function paragraphLead(p: Paragraph, defs: Definitions): Lead | "bare" | undefin
 }
 
 /**
+ * @example
+ * findItems(node.blocks, defs, source).groups[0]?.stories[0]?.title // "小行星碰撞实验" for "1、[小行星碰撞实验](https://…)"
+ *
  * Finds item stories among a heading's blocks: story lists, lead paragraphs (with the blocks that follow each up to
  * the next lead), tables with linked titles; a bold paragraph before a story list names a group.
  */
