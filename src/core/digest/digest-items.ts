@@ -167,6 +167,9 @@ function endsInLink(item: ListItem): boolean {
 
 /** True for an item that is a `Key: value` fact (stats, predictions' fields), not a story. */
 function isFact(item: ListItem): boolean {
+  const first = item.children[0];
+  const lead = first?.type === "paragraph" ? first.children.find((c) => !(c.type === "text" && !c.value.trim())) : undefined;
+  if (lead?.type === "link" || lead?.type === "linkReference") return false;
   const text = itemText(item);
   return text.length < 60 && /^[^：:]{1,30}[：:]/u.test(text);
 }
