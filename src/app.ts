@@ -77,7 +77,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? (() => new Date());
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
   const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache, timeZone: config.POST_TIMEZONE });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
