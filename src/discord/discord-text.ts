@@ -2,6 +2,7 @@
 import { ButtonBuilder, ButtonStyle, escapeMarkdown, type APIButtonComponent } from "discord.js";
 import type { Link } from "../core/digest/model.js";
 import type { PageDataLimit } from "../core/paging.js";
+import { displayLinkLabel } from "../core/safety/link-label.js";
 
 /** Embed title. */
 export const DISCORD_EMBED_TITLE_LIMIT = 256;
@@ -147,7 +148,8 @@ export function safeUrl(url: string): string | undefined {
 /** `[label](url)` with the label escaped and cut, or the escaped label alone when the URL is not http(s). */
 export function maskedLink(link: Link, maxLabel = 80): string {
   const url = safeUrl(link.url);
-  const label = escapeToFit(link.label.replace(/[[\]]/g, " ").trim() || link.url, maxLabel);
+  // A label naming another site than the target shows the target instead.
+  const label = escapeToFit(displayLinkLabel(link.label.replace(/[[\]]/g, " "), url ?? link.url), maxLabel);
   return url ? `[${label}](${url})` : label;
 }
 
@@ -158,7 +160,8 @@ export function linkButtons(links: readonly Link[], max: number): APIButtonCompo
     if (buttons.length >= max) break;
     const url = safeUrl(link.url);
     if (!url || url.length > DISCORD_BUTTON_URL_LIMIT) continue;
-    const label = cutText(neutralizeMentions(link.label.trim()) || new URL(url).hostname, DISCORD_BUTTON_LABEL_LIMIT);
+    const shown = link.label.trim() ? displayLinkLabel(link.label, url) : new URL(url).hostname;
+    const label = cutText(neutralizeMentions(shown), DISCORD_BUTTON_LABEL_LIMIT);
     buttons.push(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(url).setLabel(label).toJSON());
   }
   return buttons;

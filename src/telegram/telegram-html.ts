@@ -4,6 +4,7 @@ import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
 import { toString } from "mdast-util-to-string";
 import { gfm } from "micromark-extension-gfm";
+import { displayLinkLabel } from "../core/safety/link-label.js";
 
 /** Most characters of a message text, counted after entity parsing (Bot API `sendMessage`). */
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
@@ -173,6 +174,9 @@ function renderNode(node: Nodes, open: OpenTags): string {
       const url = safeHttpUrl(node.url);
       // Telegram does not nest links; an inner link (autolink inside a link) keeps only its text.
       if (open.has("a") || !url) return renderChildren(node, open);
+      // `[https://good.example](https://evil.example)` in a body shows where it really goes.
+      const label = toString(node);
+      if (label.trim() !== "" && displayLinkLabel(label, url) !== label.trim()) return `<a href="${escapeText(url)}">${escapeText(url)}</a>`;
       const text = renderChildren(node, new Set([...open, "a"]));
       return `<a href="${escapeText(url)}">${text || escapeText(node.url)}</a>`;
     }

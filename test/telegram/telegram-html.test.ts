@@ -64,7 +64,9 @@ describe("markdownToTelegramHtml", () => {
   it("never nests a tag in itself, which Telegram refuses: a quote in a quote, bold in bold, a link in a link", () => {
     expect(markdownToTelegramHtml("> > 引用里的引用").value).toBe("<blockquote>引用里的引用</blockquote>");
     expect(markdownToTelegramHtml("**a **b** c**").value).toBe("<b>a b c</b>");
-    expect(markdownToTelegramHtml("[see https://b.example](https://a.example)").value).toBe('<a href="https://a.example/">see https://b.example</a>');
+    expect(markdownToTelegramHtml("[see https://a.example/docs](https://a.example)").value).toBe('<a href="https://a.example/">see https://a.example/docs</a>');
+    // A link text naming another site than the target shows the target (see link-label.ts).
+    expect(markdownToTelegramHtml("[see https://b.example](https://a.example)").value).toBe('<a href="https://a.example/">https://a.example/</a>');
   });
 
   it("property: any Markdown, unmatched markers and hostile links included, renders as valid Telegram HTML", () => {
