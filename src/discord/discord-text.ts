@@ -46,9 +46,15 @@ const ZWSP = "\u200b";
  * escapeText("**hi** @everyone"); // "\\*\\*hi\\*\\* @\u200beveryone"
  */
 export function escapeText(text: string): string {
-  const escaped = splitForEscaping(text)
-    .map((chunk) => escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: false }))
-    .join("");
+  return finishEscaping(splitForEscaping(text).map(escapeChunk).join(""));
+}
+
+function escapeChunk(chunk: string): string {
+  return escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: false });
+}
+
+/** The linear passes over the whole escaped text: quotes at line starts, brackets, mentions. */
+function finishEscaping(escaped: string): string {
   return neutralizeMentions(escapeBrackets(escaped.replace(/^(\s*)>/gm, "$1\\>")));
 }
 
@@ -69,11 +75,21 @@ export function neutralizeMentions(text: string): string {
 
 /** Chunk size for escaping; discord.js's italic rule is quadratic in the length of what it is given. */
 const ESCAPE_CHUNK = 200;
+/**
+ * Longest chunk when the text offers no safe point (no whitespace, no wide characters: a 64 KB run of ASCII).
+ * Past it the text is cut between two ASCII letters or digits (no Markdown token or mention spans those), and past
+ * twice it anywhere but inside a surrogate pair — so escaping stays linear in the text's length whatever it holds.
+ */
+const ESCAPE_CHUNK_MAX = ESCAPE_CHUNK;
+
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || c === 0x2028 || c === 0x2029;
 
 /**
  * Cuts text into chunks at whitespace or between two non-ASCII characters: no Markdown token, URL or mention
  * spans such a point, so escaping chunk by chunk escapes everything escaping the whole would (at worst a
- * line-start rule escapes a little more, which renders the same).
+ * line-start rule escapes a little more, which renders the same). Text without such points is cut by length
+ * (see {@link ESCAPE_CHUNK_MAX}).
  */
 function splitForEscaping(text: string): string[] {
   if (text.length <= ESCAPE_CHUNK) return [text];
@@ -82,9 +98,12 @@ function splitForEscaping(text: string): string[] {
   for (let i = start + ESCAPE_CHUNK; i < text.length; i++) {
     const before = text.charCodeAt(i - 1);
     const after = text.charCodeAt(i);
-    const space = /\s/.test(text[i - 1]!) || /\s/.test(text[i]!);
-    const wide = before > 0x2e7f && after > 0x2e7f && !(before >= 0xd800 && before <= 0xdbff);
-    if (space || wide) {
+    const highSurrogate = before >= 0xd800 && before <= 0xdbff;
+    const space = isSpace(before) || isSpace(after);
+    const wide = before > 0x2e7f && after > 0x2e7f && !highSurrogate;
+    const long = i - start;
+    const forced = (long >= ESCAPE_CHUNK_MAX && isAlnum(before) && isAlnum(after)) || (long >= 2 * ESCAPE_CHUNK_MAX && !highSurrogate);
+    if (space || wide || forced) {
       chunks.push(text.slice(start, i));
       start = i;
       i = start + ESCAPE_CHUNK - 1;
@@ -113,19 +132,36 @@ export function cutText(text: string, max: number): string {
  * surrogate pair at the end.
  */
 export function escapeToFit(text: string, max: number): string {
-  const whole = escapeText(text);
-  if (whole.length <= max) return whole;
-  // Escaping only adds characters, so no more than `max` characters of the text can fit.
-  const chars = Array.from(text).slice(0, max);
+  // Escaping only adds characters, so no more than `max` characters of the text can fit: a 256 KB story is never
+  // escaped whole to show its first 4096.
+  if (text.length <= max) {
+    const whole = escapeText(text);
+    if (whole.length <= max) return whole;
+  }
+  const chars = Array.from(text.slice(0, max + 1)).slice(0, max);
+  // The chunks of a prefix are the prefix's chunks of the whole but the last: each is escaped once for the search.
+  const memo = new Map<string, string>();
+  const escapeOf = (prefix: string) => {
+    let out = "";
+    let at = 0;
+    for (const chunk of splitForEscaping(prefix)) {
+      const key = `${at}:${chunk.length}`;
+      let escaped = memo.get(key);
+      if (escaped === undefined) memo.set(key, (escaped = escapeChunk(chunk)));
+      out += escaped;
+      at += chunk.length;
+    }
+    return finishEscaping(out);
+  };
   let lo = 0;
   let hi = chars.length;
   // Largest prefix whose escaped form plus "…" fits.
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (escapeText(chars.slice(0, mid).join("").trimEnd()).length + 1 <= max) lo = mid;
+    if (escapeOf(chars.slice(0, mid).join("").trimEnd()).length + 1 <= max) lo = mid;
     else hi = mid - 1;
   }
-  return escapeText(chars.slice(0, lo).join("").trimEnd()) + "…";
+  return escapeOf(chars.slice(0, lo).join("").trimEnd()) + "…";
 }
 
 /**

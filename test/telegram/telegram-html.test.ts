@@ -158,3 +158,28 @@ describe("splitTelegramHtml", () => {
     );
   });
 });
+
+describe("hostile nesting and repeated renders", () => {
+  it.each([
+    ["quotes", "> ".repeat(5000) + "deep **text**"],
+    ["lists", "- ".repeat(5000) + "deep"],
+    ["quotes in lists", "> - ".repeat(3000) + "deep"],
+    ["indented lists", Array.from({ length: 400 }, (_, i) => `${" ".repeat(2 * i)}- level ${i}`).join("\n")],
+  ])("renders %s nested thousands deep as valid HTML instead of overflowing the stack", (name, markdown) => {
+    const out = markdownToTelegramHtml(markdown).value;
+    // Not split into messages here, so no length limit.
+    expect(checkTelegramHtml(out, Number.POSITIVE_INFINITY).problems).toEqual([]);
+    expect(checkTelegramHtml(out, Number.POSITIVE_INFINITY).plain).toContain(name === "indented lists" ? "level 399" : "deep");
+  });
+
+  it("nesting the depth cap allows still renders as markup", () => {
+    expect(markdownToTelegramHtml("> ".repeat(30) + "ok **b**").value).toBe("<blockquote>ok <b>b</b></blockquote>");
+  });
+
+  it("renders one body once: the same Markdown again is answered from the cache", () => {
+    const body = `**cached** ${Math.random()}`;
+    const first = markdownToTelegramHtml(body);
+    expect(markdownToTelegramHtml(body)).toBe(first);
+    expect(markdownToTelegramHtml(`${body} edited`)).not.toBe(first);
+  });
+});
