@@ -14,6 +14,7 @@ import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOpt
 import { toTelegramCommands } from "./telegram-commands.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
+import { createChatQueues } from "./chat-queue.js";
 import {
   linkButtons,
   shorten,
@@ -225,8 +226,24 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   }
 
   let draining = false;
-  // grammY handles a fetched batch to its end even after `bot.stop()`; what was not started yet waits for the next run.
-  bot.use((_ctx, next) => (draining ? undefined : next()));
+  let dropped = 0;
+  // grammY's polling hands updates over one at a time; each is queued by chat and the loop moves on, so one busy
+  // chat (40 commands flooded into a group) does not hold another's /help. One chat's updates keep their order.
+  const queues = createChatQueues((err) => logger.error({ error: describe(err) }, "telegram: handling an update failed"));
+  bot.use((ctx, next) => {
+    // Fetched after the stop began: not confirmed, so Telegram hands it to the next start.
+    if (draining) return;
+    const key = String(ctx.chat?.id ?? ctx.from?.id ?? "");
+    queues.push(key, async () => {
+      // Queued behind a slow one in its chat when the stop began: already confirmed to Telegram, so it is dropped
+      // (and counted) rather than holding the stop.
+      if (draining) {
+        dropped++;
+        return;
+      }
+      await next();
+    });
+  });
   bot.on(["message:text", "channel_post:text"], onText);
   bot.on("callback_query:data", onCallback);
   bot.on("inline_query", onInlineQuery);
@@ -241,6 +258,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
       draining = true;
       if (bot.isRunning()) await bot.stop();
       await polling;
+      await queues.idle();
+      if (dropped > 0) logger.warn({ dropped }, "telegram: commands queued behind a slower one in the same chat were dropped at the stop; their senders can send them again");
     })();
     return drained;
   };
