@@ -149,3 +149,19 @@ describe("Discord: the bot's operators act globally", () => {
     expect(after.bOther).toBe(before.bOther);
   });
 });
+
+describe("Discord: send errors are scrubbed before they are stored or shown", () => {
+  it("a proxy echoing the Authorization header in its error leaves no token in the reply, the ledger or /status", async () => {
+    fake.failNext({ method: "POST", path: new RegExp(`^/channels/${B_SUBSCRIBED}/messages$`), status: 400, times: 20, message: `upstream failed; request had Authorization: Bot ${TOKEN}` });
+    const reply = await run("repost", { userId: OWNER, permissions: "0" }, B_OTHER, [{ name: "all", type: 5, value: true }]);
+    // Shown escaped for Discord Markdown (`\[`).
+    expect(reply.text).toMatch(/upstream failed; request had Authorization: \\?\[redacted\]/);
+    const stored = app.state.db.prepare("SELECT last_error FROM deliveries WHERE last_error IS NOT NULL").all() as { last_error: string }[];
+    expect(stored.length).toBeGreaterThan(0);
+    const status = await run("status", { userId: OWNER, permissions: "0" }, B_OTHER);
+    for (const text of [reply.text, status.text, ...stored.map((r) => r.last_error)]) {
+      expect(text).not.toContain(TOKEN.split(".")[2]!);
+      expect(text).not.toContain(TOKEN.split(".")[0]!);
+    }
+  });
+});

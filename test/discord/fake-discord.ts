@@ -27,6 +27,8 @@ export interface InjectedFailure {
   code?: number;
   /** How many matching requests fail; default 1. */
   times?: number;
+  /** The error body's message; default `Injected <status>` (a proxy may echo request headers here). */
+  message?: string;
 }
 
 export interface FakeMember {
@@ -166,7 +168,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           { "retry-after": String(after), "x-ratelimit-scope": "user", "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(after) },
         );
       }
-      return send(failure.status, { message: `Injected ${failure.status}`, code: failure.code ?? 0 });
+      return send(failure.status, { message: failure.message ?? `Injected ${failure.status}`, code: failure.code ?? 0 });
     }
 
     let m: RegExpExecArray | null;
