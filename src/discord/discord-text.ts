@@ -4,6 +4,8 @@ import type { Link } from "../core/digest/model.js";
 import type { PageDataLimit } from "../core/paging.js";
 import { displayLinkLabel } from "../core/safety/link-label.js";
 
+/** Embed URL (the title's link); Discord rejects the message above it. */
+export const DISCORD_EMBED_URL_LIMIT = 2048;
 /** Embed title. */
 export const DISCORD_EMBED_TITLE_LIMIT = 256;
 /** Embed description. */

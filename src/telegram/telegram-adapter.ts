@@ -15,6 +15,7 @@ import { toTelegramCommands } from "./telegram-commands.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
 import { createChatQueues } from "./chat-queue.js";
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import {
   linkButtons,
   shorten,
@@ -221,7 +222,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   async function onInlineQuery(ctx: Context): Promise<void> {
     const query = (ctx.inlineQuery?.query ?? "").trim();
     const cards = Array.from(query).length > INLINE_QUERY_MAX ? [] : inlineStories(app, query);
-    const results = cards.map((card) => inlineArticle(card, locale, botUsername));
+    const results = cards.map((card) => wellFormedPayload(inlineArticle(card, locale, botUsername)));
     await ctx.answerInlineQuery(results, { cache_time: TELEGRAM_INLINE_CACHE_SECONDS, is_personal: false });
   }
 
