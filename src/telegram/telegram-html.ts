@@ -4,6 +4,7 @@ import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
 import { gfm } from "micromark-extension-gfm";
 import { displayLinkLabel } from "../core/safety/link-label.js";
+import { flatText, nestingDepth } from "./markdown-depth.js";
 
 /** Most characters of a message text, counted after entity parsing (Bot API `sendMessage`). */
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
@@ -147,66 +148,6 @@ const rendered = new Map<string, TelegramHtml>();
  */
 export const TELEGRAM_RENDER_MAX_DEPTH = 64;
 
-/**
- * The deepest container nesting any line opens (quote markers, list markers, and indentation counted as one level
- * per two spaces), in one pass.
- */
-export function nestingDepth(markdown: string): number {
-  let deepest = 0;
-  let depth = 0;
-  let spaces = 0;
-  let lineStart = true;
-  for (let i = 0; i < markdown.length; i++) {
-    const c = markdown.charCodeAt(i);
-    if (c === 10) {
-      deepest = Math.max(deepest, depth + (spaces >> 1));
-      depth = 0;
-      spaces = 0;
-      lineStart = true;
-      continue;
-    }
-    if (!lineStart) continue;
-    if (c === 32) spaces++;
-    else if (c === 9) spaces += 4;
-    // Spaces between markers separate them; only the indentation before a marker (or the text) nests.
-    else if (c === 62 /* > */) {
-      depth += 1 + (spaces >> 1);
-      spaces = 0;
-    } else if ((c === 45 || c === 42 || c === 43) /* - * + */ && (markdown.charCodeAt(i + 1) === 32 || markdown.charCodeAt(i + 1) === 9)) {
-      depth += 1 + (spaces >> 1);
-      spaces = 0;
-    }
-    else if (c >= 48 && c <= 57) {
-      let j = i;
-      while (j < markdown.length && markdown.charCodeAt(j) >= 48 && markdown.charCodeAt(j) <= 57) j++;
-      const mark = markdown.charCodeAt(j);
-      if ((mark === 46 || mark === 41) && markdown.charCodeAt(j + 1) === 32) {
-        depth += 1 + (spaces >> 1);
-        spaces = 0;
-        i = j;
-      } else lineStart = false;
-    } else lineStart = false;
-  }
-  return Math.max(deepest, depth + (spaces >> 1));
-}
-
-/** A node's text without recursion (mdast-util-to-string recurses, and overflows on deep trees). */
-function flatText(node: Nodes): string {
-  let out = "";
-  const stack: Nodes[] = [node];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if ("value" in n && typeof n.value === "string") out += n.value;
-    else if (n.type === "image") out += n.alt ?? "";
-    if ("children" in n) {
-      // Blocks end with a space so their words do not run together; popped after the children.
-      if (n.type === "paragraph" || n.type === "listItem" || n.type === "blockquote" || n.type === "heading") stack.push({ type: "text", value: " " });
-      const children = n.children as Nodes[];
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-    }
-  }
-  return out.replace(/\s+/g, " ").trim();
-}
 
 /** Tags open around a node ("a" for a link): Telegram rejects a tag nested in itself, such as a quote in a quote. */
 type OpenTags = ReadonlySet<string>;
