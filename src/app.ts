@@ -11,6 +11,7 @@ import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStorage } from "./core/storage/open-storage.js";
 import type { Storage } from "./core/storage/types.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
+import type { AdminScope } from "./core/safety/admin-scope.js";
 
 /** Parsed digests kept between starts, next to the state database. */
 export const DIGEST_CACHE_FILE = "digest-cache.json";
@@ -33,6 +34,8 @@ export interface InvocationContext {
   isAdmin: boolean;
   /** The channel/chat; undefined in a shell. */
   target?: { platform: Platform; id: string };
+  /** For admins: operator (global) or one chat's/server's admins; see `CommandContext.adminScope`. */
+  adminScope?: AdminScope;
   /** UI locale; default BOT_LOCALE. */
   locale?: Locale;
 }
@@ -98,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger: commandLogger,
       };
       if (invocation.target) ctx.target = invocation.target;
+      if (invocation.adminScope) ctx.adminScope = invocation.adminScope;
       return ctx;
     };
 

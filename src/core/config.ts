@@ -64,6 +64,8 @@ export const ConfigSchema = z.object({
   ),
   DISCORD_GUILD_ID: optional(z.string().regex(/^\d{5,25}$/, { error: "use the numeric id of a server (a snowflake)" })),
   DISCORD_CHANNEL_IDS: list(/^\d{5,25}$/, "use numeric channel ids separated by commas"),
+  // Operators: may act on every server's targets (`/repost all:true`, the status of all targets).
+  DISCORD_ADMIN_IDS: list(/^\d{5,25}$/, "use numeric Discord user ids separated by commas"),
   DISCORD_API_BASE: withDefault(httpUrl("use an http(s) URL like https://discord.com/api"), "https://discord.com/api"),
   TELEGRAM_BOT_TOKEN: optional(
     z.string().regex(/^\d+:[\w-]{20,}$/, { error: "does not look like a Telegram bot token (123456:ABC…); copy it from @BotFather" }),

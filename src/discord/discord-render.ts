@@ -1,5 +1,6 @@
 // Renders the platform-neutral reply model as a Discord message: embeds, link buttons, ephemeral errors, no pings.
 import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
@@ -10,6 +11,7 @@ import {
   DISCORD_EMBED_DESCRIPTION_LIMIT,
   DISCORD_EMBED_FIELDS_LIMIT,
   DISCORD_EMBED_TITLE_LIMIT,
+  DISCORD_EMBED_URL_LIMIT,
   DISCORD_FIELD_NAME_LIMIT,
   DISCORD_FIELD_VALUE_LIMIT,
   DISCORD_FOOTER_LIMIT,
@@ -107,7 +109,7 @@ export function toDiscordPayload(reply: Reply, locale: Locale, options: RenderOp
   const payload: DiscordMessagePayload = { embeds: embeds.map(clampEmbed), components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
   const ephemeral = options.ephemeral ?? reply.type === "error";
   if (ephemeral) payload.flags = MessageFlags.Ephemeral;
-  return payload;
+  return wellFormedPayload(payload);
 }
 
 function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
@@ -120,7 +122,8 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
         .setDescription(escapeToFit(orDash(story.text || story.title), DISCORD_EMBED_DESCRIPTION_LIMIT))
         .setFooter({ text: storyFooter(story) });
       const first = story.links[0] && safeUrl(story.links[0].url);
-      if (first) embed.setURL(first);
+      // Discord refuses the whole message for an over-long embed URL; the link is still in the field and buttons.
+      if (first && first.length <= DISCORD_EMBED_URL_LIMIT) embed.setURL(first);
       if (story.links.length > 0) {
         embed.addFields({
           name: t(locale, "label.links"),

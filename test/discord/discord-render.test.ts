@@ -222,3 +222,36 @@ describe("toDiscordPayload: other replies", () => {
     );
   });
 });
+
+describe("escaping cost on text without spaces", () => {
+  /** Median time of a few runs, after one warm-up. */
+  function timeOf(work: () => unknown): number {
+    work();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const start = process.hrtime.bigint();
+      work();
+      times.push(Number(process.hrtime.bigint() - start));
+    }
+    return times.sort((a, b) => a - b)[1]!;
+  }
+
+  it("escapeText grows linearly: 4× the text costs well under 16× (quadratic) the time", () => {
+    const small = "a_b*c".repeat(1_600); // 8 KB
+    const large = "a_b*c".repeat(6_400); // 32 KB
+    const ratio = timeOf(() => escapeText(large)) / timeOf(() => escapeText(small));
+    expect(ratio).toBeLessThan(8);
+  });
+
+  it("a 256 KB story without spaces renders as fast as a 64 KB one (only what fits is escaped)", () => {
+    const card = (n: number): StoryCard => ({ ...sampleCard(sampleDigest(), 0, 0), body: "x".repeat(n), text: "x".repeat(n) });
+    const small = card(64 * 1024);
+    const large = card(256 * 1024);
+    const ratio = timeOf(() => toDiscordPayload({ type: "story", story: large, alsoMatching: [] }, "en")) /
+      timeOf(() => toDiscordPayload({ type: "story", story: small, alsoMatching: [] }, "en"));
+    expect(ratio).toBeLessThan(2.5);
+    const payload = toDiscordPayload({ type: "story", story: large, alsoMatching: [] }, "en");
+    expectWithinDiscordLimits(payload);
+    expect(payload.embeds[0]!.description!.endsWith("…")).toBe(true);
+  });
+});
