@@ -8,11 +8,11 @@ export default defineCommand({
   adminOnly: true,
   options: [],
   async execute(ctx) {
-    const { targets } = await viaDelivery(ctx, () => ctx.services.delivery.status());
+    const { targets, pending } = await viaDelivery(ctx, () => ctx.services.delivery.status());
     const dates = ctx.services.archive.dates();
     const digests: { count: number; latest?: string } = { count: dates.length };
     const latest = dates.at(-1);
     if (latest) digests.latest = latest;
-    return { type: "status", digests, targets };
+    return pending?.length ? { type: "status", digests, targets, pending } : { type: "status", digests, targets };
   },
 });

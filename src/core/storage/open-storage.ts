@@ -46,8 +46,11 @@ export function ensureDataDir(dataDir: string): string {
 
 /** `DATA_DIR/digest-bot.sqlite` in WAL mode, `synchronous=FULL`, migrated. */
 export async function openSqliteStorage(dataDir: string): Promise<Storage> {
-  const dir = ensureDataDir(dataDir);
-  const file = join(dir, STATE_DB_FILE);
+  return openSqliteFile(join(ensureDataDir(dataDir), STATE_DB_FILE));
+}
+
+/** An SQLite state file anywhere (e.g. the source of `digest-bot migrate`), opened and migrated like DATA_DIR's. */
+export async function openSqliteFile(file: string): Promise<Storage> {
   let raw: Database.Database;
   try {
     // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
