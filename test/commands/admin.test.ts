@@ -162,4 +162,21 @@ describe("admin commands", () => {
     expect(failed.level).toBe(50);
     expect(failed.err.stack).toContain("SQLITE_BUSY: database is locked");
   });
+
+  it("/status lists reposts and manual deliveries still pending, and drops one once it is cancelled", async () => {
+    // A manual delivery to Telegram while no Telegram publisher runs: it waits in the ledger.
+    const at = "2026-02-18T02:00:00.000Z";
+    await h.app.storage.ledger.planRun({ runId: "m20260218-aa11", kind: "manual", platform: "telegram", targetId: "-100999", digestDate: "2026-02-18", payloads: ["a", "b"], now: at });
+    const { reply, text } = await h.ask("/status");
+    if (reply.type !== "status") throw new Error(text);
+    expect(reply.pending).toEqual([
+      { runId: "m20260218-aa11", kind: "manual", date: "2026-02-18", platform: "telegram", targetId: "-100999", open: 2, parts: 2, createdAt: at },
+    ]);
+    expect(text).toContain("待发送的补发与手动投递（可用 digest-bot pending --cancel 取消）");
+    expect(text).toContain(`m20260218-aa11 · manual · 2026-02-18 → telegram:-100999 · 还剩 2/2 条 · ${at}`);
+    await h.app.storage.ledger.cancelRun("m20260218-aa11", "cancelled by an admin", at);
+    const after = await h.ask("/status");
+    expect(after.reply).not.toHaveProperty("pending");
+    expect(after.text).not.toContain("m20260218-aa11");
+  });
 });
