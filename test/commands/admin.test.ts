@@ -2,21 +2,34 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsolePublisher } from "../../src/console/publisher.js";
+import { createTestDatabase, testBackends } from "../core/storage/backends.js";
 import { startHarness, type Harness } from "./app-harness.js";
 
 let h: Harness;
 const printed: string[] = [];
-beforeAll(async () => {
-  h = await startHarness();
-  const output = new PassThrough();
-  output.on("data", (chunk: Buffer) => printed.push(chunk.toString()));
-  h.app.delivery.registerPublisher(createConsolePublisher({ output, locale: "zh" }));
-});
-afterAll(() => h.close());
 
 const member = { platform: "telegram", isAdmin: false, target: { platform: "telegram", id: "-100777" } } as const;
 
-describe("admin commands", () => {
+describe.each(testBackends())("admin commands on %s", (backend) => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    // Subscriptions and runs in the backend under test; the rest of the app is the same.
+    database = backend === "postgres" ? await createTestDatabase() : undefined;
+    h = await startHarness(database ? { env: { DATABASE_URL: database.url } } : {});
+    printed.length = 0;
+    const output = new PassThrough();
+    output.on("data", (chunk: Buffer) => printed.push(chunk.toString()));
+    h.app.delivery.registerPublisher(createConsolePublisher({ output, locale: "zh" }));
+  });
+  afterAll(async () => {
+    await h.close();
+    await database?.drop();
+  });
+
+  it("keeps its state in the backend under test", () => {
+    expect(h.app.storage.dialect).toBe(backend);
+  });
+
   it.each(["/repost", "/repost 02-18 agent all:true", "/subscribe", "/unsubscribe", "/status"])("%s is refused for a non-admin", async (line) => {
     const name = line.split(" ")[0]!.slice(1);
     const { reply } = await h.ask(line, member);
