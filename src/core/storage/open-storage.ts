@@ -2,12 +2,13 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
+import { TurnTakingSqliteDialect } from "./sqlite-file-lock.js";
 import { createSubscriptionStore } from "./subscriptions-store.js";
 import type { Storage, StorageDialect } from "./types.js";
 
@@ -70,7 +71,7 @@ export async function openSqliteFile(file: string): Promise<Storage> {
     raw.close();
     throw err;
   }
-  const db = new Kysely<StateTables>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<StateTables>({ dialect: new TurnTakingSqliteDialect(file, { database: raw }) });
   return assemble(db, "sqlite", file, async () => raw.pragma("user_version", { simple: true }) as number, async () => {
     try {
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
