@@ -10,11 +10,13 @@ export default defineCommand({
   options: [],
   async execute(ctx) {
     const status = await viaDelivery(ctx, () => ctx.services.delivery.status());
+    // Pending runs name their target too: a tenant sees only its own, like the targets.
     const targets = visibleTargets(ctx, status.targets);
+    const pending = status.pending && visibleTargets(ctx, status.pending);
     const dates = ctx.services.archive.dates();
     const digests: { count: number; latest?: string } = { count: dates.length };
     const latest = dates.at(-1);
     if (latest) digests.latest = latest;
-    return { type: "status", digests, targets };
+    return pending?.length ? { type: "status", digests, targets, pending } : { type: "status", digests, targets };
   },
 });

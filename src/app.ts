@@ -85,7 +85,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
-    const storage = await openStorage({ dataDir: config.DATA_DIR });
+    const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);
     const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };

@@ -35,7 +35,7 @@ export function requireOperator(ctx: CommandContext, what: string): void {
 }
 
 /** The targets the asker may see: all for operators, their own chat's/server's for its admins, none otherwise. */
-export function visibleTargets(ctx: CommandContext, targets: readonly TargetStatus[]): TargetStatus[] {
+export function visibleTargets<T extends Pick<TargetStatus, "platform" | "targetId">>(ctx: CommandContext, targets: readonly T[]): T[] {
   const scope = scopeOf(ctx);
   return targets.filter((target) => scopeOwns(scope, { platform: target.platform, id: target.targetId }));
 }

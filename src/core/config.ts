@@ -44,6 +44,18 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `use one of ${LOG_LEVELS.join(", ")}` }), "info"),
   DIGEST_DIR: withDefault(z.string(), "data/digests"),
   DATA_DIR: withDefault(z.string(), "data/state"),
+  DATABASE_URL: optional(
+    z.string().refine(
+      (s) => {
+        try {
+          return /^postgres(ql)?:$/.test(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: "is not a PostgreSQL URL; use postgres://user:password@host:5432/database, or leave it empty for SQLite in DATA_DIR" },
+    ),
+  ),
   BOT_LOCALE: withDefault(z.enum(LOCALES, { error: "use zh or en" }), "zh"),
   POST_CRON: withDefault(
     z.string().refine((s) => cron.validate(s), {
@@ -81,7 +93,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Names of settings whose values must never be printed. */
-export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN"] as const;
+export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN", "DATABASE_URL"] as const;
 
 /** A bad setting: the message names every variable, what was wrong and how to fix it — never a secret's value. */
 export class ConfigError extends Error {

@@ -4,7 +4,8 @@ import { wellFormedPayload } from "../core/safety/well-formed.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
-import type { Reply, StoryHit } from "../core/reply.js";
+import type { PendingDelivery, Reply, StoryHit } from "../core/reply.js";
+import { renderPendingDelivery } from "../core/render-text.js";
 import { encodeSearchPage, searchPageRequest, type SearchPageRequest } from "../core/paging.js";
 import {
   DISCORD_BUTTONS_PER_ROW,
@@ -225,7 +226,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
       const embed = new EmbedBuilder()
         .setColor(COLOR.info)
         .setTitle(t(locale, "label.status"))
-        .setDescription(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`);
+        .setDescription(withPending(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`, reply.pending, locale));
       embed.addFields(
         reply.targets.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((target) => {
           const state = target.enabled
@@ -291,4 +292,11 @@ function clampEmbed(embed: APIEmbed): APIEmbed {
   if (out.fields?.length === 0) delete out.fields;
   if (out.fields === undefined) delete out.fields;
   return out;
+}
+
+/** `/status`: pending reposts and manual deliveries under the summary (their errors come from platforms: escaped). */
+function withPending(description: string, pending: PendingDelivery[] | undefined, locale: Locale): string {
+  if (!pending?.length) return description;
+  const head = `${description}\n\n**${t(locale, "label.pendingRuns")}**\n`;
+  return head + escapeToFit(pending.map((p) => renderPendingDelivery(p, locale)).join("\n"), DISCORD_EMBED_DESCRIPTION_LIMIT - head.length);
 }

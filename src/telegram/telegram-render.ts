@@ -3,7 +3,7 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryCard, StoryHit } from "../core/reply.js";
-import { RESULTS_PER_PAGE } from "../core/render-text.js";
+import { renderPendingDelivery, RESULTS_PER_PAGE } from "../core/render-text.js";
 import { decodeSearchPage, encodeSearchPage, searchPageRequest, type PageDataLimit, type SearchPageRequest } from "../core/paging.js";
 import type { SectionSummary } from "../core/summaries.js";
 import { displayLinkLabel } from "../core/safety/link-label.js";
@@ -275,7 +275,10 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
         ),
       )
     : [italic(t(locale, "label.noTargets"))];
-  return joinHtml([bold(t(locale, "label.status")), html`${loaded}`, bold(t(locale, "label.targets")), ...targets], "\n\n");
+  const pending = reply.pending?.length
+    ? [joinHtml([bold(t(locale, "label.pendingRuns")), ...reply.pending.map((p) => html`${renderPendingDelivery(p, locale)}`)], "\n")]
+    : [];
+  return joinHtml([bold(t(locale, "label.status")), html`${loaded}`, bold(t(locale, "label.targets")), ...targets, ...pending], "\n\n");
 }
 
 /** URL buttons for a story's http(s) links, two per row. */

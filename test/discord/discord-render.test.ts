@@ -190,6 +190,21 @@ describe("toDiscordPayload: other replies", () => {
     expect(status.embeds[0]!.fields![0]!.value).toContain("2026-02-18 · 已发送 ·");
   });
 
+  it("lists pending reposts and manual deliveries in /status, with the platform's error text unable to ping", () => {
+    const status = toDiscordPayload(
+      {
+        type: "status",
+        digests: { count: 1, latest: "2026-02-18" },
+        targets: [],
+        pending: [{ runId: "r20260218-1", kind: "repost", date: "2026-02-18", platform: "discord", targetId: "7", open: 2, parts: 2, createdAt: "2026-02-18T01:00:00Z", error: "@everyone 500" }],
+      },
+      "en",
+    );
+    const description = status.embeds[0]!.description!;
+    expect(description).toContain("**Pending reposts and manual deliveries (cancel with digest-bot pending --cancel)**\nr20260218-1 · repost · 2026-02-18 → discord:7 · 2/2 messages left");
+    expect(description).not.toContain("@everyone");
+  });
+
   it("a section summary gets one Full story button per story", () => {
     const digest = sampleDigest();
     const section = digest.sections[1]!;

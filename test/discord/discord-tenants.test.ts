@@ -156,7 +156,7 @@ describe("Discord: send errors are scrubbed before they are stored or shown", ()
     const reply = await run("repost", { userId: OWNER, permissions: "0" }, B_OTHER, [{ name: "all", type: 5, value: true }]);
     // Shown escaped for Discord Markdown (`\[`).
     expect(reply.text).toMatch(/upstream failed; request had Authorization: \\?\[redacted\]/);
-    const stored = app.state.db.prepare("SELECT last_error FROM deliveries WHERE last_error IS NOT NULL").all() as { last_error: string }[];
+    const stored = (await app.storage.db.selectFrom("deliveries").select("last_error").where("last_error", "is not", null).execute()) as { last_error: string }[];
     expect(stored.length).toBeGreaterThan(0);
     const status = await run("status", { userId: OWNER, permissions: "0" }, B_OTHER);
     for (const text of [reply.text, status.text, ...stored.map((r) => r.last_error)]) {
