@@ -11,6 +11,7 @@ import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStorage } from "./core/storage/open-storage.js";
 import type { Storage } from "./core/storage/types.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
+import type { AdminScope } from "./core/safety/admin-scope.js";
 
 /** Parsed digests kept between starts, next to the state database. */
 export const DIGEST_CACHE_FILE = "digest-cache.json";
@@ -33,6 +34,8 @@ export interface InvocationContext {
   isAdmin: boolean;
   /** The channel/chat; undefined in a shell. */
   target?: { platform: Platform; id: string };
+  /** For admins: operator (global) or one chat's/server's admins; see `CommandContext.adminScope`. */
+  adminScope?: AdminScope;
   /** UI locale; default BOT_LOCALE. */
   locale?: Locale;
 }
@@ -77,12 +80,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? (() => new Date());
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
   const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache, timeZone: config.POST_TIMEZONE });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
-    const storage = await openStorage({ dataDir: config.DATA_DIR });
+    const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);
     const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
@@ -98,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger: commandLogger,
       };
       if (invocation.target) ctx.target = invocation.target;
+      if (invocation.adminScope) ctx.adminScope = invocation.adminScope;
       return ctx;
     };
 

@@ -115,7 +115,7 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
   let storage;
   try {
-    storage = await openStorage({ dataDir: config.DATA_DIR });
+    storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
   } catch (err) {
     await archive.close();
     throw err;

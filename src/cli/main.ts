@@ -7,6 +7,9 @@ const SUBCOMMANDS: Record<string, { module: string; summary: string }> = {
   search: { module: "./search.ts", summary: "search stories: search QUERY [--limit N] [--date D] [--from D] [--to D] [--section S] [--prefix] [--json]" },
   preview: { module: "./preview.ts", summary: "show a daily post: preview [--date D] [--section S] [--platform console|discord|telegram] [--json]" },
   deliver: { module: "./deliver.ts", summary: "deliver now: deliver [--date D] [--section S] [--target platform:id]… | --all" },
+  pending: { module: "./pending.ts", summary: "list pending reposts and manual deliveries: pending [--cancel RUN] [--json]" },
+  backup: { module: "./backup.ts", summary: "copy the SQLite state safely while the bot runs: backup FILE" },
+  migrate: { module: "./migrate.ts", summary: "copy an SQLite state into the PostgreSQL of DATABASE_URL: migrate --from sqlite:PATH" },
 };
 
 /** Each subcommand module exports `run(args)` resolving to the process exit code. */

@@ -44,6 +44,18 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `use one of ${LOG_LEVELS.join(", ")}` }), "info"),
   DIGEST_DIR: withDefault(z.string(), "data/digests"),
   DATA_DIR: withDefault(z.string(), "data/state"),
+  DATABASE_URL: optional(
+    z.string().refine(
+      (s) => {
+        try {
+          return /^postgres(ql)?:$/.test(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: "is not a PostgreSQL URL; use postgres://user:password@host:5432/database, or leave it empty for SQLite in DATA_DIR" },
+    ),
+  ),
   BOT_LOCALE: withDefault(z.enum(LOCALES, { error: "use zh or en" }), "zh"),
   POST_CRON: withDefault(
     z.string().refine((s) => cron.validate(s), {
@@ -79,6 +91,8 @@ export const ConfigSchema = z.object({
   ),
   DISCORD_GUILD_ID: optional(z.string().regex(/^\d{5,25}$/, { error: "use the numeric id of a server (a snowflake)" })),
   DISCORD_CHANNEL_IDS: list(/^\d{5,25}$/, "use numeric channel ids separated by commas"),
+  // Operators: may act on every server's targets (`/repost all:true`, the status of all targets).
+  DISCORD_ADMIN_IDS: list(/^\d{5,25}$/, "use numeric Discord user ids separated by commas"),
   DISCORD_API_BASE: withDefault(httpUrl("use an http(s) URL like https://discord.com/api"), "https://discord.com/api"),
   TELEGRAM_BOT_TOKEN: optional(
     z.string().regex(/^\d+:[\w-]{20,}$/, { error: "does not look like a Telegram bot token (123456:ABC…); copy it from @BotFather" }),
@@ -94,7 +108,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Names of settings whose values must never be printed. */
-export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN"] as const;
+export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN", "DATABASE_URL"] as const;
 
 /** A bad setting: the message names every variable, what was wrong and how to fix it — never a secret's value. */
 export class ConfigError extends Error {

@@ -1,5 +1,5 @@
 // Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
-import { Client, Events, GatewayIntentBits, type Interaction } from "discord.js";
+import { Client, Events, GatewayIntentBits, Team, type ClientApplication, type Interaction } from "discord.js";
 import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
 import type { DeliveryEngine } from "../core/delivery/engine.js";
@@ -75,7 +75,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told"),
   );
 
-  const handle = createInteractionHandler({ config, app, logger });
+  // DISCORD_ADMIN_IDS now; the application's owner (or team) is added once fetched after login.
+  const operators = new Set(config.DISCORD_ADMIN_IDS);
+  const handle = createInteractionHandler({ config, app, logger, operators });
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
@@ -109,6 +111,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     await client.destroy();
     throw new DiscordStartError("discord: READY carried no application; is DISCORD_TOKEN a bot token?");
   }
+  await addApplicationOwners(application, operators, logger, clean);
   try {
     const guildId = config.DISCORD_GUILD_ID;
     const registered = guildId ? await application.commands.set(commandData, guildId) : await application.commands.set(commandData);
@@ -151,4 +154,22 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       return stopped;
     },
   };
+}
+
+/** Adds the application's owner, or every member of its team, to the operators; a failure keeps DISCORD_ADMIN_IDS only. */
+async function addApplicationOwners(
+  application: ClientApplication,
+  operators: Set<string>,
+  logger: Logger,
+  clean: (err: unknown) => string,
+): Promise<void> {
+  try {
+    await application.fetch();
+    const owner = application.owner;
+    const ids = owner instanceof Team ? [...owner.members.keys()] : owner ? [owner.id] : [];
+    for (const id of ids) operators.add(id);
+    logger.info({ operators: [...operators] }, "discord operators: DISCORD_ADMIN_IDS and the application's owner");
+  } catch (err) {
+    logger.warn({ reason: clean(err) }, "discord: could not fetch the application's owner; operators are DISCORD_ADMIN_IDS only");
+  }
 }

@@ -77,6 +77,30 @@ describe("parseConfig", () => {
   });
 });
 
+describe("DATABASE_URL", () => {
+  it("is unset by default (SQLite in DATA_DIR) and takes a postgres:// or postgresql:// URL", () => {
+    expect(parseConfig({}).DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ DATABASE_URL: "postgres://bot:pw@db:5432/digest" }).DATABASE_URL).toBe("postgres://bot:pw@db:5432/digest");
+    expect(parseConfig({ DATABASE_URL: "postgresql://db/digest" }).DATABASE_URL).toBe("postgresql://db/digest");
+  });
+
+  it("refuses anything else with the fix, without printing the URL (it may hold a password)", () => {
+    for (const bad of ["mysql://root:hunter2@db/x", "hunter2", "sqlite:data/state/digest-bot.sqlite"]) {
+      const err = (() => {
+        try {
+          parseConfig({ DATABASE_URL: bad });
+        } catch (e) {
+          return e as ConfigError;
+        }
+        throw new Error("accepted");
+      })();
+      expect(err.problems).toEqual([
+        "DATABASE_URL is not a PostgreSQL URL; use postgres://user:password@host:5432/database, or leave it empty for SQLite in DATA_DIR",
+      ]);
+    }
+  });
+});
+
 describe("loadConfig", () => {
   it("reads a .env file but lets the real environment win", () => {
     const dir = mkdtempSync(join(tmpdir(), "digest-config-"));

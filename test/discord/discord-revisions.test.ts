@@ -149,7 +149,7 @@ describe("Discord: corrections reach the channel", () => {
       },
     ]);
     expect(status.targets[0]!.enabled).toBe(true);
-    const reply = await app.run("status", {}, { platform: "discord", isAdmin: true, locale: "en" });
+    const reply = await app.run("status", {}, { platform: "discord", isAdmin: true, adminScope: { kind: "operator" }, locale: "en" });
     const shown = toDiscordPayload(reply, "en").embeds[0]!.fields!.map((f) => f.value).join("\n");
     expect(shown).toContain(`Last correction: ${REVISION_DATE} revision 5`);
     expect(shown).toContain(`message ${messages.length} could not be corrected (edit, message ${last.id}): discord edit of message ${last.id}`);

@@ -127,7 +127,7 @@ describe("Telegram: corrections reach the channel", () => {
         reason: `telegram editMessageText of message ${last.messageId} in ${CHANNEL}: the message was deleted (Bad Request: message to edit not found)`,
       },
     ]);
-    const reply = await f.app.run("status", {}, { platform: "telegram", isAdmin: true, locale: "zh" });
+    const reply = await f.app.run("status", {}, { platform: "telegram", isAdmin: true, adminScope: { kind: "operator" }, locale: "zh" });
     const shown = toTelegramMessage(reply, "zh").map((m) => checkTelegramHtml(m.text).plain).join("\n");
     expect(shown).toContain(`最近更正: ${REVISION_DATE} 第 5 次修订`);
     expect(shown).toContain(`第 ${messages.length} 条消息未能更正（edit，消息 ${last.messageId}）`);

@@ -190,14 +190,15 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     return outcome;
   }
 
+  /** Plans one run for one target: "empty" when its filter leaves nothing, "taken" when another instance planned this slot first. */
   async function planFor(kind: RunKind, runId: string, sub: { platform: Platform; targetId: string }, digest: Digest, sections: number[] | undefined, extra: { slot?: string; sectionIndex?: number; requestedBy?: string }) {
     const publisher = publishers.get(sub.platform);
     if (!publisher) throw noPublisher(sub.platform);
     const post = buildDailyPost(digest, sections);
-    if (post.sections.length === 0) return false;
+    if (post.sections.length === 0) return "empty";
     const payloads = publisher.planDailyPost(post);
-    await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, sections: sections ?? "all", payloads, now: nowIso(), ...extra });
-    return true;
+    const fresh = await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, sections: sections ?? "all", payloads, now: nowIso(), ...extra });
+    return fresh ? "planned" : "taken";
   }
 
   /** Plans the scheduled run of one subscription if one is due now. */
@@ -212,8 +213,11 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     const late = now.getTime() - slot.getTime() > deadlineMs;
     if (fresh && !late) {
       const runId = newRunId("scheduled", fresh.date);
-      if (await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso })) {
+      const planned = await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso });
+      if (planned === "planned") {
         logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
+      } else if (planned === "taken") {
+        logger.debug(where, "scheduled delivery already planned by another instance");
       } else {
         const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
         await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
@@ -278,7 +282,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const extra: { sectionIndex?: number; requestedBy?: string } = {};
         if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
         if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        if (await planFor(kind, runId, target, digest, sections, extra)) planned.push(target);
+        if ((await planFor(kind, runId, target, digest, sections, extra)) === "planned") planned.push(target);
       }
       logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
       const pending: RepostResult["pending"] = [];

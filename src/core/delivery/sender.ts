@@ -113,18 +113,24 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     takeOver = false;
     seen.status = "in-flight";
     seen.attempts++;
-    let failure: PublishError;
+    let result: { messageId: string } | { failure: PublishError };
     try {
-      const { messageId } = await whileLeased(part, deps, () => perform(publisher, part));
-      await ledger.markSent(part, messageId, deps.now());
-      logger.debug({ ...where, messageId }, "part sent");
-      return { type: "sent" };
+      result = await whileLeased(part, deps, () => perform(publisher, part));
     } catch (err) {
-      failure =
-        err instanceof PublishError
-          ? err
-          : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+      result = {
+        failure:
+          err instanceof PublishError
+            ? err
+            : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }),
+      };
     }
+    if ("messageId" in result) {
+      // Outside the send's try: a failing ledger write is not a failed send (re-sending would post it twice).
+      await markSentPersistently(part, result.messageId, deps);
+      logger.debug({ ...where, messageId: result.messageId }, "part sent");
+      return { type: "sent" };
+    }
+    const { failure } = result;
     const error = failure.message;
     if (failure.kind === "permanent") {
       await ledger.markFailed(part, "failed-permanent", error, deps.now());
@@ -172,6 +178,26 @@ async function perform(publisher: Publisher, part: PartRow): Promise<{ messageId
   }
   throw new PublishError("permanent", `${part.platform}: cannot ${operation} ${messageId ? `message ${messageId}` : "a message without an id"} there`);
 }
+
+/**
+ * Records a send the platform confirmed, retrying a failing write (a database blip) a few times: a lost mark means
+ * the part is sent again after a restart. If it still fails, the error ends the tick with the part in-flight.
+ */
+async function markSentPersistently(part: PartRow, messageId: string, deps: SenderDeps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.ledger.markSent(part, messageId, deps.now());
+      return;
+    } catch (err) {
+      if (attempt >= MARK_SENT_ATTEMPTS) throw err;
+      deps.logger.warn({ err, runId: part.runId, target: part.targetId, messageId }, "could not record a sent message; retrying");
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/** Writes tried to record one confirmed send. */
+const MARK_SENT_ATTEMPTS = 3;
 
 const leaseUntil = (nowIso: string, ms: number) => new Date(Date.parse(nowIso) + ms).toISOString();
 

@@ -50,8 +50,8 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       .where("part_index", "=", key.partIndex);
   return {
     async planRun(run) {
-      await db.transaction().execute(async (trx) => {
-        await trx
+      return db.transaction().execute(async (trx) => {
+        const inserted = await trx
           .insertInto("runs")
           .values({
             run_id: run.runId,
@@ -65,8 +65,10 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
             sections: run.sections ? JSON.stringify(run.sections) : null,
             created_at: run.now,
           })
-          .execute();
-        if (run.payloads.length === 0) return;
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+        if (run.payloads.length === 0) return true;
         await trx
           .insertInto("deliveries")
           .values(
@@ -89,6 +91,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
             }),
           )
           .execute();
+        return true;
       });
     },
     async skipSlot(run) {
