@@ -157,6 +157,44 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
     db.close();
   }
 
+  it("copies the corrections too: after the move the next revision is planned from what the channel shows, numbered on", async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const sqlite = await openSqliteStorage(dir);
+    const run = { runId: "m1", kind: "manual" as const, platform: "telegram" as const, targetId: "-1001", digestDate: "2026-02-18", sections: "all" as const };
+    await sqlite.ledger.planRun({ ...run, payloads: ["a", "b"], now: T0 });
+    for (const partIndex of [0, 1]) await sqlite.ledger.markSent({ ...run, partIndex }, `${70 + partIndex}`, T0);
+    await sqlite.revisions.planRevision({
+      run,
+      partCount: 3,
+      revisionId: "v1",
+      now: T0,
+      operations: [
+        { partIndex: 0, operation: "keep", messageId: "70", oldHash: "h0", newHash: "h0" },
+        { partIndex: 1, operation: "edit", messageId: "71", oldHash: "h1", newHash: "h1b", payload: "B" },
+        { partIndex: 2, operation: "send", newHash: "h2", payload: "C" },
+      ],
+    });
+    const [edit, extra] = await sqlite.revisions.openParts("telegram", "-1001");
+    await sqlite.revisions.marks.markSent(edit!, "71", T0);
+    await sqlite.revisions.marks.markSent(extra!, "72", T0);
+    const shown = await sqlite.revisions.currentMessages(run);
+    expect(shown).toEqual([
+      { messageId: "70", hash: "h0" },
+      { messageId: "71", hash: "h1b" },
+      { messageId: "72", hash: "h2" },
+    ]);
+    await sqlite.close();
+    const r = io(parseConfig({ DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
+    expect(await runMigrate(["--from", `sqlite:${dir}`], r.io)).toBe(0);
+    const pg = await openPostgresStorage(database.url);
+    cleanups.push(() => pg.close());
+    expect(await pg.revisions.currentMessages(run)).toEqual(shown);
+    const [delivered] = await pg.revisions.deliveredRuns("2026-02-18");
+    expect(delivered).toMatchObject({ runId: "m1", sections: "all" });
+    expect(await pg.revisions.planRevision({ run, partCount: 3, revisionId: "v2", now: T0, operations: [{ partIndex: 0, operation: "edit", messageId: "70", oldHash: "h0", newHash: "x", payload: "X" }] })).toBe(2);
+  });
+
   it("copies a version-2 SQLite state into an empty PostgreSQL, keeping order, claims and outcomes", async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
