@@ -17,6 +17,9 @@ export interface StoryIdStore {
   flush(): Promise<void>;
 }
 
+/** The folder under DATA_DIR holding the id files. */
+export const STORY_IDS_DIR = "story-ids";
+
 /** Bumped when the file layout changes; a file of another format is ignored (ids are then derived afresh). */
 const STORE_FORMAT = 1;
 
