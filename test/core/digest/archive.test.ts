@@ -112,6 +112,25 @@ describe("createArchive: loading", () => {
     ]);
   });
 
+  it("lets a file fail alone whatever the parser throws, at start and while running", async () => {
+    // An unresolved YAML alias makes the YAML library throw its own ReferenceError, not a DigestParseError.
+    const hostile = "---\ntitle: *nowhere\n---\n## News\n\n### Story\n\nBody.\n";
+    write("2026-02-18.md", SEED);
+    const bad = write("2026-02-20.md", hostile);
+    const a = await open();
+    expect(a.dates()).toEqual(["2026-02-18"]);
+    expect(a.problems()).toHaveLength(1);
+    expect(a.problems()[0]?.file).toBe(bad);
+    // `file: message` (or `file:line: message` once the parser types it), never a bare library message.
+    expect(a.problems()[0]?.message).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+:)? .*nowhere`));
+
+    write("2026-02-21.md", story("Still loads"));
+    write("2026-02-22.md", hostile);
+    await a.reload();
+    expect(a.dates()).toEqual(["2026-02-18", "2026-02-21"]);
+    expect(a.problems().map((p) => path.basename(p.file))).toEqual(["2026-02-20.md", "2026-02-22.md"]);
+  });
+
   it("starts empty, with a problem, when the directory does not exist", async () => {
     fs.rmSync(dir, { recursive: true });
     const a = await open();
