@@ -88,6 +88,8 @@ export interface Archive extends DigestArchive {
   close(): Promise<void>;
 }
 
+/** How many digest files are stat'ed and read at once. */
+const FILES_AT_ONCE = 8;
 /** How many id files are read at once at start. */
 const ID_LOADS_AT_ONCE = 32;
 
@@ -152,12 +154,20 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     dirProblem = undefined;
     watcher?.sync(tree.dirs);
     const present = new Set(tree.files);
-    for (const file of tree.files) {
-      if (closed) return;
-      const next = await readDigestFile(file, files.get(file), { parser, log, ...(options.cache ? { cache: options.cache } : {}) });
-      if (next === "gone") present.delete(file);
-      else files.set(file, next);
-    }
+    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}) };
+    // Stats and cache reads overlap (a start with years of digests is mostly waiting on them); parses still run
+    // one at a time in the parser.
+    let at = 0;
+    const step = async (): Promise<void> => {
+      while (at < tree.files.length && !closed) {
+        const file = tree.files[at++] as string;
+        const next = await readDigestFile(file, files.get(file), deps);
+        if (next === "gone") present.delete(file);
+        else files.set(file, next);
+      }
+    };
+    await Promise.all(Array.from({ length: FILES_AT_ONCE }, step));
+    if (closed) return;
     for (const file of [...files.keys()]) if (!present.has(file)) files.delete(file);
     options.cache?.retain(present);
     if (closed) return;
@@ -167,7 +177,8 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   /** Picks each date's file, gives changed digests their ids, swaps the snapshot in, and tells listeners. */
   async function applyView(): Promise<void> {
     const claims = new Map<string, string[]>();
-    for (const [file, entry] of files) {
+    // Sorted, so which of two same-date files wins does not depend on which was read first.
+    for (const [file, entry] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!entry.good) continue;
       const date = entry.good.digest.date;
       claims.set(date, [...(claims.get(date) ?? []), file]);
@@ -283,7 +294,9 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     },
     problems: () => [
       ...(dirProblem ? [{ file: dir, message: dirProblem }] : []),
-      ...[...files].flatMap(([file, e]) => (e.problem ? [{ file, message: e.problem }] : [])),
+      ...[...files]
+        .flatMap(([file, e]) => (e.problem ? [{ file, message: e.problem }] : []))
+        .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
       ...duplicates,
     ],
     warnings: () => view.dates.flatMap((d) => files.get(view.byDate.get(d)?.file ?? "")?.good?.warnings ?? []),
