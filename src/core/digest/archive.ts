@@ -269,6 +269,8 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   started = true;
   const count = view.dates.length;
   log.info({ dir, digests: count, problems: duplicates.length + [...files.values()].filter((e) => e.problem).length }, `loaded ${count} digest(s) from ${dir}`);
+  // A warm start parses nothing; the first edit should not also wait for the parser's worker to start.
+  if (watching) parser.warm?.();
   const pollMs = options.pollMs ?? ARCHIVE_POLL_MS;
   if (watching && pollMs > 0) {
     poll = setInterval(() => void reload(), pollMs);

@@ -12,6 +12,8 @@ export type ParseOutcome = { ok: true; parsed: ParsedDigest } | { ok: false; mes
 
 export interface DigestParser {
   parse(source: string, file: string): Promise<ParseOutcome>;
+  /** Gets ready in the background (starts the worker), so the first edit after a warm start does not wait for it. */
+  warm?(): void;
   /** Stops the worker, if any. Idempotent. */
   close(): Promise<void>;
 }
@@ -149,6 +151,9 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   };
 
   return {
+    warm() {
+      if (!closed) ensure().catch(() => stop());
+    },
     parse(source, file) {
       const result = queue.then(() => run(source, file));
       queue = result.catch(() => undefined);
