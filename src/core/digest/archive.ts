@@ -88,6 +88,8 @@ export interface Archive extends DigestArchive {
   close(): Promise<void>;
 }
 
+/** Longest stretch of id work before the archive lets other work (commands) run. */
+const YIELD_AFTER_MS = 20;
 /** How many digest files are stat'ed and read at once. */
 const FILES_AT_ONCE = 8;
 /** How many id files are read at once at start. */
@@ -203,19 +205,29 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
         }),
       );
     }
+    // Ids for the changed digests, computed aside (yielding now and then: at a cold start this is every story of
+    // the archive) and committed together with the new snapshot, so readers never see ids and digests disagree.
+    const assigned = new Map<string, { parsed: Digest; digest: Digest; ids: DateIds; save: boolean }>();
+    let slice = performance.now();
+    for (const date of changedDates) {
+      const parsed = (files.get(owners.get(date) as string)?.good as { digest: Digest }).digest;
+      const next = assignStoryIds(parsed, ids.get(date));
+      assigned.set(date, { parsed, digest: next.digest, ids: next.ids, save: !sameIds(ids.get(date), next.ids) });
+      if (performance.now() - slice > YIELD_AFTER_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
+    }
+    if (closed) return;
     const byDate = new Map<string, { digest: Digest; file: string }>();
     for (const [date, file] of owners) {
-      const parsed = (files.get(file)?.good as { digest: Digest }).digest;
-      let entry = stable.get(date);
-      if (entry?.parsed !== parsed) {
-        const before = ids.get(date);
-        const assigned = assignStoryIds(parsed, before);
-        entry = { parsed, digest: assigned.digest };
-        stable.set(date, entry);
-        ids.set(date, assigned.ids);
-        if (!sameIds(before, assigned.ids)) store.save(date, assigned.ids);
+      const fresh = assigned.get(date);
+      if (fresh) {
+        stable.set(date, { parsed: fresh.parsed, digest: fresh.digest });
+        ids.set(date, fresh.ids);
+        if (fresh.save) store.save(date, fresh.ids);
       }
-      byDate.set(date, { digest: entry.digest, file });
+      byDate.set(date, { digest: (stable.get(date) as { digest: Digest }).digest, file });
     }
     for (const date of [...stable.keys()]) if (!owners.has(date)) stable.delete(date);
 

@@ -95,6 +95,14 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
     const w = startWorker();
     w.unref();
     worker = w;
+    // A worker that fails between files must not crash the bot (an 'error' event without a listener would).
+    w.on("error", () => undefined);
+    w.on("exit", () => {
+      if (worker === w) {
+        worker = undefined;
+        ready = undefined;
+      }
+    });
     ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (!m.ready) return;
@@ -110,7 +118,7 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   };
 
   const run = async (source: string, file: string): Promise<ParseOutcome> => {
-    if (closed) return createInlineParser().parse(source, file);
+    if (closed) return { ok: false, message: `${file}: not parsed, the archive is closing` };
     try {
       await ensure();
     } catch (err) {
@@ -160,9 +168,10 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
       return result;
     },
     async close() {
+      // A stop must not wait for a slow file: the worker goes at once, and a parse in flight ends as failed.
       closed = true;
-      await queue;
       stop();
+      await queue;
     },
   };
 }

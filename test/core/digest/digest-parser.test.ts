@@ -59,6 +59,17 @@ describe("createWorkerParser", () => {
   });
 });
 
+describe("closing the worker parser", () => {
+  it("does not wait for a slow file: a stop stays prompt", async () => {
+    const parsing = worker.parse(BIG, "/x/2026-03-04.md");
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    await worker.close();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect((await parsing).ok).toBe(false);
+  });
+});
+
 describe("the archive with the worker parser", () => {
   it("reports a too-slow file and keeps its last good version, while the other digests load", async () => {
     const dir = path.join(root, "digests");
