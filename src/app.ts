@@ -10,11 +10,13 @@ import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStorage } from "./core/storage/open-storage.js";
 import type { Storage } from "./core/storage/types.js";
+import { createWorkerParser } from "./core/digest/digest-parser.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
+import { openStoryIdStore, STORY_IDS_DIR } from "./core/digest/story-id-store.js";
 import type { AdminScope } from "./core/safety/admin-scope.js";
 
 /** Parsed digests kept between starts, next to the state database. */
-export const DIGEST_CACHE_FILE = "digest-cache.json";
+export const DIGEST_CACHE_DIR = "digest-cache";
 
 export interface AppOptions {
   config: Config;
@@ -79,8 +81,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
-  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache, timeZone: config.POST_TIMEZONE });
+  const watch = options.watch ?? true;
+  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_DIR), logger.child({ module: "archive" }));
+  // The running bot parses in a worker (no file can stall commands) and owns the id files; one-shot CLIs only read them.
+  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger: logger.child({ module: "archive" }), readOnly: !watch });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch, cache, ids, timeZone: config.POST_TIMEZONE, ...(watch ? { parser: createWorkerParser() } : {}) });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });

@@ -4,7 +4,9 @@ import { parseArgs } from "node:util";
 import { REST } from "discord.js";
 import { Api, GrammyError } from "grammy";
 import type { Logger } from "../core/logger.js";
+import { join } from "node:path";
 import { createArchive } from "../core/digest/archive.js";
+import { openStoryIdStore, STORY_IDS_DIR } from "../core/digest/story-id-store.js";
 import { loadConfig, type Config } from "../core/config.js";
 import type { TargetRef } from "../core/delivery/control.js";
 import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js";
@@ -112,7 +114,9 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
     return 2;
   }
 
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
+  // The bot's story ids (read only: a running bot owns the files), so the posts' deep links match the bot's.
+  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger, readOnly: true });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false, ids, timeZone: config.POST_TIMEZONE });
   let storage;
   try {
     storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });

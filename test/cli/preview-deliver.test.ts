@@ -119,7 +119,7 @@ describe("digest-bot deliver", () => {
         expect(posts.length).toBeGreaterThan(0);
         expect(posts.every((c) => c.status === 200 && String(c.params.chat_id) === CHAT)).toBe(true);
         const text = posts.map((c) => String(c.params.text)).join("\n");
-        expect(text).toContain(`<a href="https://t.me/${tg.botUsername}?start=20260218-2-1">📖 Full story</a>`);
+        expect(text).toContain(`<a href="https://t.me/${tg.botUsername}?start=20260218-openclaw-agent-jax3o">📖 Full story</a>`);
         expect(text).not.toContain("/story 20260218-");
         expect(r.err()).toMatch(new RegExp(`^digest-bot deliver: 2026-02-18 → telegram:${CHAT}: ${posts.length} messages sent`));
         expect(tg.htmlViolations).toEqual([]);

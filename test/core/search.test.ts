@@ -227,7 +227,7 @@ describe("following the real archive", () => {
       expect(s.search("rubin")).toEqual([]);
       copyFileSync("test/fixtures/search/2026-02-22.md", join(dir, "2026-02-22.md"));
       await archive.reload();
-      expect(s.search("rubin 内存带宽").map((h) => h.id)).toEqual(["20260222-2-1"]);
+      expect(s.search("rubin 内存带宽").map((h) => h.id)).toEqual(["20260222-rubin-74l8q"]);
       expect(s.stats().source).toBe("built");
       unlinkSync(join(dir, "2026-02-22.md"));
       await archive.reload();

@@ -83,7 +83,8 @@ function worse(a: Candidate, b: Candidate): number {
   const pa = parseStoryId(a.id);
   const pb = parseStoryId(b.id);
   if (pa && pb) return pa.sectionIndex - pb.sectionIndex || pa.storyIndex - pb.storyIndex;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  // Stable ids carry no position; a digest's stories are indexed in digest order, so the document number is it.
+  return a.doc - b.doc;
 }
 
 /**
@@ -171,7 +172,8 @@ export class StoryScorer {
     ix._storedFields.forEach((stored, doc) => {
       this.dates[doc] = Number(String(stored.date).replaceAll("-", ""));
       const at = parseStoryId(String(stored.id));
-      this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : 0xffffffff;
+      // Stable ids carry no position; a digest's stories are indexed in digest order, so the document number is it.
+      this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : doc;
     });
     if (this.scores.length < size) {
       this.scores = new Float64Array(size * 2);

@@ -2,7 +2,7 @@
 import type MiniSearch from "minisearch";
 import type { DigestArchive, ArchiveChange } from "../digest/archive.js";
 import type { Logger } from "../logger.js";
-import { type Digest, parseStoryId } from "../digest/model.js";
+import type { Digest } from "../digest/model.js";
 import type { SearchHit, SearchOptions, StorySearch } from "../search.js";
 import { matchSection } from "../section-match.js";
 import { createIndex, digestToDocs, type StoryDoc } from "./index-options.js";
@@ -213,7 +213,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
           sectionByDate.set(hit.date, digest ? matchSection(digest, opts.section) : undefined);
         }
         const wanted = sectionByDate.get(hit.date);
-        if (wanted === undefined || parseStoryId(hit.id)?.sectionIndex !== wanted) return false;
+        // Stable ids carry no position: the archive says which section the story is in now.
+        if (wanted === undefined || archive.findStory(hit.id)?.sectionIndex !== wanted) return false;
       }
       return true;
     };
