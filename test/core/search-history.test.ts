@@ -107,21 +107,24 @@ describe("index history", () => {
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
         const dataDir = tempDir();
         let archive: MemoryArchive = createMemoryArchive([version(DATES[0]!, 0), version(DATES[2]!, 0)]);
-        let s = await createStorySearch({ archive, dataDir, logger, saveDelayMs: 1 });
+        // sliceMs 1: changes and saves run in many slices, interleaved with each other.
+        let s = await createStorySearch({ archive, dataDir, logger, saveDelayMs: 1, sliceMs: 1 });
         await s.ready;
         try {
           for (const st of steps) {
             if (st.kind === "upsert") archive.upsert(version(st.date, st.edit));
             else if (st.kind === "remove") archive.remove(st.date);
             else {
+              await s.settled();
               await s.close();
               const digests = new Map(archive.all().map((d) => [d.date, d]));
               if (st.kind === "offline") digests.set(st.date, version(st.date, st.edit));
               archive = createMemoryArchive([...digests.values()]);
-              s = await createStorySearch({ archive, dataDir, logger, saveDelayMs: 1 });
+              s = await createStorySearch({ archive, dataDir, logger, saveDelayMs: 1, sliceMs: 1 });
               expect(s.stats().source).toBe("saved");
             }
           }
+          await s.settled();
           expectSameAnswers(answers(s), await fresh(archive.all()));
           // And what it saved loads into the same answers.
           await s.close();
@@ -143,6 +146,7 @@ describe("index history", () => {
     const before = s.search("agent");
     const sonnet = s.search("sonnet")[0]!;
     for (const edit of [1, 4, 0]) archive.upsert(EDITS[edit]!(sample));
+    await s.settled();
     const after = s.search("agent");
     expect(after.map((h) => h.id)).toEqual(before.map((h) => h.id));
     expect(after.every((h) => h.score > 0)).toBe(true);

@@ -35,12 +35,23 @@ export class LiveIndex {
     if (!digest) this.savedIds.set(date, ids);
   }
 
-  /** Applies one archive change; cost proportional to the old and the new version of that digest. */
+  /** Applies one archive change at once; cost proportional to the old and the new version of that digest. */
   apply(change: ArchiveChange): void {
+    runNow(this.applySteps(change));
+  }
+
+  /**
+   * Applies one archive change story by story, yielding after each (a story is ~1 ms of MiniSearch work), so the
+   * caller can spread a big digest over event-loop turns. Until it returns, searches see the digest partly replaced.
+   */
+  *applySteps(change: ArchiveChange): Generator<void, void> {
     const date = change.type === "upsert" ? change.digest.date : change.date;
-    this.drop(date);
+    yield* this.drop(date);
     if (change.type === "upsert") {
-      this.index.addAll(digestToDocs(change.digest));
+      for (const doc of digestToDocs(change.digest)) {
+        this.index.add(doc);
+        yield;
+      }
       this.adopt(date, change.digest, digestHash(change.digest));
     }
   }
@@ -50,7 +61,7 @@ export class LiveIndex {
     if (this.needsPurge) this.purge();
   }
 
-  private drop(date: string): void {
+  private *drop(date: string): Generator<void, void> {
     if (!this.indexed.has(date)) return;
     const ix = internalsOf(this.index);
     const old = this.indexed.get(date);
@@ -60,6 +71,7 @@ export class LiveIndex {
         if (shortId === undefined) continue;
         this.scorer.forget(shortId);
         this.index.remove(doc);
+        yield;
       }
     } else {
       for (const id of this.savedIds.get(date) ?? []) {

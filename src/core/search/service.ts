@@ -6,6 +6,7 @@ import type { SearchHit, SearchOptions, SearchPage, StorySearch } from "../searc
 import { matchSection } from "../section-match.js";
 import { createIndex, digestToDocs } from "./index-options.js";
 import { LiveIndex } from "./live-index.js";
+import { runNow } from "./index-codec.js";
 import { internalsOf } from "./minisearch-internals.js";
 import { digestHash, loadSavedIndex, writeSavedIndex } from "./saved-index.js";
 import { SubstringScanner } from "./substring-scan.js";
@@ -21,7 +22,7 @@ export interface StorySearchOptions {
   chunkSize?: number;
   /** Delay before saving (and compacting) the index after archive changes, so a burst of edits is written once. Default 5000 ms. */
   saveDelayMs?: number;
-  /** Longest stretch of saving/compaction work between two yields to the event loop. Default 10 ms. */
+  /** Longest stretch of index work (applying a change, saving, compacting) between two yields to the event loop. Default 20 ms. */
   sliceMs?: number;
 }
 
@@ -39,6 +40,11 @@ export interface SearchService extends StorySearch {
     reindexed: number;
     buildMs?: number;
   };
+  /**
+   * Resolves when every archive change received so far is applied. A normal digest is applied synchronously when
+   * its change arrives; one needing more than `sliceMs` of work continues over the next event-loop turns.
+   */
+  settled(): Promise<void>;
   /** Writes the index to DATA_DIR (and compacts it) now if it changed since the last save. */
   flush(): Promise<void>;
   /** Stops following the archive, cancels a build, saves pending changes. Idempotent. */
@@ -89,7 +95,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const logger = options.logger.child({ module: "search" });
   const chunkSize = options.chunkSize ?? 100;
   const saveDelayMs = options.saveDelayMs ?? 5000;
-  const sliceMs = options.sliceMs ?? 10;
+  const sliceMs = options.sliceMs ?? 20;
 
   let live: LiveIndex | undefined;
   let source: IndexSource = "pending";
@@ -105,12 +111,50 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const pending: ArchiveChange[] = [];
   let scanner: SubstringScanner | undefined = new SubstringScanner();
 
+  /** The change being applied in slices, if any. */
+  let applying: Generator<void, void> | undefined;
+  let pumpScheduled = false;
+  let idleWaiters: (() => void)[] = [];
+  const idle = () => applying === undefined && (pending.length === 0 || !live || busy);
+
+  /**
+   * Applies pending changes, at most `sliceMs` of work per event-loop turn: a normal digest is applied within the
+   * turn its change arrives (searchable at once); a very big one continues on the next turns instead of stalling.
+   */
+  const pump = (): void => {
+    pumpScheduled = false;
+    const until = performance.now() + sliceMs;
+    for (;;) {
+      if (!applying) {
+        if (!live || busy || pending.length === 0) break;
+        applying = live.applySteps(pending.shift()!);
+      }
+      if (applying.next().done) {
+        applying = undefined;
+        if (pending.length === 0) live!.purgeIfNeeded();
+        scheduleSave();
+        continue;
+      }
+      if (performance.now() >= until) {
+        pumpScheduled = true;
+        setImmediate(pump);
+        return;
+      }
+    }
+    if (idle()) for (const wake of idleWaiters.splice(0)) wake();
+  };
   const drain = (): void => {
-    if (!live || busy || pending.length === 0) return;
+    if (!pumpScheduled) pump();
+  };
+  /** Applies everything pending at once (start-up catch-up, before the service is handed out). */
+  const drainNow = (): void => {
+    if (!live) return;
+    if (applying) runNow(applying);
+    applying = undefined;
     for (const change of pending.splice(0)) live.apply(change);
     live.purgeIfNeeded();
-    scheduleSave();
   };
+  const settled = (): Promise<void> => (idle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
 
   const persist = (): Promise<void> => {
     if (!live) return saving;
@@ -118,6 +162,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     dirty = false;
     saving = saving.then(async () => {
       const started = performance.now();
+      // A snapshot is of one moment: let the change in progress finish, then hold the next ones.
+      while (applying) await settled();
       busy = true;
       let snapshot;
       try {
@@ -157,7 +203,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     live = index;
     source = from;
     scanner = undefined;
-    drain();
+    if (pending.length > 0) scheduleSave();
+    drainNow();
   };
 
   const build = async (): Promise<void> => {
@@ -260,6 +307,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   return {
     search: (query: string, opts?: SearchOptions): SearchHit[] => searchPage(query, opts).hits,
     searchPage,
+    settled,
     ready,
     stats: () => ({ source, documents: live?.index.documentCount ?? 0, reindexed, ...(buildMs !== undefined ? { buildMs } : {}) }),
     flush: async () => {
