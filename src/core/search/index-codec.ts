@@ -2,14 +2,20 @@
 import type { FieldTermData, MiniSearchInternals } from "./minisearch-internals.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
 
-/** The postings of every term, packed: per term `fieldCount, (fieldId, docCount, (shortId, freq)*)*` as u32s. */
+/**
+ * The postings of every term, packed: per term `fieldCount, (fieldId, docCount, (shortId, freq)*)*` as u32s, in
+ * pieces of about 1 MiB (a term never straddles two). Pieces instead of one array: a save or compaction of a
+ * 10-year index never asks for one 100 MiB block, which the allocator would keep around (RSS creeping up edit by edit).
+ */
 export interface PackedPostings {
   terms: string[];
-  data: Uint32Array;
+  pieces: Uint32Array[];
   /** Each term's field map, in `terms` order, so compaction can swap in packed postings without a tree walk. */
   fields: FieldTermData[];
 }
 
+/** Words (u32) per piece. */
+const PIECE_WORDS = 1 << 18;
 /** Terms packed between two checks of the time budget. */
 const TERMS_PER_STEP = 2000;
 
@@ -21,24 +27,22 @@ const TERMS_PER_STEP = 2000;
 export function* packPostings(ix: MiniSearchInternals): Generator<void, PackedPostings> {
   const terms: string[] = [];
   const fields: FieldTermData[] = [];
-  let data = new Uint32Array(1 << 16);
+  const pieces: Uint32Array[] = [];
+  let data = new Uint32Array(PIECE_WORDS);
   let p = 0;
-  const room = (words: number) => {
-    if (p + words <= data.length) return;
-    let size = data.length * 2;
-    while (size < p + words) size *= 2;
-    const bigger = new Uint32Array(size);
-    bigger.set(data.subarray(0, p));
-    data = bigger;
-  };
   let sinceYield = 0;
   for (const [term, termFields] of ix._index) {
+    let size = 1;
+    for (const postings of termFields.values()) size += 2 + 2 * postings.size;
+    if (p + size > data.length) {
+      pieces.push(data.subarray(0, p));
+      data = new Uint32Array(Math.max(PIECE_WORDS, size));
+      p = 0;
+    }
     terms.push(term);
     fields.push(termFields);
-    room(1);
     data[p++] = termFields.size;
     for (const [fieldId, postings] of termFields) {
-      room(2 + 2 * postings.size);
       data[p++] = fieldId;
       data[p++] = postings.size;
       const from = p;
@@ -57,7 +61,8 @@ export function* packPostings(ix: MiniSearchInternals): Generator<void, PackedPo
       yield;
     }
   }
-  return { terms, fields, data: data.subarray(0, p) };
+  pieces.push(data.subarray(0, p));
+  return { terms, fields, pieces };
 }
 
 function sortPairs(data: Uint32Array, from: number, to: number): void {
@@ -76,17 +81,19 @@ function sortPairs(data: Uint32Array, from: number, to: number): void {
  * Yields like `packPostings`; the index must not change in between.
  */
 export function* attachPacked(packed: PackedPostings): Generator<void, void> {
-  const { data, fields } = packed;
-  let p = 0;
-  for (let t = 0; t < fields.length; t++) {
-    const termFields = fields[t]!;
-    for (let f = data[p++]!; f > 0; f--) {
-      const fieldId = data[p++]!;
-      const n = data[p++]!;
-      termFields.set(fieldId, new LazyPostings(data, p, n));
-      p += 2 * n;
+  let t = 0;
+  for (const data of packed.pieces) {
+    let p = 0;
+    while (p < data.length) {
+      const termFields = packed.fields[t++]!;
+      for (let f = data[p++]!; f > 0; f--) {
+        const fieldId = data[p++]!;
+        const n = data[p++]!;
+        termFields.set(fieldId, new LazyPostings(data, p, n));
+        p += 2 * n;
+      }
+      if (t % TERMS_PER_STEP === 0) yield;
     }
-    if (t % TERMS_PER_STEP === TERMS_PER_STEP - 1) yield;
   }
 }
 

@@ -23,6 +23,8 @@ export class LiveIndex {
   private readonly hashes = new Map<string, string>();
   private readonly savedIds = new Map<string, string[]>();
   private needsPurge = false;
+  /** Stories added or removed since the postings were last packed (their overlays hold memory until then). */
+  private changedSincePack = 0;
 
   constructor(readonly index: MiniSearch<StoryDoc>) {
     this.scorer = new StoryScorer(index);
@@ -50,6 +52,7 @@ export class LiveIndex {
     if (change.type === "upsert") {
       for (const doc of digestToDocs(change.digest)) {
         this.index.add(doc);
+        this.changedSincePack++;
         yield;
       }
       this.adopt(date, change.digest, digestHash(change.digest));
@@ -71,6 +74,7 @@ export class LiveIndex {
         if (shortId === undefined) continue;
         this.scorer.forget(shortId);
         this.index.remove(doc);
+        this.changedSincePack++;
         yield;
       }
     } else {
@@ -111,21 +115,20 @@ export class LiveIndex {
     this.needsPurge = false;
   }
 
-  /** Packs every term's postings into one typed array (drops Maps and edit overlays), at once. */
-  compactNow(): void {
-    runNow(attachPacked(runNow(packPostings(internalsOf(this.index)))));
-  }
-
   /**
-   * Captures what the saved file needs and compacts the postings, in slices that yield to the event loop.
+   * Captures what the saved file needs, in slices that yield to the event loop, and compacts the postings when
+   * edits since the last compaction amount to 1% of the stories (at least 500) or `compact` asks for it.
    * The caller must not apply changes until this resolves.
    */
-  async snapshot(sliceMs: number): Promise<IndexSnapshot> {
+  async snapshot(sliceMs: number, compact = false): Promise<IndexSnapshot> {
     const ix = internalsOf(this.index);
     const postings = await runInSlices(packPostings(ix), sliceMs);
     const documents = await runInSlices(documentsJson(ix), sliceMs);
     const terms = await runInSlices(termsJson(postings.terms), sliceMs);
-    await runInSlices(attachPacked(postings), sliceMs);
+    if (compact || this.changedSincePack >= Math.max(500, ix._documentCount / 100)) {
+      await runInSlices(attachPacked(postings), sliceMs);
+      this.changedSincePack = 0;
+    }
     return {
       digests: Object.fromEntries(this.hashes),
       documentCount: ix._documentCount,

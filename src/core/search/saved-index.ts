@@ -201,8 +201,11 @@ function averageLengths(docs: SavedDoc[], fieldCount: number): number[] {
   return sums.map((s) => (docs.length === 0 ? 0 : s / docs.length));
 }
 
+/** JSON as pieces whose comma-joined concatenation, in brackets, is the array: no one giant string. */
+export type JsonPieces = string[];
+
 /** The documents part of the file, built in steps (JSON of 100k stories at once is a long stall). */
-export function* documentsJson(ix: MiniSearchInternals): Generator<void, string> {
+export function* documentsJson(ix: MiniSearchInternals): Generator<void, JsonPieces> {
   const parts: string[] = [];
   let batch: SavedDoc[] = [];
   for (const [shortId, stored] of ix._storedFields) {
@@ -214,17 +217,17 @@ export function* documentsJson(ix: MiniSearchInternals): Generator<void, string>
     }
   }
   if (batch.length > 0) parts.push(JSON.stringify(batch).slice(1, -1));
-  return `[${parts.join(",")}]`;
+  return parts;
 }
 
 /** JSON of the term list, in steps. */
-export function* termsJson(terms: readonly string[]): Generator<void, string> {
+export function* termsJson(terms: readonly string[]): Generator<void, JsonPieces> {
   const parts: string[] = [];
   for (let i = 0; i < terms.length; i += 20000) {
     parts.push(JSON.stringify(terms.slice(i, i + 20000)).slice(1, -1));
     yield;
   }
-  return `[${parts.filter((x) => x !== "").join(",")}]`;
+  return parts;
 }
 
 /** What `writeSavedIndex` writes: captured from the index at one moment (it may change while the file is written). */
@@ -235,8 +238,8 @@ export interface IndexSnapshot {
   fieldIds: Record<string, number>;
   averageFieldLength: number[];
   /** JSON of the documents (`documentsJson`) and of `postings.terms` (`termsJson`). */
-  documents: string;
-  terms: string;
+  documents: JsonPieces;
+  terms: JsonPieces;
   postings: PackedPostings;
 }
 
@@ -251,23 +254,26 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     fieldIds: snap.fieldIds,
     averageFieldLength: snap.averageFieldLength,
   };
-  const lengthPrefixed = (text: string) => {
-    const body = Buffer.from(text, "utf8");
+  const lengthPrefixed = (bodies: Buffer[]) => {
     const len = Buffer.alloc(4);
-    len.writeUInt32LE(body.length);
-    return [len, body];
+    len.writeUInt32LE(bodies.reduce((n, b) => n + b.length, 0));
+    return [len, ...bodies];
   };
+  const jsonArray = (pieces: JsonPieces) => [
+    Buffer.from("["),
+    ...pieces.filter((x) => x !== "").flatMap((piece, i) => [...(i > 0 ? [Buffer.from(",")] : []), Buffer.from(piece, "utf8")]),
+    Buffer.from("]"),
+  ];
   const parts: Buffer[] = [
     Buffer.from(MAGIC, "latin1"),
-    ...lengthPrefixed(JSON.stringify(header)),
-    ...lengthPrefixed(snap.documents),
-    ...lengthPrefixed(snap.terms),
+    ...lengthPrefixed([Buffer.from(JSON.stringify(header), "utf8")]),
+    ...lengthPrefixed(jsonArray(snap.documents)),
+    ...lengthPrefixed(jsonArray(snap.terms)),
   ];
   const used = parts.reduce((n, b) => n + b.length, 0);
   const count = Buffer.alloc(4);
-  const data = snap.postings.data;
-  count.writeUInt32LE(data.length);
-  parts.push(Buffer.alloc(((used + 3) & ~3) - used), count, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
+  parts.push(Buffer.alloc(((used + 3) & ~3) - used), count, ...snap.postings.pieces.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength)));
   await mkdir(dataDir, { recursive: true });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;

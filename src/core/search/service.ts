@@ -156,6 +156,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   };
   const settled = (): Promise<void> => (idle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
 
+  /** Set after a build: the first snapshot also packs the postings (a built index holds Maps, ~3× the heap). */
+  let compactNext = false;
   const persist = (): Promise<void> => {
     if (!live) return saving;
     const target = live;
@@ -167,7 +169,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
       busy = true;
       let snapshot;
       try {
-        snapshot = await target.snapshot(sliceMs);
+        snapshot = await target.snapshot(sliceMs, compactNext);
+        compactNext = false;
       } finally {
         busy = false;
         drain();
@@ -227,6 +230,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     const built = new LiveIndex(index);
     for (const digest of digests) built.adopt(digest.date, digest, digestHash(digest));
     buildMs = Math.round(performance.now() - started);
+    compactNext = true;
     takeOver(built, "built");
     logger.info({ stories: index.documentCount, ms: buildMs }, "search index built");
     // The snapshot also compacts the postings: a built index then holds the heap of a loaded one.
