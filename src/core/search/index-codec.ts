@@ -20,48 +20,88 @@ const PIECE_WORDS = 1 << 18;
 const TERMS_PER_STEP = 2000;
 
 /**
+ * The record of a term that is still exactly as packed (every field's postings pristine and contiguous in one
+ * array, in the map's order): a view of it, so a save need not copy it.
+ */
+function packedRecord(termFields: FieldTermData): Uint32Array | undefined {
+  let first: LazyPostings | undefined;
+  let end = -1;
+  for (const [fieldId, postings] of termFields) {
+    if (!(postings instanceof LazyPostings) || !postings.pristine) return undefined;
+    if (!first) {
+      first = postings;
+      if (postings.start < 3 || postings.source[postings.start - 3] !== termFields.size) return undefined;
+    } else if (postings.source !== first.source || postings.start !== end + 2) return undefined;
+    if (postings.source[postings.start - 2] !== fieldId || postings.source[postings.start - 1] !== postings.count) return undefined;
+    end = postings.start + 2 * postings.count;
+  }
+  return first && first.source.subarray(first.start - 3, end);
+}
+
+/**
  * Packs the postings of `ix`; a generator that yields every few thousand terms so a caller can spread the work
  * over event-loop turns (`runInSlices`) or run it at once (`runNow`). The index must not change until it returns.
- * Postings come out sorted by short id (what `LazyPostings` needs).
+ * Postings come out sorted by short id (what `LazyPostings` needs). With `copy: false` (a save that does not
+ * compact), terms unchanged since the last pack are not copied: the pieces are views of the arrays they live in,
+ * so a save allocates in proportion to what changed.
  */
-export function* packPostings(ix: MiniSearchInternals): Generator<void, PackedPostings> {
+export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean } = {}): Generator<void, PackedPostings> {
+  const copy = options.copy ?? true;
   const terms: string[] = [];
   const fields: FieldTermData[] = [];
   const pieces: Uint32Array[] = [];
-  let data = new Uint32Array(PIECE_WORDS);
+  let data = new Uint32Array(copy ? PIECE_WORDS : 1024);
   let p = 0;
+  let mark = 0;
+  const flush = () => {
+    if (p > mark) pieces.push(data.subarray(mark, p));
+    mark = p;
+  };
+  const pushView = (view: Uint32Array) => {
+    flush();
+    const last = pieces.at(-1);
+    if (last && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
+      pieces[pieces.length - 1] = new Uint32Array(view.buffer, last.byteOffset, last.length + view.length);
+    } else pieces.push(view);
+  };
   let sinceYield = 0;
   for (const [term, termFields] of ix._index) {
-    let size = 1;
-    for (const postings of termFields.values()) size += 2 + 2 * postings.size;
-    if (p + size > data.length) {
-      pieces.push(data.subarray(0, p));
-      data = new Uint32Array(Math.max(PIECE_WORDS, size));
-      p = 0;
-    }
     terms.push(term);
     fields.push(termFields);
-    data[p++] = termFields.size;
-    for (const [fieldId, postings] of termFields) {
-      data[p++] = fieldId;
-      data[p++] = postings.size;
-      const from = p;
-      let sorted = true;
-      let last = -1;
-      eachPosting(postings, (doc, freq) => {
-        if (doc <= last) sorted = false;
-        last = doc;
-        data[p++] = doc;
-        data[p++] = freq;
-      });
-      if (!sorted) sortPairs(data, from, p);
+    const view = copy ? undefined : packedRecord(termFields);
+    if (view) {
+      pushView(view);
+    } else {
+      let size = 1;
+      for (const postings of termFields.values()) size += 2 + 2 * postings.size;
+      if (p + size > data.length) {
+        flush();
+        data = new Uint32Array(Math.max(copy ? PIECE_WORDS : 1 << 14, size));
+        p = 0;
+        mark = 0;
+      }
+      data[p++] = termFields.size;
+      for (const [fieldId, postings] of termFields) {
+        data[p++] = fieldId;
+        data[p++] = postings.size;
+        const from = p;
+        let sorted = true;
+        let last = -1;
+        eachPosting(postings, (doc, freq) => {
+          if (doc <= last) sorted = false;
+          last = doc;
+          data[p++] = doc;
+          data[p++] = freq;
+        });
+        if (!sorted) sortPairs(data, from, p);
+      }
     }
     if (++sinceYield >= TERMS_PER_STEP) {
       sinceYield = 0;
       yield;
     }
   }
-  pieces.push(data.subarray(0, p));
+  flush();
   return { terms, fields, pieces };
 }
 

@@ -122,10 +122,11 @@ export class LiveIndex {
    */
   async snapshot(sliceMs: number, compact = false): Promise<IndexSnapshot> {
     const ix = internalsOf(this.index);
-    const postings = await runInSlices(packPostings(ix), sliceMs);
+    const pack = compact || this.changedSincePack >= Math.max(500, ix._documentCount / 100);
+    const postings = await runInSlices(packPostings(ix, { copy: pack }), sliceMs);
     const documents = await runInSlices(documentsJson(ix), sliceMs);
     const terms = await runInSlices(termsJson(postings.terms), sliceMs);
-    if (compact || this.changedSincePack >= Math.max(500, ix._documentCount / 100)) {
+    if (pack) {
       await runInSlices(attachPacked(postings), sliceMs);
       this.changedSincePack = 0;
     }
