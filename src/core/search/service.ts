@@ -267,27 +267,40 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   }
 
   const searchPage = (query: string, opts: SearchOptions & { offset?: number } = {}): SearchPage => {
+    // The section filter is checked for every matching story (the total is exact), so its answer is cached per
+    // date and per list of section titles (digests repeat the same sections day after day).
     const sectionByDate = new Map<string, number | undefined>();
+    const sectionByTitles = new Map<string, number | undefined>();
     const sectionOf = (date: string): number | undefined => {
       if (!sectionByDate.has(date)) {
         const digest = archive.get(date);
-        sectionByDate.set(date, digest && opts.section !== undefined ? matchSection(digest, opts.section) : undefined);
+        let wanted: number | undefined;
+        if (digest && opts.section !== undefined) {
+          const titles = digest.sections.map((sec) => sec.title).join("\u0000");
+          if (!sectionByTitles.has(titles)) sectionByTitles.set(titles, matchSection(digest, opts.section));
+          wanted = sectionByTitles.get(titles);
+        }
+        sectionByDate.set(date, wanted);
       }
       return sectionByDate.get(date);
+    };
+    const sectionByDay = new Map<number, number | undefined>();
+    const sectionOfDay = (day: number): number | undefined => {
+      if (!sectionByDay.has(day)) sectionByDay.set(day, sectionOf(`${String(day).slice(0, 4)}-${String(day).slice(4, 6)}-${String(day).slice(6, 8)}`));
+      return sectionByDay.get(day);
     };
     const offset = Math.max(0, opts.offset ?? 0);
     if (live) {
       // Dates are filtered inside the scorer's postings loop (cheap); the section rule needs the digest.
       const from = [opts.date, opts.from].filter((d) => d !== undefined).sort().at(-1);
       const to = [opts.date, opts.to].filter((d) => d !== undefined).sort().at(0);
-      const dayToDate = (n: number) => `${String(n).slice(0, 4)}-${String(n).slice(4, 6)}-${String(n).slice(6, 8)}`;
       return live.scorer.searchPage(query, {
         ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
         offset,
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),
         prefix: opts.prefix === true,
-        ...(opts.section !== undefined ? { keep: (day: number, sectionIndex: number) => sectionOf(dayToDate(day)) === sectionIndex } : {}),
+        ...(opts.section !== undefined ? { keep: (day: number, sectionIndex: number) => sectionOfDay(day) === sectionIndex } : {}),
       });
     }
     // Still building: a substring scan over the newest digests, same filters, ranked by counts then recency.
