@@ -1,6 +1,6 @@
 // The saved search index: one binary file under DATA_DIR with per-digest content hashes, checked against its own documents at load.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
 import type { Digest } from "../digest/model.js";
@@ -277,7 +277,13 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   await mkdir(dataDir, { recursive: true });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, parts);
+  // Written piece by piece (writev in small batches): no copy of the whole file is made on the way.
+  const handle = await open(tmp, "w");
+  try {
+    for (let i = 0; i < parts.length; i += 64) await handle.writev(parts.slice(i, i + 64));
+  } finally {
+    await handle.close();
+  }
   await rename(tmp, file);
   return file;
 }
