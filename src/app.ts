@@ -10,6 +10,7 @@ import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStateDb, type StateDb } from "./core/state.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
+import { checkStoragePaths } from "./core/storage-paths.js";
 
 /** Parsed digests kept between starts, next to the state database. */
 export const DIGEST_CACHE_FILE = "digest-cache.json";
@@ -74,6 +75,8 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
+  // One clear error for an unusable DIGEST_DIR / DATA_DIR, before anything opens them.
+  checkStoragePaths(config);
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
   const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache });

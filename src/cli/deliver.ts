@@ -1,4 +1,5 @@
 // `digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]`: delivers a digest now, as a manual run in the ledger.
+import { checkStoragePaths } from "../core/storage-paths.js";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { REST } from "discord.js";
@@ -112,6 +113,7 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
     return 2;
   }
 
+  checkStoragePaths(config);
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
   const state = openStateDb(config.DATA_DIR);
   const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), useCron: false, ...(io.retry ? { retry: io.retry } : {}) });

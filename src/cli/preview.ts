@@ -1,4 +1,5 @@
 // `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
+import { checkStoragePaths } from "../core/storage-paths.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "../core/logger.js";
 import { createArchive } from "../core/digest/archive.js";
@@ -80,6 +81,7 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
   const { config } = io;
   const locale = (values.locale as Locale | undefined) ?? config.BOT_LOCALE;
   const logger = io.logger ?? createTerminalLogger(config);
+  checkStoragePaths({ DIGEST_DIR: config.DIGEST_DIR });
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
   try {
     let selection: DigestSelection;

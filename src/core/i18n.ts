@@ -124,6 +124,9 @@ const zh = {
   "console.notCommand": "命令以 / 开头，例如 /story sonnet；发送 /help 查看所有命令。",
   "console.post": "—— 投递到 {target}（{date}，第 {part} 部分）——",
   "console.bye": "再见。",
+  "console.paths": "日报目录：{digestDir}；状态目录：{dataDir}",
+  "console.reloaded": "已重新加载 {date} 的日报（{file}）",
+  "console.removed": "{date} 的日报已移除（{file}）",
   // Chats (Telegram private chats): text that is not a command.
   "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
 } as const satisfies Record<string, string>;
@@ -244,6 +247,9 @@ const en: Record<MessageKey, string> = {
   "console.notCommand": "Commands start with /, for example /story sonnet; send /help to see every command.",
   "console.post": "—— post to {target} ({date}, part {part}) ——",
   "console.bye": "Bye.",
+  "console.paths": "Digests: {digestDir}; state: {dataDir}",
+  "console.reloaded": "Reloaded the {date} digest ({file})",
+  "console.removed": "The {date} digest was removed ({file})",
   "chat.notCommand": "I answer commands. Try /story sonnet for a story, /search agent to search, /digest for the latest digest; send /help to see them all.",
 };
 

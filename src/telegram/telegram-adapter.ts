@@ -11,6 +11,7 @@ import { scrubSecrets, type Logger } from "../core/logger.js";
 import type { StoryCard } from "../core/reply.js";
 import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
 import { toTelegramCommands } from "./telegram-commands.js";
+import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
 import {
@@ -47,6 +48,10 @@ export interface StartTelegramOptions {
   throttle?: APIThrottlerOptions;
   /** getUpdates long-poll timeout in seconds; default {@link TELEGRAM_POLL_TIMEOUT_SECONDS}. */
   pollTimeoutSeconds?: number;
+  /** Aborts the start (a SIGTERM while Telegram cannot be reached yet). */
+  signal?: AbortSignal;
+  /** Backoff of getMe at start while the API is unreachable (ms); tests shorten it. */
+  connectBackoffMs?: readonly number[];
 }
 
 export interface TelegramAdapter {
@@ -62,10 +67,7 @@ export interface TelegramAdapter {
   stop(): Promise<void>;
 }
 
-/** A failure at start: says what to check. Never contains the token. */
-export class TelegramStartError extends Error {
-  override name = "TelegramStartError";
-}
+export { TelegramStartError } from "./telegram-startup.js";
 
 /**
  * Starts the Telegram bot: validates the token (getMe), registers the command menu in zh and en, registers the
@@ -92,14 +94,14 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   bot.api.config.use(apiThrottler(options.throttle));
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 
-  try {
-    await bot.init();
-  } catch (err) {
-    if (err instanceof GrammyError && err.error_code === 401) {
-      throw new TelegramStartError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather");
-    }
-    throw new TelegramStartError(`cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${describe(err)}`);
-  }
+  // grammY's own init retries forever without a word; this logs every retry and fails fast on a rejected token.
+  await connectTelegram(bot, {
+    apiRoot: config.TELEGRAM_API_ROOT,
+    logger,
+    describe,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectBackoffMs ? { backoffMs: options.connectBackoffMs } : {}),
+  });
   const botUsername = bot.botInfo.username;
 
   await registerCommandMenu(bot, app, locale, logger, describe);
