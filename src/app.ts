@@ -5,6 +5,7 @@ import type { BotServices, CommandContext } from "./core/command.js";
 import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
 import type { Config, Locale } from "./core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engine.js";
+import type { DeliveryObserver } from "./core/delivery/observer.js";
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
@@ -24,6 +25,8 @@ export interface AppOptions {
   watch?: boolean;
   /** Where command definitions live; default `commands/`. */
   commandsDir?: string;
+  /** Told about each delivery send (metrics of the HTTP endpoint); optional. */
+  observer?: DeliveryObserver;
 }
 
 /** Who asks and where: what an adapter knows about a command invocation. */
@@ -86,7 +89,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     opened.unshift(search);
     const state = openStateDb(config.DATA_DIR);
     opened.push(state);
-    const delivery = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), clock });
+    const delivery = createDeliveryEngine({
+      db: state,
+      archive,
+      config,
+      logger: logger.child({ module: "delivery" }),
+      clock,
+      ...(options.observer ? { observer: options.observer } : {}),
+    });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
     const commandLogger = logger.child({ module: "commands" });
 

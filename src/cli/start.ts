@@ -1,5 +1,6 @@
 // `digest-bot start` (what `npm start` runs): Discord and/or Telegram when their tokens are set, else the local console.
 import type { App } from "../app.js";
+import type { HttpEndpoint } from "../http/http-server.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
 import { startConsole } from "./console.js";
@@ -36,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
   life.setLogger(logger);
   const adapters: RunningAdapter[] = [];
   let app: App | undefined;
+  let http: HttpEndpoint | undefined;
   let opening: Promise<unknown> = Promise.resolve();
   const stopAll = async () => {
     // Whatever is still opening (app, a login) settles or gives up on the abort signal first, then is closed.
@@ -44,28 +46,46 @@ export async function run(args: string[]): Promise<number> {
     // and delivery finishes (or checkpoints) the message in flight. Then disconnect and close the database.
     await Promise.all([...adapters.map((a) => a.drain()), app?.delivery.stop()]);
     for (const adapter of [...adapters].reverse()) await adapter.stop();
+    await http?.close();
     await app?.close();
   };
   life.onStop(stopAll);
   try {
     const { createApp } = await import("../app.js");
-    opening = createApp({ config, logger }).then((a) => (app = a));
+    // Metrics only with the endpoint: without HTTP_PORT nothing is collected.
+    const metrics = config.HTTP_PORT !== undefined ? (await import("../http/metrics.js")).createBotMetrics() : undefined;
+    opening = createApp({ config, logger, ...(metrics ? { observer: metrics.observer } : {}) }).then((a) => (app = a));
     await opening;
     if (life.stopping) return 0;
+    let served: App = app!;
+    if (metrics) {
+      const { startOperatorEndpoint, instrumentApp } = await import("../http/operator-endpoint.js");
+      http = await startOperatorEndpoint({ config, logger, app: app!, metrics });
+      served = instrumentApp(app!, metrics);
+    }
     if (config.DISCORD_TOKEN) {
       const { startDiscord } = await import("../discord/discord-adapter.js");
-      const starting = startDiscord({ config, logger, app: app!, signal: life.signal });
+      const starting = startDiscord({ config, logger, app: served, signal: life.signal });
       opening = starting;
       const discord = await starting;
       adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
+      http?.addReadiness({ name: "discord", check: () => (discord.client.isReady() ? undefined : "gateway not connected") });
       if (life.stopping) return 0;
     }
     if (config.TELEGRAM_BOT_TOKEN) {
       const { startTelegram } = await import("../telegram/telegram-adapter.js");
-      const starting = startTelegram({ config, logger, app: app!, signal: life.signal });
+      const starting = startTelegram({
+        config,
+        logger,
+        app: served,
+        signal: life.signal,
+        ...(http ? { webhookHost: http } : {}),
+        ...(metrics ? { onEdit: () => metrics.countEdit("telegram") } : {}),
+      });
       opening = starting;
       const telegram = await starting;
       adapters.push({ name: "telegram", drain: () => telegram.drain(), stop: () => telegram.stop() });
+      http?.addReadiness({ name: "telegram", check: () => (telegram.connected() ? undefined : "not polling") });
       if (life.stopping) return 0;
     }
     opening = Promise.resolve();

@@ -3,7 +3,7 @@ import { ConfigError } from "../core/config.js";
 import { StoragePathError } from "../core/storage-paths.js";
 
 /** Error class names of the adapters' start failures (matched by name so this module loads neither client library). */
-const ADAPTER_START_ERRORS = new Set(["DiscordStartError", "TelegramStartError"]);
+const ADAPTER_START_ERRORS = new Set(["DiscordStartError", "TelegramStartError", "HttpStartError"]);
 
 /** True for an error whose message alone says what is wrong and how to fix it. */
 export function isStartupError(err: unknown): err is Error {

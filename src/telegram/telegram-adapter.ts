@@ -12,6 +12,7 @@ import type { StoryCard } from "../core/reply.js";
 import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
 import { toTelegramCommands } from "./telegram-commands.js";
 import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
+import { startTelegramWebhook, type TelegramWebhook, type WebhookHost } from "./telegram-webhook.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
 import {
@@ -52,11 +53,20 @@ export interface StartTelegramOptions {
   signal?: AbortSignal;
   /** Backoff of getMe at start while the API is unreachable (ms); tests shorten it. */
   connectBackoffMs?: readonly number[];
+  /** Webhook mode (TELEGRAM_WEBHOOK_URL set): the HTTP endpoint that serves it. Polling otherwise. */
+  webhookHost?: WebhookHost;
+  /** Counts messages edited in place (metrics). */
+  onEdit?: () => void;
 }
+
+/** Updates the bot asks for, polling or webhook. */
+export const TELEGRAM_ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "inline_query"] as const;
 
 export interface TelegramAdapter {
   readonly bot: Bot;
   readonly botUsername: string;
+  /** Taking updates: polling runs, or the webhook is set. For /readyz. */
+  connected(): boolean;
   /**
    * Stops taking updates and resolves once the one in hand is answered. Updates fetched with it but not yet started
    * are left unconfirmed, so Telegram hands them to the next start instead of this bot dropping or half-doing them.
@@ -199,6 +209,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
         alert = alertText(reply.hint ? `${reply.message}\n${reply.hint}` : reply.message);
       } else if (first && ctx.callbackQuery?.message) {
         const { text, ...rest } = first;
+        options.onEdit?.();
         await ctx.editMessageText(text, rest).catch((err: unknown) => {
           // Pressing the same button twice asks for the same text; Telegram refuses that edit and nothing is lost.
           if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) throw err;
@@ -230,27 +241,43 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
 
   let drained: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  let webhook: TelegramWebhook | undefined;
   const drain = () => {
     drained ??= (async () => {
+      if (webhook) await webhook.drain();
       draining = true;
       if (bot.isRunning()) await bot.stop();
       await polling;
     })();
     return drained;
   };
-  const polling = bot
-    .start({
-      allowed_updates: ["message", "channel_post", "callback_query", "inline_query"],
-      timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
-      onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
-    })
-    .catch((err: unknown) => {
-      logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+  let polling: Promise<void> = Promise.resolve();
+  if (config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && options.webhookHost) {
+    webhook = await startTelegramWebhook({
+      bot,
+      host: options.webhookHost,
+      url: config.TELEGRAM_WEBHOOK_URL,
+      secret: config.TELEGRAM_WEBHOOK_SECRET,
+      allowedUpdates: TELEGRAM_ALLOWED_UPDATES,
+      logger,
     });
+  } else {
+    // grammY's start() calls deleteWebhook first, so a bot once run with a webhook polls again.
+    polling = bot
+      .start({
+        allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+        timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
+        onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
+      })
+      .catch((err: unknown) => {
+        logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+      });
+  }
 
   return {
     bot,
     botUsername,
+    connected: () => (webhook ? true : bot.isRunning()),
     drain,
     stop() {
       stopped ??= (async () => {

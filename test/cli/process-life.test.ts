@@ -1,65 +1,18 @@
 // Process life at process level: `npm start` signalled itself, SIGTERM while starting, start-up failures as one line.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeDiscord } from "../discord/fake-discord.js";
+import { cleanups, closedPort, launch, ROOT, startBot, tempDir } from "./launch.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const FIXTURE_DIGESTS = join(ROOT, "test/fixtures/digests");
 const TELEGRAM_TOKEN = "987654:SECRET-life-test-token-abcdefgh";
 const DISCORD_TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRET-life-test-discord-token";
-const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  all: () => string;
-  err: () => string;
-  exited: Promise<{ code: number | null; at: number }>;
-  waitFor(text: string, timeoutMs?: number): Promise<void>;
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-life-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function launch(command: string, args: string[], env: Record<string, string>): Running {
-  const dataDir = tempDir();
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dataDir, "state"), ...env },
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on("exit", (code) => resolve({ code, at: Date.now() })));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  return {
-    child,
-    all: () => out + err,
-    err: () => err,
-    exited,
-    async waitFor(text, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!(out + err).includes(text)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${text}" in output:\n${out}\n${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
-
-const bot = (env: Record<string, string>) => launch(process.execPath, [join(ROOT, "bin/digest-bot.js"), "start"], env);
+const bot = startBot;
 
 /** Every process below `pid`. */
 function descendants(pid: number): number[] {
@@ -80,15 +33,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("npm start, signalled itself", () => {

@@ -1,4 +1,5 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
+import type { DeliveryObserver } from "./observer.js";
 import cron, { type ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
@@ -34,6 +35,8 @@ function noPublisher(platform: Platform): DeliveryError {
 }
 
 export interface DeliveryEngineOptions {
+  /** Told about each send (the HTTP endpoint's metrics); optional. */
+  observer?: DeliveryObserver;
   /** The open state database (`openStateDb(config.DATA_DIR)`); the engine never closes it. */
   db: StateDb;
   archive: DigestArchive;
@@ -146,6 +149,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     sleep,
     random: options.random ?? Math.random,
     isStopping: () => stopping,
+    ...(options.observer ? { observer: options.observer } : {}),
   };
 
   /** Sends a target's open parts; a permanent failure disables its subscription and drops what is left for it. */

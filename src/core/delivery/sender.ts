@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import { PublishError, type Publisher } from "./publisher.js";
 import type { Ledger, PartRow } from "./ledger.js";
 import { isOwnerLive } from "./owner.js";
+import type { DeliveryObserver } from "./observer.js";
 
 /** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
 export interface RetryOptions {
@@ -48,6 +49,8 @@ export interface SenderDeps {
   isStopping: () => boolean;
   /** This engine's claim owner id (owner.ts). */
   owner: string;
+  /** Told about each send (metrics); optional. */
+  observer?: DeliveryObserver;
 }
 
 /**
@@ -90,6 +93,14 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
   }
   let transientFailures = 0;
   let rateLimitWaits = 0;
+  const observed = { platform: part.platform, targetId: part.targetId, runId: part.runId, partIndex: part.partIndex };
+  const notify = (hook: (o: DeliveryObserver) => void) => {
+    try {
+      if (deps.observer) hook(deps.observer);
+    } catch {
+      // Metrics must never break a delivery.
+    }
+  };
   const seen = { status: part.status, attempts: part.attempts };
   for (;;) {
     if (!ledger.claim(part, seen, deps.owner, deps.now())) {
@@ -97,11 +108,13 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       return { type: "busy" };
     }
     seen.status = "in-flight";
+    if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
     seen.attempts++;
     let failure: PublishError;
     try {
       const { messageId } = await publisher.send(part.targetId, part.payload, part.idempotencyKey);
       ledger.markSent(part, messageId, deps.now());
+      notify((o) => o.sent?.(observed, new Date(deps.now())));
       logger.debug({ ...where, messageId }, "part sent");
       return { type: "sent" };
     } catch (err) {
@@ -111,6 +124,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
           : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
     }
     const error = failure.message;
+    notify((o) => o.failed?.(observed, failure.kind));
     if (failure.kind === "permanent") {
       ledger.markFailed(part, "failed-permanent", error, deps.now());
       logger.error({ ...where, error }, "permanent delivery failure");
@@ -124,6 +138,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       delay = failure.retryAfterMs ?? retry.baseDelayMs;
       if (rateLimitWaits > retry.maxRateLimitWaits || delay > retry.maxRateLimitWaitMs) {
         logger.warn({ ...where, error, retryAfterMs: delay }, "rate limited; part left pending for the next tick");
+        notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       logger.info({ ...where, retryAfterMs: delay }, "rate limited; waiting as told");
@@ -131,6 +146,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       transientFailures++;
       if (transientFailures >= retry.maxAttempts) {
         logger.warn({ ...where, error, attempts: transientFailures }, "send keeps failing; part left pending for the next tick");
+        notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       // Equal jitter: between half and all of the exponential cap, so retries from many targets spread out.
