@@ -26,7 +26,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string>; dataDir?: string } = {},
+  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string>; dataDir?: string; watch?: boolean } = {},
 ): Promise<Harness> {
   // A given dataDir belongs to the caller (e.g. a restart on the same state), so it is not removed on close.
   const ownDataDir = options.dataDir === undefined;
@@ -47,7 +47,7 @@ export async function startHarness(
   });
   const logger = createLogger({ level: "info", pretty: false, destination });
   let now = options.now ?? SAMPLE_NOW;
-  const app = await createApp({ config, logger, clock: () => now, watch: false });
+  const app = await createApp({ config, logger, clock: () => now, watch: options.watch ?? false });
   await app.ready;
   return {
     app,
