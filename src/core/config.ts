@@ -38,32 +38,32 @@ const isTimeZone = (tz: string) => {
 };
 
 /** Time zone abbreviations that mean several zones (CST: China, US Central, Cuba); refused with the likely intent. */
-export const AMBIGUOUS_ZONES: Readonly<Record<string, string>> = {
-  CST: "Asia/Shanghai (China), America/Chicago (US Central) or America/Havana (Cuba)",
-  IST: "Asia/Kolkata (India), Asia/Jerusalem (Israel) or Europe/Dublin (Ireland)",
-  EST: "America/New_York (US Eastern) or Australia/Sydney (Australian Eastern)",
-  EDT: "America/New_York",
-  CDT: "America/Chicago",
-  MST: "America/Denver (or America/Phoenix without daylight saving)",
-  PST: "America/Los_Angeles (US Pacific) or Asia/Manila (Philippines)",
-  BST: "Europe/London (British Summer Time) or Asia/Dhaka (Bangladesh)",
-  AST: "America/Halifax (Atlantic) or Asia/Riyadh (Arabia)",
-  HST: "Pacific/Honolulu",
-  CET: "Europe/Berlin or Europe/Paris",
-  EET: "Europe/Athens or Europe/Helsinki",
-  WET: "Europe/Lisbon",
-  MSK: "Europe/Moscow",
-  JST: "Asia/Tokyo",
-  KST: "Asia/Seoul",
-  HKT: "Asia/Hong_Kong",
-  SGT: "Asia/Singapore",
-  AEST: "Australia/Sydney",
+export const AMBIGUOUS_ZONES: Readonly<Record<string, readonly string[]>> = {
+  CST: ["Asia/Shanghai", "America/Chicago", "America/Havana"],
+  IST: ["Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"],
+  EST: ["America/New_York", "Australia/Sydney"],
+  EDT: ["America/New_York"],
+  CDT: ["America/Chicago", "America/Havana"],
+  MST: ["America/Denver", "America/Phoenix"],
+  PST: ["America/Los_Angeles", "Asia/Manila"],
+  BST: ["Europe/London", "Asia/Dhaka"],
+  AST: ["America/Halifax", "Asia/Riyadh"],
+  HST: ["Pacific/Honolulu"],
+  CET: ["Europe/Berlin", "Europe/Paris"],
+  EET: ["Europe/Athens", "Europe/Helsinki"],
+  WET: ["Europe/Lisbon"],
+  MSK: ["Europe/Moscow"],
+  JST: ["Asia/Tokyo"],
+  KST: ["Asia/Seoul"],
+  HKT: ["Asia/Hong_Kong"],
+  SGT: ["Asia/Singapore"],
+  AEST: ["Australia/Sydney"],
 };
 
 /** A time zone the bot accepts: a known IANA name that is not an ambiguous abbreviation. */
 export function timeZoneProblem(tz: string): string | undefined {
-  const suggestion = AMBIGUOUS_ZONES[tz.toUpperCase()];
-  if (suggestion) return `is an ambiguous abbreviation; use an IANA name such as ${suggestion}`;
+  const zones = AMBIGUOUS_ZONES[tz.toUpperCase()];
+  if (zones) return `is an ambiguous abbreviation; use an IANA name such as ${zones.join(" or ")}`;
   if (!isTimeZone(tz)) return "is not a known IANA time zone; use one like Asia/Shanghai or UTC";
   return undefined;
 }

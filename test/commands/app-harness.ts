@@ -12,7 +12,7 @@ import { CONSOLE_INVOCATION } from "../../src/console/run-console.js";
 
 /** 2026-02-18 10:00 in Shanghai: "today" is the sample digest's day. */
 export const SAMPLE_NOW = new Date("2026-02-18T02:00:00Z");
-export const SAMPLE_DIR = join(import.meta.dirname, "../../data/digests");
+export const SAMPLE_DIR = join(import.meta.dirname, "../../test/fixtures/sample");
 
 export interface Harness {
   app: App;

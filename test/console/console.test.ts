@@ -93,3 +93,12 @@ describe("console", () => {
     expect(out.endsWith("> \nBye.\n")).toBe(true);
   });
 });
+
+describe("strict input on the console", () => {
+  it("refuses an unknown option with the command's usage instead of folding it into the query", async () => {
+    h = await startHarness();
+    const out = await session(h, ["/story sonnet foo:bar"]);
+    expect(out).toMatch(/\n\/story 没有 foo 选项；用法：\/story /);
+    expect(out).not.toContain("相关链接");
+  });
+});

@@ -13,7 +13,7 @@ import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import type { Platform } from "../../../src/core/reply.js";
 import { openStateDb, type StateDb } from "../../../src/core/state.js";
 
-export const SEED_FILE = "data/digests/2026-02-18.md";
+export const SEED_FILE = "test/fixtures/sample/2026-02-18.md";
 export const seedDigest = (): Digest => parseDigest(readFileSync(SEED_FILE, "utf8"), SEED_FILE).digest;
 
 /** The seed under another date (ids follow the date). */
