@@ -11,7 +11,12 @@ import { createTerminalLogger } from "./terminal-logger.js";
  * @example
  * process.exitCode = await startConsole({ config, logger });
  */
-export async function startConsole(options: { config: Config; logger: Logger; life?: Shutdown }): Promise<number> {
+export async function startConsole(options: {
+  config: Config;
+  logger: Logger;
+  life?: Shutdown;
+  redirectLogs?: (write: ((text: string) => void) | undefined) => void;
+}): Promise<number> {
   const life = options.life ?? installShutdown();
   life.setLogger(options.logger);
   const { createApp } = await import("../app.js");
@@ -25,7 +30,7 @@ export async function startConsole(options: { config: Config; logger: Logger; li
   });
   const app = await opening;
   if (life.stopping) return 0;
-  await runConsole({ app, onReady: (stop) => (quit = stop), logger: options.logger });
+  await runConsole({ app, onReady: (stop) => (quit = stop), ...(options.redirectLogs ? { redirectLogs: options.redirectLogs } : {}) });
   await life.shutdown("console closed");
   return 0;
 }
@@ -41,5 +46,15 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  return startConsole({ config, logger: createTerminalLogger(config), life });
+  return startConsole({ config, life, ...(await consoleLogger(config)) });
+}
+
+/** On a terminal, logs go through the REPL (above the prompt); otherwise the plain terminal logger on stderr. */
+export async function consoleLogger(config: Config): Promise<{ logger: Logger; redirectLogs?: (write: ((text: string) => void) | undefined) => void }> {
+  if (process.stdin.isTTY === true && process.stdout.isTTY === true && process.stderr.isTTY === true) {
+    const { createConsoleLogger } = await import("../console/console-logger.js");
+    const { logger, redirect } = createConsoleLogger(config);
+    return { logger, redirectLogs: redirect };
+  }
+  return { logger: createTerminalLogger(config) };
 }

@@ -3,8 +3,7 @@ import type { App } from "../app.js";
 import type { HttpEndpoint } from "../http/http-server.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
-import { startConsole } from "./console.js";
-import { createTerminalLogger } from "./terminal-logger.js";
+import { consoleLogger, startConsole } from "./console.js";
 import { installShutdown } from "./shutdown.js";
 import { isStartupError, startupErrorMessage } from "./startup-error.js";
 
@@ -27,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (!config.DISCORD_TOKEN && !config.TELEGRAM_BOT_TOKEN) {
-    return startConsole({ config, logger: createTerminalLogger(config), life });
+    return startConsole({ config, life, ...(await consoleLogger(config)) });
   }
 
   const logger = createLogger({

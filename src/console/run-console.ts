@@ -7,7 +7,6 @@ import { formatInZone } from "../core/dates.js";
 import { listSeparator, t } from "../core/i18n.js";
 import { renderReplyText } from "../core/render-text.js";
 import type { Reply } from "../core/reply.js";
-import type { Logger } from "../core/logger.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "./publisher.js";
 import { CONSOLE_HISTORY_FILE, openRepl } from "./repl.js";
 import { Writable } from "node:stream";
@@ -26,8 +25,8 @@ export interface ConsoleOptions {
   terminal?: boolean;
   /** Called once the console reads commands, with a function that ends it (a signal's stop calls it). */
   onReady?: (quit: () => void) => void;
-  /** The console logger, so an archive reload is logged too (printed lines go above the prompt). */
-  logger?: Logger;
+  /** Routes log lines through the REPL (above the prompt) while it runs; see createConsoleLogger. */
+  redirectLogs?: (write: ((text: string) => void) | undefined) => void;
 }
 
 /** In DATA_DIR: present once the console has subscribed itself (first run). */
@@ -121,6 +120,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   // Iterated from now on: lines typed while catch-up delivery runs below are kept, not lost.
   const lines = repl.rl[Symbol.asyncIterator]();
   printAbove = (text) => repl.printAbove(text);
+  options.redirectLogs?.((text) => repl.printAbove(text));
   // The archive reloads while the console runs: say so above the prompt.
   const stopWatching = app.archive.onChange((change) => {
     const text =
@@ -145,6 +145,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     }
   } finally {
     stopWatching();
+    options.redirectLogs?.(undefined);
     printAbove = (text) => void write(text);
   }
   if (showPrompt || terminal) write(`\n${t(locale, "console.bye")}`);

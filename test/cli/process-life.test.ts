@@ -1,6 +1,6 @@
 // Process life at process level: `npm start` signalled itself, SIGTERM while starting, start-up failures as one line.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeDiscord } from "../discord/fake-discord.js";
@@ -26,12 +26,12 @@ function descendants(pid: number): number[] {
   return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
-function alive(pid: number): boolean {
+/** The command line of a running process, undefined once it is gone (compared, so a reused PID does not count). */
+function commandLine(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -40,13 +40,14 @@ describe("npm start, signalled itself", () => {
     it(`${signal} to the npm process stops the bot cleanly: npm exits 0 and no process is left`, async () => {
       const npm = launch("npm", ["start"], { BOT_LOCALE: "en" });
       await npm.waitFor("Ctrl+D quits.");
-      const below = descendants(npm.child.pid!);
-      expect(below.length).toBeGreaterThan(0);
+      const below = descendants(npm.child.pid!).map((pid) => ({ pid, cmd: commandLine(pid) }));
+      expect(below.map((p) => p.cmd?.replace(/\0/g, " ").trim())).toContain(`node bin/digest-bot.js start`);
       npm.child.kill(signal);
       const { code } = await npm.exited;
       expect(code).toBe(0);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(below.filter(alive)).toEqual([]);
+      const survivors = () => below.filter((p) => p.cmd !== undefined && commandLine(p.pid) === p.cmd);
+      for (let i = 0; i < 20 && survivors().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(survivors()).toEqual([]);
     });
   }
 });

@@ -20,13 +20,13 @@ afterEach(async () => {
 /** Strips terminal escape sequences, so assertions read what a user sees. */
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
-async function terminalSession(harness: Harness) {
+async function terminalSession(harness: Harness, extra: Partial<Parameters<typeof runConsole>[0]> = {}) {
   const input = new PassThrough();
   // A terminal's width: readline computes cursor moves from it.
   const output = Object.assign(new PassThrough(), { columns: 80, rows: 24 });
   let printed = "";
   output.on("data", (c: Buffer) => (printed += c.toString()));
-  const done = runConsole({ app: harness.app, input, output, terminal: true, prompt: true, schedule: false });
+  const done = runConsole({ app: harness.app, input, output, terminal: true, prompt: true, schedule: false, ...extra });
   const waitFor = async (text: string) => {
     const deadline = Date.now() + 10_000;
     while (!plain(printed).includes(text)) {
@@ -122,6 +122,21 @@ describe("console REPL", () => {
     // After the reload line: the prompt again with the half-typed text.
     const after = s.printed().slice(s.printed().indexOf("Reloaded the 2026-02-22 digest"));
     expect(after).toMatch(/\n> \/sec$/);
+    s.input.write("\x15");
+    s.input.end();
+    await s.done;
+  });
+
+  it("prints log lines above the prompt through the console logger, with the typed text redrawn", async () => {
+    h = await startHarness({ locale: "en", digestDir: FIXTURES, dataDir: newDataDir() });
+    const { createConsoleLogger } = await import("../../src/console/console-logger.js");
+    const { logger, redirect } = createConsoleLogger(h.app.config);
+    const s = await terminalSession(h, { redirectLogs: redirect });
+    await s.press("/sto");
+    logger.warn("a warning while typing");
+    await s.waitFor("a warning while typing");
+    const after = s.printed().slice(s.printed().indexOf("a warning while typing"));
+    expect(after).toMatch(/a warning while typing\n> \/sto$/);
     s.input.write("\x15");
     s.input.end();
     await s.done;
