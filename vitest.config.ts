@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // One PostgreSQL server for the run; the storage tests run on it and on SQLite.
+    globalSetup: ["test/postgres.global-setup.ts"],
   },
 });

@@ -9,7 +9,8 @@ import type { DeliveryObserver } from "./core/delivery/observer.js";
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
-import { openStateDb, type StateDb } from "./core/state.js";
+import { openStorage } from "./core/storage/open-storage.js";
+import type { Storage } from "./core/storage/types.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
 import { checkStoragePaths } from "./core/storage-paths.js";
 
@@ -46,7 +47,7 @@ export interface App {
   readonly logger: Logger;
   readonly archive: Archive;
   readonly search: SearchService;
-  readonly state: StateDb;
+  readonly storage: Storage;
   readonly delivery: DeliveryEngine;
   readonly registry: CommandRegistry;
   readonly services: BotServices;
@@ -82,15 +83,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   checkStoragePaths(config);
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
   const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache, timeZone: config.POST_TIMEZONE });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
-    const state = openStateDb(config.DATA_DIR);
-    opened.push(state);
+    const storage = await openStorage({ dataDir: config.DATA_DIR });
+    opened.push(storage);
     const delivery = createDeliveryEngine({
-      db: state,
+      storage,
       archive,
       config,
       logger: logger.child({ module: "delivery" }),
@@ -120,7 +121,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger,
       archive,
       search,
-      state,
+      storage,
       delivery,
       registry,
       services,
@@ -137,7 +138,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           if (started) await delivery.stop();
           await search.close();
           await archive.close();
-          state.close();
+          await storage.close();
         })();
         return closing;
       },

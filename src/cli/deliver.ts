@@ -12,7 +12,7 @@ import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js"
 import type { Publisher } from "../core/delivery/publisher.js";
 import type { Platform } from "../core/reply.js";
 import type { RetryOptions } from "../core/delivery/sender.js";
-import { openStateDb } from "../core/state.js";
+import { openStorage } from "../core/storage/open-storage.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
 import { createDiscordPublisher } from "../discord/discord-publisher.js";
 import { createTelegramPublisher } from "../telegram/telegram-publisher.js";
@@ -120,8 +120,14 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
 
   checkStoragePaths(config);
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
-  const state = openStateDb(config.DATA_DIR);
-  const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }), useCron: false, ...(io.retry ? { retry: io.retry } : {}) });
+  let storage;
+  try {
+    storage = await openStorage({ dataDir: config.DATA_DIR });
+  } catch (err) {
+    await archive.close();
+    throw err;
+  }
+  const engine = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), useCron: false, ...(io.retry ? { retry: io.retry } : {}) });
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
   if (io.life) {
@@ -164,7 +170,7 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
     throw err;
   } finally {
     await engine.stop();
-    state.close();
+    await storage.close();
     await archive.close();
     closed();
   }

@@ -100,7 +100,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     const marker = join(app.config.DATA_DIR, CONSOLE_MARKER_FILE);
     if (!existsSync(marker)) {
       await app.delivery.subscribe({ ...CONSOLE_TARGET });
-      writeFileSync(marker, "The local console subscribed itself once; delete this file to subscribe it again on next start.\n");
+      writeFileSync(marker, "The local console subscribed itself once; delete this file to subscribe it again on next start.\n", { mode: 0o600 });
     }
   }
   write(describeLoaded(app, locale).join("\n"));

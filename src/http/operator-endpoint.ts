@@ -27,9 +27,9 @@ export async function startOperatorEndpoint(options: { config: Config; logger: L
   endpoint.addReadiness({
     name: "database",
     check: () => {
-      if (!app.state.db.open) return "closed";
-      if (app.state.db.readonly) return `opened read-only: ${app.state.file}`;
-      accessSync(app.state.file, constants.W_OK);
+      if (app.storage.closed) return "closed";
+      // SQLite: the file must stay writable (a read-only mount or chmod shows here); PostgreSQL answers for itself.
+      if (app.storage.dialect === "sqlite") accessSync(app.storage.location, constants.W_OK);
       return undefined;
     },
   });

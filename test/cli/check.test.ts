@@ -98,3 +98,29 @@ describe("digest-bot check", () => {
     expect(result.stderr).toBe(`${bad}:3: story heading has no title\n`);
   });
 });
+
+describe("digest-bot check --explain", () => {
+  it("prints the date's source, sections → stories with lines, kinds and link counts, and what was left out", async () => {
+    const { code, out } = await check("--explain", "test/fixtures/layouts/bullets-bold-2026-03-01.md");
+    expect(code).toBe(0);
+    expect(out).toBe(
+      [
+        "test/fixtures/layouts/bullets-bold-2026-03-01.md: 2026-03-01, 2 sections, 4 stories, 5 links",
+        "  date 2026-03-01 from the file name",
+        "      6  🎯 Products (2 stories)",
+        "      8    - Acme ships Model X [list item, 1 link]",
+        "     11    - Beta raises $10M [list item, 1 link]",
+        "     15  Tools (2 stories)",
+        "     17    - Gamma CLI 2.0 [list item, 2 links]",
+        "     18    - Delta IDE [list item, 1 link]",
+        "  left out:",
+        '      1    "📌 Highlights": prose without links among item stories (an essay, an ad or commentary)',
+        "     20    text after the last story: not part of any story (a footer or closing note)",
+        "  test/fixtures/layouts/bullets-bold-2026-03-01.md:20: warning: text after the last story left out: not part of any story (a footer or closing note)",
+        '  test/fixtures/layouts/bullets-bold-2026-03-01.md:1: warning: "📌 Highlights" left out: prose without links among item stories (an essay, an ad or commentary)',
+        "1 file OK",
+        "",
+      ].join("\n"),
+    );
+  });
+});

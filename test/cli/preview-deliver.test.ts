@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDeliver } from "../../src/cli/deliver.js";
 import { runPreview } from "../../src/cli/preview.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
-import { STATE_DB_FILE } from "../../src/core/state.js";
+import { STATE_DB_FILE } from "../../src/core/storage/open-storage.js";
 import { ScriptedPublisher } from "../core/delivery/helpers.js";
 import { startTelegramHarness } from "../telegram/harness.js";
 

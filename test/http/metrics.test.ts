@@ -9,13 +9,14 @@ const DAY = "2026-02-18";
 let h: ReturnType<typeof harness>;
 afterEach(async () => h.cleanup());
 
-function setup() {
+async function setup() {
   h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" });
   const metrics = createBotMetrics();
   const archive = new MemoryArchive([digestOn(DAY)]);
   const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-  const db = h.open();
-  const engine = createDeliveryEngine({ db, archive, config: h.config, logger: quietLogger(), clock: clock.read, retry: FAST_RETRY, useCron: false, observer: metrics.observer });
+  const storage = await h.open();
+  const engine = createDeliveryEngine({ storage, archive, config: h.config, logger: quietLogger(), clock: clock.read, retry: FAST_RETRY, useCron: false, observer: metrics.observer });
+  await engine.ready;
   const publisher = new ScriptedPublisher("telegram");
   engine.registerPublisher(publisher);
   const planned = publisher.planDailyPost(buildDailyPost(digestOn(DAY))).length;
@@ -26,7 +27,7 @@ const line = (text: string, name: string) => text.split("\n").find((l) => l.star
 
 describe("delivery metrics", () => {
   it("count sent messages, failures by kind, retries and 429s, and the last delivery time per target", async () => {
-    const { metrics, engine, clock, publisher, planned } = setup();
+    const { metrics, engine, clock, publisher, planned } = await setup();
     publisher.script = [{ status: 500 }, { status: 429, retryAfterMs: 1 }];
     clock.set("2026-02-18T09:00:00Z");
     await engine.tick();
@@ -44,7 +45,7 @@ describe("delivery metrics", () => {
   });
 
   it("show a part left pending by a lasting outage, and clear it once sent", async () => {
-    const { metrics, engine, clock, publisher } = setup();
+    const { metrics, engine, clock, publisher } = await setup();
     publisher.script = [{ status: 500 }, { status: 500 }, { status: 500 }];
     clock.set("2026-02-18T09:00:00Z");
     await engine.tick();

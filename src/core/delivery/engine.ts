@@ -5,15 +5,16 @@ import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Digest } from "../digest/model.js";
-import type { Platform, TargetStatus } from "../reply.js";
-import type { RunKind, StateDb } from "../state.js";
+import type { Platform } from "../reply.js";
+import type { RunKind, Storage, Subscription } from "../storage/types.js";
 import { buildDailyPost } from "../summaries.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
-import { createLedger, newRunId, type Subscription } from "./ledger.js";
+import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
 import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
 import { DEFAULT_RETRY, sendParts, type RetryOptions } from "./sender.js";
+import { describeTargets } from "./target-status.js";
 
 /** How often production checks what is due; due-ness itself comes from each target's cron and time zone. */
 export const TICK_CRON = "* * * * *";
@@ -37,8 +38,8 @@ function noPublisher(platform: Platform): DeliveryError {
 export interface DeliveryEngineOptions {
   /** Told about each send (the HTTP endpoint's metrics); optional. */
   observer?: DeliveryObserver;
-  /** The open state database (`openStateDb(config.DATA_DIR)`); the engine never closes it. */
-  db: StateDb;
+  /** The open state store (`await openStorage(…)`); the engine never closes it. */
+  storage: Storage;
   archive: DigestArchive;
   config: Config;
   logger: Logger;
@@ -48,6 +49,8 @@ export interface DeliveryEngineOptions {
   retry?: Partial<RetryOptions>;
   /** Random source for jitter; default Math.random. */
   random?: () => number;
+  /** Claim lease length and renewal period; default LEASE_MS (60 s) renewed every LEASE_RENEW_MS (20 s). */
+  lease?: { ms?: number; renewMs?: number };
   /** Run ticks from node-cron after `start()`; default true. Tests that drive `tick()` themselves pass false. */
   useCron?: boolean;
 }
@@ -58,6 +61,8 @@ export interface DeliverRequest extends RepostRequest {
 }
 
 export interface DeliveryEngine extends DeliveryControl {
+  /** Resolves once the settings targets are recorded as subscriptions (every method waits for it too); rejects if the store failed. */
+  readonly ready: Promise<void>;
   /** Adds a platform; one publisher per platform (a second one is refused). Due targets of it go out on the next tick. */
   registerPublisher(publisher: Publisher): void;
   /** Catches up once (what was missed while down, within the deadline), then ticks every minute and on new digests. */
@@ -76,20 +81,20 @@ export interface DeliveryEngine extends DeliveryControl {
  * Creates the delivery engine. Settings targets (DISCORD_CHANNEL_IDS, TELEGRAM_CHAT_IDS) become subscriptions.
  *
  * @example
- * const state = openStateDb(config.DATA_DIR);
- * const engine = createDeliveryEngine({ db: state, archive, config, logger: logger.child({ module: "delivery" }) });
+ * const storage = await openStorage({ dataDir: config.DATA_DIR });
+ * const engine = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }) });
  * engine.registerPublisher(telegramPublisher);
  * await engine.start();
  * // on SIGTERM:
  * await engine.stop();
- * state.close();
+ * await storage.close();
  */
 export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEngine {
   const { archive, config } = options;
   const logger = options.logger;
   const clock = options.clock ?? (() => new Date());
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
-  const ledger = createLedger(options.db);
+  const { ledger, subscriptions, leases } = options.storage;
   const publishers = new Map<Platform, Publisher>();
   const schedules = new Map<string, Schedule>();
   const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
@@ -97,8 +102,13 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
 
   // Validate the default schedule at creation so a bad setting fails the start, not the first tick.
   scheduleOf(config.POST_CRON, config.POST_TIMEZONE);
-  for (const id of config.DISCORD_CHANNEL_IDS) ledger.ensureSettingsTarget("discord", id, nowIso());
-  for (const id of config.TELEGRAM_CHAT_IDS) ledger.ensureSettingsTarget("telegram", id, nowIso());
+  // Settings targets become subscriptions before anything reads them; every entry point awaits this.
+  const createdAt = nowIso();
+  const ready = (async () => {
+    for (const id of config.DISCORD_CHANNEL_IDS) await subscriptions.ensureSettingsTarget("discord", id, createdAt);
+    for (const id of config.TELEGRAM_CHAT_IDS) await subscriptions.ensureSettingsTarget("telegram", id, createdAt);
+  })();
+  ready.catch(() => undefined); // Reported where it is awaited.
 
   let stopping = false;
   let started = false;
@@ -139,10 +149,11 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       abort.signal.addEventListener("abort", onAbort, { once: true });
     });
 
-  const owner = createOwner(options.db);
+  const owner = createOwner(options.storage);
   const senderDeps = {
     owner: owner.id,
     ledger,
+    leases,
     logger,
     retry,
     now: nowIso,
@@ -150,53 +161,55 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     random: options.random ?? Math.random,
     isStopping: () => stopping,
     ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.lease?.ms ? { leaseMs: options.lease.ms } : {}),
+    ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
   };
 
   /** Sends a target's open parts; a permanent failure disables its subscription and drops what is left for it. */
   async function flushTarget(platform: Platform, targetId: string) {
     const publisher = publishers.get(platform);
     if (!publisher) return undefined;
-    const parts = ledger.openParts(platform, targetId);
+    const parts = await ledger.openParts(platform, targetId);
     if (parts.length === 0) return undefined;
     const outcome = await sendParts(publisher, parts, senderDeps);
     if (outcome.type === "permanent") {
       const reason = outcome.error;
-      ledger.skipOpenParts(platform, targetId, `not sent: ${reason}`, nowIso());
-      if (ledger.subscription(platform, targetId)) {
-        ledger.disable(platform, targetId, reason, nowIso());
+      await ledger.skipOpenParts(platform, targetId, `not sent: ${reason}`, nowIso());
+      if (await subscriptions.get(platform, targetId)) {
+        await subscriptions.disable(platform, targetId, reason, nowIso());
         logger.error({ platform, target: targetId, reason }, "subscription disabled after a permanent failure; /subscribe there re-enables it");
       }
     }
     return outcome;
   }
 
-  function planFor(kind: RunKind, runId: string, sub: { platform: Platform; targetId: string }, digest: Digest, sections: number[] | undefined, extra: { slot?: string; sectionIndex?: number; requestedBy?: string }) {
+  async function planFor(kind: RunKind, runId: string, sub: { platform: Platform; targetId: string }, digest: Digest, sections: number[] | undefined, extra: { slot?: string; sectionIndex?: number; requestedBy?: string }) {
     const publisher = publishers.get(sub.platform);
     if (!publisher) throw noPublisher(sub.platform);
     const post = buildDailyPost(digest, sections);
     if (post.sections.length === 0) return false;
     const payloads = publisher.planDailyPost(post);
-    ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, payloads, now: nowIso(), ...extra });
+    await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, payloads, now: nowIso(), ...extra });
     return true;
   }
 
   /** Plans the scheduled run of one subscription if one is due now. */
-  function planIfDue(sub: Subscription, now: Date) {
+  async function planIfDue(sub: Subscription, now: Date) {
     const slot = scheduleFor(sub).previous(now);
     if (!slot || slot.getTime() < Date.parse(sub.createdAt)) return;
     const slotIso = slot.toISOString();
-    if (ledger.slotTaken(sub.platform, sub.targetId, slotIso)) return;
+    if (await ledger.slotTaken(sub.platform, sub.targetId, slotIso)) return;
     const where = { platform: sub.platform, target: sub.targetId, slot: slotIso };
     const latest = archive.latest();
-    const fresh = latest && !ledger.scheduledDelivered(sub.platform, sub.targetId, latest.date) ? latest : undefined;
+    const fresh = latest && !(await ledger.scheduledDelivered(sub.platform, sub.targetId, latest.date)) ? latest : undefined;
     const late = now.getTime() - slot.getTime() > deadlineMs;
     if (fresh && !late) {
       const runId = newRunId("scheduled", fresh.date);
-      if (planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso })) {
+      if (await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso })) {
         logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
       } else {
         const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
-        ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
+        await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
         logger.warn({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
       }
       return;
@@ -205,25 +218,25 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     const note = fresh
       ? `missed by more than ${config.DELIVERY_DEADLINE_HOURS} h (the bot was not running); ${fresh.date} not sent`
       : `no new digest within ${config.DELIVERY_DEADLINE_HOURS} h of the scheduled time`;
-    ledger.skipSlot({ runId: newRunId("scheduled", undefined), ...sub, slot: slotIso, note, now: nowIso() });
+    await ledger.skipSlot({ runId: newRunId("scheduled", undefined), ...sub, slot: slotIso, note, now: nowIso() });
     logger.warn(where, `scheduled delivery skipped: ${note}`);
   }
 
   async function runTick() {
     if (stopping) return;
     const now = clock();
-    for (const sub of ledger.subscriptions()) {
+    for (const sub of await subscriptions.list()) {
       if (stopping) return;
       if (!sub.enabled || !publishers.has(sub.platform)) continue;
       try {
-        planIfDue(sub, now);
+        await planIfDue(sub, now);
       } catch (err) {
         logger.error({ err, platform: sub.platform, target: sub.targetId }, "could not plan the scheduled delivery");
       }
     }
     // Send everything open, including reposts to channels that are not (or no longer) subscriptions: disabling a
     // target skips its open parts, so whatever is open there now was asked for explicitly afterwards.
-    for (const { platform, targetId } of ledger.targetsWithOpenParts()) {
+    for (const { platform, targetId } of await ledger.targetsWithOpenParts()) {
       if (stopping) return;
       await flushTarget(platform, targetId);
     }
@@ -231,6 +244,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
 
   async function deliver(request: DeliverRequest): Promise<RepostResult> {
     if (stopping) throw new DeliveryError("delivery: the bot is shutting down; try again after it restarts");
+    await ready;
     const kind = request.kind ?? "repost";
     const digest = request.date ? archive.get(request.date) : archive.latest();
     if (!digest) {
@@ -242,7 +256,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     }
     let targets: { platform: Platform; targetId: string; sections?: number[] }[];
     if (request.to === "all-subscriptions") {
-      targets = ledger.subscriptions().filter((s) => s.enabled && publishers.has(s.platform));
+      targets = (await subscriptions.list()).filter((s) => s.enabled && publishers.has(s.platform));
     } else {
       if (!publishers.has(request.to.platform)) throw noPublisher(request.to.platform);
       targets = [{ platform: request.to.platform, targetId: request.to.id }];
@@ -256,13 +270,13 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const extra: { sectionIndex?: number; requestedBy?: string } = {};
         if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
         if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        if (planFor(kind, runId, target, digest, sections, extra)) planned.push(target);
+        if (await planFor(kind, runId, target, digest, sections, extra)) planned.push(target);
       }
       logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
       const pending: RepostResult["pending"] = [];
       for (const target of planned) {
         const outcome = await flushTarget(target.platform, target.targetId);
-        const mine = ledger.runParts(runId).filter((p) => p.platform === target.platform && p.targetId === target.targetId);
+        const mine = (await ledger.runParts(runId)).filter((p) => p.platform === target.platform && p.targetId === target.targetId);
         const unsent = mine.find((p) => p.status !== "sent");
         if (unsent) {
           const error =
@@ -272,12 +286,13 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
           pending.push({ target: { platform: target.platform, id: target.targetId }, error });
         }
       }
-      const messagesSent = ledger.runParts(runId).filter((p) => p.status === "sent").length;
+      const messagesSent = (await ledger.runParts(runId)).filter((p) => p.status === "sent").length;
       return { runId, targets: planned.length, messagesSent, pending };
     });
   }
 
   const engine: DeliveryEngine = {
+    ready,
     registerPublisher(publisher) {
       if (publishers.has(publisher.platform)) {
         throw new DeliveryError(`delivery: a ${publisher.platform} publisher is already registered; register one per platform`);
@@ -288,6 +303,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     async start() {
       if (started) throw new DeliveryError("delivery: start() was called twice");
       started = true;
+      await ready;
       unsubscribeArchive = archive.onChange((change) => {
         // A late digest goes out as soon as it appears (within the deadline).
         if (change.type === "upsert" && !stopping) void engine.tick();
@@ -313,6 +329,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     tick() {
       return exclusive(async () => {
         try {
+          await ready;
           await runTick();
         } catch (err) {
           logger.error({ err }, "delivery tick failed; retrying on the next one");
@@ -330,23 +347,26 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (sections && sections.some((i) => !Number.isInteger(i) || i < 0)) {
         throw new DeliveryError("delivery: section indexes are 0-based integers");
       }
-      ledger.upsertSubscription(target.platform, target.id, sections?.length ? [...new Set(sections)].sort((a, b) => a - b) : undefined, nowIso());
+      await ready;
+      await subscriptions.upsert(target.platform, target.id, sections?.length ? [...new Set(sections)].sort((a, b) => a - b) : undefined, nowIso());
       logger.info({ platform: target.platform, target: target.id, sections }, "subscribed");
     },
 
     async unsubscribe(target) {
-      const sub = ledger.subscription(target.platform, target.id);
+      await ready;
+      const sub = await subscriptions.get(target.platform, target.id);
       if (!sub) return false;
       // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
-      if (sub.source === "settings") ledger.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
-      else ledger.deleteSubscription(target.platform, target.id);
-      ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+      if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
+      else await subscriptions.remove(target.platform, target.id);
+      await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
       logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
       return true;
     },
 
     async setSchedule(target, schedule) {
-      if (!ledger.subscription(target.platform, target.id)) {
+      await ready;
+      if (!(await subscriptions.get(target.platform, target.id))) {
         throw new DeliveryError(`delivery: ${target.platform}:${target.id} is not subscribed; subscribe it first`);
       }
       try {
@@ -354,39 +374,12 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       } catch (err) {
         throw new DeliveryError((err as Error).message, { cause: err });
       }
-      ledger.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
+      await subscriptions.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
     },
 
     async status() {
-      const now = clock();
-      const latest = archive.latest();
-      let nextRun: Date | undefined;
-      const targets = ledger.subscriptions().map((sub): TargetStatus => {
-        const schedule = scheduleFor(sub);
-        const status: TargetStatus = {
-          platform: sub.platform,
-          targetId: sub.targetId,
-          enabled: sub.enabled,
-          cron: schedule.cron,
-          timezone: schedule.timezone,
-        };
-        if (sub.disabledReason) status.disabledReason = sub.disabledReason;
-        if (sub.sections) status.sections = sub.sections.map((i) => latest?.sections[i]?.title ?? `#${i + 1}`);
-        if (sub.enabled) {
-          const next = schedule.next(now);
-          if (next) {
-            status.nextRun = next.toISOString();
-            if (!nextRun || next < nextRun) nextRun = next;
-          }
-        }
-        const last = ledger.lastRun(sub.platform, sub.targetId);
-        if (last) {
-          status.lastDelivery = { date: last.digestDate ?? "", status: last.status, at: last.createdAt };
-          if (last.lastError) status.lastDelivery.error = last.lastError;
-        }
-        return status;
-      });
-      return nextRun ? { nextRun: nextRun.toISOString(), targets } : { targets };
+      await ready;
+      return describeTargets(options.storage, { archive, now: clock(), scheduleFor });
     },
   };
   return engine;

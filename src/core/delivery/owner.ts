@@ -1,32 +1,83 @@
-// Claim owners: each delivery engine sends under its own id, so two processes (the bot and `digest-bot deliver`) sharing one state file never send the same part.
+// Claim owners: each delivery engine sends under an id that survives PID reuse (instance + host + pid + start time), with a lease.
 import { randomBytes } from "node:crypto";
-import type { StateDb } from "../state.js";
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import type { Storage } from "../storage/types.js";
 
-/** Engines of this process that are still running, with the database they use (closed = as good as dead). */
-const local = new Map<string, StateDb>();
+/** How long a claim holds without renewal; a part whose owner died is taken over after this. */
+export const LEASE_MS = 60_000;
+/** How often a send in progress renews its lease (well inside LEASE_MS, so one slow write does not lose it). */
+export const LEASE_RENEW_MS = 20_000;
+
+/** Engines of this process that are still running, with the store they use (closed = as good as dead). */
+const local = new Map<string, Storage>();
 
 /**
- * A new owner id, `<pid>:<random>`, registered as live until `release()` (or until its database closes).
- *
- * @example
- * const owner = createOwner(state);
- * ledger.claim(part, owner.id, now); // … send …
- * owner.release(); // at stop
+ * When a process started, as the kernel counts it (clock ticks since boot, field 22 of /proc/<pid>/stat); undefined
+ * off Linux or when the process does not exist. With the pid it names one process, even after its pid is reused.
  */
-export function createOwner(state: StateDb): { id: string; release(): void } {
-  const id = `${process.pid}:${randomBytes(4).toString("hex")}`;
-  local.set(id, state);
-  return { id, release: () => void local.delete(id) };
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces and parentheses: count fields after its closing ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+const OWNER = /^([0-9a-f]+)@(.+):(\d+):(\d*)$/;
+
+/** An owner id: `<instance>@<hostname>:<pid>:<start time>`, e.g. `3f9a0c1b@bot-1:4242:987654`. */
+export function formatOwnerId(instance: string, host: string, pid: number, start: string | undefined): string {
+  return `${instance}@${host}:${pid}:${start ?? ""}`;
 }
 
 /**
- * Whether the owner of a claim may still be sending: an engine of this process that has not stopped, or another
- * process that is still running. WAL needs every process on one host, so a pid check is meaningful.
+ * A new owner id for one engine, registered as live until `release()` (or until its store closes).
+ *
+ * @example
+ * const owner = createOwner(storage);
+ * await storage.leases.claim(part, seen, { owner: owner.id, now, leaseUntil }); // … send …
+ * owner.release(); // at stop
  */
-export function isOwnerLive(id: string): boolean {
-  const pid = Number(id.split(":")[0]);
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return local.get(id)?.db.open === true;
+export function createOwner(storage: Storage): { id: string; release(): void } {
+  const id = formatOwnerId(randomBytes(4).toString("hex"), hostname(), process.pid, processStartTime(process.pid));
+  local.set(id, storage);
+  return { id, release: () => void local.delete(id) };
+}
+
+/** What is known about the owner of a claim. */
+export type OwnerVerdict =
+  /** Its lease has not run out and it may still be sending: leave the part to it. */
+  | "live"
+  /** Its lease ran out: take the part over. */
+  | "expired"
+  /** Provably gone before its lease ran out (an engine of this process that stopped, or a process of this host that no longer runs): take over now. */
+  | "gone";
+
+/**
+ * Judges the claim on an in-flight part. The lease decides, except where this host can prove the owner gone: an
+ * engine of this process that stopped, or a pid on this host that is not running or now belongs to a process that
+ * started at another time (a reused pid). Claims of other hosts (PostgreSQL) are judged by their lease alone.
+ */
+export function judgeOwner(owner: string, leaseExpiresAt: string | undefined, now: string): OwnerVerdict {
+  if (leaseExpiresAt === undefined || leaseExpiresAt <= now) return "expired";
+  const m = OWNER.exec(owner);
+  if (!m) return "live";
+  const [, , host, pidText, start] = m;
+  if (host !== hostname()) return "live";
+  const pid = Number(pidText);
+  if (pid === process.pid) {
+    const storage = local.get(owner);
+    return storage && !storage.closed ? "live" : "gone";
+  }
+  const running = processStartTime(pid);
+  if (running === undefined) return isRunning(pid) ? "live" : "gone";
+  return start !== "" && running !== start ? "gone" : "live";
+}
+
+function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,8 +1,8 @@
 // Sends the open parts of one target in order, with the ledger marks that make delivery exactly once, and the retry policy.
 import type { Logger } from "../logger.js";
 import { PublishError, type Publisher } from "./publisher.js";
-import type { Ledger, PartRow } from "./ledger.js";
-import { isOwnerLive } from "./owner.js";
+import type { LeaseStore, LedgerStore, PartRow } from "../storage/types.js";
+import { judgeOwner, LEASE_MS, LEASE_RENEW_MS } from "./owner.js";
 import type { DeliveryObserver } from "./observer.js";
 
 /** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
@@ -39,7 +39,8 @@ export type SendOutcome =
   | { type: "stopped"; sent: number };
 
 export interface SenderDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
+  leases: LeaseStore;
   logger: Logger;
   retry: RetryOptions;
   now: () => string;
@@ -49,6 +50,9 @@ export interface SenderDeps {
   isStopping: () => boolean;
   /** This engine's claim owner id (owner.ts). */
   owner: string;
+  /** Lease length and renewal period; default LEASE_MS / LEASE_RENEW_MS. */
+  leaseMs?: number;
+  leaseRenewMs?: number;
   /** Told about each send (metrics); optional. */
   observer?: DeliveryObserver;
 }
@@ -58,8 +62,9 @@ export interface SenderDeps {
  * mark in-flight → send with the part's idempotency key → mark sent with the platform's message id.
  * A part found `in-flight` was interrupted mid-send by a crash: it is sent again with the same key
  * (Discord de-duplicates by nonce; Telegram cannot, so that one message may appear twice) — unless the engine
- * that claimed it is still running (another process sharing the state file): then it is left to that one.
- * Claims are conditional on the part being as read, so two engines never both send it.
+ * that claimed it may still be sending (its lease has not run out and it is not provably gone): then it is left to
+ * that one. Claims are conditional on the part being as read, so two engines never both send it; a claim is a lease,
+ * renewed while the send is in progress.
  */
 export async function sendParts(publisher: Publisher, parts: PartRow[], deps: SenderDeps): Promise<SendOutcome> {
   let sent = 0;
@@ -81,9 +86,15 @@ type PartOutcome = { type: "sent" } | { type: "stopped" } | { type: "busy" } | {
 async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): Promise<PartOutcome> {
   const { ledger, logger, retry } = deps;
   const where = { runId: part.runId, platform: part.platform, target: part.targetId, part: `${part.partIndex + 1}/${part.partCount}` };
-  if (part.status === "in-flight" && part.claimedBy && part.claimedBy !== deps.owner && isOwnerLive(part.claimedBy)) {
-    logger.info({ ...where, owner: part.claimedBy }, "part is being sent by another running digest-bot process; leaving it to that one");
-    return { type: "busy" };
+  let takeOver = false;
+  if (part.status === "in-flight" && part.claimedBy && part.claimedBy !== deps.owner) {
+    const verdict = judgeOwner(part.claimedBy, part.leaseExpiresAt, deps.now());
+    if (verdict === "live") {
+      logger.info({ ...where, owner: part.claimedBy, leaseExpiresAt: part.leaseExpiresAt }, "part is being sent by another running digest-bot process; leaving it to that one");
+      return { type: "busy" };
+    }
+    takeOver = verdict === "gone";
+    logger.info({ ...where, owner: part.claimedBy, verdict }, "taking over a part whose owner stopped");
   }
   if (part.status === "in-flight") {
     logger.warn(
@@ -103,17 +114,20 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
   };
   const seen = { status: part.status, attempts: part.attempts };
   for (;;) {
-    if (!ledger.claim(part, seen, deps.owner, deps.now())) {
+    const now = deps.now();
+    const claim = { owner: deps.owner, now, leaseUntil: leaseUntil(now, deps.leaseMs ?? LEASE_MS), takeOver };
+    if (!(await deps.leases.claim(part, seen, claim))) {
       logger.info(where, "part was claimed by another digest-bot process; leaving it to that one");
       return { type: "busy" };
     }
+    takeOver = false;
     seen.status = "in-flight";
     if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
     seen.attempts++;
     let failure: PublishError;
     try {
-      const { messageId } = await publisher.send(part.targetId, part.payload, part.idempotencyKey);
-      ledger.markSent(part, messageId, deps.now());
+      const { messageId } = await whileLeased(part, deps, () => publisher.send(part.targetId, part.payload, part.idempotencyKey));
+      await ledger.markSent(part, messageId, deps.now());
       notify((o) => o.sent?.(observed, new Date(deps.now())));
       logger.debug({ ...where, messageId }, "part sent");
       return { type: "sent" };
@@ -126,11 +140,11 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     const error = failure.message;
     notify((o) => o.failed?.(observed, failure.kind));
     if (failure.kind === "permanent") {
-      ledger.markFailed(part, "failed-permanent", error, deps.now());
+      await ledger.markFailed(part, "failed-permanent", error, deps.now());
       logger.error({ ...where, error }, "permanent delivery failure");
       return { type: "permanent", error };
     }
-    ledger.markFailed(part, "pending", error, deps.now());
+    await ledger.markFailed(part, "pending", error, deps.now());
     seen.status = "pending";
     let delay: number;
     if (failure.kind === "rate-limited") {
@@ -155,5 +169,30 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       logger.info({ ...where, error, delayMs: delay }, "transient send failure; backing off");
     }
     if (!(await deps.sleep(delay))) return { type: "stopped" };
+  }
+}
+
+const leaseUntil = (nowIso: string, ms: number) => new Date(Date.parse(nowIso) + ms).toISOString();
+
+/** Runs a send while renewing this engine's lease on the part, so a long send (a 429 wait inside a client) keeps it. */
+async function whileLeased<T>(part: PartRow, deps: SenderDeps, send: () => Promise<T>): Promise<T> {
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
+  const timer = setInterval(() => {
+    deps.leases.renew(part, deps.owner, leaseUntil(deps.now(), leaseMs)).then(
+      (held) => {
+        if (!held) deps.logger.warn({ runId: part.runId, target: part.targetId, part: part.partIndex + 1 }, "lost the lease on a part while sending it");
+      },
+      (err: unknown) => {
+        // The store is gone (closed at a crash-like stop) or unreachable: further renewals would fail the same way.
+        clearInterval(timer);
+        deps.logger.warn({ err, runId: part.runId }, "could not renew the lease on a part; another process may take it over");
+      },
+    );
+  }, deps.leaseRenewMs ?? LEASE_RENEW_MS);
+  timer.unref();
+  try {
+    return await send();
+  } finally {
+    clearInterval(timer);
   }
 }

@@ -52,6 +52,8 @@ export interface ArchiveOptions {
   pollMs?: number;
   /** Reuses parses of unchanged files across starts (see `openParseCache`). Default: none, every file is parsed. */
   cache?: ParseCache;
+  /** Time zone (`POST_TIMEZONE`) for the date of a file that names none: its modification day there. Default UTC. */
+  timeZone?: string;
 }
 
 /** A file that could not be loaded (or could not take its date); the message is `file:line: what is wrong`. */
@@ -172,7 +174,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     const key = options.cache?.keyOf(file, source);
     const cached = key === undefined ? undefined : options.cache?.get(key);
     try {
-      const parsed = cached ?? parseDigest(source, file);
+      const parsed = cached ?? parseDigest(source, file, { mtime: stat.mtime, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
       if (key !== undefined && !cached) options.cache?.set(key, parsed);
       for (const w of parsed.warnings) log.warn({ file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
       return { good: parsed, seen: entry.seen, ...(key !== undefined ? { key } : {}) };

@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { ParsedDigest } from "./parse-digest.js";
 
 /** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */
-const PARSER_SOURCES = ["parse-digest", "digest-date", "digest-links", "digest-story", "model"];
+const PARSER_SOURCES = ["parse-digest", "digest-date", "digest-links", "digest-story", "digest-items", "digest-layout", "model"];
 
 /** Bumped when the file layout below changes. */
 const CACHE_FORMAT = 1;
@@ -82,8 +82,8 @@ export async function openParseCache(file: string, logger: Logger): Promise<Pars
       const body: CacheFile = { format: CACHE_FORMAT, parser, entries: Object.fromEntries(entries) };
       const tmp = `${file}.${process.pid}.tmp`;
       try {
-        await fs.promises.mkdir(path.dirname(file), { recursive: true });
-        await fs.promises.writeFile(tmp, JSON.stringify(body));
+        await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
         // Rename is atomic: a crash mid-write leaves the old cache, never half a file.
         await fs.promises.rename(tmp, file);
       } catch (err) {

@@ -168,10 +168,10 @@ export async function saveIndex(dataDir: string, digests: readonly Digest[], ind
   const count = Buffer.alloc(4);
   count.writeUInt32LE(data.length);
   parts.push(Buffer.alloc(((used + 3) & ~3) - used), count, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, parts);
+  await writeFile(tmp, parts, { mode: 0o600 });
   await rename(tmp, file);
   return file;
 }

@@ -11,7 +11,10 @@ import { planTextDailyPost } from "../../../src/core/delivery/text-plan.js";
 import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import type { Platform } from "../../../src/core/reply.js";
-import { openStateDb, type StateDb } from "../../../src/core/state.js";
+import { sql } from "kysely";
+import { runOrder } from "../../../src/core/storage/ledger-store.js";
+import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
+import { storageOpener } from "../storage/backends.js";
 
 export const SEED_FILE = "test/fixtures/sample/2026-02-18.md";
 export const seedDigest = (): Digest => parseDigest(readFileSync(SEED_FILE, "utf8"), SEED_FILE).digest;
@@ -129,41 +132,59 @@ export function recordingLogger() {
 
 export const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 4, maxAttempts: 3, maxRateLimitWaits: 3, maxRateLimitWaitMs: 1000 };
 
-/** A temp data dir with helpers to open state and engines on it; call `cleanup()` in afterEach. */
-export function harness(env: Record<string, string> = {}) {
+/** Rows of a raw SQL query on either backend (tests only; `:order` stands for the runs' planning order). */
+export async function rows<T = Record<string, unknown>>(storage: Storage, text: string): Promise<T[]> {
+  const query = text.replaceAll(":order", runOrder(storage.dialect).compile(storage.db).sql);
+  return (await sql.raw<T>(query).execute(storage.db)).rows;
+}
+
+/** The first column of each row of a raw SQL query. */
+export async function column(storage: Storage, text: string): Promise<unknown[]> {
+  return (await rows(storage, text)).map((r) => Object.values(r)[0]);
+}
+
+/** A temp data dir (and on PostgreSQL a fresh database) with helpers to open state and engines on it; call `cleanup()` in afterEach. */
+export function harness(env: Record<string, string> = {}, backend: StorageDialect = "sqlite") {
   const dir = mkdtempSync(join(tmpdir(), "digest-bot-delivery-"));
+  const opener = storageOpener(backend, dir);
   const config: Config = parseConfig({ DATA_DIR: dir, POST_TIMEZONE: "UTC", ...env });
-  const opened: StateDb[] = [];
+  const opened: Storage[] = [];
   const engines: DeliveryEngine[] = [];
   return {
     dir,
     config,
-    open: () => {
-      const db = openStateDb(dir);
-      opened.push(db);
-      return db;
+    /** Opens the state store (a new connection each time, as a new process would). */
+    async open() {
+      const storage = await opener.open();
+      opened.push(storage);
+      return storage;
     },
-    engine(opts: { db: StateDb; archive: DigestArchive; clock: FakeClock; logger?: pino.Logger; config?: Config; retry?: object }) {
+    /** An engine on `db`, with its settings targets recorded. */
+    async engine(opts: { db: Storage; archive: DigestArchive; clock: FakeClock; logger?: pino.Logger; config?: Config; retry?: object; lease?: { ms?: number; renewMs?: number } }) {
       const engine = createDeliveryEngine({
-        db: opts.db,
+        storage: opts.db,
         archive: opts.archive,
         config: opts.config ?? config,
         logger: opts.logger ?? quietLogger(),
         clock: opts.clock.read,
         retry: { ...FAST_RETRY, ...opts.retry },
         useCron: false,
+        ...(opts.lease ? { lease: opts.lease } : {}),
       });
       engines.push(engine);
+      await engine.ready;
       return engine;
     },
     async cleanup() {
       for (const db of opened) {
         try {
-          db.close();
+          await db.close();
         } catch {
           // Already closed by the test.
         }
       }
+      opened.length = 0;
+      await opener.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

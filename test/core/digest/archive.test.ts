@@ -194,3 +194,16 @@ describe("createArchive: watching", () => {
     expect(a.dates()).toEqual([]);
   });
 });
+
+describe("archive: dates from the file's modification time", () => {
+  it("loads a digest that names no date under its modification day in the given time zone, with a warning", async () => {
+    const file = write("weekly-notes.md", story("Dateless"));
+    // 23:30 UTC on 10 March is already 11 March in Berlin.
+    fs.utimesSync(file, new Date("2026-03-10T23:30:00Z"), new Date("2026-03-10T23:30:00Z"));
+    archive = await createArchive({ dir, logger: logger(), watch: false, pollMs: 0, timeZone: "Europe/Berlin" });
+    expect(archive.dates()).toEqual(["2026-03-11"]);
+    expect(archive.warnings().map((w) => w.message)).toEqual([
+      'no date in the file or its name: using its modification date 2026-03-11 (Europe/Berlin); add front matter "date: YYYY-MM-DD" to fix it',
+    ]);
+  });
+});

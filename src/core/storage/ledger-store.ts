@@ -1,0 +1,265 @@
+// Runs and their planned parts (the delivery ledger): planning, reading what is open, recording outcomes, pending runs.
+import { sql, type Kysely, type Selectable } from "kysely";
+import type { Platform } from "../reply.js";
+import { hashPayload, idempotencyKey } from "./part-keys.js";
+import type { DeliveriesTable, StateTables } from "./schema.js";
+import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, RunKind, RunSummary, StorageDialect } from "./types.js";
+
+const OPEN: PartStatus[] = ["pending", "in-flight"];
+
+/** Planning order of runs: SQLite's implicit rowid, PostgreSQL's `seq` (it has no rowid). */
+export const runOrder = (dialect: StorageDialect, alias = "runs") => sql.raw(`${alias}.${dialect === "sqlite" ? "rowid" : "seq"}`);
+
+export function toPart(r: Selectable<DeliveriesTable>): PartRow {
+  const p: PartRow = {
+    runId: r.run_id,
+    kind: r.kind as RunKind,
+    digestDate: r.digest_date,
+    platform: r.platform as Platform,
+    targetId: r.target_id,
+    partIndex: Number(r.part_index),
+    partCount: Number(r.part_count),
+    status: r.status as PartStatus,
+    attempts: Number(r.attempts),
+    payload: JSON.parse(r.payload) as unknown,
+    idempotencyKey: r.idempotency_key,
+  };
+  if (r.message_id !== null) p.messageId = r.message_id;
+  if (r.last_error !== null) p.lastError = r.last_error;
+  if (r.claimed_by !== null) p.claimedBy = r.claimed_by;
+  if (r.lease_expires_at !== null) p.leaseExpiresAt = r.lease_expires_at;
+  return p;
+}
+
+function aggregate(outcome: string, statuses: string[]): RunSummary["status"] {
+  if (outcome === "skipped") return "skipped";
+  if (statuses.some((s) => s === "failed-permanent")) return "failed";
+  if (statuses.some((s) => s === "pending" || s === "in-flight")) return "pending";
+  if (statuses.length > 0 && statuses.every((s) => s === "skipped")) return "skipped";
+  return "sent";
+}
+
+/** The ledger of a state database (either dialect). */
+export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect): LedgerStore {
+  const part = (key: PartKey) =>
+    db
+      .updateTable("deliveries")
+      .where("run_id", "=", key.runId)
+      .where("platform", "=", key.platform)
+      .where("target_id", "=", key.targetId)
+      .where("part_index", "=", key.partIndex);
+  return {
+    async planRun(run) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("runs")
+          .values({
+            run_id: run.runId,
+            kind: run.kind,
+            platform: run.platform,
+            target_id: run.targetId,
+            digest_date: run.digestDate,
+            section_index: run.sectionIndex ?? null,
+            slot: run.slot ?? null,
+            requested_by: run.requestedBy ?? null,
+            created_at: run.now,
+          })
+          .execute();
+        if (run.payloads.length === 0) return;
+        await trx
+          .insertInto("deliveries")
+          .values(
+            run.payloads.map((payload, i) => {
+              const json = JSON.stringify(payload);
+              return {
+                run_id: run.runId,
+                kind: run.kind,
+                digest_date: run.digestDate,
+                platform: run.platform,
+                target_id: run.targetId,
+                part_index: i,
+                part_count: run.payloads.length,
+                payload: json,
+                payload_hash: hashPayload(json),
+                idempotency_key: idempotencyKey(run.runId, run.platform, run.targetId, i),
+                created_at: run.now,
+                updated_at: run.now,
+              };
+            }),
+          )
+          .execute();
+      });
+    },
+    async skipSlot(run) {
+      await db
+        .insertInto("runs")
+        .values({
+          run_id: run.runId,
+          kind: "scheduled",
+          platform: run.platform,
+          target_id: run.targetId,
+          digest_date: run.digestDate ?? null,
+          slot: run.slot,
+          outcome: "skipped",
+          note: run.note,
+          created_at: run.now,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+    async slotTaken(platform, targetId, slot) {
+      const r = await db
+        .selectFrom("runs")
+        .select("run_id")
+        .where("platform", "=", platform)
+        .where("target_id", "=", targetId)
+        .where("slot", "=", slot)
+        .executeTakeFirst();
+      return r !== undefined;
+    },
+    async scheduledDelivered(platform, targetId, digestDate) {
+      const r = await db
+        .selectFrom("runs")
+        .select("run_id")
+        .where("platform", "=", platform)
+        .where("target_id", "=", targetId)
+        .where("digest_date", "=", digestDate)
+        .where("kind", "=", "scheduled")
+        .where("outcome", "=", "planned")
+        .executeTakeFirst();
+      return r !== undefined;
+    },
+    async openParts(platform, targetId) {
+      const rows = await db
+        .selectFrom("deliveries as d")
+        .innerJoin("runs as r", (j) =>
+          j.onRef("r.run_id", "=", "d.run_id").onRef("r.platform", "=", "d.platform").onRef("r.target_id", "=", "d.target_id"),
+        )
+        .selectAll("d")
+        .where("d.platform", "=", platform)
+        .where("d.target_id", "=", targetId)
+        .where("d.status", "in", OPEN)
+        .orderBy(runOrder(dialect, "r"))
+        .orderBy("d.part_index")
+        .execute();
+      return rows.map(toPart);
+    },
+    async targetsWithOpenParts() {
+      // Oldest open work first, the same order on both backends.
+      const rows = await db
+        .selectFrom("deliveries as d")
+        .innerJoin("runs as r", (j) =>
+          j.onRef("r.run_id", "=", "d.run_id").onRef("r.platform", "=", "d.platform").onRef("r.target_id", "=", "d.target_id"),
+        )
+        .select(["d.platform", "d.target_id"])
+        .where("d.status", "in", OPEN)
+        .groupBy(["d.platform", "d.target_id"])
+        .orderBy(sql`min(${runOrder(dialect, "r")})`)
+        .execute();
+      return rows.map((r) => ({ platform: r.platform as Platform, targetId: r.target_id }));
+    },
+    async runParts(runId) {
+      const rows = await db
+        .selectFrom("deliveries")
+        .selectAll()
+        .where("run_id", "=", runId)
+        .orderBy("platform")
+        .orderBy("target_id")
+        .orderBy("part_index")
+        .execute();
+      return rows.map(toPart);
+    },
+    async markSent(key, messageId, now) {
+      await part(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, updated_at: now }).execute();
+    },
+    async markFailed(key, status, error, now) {
+      await part(key).set({ status, last_error: error, updated_at: now }).execute();
+    },
+    async skipOpenParts(platform, targetId, reason, now) {
+      await db
+        .updateTable("deliveries")
+        .set({ status: "skipped", last_error: reason, updated_at: now })
+        .where("platform", "=", platform)
+        .where("target_id", "=", targetId)
+        .where("status", "in", OPEN)
+        .execute();
+    },
+    async lastRun(platform, targetId) {
+      const run = await db
+        .selectFrom("runs")
+        .select(["run_id", "kind", "digest_date", "outcome", "note", "created_at"])
+        .where("platform", "=", platform)
+        .where("target_id", "=", targetId)
+        .orderBy("created_at", "desc")
+        .orderBy(runOrder(dialect), "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (!run) return undefined;
+      const parts = await db
+        .selectFrom("deliveries")
+        .select(["status", "last_error"])
+        .where("run_id", "=", run.run_id)
+        .where("platform", "=", platform)
+        .where("target_id", "=", targetId)
+        .orderBy("part_index")
+        .execute();
+      const summary: RunSummary = {
+        runId: run.run_id,
+        kind: run.kind as RunKind,
+        outcome: run.outcome === "skipped" ? "skipped" : "planned",
+        createdAt: run.created_at,
+        status: aggregate(run.outcome, parts.map((p) => p.status)),
+      };
+      if (run.digest_date !== null) summary.digestDate = run.digest_date;
+      if (run.note !== null) summary.note = run.note;
+      const error = parts.find((p) => p.last_error !== null)?.last_error ?? run.note;
+      if (error && summary.status !== "sent") summary.lastError = error;
+      return summary;
+    },
+    async pendingRuns() {
+      const rows = await db
+        .selectFrom("deliveries as d")
+        .innerJoin("runs as r", (j) =>
+          j.onRef("r.run_id", "=", "d.run_id").onRef("r.platform", "=", "d.platform").onRef("r.target_id", "=", "d.target_id"),
+        )
+        .select(["d.run_id", "d.kind", "d.digest_date", "d.platform", "d.target_id", "d.part_count", "d.last_error", "r.created_at", "r.requested_by"])
+        .where("d.kind", "in", ["repost", "manual"])
+        .where("d.status", "in", OPEN)
+        .orderBy(runOrder(dialect, "r"))
+        .orderBy("d.part_index")
+        .execute();
+      const runs = new Map<string, PendingRun>();
+      for (const r of rows) {
+        const key = `${r.run_id}\u0000${r.platform}\u0000${r.target_id}`;
+        let run = runs.get(key);
+        if (!run) {
+          run = {
+            runId: r.run_id,
+            kind: r.kind as PendingRun["kind"],
+            digestDate: r.digest_date,
+            platform: r.platform as Platform,
+            targetId: r.target_id,
+            createdAt: r.created_at,
+            open: 0,
+            parts: Number(r.part_count),
+          };
+          if (r.requested_by !== null) run.requestedBy = r.requested_by;
+          runs.set(key, run);
+        }
+        run.open++;
+        if (run.lastError === undefined && r.last_error !== null) run.lastError = r.last_error;
+      }
+      return [...runs.values()];
+    },
+    async cancelRun(runId, reason, now) {
+      const result = await db
+        .updateTable("deliveries")
+        .set({ status: "skipped", last_error: reason, updated_at: now })
+        .where("run_id", "=", runId)
+        .where("kind", "in", ["repost", "manual"])
+        .where("status", "in", OPEN)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// Versioned schema migrations, one list for both backends: SQLite counts them in PRAGMA user_version, PostgreSQL in a table.
+import type Database from "better-sqlite3";
+import { sql, type Kysely } from "kysely";
+import type { StateTables } from "./schema.js";
+
+/** A state store this build cannot use (e.g. written by a newer version, or unreachable). */
+export class StorageError extends Error {
+  override name = "StorageError";
+}
+
+/** One schema step, written once per dialect. Append only — never edit a shipped one. */
+export interface Migration {
+  sqlite: string;
+  postgres: string;
+}
+
+const base = (runsExtra: string) => `
+  CREATE TABLE subscriptions (
+    platform        TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    -- JSON array of 0-based section indexes; NULL = every section.
+    sections        TEXT,
+    -- Per-target schedule override; NULL = POST_CRON / POST_TIMEZONE.
+    cron            TEXT,
+    timezone        TEXT,
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    -- 'settings' (DISCORD_CHANNEL_IDS / TELEGRAM_CHAT_IDS) or 'command' (/subscribe, CLI).
+    source          TEXT NOT NULL DEFAULT 'command',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (platform, target_id)
+  );
+
+  -- One row per (run, target): a repost to every subscription is one run with several targets.
+  CREATE TABLE runs (${runsExtra}
+    run_id        TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('scheduled', 'repost', 'manual')),
+    platform      TEXT NOT NULL,
+    target_id     TEXT NOT NULL,
+    -- NULL when a scheduled slot was skipped without a digest to send.
+    digest_date   TEXT,
+    section_index INTEGER,
+    -- The scheduled time this run answers (ISO, UTC); NULL for reposts and manual runs.
+    slot          TEXT,
+    -- 'skipped' runs carry the reason and have no parts.
+    outcome       TEXT NOT NULL DEFAULT 'planned' CHECK (outcome IN ('planned', 'skipped')),
+    note          TEXT,
+    requested_by  TEXT,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (run_id, platform, target_id)
+  );
+  CREATE INDEX runs_by_target ON runs (platform, target_id, created_at);
+  CREATE UNIQUE INDEX runs_one_per_slot ON runs (platform, target_id, slot) WHERE slot IS NOT NULL;
+
+  CREATE TABLE deliveries (
+    run_id          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    digest_date     TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    part_index      INTEGER NOT NULL,
+    part_count      INTEGER NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'in-flight', 'sent', 'failed-permanent', 'skipped')),
+    message_id      TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    -- The planned payload, so a resumed run sends exactly what was planned even if the digest changed since.
+    payload         TEXT NOT NULL,
+    payload_hash    TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    sent_at         TEXT,
+    PRIMARY KEY (run_id, platform, target_id, part_index),
+    FOREIGN KEY (run_id, platform, target_id) REFERENCES runs (run_id, platform, target_id)
+  );
+  CREATE INDEX deliveries_open ON deliveries (status) WHERE status IN ('pending', 'in-flight');
+  `;
+
+/**
+ * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
+ * (it has no rowid), see `runOrder` in ledger-store.ts.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  { sqlite: base(""), postgres: base("\n    seq BIGSERIAL NOT NULL UNIQUE,") },
+  // 2: who claimed a part, so a second engine leaves a part another live one is sending.
+  { sqlite: "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;", postgres: "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;" },
+  // 3: claims are leases: they expire unless renewed, so a dead owner's part is taken over, whatever its PID became.
+  {
+    sqlite: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
+    postgres: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
+  },
+];
+
+const newer = (where: string, version: number) =>
+  new StorageError(
+    `state: ${where} has schema version ${version}, this build knows ${MIGRATIONS.length}; upgrade digest-bot or use another ${where.includes("://") ? "DATABASE_URL" : "DATA_DIR"}`,
+  );
+
+/** Brings an SQLite state file to the latest version, each step in a transaction with its version bump. */
+export function migrateSqlite(db: Database.Database, file: string): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > MIGRATIONS.length) throw newer(file, version);
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!.sqlite);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Any constant: serialises migrations of several instances starting at once on one database. */
+const MIGRATION_LOCK = 7_244_310;
+
+/** Brings a PostgreSQL database to the latest version; instances starting together wait for each other. */
+export async function migratePostgres(db: Kysely<StateTables>, where: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS digest_bot_schema (version INTEGER NOT NULL)`.execute(trx);
+    const rows = (await sql<{ version: number }>`SELECT version FROM digest_bot_schema`.execute(trx)).rows;
+    const version = rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) throw newer(where, version);
+    for (let v = version; v < MIGRATIONS.length; v++) await sql.raw(MIGRATIONS[v]!.postgres).execute(trx);
+    if (rows.length === 0) await sql`INSERT INTO digest_bot_schema (version) VALUES (${MIGRATIONS.length})`.execute(trx);
+    else if (version < MIGRATIONS.length) await sql`UPDATE digest_bot_schema SET version = ${MIGRATIONS.length}`.execute(trx);
+  });
+}
+
+/** The applied version on PostgreSQL. */
+export async function postgresVersion(db: Kysely<StateTables>): Promise<number> {
+  const rows = (await sql<{ version: number }>`SELECT version FROM digest_bot_schema`.execute(db)).rows;
+  return rows[0]?.version ?? 0;
+}

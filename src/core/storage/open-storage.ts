@@ -1,0 +1,136 @@
+// Opens the state store: an SQLite file in DATA_DIR (the default), or PostgreSQL when DATABASE_URL is set; migrates it.
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import { createLeaseStore } from "./lease-store.js";
+import { createLedgerStore } from "./ledger-store.js";
+import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
+import type { StateTables } from "./schema.js";
+import { createSubscriptionStore } from "./subscriptions-store.js";
+import type { Storage, StorageDialect } from "./types.js";
+
+/** File name of the SQLite state database inside DATA_DIR. */
+export const STATE_DB_FILE = "digest-bot.sqlite";
+
+/** Where state lives: DATA_DIR always (SQLite file, caches); `databaseUrl` (postgres://…) moves the state tables there. */
+export interface StorageOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+}
+
+/**
+ * Opens (creating and migrating if needed) the state store the settings ask for.
+ *
+ * @example
+ * const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+ * const engine = createDeliveryEngine({ storage, archive, config, logger });
+ * // … at shutdown:
+ * await storage.close();
+ */
+export function openStorage(options: StorageOptions): Promise<Storage> {
+  return options.databaseUrl ? openPostgresStorage(options.databaseUrl) : openSqliteStorage(options.dataDir);
+}
+
+/** Creates DATA_DIR (0700) if missing: it holds delivery history and caches nobody else needs to read. */
+export function ensureDataDir(dataDir: string): string {
+  const dir = resolve(dataDir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new StorageError(`state: cannot create DATA_DIR ${dir}: ${(err as Error).message}; set DATA_DIR to a writable directory`, { cause: err });
+  }
+  return dir;
+}
+
+/** `DATA_DIR/digest-bot.sqlite` in WAL mode, `synchronous=FULL`, migrated. */
+export async function openSqliteStorage(dataDir: string): Promise<Storage> {
+  const dir = ensureDataDir(dataDir);
+  const file = join(dir, STATE_DB_FILE);
+  let raw: Database.Database;
+  try {
+    // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+    closeSync(openSync(file, "a", 0o600));
+    raw = new Database(file);
+  } catch (err) {
+    throw new StorageError(`state: cannot open ${file}: ${(err as Error).message}; check DATA_DIR is writable`, { cause: err });
+  }
+  try {
+    raw.pragma("journal_mode = WAL");
+    // FULL, not NORMAL: a ledger mark lost to a power cut would re-send a message without warning.
+    raw.pragma("synchronous = FULL");
+    raw.pragma("foreign_keys = ON");
+    raw.pragma("busy_timeout = 5000");
+    migrateSqlite(raw, file);
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
+  const db = new Kysely<StateTables>({ dialect: new SqliteDialect({ database: raw }) });
+  return assemble(db, "sqlite", file, async () => raw.pragma("user_version", { simple: true }) as number, async () => {
+    try {
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+  });
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user@host/db`: never print a password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}
+
+/** A PostgreSQL database (a pool of a few connections), migrated; several instances may share it. */
+export async function openPostgresStorage(url: string): Promise<Storage> {
+  const where = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migratePostgres(db, where);
+  } catch (err) {
+    await db.destroy();
+    if (err instanceof StorageError) throw err;
+    throw new StorageError(`state: cannot use PostgreSQL at ${where}: ${(err as Error).message}; check DATABASE_URL and that the server is running`, {
+      cause: err,
+    });
+  }
+  return assemble(db, "postgres", where, () => postgresVersion(db), () => db.destroy());
+}
+
+function assemble(
+  db: Kysely<StateTables>,
+  dialect: StorageDialect,
+  location: string,
+  version: () => Promise<number>,
+  destroy: () => Promise<void>,
+): Storage {
+  let closing: Promise<void> | undefined;
+  let closed = false;
+  return {
+    dialect,
+    location,
+    db,
+    subscriptions: createSubscriptionStore(db),
+    ledger: createLedgerStore(db, dialect),
+    leases: createLeaseStore(db, dialect),
+    schemaVersion: version,
+    get closed() {
+      return closed;
+    },
+    close() {
+      closed = true;
+      closing ??= destroy();
+      return closing;
+    },
+  };
+}

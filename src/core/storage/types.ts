@@ -1,0 +1,184 @@
+// The storage interface: everything digest-bot persists (subscriptions, runs, the delivery ledger, claims), async and backend-neutral.
+import type { Kysely } from "kysely";
+import type { Platform } from "../reply.js";
+import type { StateTables } from "./schema.js";
+
+/** How a delivery run came about. */
+export type RunKind = "scheduled" | "repost" | "manual";
+
+/** Where one planned message stands. `in-flight` = claimed before the send, not yet confirmed. */
+export type PartStatus = "pending" | "in-flight" | "sent" | "failed-permanent" | "skipped";
+
+/** Which engine holds the state. */
+export type StorageDialect = "sqlite" | "postgres";
+
+export interface Subscription {
+  platform: Platform;
+  targetId: string;
+  /** 0-based section indexes; undefined = all. */
+  sections?: number[];
+  cron?: string;
+  timezone?: string;
+  enabled: boolean;
+  disabledReason?: string;
+  source: "settings" | "command";
+  createdAt: string;
+}
+
+/** One planned message of one run for one target. */
+export interface PartRow {
+  runId: string;
+  kind: RunKind;
+  digestDate: string;
+  platform: Platform;
+  targetId: string;
+  partIndex: number;
+  partCount: number;
+  status: PartStatus;
+  messageId?: string;
+  attempts: number;
+  lastError?: string;
+  payload: unknown;
+  idempotencyKey: string;
+  /** The engine that last claimed it (an owner id, see delivery/owner.ts). */
+  claimedBy?: string;
+  /** Until when that claim holds (ISO); a claim past it may be taken over. */
+  leaseExpiresAt?: string;
+}
+
+/** The key of one part. */
+export type PartKey = Pick<PartRow, "runId" | "platform" | "targetId" | "partIndex">;
+
+export interface RunSummary {
+  runId: string;
+  kind: RunKind;
+  digestDate?: string;
+  outcome: "planned" | "skipped";
+  note?: string;
+  createdAt: string;
+  /** Aggregated over parts: sent, pending, failed, skipped. */
+  status: "sent" | "pending" | "failed" | "skipped";
+  lastError?: string;
+}
+
+/** A run that is not a subscription's scheduled post (a repost or a manual delivery) with parts still to send. */
+export interface PendingRun {
+  runId: string;
+  kind: Exclude<RunKind, "scheduled">;
+  digestDate: string;
+  platform: Platform;
+  targetId: string;
+  createdAt: string;
+  requestedBy?: string;
+  /** Parts not yet sent, of `parts`. */
+  open: number;
+  parts: number;
+  lastError?: string;
+}
+
+export interface PlanRunInput {
+  runId: string;
+  kind: RunKind;
+  platform: Platform;
+  targetId: string;
+  digestDate: string;
+  sectionIndex?: number;
+  slot?: string;
+  requestedBy?: string;
+  payloads: unknown[];
+  now: string;
+}
+
+export interface SkipSlotInput {
+  runId: string;
+  platform: Platform;
+  targetId: string;
+  slot: string;
+  digestDate?: string;
+  note: string;
+  now: string;
+}
+
+/** Subscriptions: where the daily post goes. */
+export interface SubscriptionStore {
+  list(): Promise<Subscription[]>;
+  get(platform: Platform, targetId: string): Promise<Subscription | undefined>;
+  /** Adds a settings target that is not there yet; never re-enables or changes an existing row. True when added. */
+  ensureSettingsTarget(platform: Platform, targetId: string, now: string): Promise<boolean>;
+  /** Creates or re-enables a subscription with this section filter. */
+  upsert(platform: Platform, targetId: string, sections: number[] | undefined, now: string): Promise<void>;
+  setSchedule(platform: Platform, targetId: string, cron: string | undefined, timezone: string | undefined, now: string): Promise<void>;
+  disable(platform: Platform, targetId: string, reason: string, now: string): Promise<void>;
+  /** False when there was no such subscription. */
+  remove(platform: Platform, targetId: string): Promise<boolean>;
+}
+
+/** Runs and their planned parts: the delivery ledger. */
+export interface LedgerStore {
+  /** Records a run for one target with its planned parts, all pending, in one transaction. */
+  planRun(run: PlanRunInput): Promise<void>;
+  /** Records a scheduled slot that was skipped (no new digest within the deadline, or nothing to send). */
+  skipSlot(run: SkipSlotInput): Promise<void>;
+  slotTaken(platform: Platform, targetId: string, slot: string): Promise<boolean>;
+  /** True when a scheduled run already carried this digest to the target. */
+  scheduledDelivered(platform: Platform, targetId: string, digestDate: string): Promise<boolean>;
+  /** Parts not yet sent for a target, oldest run first (planning order, not clock time), in part order. */
+  openParts(platform: Platform, targetId: string): Promise<PartRow[]>;
+  /** Targets that have unsent parts (also those not subscribed, e.g. a repost to a channel). */
+  targetsWithOpenParts(): Promise<{ platform: Platform; targetId: string }[]>;
+  runParts(runId: string): Promise<PartRow[]>;
+  markSent(part: PartKey, messageId: string, now: string): Promise<void>;
+  markFailed(part: PartKey, status: "pending" | "failed-permanent", error: string, now: string): Promise<void>;
+  /** Gives up the unsent parts of a target (after a permanent failure or an unsubscribe), keeping the reason. */
+  skipOpenParts(platform: Platform, targetId: string, reason: string, now: string): Promise<void>;
+  /** The latest run for a target, with its parts aggregated. */
+  lastRun(platform: Platform, targetId: string): Promise<RunSummary | undefined>;
+  /** Reposts and manual runs with unsent parts, oldest first, one entry per (run, target). */
+  pendingRuns(): Promise<PendingRun[]>;
+  /**
+   * Gives up the unsent parts of a repost or manual run (they become `skipped` with the reason). Returns how many
+   * parts were cancelled; 0 when the run has nothing pending or is not a repost/manual run.
+   */
+  cancelRun(runId: string, reason: string, now: string): Promise<number>;
+}
+
+/** Claims: which engine is sending a part, until when. */
+export interface LeaseStore {
+  /**
+   * Marks a part in-flight for `owner` with a lease until `leaseUntil`, only if it is still as read (`seen`) and,
+   * when it is in-flight under someone else, that claim's lease has run out (or `takeOver` says its owner is gone).
+   * False when another engine got there first — then that one sends it and this one must not.
+   */
+  claim(
+    part: PartKey,
+    seen: { status: PartStatus; attempts: number },
+    claim: { owner: string; now: string; leaseUntil: string; takeOver?: boolean },
+  ): Promise<boolean>;
+  /** Extends the lease of a part `owner` still holds in-flight; false when it no longer holds it. */
+  renew(part: PartKey, owner: string, leaseUntil: string): Promise<boolean>;
+}
+
+/**
+ * An open state store. One interface, two backends (SQLite file, PostgreSQL server), the same code above it.
+ *
+ * @example
+ * const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+ * await storage.subscriptions.upsert("telegram", "-100123", undefined, new Date().toISOString());
+ * await storage.close();
+ */
+export interface Storage {
+  readonly dialect: StorageDialect;
+  /** The SQLite file, or the Postgres URL without its password. */
+  readonly location: string;
+  readonly subscriptions: SubscriptionStore;
+  readonly ledger: LedgerStore;
+  readonly leases: LeaseStore;
+  /** The query builder over the state tables, for migrations, copies and tests. */
+  readonly db: Kysely<StateTables>;
+  /** Applied migrations. */
+  schemaVersion(): Promise<number>;
+  /** True after `close()`. */
+  readonly closed: boolean;
+  /** Closes the connection(s); on SQLite checkpoints the WAL first. Safe to call twice. */
+  close(): Promise<void>;
+}
