@@ -79,9 +79,9 @@ export function openRepl(options: ReplOptions): Repl {
     const file = options.historyFile;
     // Appended as typed, so a crash keeps the history; trimmed to the kept size at the next start.
     const kept = loadHistory(file).reverse();
-    if (kept.length > 0) writeFileSync(file, `${kept.join("\n")}\n`);
+    if (kept.length > 0) writeFileSync(file, `${kept.join("\n")}\n`, { mode: 0o600 });
     rl.on("line", (line) => {
-      if (line.trim()) appendFileSync(file, `${line.replace(/\n/g, " ")}\n`);
+      if (line.trim()) appendFileSync(file, `${line.replace(/\n/g, " ")}\n`, { mode: 0o600 });
     });
   }
   if (terminal) {

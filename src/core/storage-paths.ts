@@ -60,7 +60,8 @@ export function checkStoragePaths(paths: { DIGEST_DIR: string; DATA_DIR?: string
   if (paths.DATA_DIR === undefined) return;
   const dataFix = "set DATA_DIR to a directory the bot may write (it is created if missing)";
   try {
-    mkdirSync(paths.DATA_DIR, { recursive: true });
+    // Private to the bot's user, like the storage creates it (state and history stay unreadable to others).
+    mkdirSync(paths.DATA_DIR, { recursive: true, mode: 0o700 });
     if (!statSync(paths.DATA_DIR).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
     accessSync(paths.DATA_DIR, constants.W_OK | constants.R_OK | constants.X_OK);
   } catch (err) {
