@@ -5,6 +5,7 @@ import type { BotServices, CommandContext } from "./core/command.js";
 import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
 import type { Config, Locale } from "./core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engine.js";
+import type { DeliveryObserver } from "./core/delivery/observer.js";
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
@@ -14,6 +15,7 @@ import { createWorkerParser } from "./core/digest/digest-parser.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
 import { openStoryIdStore, STORY_IDS_DIR } from "./core/digest/story-id-store.js";
 import type { AdminScope } from "./core/safety/admin-scope.js";
+import { checkStoragePaths } from "./core/storage-paths.js";
 
 /** Parsed digests kept between starts, next to the state database. */
 export const DIGEST_CACHE_DIR = "digest-cache";
@@ -27,6 +29,8 @@ export interface AppOptions {
   watch?: boolean;
   /** Where command definitions live; default `commands/`. */
   commandsDir?: string;
+  /** Told about each delivery send (metrics of the HTTP endpoint); optional. */
+  observer?: DeliveryObserver;
 }
 
 /** Who asks and where: what an adapter knows about a command invocation. */
@@ -80,6 +84,8 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
+  // One clear error for an unusable DIGEST_DIR / DATA_DIR, before anything opens them.
+  checkStoragePaths(config);
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
   const watch = options.watch ?? true;
   const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_DIR), logger.child({ module: "archive" }));
@@ -92,7 +98,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     opened.unshift(search);
     const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);
-    const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock });
+    const delivery = createDeliveryEngine({
+      storage,
+      archive,
+      config,
+      logger: logger.child({ module: "delivery" }),
+      clock,
+      ...(options.observer ? { observer: options.observer } : {}),
+    });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
     const commandLogger = logger.child({ module: "commands" });
 

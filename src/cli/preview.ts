@@ -1,4 +1,5 @@
 // `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
+import { checkStoragePaths } from "../core/storage-paths.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "../core/logger.js";
 import { join } from "node:path";
@@ -82,9 +83,10 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
   const { config } = io;
   const locale = (values.locale as Locale | undefined) ?? config.BOT_LOCALE;
   const logger = io.logger ?? createTerminalLogger(config);
+  checkStoragePaths({ DIGEST_DIR: config.DIGEST_DIR });
   // The bot's story ids (read only: a running bot owns the files), so the posts' deep links match the bot's.
   const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger, readOnly: true });
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false, ids });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false, ids, timeZone: config.POST_TIMEZONE });
   try {
     let selection: DigestSelection;
     try {

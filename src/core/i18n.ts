@@ -97,6 +97,7 @@ const zh = {
   "error.pagePastEnd": "只有 {pageCount} 页结果，没有第 {page} 页。",
   "error.pagePastEnd.hint": "发送 {command} 查看最后一页。",
   "error.unexpectedText": "/{name} 不需要“{text}”这段内容。",
+  "error.unknownOption": "/{name} 没有 {option} 选项；用法：{usage}",
   // Option problems (inside error.badOption).
   "problem.required": "必须填写",
   "problem.tooShort": "至少 {min} 个字符",
@@ -115,6 +116,9 @@ const zh = {
   "admin.subscribed": "已订阅：{target}将在每天定时收到日报（{sections}）。",
   "admin.subscribedSchedule": "计划：{cron}（{timezone}）",
   "error.badSchedule": "计划不正确：{problem}",
+  "schedule.badCron": "“{cron}” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）",
+  "schedule.ambiguousZone": "时区缩写 {zone} 有歧义；请用 IANA 名称，例如 {suggestion}",
+  "schedule.unknownZone": "不认识时区 {zone}；请用 IANA 名称，例如 Asia/Shanghai 或 UTC",
   "error.badSchedule.hint": "例如：/subscribe cron:\"0 8 * * *\" timezone:Europe/Berlin（分 时 日 月 星期；时区用 IANA 名称）",
   "admin.unsubscribed": "已取消订阅：{target}不再接收日报。",
   "admin.notSubscribed": "{target}本来就没有订阅。",
@@ -130,6 +134,9 @@ const zh = {
   "console.notCommand": "命令以 / 开头，例如 /story sonnet；发送 /help 查看所有命令。",
   "console.post": "—— 投递到 {target}（{date}，第 {part} 部分）——",
   "console.bye": "再见。",
+  "console.paths": "日报目录：{digestDir}；状态目录：{dataDir}",
+  "console.reloaded": "已重新加载 {date} 的日报（{file}）",
+  "console.removed": "{date} 的日报已移除（{file}）",
   // Chats (Telegram private chats): text that is not a command.
   "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
 } as const satisfies Record<string, string>;
@@ -226,6 +233,7 @@ const en: Record<MessageKey, string> = {
   "error.pagePastEnd": "There {pageCount|is|are} only {pageCount} {pageCount|page|pages} of results, not {page}.",
   "error.pagePastEnd.hint": "Send {command} for the last page.",
   "error.unexpectedText": "/{name} does not take “{text}”.",
+  "error.unknownOption": "/{name} has no {option} option; usage: {usage}",
   "problem.required": "it is required",
   "problem.tooShort": "use at least {min} characters",
   "problem.tooLong": "use at most {max} characters (got {length})",
@@ -242,6 +250,9 @@ const en: Record<MessageKey, string> = {
   "admin.subscribed": "Subscribed: {target} gets the digest every day on schedule ({sections}).",
   "admin.subscribedSchedule": "Schedule: {cron} ({timezone})",
   "error.badSchedule": "That schedule does not work: {problem}",
+  "schedule.badCron": "“{cron}” is not a valid cron expression; use five fields like “0 9 * * *” (minute hour day month weekday)",
+  "schedule.ambiguousZone": "the time zone abbreviation {zone} is ambiguous; use an IANA name such as {suggestion}",
+  "schedule.unknownZone": "{zone} is not a known time zone; use an IANA name such as Asia/Shanghai or UTC",
   "error.badSchedule.hint": "For example: /subscribe cron:\"0 8 * * *\" timezone:Europe/Berlin (minute hour day month weekday; an IANA time zone)",
   "admin.unsubscribed": "Unsubscribed: {target} no longer gets the digest.",
   "admin.notSubscribed": "Nothing to do: {target} was not subscribed.",
@@ -256,6 +267,9 @@ const en: Record<MessageKey, string> = {
   "console.notCommand": "Commands start with /, for example /story sonnet; send /help to see every command.",
   "console.post": "—— post to {target} ({date}, part {part}) ——",
   "console.bye": "Bye.",
+  "console.paths": "Digests: {digestDir}; state: {dataDir}",
+  "console.reloaded": "Reloaded the {date} digest ({file})",
+  "console.removed": "The {date} digest was removed ({file})",
   "chat.notCommand": "I answer commands. Try /story sonnet for a story, /search agent to search, /digest for the latest digest; send /help to see them all.",
 };
 

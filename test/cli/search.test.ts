@@ -13,7 +13,7 @@ let config: ReturnType<typeof parseConfig>;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "digest-cli-search-"));
   mkdirSync(join(root, "digests"));
-  copyFileSync("data/digests/2026-02-18.md", join(root, "digests/2026-02-18.md"));
+  copyFileSync("test/fixtures/sample/2026-02-18.md", join(root, "digests/2026-02-18.md"));
   config = parseConfig({ DIGEST_DIR: join(root, "digests"), DATA_DIR: join(root, "state"), LOG_LEVEL: "silent" });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

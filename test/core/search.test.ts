@@ -219,7 +219,7 @@ describe("following the archive", () => {
 describe("following the real archive", () => {
   it("finds a digest file added to DIGEST_DIR after a reload, and drops it once the file is deleted", async () => {
     const dir = tempDir();
-    copyFileSync("data/digests/2026-02-18.md", join(dir, "2026-02-18.md"));
+    copyFileSync("test/fixtures/sample/2026-02-18.md", join(dir, "2026-02-18.md"));
     const archive = await createArchive({ dir, logger, watch: false });
     try {
       const s = await start({ archive, logger });

@@ -40,7 +40,7 @@ const dataOf = (r: RecordedRequest) => (r.body as { type: number; data: DiscordM
 beforeAll(async () => {
   fake = await startFakeDiscord({ channelIds: [SUBSCRIBED, ASKING, MISSING_ACCESS] });
   dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-"));
-  cpSync(join(import.meta.dirname, "../../data/digests"), join(dir, "digests"), { recursive: true });
+  cpSync(join(import.meta.dirname, "../../test/fixtures/sample"), join(dir, "digests"), { recursive: true });
   writeFileSync(join(dir, "digests", "2026-02-10.md"), HOSTILE_DIGEST);
   const config = parseConfig({
     DISCORD_TOKEN: TOKEN,
@@ -368,7 +368,9 @@ describe("startDiscord failures", () => {
     const err = await startDiscord({ config, logger, app }).catch((e: unknown) => e);
     await other.close();
     expect(err).toBeInstanceOf(DiscordStartError);
-    expect((err as Error).message).toMatch(/^discord: login failed \(.+\); check DISCORD_TOKEN and DISCORD_API_BASE$/);
+    expect((err as Error).message).toBe(
+      "Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)",
+    );
     expect((err as Error).message).not.toContain(TOKEN);
     expect(lines.join("\n")).not.toContain(TOKEN);
   });

@@ -9,7 +9,7 @@ const text = (c: RecordedCall) => String(c.params.text ?? "");
 describe("telegram bot end to end (seed digest)", () => {
   let f: Fixture;
   beforeAll(async () => {
-    f = await startFixture("data/digests", "2026-02-18T00:50:00Z");
+    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z");
   });
   afterAll(async () => {
     await stopFixture(f);

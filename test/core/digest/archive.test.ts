@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ARCHIVE_MAX_FILE_BYTES, type Archive, type ArchiveChange, createArchive } from "../../../src/core/digest/archive.js";
 import { createLogger } from "../../../src/core/logger.js";
 
-const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
+const SEED = fs.readFileSync("test/fixtures/sample/2026-02-18.md", "utf8");
 const ENGLISH = fs.readFileSync("test/fixtures/digests/english-weekly.md", "utf8");
 const story = (title: string) => `## News\n\n### ${title}\n\nSome body text.\n`;
 
