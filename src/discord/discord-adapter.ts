@@ -20,6 +20,8 @@ export interface StartDiscordOptions {
   config: Config;
   logger: Logger;
   app: DiscordAppParts;
+  /** Aborts the start (a SIGTERM during login): the client is destroyed and the start rejects. */
+  signal?: AbortSignal;
 }
 
 export interface DiscordAdapter {
@@ -37,6 +39,18 @@ export interface DiscordAdapter {
 /** Start failed (bad token, unreachable API, …); the message says what to fix and never contains the token. */
 export class DiscordStartError extends Error {
   override name = "DiscordStartError";
+}
+
+/** A login failure as the one line the operator needs: a rejected token says so and how to get a new one. */
+function describeLoginFailure(err: unknown, message: string, apiBase: string): DiscordStartError {
+  const code = (err as { code?: unknown })?.code;
+  const status = (err as { status?: unknown })?.status;
+  if (code === "TokenInvalid" || status === 401 || code === 4004) {
+    return new DiscordStartError(
+      "Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)",
+    );
+  }
+  return new DiscordStartError(`discord: login failed (${message}); check the network and DISCORD_API_BASE (${apiBase})`);
 }
 
 /**
@@ -86,24 +100,31 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     inFlight.add(job);
   });
 
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const ready = new Promise<Client<true>>((resolve, reject) => {
-    const timer = setTimeout(
+    timer = setTimeout(
       () => reject(new DiscordStartError(`discord: not ready after ${DISCORD_READY_TIMEOUT_MS / 1000} s; check the network and DISCORD_API_BASE (${config.DISCORD_API_BASE})`)),
       DISCORD_READY_TIMEOUT_MS,
     );
-    client.once(Events.ClientReady, (c) => {
-      clearTimeout(timer);
-      resolve(c);
-    });
+    client.once(Events.ClientReady, resolve);
+    onAbort = () => reject(new DiscordStartError("discord: start cancelled (stopping)"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
   });
+  // A failed login must not leave this promise to reject later, unhandled, when the timer fires.
+  ready.catch(() => undefined);
   try {
-    await client.login(token);
+    await Promise.race([client.login(token), ready]);
     const c = await ready;
     logger.info({ user: c.user.tag, id: c.user.id, guilds: c.guilds.cache.size }, "discord ready");
   } catch (err) {
     await client.destroy().catch(() => undefined);
     if (err instanceof DiscordStartError) throw err;
-    throw new DiscordStartError(`discord: login failed (${clean(err)}); check DISCORD_TOKEN and DISCORD_API_BASE`);
+    throw describeLoginFailure(err, clean(err), config.DISCORD_API_BASE);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
 
   const application = client.application;

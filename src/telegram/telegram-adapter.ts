@@ -12,6 +12,8 @@ import { OPERATOR_SCOPE, tenantScope, type AdminScope } from "../core/safety/adm
 import type { StoryCard } from "../core/reply.js";
 import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
 import { toTelegramCommands } from "./telegram-commands.js";
+import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
+import { startTelegramWebhook, type TelegramWebhook, type WebhookHost } from "./telegram-webhook.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramPublisher } from "./telegram-publisher.js";
 import { createChatQueues } from "./chat-queue.js";
@@ -50,11 +52,24 @@ export interface StartTelegramOptions {
   throttle?: APIThrottlerOptions;
   /** getUpdates long-poll timeout in seconds; default {@link TELEGRAM_POLL_TIMEOUT_SECONDS}. */
   pollTimeoutSeconds?: number;
+  /** Aborts the start (a SIGTERM while Telegram cannot be reached yet). */
+  signal?: AbortSignal;
+  /** Backoff of getMe at start while the API is unreachable (ms); tests shorten it. */
+  connectBackoffMs?: readonly number[];
+  /** Webhook mode (TELEGRAM_WEBHOOK_URL set): the HTTP endpoint that serves it. Polling otherwise. */
+  webhookHost?: WebhookHost;
+  /** Counts messages edited in place (metrics). */
+  onEdit?: () => void;
 }
+
+/** Updates the bot asks for, polling or webhook. */
+export const TELEGRAM_ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "inline_query"] as const;
 
 export interface TelegramAdapter {
   readonly bot: Bot;
   readonly botUsername: string;
+  /** Taking updates: polling runs, or the webhook is set. For /readyz. */
+  connected(): boolean;
   /**
    * Stops taking updates and resolves once the one in hand is answered. Updates fetched with it but not yet started
    * are left unconfirmed, so Telegram hands them to the next start instead of this bot dropping or half-doing them.
@@ -65,10 +80,7 @@ export interface TelegramAdapter {
   stop(): Promise<void>;
 }
 
-/** A failure at start: says what to check. Never contains the token. */
-export class TelegramStartError extends Error {
-  override name = "TelegramStartError";
-}
+export { TelegramStartError } from "./telegram-startup.js";
 
 /**
  * Starts the Telegram bot: validates the token (getMe), registers the command menu in zh and en, registers the
@@ -95,14 +107,14 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   bot.api.config.use(apiThrottler(options.throttle));
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 
-  try {
-    await bot.init();
-  } catch (err) {
-    if (err instanceof GrammyError && err.error_code === 401) {
-      throw new TelegramStartError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather");
-    }
-    throw new TelegramStartError(`cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${describe(err)}`);
-  }
+  // grammY's own init retries forever without a word; this logs every retry and fails fast on a rejected token.
+  await connectTelegram(bot, {
+    apiRoot: config.TELEGRAM_API_ROOT,
+    logger,
+    describe,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectBackoffMs ? { backoffMs: options.connectBackoffMs } : {}),
+  });
   const botUsername = bot.botInfo.username;
 
   await registerCommandMenu(bot, app, locale, logger, describe);
@@ -207,6 +219,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
         alert = alertText(reply.hint ? `${reply.message}\n${reply.hint}` : reply.message);
       } else if (first && ctx.callbackQuery?.message) {
         const { text, ...rest } = first;
+        options.onEdit?.();
         await ctx.editMessageText(text, rest).catch((err: unknown) => {
           // Pressing the same button twice asks for the same text; Telegram refuses that edit and nothing is lost.
           if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) throw err;
@@ -254,8 +267,10 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
 
   let drained: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  let webhook: TelegramWebhook | undefined;
   const drain = () => {
     drained ??= (async () => {
+      if (webhook) await webhook.drain();
       draining = true;
       if (bot.isRunning()) await bot.stop();
       await polling;
@@ -264,19 +279,33 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     })();
     return drained;
   };
-  const polling = bot
-    .start({
-      allowed_updates: ["message", "channel_post", "callback_query", "inline_query"],
-      timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
-      onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
-    })
-    .catch((err: unknown) => {
-      logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+  let polling: Promise<void> = Promise.resolve();
+  if (config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && options.webhookHost) {
+    webhook = await startTelegramWebhook({
+      bot,
+      host: options.webhookHost,
+      url: config.TELEGRAM_WEBHOOK_URL,
+      secret: config.TELEGRAM_WEBHOOK_SECRET,
+      allowedUpdates: TELEGRAM_ALLOWED_UPDATES,
+      logger,
     });
+  } else {
+    // grammY's start() calls deleteWebhook first, so a bot once run with a webhook polls again.
+    polling = bot
+      .start({
+        allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+        timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
+        onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
+      })
+      .catch((err: unknown) => {
+        logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+      });
+  }
 
   return {
     bot,
     botUsername,
+    connected: () => (webhook ? true : bot.isRunning()),
     drain,
     stop() {
       stopped ??= (async () => {

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/check.js";
 
-const SEED = "data/digests/2026-02-18.md";
+const SEED = "test/fixtures/sample/2026-02-18.md";
 const ENGLISH = "test/fixtures/digests/english-weekly.md";
 
 async function check(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -33,7 +33,7 @@ describe("digest-bot check", () => {
     expect(err).toBe("");
     expect(out).toBe(
       [
-        "data/digests/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links",
+        "test/fixtures/sample/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links",
         "test/fixtures/digests/english-weekly.md: 2026-02-19, 2 sections, 4 stories, 6 links",
         '  test/fixtures/digests/english-weekly.md:29: warning: link "Bad one" dropped: only http(s) links are kept, got "javascript:alert(1)"',
         "2 files OK",
@@ -52,7 +52,7 @@ describe("digest-bot check", () => {
       `${bad}:7: section "Empty section" has no stories: add story headings one level below it ("### Story")\n` +
         `${missing}:1: cannot read the file (no such file)\n`,
     );
-    expect(out).toBe("data/digests/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links\n2 problems in 3 files\n");
+    expect(out).toBe("test/fixtures/sample/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links\n2 problems in 3 files\n");
   });
 
   it("reports two files with the same date, naming both", async () => {
@@ -94,7 +94,7 @@ describe("digest-bot check", () => {
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("data/digests/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links");
+    expect(result.stdout).toContain("test/fixtures/sample/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links");
     expect(result.stderr).toBe(`${bad}:3: story heading has no title\n`);
   });
 });

@@ -6,28 +6,30 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runPreview } from "../../src/cli/preview.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
-import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { column } from "../core/delivery/helpers.js";
-import { REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { digestAsTheBotSees, REVISION_DATE, revisionDigest } from "../core/delivery/revision-fixture.js";
 
 let dir: string;
 let config: Config;
 const now = "2026-03-02T02:00:00Z";
-const post = (e: DigestEdits) => buildDailyPost(parseDigest(revisionDigest(e), `${REVISION_DATE}.md`).digest);
+/** The post of the digest file now, with the story ids the bot assigned (recorded in DATA_DIR). */
+const post = async (write = false) => buildDailyPost(await digestAsTheBotSees(join(dir, "digests"), config.DATA_DIR, write));
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "digest-bot-preview-rev-"));
   mkdirSync(join(dir, "digests"));
   config = parseConfig({ DATA_DIR: join(dir, "state"), DIGEST_DIR: join(dir, "digests"), BOT_LOCALE: "en" });
   // What was delivered this morning: the first version, to one Telegram chat and one Discord channel.
+  writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest());
+  const first = await post(true);
   const storage = await openSqliteStorage(config.DATA_DIR);
   const delivered: [string, "telegram" | "discord", unknown[]][] = [
-    ["m20260302-tg", "telegram", planTelegramDailyPost(post({}), { locale: "en", botUsername: "DigestBot" })],
-    ["m20260302-dc", "discord", planDiscordDailyPost(post({}), "en")],
+    ["m20260302-tg", "telegram", planTelegramDailyPost(first, { locale: "en", botUsername: "DigestBot" })],
+    ["m20260302-dc", "discord", planDiscordDailyPost(first, "en")],
   ];
   let id = 100;
   for (const [runId, platform, payloads] of delivered) {
@@ -74,7 +76,7 @@ describe("digest-bot preview --revision", () => {
     expect(previews.map((p) => p.target)).toEqual(["discord:123456789"]);
     const ops = previews[0]!.operations;
     expect(ops.map((o) => o.operation)).toEqual(["edit", "edit", "send"]);
-    expect(ops[2]!.payload).toEqual(planDiscordDailyPost(post({ addStories: 25 }), "en")[2]);
+    expect(ops[2]!.payload).toEqual(planDiscordDailyPost(await post(), "en")[2]);
   });
 
   it("an unchanged digest says every message already shows it", async () => {

@@ -73,8 +73,13 @@ describe.each(testBackends())("admin commands on %s", (backend) => {
   });
 
   it.each([
-    ["/subscribe cron:nope", '计划不正确："nope" is not a valid cron expression; use five fields like "0 9 * * *"'],
-    ["/subscribe timezone:Mars/Base", '计划不正确："Mars/Base" is not a known IANA time zone; use one like Asia/Shanghai or UTC'],
+    ["/subscribe cron:nope", "计划不正确：“nope” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）"],
+    ['/subscribe cron:"61 8 * * *"', "计划不正确：“61 8 * * *” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）"],
+    ["/subscribe timezone:Mars/Base", "计划不正确：不认识时区 Mars/Base；请用 IANA 名称，例如 Asia/Shanghai 或 UTC"],
+    [
+      "/subscribe timezone:CST",
+      "计划不正确：时区缩写 CST 有歧义；请用 IANA 名称，例如 Asia/Shanghai 或 America/Chicago 或 America/Havana",
+    ],
   ])("%s is refused before anything changes", async (line, message) => {
     const before = await h.app.delivery.status();
     expect((await h.ask(line)).reply).toEqual({

@@ -4,13 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { startBot as startProcess } from "../core/delivery/bot-process.js";
 import { rows } from "../core/delivery/helpers.js";
-import { expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { digestAsTheBotSees, expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tests_xyz";
@@ -43,16 +42,14 @@ describe("kill -9 during a revision (child process, Discord)", () => {
       POST_CRON: "0 0 1 1 *",
       REVISION_QUIET_SECONDS: "0",
     };
-    const planOf = (e: DigestEdits) => planDiscordDailyPost(buildDailyPost(parseDigest(revisionDigest(e), `${REVISION_DATE}.md`).digest), "en");
+    // The post as the bot plans it, with the story ids it recorded in DATA_DIR.
+    const planNow = async () => planDiscordDailyPost(buildDailyPost(await digestAsTheBotSees(join(dir!, "digests"), join(dir!, "state"))), "en");
     const live = () => fake!.liveMessages(CHANNEL).map((m) => ({ embeds: m.body.embeds, components: m.body.components }));
-    const before = planOf({});
-
     const first = await startBot({ ...env, CHILD_DELIVER_TO: CHANNEL }, "READY");
+    const before = await planNow();
     expect(live()).toEqual(before.map((p) => ({ embeds: p.embeds, components: p.components })));
 
     const edits: DigestEdits = { addStories: 25, changeLink: true };
-    const after = planOf(edits);
-    expect(expectedOperations(before, after)).toEqual({ edits: 2, sends: 1, deletes: 0 });
     const held = fake.holdNext("POST", new RegExp(`^/channels/${CHANNEL}/messages$`));
     writeFileSync(file, revisionDigest(edits));
     await held.arrived; // Both edits are done; the extra message is on its way.
@@ -69,6 +66,8 @@ describe("kill -9 during a revision (child process, Discord)", () => {
     second.kill("SIGTERM");
     await new Promise((r) => second.once("exit", r));
 
+    const after = await planNow();
+    expect(expectedOperations(before, after)).toEqual({ edits: 2, sends: 1, deletes: 0 });
     expect(live()).toEqual(after.map((p) => ({ embeds: p.embeds, components: p.components })));
     const resent = posts().slice(-2);
     expect((resent[0]!.body as { nonce: string }).nonce).toBe((resent[1]!.body as { nonce: string }).nonce);

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { parseConfig } from "../../src/core/config.js";
-import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import { createLogger } from "../../src/core/logger.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
@@ -30,7 +29,8 @@ let revisions = 0;
 /** Edits, sends and deletes per scenario, for the report. */
 const counts: Record<string, { edits: number; sends: number; deletes: number; refused: number }> = {};
 
-const planOf = (e: DigestEdits) => planDiscordDailyPost(buildDailyPost(parseDigest(revisionDigest(e), `${REVISION_DATE}.md`).digest), "en");
+/** The post as the running bot plans it now (its archive assigns the story ids). */
+const planOf = (_e?: DigestEdits) => planDiscordDailyPost(buildDailyPost(app.archive.get(REVISION_DATE)!), "en");
 const live = () => fake.liveMessages(CHANNEL).map((m) => ({ embeds: m.body.embeds, components: m.body.components }));
 const shape = (payloads: DiscordMessagePayload[]) => payloads.map((p) => ({ embeds: p.embeds, components: p.components }));
 

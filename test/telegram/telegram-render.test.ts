@@ -11,7 +11,7 @@ import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { decodeSearchCallback, encodeSearchCallback, toTelegramMessage } from "../../src/telegram/telegram-render.js";
 import { checkTelegramHtml } from "./html-check.js";
 
-const { digest } = parseDigest(readFileSync("data/digests/2026-02-18.md", "utf8"), "2026-02-18.md");
+const { digest } = parseDigest(readFileSync("test/fixtures/sample/2026-02-18.md", "utf8"), "2026-02-18.md");
 const storyIds = digest.sections.flatMap((s) => s.stories.map((st) => st.id));
 
 describe("planTelegramDailyPost", () => {

@@ -4,11 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
-import { expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { digestAsTheBotSees, expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
 import { startBot as startProcess } from "../core/delivery/bot-process.js";
 import { rows } from "../core/delivery/helpers.js";
 import { TOKEN } from "./fixture.js";
@@ -42,19 +41,16 @@ describe("kill -9 during a revision (child process, Telegram)", () => {
       POST_CRON: "0 0 1 1 *",
       REVISION_QUIET_SECONDS: "0",
     };
-    const planOf = (e: DigestEdits) =>
-      planTelegramDailyPost(buildDailyPost(parseDigest(revisionDigest(e), `${REVISION_DATE}.md`).digest), { locale: "en", botUsername: tg!.botUsername });
+    // The post as the bot plans it, with the story ids it recorded in DATA_DIR.
+    const planNow = async () =>
+      planTelegramDailyPost(buildDailyPost(await digestAsTheBotSees(join(dir!, "digests"), join(dir!, "state"))), { locale: "en", botUsername: tg!.botUsername });
     const toChannel = (c: RecordedCall) => String(c.params.chat_id) === CHANNEL;
-    const before = planOf({});
-
     const first = await startBot({ ...env, CHILD_DELIVER_TO: CHANNEL }, "READY");
+    const before = await planNow();
     expect(tg.liveMessages(CHANNEL).map((m) => m.text)).toEqual(before.map((m) => m.text));
 
     // The publisher adds late stories: two messages change and one more is needed.
     const edits: DigestEdits = { addStories: 25, fixTypo: true };
-    const after = planOf(edits);
-    const expected = expectedOperations(before, after);
-    expect(expected).toEqual({ edits: 2, sends: 1, deletes: 0 });
     const held = tg.holdNext("editMessageText");
     writeFileSync(file, revisionDigest(edits));
     await held.arrived;
@@ -70,6 +66,9 @@ describe("kill -9 during a revision (child process, Telegram)", () => {
     second.kill("SIGTERM");
     await new Promise((r) => second.once("exit", r));
 
+    const after = await planNow();
+    const expected = expectedOperations(before, after);
+    expect(expected).toEqual({ edits: 2, sends: 1, deletes: 0 });
     expect(tg.liveMessages(CHANNEL).map((m) => m.text)).toEqual(after.map((m) => m.text));
     const sends = tg.calls("sendMessage").filter((c) => toChannel(c) && c.status === 200);
     expect(sends).toHaveLength(before.length + expected.sends);

@@ -16,7 +16,7 @@ const command = (messageId: number, text: string) => ({
 describe("telegram stop", () => {
   let f: Fixture;
   beforeAll(async () => {
-    f = await startFixture("data/digests", "2026-02-18T00:50:00Z");
+    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z");
   });
   afterAll(async () => {
     await stopFixture(f);

@@ -1,4 +1,5 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
+import type { DeliveryObserver } from "./observer.js";
 import cron, { type ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
@@ -36,6 +37,8 @@ function noPublisher(platform: Platform): DeliveryError {
 }
 
 export interface DeliveryEngineOptions {
+  /** Told about each send (the HTTP endpoint's metrics); optional. */
+  observer?: DeliveryObserver;
   /** The open state store (`await openStorage(…)`); the engine never closes it. */
   storage: Storage;
   archive: DigestArchive;
@@ -158,6 +161,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     sleep,
     random: options.random ?? Math.random,
     isStopping: () => stopping,
+    ...(options.observer ? { observer: options.observer } : {}),
     ...(options.lease?.ms ? { leaseMs: options.lease.ms } : {}),
     ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
   };

@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import { PublishError, type Publisher } from "./publisher.js";
 import type { LeaseStore, LedgerStore, PartRow } from "../storage/types.js";
 import { judgeOwner, LEASE_MS, LEASE_RENEW_MS } from "./owner.js";
+import type { DeliveryObserver } from "./observer.js";
 
 /** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
 export interface RetryOptions {
@@ -53,6 +54,8 @@ export interface SenderDeps {
   /** Lease length and renewal period; default LEASE_MS / LEASE_RENEW_MS. */
   leaseMs?: number;
   leaseRenewMs?: number;
+  /** Told about each send (metrics); optional. */
+  observer?: DeliveryObserver;
 }
 
 /**
@@ -102,6 +105,14 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
   }
   let transientFailures = 0;
   let rateLimitWaits = 0;
+  const observed = { platform: part.platform, targetId: part.targetId, runId: part.runId, partIndex: part.partIndex };
+  const notify = (hook: (o: DeliveryObserver) => void) => {
+    try {
+      if (deps.observer) hook(deps.observer);
+    } catch {
+      // Metrics must never break a delivery.
+    }
+  };
   const seen = { status: part.status, attempts: part.attempts };
   for (;;) {
     const now = deps.now();
@@ -112,6 +123,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     }
     takeOver = false;
     seen.status = "in-flight";
+    if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
     seen.attempts++;
     let result: { messageId: string } | { failure: PublishError };
     try {
@@ -127,11 +139,13 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     if ("messageId" in result) {
       // Outside the send's try: a failing ledger write is not a failed send (re-sending would post it twice).
       await markSentPersistently(part, result.messageId, deps);
+      notify((o) => o.sent?.(observed, new Date(deps.now())));
       logger.debug({ ...where, messageId: result.messageId }, "part sent");
       return { type: "sent" };
     }
     const { failure } = result;
     const error = failure.message;
+    notify((o) => o.failed?.(observed, failure.kind));
     if (failure.kind === "permanent") {
       await ledger.markFailed(part, "failed-permanent", error, deps.now());
       logger.error({ ...where, error }, "permanent delivery failure");
@@ -145,6 +159,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       delay = failure.retryAfterMs ?? retry.baseDelayMs;
       if (rateLimitWaits > retry.maxRateLimitWaits || delay > retry.maxRateLimitWaitMs) {
         logger.warn({ ...where, error, retryAfterMs: delay }, "rate limited; part left pending for the next tick");
+        notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       logger.info({ ...where, retryAfterMs: delay }, "rate limited; waiting as told");
@@ -152,6 +167,7 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
       transientFailures++;
       if (transientFailures >= retry.maxAttempts) {
         logger.warn({ ...where, error, attempts: transientFailures }, "send keeps failing; part left pending for the next tick");
+        notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       // Equal jitter: between half and all of the exponential cap, so retries from many targets spread out.

@@ -1,5 +1,10 @@
 // A generated digest big enough for several messages per platform, and the edits publishers make to it after posting.
+import { join } from "node:path";
 import { sql } from "kysely";
+import pino from "pino";
+import { createArchive } from "../../../src/core/digest/archive.js";
+import type { Digest } from "../../../src/core/digest/model.js";
+import { openStoryIdStore, STORY_IDS_DIR } from "../../../src/core/digest/story-id-store.js";
 import type { Storage } from "../../../src/core/storage/types.js";
 
 export const REVISION_DATE = "2026-03-02";
@@ -63,4 +68,22 @@ export function expectedOperations(before: readonly unknown[], after: readonly u
   let edits = 0;
   for (let i = 0; i < Math.min(before.length, after.length); i++) if (JSON.stringify(before[i]) !== JSON.stringify(after[i])) edits++;
   return { edits, sends: Math.max(0, after.length - before.length), deletes: Math.max(0, before.length - after.length) };
+}
+
+/**
+ * The digest of `REVISION_DATE` as the bot sees it: read through an archive with the story-id store of `dataDir`,
+ * so story ids (and thus deep links and buttons) are the ones the bot assigned. `write` records new assignments.
+ */
+export async function digestAsTheBotSees(digestDir: string, dataDir: string, write = false): Promise<Digest> {
+  const logger = pino({ level: "silent" });
+  const ids = openStoryIdStore({ dir: join(dataDir, STORY_IDS_DIR), logger, readOnly: !write });
+  const archive = await createArchive({ dir: digestDir, logger, watch: false, ids });
+  try {
+    const digest = archive.get(REVISION_DATE);
+    if (!digest) throw new Error(`no ${REVISION_DATE} digest in ${digestDir}`);
+    return digest;
+  } finally {
+    await ids.flush();
+    await archive.close();
+  }
 }
