@@ -5,6 +5,7 @@ import type { BotServices, CommandContext } from "./core/command.js";
 import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
 import type { Config, Locale } from "./core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engine.js";
+import type { Pacer } from "./core/delivery/pacing.js";
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
@@ -24,6 +25,8 @@ export interface AppOptions {
   watch?: boolean;
   /** Where command definitions live; default `commands/`. */
   commandsDir?: string;
+  /** Delivery pacing; default the platforms' limits (`createPacer()`). In-process tests pass an unpaced one. */
+  pacer?: Pacer;
 }
 
 /** Who asks and where: what an adapter knows about a command invocation. */
@@ -84,7 +87,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     opened.unshift(search);
     const storage = await openStorage({ dataDir: config.DATA_DIR });
     opened.push(storage);
-    const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock });
+    const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock, ...(options.pacer ? { pacer: options.pacer } : {}) });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
     const commandLogger = logger.child({ module: "commands" });
 

@@ -6,7 +6,7 @@ import type { DeliveryEngine } from "../core/delivery/engine.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
 import { toDiscordCommandData } from "./discord-commands.js";
 import { createInteractionHandler } from "./discord-interactions.js";
-import { createDiscordPublisher } from "./discord-publisher.js";
+import { createDiscordDeliveryRest, createDiscordPublisher } from "./discord-publisher.js";
 import type { Publisher } from "../core/delivery/publisher.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
@@ -124,7 +124,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     );
   }
 
-  const publisher = createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger });
+  // Daily posts use their own REST client: no retries of its own (the engine's policy), a request timeout.
+  const publisher = createDiscordPublisher({ rest: createDiscordDeliveryRest(token, config.DISCORD_API_BASE), locale: config.BOT_LOCALE, logger });
   try {
     app.delivery.registerPublisher(publisher);
   } catch (err) {

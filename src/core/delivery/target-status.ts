@@ -40,6 +40,8 @@ export async function describeTargets(
       status.lastDelivery = { date: last.digestDate ?? "", status: last.status, at: last.createdAt };
       if (last.lastError) status.lastDelivery.error = last.lastError;
     }
+    const possibleDuplicates = await storage.ledger.possibleDuplicates({ platform: sub.platform, targetId: sub.targetId });
+    if (possibleDuplicates > 0) status.possibleDuplicates = possibleDuplicates;
     targets.push(status);
   }
   return nextRun ? { nextRun: nextRun.toISOString(), targets } : { targets };
