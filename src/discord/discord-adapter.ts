@@ -1,5 +1,5 @@
 // Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
-import { Client, Events, GatewayIntentBits, type Interaction } from "discord.js";
+import { Client, Events, GatewayIntentBits, type Interaction, type RateLimitData } from "discord.js";
 import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
 import type { DeliveryEngine } from "../core/delivery/engine.js";
@@ -71,9 +71,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   client.on(Events.ShardResume, (shard) => logger.info({ shard }, "discord gateway resumed"));
   client.on(Events.GuildCreate, (guild) => logger.info({ guild: guild.id, name: guild.name }, "discord server joined"));
   client.on(Events.GuildDelete, (guild) => logger.warn({ guild: guild.id }, "discord server left or unavailable"));
-  client.rest.on("rateLimited", (info) =>
-    logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told"),
-  );
+  const onRateLimited = (info: RateLimitData) =>
+    logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told");
+  client.rest.on("rateLimited", onRateLimited);
 
   const handle = createInteractionHandler({ config, app, logger });
   const inFlight = new Set<Promise<void>>();
@@ -125,7 +125,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   }
 
   // Daily posts use their own REST client: no retries of its own (the engine's policy), a request timeout.
-  const publisher = createDiscordPublisher({ rest: createDiscordDeliveryRest(token, config.DISCORD_API_BASE), locale: config.BOT_LOCALE, logger });
+  const deliveryRest = createDiscordDeliveryRest(token, config.DISCORD_API_BASE);
+  deliveryRest.on("rateLimited", onRateLimited);
+  const publisher = createDiscordPublisher({ rest: deliveryRest, locale: config.BOT_LOCALE, logger });
   try {
     app.delivery.registerPublisher(publisher);
   } catch (err) {

@@ -12,10 +12,11 @@ export const DISCORD_REQUESTS_PER_SECOND = 50;
 /** Discord: messages per channel per 5 s (the POST /channels/{id}/messages route bucket as Discord answers it). */
 export const DISCORD_CHANNEL_MESSAGES_PER_5S = 5;
 /**
- * Share of each budget the pacer hands out. Requests leave a few ms apart from when the slot was given, and the
- * platforms count arrivals: 5 % headroom keeps a broadcast at the limit without a single 429.
+ * Added to every window the pacer keeps. Requests leave some ms after their slot (event-loop lag, a ledger write)
+ * and the platforms count arrivals: with 100 ms, arrivals would have to bunch up by more than that for a limit to
+ * be exceeded. It costs 9 % of the budget (30 per 1.1 s = 27.3/s; Discord 50 per 1.1 s = 45.5/s).
  */
-export const PACING_HEADROOM = 0.95;
+export const PACING_MARGIN_MS = 100;
 
 /** One sliding-window limit: at most `count` operations in any `windowMs`. */
 export interface RateLimit {
@@ -68,82 +69,120 @@ export interface Pacer {
 export interface PacerOptions {
   /** Per platform; default {@link PLATFORM_LIMITS}. Platforms not listed (console) are not paced. */
   limits?: Partial<Record<Platform, PlatformLimits>>;
-  /** Default {@link PACING_HEADROOM}. */
-  headroom?: number;
+  /** Default {@link PACING_MARGIN_MS}. */
+  marginMs?: number;
   now?: () => number;
 }
 
-/**
- * A target's recent slots: spaced evenly for the global budget (a queue handing out one slot every
- * windowMs / count), as a sliding window for one target (its parts go out one after another).
- */
-interface TargetState {
-  /** Times of the slots handed out, newest last, at most the largest window's count. */
+/** Recent slots of one key (a platform's budget or one target), newest last. */
+interface SlotLog {
   times: number[];
   /** Not before this (after a 429). */
   notBefore: number;
 }
 
+/** One platform's queue: waiters served in order, each grant at least `spacing` after the previous one actually happened. */
+interface PlatformQueue {
+  log: SlotLog;
+  waiting: { resolve: (granted: boolean) => void; signal: AbortSignal }[];
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
  * The in-process pacer: one per engine, shared by every target of every run, so the running bot and
- * `digest-bot deliver` pace alike. A target waits first for its own limits, then queues for the global budget
- * (first come, first served), so a slow target never holds a ready one.
+ * `digest-bot deliver` pace alike. A target waits first for its own limits, then queues for the platform's budget:
+ * first come, first served, grants evenly spaced at (window + margin) / count, measured from when the previous grant
+ * really happened (a late timer never releases a burst), and never more than `count` in any window + margin. A slow
+ * or failing target waits on its own and never holds a ready one.
  */
 export function createPacer(options: PacerOptions = {}): Pacer {
   const limits: Partial<Record<Platform, PlatformLimits>> = options.limits ?? PLATFORM_LIMITS;
-  const headroom = options.headroom ?? PACING_HEADROOM;
+  const margin = options.marginMs ?? PACING_MARGIN_MS;
   const now = options.now ?? Date.now;
-  const nextGlobal = new Map<Platform, number>();
-  const targets = new Map<string, TargetState>();
+  const queues = new Map<Platform, PlatformQueue>();
+  const targets = new Map<string, SlotLog>();
+  const targetLog = (key: string) => {
+    let log = targets.get(key);
+    if (!log) {
+      log = { times: [], notBefore: 0 };
+      targets.set(key, log);
+    }
+    return log;
+  };
+  const queueOf = (platform: Platform) => {
+    let q = queues.get(platform);
+    if (!q) {
+      q = { log: { times: [], notBefore: 0 }, waiting: [], timer: undefined };
+      queues.set(platform, q);
+    }
+    return q;
+  };
 
-  const spacing = (limit: RateLimit) => limit.windowMs / (limit.count * headroom);
-
-  /** When a target's own limits allow its next operation. */
-  function targetReady(state: TargetState, own: RateLimit[]): number {
-    let at = state.notBefore;
+  /** The earliest time `log` allows one more under `own` limits. */
+  function earliest(log: SlotLog, own: RateLimit[]): number {
+    let at = log.notBefore;
     for (const limit of own) {
-      // At most `count` in any window: the next one waits until the count-th latest has left it.
-      const older = state.times[state.times.length - limit.count];
-      if (older !== undefined) at = Math.max(at, older + limit.windowMs / headroom);
+      const older = log.times[log.times.length - limit.count];
+      if (older !== undefined) at = Math.max(at, older + limit.windowMs + margin);
     }
     return at;
+  }
+  const remember = (log: SlotLog, t: number, own: RateLimit[]) => {
+    log.times.push(t);
+    const keep = Math.max(...own.map((l) => l.count));
+    if (log.times.length > keep) log.times.splice(0, log.times.length - keep);
+  };
+
+  function pump(platform: Platform, q: PlatformQueue, g: RateLimit) {
+    if (q.timer) return;
+    while (q.waiting.length > 0 && q.waiting[0]!.signal.aborted) q.waiting.shift()!.resolve(false);
+    if (q.waiting.length === 0) return;
+    const last = q.log.times.at(-1);
+    const at = Math.max(earliest(q.log, [g]), last === undefined ? 0 : last + (g.windowMs + margin) / g.count);
+    const wait = at - now();
+    if (wait > 0) {
+      q.timer = setTimeout(() => {
+        q.timer = undefined;
+        pump(platform, q, g);
+      }, wait);
+      return;
+    }
+    remember(q.log, now(), [g]);
+    q.waiting.shift()!.resolve(true);
+    pump(platform, q, g);
   }
 
   return {
     async acquire(platform, targetId, signal) {
       const platformLimits = limits[platform];
       if (!platformLimits) return !signal.aborted;
-      const key = `${platform}\u0000${targetId}`;
-      let state = targets.get(key);
-      if (!state) {
-        state = { times: [], notBefore: 0 };
-        targets.set(key, state);
-      }
+      const target = targetLog(`${platform}\u0000${targetId}`);
       const own = platformLimits.target(targetId);
-      if (!(await sleepUntil(targetReady(state, own), now, signal))) return false;
-      // The global queue: slots are handed out in order, each `spacing` after the previous one.
-      const t = Math.max(now(), nextGlobal.get(platform) ?? 0);
-      nextGlobal.set(platform, t + spacing(platformLimits.global));
-      if (!(await sleepUntil(t, now, signal))) {
-        // Give the slot back only if nobody queued behind it; otherwise it is just a gap.
-        if (nextGlobal.get(platform) === t + spacing(platformLimits.global)) nextGlobal.set(platform, t);
-        return false;
-      }
-      state.times.push(now());
-      const keep = Math.max(...own.map((l) => l.count));
-      if (state.times.length > keep) state.times.splice(0, state.times.length - keep);
-      return true;
+      if (!(await sleepUntil(earliest(target, own), now, signal))) return false;
+      const q = queueOf(platform);
+      const granted = await new Promise<boolean>((resolve) => {
+        const entry = { resolve, signal };
+        q.waiting.push(entry);
+        signal.addEventListener(
+          "abort",
+          () => {
+            const i = q.waiting.indexOf(entry);
+            if (i >= 0) {
+              q.waiting.splice(i, 1);
+              resolve(false);
+            }
+          },
+          { once: true },
+        );
+        pump(platform, q, platformLimits.global);
+      });
+      if (granted) remember(target, now(), own);
+      return granted;
     },
     penalize(platform, targetId, delayMs) {
       const until = now() + delayMs;
-      if (targetId === undefined) {
-        nextGlobal.set(platform, Math.max(nextGlobal.get(platform) ?? 0, until));
-        return;
-      }
-      const key = `${platform}\u0000${targetId}`;
-      const state = targets.get(key) ?? { times: [], notBefore: 0 };
-      state.notBefore = Math.max(state.notBefore, until);
-      targets.set(key, state);
+      const log = targetId === undefined ? queueOf(platform).log : targetLog(`${platform}\u0000${targetId}`);
+      log.notBefore = Math.max(log.notBefore, until);
     },
   };
 }
