@@ -32,31 +32,47 @@ export async function run(args: string[]): Promise<number> {
     level: config.LOG_LEVEL,
     secrets: [config.DISCORD_TOKEN ?? "", config.TELEGRAM_BOT_TOKEN ?? ""],
   });
-  const app = await createApp({ config, logger });
+  // Signals are handled from here on, before anything slow (loading, logins, the catch-up delivery): a SIGTERM at
+  // any moment aborts the delivery in progress and stops cleanly instead of dying by the default disposition.
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let stopRequested = false;
+  let startup: Promise<unknown> = Promise.resolve();
   const adapters: RunningAdapter[] = [];
   const stopAll = async () => {
+    stopRequested = true;
     // At once, while the clients are still connected: the adapters stop taking commands and answer those in hand,
-    // and delivery finishes (or checkpoints) the message in flight. Then disconnect and close the database.
-    await Promise.all([...adapters.map((a) => a.drain()), app.delivery.stop()]);
+    // and delivery aborts its waits and requests (the part cut short stays in-flight, reconciled next start).
+    const delivery = app?.delivery.stop();
+    await Promise.all([...adapters.map((a) => a.drain()), delivery]);
+    await startup.catch(() => undefined);
+    await app?.delivery.stop();
     for (const adapter of [...adapters].reverse()) await adapter.stop();
-    await app.close();
+    await app?.close();
   };
-  try {
+  handleShutdownSignals({ logger, stop: stopAll });
+  startup = (async () => {
+    app = await createApp({ config, logger });
+    if (stopRequested) return;
     if (config.DISCORD_TOKEN) {
       const discord = await startDiscord({ config, logger, app });
       adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
     }
+    if (stopRequested) return;
     if (config.TELEGRAM_BOT_TOKEN) {
       const telegram = await startTelegram({ config, logger, app });
       adapters.push({ name: "telegram", drain: () => telegram.drain(), stop: () => telegram.stop() });
     }
+    if (stopRequested) return;
     await app.start();
+  })();
+  try {
+    await startup;
   } catch (err) {
     logger.fatal({ err }, "start failed");
     await stopAll().catch(() => undefined);
     throw err;
   }
-  handleShutdownSignals({ logger, stop: stopAll });
+  if (stopRequested || !app) return 0;
   logger.info({ adapters: adapters.map((a) => a.name), digests: app.archive.dates().length }, "digest-bot running");
   // The adapters' connections keep the process alive until a signal arrives.
   return 0;

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/core/logger.js";
 import { GrammyError } from "grammy";
 import { startTelegram, type TelegramAdapter } from "../../src/telegram/telegram-adapter.js";
 import { toPublishError } from "../../src/telegram/telegram-publisher.js";
+import { longDigest } from "../core/delivery/long-digest.js";
 import { startFakeBotApi, type FakeBotApi } from "./fake-bot-api.js";
 
 const TOKEN = "987654:SECRET-telegram-token-for-faults-xyz";
@@ -23,19 +24,6 @@ interface Running {
 }
 
 let running: Running | undefined;
-
-/** A digest long enough for several Telegram messages: 4 sections of 12 stories with long first sentences. */
-export function longDigest(date: string): string {
-  const sections = Array.from({ length: 4 }, (_, s) => {
-    const stories = Array.from(
-      { length: 12 },
-      (_, i) =>
-        `### Story ${s + 1}.${i + 1} about models\n\nA fairly long first sentence about model number ${i} that goes on with detail after detail to fill the summary nicely. Then more.\n\n[Source](https://example.com/${s}/${i})\n`,
-    );
-    return `## Section ${s + 1}\n\n${stories.join("\n")}`;
-  });
-  return `# ${date}\n\n${sections.join("\n---\n\n")}`;
-}
 
 /** The real app and bot on a copy of the fixtures, subscribed to `chats`, the clock just after the 09:00 slot. */
 async function start(chats: string[], apiOptions: Parameters<typeof startFakeBotApi>[0] = {}, long = false): Promise<Running> {
