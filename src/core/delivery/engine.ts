@@ -1,4 +1,5 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
+import { setMaxListeners } from "node:events";
 import cron, { type ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
@@ -133,6 +134,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   let task: ScheduledTask | undefined;
   let unsubscribeArchive: (() => void) | undefined;
   const abort = new AbortController();
+  // Every wait and request in progress listens on it (hundreds during a broadcast).
+  setMaxListeners(0, abort.signal);
   let chain: Promise<unknown> = Promise.resolve();
 
   /** Runs jobs one at a time: ticks, reposts and deliveries never interleave their sends. */
