@@ -84,8 +84,6 @@ interface SlotLog {
 /** One platform's queue: waiters served in order, each grant at least `spacing` after the previous one actually happened. */
 interface PlatformQueue {
   log: SlotLog;
-  /** When the last grant was due by the cadence (it may have happened later, if the event loop was busy). */
-  due: number;
   waiting: { resolve: (granted: boolean) => void; signal: AbortSignal }[];
   timer: NodeJS.Timeout | undefined;
 }
@@ -114,7 +112,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
   const queueOf = (platform: Platform) => {
     let q = queues.get(platform);
     if (!q) {
-      q = { log: { times: [], notBefore: 0 }, due: 0, waiting: [], timer: undefined };
+      q = { log: { times: [], notBefore: 0 }, waiting: [], timer: undefined };
       queues.set(platform, q);
     }
     return q;
@@ -141,10 +139,9 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     if (q.waiting.length === 0) return;
     const spacing = (g.windowMs + margin) / g.count;
     const last = q.log.times.at(-1);
-    // Keep the cadence when a timer fired late (a busy event loop), catching up at most at half the spacing, so
-    // the lag is not lost from the budget and never turns into a burst; the window check bounds it either way.
-    const due = last === undefined ? 0 : Math.max(q.due + spacing, now() - spacing);
-    const at = Math.max(earliest(q.log, [g]), due, last === undefined ? 0 : last + spacing / 2);
+    // Spaced from when the previous grant really happened: a timer that fired late (a busy event loop) costs budget
+    // but never lets two requests bunch up (catching up produced 429s on a loaded machine).
+    const at = Math.max(earliest(q.log, [g]), last === undefined ? 0 : last + spacing);
     const wait = at - now();
     if (wait > 0) {
       q.timer = setTimeout(() => {
@@ -153,7 +150,6 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       }, wait);
       return;
     }
-    q.due = last === undefined ? now() : due;
     remember(q.log, now(), [g]);
     q.waiting.shift()!.resolve(true);
     pump(platform, q, g);
