@@ -63,6 +63,7 @@ function renderTarget(target: TargetStatus, locale: Locale): string[] {
         : t(locale, "label.never")
     }`,
   );
+  if (target.possibleDuplicates) lines.push(`  ${t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })}`);
   return lines;
 }
 

@@ -237,6 +237,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
             `${t(locale, "label.schedule")}: ${target.cron} (${target.timezone})`,
             ...(target.nextRun ? [`${t(locale, "label.nextRun")}: ${target.nextRun}`] : []),
             `${t(locale, "label.lastDelivery")}: ${last}`,
+            ...(target.possibleDuplicates ? [t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })] : []),
           ];
           return {
             name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),

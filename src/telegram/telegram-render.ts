@@ -268,6 +268,7 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
                 ? `${target.lastDelivery.date} ${deliveryStatusLabel(locale, target.lastDelivery.status)} ${target.lastDelivery.at}${target.lastDelivery.error ? ` (${target.lastDelivery.error})` : ""}`
                 : t(locale, "label.never")
             }`,
+            target.possibleDuplicates ? html`  ${t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })}` : undefined,
           ],
           "\n",
         ),

@@ -1,5 +1,6 @@
 // Broadcast on both backends: possible duplicates counted in the ledger, targets in parallel, O(1) ledger work per message, the deadline rule, prompt stops.
 import { afterEach, describe, expect, it } from "vitest";
+import { renderReplyText } from "../../../src/core/render-text.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import { testBackends } from "../storage/backends.js";
 import { column, digestOn, FakeClock, harness, MemoryArchive, recordingLogger, ScriptedPublisher } from "./helpers.js";
@@ -32,6 +33,8 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(await db.ledger.possibleDuplicates()).toBe(1);
     expect((await engine.status()).targets[0]).toMatchObject({ possibleDuplicates: 1, lastDelivery: { status: "sent" } });
     expect(lines.filter((l) => l.possibleDuplicate === true).map((l) => l.level)).toEqual([40]);
+    const shown = renderReplyText({ type: "status", digests: { count: 1 }, targets: (await engine.status()).targets }, "en");
+    expect(shown).toContain("  possible duplicates: 1 (re-sent where the platform cannot de-duplicate; each may show twice)");
   });
 
   it("does not count a 429 retry or a re-send the platform de-duplicates", async () => {
