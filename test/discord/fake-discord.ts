@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+import { guildObject, readBody } from "./fake-discord-parts.js";
 
 /** One REST request the client made, as the fake received it. */
 export interface RecordedRequest {
@@ -34,20 +35,8 @@ export interface InjectedFailure {
   mode?: "accept" | "hang" | "accept-then-hang";
 }
 
-export interface FakeMember {
-  userId?: string;
-  username?: string;
-  /** Permission bit set as a decimal string (e.g. "32" = Manage Server); default "0". */
-  permissions?: string;
-}
-
-export interface FakeOption {
-  name: string;
-  /** 3 string, 4 integer, 5 boolean. */
-  type: number;
-  value: string | number | boolean;
-  focused?: boolean;
-}
+export type { FakeMember, FakeOption } from "./fake-discord-parts.js";
+import type { FakeMember, FakeOption } from "./fake-discord-parts.js";
 
 export type InjectedInteraction =
   | { kind: "command"; name: string; options?: FakeOption[]; member?: FakeMember; channelId?: string; locale?: string }
@@ -311,40 +300,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           application: { id: applicationId, flags: 0 },
           shard: [0, 1],
         });
-        dispatch(ws, "GUILD_CREATE", guildObject());
+        dispatch(ws, "GUILD_CREATE", guildObject(guildId, channelIds));
       }
     });
   }
 
-  function guildObject() {
-    return {
-      id: guildId,
-      name: "Fake Guild",
-      icon: null,
-      owner_id: "100000000000000001",
-      unavailable: false,
-      member_count: 2,
-      large: false,
-      features: [],
-      emojis: [],
-      stickers: [],
-      roles: [{ id: guildId, name: "@everyone", permissions: "1024", position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
-      channels: channelIds.map((id, i) => ({ id, type: 0, name: `news-${i + 1}`, guild_id: guildId, position: i, permission_overwrites: [] })),
-      threads: [],
-      members: [],
-      voice_states: [],
-      presences: [],
-      joined_at: new Date().toISOString(),
-      preferred_locale: "en-US",
-      system_channel_flags: 0,
-      premium_tier: 0,
-      nsfw_level: 0,
-      verification_level: 0,
-      mfa_level: 0,
-      explicit_content_filter: 0,
-      default_message_notifications: 0,
-    };
-  }
+
 
   function interact(i: InjectedInteraction) {
     const id = nextId();
@@ -426,13 +387,4 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
