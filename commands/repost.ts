@@ -3,7 +3,7 @@ import { defineCommand } from "../src/core/command.js";
 import type { RepostRequest } from "../src/core/delivery/control.js";
 import { listSeparator, t } from "../src/core/i18n.js";
 import { DATE_OPTION, dateOption, digestForDate, requireSection } from "./_shared/helpers.js";
-import { requireTarget, viaDelivery } from "./_shared/admin.js";
+import { requireOperator, requireTarget, viaDelivery } from "./_shared/admin.js";
 
 export default defineCommand({
   name: "repost",
@@ -15,13 +15,15 @@ export default defineCommand({
     {
       name: "all",
       type: "boolean",
-      description: { zh: "发往所有订阅的频道，而不只是这里", en: "Send to every subscribed channel, not just here" },
+      description: { zh: "发往所有订阅的频道，而不只是这里（仅机器人运营者）", en: "Send to every subscribed channel, not just here (bot operators only)" },
     },
   ],
   async execute(ctx) {
     const digest = digestForDate(ctx, dateOption(ctx));
     const sectionName = ctx.options.section as string | undefined;
     const sectionIndex = sectionName ? requireSection(ctx, digest, sectionName) : undefined;
+    // Every subscription means every tenant's channels: the bot's operators only.
+    if (ctx.options.all === true) requireOperator(ctx, "/repost all:true");
     const request: RepostRequest = {
       date: digest.date,
       to: ctx.options.all === true ? "all-subscriptions" : requireTarget(ctx, "repost"),

@@ -46,11 +46,10 @@ export default defineCommand({
       if (!owner) throw new UserError("unknown-section", t(ctx.locale, "error.unknownSection", { name: sectionName }), sectionsHint(ctx, latest));
       sectionTitle = owner.sections[matchSection(owner, sectionName)!]!.title;
     }
-    const all = ctx.services.search.search(query, {
-      ...(date ? { date } : {}),
-      ...(sectionName ? { section: sectionName } : {}),
-    });
-    const total = all.length;
+    const filter = { ...(date ? { date } : {}), ...(sectionName ? { section: sectionName } : {}) };
+    // Only the page asked for is ranked; the total is counted.
+    const found = ctx.services.search.searchPage(query, { ...filter, offset: (page - 1) * RESULTS_PER_PAGE, limit: RESULTS_PER_PAGE });
+    const total = found.total;
     if (total === 0) {
       const filtered = date || sectionName;
       throw new UserError(
@@ -68,9 +67,7 @@ export default defineCommand({
         t(ctx.locale, "error.pagePastEnd.hint", { command: last.filter(Boolean).join(" ") }),
       );
     }
-    const hits = all
-      .slice((page - 1) * RESULTS_PER_PAGE, page * RESULTS_PER_PAGE)
-      .map(({ id, date: d, section, title }) => ({ id, date: d, section, title }));
+    const hits = found.hits.map(({ id, date: d, section, title }) => ({ id, date: d, section, title }));
     const filters: { section?: string; date?: string } = {};
     if (sectionTitle) filters.section = sectionTitle;
     if (date) filters.date = date;

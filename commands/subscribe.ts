@@ -2,6 +2,7 @@
 import { defineCommand } from "../src/core/command.js";
 import { UserError } from "../src/core/command-registry.js";
 import { createSchedule } from "../src/core/delivery/schedule.js";
+import { scheduleProblem } from "../src/core/schedule-problem.js";
 import { listSeparator, t } from "../src/core/i18n.js";
 import { requireAnyDigest } from "./_shared/helpers.js";
 import { requireTarget, sectionIndexes, viaDelivery } from "./_shared/admin.js";
@@ -41,6 +42,8 @@ export default defineCommand({
     const custom = cron !== undefined || timezone !== undefined;
     if (custom) {
       // Checked before subscribing, so a typo does not leave a subscription on the wrong schedule.
+      const localized = scheduleProblem(ctx.locale, cron, timezone);
+      if (localized) throw new UserError("bad-option", t(ctx.locale, "error.badSchedule", { problem: localized }), t(ctx.locale, "error.badSchedule.hint"));
       try {
         createSchedule(cron ?? config.POST_CRON, timezone ?? config.POST_TIMEZONE);
       } catch (err) {

@@ -6,15 +6,20 @@ import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "
 import type { Config, Locale } from "./core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engine.js";
 import type { Pacer } from "./core/delivery/pacing.js";
+import type { DeliveryObserver } from "./core/delivery/observer.js";
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
 import { createStorySearch, type SearchService } from "./core/search.js";
 import { openStorage } from "./core/storage/open-storage.js";
 import type { Storage } from "./core/storage/types.js";
+import { createWorkerParser } from "./core/digest/digest-parser.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
+import { openStoryIdStore, STORY_IDS_DIR } from "./core/digest/story-id-store.js";
+import type { AdminScope } from "./core/safety/admin-scope.js";
+import { checkStoragePaths } from "./core/storage-paths.js";
 
 /** Parsed digests kept between starts, next to the state database. */
-export const DIGEST_CACHE_FILE = "digest-cache.json";
+export const DIGEST_CACHE_DIR = "digest-cache";
 
 export interface AppOptions {
   config: Config;
@@ -27,6 +32,8 @@ export interface AppOptions {
   commandsDir?: string;
   /** Delivery pacing; default the platforms' limits (`createPacer()`). In-process tests pass an unpaced one. */
   pacer?: Pacer;
+  /** Told about each delivery send (metrics of the HTTP endpoint); optional. */
+  observer?: DeliveryObserver;
 }
 
 /** Who asks and where: what an adapter knows about a command invocation. */
@@ -36,6 +43,8 @@ export interface InvocationContext {
   isAdmin: boolean;
   /** The channel/chat; undefined in a shell. */
   target?: { platform: Platform; id: string };
+  /** For admins: operator (global) or one chat's/server's admins; see `CommandContext.adminScope`. */
+  adminScope?: AdminScope;
   /** UI locale; default BOT_LOCALE. */
   locale?: Locale;
 }
@@ -78,16 +87,29 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
+  // One clear error for an unusable DIGEST_DIR / DATA_DIR, before anything opens them.
+  checkStoragePaths(config);
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
-  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_FILE), logger.child({ module: "archive" }));
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: options.watch ?? true, cache });
+  const watch = options.watch ?? true;
+  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_DIR), logger.child({ module: "archive" }));
+  // The running bot parses in a worker (no file can stall commands) and owns the id files; one-shot CLIs only read them.
+  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger: logger.child({ module: "archive" }), readOnly: !watch });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch, cache, ids, timeZone: config.POST_TIMEZONE, ...(watch ? { parser: createWorkerParser() } : {}) });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
-    const storage = await openStorage({ dataDir: config.DATA_DIR });
+    const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);
-    const delivery = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), clock, ...(options.pacer ? { pacer: options.pacer } : {}) });
+    const delivery = createDeliveryEngine({
+      storage,
+      archive,
+      config,
+      logger: logger.child({ module: "delivery" }),
+      clock,
+      ...(options.pacer ? { pacer: options.pacer } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
+    });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
     const commandLogger = logger.child({ module: "commands" });
 
@@ -101,6 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger: commandLogger,
       };
       if (invocation.target) ctx.target = invocation.target;
+      if (invocation.adminScope) ctx.adminScope = invocation.adminScope;
       return ctx;
     };
 

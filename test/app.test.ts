@@ -25,6 +25,10 @@ it("creates DATA_DIR 0700 with the state database, search index and parse cache 
   }
   expect(statSync(dataDir).mode & 0o777).toBe(0o700);
   const files = readdirSync(dataDir);
-  expect(files).toEqual(expect.arrayContaining(["digest-bot.sqlite", "search-index.bin", "digest-cache.json"]));
-  for (const file of files) expect([file, statSync(join(dataDir, file)).mode & 0o777]).toEqual([file, 0o600]);
+  expect(files).toEqual(expect.arrayContaining(["digest-bot.sqlite", "search-index.bin", "digest-cache"]));
+  // Folders (the parse cache's) 0700, every file at any depth 0600.
+  for (const entry of readdirSync(dataDir, { recursive: true, encoding: "utf8" })) {
+    const stat = statSync(join(dataDir, entry));
+    expect([entry, stat.mode & 0o777]).toEqual([entry, stat.isDirectory() ? 0o700 : 0o600]);
+  }
 });

@@ -1,4 +1,4 @@
-// Shared steps of the admin commands: where the command was asked, and section names to indexes.
+// Shared steps of the admin commands: where the command was asked, who may act on what, and section names to indexes.
 import type { CommandContext } from "../../src/core/command.js";
 import { UserError } from "../../src/core/command-registry.js";
 import type { TargetRef } from "../../src/core/delivery/control.js";
@@ -6,12 +6,38 @@ import { DeliveryError } from "../../src/core/delivery/engine.js";
 import { t } from "../../src/core/i18n.js";
 import type { Digest } from "../../src/core/digest/model.js";
 import { matchSection } from "../../src/core/section-match.js";
+import { scopeOf, scopeOwns } from "../../src/core/safety/admin-scope.js";
+import type { TargetStatus } from "../../src/core/reply.js";
 import { requireSection } from "./helpers.js";
 
-/** The channel/chat the command was asked in; throws when there is none (e.g. a CLI without a target). */
+/**
+ * The channel/chat the command was asked in; throws when there is none (e.g. a CLI without a target), or when the
+ * asker's scope does not own it (an adapter bug must not let one tenant act on another's channel).
+ */
 export function requireTarget(ctx: CommandContext, command: string): TargetRef {
-  if (ctx.target) return { platform: ctx.target.platform, id: ctx.target.id };
-  throw new UserError("bad-option", t(ctx.locale, "error.noTarget"), t(ctx.locale, "error.noTarget.hint", { command }));
+  if (!ctx.target) throw new UserError("bad-option", t(ctx.locale, "error.noTarget"), t(ctx.locale, "error.noTarget.hint", { command }));
+  const target = { platform: ctx.target.platform, id: ctx.target.id };
+  if (!scopeOwns(scopeOf(ctx), target)) {
+    ctx.logger.warn({ command, platform: target.platform, target: target.id }, "admin command refused: target outside the asker's scope");
+    throw new UserError("not-admin", t(ctx.locale, "error.notAdmin", { name: command }), t(ctx.locale, "error.notAdmin.hint"));
+  }
+  return target;
+}
+
+/**
+ * Refuses unless the asker is one of the bot's operators: for what reaches every tenant (`/repost all:true`,
+ * `/status` of all targets). `what` names the refused part in the answer, e.g. `/repost all:true`.
+ */
+export function requireOperator(ctx: CommandContext, what: string): void {
+  if (scopeOf(ctx)?.kind === "operator") return;
+  ctx.logger.info({ what, platform: ctx.platform, target: ctx.target?.id }, "operator-only request refused");
+  throw new UserError("not-admin", t(ctx.locale, "error.operatorOnly", { what }), t(ctx.locale, "error.operatorOnly.hint"));
+}
+
+/** The targets the asker may see: all for operators, their own chat's/server's for its admins, none otherwise. */
+export function visibleTargets<T extends Pick<TargetStatus, "platform" | "targetId">>(ctx: CommandContext, targets: readonly T[]): T[] {
+  const scope = scopeOf(ctx);
+  return targets.filter((target) => scopeOwns(scope, { platform: target.platform, id: target.targetId }));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { CommandContext } from "../../src/core/command.js";
 import { UserError } from "../../src/core/command-registry.js";
 import { DateInputError, resolveDate } from "../../src/core/dates.js";
 import { listSeparator, t } from "../../src/core/i18n.js";
-import { parseStoryId, type Digest, type StoryRef } from "../../src/core/digest/model.js";
+import { storyIdDate, type Digest, type StoryRef } from "../../src/core/digest/model.js";
 import type { StoryCard, StoryHit } from "../../src/core/reply.js";
 import { matchSection } from "../../src/core/section-match.js";
 
@@ -96,25 +96,38 @@ export const ALSO_MATCHING_MAX = 5;
 export const QUERY_OPTION = {
   name: "query",
   type: "string",
-  description: { zh: "关键词或报道编号（如 sonnet、20260218-1-3）", en: "Keywords or a story id (e.g. sonnet, 20260218-1-3)" },
+  description: { zh: "关键词或报道编号（如 sonnet、20260218-glm-5-k3f9a）", en: "Keywords or a story id (e.g. sonnet, 20260218-glm-5-k3f9a)" },
   required: true,
   maxLength: QUERY_MAX_LENGTH,
   autocomplete: true,
 } as const;
 
 /**
- * The story a query means: an id (`20260218-1-3`) is looked up directly; otherwise the best search hit,
- * plus the others scoring close to it. Throws `no-match` / `unknown-id` / `unknown-date`.
+ * The story an id names (stable `20260218-glm-5-k3f9a` or an old position id `20260218-1-3`). Throws `no-match`
+ * saying the story was removed from its digest when it was, or that no story has this id.
+ */
+export function requireStoryById(ctx: CommandContext, id: string): StoryRef {
+  const { archive } = ctx.services;
+  const found = archive.lookUpStory?.(id) ?? { kind: "unknown" as const };
+  if (found.kind === "found") return found.ref;
+  // An archive without lookUpStory (a test double) still answers plain look-ups.
+  const ref = found.kind === "unknown" ? archive.findStory(id) : undefined;
+  if (ref) return ref;
+  if (found.kind === "removed") {
+    throw new UserError("no-match", t(ctx.locale, "error.removedStory", { date: found.date }), t(ctx.locale, "error.removedStory.hint", { date: found.date, title: found.title }));
+  }
+  throw new UserError("no-match", t(ctx.locale, "error.unknownId", { id }), t(ctx.locale, "error.unknownId.hint"));
+}
+
+/**
+ * The story a query means: an id is looked up directly (see `requireStoryById`); otherwise the best search hit,
+ * plus the others scoring close to it. Throws `no-match` / `unknown-date`.
  */
 export function findStory(ctx: CommandContext, command: string): { best: StoryRef; also: StoryHit[] } {
   const query = String(ctx.options.query ?? "");
   const { archive, search } = ctx.services;
   requireAnyDigest(ctx);
-  if (parseStoryId(query)) {
-    const ref = archive.findStory(query);
-    if (ref) return { best: ref, also: [] };
-    throw new UserError("no-match", t(ctx.locale, "error.unknownId", { id: query }), t(ctx.locale, "error.unknownId.hint"));
-  }
+  if (storyIdDate(query)) return { best: requireStoryById(ctx, query.trim()), also: [] };
   const date = dateOption(ctx);
   if (date) requireDateExists(ctx, date);
   const hits = search.search(query, date ? { date, limit: ALSO_MATCHING_MAX + 1 } : { limit: ALSO_MATCHING_MAX + 1 });

@@ -38,6 +38,13 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     } else words.push(arg);
   }
+  // `ask "/story sonnet" extra args`: the quoted command is the whole line; joining the extras would change the query.
+  if (words.length > 1 && /\s/.test(words[0]!.trim())) {
+    process.stderr.write(
+      `digest-bot ask: unexpected "${words.slice(1).join(" ")}" after the quoted command; put the whole command in one argument, e.g. digest-bot ask "/story sonnet"\n`,
+    );
+    return 2;
+  }
   const line = words.join(" ").trim();
   if (!line) {
     process.stderr.write(`digest-bot ask: say which command to run, e.g. digest-bot ask "/story sonnet"\n\n${USAGE}`);

@@ -1,9 +1,12 @@
 // `digest-bot deliver [--date D] [--section S] [--target platform:id]… [--all]`: delivers a digest now, as a manual run in the ledger.
+import { checkStoragePaths } from "../core/storage-paths.js";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { GrammyError } from "grammy";
 import type { Logger } from "../core/logger.js";
+import { join } from "node:path";
 import { createArchive } from "../core/digest/archive.js";
+import { openStoryIdStore, STORY_IDS_DIR } from "../core/digest/story-id-store.js";
 import { loadConfig, type Config } from "../core/config.js";
 import type { TargetRef } from "../core/delivery/control.js";
 import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js";
@@ -15,7 +18,7 @@ import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js"
 import { createDiscordDeliveryRest, createDiscordPublisher } from "../discord/discord-publisher.js";
 import { createTelegramDeliveryApi, createTelegramPublisher } from "../telegram/telegram-publisher.js";
 import { describeTelegramError } from "../telegram/telegram-adapter.js";
-import { handleShutdownSignals } from "./shutdown.js";
+import { handleShutdownSignals, installShutdown, type Shutdown } from "./shutdown.js";
 import { createTerminalLogger } from "./terminal-logger.js";
 import { selectDigest, SelectionError } from "./select-digest.js";
 
@@ -44,6 +47,8 @@ export interface DeliverIo {
   retry?: Partial<RetryOptions>;
   /** Where SIGINT/SIGTERM come from when the command builds its own publishers; default `process`. */
   signals?: NodeJS.EventEmitter;
+  /** Signal handling installed by `run` before anything else (a signal while loading exits 0 at once). */
+  life?: Shutdown;
 }
 
 class UsageError extends Error {}
@@ -52,7 +57,10 @@ class UsageError extends Error {}
 class SetupError extends Error {}
 
 export async function run(args: string[]): Promise<number> {
+  // First: until the engine exists nothing is in flight, so a signal then just exits 0.
+  const life = installShutdown();
   return runDeliver(args, {
+    life,
     config: loadConfig(),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -111,10 +119,13 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
     return 2;
   }
 
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
+  checkStoragePaths(config);
+  // The bot's story ids (read only: a running bot owns the files), so the posts' deep links match the bot's.
+  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger, readOnly: true });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false, ids, timeZone: config.POST_TIMEZONE });
   let storage;
   try {
-    storage = await openStorage({ dataDir: config.DATA_DIR });
+    storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
   } catch (err) {
     await archive.close();
     throw err;
@@ -122,7 +133,10 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
   const engine = createDeliveryEngine({ storage, archive, config, logger: logger.child({ module: "delivery" }), useCron: false, ...(io.retry ? { retry: io.retry } : {}) });
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
-  if (!io.publishers) {
+  if (io.life) {
+    io.life.setLogger(logger);
+    io.life.onStop(() => engine.stop().then(() => done));
+  } else if (!io.publishers) {
     // Ctrl-C: stop taking work, let the message in flight finish, then wait for the clean close below.
     handleShutdownSignals({ logger, stop: () => engine.stop().then(() => done), ...(io.signals ? { signals: io.signals } : {}) });
   }

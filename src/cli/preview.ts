@@ -1,7 +1,10 @@
 // `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json]`: prints exactly what a daily post would send.
+import { checkStoragePaths } from "../core/storage-paths.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "../core/logger.js";
+import { join } from "node:path";
 import { createArchive } from "../core/digest/archive.js";
+import { openStoryIdStore, STORY_IDS_DIR } from "../core/digest/story-id-store.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
 import { planConsoleDailyPost } from "../console/publisher.js";
@@ -80,7 +83,10 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
   const { config } = io;
   const locale = (values.locale as Locale | undefined) ?? config.BOT_LOCALE;
   const logger = io.logger ?? createTerminalLogger(config);
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false });
+  checkStoragePaths({ DIGEST_DIR: config.DIGEST_DIR });
+  // The bot's story ids (read only: a running bot owns the files), so the posts' deep links match the bot's.
+  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger, readOnly: true });
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch: false, ids, timeZone: config.POST_TIMEZONE });
   try {
     let selection: DigestSelection;
     try {

@@ -1,4 +1,5 @@
 // `digest-bot search QUERY [--limit N] [--date D] [--from D] [--to D] [--section S] [--prefix] [--json]`: ranked stories from the archive.
+import { checkStoragePaths } from "../core/storage-paths.js";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { createArchive } from "../core/digest/archive.js";
@@ -98,6 +99,7 @@ export async function runSearch(args: string[], io: SearchCliIo): Promise<number
   const verbose = io.config.LOG_LEVEL === "debug" || io.config.LOG_LEVEL === "trace";
   // Logs go to stderr so `--json` output stays machine-readable.
   const logger = createLogger({ level: verbose ? io.config.LOG_LEVEL : "warn", pretty: false, destination: pino.destination(2) });
+  checkStoragePaths(io.config);
   const archive = await createArchive({ dir: io.config.DIGEST_DIR, logger, watch: false });
   try {
     for (const p of archive.problems()) io.stderr(`warning: ${p.message}\n`);

@@ -1,12 +1,11 @@
 // `digest-bot start` (what `npm start` runs): Discord and/or Telegram when their tokens are set, else the local console.
-import { createApp } from "../app.js";
+import type { App } from "../app.js";
+import type { HttpEndpoint } from "../http/http-server.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
-import { startDiscord } from "../discord/discord-adapter.js";
-import { startTelegram } from "../telegram/telegram-adapter.js";
-import { startConsole } from "./console.js";
-import { createTerminalLogger } from "./terminal-logger.js";
-import { handleShutdownSignals } from "./shutdown.js";
+import { consoleLogger, startConsole } from "./console.js";
+import { installShutdown } from "./shutdown.js";
+import { isStartupError, startupErrorMessage } from "./startup-error.js";
 
 /** A running platform adapter, as far as start-up and shutdown care. */
 interface RunningAdapter {
@@ -17,6 +16,8 @@ interface RunningAdapter {
 }
 
 export async function run(args: string[]): Promise<number> {
+  // First: a SIGTERM during loading, login, catch-up or resume must stop cleanly, not kill by default disposition.
+  const life = installShutdown();
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(
       "Usage: digest-bot start\n\nStarts Discord when DISCORD_TOKEN is set and Telegram when TELEGRAM_BOT_TOKEN is set;\nwith neither, starts the local console (see `digest-bot console`).\n",
@@ -25,55 +26,83 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (!config.DISCORD_TOKEN && !config.TELEGRAM_BOT_TOKEN) {
-    return startConsole({ config, logger: createTerminalLogger(config) });
+    return startConsole({ config, life, ...(await consoleLogger(config)) });
   }
 
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [config.DISCORD_TOKEN ?? "", config.TELEGRAM_BOT_TOKEN ?? ""],
+    secrets: [config.DISCORD_TOKEN ?? "", config.TELEGRAM_BOT_TOKEN ?? "", config.TELEGRAM_WEBHOOK_SECRET ?? ""],
   });
-  // Signals are handled from here on, before anything slow (loading, logins, the catch-up delivery): a SIGTERM at
-  // any moment aborts the delivery in progress and stops cleanly instead of dying by the default disposition.
-  let app: Awaited<ReturnType<typeof createApp>> | undefined;
-  let stopRequested = false;
-  let startup: Promise<unknown> = Promise.resolve();
+  life.setLogger(logger);
   const adapters: RunningAdapter[] = [];
+  let app: App | undefined;
+  let http: HttpEndpoint | undefined;
+  let opening: Promise<unknown> = Promise.resolve();
   const stopAll = async () => {
-    stopRequested = true;
+    // Whatever is still opening (app, a login) settles or gives up on the abort signal first, then is closed.
+    await opening.catch(() => undefined);
     // At once, while the clients are still connected: the adapters stop taking commands and answer those in hand,
-    // and delivery aborts its waits and requests (the part cut short stays in-flight, reconciled next start).
-    const delivery = app?.delivery.stop();
-    await Promise.all([...adapters.map((a) => a.drain()), delivery]);
-    await startup.catch(() => undefined);
-    await app?.delivery.stop();
+    // and delivery finishes (or checkpoints) the message in flight. Then disconnect and close the database.
+    await Promise.all([...adapters.map((a) => a.drain()), app?.delivery.stop()]);
     for (const adapter of [...adapters].reverse()) await adapter.stop();
+    await http?.close();
     await app?.close();
   };
-  handleShutdownSignals({ logger, stop: stopAll });
-  startup = (async () => {
-    app = await createApp({ config, logger });
-    if (stopRequested) return;
-    if (config.DISCORD_TOKEN) {
-      const discord = await startDiscord({ config, logger, app });
-      adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
-    }
-    if (stopRequested) return;
-    if (config.TELEGRAM_BOT_TOKEN) {
-      const telegram = await startTelegram({ config, logger, app });
-      adapters.push({ name: "telegram", drain: () => telegram.drain(), stop: () => telegram.stop() });
-    }
-    if (stopRequested) return;
-    await app.start();
-  })();
+  life.onStop(stopAll);
   try {
-    await startup;
+    const { createApp } = await import("../app.js");
+    // Metrics only with the endpoint: without HTTP_PORT nothing is collected.
+    const metrics = config.HTTP_PORT !== undefined ? (await import("../http/metrics.js")).createBotMetrics() : undefined;
+    opening = createApp({ config, logger, ...(metrics ? { observer: metrics.observer } : {}) }).then((a) => (app = a));
+    await opening;
+    if (life.stopping) return 0;
+    let served: App = app!;
+    if (metrics) {
+      const { startOperatorEndpoint, instrumentApp } = await import("../http/operator-endpoint.js");
+      http = await startOperatorEndpoint({ config, logger, app: app!, metrics });
+      served = instrumentApp(app!, metrics);
+    }
+    if (config.DISCORD_TOKEN) {
+      const { startDiscord } = await import("../discord/discord-adapter.js");
+      const starting = startDiscord({ config, logger, app: served, signal: life.signal });
+      opening = starting;
+      const discord = await starting;
+      adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
+      http?.addReadiness({ name: "discord", check: () => (discord.client.isReady() ? undefined : "gateway not connected") });
+      if (life.stopping) return 0;
+    }
+    if (config.TELEGRAM_BOT_TOKEN) {
+      const { startTelegram } = await import("../telegram/telegram-adapter.js");
+      const starting = startTelegram({
+        config,
+        logger,
+        app: served,
+        signal: life.signal,
+        ...(http ? { webhookHost: http } : {}),
+        ...(metrics ? { onEdit: () => metrics.countEdit("telegram") } : {}),
+      });
+      opening = starting;
+      const telegram = await starting;
+      adapters.push({ name: "telegram", drain: () => telegram.drain(), stop: () => telegram.stop() });
+      http?.addReadiness({ name: "telegram", check: () => (telegram.connected() ? undefined : "not polling") });
+      if (life.stopping) return 0;
+    }
+    opening = Promise.resolve();
+    // The catch-up tick runs here; a signal now lets delivery finish the message in flight and stop.
+    await app!.start();
   } catch (err) {
-    logger.fatal({ err }, "start failed");
+    // A stop requested while starting is not a start failure: the shutdown handler exits 0 when it is done.
+    if (life.stopping) return 0;
+    if (isStartupError(err)) logger.fatal({ reason: startupErrorMessage(err) }, "start failed");
+    else logger.fatal({ err }, "start failed");
     await stopAll().catch(() => undefined);
     throw err;
   }
-  if (stopRequested || !app) return 0;
-  logger.info({ adapters: adapters.map((a) => a.name), digests: app.archive.dates().length }, "digest-bot running");
+  if (life.stopping) return 0;
+  logger.info(
+    { adapters: adapters.map((a) => a.name), digests: app!.archive.dates().length, digestDir: config.DIGEST_DIR, dataDir: config.DATA_DIR },
+    "digest-bot running",
+  );
   // The adapters' connections keep the process alive until a signal arrives.
   return 0;
 }

@@ -1,5 +1,4 @@
 // The local console: the embedded default. Prints what is loaded and scheduled, then answers commands typed on stdin.
-import { createInterface } from "node:readline";
 import type { App, InvocationContext } from "../app.js";
 import type { Locale } from "../core/config.js";
 import { existsSync, writeFileSync } from "node:fs";
@@ -9,6 +8,8 @@ import { listSeparator, t } from "../core/i18n.js";
 import { renderReplyText } from "../core/render-text.js";
 import type { Reply } from "../core/reply.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "./publisher.js";
+import { CONSOLE_HISTORY_FILE, openRepl } from "./repl.js";
+import { Writable } from "node:stream";
 
 export interface ConsoleOptions {
   app: App;
@@ -20,6 +21,12 @@ export interface ConsoleOptions {
   prompt?: boolean;
   /** Start scheduled delivery (the console publisher prints posts); default true. */
   schedule?: boolean;
+  /** Line editing, history and completion (readline `terminal`); default: when input and output are terminals. */
+  terminal?: boolean;
+  /** Called once the console reads commands, with a function that ends it (a signal's stop calls it). */
+  onReady?: (quit: () => void) => void;
+  /** Routes log lines through the REPL (above the prompt) while it runs; see createConsoleLogger. */
+  redirectLogs?: (write: ((text: string) => void) | undefined) => void;
 }
 
 /** In DATA_DIR: present once the console has subscribed itself (first run). */
@@ -76,10 +83,19 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   const output = options.output ?? process.stdout;
   const locale = app.config.BOT_LOCALE;
   const showPrompt = options.prompt ?? (output as NodeJS.WriteStream).isTTY === true;
+  const terminal = options.terminal ?? ((input as NodeJS.ReadStream).isTTY === true && (output as NodeJS.WriteStream).isTTY === true);
   const write = (text: string) => output.write(text.endsWith("\n") ? text : `${text}\n`);
+  // Until the editor is open, "above the prompt" is just the output.
+  let printAbove: (text: string) => void = (text) => void write(text);
+  const above = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      printAbove(String(chunk).replace(/^\n+|\n+$/g, ""));
+      callback();
+    },
+  });
 
   if (options.schedule !== false) {
-    app.delivery.registerPublisher(createConsolePublisher({ output, locale }));
+    app.delivery.registerPublisher(createConsolePublisher({ output: above, locale }));
     // Subscribe the console on its first run only, so a later /unsubscribe sticks across restarts.
     const marker = join(app.config.DATA_DIR, CONSOLE_MARKER_FILE);
     if (!existsSync(marker)) {
@@ -89,20 +105,48 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   }
   write(describeLoaded(app, locale).join("\n"));
   write((await describeSchedule(app, locale)).join("\n"));
+  write(t(locale, "console.paths", { digestDir: app.config.DIGEST_DIR, dataDir: app.config.DATA_DIR }));
   write(t(locale, "console.help"));
   await app.ready;
+
+  const repl = openRepl({
+    input,
+    output,
+    terminal,
+    prompt: showPrompt,
+    registry: app.registry,
+    historyFile: join(app.config.DATA_DIR, CONSOLE_HISTORY_FILE),
+  });
+  // Iterated from now on: lines typed while catch-up delivery runs below are kept, not lost.
+  const lines = repl.rl[Symbol.asyncIterator]();
+  printAbove = (text) => repl.printAbove(text);
+  options.redirectLogs?.((text) => repl.printAbove(text));
+  // The archive reloads while the console runs: say so above the prompt.
+  const stopWatching = app.archive.onChange((change) => {
+    const text =
+      change.type === "upsert"
+        ? t(locale, "console.reloaded", { date: change.digest.date, file: change.file })
+        : t(locale, "console.removed", { date: change.date, file: change.file });
+    repl.printAbove(text);
+  });
+  options.onReady?.(() => repl.close());
   if (options.schedule !== false) await app.start();
 
-  const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
-  if (showPrompt) output.write("> ");
-  for await (const line of lines) {
-    const text = line.trim();
-    if (text !== "") {
-      const reply: Reply | undefined = await app.runText(text, CONSOLE_INVOCATION);
-      write(reply ? renderReplyText(reply, locale) : t(locale, "console.notCommand"));
-      write("");
+  repl.prompt();
+  try {
+    for await (const line of { [Symbol.asyncIterator]: () => lines }) {
+      const text = line.trim();
+      if (text !== "") {
+        const reply: Reply | undefined = await app.runText(text, CONSOLE_INVOCATION);
+        write(reply ? renderReplyText(reply, locale) : t(locale, "console.notCommand"));
+        write("");
+      }
+      repl.prompt();
     }
-    if (showPrompt) output.write("> ");
+  } finally {
+    stopWatching();
+    options.redirectLogs?.(undefined);
+    printAbove = (text) => void write(text);
   }
-  if (showPrompt) write(`\n${t(locale, "console.bye")}`);
+  if (showPrompt || terminal) write(`\n${t(locale, "console.bye")}`);
 }

@@ -320,6 +320,9 @@ export async function runTextCommand(
   const parsed = parseTextCommand(text, registry, botUsername);
   if (parsed.kind !== "command") return undefined;
   const def = registry.get(parsed.name);
+  if (def && parsed.unknownOption !== undefined && (!def.adminOnly || ctx.isAdmin)) {
+    return error("bad-option", ctx.locale, "error.unknownOption", { name: def.name, option: parsed.unknownOption, usage: usageOf(def) });
+  }
   if (def && parsed.unexpected !== undefined && (!def.adminOnly || ctx.isAdmin)) {
     return error("bad-option", ctx.locale, "error.unexpectedText", { name: def.name, text: parsed.unexpected, usage: usageOf(def) }, "error.badOption.hint");
   }

@@ -5,6 +5,7 @@ import type { Logger } from "./logger.js";
 import type { Platform, Reply } from "./reply.js";
 import type { StorySearch } from "./search.js";
 import type { DeliveryControl } from "./delivery/control.js";
+import type { AdminScope } from "./safety/admin-scope.js";
 
 /** A text in both UI languages. */
 export type Localized = Record<Locale, string>;
@@ -51,6 +52,11 @@ export interface CommandContext {
   target?: { platform: Platform; id: string };
   /** Set by the adapter after its own permission check; admin commands are refused when false. */
   isAdmin: boolean;
+  /**
+   * What an admin may act on, set by the adapter: the operators (everything) or one chat's/server's admins (their own
+   * targets). Unset means the narrowest fit (see `scopeOf`): operator on the console, else only `target`.
+   */
+  adminScope?: AdminScope;
   services: BotServices;
   now: Date;
   logger: Logger;

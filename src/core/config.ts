@@ -1,9 +1,10 @@
 // Settings: parsed once at start from the environment (and an optional .env file) with zod; errors name the variable and the fix.
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import cron from "node-cron";
 import { z } from "zod";
+import { packageRoot } from "./package-root.js";
 
 /** UI languages the bot answers in. Digest text is always shown as written. */
 export const LOCALES = ["zh", "en"] as const;
@@ -36,6 +37,37 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+/** Time zone abbreviations that mean several zones (CST: China, US Central, Cuba); refused with the likely intent. */
+export const AMBIGUOUS_ZONES: Readonly<Record<string, readonly string[]>> = {
+  CST: ["Asia/Shanghai", "America/Chicago", "America/Havana"],
+  IST: ["Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"],
+  EST: ["America/New_York", "Australia/Sydney"],
+  EDT: ["America/New_York"],
+  CDT: ["America/Chicago", "America/Havana"],
+  MST: ["America/Denver", "America/Phoenix"],
+  PST: ["America/Los_Angeles", "Asia/Manila"],
+  BST: ["Europe/London", "Asia/Dhaka"],
+  AST: ["America/Halifax", "Asia/Riyadh"],
+  HST: ["Pacific/Honolulu"],
+  CET: ["Europe/Berlin", "Europe/Paris"],
+  EET: ["Europe/Athens", "Europe/Helsinki"],
+  WET: ["Europe/Lisbon"],
+  MSK: ["Europe/Moscow"],
+  JST: ["Asia/Tokyo"],
+  KST: ["Asia/Seoul"],
+  HKT: ["Asia/Hong_Kong"],
+  SGT: ["Asia/Singapore"],
+  AEST: ["Australia/Sydney"],
+};
+
+/** A time zone the bot accepts: a known IANA name that is not an ambiguous abbreviation. */
+export function timeZoneProblem(tz: string): string | undefined {
+  const zones = AMBIGUOUS_ZONES[tz.toUpperCase()];
+  if (zones) return `is an ambiguous abbreviation; use an IANA name such as ${zones.join(" or ")}`;
+  if (!isTimeZone(tz)) return "is not a known IANA time zone; use one like Asia/Shanghai or UTC";
+  return undefined;
+}
+
 const httpUrl = (fix: string) =>
   z.string().refine((s) => /^https?:\/\/[^\s]+$/i.test(s), { message: fix }).transform((s) => s.replace(/\/+$/, ""));
 
@@ -44,6 +76,18 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `use one of ${LOG_LEVELS.join(", ")}` }), "info"),
   DIGEST_DIR: withDefault(z.string(), "data/digests"),
   DATA_DIR: withDefault(z.string(), "data/state"),
+  DATABASE_URL: optional(
+    z.string().refine(
+      (s) => {
+        try {
+          return /^postgres(ql)?:$/.test(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: "is not a PostgreSQL URL; use postgres://user:password@host:5432/database, or leave it empty for SQLite in DATA_DIR" },
+    ),
+  ),
   BOT_LOCALE: withDefault(z.enum(LOCALES, { error: "use zh or en" }), "zh"),
   POST_CRON: withDefault(
     z.string().refine((s) => cron.validate(s), {
@@ -52,7 +96,10 @@ export const ConfigSchema = z.object({
     "0 9 * * *",
   ),
   POST_TIMEZONE: withDefault(
-    z.string().refine(isTimeZone, { message: "is not a known IANA time zone; use one like Asia/Shanghai or UTC" }),
+    z.string().superRefine((tz, ctx) => {
+      const problem = timeZoneProblem(tz);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     "Asia/Shanghai",
   ),
   DELIVERY_DEADLINE_HOURS: withDefault(
@@ -64,6 +111,8 @@ export const ConfigSchema = z.object({
   ),
   DISCORD_GUILD_ID: optional(z.string().regex(/^\d{5,25}$/, { error: "use the numeric id of a server (a snowflake)" })),
   DISCORD_CHANNEL_IDS: list(/^\d{5,25}$/, "use numeric channel ids separated by commas"),
+  // Operators: may act on every server's targets (`/repost all:true`, the status of all targets).
+  DISCORD_ADMIN_IDS: list(/^\d{5,25}$/, "use numeric Discord user ids separated by commas"),
   DISCORD_API_BASE: withDefault(httpUrl("use an http(s) URL like https://discord.com/api"), "https://discord.com/api"),
   TELEGRAM_BOT_TOKEN: optional(
     z.string().regex(/^\d+:[\w-]{20,}$/, { error: "does not look like a Telegram bot token (123456:ABC…); copy it from @BotFather" }),
@@ -74,12 +123,69 @@ export const ConfigSchema = z.object({
   ),
   TELEGRAM_ADMIN_IDS: list(/^\d+$/, "use numeric Telegram user ids separated by commas"),
   TELEGRAM_API_ROOT: withDefault(httpUrl("use an http(s) URL like https://api.telegram.org"), "https://api.telegram.org"),
+  HTTP_PORT: optional(
+    z.coerce
+      .number({ error: "use a TCP port number like 8080" })
+      .int({ error: "use a TCP port number like 8080" })
+      .min(1, { error: "use a TCP port number between 1 and 65535, like 8080" })
+      .max(65535, { error: "use a TCP port number between 1 and 65535, like 8080" }),
+  ),
+  HTTP_HOST: withDefault(
+    z.string().regex(/^[\w.:[\]-]+$/, { error: "use an address to listen on, like 127.0.0.1 or 0.0.0.0" }),
+    "127.0.0.1",
+  ),
+  TELEGRAM_WEBHOOK_URL: optional(
+    z
+      .string()
+      .refine((s) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/i.test(s), {
+        message: "use the public https URL Telegram should post updates to, like https://bot.example.com/telegram",
+      }),
+  ),
+  TELEGRAM_WEBHOOK_SECRET: optional(
+    z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, {
+      error: "use 16 to 256 characters of A-Z, a-z, 0-9, _ and - (e.g. the output of `openssl rand -hex 32`)",
+    }),
+  ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Names of settings whose values must never be printed. */
-export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN"] as const;
+export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DATABASE_URL"] as const;
+
+/** Path settings whose defaults are relative to the package folder (a value you set is relative to the cwd). */
+const PATH_SETTINGS = ["DIGEST_DIR", "DATA_DIR"] as const;
+
+/** Shapes of secrets that may be pasted into the wrong setting: Telegram and Discord bot tokens, long key-like runs. */
+const TOKEN_LIKE = [/\d{5,}:[\w-]{20,}/g, /[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}/g, /[A-Za-z0-9_\-+=]{32,}/g];
+
+/**
+ * Replaces anything that looks like a token by `[hidden]`, so a secret pasted into the wrong setting is not echoed.
+ *
+ * @example
+ * maskTokens("7654321:AAHk3-secret-secret-secret"); // "[hidden]"
+ */
+export function maskTokens(text: string): string {
+  return TOKEN_LIKE.reduce((out, pattern) => out.replace(pattern, "[hidden]"), text);
+}
+
+/** Settings that only work together; checked after each one is valid on its own. */
+function crossProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_WEBHOOK_SECRET) {
+    problems.push("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL; set it to a random string (e.g. `openssl rand -hex 32`)");
+  }
+  if (config.TELEGRAM_WEBHOOK_SECRET && !config.TELEGRAM_WEBHOOK_URL) {
+    problems.push("TELEGRAM_WEBHOOK_URL is required with TELEGRAM_WEBHOOK_SECRET; set it to the public https URL of the webhook, or unset both to poll");
+  }
+  if (config.TELEGRAM_WEBHOOK_URL && config.HTTP_PORT === undefined) {
+    problems.push("HTTP_PORT is required with TELEGRAM_WEBHOOK_URL; the webhook is served on it (e.g. HTTP_PORT=8080 behind your https proxy)");
+  }
+  if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_BOT_TOKEN) {
+    problems.push("TELEGRAM_BOT_TOKEN is required with TELEGRAM_WEBHOOK_URL; set the bot token or unset the webhook settings");
+  }
+  return problems;
+}
 
 /** A bad setting: the message names every variable, what was wrong and how to fix it — never a secret's value. */
 export class ConfigError extends Error {
@@ -96,13 +202,23 @@ export class ConfigError extends Error {
  * const config = parseConfig({ POST_TIMEZONE: "Europe/Berlin" });
  * config.POST_CRON; // "0 9 * * *"
  */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
   const result = ConfigSchema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = crossProblems(result.data);
+    if (problems.length > 0) throw new ConfigError(problems);
+    const config = { ...result.data };
+    for (const name of PATH_SETTINGS) {
+      // Defaults live in the package (started from / it must not create /data/state); a value set resolves in the cwd.
+      const set = unsetIfEmpty(env[name]) !== undefined;
+      if (!isAbsolute(config[name])) config[name] = resolve(set ? cwd : packageRoot().root, config[name]);
+    }
+    return config;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "settings");
     const raw = env[name];
-    const shown = (SECRET_SETTINGS as readonly string[]).includes(name) || raw === undefined ? "" : ` (got "${raw}")`;
+    const shown = (SECRET_SETTINGS as readonly string[]).includes(name) || raw === undefined ? "" : ` (got "${maskTokens(raw)}")`;
     return `${name}${shown} ${issue.message}`;
   });
   throw new ConfigError(problems);
@@ -115,7 +231,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 export function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
   const file = resolve(cwd, ".env");
   const fromFile = existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
-  return parseConfig({ ...fromFile, ...definedOnly(env) });
+  return parseConfig({ ...fromFile, ...definedOnly(env) }, cwd);
 }
 
 /** Drops unset and empty variables so an empty real variable does not hide a value from .env. */

@@ -1,5 +1,6 @@
 // Logging: one pino root logger, JSON by default, pretty on a terminal, tokens redacted wherever they appear.
 import pino, { type Logger } from "pino";
+import { scrubTokenLike } from "./safety/scrub.js";
 
 export type { Logger } from "pino";
 
@@ -28,11 +29,9 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** Replaces every occurrence of a secret in a string by "[redacted]". */
+/** Replaces every occurrence of a secret, and anything token-like (see `scrubTokenLike`), by "[redacted]". */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join("[redacted]");
-  return out;
+  return scrubTokenLike(text, secrets);
 }
 
 /**
@@ -58,7 +57,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     formatters: {
       // Any field may carry a URL with a token in it (e.g. a failed request's address), errors included.
-      log: (obj) => (secrets.length ? scrubFields(obj, secrets) : obj),
+      // Token-like strings too, whether or not the secrets were passed (a proxy may echo an Authorization header).
+      log: (obj) => scrubFields(obj, secrets),
     },
   };
   if (pretty) {

@@ -2,7 +2,7 @@
 import type { Locale } from "./config.js";
 import { formatInZone } from "./dates.js";
 import { deliveryStatusLabel, listSeparator, storyCount, t } from "./i18n.js";
-import type { Reply, StoryHit, TargetStatus } from "./reply.js";
+import type { PendingDelivery, Reply, StoryHit, TargetStatus } from "./reply.js";
 import type { DailyPost, SectionSummary } from "./summaries.js";
 
 /** Results per page of `/search` (the command pages by it; renderers number hits with it). */
@@ -148,6 +148,7 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       lines.push("", heading(locale, t(locale, "label.targets")));
       if (reply.targets.length === 0) lines.push(t(locale, "label.noTargets"));
       for (const target of reply.targets) lines.push(...renderTarget(target, locale));
+      if (reply.pending?.length) lines.push("", heading(locale, t(locale, "label.pendingRuns")), ...reply.pending.map((p) => renderPendingDelivery(p, locale)));
       break;
     }
     case "notice":
@@ -159,6 +160,25 @@ export function renderReplyText(reply: Reply, locale: Locale): string {
       break;
   }
   return lines.join("\n");
+}
+
+/**
+ * One pending repost/manual delivery on one line, for every platform's `/status`.
+ *
+ * @example
+ * renderPendingDelivery(p, "en"); // "m20260218-1a2b3c4d · manual · 2026-02-18 → telegram:-100 · 2/3 messages left · 2026-02-18T…"
+ */
+export function renderPendingDelivery(p: PendingDelivery, locale: Locale): string {
+  const line = t(locale, "label.pendingRun", {
+    runId: p.runId,
+    kind: p.kind,
+    date: p.date,
+    target: `${p.platform}:${p.targetId}`,
+    open: p.open,
+    parts: p.parts,
+    at: p.createdAt,
+  });
+  return p.error ? `${line} (${p.error})` : line;
 }
 
 /**

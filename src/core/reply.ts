@@ -63,6 +63,20 @@ export interface TargetStatus {
   possibleDuplicates?: number;
 }
 
+/** A repost or manual delivery with messages still to send, as shown by `/status`. */
+export interface PendingDelivery {
+  runId: string;
+  kind: "repost" | "manual";
+  date: string;
+  platform: Platform;
+  targetId: string;
+  /** Messages not yet sent, of `parts`. */
+  open: number;
+  parts: number;
+  createdAt: string;
+  error?: string;
+}
+
 /**
  * Everything a command can answer. Content is structured, never pre-formatted for one platform;
  * UI strings (messages, hints) are already in the asker's locale, digest text is as written.
@@ -87,7 +101,7 @@ export type Reply =
   | { type: "digest-overview"; date: string; title?: string; sections: { title: string; stories: StoryHit[] }[] }
   | { type: "sections"; date: string; sections: { title: string; storyCount: number }[] }
   | { type: "help"; commands: HelpEntry[] }
-  | { type: "status"; digests: { count: number; latest?: string }; targets: TargetStatus[] }
+  | { type: "status"; digests: { count: number; latest?: string }; targets: TargetStatus[]; pending?: PendingDelivery[] }
   | { type: "notice"; tone: "info" | "success" | "warning"; text: string }
   | { type: "error"; code: ErrorCode; message: string; hint?: string };
 

@@ -20,6 +20,8 @@ export type ParsedTextCommand =
       options: Record<string, string>;
       /** Free text the command has no option for (reported by `runTextCommand`). */
       unexpected?: string;
+      /** A `name:value` whose name is not one of the command's options (`/story sonnet foo:bar`). */
+      unknownOption?: string;
     }
   /** Not a command (no leading `/`). */
   | { kind: "not-command" }
@@ -50,9 +52,15 @@ export function parseTextCommand(text: string, registry: CommandRegistry, botUse
   const options: Record<string, string> = {};
   if (!def) return { kind: "command", name, options };
 
+  let unknownOption: string | undefined;
   rest = rest.replace(NAMED, (whole, key: string, q1?: string, q2?: string, q3?: string, bare?: string) => {
     const option = def.options.find((o) => o.name === key.toLowerCase());
-    if (!option) return whole;
+    if (!option) {
+      // `https://…`, `arXiv:2602.15763` and `10:30` are query text; a lettered value after a name is a mistyped option.
+      const value = q1 ?? q2 ?? q3 ?? bare ?? "";
+      if (!/^\/\//.test(value) && !/^\d/.test(value) && value !== "") unknownOption ??= key;
+      return whole;
+    }
     options[option.name] = (q1 ?? q2 ?? q3 ?? bare ?? "").trim();
     return " ";
   });
@@ -72,6 +80,7 @@ export function parseTextCommand(text: string, registry: CommandRegistry, botUse
       words = words.slice(1);
     }
   }
+  if (unknownOption !== undefined) return { kind: "command", name, options, unknownOption };
   const remaining = words.join(" ");
   if (remaining) {
     const target = restOption ?? dateOption;

@@ -1,5 +1,5 @@
 // Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
-import { Client, Events, GatewayIntentBits, type Interaction, type RateLimitData } from "discord.js";
+import { Client, Events, GatewayIntentBits, Team, type ClientApplication, type Interaction, type RateLimitData } from "discord.js";
 import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
 import type { DeliveryEngine } from "../core/delivery/engine.js";
@@ -20,6 +20,8 @@ export interface StartDiscordOptions {
   config: Config;
   logger: Logger;
   app: DiscordAppParts;
+  /** Aborts the start (a SIGTERM during login): the client is destroyed and the start rejects. */
+  signal?: AbortSignal;
 }
 
 export interface DiscordAdapter {
@@ -37,6 +39,18 @@ export interface DiscordAdapter {
 /** Start failed (bad token, unreachable API, …); the message says what to fix and never contains the token. */
 export class DiscordStartError extends Error {
   override name = "DiscordStartError";
+}
+
+/** A login failure as the one line the operator needs: a rejected token says so and how to get a new one. */
+function describeLoginFailure(err: unknown, message: string, apiBase: string): DiscordStartError {
+  const code = (err as { code?: unknown })?.code;
+  const status = (err as { status?: unknown })?.status;
+  if (code === "TokenInvalid" || status === 401 || code === 4004) {
+    return new DiscordStartError(
+      "Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)",
+    );
+  }
+  return new DiscordStartError(`discord: login failed (${message}); check the network and DISCORD_API_BASE (${apiBase})`);
 }
 
 /**
@@ -75,7 +89,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told");
   client.rest.on("rateLimited", onRateLimited);
 
-  const handle = createInteractionHandler({ config, app, logger });
+  // DISCORD_ADMIN_IDS now; the application's owner (or team) is added once fetched after login.
+  const operators = new Set(config.DISCORD_ADMIN_IDS);
+  const handle = createInteractionHandler({ config, app, logger, operators });
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
@@ -84,24 +100,31 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     inFlight.add(job);
   });
 
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const ready = new Promise<Client<true>>((resolve, reject) => {
-    const timer = setTimeout(
+    timer = setTimeout(
       () => reject(new DiscordStartError(`discord: not ready after ${DISCORD_READY_TIMEOUT_MS / 1000} s; check the network and DISCORD_API_BASE (${config.DISCORD_API_BASE})`)),
       DISCORD_READY_TIMEOUT_MS,
     );
-    client.once(Events.ClientReady, (c) => {
-      clearTimeout(timer);
-      resolve(c);
-    });
+    client.once(Events.ClientReady, resolve);
+    onAbort = () => reject(new DiscordStartError("discord: start cancelled (stopping)"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
   });
+  // A failed login must not leave this promise to reject later, unhandled, when the timer fires.
+  ready.catch(() => undefined);
   try {
-    await client.login(token);
+    await Promise.race([client.login(token), ready]);
     const c = await ready;
     logger.info({ user: c.user.tag, id: c.user.id, guilds: c.guilds.cache.size }, "discord ready");
   } catch (err) {
     await client.destroy().catch(() => undefined);
     if (err instanceof DiscordStartError) throw err;
-    throw new DiscordStartError(`discord: login failed (${clean(err)}); check DISCORD_TOKEN and DISCORD_API_BASE`);
+    throw describeLoginFailure(err, clean(err), config.DISCORD_API_BASE);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
 
   const application = client.application;
@@ -109,6 +132,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     await client.destroy();
     throw new DiscordStartError("discord: READY carried no application; is DISCORD_TOKEN a bot token?");
   }
+  await addApplicationOwners(application, operators, logger, clean);
   try {
     const guildId = config.DISCORD_GUILD_ID;
     const registered = guildId ? await application.commands.set(commandData, guildId) : await application.commands.set(commandData);
@@ -154,4 +178,22 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       return stopped;
     },
   };
+}
+
+/** Adds the application's owner, or every member of its team, to the operators; a failure keeps DISCORD_ADMIN_IDS only. */
+async function addApplicationOwners(
+  application: ClientApplication,
+  operators: Set<string>,
+  logger: Logger,
+  clean: (err: unknown) => string,
+): Promise<void> {
+  try {
+    await application.fetch();
+    const owner = application.owner;
+    const ids = owner instanceof Team ? [...owner.members.keys()] : owner ? [owner.id] : [];
+    for (const id of ids) operators.add(id);
+    logger.info({ operators: [...operators] }, "discord operators: DISCORD_ADMIN_IDS and the application's owner");
+  } catch (err) {
+    logger.warn({ reason: clean(err) }, "discord: could not fetch the application's owner; operators are DISCORD_ADMIN_IDS only");
+  }
 }

@@ -1,4 +1,5 @@
 // Plans a daily post as Discord messages: a header embed, one embed per section, a "Full story" button per story.
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import { Colors, type APIButtonComponent, type APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { planMessages, splitAtSentences } from "../core/delivery/pack.js";
@@ -125,10 +126,11 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale): DiscordMe
       },
     },
   );
-  return messages.map((blocks, i) => {
+  return messages.map((blocks, i) => wellFormedPayload(toMessage(blocks, i)));
+  function toMessage(blocks: (typeof messages)[number], i: number): DiscordMessagePayload {
     const { embeds, buttons } = assemble(blocks);
     const last = embeds[embeds.length - 1];
     if (last) last.footer = { text: messages.length > 1 ? `${post.date} · ${i + 1}/${messages.length}` : post.date };
     return { embeds, components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
-  });
+  }
 }

@@ -15,6 +15,7 @@ import type { BotServices } from "../core/command.js";
 import type { Config, Locale } from "../core/config.js";
 import { t } from "../core/i18n.js";
 import type { Logger } from "../core/logger.js";
+import { OPERATOR_SCOPE, tenantScope, type AdminScope } from "../core/safety/admin-scope.js";
 import type { Reply } from "../core/reply.js";
 import {
   createSearchPageCache,
@@ -49,6 +50,29 @@ export interface InteractionDeps {
   searchPages?: SearchPageCache;
   /** How long a command may run before the answer is deferred; default {@link DEFER_AFTER_MS}. Tests pass less. */
   deferAfterMs?: number;
+  /**
+   * User ids of the bot's operators (`DISCORD_ADMIN_IDS` plus the application's owner or team, filled in once
+   * fetched); read on every call. Default: `DISCORD_ADMIN_IDS` only.
+   */
+  operators?: ReadonlySet<string>;
+}
+
+/**
+ * What the asker may act on: operators everything; a member with Manage Server their own server's channels (the
+ * channel asked in, and any channel the client knows to be in that server); anyone else nothing.
+ */
+export function discordAdminScope(interaction: Interaction, operators: ReadonlySet<string>): AdminScope | undefined {
+  if (operators.has(interaction.user.id)) return OPERATOR_SCOPE;
+  if (!interaction.inGuild() || !interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return undefined;
+  const guildId = interaction.guildId;
+  const here = interaction.channelId;
+  const channels = interaction.client.channels.cache;
+  return tenantScope("discord", guildId, (target) => {
+    if (target.platform !== "discord") return false;
+    if (target.id === here) return true;
+    const channel = channels.get(target.id);
+    return channel !== undefined && "guildId" in channel && channel.guildId === guildId;
+  });
 }
 
 /** The asker's Discord language when it is one we speak, else the bot's `BOT_LOCALE`. */
@@ -111,13 +135,16 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
   const render = (reply: Reply, locale: Locale, options: RenderOptions = {}) =>
     toDiscordPayload(reply, locale, { ...options, searchPage: (request) => searchPageData(request, DISCORD_PAGE_DATA_LIMIT, searchPages) });
 
+  const operators = deps.operators ?? new Set(config.DISCORD_ADMIN_IDS);
   const contextOf = (interaction: Interaction): InvocationContext => {
+    // Checked here on every call, whatever the server's command permission overrides say.
+    const scope = discordAdminScope(interaction, operators);
     const ctx: InvocationContext = {
       locale: localeOf(interaction.locale, config.BOT_LOCALE),
       platform: "discord",
-      // Checked here on every call, whatever the server's command permission overrides say.
-      isAdmin: interaction.inGuild() && interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+      isAdmin: scope !== undefined,
     };
+    if (scope) ctx.adminScope = scope;
     if (interaction.channelId) ctx.target = { platform: "discord", id: interaction.channelId };
     return ctx;
   };
@@ -168,7 +195,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     const raw: Record<string, unknown> = {};
     for (const option of interaction.options.data) raw[option.name] = option.value;
     const ctx = contextOf(interaction);
-    logger.debug({ command: interaction.commandName, user: interaction.user.id, guild: interaction.guildId, admin: ctx.isAdmin }, "discord command");
+    logger.debug({ command: interaction.commandName, user: interaction.user.id, guild: interaction.guildId, admin: ctx.adminScope?.kind ?? false }, "discord command");
     const admin = def?.adminOnly === true;
     // Admin answers (refusals, confirmations, status) are for the admin only; admin work (repost) can be slow.
     await answer(interaction, app.run(interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);

@@ -1,15 +1,18 @@
 // Renders the platform-neutral reply model as a Discord message: embeds, link buttons, ephemeral errors, no pings.
 import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
-import type { Reply, StoryHit } from "../core/reply.js";
+import type { PendingDelivery, Reply, StoryHit } from "../core/reply.js";
+import { renderPendingDelivery } from "../core/render-text.js";
 import { encodeSearchPage, searchPageRequest, type SearchPageRequest } from "../core/paging.js";
 import {
   DISCORD_BUTTONS_PER_ROW,
   DISCORD_EMBED_DESCRIPTION_LIMIT,
   DISCORD_EMBED_FIELDS_LIMIT,
   DISCORD_EMBED_TITLE_LIMIT,
+  DISCORD_EMBED_URL_LIMIT,
   DISCORD_FIELD_NAME_LIMIT,
   DISCORD_FIELD_VALUE_LIMIT,
   DISCORD_FOOTER_LIMIT,
@@ -107,7 +110,7 @@ export function toDiscordPayload(reply: Reply, locale: Locale, options: RenderOp
   const payload: DiscordMessagePayload = { embeds: embeds.map(clampEmbed), components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
   const ephemeral = options.ephemeral ?? reply.type === "error";
   if (ephemeral) payload.flags = MessageFlags.Ephemeral;
-  return payload;
+  return wellFormedPayload(payload);
 }
 
 function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
@@ -120,7 +123,8 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
         .setDescription(escapeToFit(orDash(story.text || story.title), DISCORD_EMBED_DESCRIPTION_LIMIT))
         .setFooter({ text: storyFooter(story) });
       const first = story.links[0] && safeUrl(story.links[0].url);
-      if (first) embed.setURL(first);
+      // Discord refuses the whole message for an over-long embed URL; the link is still in the field and buttons.
+      if (first && first.length <= DISCORD_EMBED_URL_LIMIT) embed.setURL(first);
       if (story.links.length > 0) {
         embed.addFields({
           name: t(locale, "label.links"),
@@ -222,7 +226,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
       const embed = new EmbedBuilder()
         .setColor(COLOR.info)
         .setTitle(t(locale, "label.status"))
-        .setDescription(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`);
+        .setDescription(withPending(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`, reply.pending, locale));
       embed.addFields(
         reply.targets.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((target) => {
           const state = target.enabled
@@ -289,4 +293,11 @@ function clampEmbed(embed: APIEmbed): APIEmbed {
   if (out.fields?.length === 0) delete out.fields;
   if (out.fields === undefined) delete out.fields;
   return out;
+}
+
+/** `/status`: pending reposts and manual deliveries under the summary (their errors come from platforms: escaped). */
+function withPending(description: string, pending: PendingDelivery[] | undefined, locale: Locale): string {
+  if (!pending?.length) return description;
+  const head = `${description}\n\n**${t(locale, "label.pendingRuns")}**\n`;
+  return head + escapeToFit(pending.map((p) => renderPendingDelivery(p, locale)).join("\n"), DISCORD_EMBED_DESCRIPTION_LIMIT - head.length);
 }

@@ -2,7 +2,10 @@
 import { ButtonBuilder, ButtonStyle, escapeMarkdown, type APIButtonComponent } from "discord.js";
 import type { Link } from "../core/digest/model.js";
 import type { PageDataLimit } from "../core/paging.js";
+import { displayLinkLabel } from "../core/safety/link-label.js";
 
+/** Embed URL (the title's link); Discord rejects the message above it. */
+export const DISCORD_EMBED_URL_LIMIT = 2048;
 /** Embed title. */
 export const DISCORD_EMBED_TITLE_LIMIT = 256;
 /** Embed description. */
@@ -45,9 +48,15 @@ const ZWSP = "\u200b";
  * escapeText("**hi** @everyone"); // "\\*\\*hi\\*\\* @\u200beveryone"
  */
 export function escapeText(text: string): string {
-  const escaped = splitForEscaping(text)
-    .map((chunk) => escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: false }))
-    .join("");
+  return finishEscaping(splitForEscaping(text).map(escapeChunk).join(""));
+}
+
+function escapeChunk(chunk: string): string {
+  return escapeMarkdown(chunk, { heading: true, bulletedList: true, numberedList: true, maskedLink: false });
+}
+
+/** The linear passes over the whole escaped text: quotes at line starts, brackets, mentions. */
+function finishEscaping(escaped: string): string {
   return neutralizeMentions(escapeBrackets(escaped.replace(/^(\s*)>/gm, "$1\\>")));
 }
 
@@ -68,11 +77,21 @@ export function neutralizeMentions(text: string): string {
 
 /** Chunk size for escaping; discord.js's italic rule is quadratic in the length of what it is given. */
 const ESCAPE_CHUNK = 200;
+/**
+ * Longest chunk when the text offers no safe point (no whitespace, no wide characters: a 64 KB run of ASCII).
+ * Past it the text is cut between two ASCII letters or digits (no Markdown token or mention spans those), and past
+ * twice it anywhere but inside a surrogate pair — so escaping stays linear in the text's length whatever it holds.
+ */
+const ESCAPE_CHUNK_MAX = ESCAPE_CHUNK;
+
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || c === 0x2028 || c === 0x2029;
 
 /**
  * Cuts text into chunks at whitespace or between two non-ASCII characters: no Markdown token, URL or mention
  * spans such a point, so escaping chunk by chunk escapes everything escaping the whole would (at worst a
- * line-start rule escapes a little more, which renders the same).
+ * line-start rule escapes a little more, which renders the same). Text without such points is cut by length
+ * (see {@link ESCAPE_CHUNK_MAX}).
  */
 function splitForEscaping(text: string): string[] {
   if (text.length <= ESCAPE_CHUNK) return [text];
@@ -81,9 +100,12 @@ function splitForEscaping(text: string): string[] {
   for (let i = start + ESCAPE_CHUNK; i < text.length; i++) {
     const before = text.charCodeAt(i - 1);
     const after = text.charCodeAt(i);
-    const space = /\s/.test(text[i - 1]!) || /\s/.test(text[i]!);
-    const wide = before > 0x2e7f && after > 0x2e7f && !(before >= 0xd800 && before <= 0xdbff);
-    if (space || wide) {
+    const highSurrogate = before >= 0xd800 && before <= 0xdbff;
+    const space = isSpace(before) || isSpace(after);
+    const wide = before > 0x2e7f && after > 0x2e7f && !highSurrogate;
+    const long = i - start;
+    const forced = (long >= ESCAPE_CHUNK_MAX && isAlnum(before) && isAlnum(after)) || (long >= 2 * ESCAPE_CHUNK_MAX && !highSurrogate);
+    if (space || wide || forced) {
       chunks.push(text.slice(start, i));
       start = i;
       i = start + ESCAPE_CHUNK - 1;
@@ -112,19 +134,36 @@ export function cutText(text: string, max: number): string {
  * surrogate pair at the end.
  */
 export function escapeToFit(text: string, max: number): string {
-  const whole = escapeText(text);
-  if (whole.length <= max) return whole;
-  // Escaping only adds characters, so no more than `max` characters of the text can fit.
-  const chars = Array.from(text).slice(0, max);
+  // Escaping only adds characters, so no more than `max` characters of the text can fit: a 256 KB story is never
+  // escaped whole to show its first 4096.
+  if (text.length <= max) {
+    const whole = escapeText(text);
+    if (whole.length <= max) return whole;
+  }
+  const chars = Array.from(text.slice(0, max + 1)).slice(0, max);
+  // The chunks of a prefix are the prefix's chunks of the whole but the last: each is escaped once for the search.
+  const memo = new Map<string, string>();
+  const escapeOf = (prefix: string) => {
+    let out = "";
+    let at = 0;
+    for (const chunk of splitForEscaping(prefix)) {
+      const key = `${at}:${chunk.length}`;
+      let escaped = memo.get(key);
+      if (escaped === undefined) memo.set(key, (escaped = escapeChunk(chunk)));
+      out += escaped;
+      at += chunk.length;
+    }
+    return finishEscaping(out);
+  };
   let lo = 0;
   let hi = chars.length;
   // Largest prefix whose escaped form plus "…" fits.
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (escapeText(chars.slice(0, mid).join("").trimEnd()).length + 1 <= max) lo = mid;
+    if (escapeOf(chars.slice(0, mid).join("").trimEnd()).length + 1 <= max) lo = mid;
     else hi = mid - 1;
   }
-  return escapeText(chars.slice(0, lo).join("").trimEnd()) + "…";
+  return escapeOf(chars.slice(0, lo).join("").trimEnd()) + "…";
 }
 
 /**
@@ -147,7 +186,8 @@ export function safeUrl(url: string): string | undefined {
 /** `[label](url)` with the label escaped and cut, or the escaped label alone when the URL is not http(s). */
 export function maskedLink(link: Link, maxLabel = 80): string {
   const url = safeUrl(link.url);
-  const label = escapeToFit(link.label.replace(/[[\]]/g, " ").trim() || link.url, maxLabel);
+  // A label naming another site than the target shows the target instead.
+  const label = escapeToFit(displayLinkLabel(link.label.replace(/[[\]]/g, " "), url ?? link.url), maxLabel);
   return url ? `[${label}](${url})` : label;
 }
 
@@ -158,7 +198,8 @@ export function linkButtons(links: readonly Link[], max: number): APIButtonCompo
     if (buttons.length >= max) break;
     const url = safeUrl(link.url);
     if (!url || url.length > DISCORD_BUTTON_URL_LIMIT) continue;
-    const label = cutText(neutralizeMentions(link.label.trim()) || new URL(url).hostname, DISCORD_BUTTON_LABEL_LIMIT);
+    const shown = link.label.trim() ? displayLinkLabel(link.label, url) : new URL(url).hostname;
+    const label = cutText(neutralizeMentions(shown), DISCORD_BUTTON_LABEL_LIMIT);
     buttons.push(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(url).setLabel(label).toJSON());
   }
   return buttons;

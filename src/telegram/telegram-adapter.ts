@@ -8,11 +8,16 @@ import { parseTextCommand } from "../core/command-registry.js";
 import { LOCALES, type Config, type Locale } from "../core/config.js";
 import { t } from "../core/i18n.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
+import { OPERATOR_SCOPE, tenantScope, type AdminScope } from "../core/safety/admin-scope.js";
 import type { StoryCard } from "../core/reply.js";
 import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
 import { toTelegramCommands } from "./telegram-commands.js";
+import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
+import { startTelegramWebhook, type TelegramWebhook, type WebhookHost } from "./telegram-webhook.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramDeliveryApi, createTelegramPublisher } from "./telegram-publisher.js";
+import { createChatQueues } from "./chat-queue.js";
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import {
   linkButtons,
   shorten,
@@ -47,11 +52,24 @@ export interface StartTelegramOptions {
   throttle?: APIThrottlerOptions;
   /** getUpdates long-poll timeout in seconds; default {@link TELEGRAM_POLL_TIMEOUT_SECONDS}. */
   pollTimeoutSeconds?: number;
+  /** Aborts the start (a SIGTERM while Telegram cannot be reached yet). */
+  signal?: AbortSignal;
+  /** Backoff of getMe at start while the API is unreachable (ms); tests shorten it. */
+  connectBackoffMs?: readonly number[];
+  /** Webhook mode (TELEGRAM_WEBHOOK_URL set): the HTTP endpoint that serves it. Polling otherwise. */
+  webhookHost?: WebhookHost;
+  /** Counts messages edited in place (metrics). */
+  onEdit?: () => void;
 }
+
+/** Updates the bot asks for, polling or webhook. */
+export const TELEGRAM_ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "inline_query"] as const;
 
 export interface TelegramAdapter {
   readonly bot: Bot;
   readonly botUsername: string;
+  /** Taking updates: polling runs, or the webhook is set. For /readyz. */
+  connected(): boolean;
   /**
    * Stops taking updates and resolves once the one in hand is answered. Updates fetched with it but not yet started
    * are left unconfirmed, so Telegram hands them to the next start instead of this bot dropping or half-doing them.
@@ -62,10 +80,7 @@ export interface TelegramAdapter {
   stop(): Promise<void>;
 }
 
-/** A failure at start: says what to check. Never contains the token. */
-export class TelegramStartError extends Error {
-  override name = "TelegramStartError";
-}
+export { TelegramStartError } from "./telegram-startup.js";
 
 /**
  * Starts the Telegram bot: validates the token (getMe), registers the command menu in zh and en, registers the
@@ -92,14 +107,14 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   bot.api.config.use(apiThrottler(options.throttle));
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 
-  try {
-    await bot.init();
-  } catch (err) {
-    if (err instanceof GrammyError && err.error_code === 401) {
-      throw new TelegramStartError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather");
-    }
-    throw new TelegramStartError(`cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${describe(err)}`);
-  }
+  // grammY's own init retries forever without a word; this logs every retry and fails fast on a rejected token.
+  await connectTelegram(bot, {
+    apiRoot: config.TELEGRAM_API_ROOT,
+    logger,
+    describe,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectBackoffMs ? { backoffMs: options.connectBackoffMs } : {}),
+  });
   const botUsername = bot.botInfo.username;
 
   await registerCommandMenu(bot, app, locale, logger, describe);
@@ -113,29 +128,36 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     searchCallback: (request) => searchPageData(request, TELEGRAM_PAGE_DATA_LIMIT, searchPages),
   };
 
-  const invocationOf = (ctx: Context, isAdmin: boolean): InvocationContext => ({
+  /** `scope` undefined = not an admin. */
+  const invocationOf = (ctx: Context, scope?: AdminScope): InvocationContext => ({
     platform: "telegram",
-    isAdmin,
+    isAdmin: scope !== undefined,
+    ...(scope ? { adminScope: scope } : {}),
     locale,
     ...(ctx.chat ? { target: { platform: "telegram" as const, id: String(ctx.chat.id) } } : {}),
   });
 
-  /** Admins: TELEGRAM_ADMIN_IDS anywhere; in a group its administrators; in a channel whoever can post there. */
-  async function isAdmin(ctx: Context, msg: Message): Promise<boolean> {
+  /**
+   * Operators: TELEGRAM_ADMIN_IDS, anywhere (global scope). A chat's admins (a group's administrators, an anonymous
+   * admin posting as the group, whoever can post in a channel — a channel post carries no `from`) act on that chat
+   * only. Undefined: not an admin.
+   */
+  async function adminScopeOf(ctx: Context, msg: Message): Promise<AdminScope | undefined> {
     const chat = msg.chat;
-    if (msg.from && adminIds.has(msg.from.id)) return true;
-    if (chat.type === "channel") return true;
+    if (msg.from && adminIds.has(msg.from.id)) return OPERATOR_SCOPE;
+    const own = tenantScope("telegram", String(chat.id));
+    if (chat.type === "channel") return own;
     // Anonymous group admins post as the group itself.
-    if (msg.sender_chat && msg.sender_chat.id === chat.id) return true;
+    if (msg.sender_chat && msg.sender_chat.id === chat.id) return own;
     if ((chat.type === "group" || chat.type === "supergroup") && msg.from) {
       try {
         const member = await ctx.api.getChatMember(chat.id, msg.from.id);
-        return member.status === "creator" || member.status === "administrator";
+        return member.status === "creator" || member.status === "administrator" ? own : undefined;
       } catch (err) {
         logger.warn({ chat: chat.id, error: describe(err) }, "telegram: could not check chat membership; treating as non-admin");
       }
     }
-    return false;
+    return undefined;
   }
 
   async function send(ctx: Context, msg: Message, messages: TelegramMessage[]): Promise<void> {
@@ -162,8 +184,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
       // `/start <story id>` comes from a deep link in a daily post or a search result.
       const payload = start[2];
       const reply = payload
-        ? await app.run("story", { query: payload }, invocationOf(ctx, false))
-        : await app.run("help", {}, invocationOf(ctx, false));
+        ? await app.run("story", { query: payload }, invocationOf(ctx))
+        : await app.run("help", {}, invocationOf(ctx));
       await send(ctx, msg, toTelegramMessage(reply, locale, render));
       return;
     }
@@ -176,9 +198,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     const def = app.registry.get(parsed.name);
     // In groups an unknown command is probably another bot's: stay quiet there.
     if (!def && msg.chat.type !== "private") return;
-    const admin = def?.adminOnly ? await isAdmin(ctx, msg) : msg.from !== undefined && adminIds.has(msg.from.id);
-    logger.debug({ chat: msg.chat.id, command: parsed.name, admin }, "telegram command");
-    const reply = await app.runText(text, invocationOf(ctx, admin), botUsername);
+    const scope = def?.adminOnly ? await adminScopeOf(ctx, msg) : msg.from !== undefined && adminIds.has(msg.from.id) ? OPERATOR_SCOPE : undefined;
+    logger.debug({ chat: msg.chat.id, command: parsed.name, admin: scope?.kind ?? false }, "telegram command");
+    const reply = await app.runText(text, invocationOf(ctx, scope), botUsername);
     if (reply) await send(ctx, msg, toTelegramMessage(reply, locale, render));
   }
 
@@ -192,13 +214,14 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     }
     let alert: string | undefined;
     try {
-      const reply = await app.run("search", searchPageOptions(page.request), invocationOf(ctx, false));
+      const reply = await app.run("search", searchPageOptions(page.request), invocationOf(ctx));
       const [first] = toTelegramMessage(reply, locale, render);
       if (reply.type === "error") {
         // The results stay as they were (e.g. the digests changed and this page is gone); only the clicker is told why.
         alert = alertText(reply.hint ? `${reply.message}\n${reply.hint}` : reply.message);
       } else if (first && ctx.callbackQuery?.message) {
         const { text, ...rest } = first;
+        options.onEdit?.();
         await ctx.editMessageText(text, rest).catch((err: unknown) => {
           // Pressing the same button twice asks for the same text; Telegram refuses that edit and nothing is lost.
           if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) throw err;
@@ -214,13 +237,29 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   async function onInlineQuery(ctx: Context): Promise<void> {
     const query = (ctx.inlineQuery?.query ?? "").trim();
     const cards = Array.from(query).length > INLINE_QUERY_MAX ? [] : inlineStories(app, query);
-    const results = cards.map((card) => inlineArticle(card, locale, botUsername));
+    const results = cards.map((card) => wellFormedPayload(inlineArticle(card, locale, botUsername)));
     await ctx.answerInlineQuery(results, { cache_time: TELEGRAM_INLINE_CACHE_SECONDS, is_personal: false });
   }
 
   let draining = false;
-  // grammY handles a fetched batch to its end even after `bot.stop()`; what was not started yet waits for the next run.
-  bot.use((_ctx, next) => (draining ? undefined : next()));
+  let dropped = 0;
+  // grammY's polling hands updates over one at a time; each is queued by chat and the loop moves on, so one busy
+  // chat (40 commands flooded into a group) does not hold another's /help. One chat's updates keep their order.
+  const queues = createChatQueues((err) => logger.error({ error: describe(err) }, "telegram: handling an update failed"));
+  bot.use((ctx, next) => {
+    // Fetched after the stop began: not confirmed, so Telegram hands it to the next start.
+    if (draining) return;
+    const key = String(ctx.chat?.id ?? ctx.from?.id ?? "");
+    queues.push(key, async () => {
+      // Queued behind a slow one in its chat when the stop began: already confirmed to Telegram, so it is dropped
+      // (and counted) rather than holding the stop.
+      if (draining) {
+        dropped++;
+        return;
+      }
+      await next();
+    });
+  });
   bot.on(["message:text", "channel_post:text"], onText);
   bot.on("callback_query:data", onCallback);
   bot.on("inline_query", onInlineQuery);
@@ -230,27 +269,45 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
 
   let drained: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  let webhook: TelegramWebhook | undefined;
   const drain = () => {
     drained ??= (async () => {
+      if (webhook) await webhook.drain();
       draining = true;
       if (bot.isRunning()) await bot.stop();
       await polling;
+      await queues.idle();
+      if (dropped > 0) logger.warn({ dropped }, "telegram: commands queued behind a slower one in the same chat were dropped at the stop; their senders can send them again");
     })();
     return drained;
   };
-  const polling = bot
-    .start({
-      allowed_updates: ["message", "channel_post", "callback_query", "inline_query"],
-      timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
-      onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
-    })
-    .catch((err: unknown) => {
-      logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+  let polling: Promise<void> = Promise.resolve();
+  if (config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && options.webhookHost) {
+    webhook = await startTelegramWebhook({
+      bot,
+      host: options.webhookHost,
+      url: config.TELEGRAM_WEBHOOK_URL,
+      secret: config.TELEGRAM_WEBHOOK_SECRET,
+      allowedUpdates: TELEGRAM_ALLOWED_UPDATES,
+      logger,
     });
+  } else {
+    // grammY's start() calls deleteWebhook first, so a bot once run with a webhook polls again.
+    polling = bot
+      .start({
+        allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+        timeout: options.pollTimeoutSeconds ?? TELEGRAM_POLL_TIMEOUT_SECONDS,
+        onStart: (info) => logger.info({ bot: info.username, apiRoot: config.TELEGRAM_API_ROOT }, "telegram: polling for updates"),
+      })
+      .catch((err: unknown) => {
+        logger.error({ error: describe(err) }, "telegram: polling stopped with an error");
+      });
+  }
 
   return {
     bot,
     botUsername,
+    connected: () => (webhook ? true : bot.isRunning()),
     drain,
     stop() {
       stopped ??= (async () => {

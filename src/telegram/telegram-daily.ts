@@ -3,8 +3,13 @@ import type { Locale } from "../core/config.js";
 import { planMessages } from "../core/delivery/pack.js";
 import { storyCount, t } from "../core/i18n.js";
 import type { DailyPost } from "../core/summaries.js";
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import { bold, html, italic, joinHtml, splitTelegramHtml, TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "./telegram-html.js";
-import { summaryBlock, type TelegramMessage } from "./telegram-render.js";
+import { shorten, summaryBlock, type TelegramMessage } from "./telegram-render.js";
+
+/** Longest digest title in the header, and section name in the header and headings (characters); longer are cut with "…". */
+export const TELEGRAM_DAILY_TITLE_LIMIT = 300;
+export const TELEGRAM_DAILY_NAME_LIMIT = 120;
 
 /** Blocks of a message are separated by a blank line. */
 const BLOCK_SEPARATOR = "\n\n";
@@ -26,16 +31,9 @@ export interface DailyPlanOptions {
  */
 export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions): TelegramMessage[] {
   const { locale, botUsername } = options;
-  const header = joinHtml(
-    [
-      bold(`📰 ${t(locale, "label.digest", { date: post.date })}`),
-      post.title ? italic(post.title) : undefined,
-      joinHtml(post.header.map((s, i) => html`${i + 1}. ${s.title} · ${storyCount(locale, s.storyCount)}`), "\n"),
-    ],
-    "\n",
-  ).value;
+  const header = planHeader(post, locale);
   const sections = post.sections.map((section) => ({
-    heading: bold(`${section.index + 1}. ${section.title}`).value,
+    heading: bold(`${section.index + 1}. ${shorten(section.title, TELEGRAM_DAILY_NAME_LIMIT)}`).value,
     stories: section.stories.map((s) => summaryBlock(s, locale, botUsername).value),
   }));
   const lengths = new Map<string, number>();
@@ -53,9 +51,29 @@ export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions
       splitStory: (story) => splitTelegramHtml(story, TELEGRAM_MESSAGE_LIMIT),
     },
   );
-  return messages.map((blocks) => ({
-    text: blocks.join(BLOCK_SEPARATOR),
-    parse_mode: "HTML",
-    link_preview_options: { is_disabled: true },
-  }));
+  return messages.map((blocks) =>
+    wellFormedPayload<TelegramMessage>({ text: blocks.join(BLOCK_SEPARATOR), parse_mode: "HTML", link_preview_options: { is_disabled: true } }),
+  );
+}
+
+/**
+ * The header block: date, title and one line per section, always one message long — a long title or long section
+ * names are cut, and sections past what fits are summed up as "…" (they are all in the post below).
+ */
+function planHeader(post: DailyPost, locale: Locale): string {
+  const top = joinHtml(
+    [bold(`📰 ${t(locale, "label.digest", { date: post.date })}`), post.title ? italic(shorten(post.title, TELEGRAM_DAILY_TITLE_LIMIT)) : undefined],
+    "\n",
+  ).value;
+  let header = top;
+  let length = telegramTextLength(top);
+  for (const [i, s] of post.header.entries()) {
+    const line = html`${i + 1}. ${shorten(s.title, TELEGRAM_DAILY_NAME_LIMIT)} · ${storyCount(locale, s.storyCount)}`.value;
+    const lineLength = telegramTextLength(line) + 1;
+    // Room for "\n…" after the last line that fits.
+    if (length + lineLength + 2 > TELEGRAM_MESSAGE_LIMIT) return `${header}\n…`;
+    header += `\n${line}`;
+    length += lineLength;
+  }
+  return header;
 }

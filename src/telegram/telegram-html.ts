@@ -2,8 +2,9 @@
 import type { Nodes } from "mdast";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
-import { toString } from "mdast-util-to-string";
 import { gfm } from "micromark-extension-gfm";
+import { displayLinkLabel } from "../core/safety/link-label.js";
+import { flatText, nestingDepth } from "./markdown-depth.js";
 
 /** Most characters of a message text, counted after entity parsing (Bot API `sendMessage`). */
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
@@ -116,20 +117,48 @@ export function link(text: HtmlPart, url: string): TelegramHtml {
  * // '<b>GLM‑5</b> beats &lt;x&gt; <a href="https://arxiv.org/abs/1">paper</a>'
  */
 export function markdownToTelegramHtml(markdown: string): TelegramHtml {
-  const tree = fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
-  return new TelegramHtml(renderNode(tree, new Set()).trim());
+  const cached = rendered.get(markdown);
+  if (cached !== undefined) {
+    // Most recently used last, so the oldest is the one dropped.
+    rendered.delete(markdown);
+    rendered.set(markdown, cached);
+    return cached;
+  }
+  // The Markdown parser itself recurses per nesting level (and overflows the stack thousands deep): such a body is
+  // shown as its escaped source instead of being parsed.
+  const html =
+    nestingDepth(markdown) > TELEGRAM_RENDER_MAX_DEPTH
+      ? new TelegramHtml(escapeText(markdown.replace(/\u0000/g, "")).trim())
+      : new TelegramHtml(renderNode(fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }), new Set(), 0).trim());
+  rendered.set(markdown, html);
+  if (rendered.size > TELEGRAM_RENDER_CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
+  return html;
 }
+
+/**
+ * Story bodies rendered lately, keyed on their Markdown: `/story`, inline queries and daily posts of the same story
+ * revision parse it once (a changed body is another key). A body of a deeply nested story can take seconds to parse.
+ */
+export const TELEGRAM_RENDER_CACHE_SIZE = 256;
+const rendered = new Map<string, TelegramHtml>();
+
+/**
+ * Nesting depth (quotes in lists in quotes…) rendered as markup; deeper content is shown as its plain text, so a
+ * hostile digest nested thousands of levels deep renders instead of overflowing the stack.
+ */
+export const TELEGRAM_RENDER_MAX_DEPTH = 64;
+
 
 /** Tags open around a node ("a" for a link): Telegram rejects a tag nested in itself, such as a quote in a quote. */
 type OpenTags = ReadonlySet<string>;
 
-function renderChildren(node: { children: Nodes[] }, open: OpenTags): string {
-  return node.children.map((c) => renderNode(c, open)).join("");
+function renderChildren(node: { children: Nodes[] }, open: OpenTags, depth: number): string {
+  return node.children.map((c) => renderNode(c, open, depth + 1)).join("");
 }
 
-function renderBlocks(node: { children: Nodes[] }, open: OpenTags): string {
+function renderBlocks(node: { children: Nodes[] }, open: OpenTags, depth: number): string {
   return node.children
-    .map((c) => renderNode(c, open))
+    .map((c) => renderNode(c, open, depth + 1))
     .filter((s) => s.trim() !== "")
     .join("\n\n");
 }
@@ -141,26 +170,27 @@ function wrap(tag: string, open: OpenTags, render: (open: OpenTags) => string): 
   return inner ? `<${tag}>${inner}</${tag}>` : "";
 }
 
-function renderNode(node: Nodes, open: OpenTags): string {
+function renderNode(node: Nodes, open: OpenTags, depth: number): string {
+  if (depth > TELEGRAM_RENDER_MAX_DEPTH) return escapeText(flatText(node));
   switch (node.type) {
     case "root":
     case "listItem":
     case "footnoteDefinition":
-      return renderBlocks(node, open);
+      return renderBlocks(node, open, depth);
     case "blockquote":
-      return wrap("blockquote", open, (o) => renderBlocks(node, o).trim());
+      return wrap("blockquote", open, (o) => renderBlocks(node, o, depth).trim());
     case "paragraph":
     case "tableCell":
-      return renderChildren(node, open);
+      return renderChildren(node, open, depth);
     case "heading":
     case "strong":
-      return wrap("b", open, (o) => renderChildren(node, o));
+      return wrap("b", open, (o) => renderChildren(node, o, depth));
     case "text":
       return escapeText(node.value);
     case "emphasis":
-      return wrap("i", open, (o) => renderChildren(node, o));
+      return wrap("i", open, (o) => renderChildren(node, o, depth));
     case "delete":
-      return wrap("s", open, (o) => renderChildren(node, o));
+      return wrap("s", open, (o) => renderChildren(node, o, depth));
     case "inlineCode":
       return `<code>${escapeText(node.value)}</code>`;
     case "code":
@@ -172,8 +202,11 @@ function renderNode(node: Nodes, open: OpenTags): string {
     case "link": {
       const url = safeHttpUrl(node.url);
       // Telegram does not nest links; an inner link (autolink inside a link) keeps only its text.
-      if (open.has("a") || !url) return renderChildren(node, open);
-      const text = renderChildren(node, new Set([...open, "a"]));
+      if (open.has("a") || !url) return renderChildren(node, open, depth);
+      // `[https://good.example](https://evil.example)` in a body shows where it really goes.
+      const label = flatText(node);
+      if (label.trim() !== "" && displayLinkLabel(label, url) !== label.trim()) return `<a href="${escapeText(url)}">${escapeText(url)}</a>`;
+      const text = renderChildren(node, new Set([...open, "a"]), depth);
       return `<a href="${escapeText(url)}">${text || escapeText(node.url)}</a>`;
     }
     case "image": {
@@ -184,16 +217,16 @@ function renderNode(node: Nodes, open: OpenTags): string {
       return node.children
         .map((item, i) => {
           const marker = node.ordered ? `${(node.start ?? 1) + i}. ` : "• ";
-          return marker + renderBlocks(item, open).replace(/\n/g, "\n  ");
+          return marker + renderBlocks(item, open, depth).replace(/\n/g, "\n  ");
         })
         .join("\n");
     case "table":
-      return node.children.map((row) => row.children.map((cell) => renderNode(cell, open)).join(" | ")).join("\n");
+      return node.children.map((row) => row.children.map((cell) => renderNode(cell, open, depth + 1)).join(" | ")).join("\n");
     case "html":
       return escapeText(node.value);
     default:
       // Anything else (references, footnote calls, frontmatter): its plain text, escaped.
-      return escapeText(toString(node));
+      return escapeText(flatText(node));
   }
 }
 

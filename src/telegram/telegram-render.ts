@@ -3,9 +3,11 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryCard, StoryHit } from "../core/reply.js";
-import { RESULTS_PER_PAGE } from "../core/render-text.js";
+import { renderPendingDelivery, RESULTS_PER_PAGE } from "../core/render-text.js";
 import { decodeSearchPage, encodeSearchPage, searchPageRequest, type PageDataLimit, type SearchPageRequest } from "../core/paging.js";
 import type { SectionSummary } from "../core/summaries.js";
+import { displayLinkLabel } from "../core/safety/link-label.js";
+import { wellFormedPayload } from "../core/safety/well-formed.js";
 import {
   bold,
   code,
@@ -90,7 +92,7 @@ export function toTelegramMessage(reply: Reply, locale: Locale, options: RenderO
   return texts.map((text, i) => {
     const message: TelegramMessage = { text, parse_mode: "HTML", link_preview_options: { is_disabled: !preview } };
     if (i === texts.length - 1 && keyboard.length > 0) message.reply_markup = { inline_keyboard: keyboard };
-    return message;
+    return wellFormedPayload(message);
   });
 }
 
@@ -112,7 +114,7 @@ function renderReply(reply: Reply, locale: Locale, options: RenderOptions): Rend
           [
             html`${bold(t(locale, "label.links"))} · ${storyTitle(reply.story, bot)}`,
             meta(reply.story),
-            joinHtml(reply.links.map((l) => html`• ${link(l.label || l.url, l.url)}`), "\n"),
+            joinHtml(reply.links.map((l) => html`• ${link(displayLinkLabel(l.label, l.url), l.url)}`), "\n"),
           ],
           "\n",
         ),
@@ -185,7 +187,7 @@ export function renderStory(story: StoryCard, alsoMatching: readonly StoryHit[],
       joinHtml([bold(story.title), meta(story)], "\n"),
       markdownToTelegramHtml(story.body || story.text),
       story.links.length
-        ? joinHtml([bold(t(locale, "label.links")), ...story.links.map((l) => html`• ${link(l.label || l.url, l.url)}`)], "\n")
+        ? joinHtml([bold(t(locale, "label.links")), ...story.links.map((l) => html`• ${link(displayLinkLabel(l.label, l.url), l.url)}`)], "\n")
         : undefined,
       alsoMatching.length
         ? joinHtml(
@@ -239,7 +241,7 @@ export function summaryBlock(
   const deep = storyDeepLink(bot, s.id);
   const tail = joinHtml(
     [
-      s.link && isSafeUrl(s.link.url) ? link(`🔗 ${s.link.label || s.link.url}`, s.link.url) : undefined,
+      s.link && isSafeUrl(s.link.url) ? link(`🔗 ${displayLinkLabel(s.link.label, s.link.url)}`, s.link.url) : undefined,
       deep ? link(`📖 ${t(locale, "label.fullStory")}`, deep) : html`📖 /story ${s.id}`,
     ],
     " · ",
@@ -274,7 +276,10 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
         ),
       )
     : [italic(t(locale, "label.noTargets"))];
-  return joinHtml([bold(t(locale, "label.status")), html`${loaded}`, bold(t(locale, "label.targets")), ...targets], "\n\n");
+  const pending = reply.pending?.length
+    ? [joinHtml([bold(t(locale, "label.pendingRuns")), ...reply.pending.map((p) => html`${renderPendingDelivery(p, locale)}`)], "\n")]
+    : [];
+  return joinHtml([bold(t(locale, "label.status")), html`${loaded}`, bold(t(locale, "label.targets")), ...targets, ...pending], "\n\n");
 }
 
 /** URL buttons for a story's http(s) links, two per row. */
@@ -282,7 +287,9 @@ export function linkButtons(links: readonly { label: string; url: string }[]): I
   const buttons = links
     .flatMap((l) => {
       const url = safeHttpUrl(l.url);
-      return url ? [{ text: shorten(l.label.trim() || new URL(url).hostname, TELEGRAM_BUTTON_TEXT_LIMIT), url }] : [];
+      if (!url) return [];
+      const shown = l.label.trim() ? displayLinkLabel(l.label, url) : new URL(url).hostname;
+      return [{ text: shorten(shown, TELEGRAM_BUTTON_TEXT_LIMIT), url }];
     })
     .slice(0, TELEGRAM_LINK_BUTTONS_MAX);
   const rows: InlineKeyboardButton[][] = [];

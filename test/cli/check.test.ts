@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/check.js";
 
-const SEED = "data/digests/2026-02-18.md";
+const SEED = "test/fixtures/sample/2026-02-18.md";
 const ENGLISH = "test/fixtures/digests/english-weekly.md";
 
 async function check(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -33,7 +33,7 @@ describe("digest-bot check", () => {
     expect(err).toBe("");
     expect(out).toBe(
       [
-        "data/digests/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links",
+        "test/fixtures/sample/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links",
         "test/fixtures/digests/english-weekly.md: 2026-02-19, 2 sections, 4 stories, 6 links",
         '  test/fixtures/digests/english-weekly.md:29: warning: link "Bad one" dropped: only http(s) links are kept, got "javascript:alert(1)"',
         "2 files OK",
@@ -52,7 +52,7 @@ describe("digest-bot check", () => {
       `${bad}:7: section "Empty section" has no stories: add story headings one level below it ("### Story")\n` +
         `${missing}:1: cannot read the file (no such file)\n`,
     );
-    expect(out).toBe("data/digests/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links\n2 problems in 3 files\n");
+    expect(out).toBe("test/fixtures/sample/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links\n2 problems in 3 files\n");
   });
 
   it("reports two files with the same date, naming both", async () => {
@@ -94,7 +94,33 @@ describe("digest-bot check", () => {
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("data/digests/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links");
+    expect(result.stdout).toContain("test/fixtures/sample/2026-02-18.md: 2026-02-18, 7 sections, 29 stories, 71 links");
     expect(result.stderr).toBe(`${bad}:3: story heading has no title\n`);
+  });
+});
+
+describe("digest-bot check --explain", () => {
+  it("prints the date's source, sections → stories with lines, kinds and link counts, and what was left out", async () => {
+    const { code, out } = await check("--explain", "test/fixtures/layouts/bullets-bold-2026-03-01.md");
+    expect(code).toBe(0);
+    expect(out).toBe(
+      [
+        "test/fixtures/layouts/bullets-bold-2026-03-01.md: 2026-03-01, 2 sections, 4 stories, 5 links",
+        "  date 2026-03-01 from the file name",
+        "      6  🎯 Products (2 stories)",
+        "      8    - Acme ships Model X [list item, 1 link]",
+        "     11    - Beta raises $10M [list item, 1 link]",
+        "     15  Tools (2 stories)",
+        "     17    - Gamma CLI 2.0 [list item, 2 links]",
+        "     18    - Delta IDE [list item, 1 link]",
+        "  left out:",
+        '      1    "📌 Highlights": prose without links among item stories (an essay, an ad or commentary)',
+        "     20    text after the last story: not part of any story (a footer or closing note)",
+        "  test/fixtures/layouts/bullets-bold-2026-03-01.md:20: warning: text after the last story left out: not part of any story (a footer or closing note)",
+        '  test/fixtures/layouts/bullets-bold-2026-03-01.md:1: warning: "📌 Highlights" left out: prose without links among item stories (an essay, an ad or commentary)',
+        "1 file OK",
+        "",
+      ].join("\n"),
+    );
   });
 });

@@ -17,7 +17,7 @@ let dir: string;
 let config: Config;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "digest-bot-cli-"));
-  config = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en" });
+  config = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en" });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -110,7 +110,7 @@ describe("digest-bot deliver", () => {
     it("asks getMe for the bot's username first, so posts link to the full story with deep links", async () => {
       const tg = await startTelegramHarness();
       try {
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         const r = io({ config: tgConfig, signals: new EventEmitter() });
         expect(await runDeliver(["--target", `telegram:${CHAT}`, "--section", "agent"], r.io)).toBe(0);
         const methods = tg.calls().map((c) => c.method);
@@ -119,7 +119,7 @@ describe("digest-bot deliver", () => {
         expect(posts.length).toBeGreaterThan(0);
         expect(posts.every((c) => c.status === 200 && String(c.params.chat_id) === CHAT)).toBe(true);
         const text = posts.map((c) => String(c.params.text)).join("\n");
-        expect(text).toContain(`<a href="https://t.me/${tg.botUsername}?start=20260218-2-1">📖 Full story</a>`);
+        expect(text).toContain(`<a href="https://t.me/${tg.botUsername}?start=20260218-openclaw-agent-jax3o">📖 Full story</a>`);
         expect(text).not.toContain("/story 20260218-");
         expect(r.err()).toMatch(new RegExp(`^digest-bot deliver: 2026-02-18 → telegram:${CHAT}: ${posts.length} messages sent`));
         expect(tg.htmlViolations).toEqual([]);
@@ -132,7 +132,7 @@ describe("digest-bot deliver", () => {
       const tg = await startTelegramHarness();
       try {
         tg.failNext("getMe", { error_code: 401, description: "Unauthorized" });
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         const r = io({ config: tgConfig, signals: new EventEmitter() });
         expect(await runDeliver(["--target", `telegram:${CHAT}`], r.io)).toBe(1);
         expect(r.err()).toBe("digest-bot deliver: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather\n");
@@ -145,7 +145,7 @@ describe("digest-bot deliver", () => {
     it("a console-only run does not call Telegram even when its token is set", async () => {
       const tg = await startTelegramHarness();
       try {
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "data/digests", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         expect(await runDeliver(["--section", "agent"], io({ config: tgConfig, signals: new EventEmitter() }).io)).toBe(0);
         expect(tg.calls()).toEqual([]);
       } finally {

@@ -13,7 +13,7 @@ let config: ReturnType<typeof parseConfig>;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "digest-cli-search-"));
   mkdirSync(join(root, "digests"));
-  copyFileSync("data/digests/2026-02-18.md", join(root, "digests/2026-02-18.md"));
+  copyFileSync("test/fixtures/sample/2026-02-18.md", join(root, "digests/2026-02-18.md"));
   config = parseConfig({ DIGEST_DIR: join(root, "digests"), DATA_DIR: join(root, "state"), LOG_LEVEL: "silent" });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -34,7 +34,7 @@ describe("digest-bot search", () => {
   it("prints ranked stories with id, date and section", async () => {
     const { code, out } = await cli("glm-5", "--limit", "1");
     expect(code).toBe(0);
-    expect(out).toMatch(/^ 1\. GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练\n    20260218-1-3 · 2026-02-18 · 模型与能力 · score \d+\.\d\d\n$/);
+    expect(out).toMatch(/^ 1\. GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练\n    20260218-glm-5-dsa-rl-agent-m7vrh · 2026-02-18 · 模型与能力 · score \d+\.\d\d\n$/);
     expect(existsSync(join(root, "state", SAVED_INDEX_FILE))).toBe(true);
   });
 
@@ -43,7 +43,7 @@ describe("digest-bot search", () => {
     expect(code).toBe(0);
     const hits = JSON.parse(out) as Record<string, unknown>[];
     expect(hits[0]).toEqual({
-      id: "20260218-5-3",
+      id: "20260218-speaktype-mac-whisper-svhwj",
       date: "2026-02-18",
       section: "产品与应用落地",
       title: "SpeakType：Mac 上完全本地的开源听写应用，Whisper 系列的又一实现",
@@ -54,12 +54,12 @@ describe("digest-bot search", () => {
 
   it("puts the Sonnet 4.6 launch story above its same-day follow-up", async () => {
     const hits = JSON.parse((await cli("sonnet", "--json")).out) as { id: string }[];
-    expect(hits.map((h) => h.id)).toEqual(["20260218-1-1", "20260218-5-1"]);
+    expect(hits.map((h) => h.id)).toEqual(["20260218-anthropic-claude-sonnet-65waa", "20260218-sonnet-4-6-cursor-nw4xx"]);
   });
 
   it("filters by section and by a date typed the short way", async () => {
     const bySection = JSON.parse((await cli("sonnet 4.6", "--section", "产品", "--json")).out) as { id: string }[];
-    expect(bySection.map((h) => h.id)).toEqual(["20260218-5-1"]);
+    expect(bySection.map((h) => h.id)).toEqual(["20260218-sonnet-4-6-cursor-nw4xx"]);
     const byDate = await cli("sonnet", "--date", "02-19", "--json");
     expect(JSON.parse(byDate.out)).toEqual([]);
     expect(byDate.code).toBe(1);

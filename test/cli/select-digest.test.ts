@@ -7,11 +7,11 @@ import { createLogger } from "../../src/core/logger.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const now = new Date("2026-02-19T03:00:00Z");
-const base = { now, timeZone: "Asia/Shanghai", digestDir: "data/digests" };
+const base = { now, timeZone: "Asia/Shanghai", digestDir: "test/fixtures/sample" };
 let archive: Archive;
 
 beforeAll(async () => {
-  archive = await createArchive({ dir: join(ROOT, "data/digests"), logger: createLogger({ level: "silent" }), watch: false });
+  archive = await createArchive({ dir: join(ROOT, "test/fixtures/sample"), logger: createLogger({ level: "silent" }), watch: false });
 });
 afterAll(() => archive.close());
 

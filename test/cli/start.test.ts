@@ -28,7 +28,7 @@ function startBot(env: Record<string, string>): Running {
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const child = spawn(process.execPath, [join(ROOT, "bin/digest-bot.js"), "start"], {
     cwd: dataDir,
-    env: { PATH: process.env.PATH ?? "", DIGEST_DIR: join(ROOT, "data/digests"), DATA_DIR: join(dataDir, "state"), ...env },
+    env: { PATH: process.env.PATH ?? "", DIGEST_DIR: join(ROOT, "test/fixtures/sample"), DATA_DIR: join(dataDir, "state"), ...env },
   });
   let stdout = "";
   let stderr = "";

@@ -2,21 +2,34 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsolePublisher } from "../../src/console/publisher.js";
+import { createTestDatabase, testBackends } from "../core/storage/backends.js";
 import { startHarness, type Harness } from "./app-harness.js";
 
 let h: Harness;
 const printed: string[] = [];
-beforeAll(async () => {
-  h = await startHarness();
-  const output = new PassThrough();
-  output.on("data", (chunk: Buffer) => printed.push(chunk.toString()));
-  h.app.delivery.registerPublisher(createConsolePublisher({ output, locale: "zh" }));
-});
-afterAll(() => h.close());
 
 const member = { platform: "telegram", isAdmin: false, target: { platform: "telegram", id: "-100777" } } as const;
 
-describe("admin commands", () => {
+describe.each(testBackends())("admin commands on %s", (backend) => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    // Subscriptions and runs in the backend under test; the rest of the app is the same.
+    database = backend === "postgres" ? await createTestDatabase() : undefined;
+    h = await startHarness(database ? { env: { DATABASE_URL: database.url } } : {});
+    printed.length = 0;
+    const output = new PassThrough();
+    output.on("data", (chunk: Buffer) => printed.push(chunk.toString()));
+    h.app.delivery.registerPublisher(createConsolePublisher({ output, locale: "zh" }));
+  });
+  afterAll(async () => {
+    await h.close();
+    await database?.drop();
+  });
+
+  it("keeps its state in the backend under test", () => {
+    expect(h.app.storage.dialect).toBe(backend);
+  });
+
   it.each(["/repost", "/repost 02-18 agent all:true", "/subscribe", "/unsubscribe", "/status"])("%s is refused for a non-admin", async (line) => {
     const name = line.split(" ")[0]!.slice(1);
     const { reply } = await h.ask(line, member);
@@ -60,8 +73,13 @@ describe("admin commands", () => {
   });
 
   it.each([
-    ["/subscribe cron:nope", '计划不正确："nope" is not a valid cron expression; use five fields like "0 9 * * *"'],
-    ["/subscribe timezone:Mars/Base", '计划不正确："Mars/Base" is not a known IANA time zone; use one like Asia/Shanghai or UTC'],
+    ["/subscribe cron:nope", "计划不正确：“nope” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）"],
+    ['/subscribe cron:"61 8 * * *"', "计划不正确：“61 8 * * *” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）"],
+    ["/subscribe timezone:Mars/Base", "计划不正确：不认识时区 Mars/Base；请用 IANA 名称，例如 Asia/Shanghai 或 UTC"],
+    [
+      "/subscribe timezone:CST",
+      "计划不正确：时区缩写 CST 有歧义；请用 IANA 名称，例如 Asia/Shanghai 或 America/Chicago 或 America/Havana",
+    ],
   ])("%s is refused before anything changes", async (line, message) => {
     const before = await h.app.delivery.status();
     expect((await h.ask(line)).reply).toEqual({
@@ -161,5 +179,22 @@ describe("admin commands", () => {
     const failed = h.logs.slice(before).find((l) => l.msg === "delivery call failed") as { level: number; err: { stack: string } };
     expect(failed.level).toBe(50);
     expect(failed.err.stack).toContain("SQLITE_BUSY: database is locked");
+  });
+
+  it("/status lists reposts and manual deliveries still pending, and drops one once it is cancelled", async () => {
+    // A manual delivery to Telegram while no Telegram publisher runs: it waits in the ledger.
+    const at = "2026-02-18T02:00:00.000Z";
+    await h.app.storage.ledger.planRun({ runId: "m20260218-aa11", kind: "manual", platform: "telegram", targetId: "-100999", digestDate: "2026-02-18", payloads: ["a", "b"], now: at });
+    const { reply, text } = await h.ask("/status");
+    if (reply.type !== "status") throw new Error(text);
+    expect(reply.pending).toEqual([
+      { runId: "m20260218-aa11", kind: "manual", date: "2026-02-18", platform: "telegram", targetId: "-100999", open: 2, parts: 2, createdAt: at },
+    ]);
+    expect(text).toContain("待发送的补发与手动投递（可用 digest-bot pending --cancel 取消）");
+    expect(text).toContain(`m20260218-aa11 · manual · 2026-02-18 → telegram:-100999 · 还剩 2/2 条 · ${at}`);
+    await h.app.storage.ledger.cancelRun("m20260218-aa11", "cancelled by an admin", at);
+    const after = await h.ask("/status");
+    expect(after.reply).not.toHaveProperty("pending");
+    expect(after.text).not.toContain("m20260218-aa11");
   });
 });

@@ -12,7 +12,7 @@ import { CONSOLE_INVOCATION } from "../../src/console/run-console.js";
 
 /** 2026-02-18 10:00 in Shanghai: "today" is the sample digest's day. */
 export const SAMPLE_NOW = new Date("2026-02-18T02:00:00Z");
-export const SAMPLE_DIR = join(import.meta.dirname, "../../data/digests");
+export const SAMPLE_DIR = join(import.meta.dirname, "../../test/fixtures/sample");
 
 export interface Harness {
   app: App;
@@ -26,7 +26,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string>; dataDir?: string } = {},
+  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string>; dataDir?: string; watch?: boolean } = {},
 ): Promise<Harness> {
   // A given dataDir belongs to the caller (e.g. a restart on the same state), so it is not removed on close.
   const ownDataDir = options.dataDir === undefined;
@@ -47,7 +47,7 @@ export async function startHarness(
   });
   const logger = createLogger({ level: "info", pretty: false, destination });
   let now = options.now ?? SAMPLE_NOW;
-  const app = await createApp({ config, logger, clock: () => now, watch: false });
+  const app = await createApp({ config, logger, clock: () => now, watch: options.watch ?? false });
   await app.ready;
   return {
     app,

@@ -46,7 +46,7 @@ describe("bad input", () => {
     ],
     [
       "/story 20260218-9-9",
-      { code: "no-match", message: "没有编号为 20260218-9-9 的报道。", hint: "编号形如 20260218-1-3；发送 /search 找到报道的编号。" },
+      { code: "no-match", message: "没有编号为 20260218-9-9 的报道。", hint: "编号形如 20260218-glm-5-k3f9a 或 20260218-1-3；发送 /search 找到报道的编号。" },
     ],
     ["/weather", { code: "unknown-command", message: "没有 /weather 这个命令。", hint: "发送 /help 查看所有命令。" }],
     ["/today please", { code: "bad-option", message: "/today 不需要“please”这段内容。", hint: "用法：/today" }],

@@ -14,7 +14,7 @@ describe("BOT_LOCALE=en", () => {
     expect((await h.ask("/links glm-5")).text).toBe(
       [
         "Links · GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练",
-        "模型与能力 · 2026-02-18 · 20260218-1-3",
+        "模型与能力 · 2026-02-18 · 20260218-glm-5-dsa-rl-agent-m7vrh",
         "",
         "1. GLM‑5 技术报告 arXiv:2602.15763: https://arxiv.org/abs/2602.15763",
         "2. GLM‑5 能力展示视频: https://www.youtube.com/watch?v=vtWMgVCMsx8",

@@ -57,7 +57,7 @@ describe("/search", () => {
     expect(reply.hits.length).toBeGreaterThan(0);
     for (const hit of reply.hits) expect(hit.section).toBe("政策、治理与安全");
     expect(text.split("\n")[1]).toBe("筛选：栏目：政策、治理与安全、日期：2026-02-18");
-    expect(reply.hits.map((x) => x.id)).toContain("20260218-7-1");
+    expect(reply.hits.map((x) => x.id)).toContain("20260218-openclaw-oauth-anthropic-5ci7r");
   });
 
   it("answers no match with a hint to drop the filters", async () => {
@@ -84,7 +84,7 @@ describe("/section", () => {
       "• OpenClaw + OAuth 引发封号：Anthropic 被指把第三方桌面 Agent 视作“逆向”",
       "  OpenClaw 用户反馈，使用 Claude 账号 OAuth 接入后被官方封号，有人贴出 TOS 解释：用 OAuth 接第三方桌面控制工具，被视为“逆向网络/未授权第三方软件”，违反条款。",
       "  OpenClaw Discord 中的 TOS 讨论：https://discord.com/channels/1456350064065904867/1456350065223270435",
-      "  发送 /story 20260218-7-1 查看全文",
+      "  发送 /story 20260218-openclaw-oauth-anthropic-5ci7r 查看全文",
     ]);
     expect(lines.filter((l) => l.startsWith("• "))).toHaveLength(4);
   });
@@ -107,7 +107,7 @@ describe("/digest, /today, /sections", () => {
       "AI 日报 · 2026-02-18",
       "",
       "1. 模型与能力（4 条）",
-      "   • Anthropic 推出 Claude Sonnet 4.6：1M 上下文，逼近 Opus，成本与质量新权衡  [20260218-1-1]",
+      "   • Anthropic 推出 Claude Sonnet 4.6：1M 上下文，逼近 Opus，成本与质量新权衡  [20260218-anthropic-claude-sonnet-65waa]",
     ]);
   });
 

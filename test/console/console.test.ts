@@ -35,10 +35,11 @@ describe("console", () => {
     h = await startHarness();
     const out = await session(h, ["/links glm-5", "", "hello", "/weather"]);
     const lines = out.split("\n");
-    expect(lines.slice(0, 5)).toEqual([
+    expect(lines.slice(0, 6)).toEqual([
       "已加载 1 期日报：2026-02-18",
       "  2026-02-18：7 个栏目，29 条报道",
       "定时投递：console:local 下次 2026-02-19 09:00（0 9 * * *，Asia/Shanghai）",
+      `日报目录：${h.app.config.DIGEST_DIR}；状态目录：${h.app.config.DATA_DIR}`,
       "输入命令，如 /story sonnet；发送 /help 查看所有命令，Ctrl+D 退出。",
       "相关链接 · GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练",
     ]);
@@ -90,5 +91,14 @@ describe("console", () => {
     const out = await session(h, ["/sections"], { prompt: true });
     expect(out).toContain("Type a command such as /story sonnet; /help lists every command, Ctrl+D quits.\n> Sections of the 2026-02-18 digest\n");
     expect(out.endsWith("> \nBye.\n")).toBe(true);
+  });
+});
+
+describe("strict input on the console", () => {
+  it("refuses an unknown option with the command's usage instead of folding it into the query", async () => {
+    h = await startHarness();
+    const out = await session(h, ["/story sonnet foo:bar"]);
+    expect(out).toMatch(/\n\/story 没有 foo 选项；用法：\/story /);
+    expect(out).not.toContain("相关链接");
   });
 });

@@ -286,3 +286,13 @@ describe("parseTextCommand", async () => {
     expect(parseTextCommand("hello there", registry)).toEqual({ kind: "not-command" });
   });
 });
+
+describe("strict text options", () => {
+  it("refuses an unknown name:value with the command's usage, in the asker's language", async () => {
+    const registry = await loadCommands();
+    expect(parseTextCommand("/story sonnet foo:bar", registry)).toEqual({ kind: "command", name: "story", options: {}, unknownOption: "foo" });
+    // URLs, arXiv ids and times stay query text.
+    expect(parseTextCommand("/story arxiv:2602.15763", registry)).toEqual({ kind: "command", name: "story", options: { query: "arxiv:2602.15763" } });
+    expect(parseTextCommand("/story https://arxiv.org/abs/2602.15763", registry)).toMatchObject({ options: { query: "https://arxiv.org/abs/2602.15763" } });
+  });
+});

@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, parseConfig } from "../../src/core/config.js";
+import { ConfigError, loadConfig, maskTokens, parseConfig } from "../../src/core/config.js";
+
+const ROOT = join(import.meta.dirname, "../..");
 
 describe("parseConfig", () => {
   it("gives the documented defaults with an empty environment", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       LOG_LEVEL: "info",
-      DIGEST_DIR: "data/digests",
-      DATA_DIR: "data/state",
+      DIGEST_DIR: join(ROOT, "data/digests"),
+      DATA_DIR: join(ROOT, "data/state"),
       BOT_LOCALE: "zh",
       POST_CRON: "0 9 * * *",
       POST_TIMEZONE: "Asia/Shanghai",
@@ -77,6 +79,30 @@ describe("parseConfig", () => {
   });
 });
 
+describe("DATABASE_URL", () => {
+  it("is unset by default (SQLite in DATA_DIR) and takes a postgres:// or postgresql:// URL", () => {
+    expect(parseConfig({}).DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ DATABASE_URL: "postgres://bot:pw@db:5432/digest" }).DATABASE_URL).toBe("postgres://bot:pw@db:5432/digest");
+    expect(parseConfig({ DATABASE_URL: "postgresql://db/digest" }).DATABASE_URL).toBe("postgresql://db/digest");
+  });
+
+  it("refuses anything else with the fix, without printing the URL (it may hold a password)", () => {
+    for (const bad of ["mysql://root:hunter2@db/x", "hunter2", "sqlite:data/state/digest-bot.sqlite"]) {
+      const err = (() => {
+        try {
+          parseConfig({ DATABASE_URL: bad });
+        } catch (e) {
+          return e as ConfigError;
+        }
+        throw new Error("accepted");
+      })();
+      expect(err.problems).toEqual([
+        "DATABASE_URL is not a PostgreSQL URL; use postgres://user:password@host:5432/database, or leave it empty for SQLite in DATA_DIR",
+      ]);
+    }
+  });
+});
+
 describe("loadConfig", () => {
   it("reads a .env file but lets the real environment win", () => {
     const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
@@ -89,5 +115,81 @@ describe("loadConfig", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("paths", () => {
+  it("resolves the defaults in the package folder whatever the cwd, and a relative value set in the cwd", () => {
+    expect(parseConfig({}, "/").DATA_DIR).toBe(join(ROOT, "data/state"));
+    expect(parseConfig({}, "/").DIGEST_DIR).toBe(join(ROOT, "data/digests"));
+    const config = parseConfig({ DATA_DIR: "state", DIGEST_DIR: "/srv/digests" }, "/var/lib/bot");
+    expect(config.DATA_DIR).toBe("/var/lib/bot/state");
+    expect(config.DIGEST_DIR).toBe("/srv/digests");
+  });
+});
+
+describe("secrets pasted into the wrong setting", () => {
+  const telegramToken = "7654321:AAHk3SECRETsecretSECRETsecret12";
+  const discordToken = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRETsecretSECRETsecret-123";
+
+  it("masks a Telegram token in TELEGRAM_ADMIN_IDS and a Discord token in DISCORD_CHANNEL_IDS", () => {
+    let message = "";
+    try {
+      parseConfig({ TELEGRAM_ADMIN_IDS: telegramToken, DISCORD_CHANNEL_IDS: discordToken });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe(
+      [
+        "Invalid settings:",
+        '  - DISCORD_CHANNEL_IDS (got "[hidden]") use numeric channel ids separated by commas',
+        '  - TELEGRAM_ADMIN_IDS (got "[hidden]") use numeric Telegram user ids separated by commas',
+      ].join("\n"),
+    );
+    expect(message).not.toContain("SECRET");
+  });
+
+  it("keeps short, ordinary values readable", () => {
+    expect(maskTokens("Mars/Base")).toBe("Mars/Base");
+    expect(maskTokens("123, abc")).toBe("123, abc");
+  });
+});
+
+describe("time zones", () => {
+  it("refuses an ambiguous abbreviation with the zones it may mean", () => {
+    expect(() => parseConfig({ POST_TIMEZONE: "CST" })).toThrow(
+      'POST_TIMEZONE (got "CST") is an ambiguous abbreviation; use an IANA name such as Asia/Shanghai or America/Chicago or America/Havana',
+    );
+    expect(parseConfig({ POST_TIMEZONE: "Asia/Shanghai" }).POST_TIMEZONE).toBe("Asia/Shanghai");
+  });
+});
+
+describe("HTTP and webhook settings", () => {
+  const token = "987654:SECRET-config-test-token-abcdefgh";
+  it("binds to 127.0.0.1 by default and is off without HTTP_PORT", () => {
+    const config = parseConfig({});
+    expect(config.HTTP_PORT).toBeUndefined();
+    expect(config.HTTP_HOST).toBe("127.0.0.1");
+    expect(parseConfig({ HTTP_PORT: "8080" }).HTTP_PORT).toBe(8080);
+  });
+
+  it("requires the webhook URL and secret together, with HTTP_PORT, and never prints the secret", () => {
+    expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: token, HTTP_PORT: "8080", TELEGRAM_WEBHOOK_URL: "https://bot.example.com/tg" })).toThrow(
+      "TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL; set it to a random string (e.g. `openssl rand -hex 32`)",
+    );
+    expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_URL: "https://bot.example.com/tg", TELEGRAM_WEBHOOK_SECRET: "s".repeat(20) })).toThrow(
+      "HTTP_PORT is required with TELEGRAM_WEBHOOK_URL; the webhook is served on it (e.g. HTTP_PORT=8080 behind your https proxy)",
+    );
+    let message = "";
+    try {
+      parseConfig({ TELEGRAM_WEBHOOK_SECRET: "bad secret with spaces!" });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("TELEGRAM_WEBHOOK_SECRET use 16 to 256 characters");
+    expect(message).not.toContain("bad secret");
+    expect(() => parseConfig({ TELEGRAM_WEBHOOK_URL: "http://bot.example.com/tg" })).toThrow(
+      'TELEGRAM_WEBHOOK_URL (got "http://bot.example.com/tg") use the public https URL Telegram should post updates to, like https://bot.example.com/telegram',
+    );
   });
 });

@@ -10,7 +10,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Files the relevance set is judged on: the sample digest, the parser's dialect fixtures, and search's own fixtures. */
 export const RELEVANCE_FILES: string[] = [
-  join(ROOT, "data/digests/2026-02-18.md"),
+  join(ROOT, "test/fixtures/sample/2026-02-18.md"),
   ...["test/fixtures/digests", "test/fixtures/search"].flatMap((dir) =>
     readdirSync(join(ROOT, dir))
       .filter((f) => f.endsWith(".md"))

@@ -10,7 +10,7 @@ export interface RelevanceCase {
   kind: "han-word" | "latin-name" | "spelling" | "typo" | "traditional" | "mixed" | "filter";
 }
 
-/** Queries against data/digests/2026-02-18.md, test/fixtures/digests/*.md and test/fixtures/search/*.md. */
+/** Queries against test/fixtures/sample/2026-02-18.md, test/fixtures/digests/*.md and test/fixtures/search/*.md. */
 export const RELEVANCE_SET: readonly RelevanceCase[] = [
   // Chinese words inside long runs of Han characters
   { kind: "han-word", query: "显存", want: "20260218-3-2" },

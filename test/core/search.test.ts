@@ -219,7 +219,7 @@ describe("following the archive", () => {
 describe("following the real archive", () => {
   it("finds a digest file added to DIGEST_DIR after a reload, and drops it once the file is deleted", async () => {
     const dir = tempDir();
-    copyFileSync("data/digests/2026-02-18.md", join(dir, "2026-02-18.md"));
+    copyFileSync("test/fixtures/sample/2026-02-18.md", join(dir, "2026-02-18.md"));
     const archive = await createArchive({ dir, logger, watch: false });
     try {
       const s = await start({ archive, logger });
@@ -227,10 +227,12 @@ describe("following the real archive", () => {
       expect(s.search("rubin")).toEqual([]);
       copyFileSync("test/fixtures/search/2026-02-22.md", join(dir, "2026-02-22.md"));
       await archive.reload();
-      expect(s.search("rubin 内存带宽").map((h) => h.id)).toEqual(["20260222-2-1"]);
+      await s.settled();
+      expect(s.search("rubin 内存带宽").map((h) => h.id)).toEqual(["20260222-rubin-74l8q"]);
       expect(s.stats().source).toBe("built");
       unlinkSync(join(dir, "2026-02-22.md"));
       await archive.reload();
+      await s.settled();
       expect(s.search("rubin")).toEqual([]);
     } finally {
       await archive.close();
@@ -321,5 +323,29 @@ describe("saved index", () => {
     writeFileSync(file, saved.subarray(0, saved.length - 16));
     const cut = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
     expect(cut.stats().source).toBe("pending");
+  });
+});
+
+describe("pages", () => {
+  it("ranks only the page asked for, with the exact total, the same as slicing the whole ranking", async () => {
+    const days = ["2026-02-14", "2026-02-15", "2026-02-16", "2026-02-17"].map((d) => redate(sample, d));
+    const s = await start({ archive: createMemoryArchive([...days, sample]), logger });
+    await s.ready;
+    const cases: [string, Parameters<SearchService["search"]>[1]][] = [
+      ["agent", {}],
+      ["模型", {}],
+      ["agent", { section: "agent" }],
+      ["开源", { from: "2026-02-15", to: "2026-02-17" }],
+      ["koyeb 不存在的词", {}],
+    ];
+    for (const [query, options] of cases) {
+      const all = s.search(query, options);
+      expect(all.length, query).toBeGreaterThan(4);
+      for (const [offset, limit] of [[0, 10], [10, 10], [3, 1], [0, 1000], [all.length, 10]] as const) {
+        const page = s.searchPage(query, { ...options, offset, limit });
+        expect(page.total, `${query} ${offset}`).toBe(all.length);
+        expect(page.hits, `${query} ${offset}+${limit}`).toEqual(all.slice(offset, offset + limit));
+      }
+    }
   });
 });

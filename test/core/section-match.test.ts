@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import { matchSection } from "../../src/core/section-match.js";
 
-const { digest } = parseDigest(readFileSync("data/digests/2026-02-18.md", "utf8"), "data/digests/2026-02-18.md");
+const { digest } = parseDigest(readFileSync("test/fixtures/sample/2026-02-18.md", "utf8"), "test/fixtures/sample/2026-02-18.md");
 const titleOf = (name: string) => {
   const i = matchSection(digest, name);
   return i === undefined ? undefined : digest.sections[i]!.title;

@@ -43,7 +43,7 @@ const dataOf = (r: RecordedRequest) => (r.body as { type: number; data: DiscordM
 beforeAll(async () => {
   fake = await startFakeDiscord({ channelIds: [SUBSCRIBED, ASKING, MISSING_ACCESS] });
   dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-"));
-  cpSync(join(import.meta.dirname, "../../data/digests"), join(dir, "digests"), { recursive: true });
+  cpSync(join(import.meta.dirname, "../../test/fixtures/sample"), join(dir, "digests"), { recursive: true });
   writeFileSync(join(dir, "digests", "2026-02-10.md"), HOSTILE_DIGEST);
   const config = parseConfig({
     DISCORD_TOKEN: TOKEN,
@@ -98,7 +98,7 @@ describe("Discord adapter against a fake Discord", () => {
     expect(data.allowed_mentions).toEqual({ parse: [] });
     const embed = data.embeds[0]!;
     expect(embed.title).toBe("GLM‑5 技术报告：国产大模型强调 DSA、异步 RL 与 Agent 训练");
-    expect(embed.footer?.text).toBe("2026-02-18 · 模型与能力 · 20260218-1-3");
+    expect(embed.footer?.text).toBe("2026-02-18 · 模型与能力 · 20260218-glm-5-dsa-rl-agent-m7vrh");
     expect(embed.fields?.[0]?.value).toContain("https://arxiv.org/abs/2602.15763");
     const buttons = data.components.flatMap((r) => r.components) as { url: string }[];
     expect(buttons.map((b) => b.url)).toContain("https://arxiv.org/abs/2602.15763");
@@ -116,7 +116,7 @@ describe("Discord adapter against a fake Discord", () => {
     expect(type).toBe(8);
     expect(data.choices!.length).toBeGreaterThan(0);
     expect(data.choices!.length).toBeLessThanOrEqual(25);
-    expect(data.choices).toContainEqual({ name: "Anthropic 推出 Claude Sonnet 4.6：1M 上下文，逼近 Opus，成本与质量新权衡", value: "20260218-1-1" });
+    expect(data.choices).toContainEqual({ name: "Anthropic 推出 Claude Sonnet 4.6：1M 上下文，逼近 Opus，成本与质量新权衡", value: "20260218-anthropic-claude-sonnet-65waa" });
     // In the search index's order (best first).
     expect(data.choices!.map((c) => c.value)).toEqual(app.search.search("sonn", { prefix: true, limit: 25 }).map((h) => h.id));
     for (const c of data.choices!) expect(c.name.length).toBeLessThanOrEqual(100);
@@ -171,7 +171,7 @@ describe("Discord adapter against a fake Discord", () => {
     const { type, data } = dataOf(await callbackOf(id));
     expect(type).toBe(4);
     expect(data.flags).toBe(64);
-    expect(data.embeds[0]!.footer?.text).toBe("2026-02-18 · 模型与能力 · 20260218-1-3");
+    expect(data.embeds[0]!.footer?.text).toBe("2026-02-18 · 模型与能力 · 20260218-glm-5-dsa-rl-agent-m7vrh");
   });
 
   describe("/search paging", () => {
@@ -284,7 +284,7 @@ describe("Discord adapter against a fake Discord", () => {
   it("never lets an @everyone from a digest ping, in replies or in posts", async () => {
     const asked = fake.interact({ kind: "command", name: "story", options: [{ name: "query", type: 3, value: "Ping 测试" }] });
     const reply = dataOf(await callbackOf(asked.id)).data;
-    expect(reply.embeds[0]!.footer?.text).toContain("20260210-1-1");
+    expect(reply.embeds[0]!.footer?.text).toContain("20260210-ping-everyone-2lno1");
     expect(reply.allowed_mentions).toEqual({ parse: [] });
     expect(shownText(reply)).not.toMatch(/@everyone|@here|<@&/);
     // Markdown-looking text that survives the parser stays literal.
@@ -371,7 +371,9 @@ describe("startDiscord failures", () => {
     const err = await startDiscord({ config, logger, app }).catch((e: unknown) => e);
     await other.close();
     expect(err).toBeInstanceOf(DiscordStartError);
-    expect((err as Error).message).toMatch(/^discord: login failed \(.+\); check DISCORD_TOKEN and DISCORD_API_BASE$/);
+    expect((err as Error).message).toBe(
+      "Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)",
+    );
     expect((err as Error).message).not.toContain(TOKEN);
     expect(lines.join("\n")).not.toContain(TOKEN);
   });

@@ -190,6 +190,21 @@ describe("toDiscordPayload: other replies", () => {
     expect(status.embeds[0]!.fields![0]!.value).toContain("2026-02-18 · 已发送 ·");
   });
 
+  it("lists pending reposts and manual deliveries in /status, with the platform's error text unable to ping", () => {
+    const status = toDiscordPayload(
+      {
+        type: "status",
+        digests: { count: 1, latest: "2026-02-18" },
+        targets: [],
+        pending: [{ runId: "r20260218-1", kind: "repost", date: "2026-02-18", platform: "discord", targetId: "7", open: 2, parts: 2, createdAt: "2026-02-18T01:00:00Z", error: "@everyone 500" }],
+      },
+      "en",
+    );
+    const description = status.embeds[0]!.description!;
+    expect(description).toContain("**Pending reposts and manual deliveries (cancel with digest-bot pending --cancel)**\nr20260218-1 · repost · 2026-02-18 → discord:7 · 2/2 messages left");
+    expect(description).not.toContain("@everyone");
+  });
+
   it("a section summary gets one Full story button per story", () => {
     const digest = sampleDigest();
     const section = digest.sections[1]!;
@@ -220,5 +235,38 @@ describe("toDiscordPayload: other replies", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("escaping cost on text without spaces", () => {
+  /** Median time of a few runs, after one warm-up. */
+  function timeOf(work: () => unknown): number {
+    work();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const start = process.hrtime.bigint();
+      work();
+      times.push(Number(process.hrtime.bigint() - start));
+    }
+    return times.sort((a, b) => a - b)[1]!;
+  }
+
+  it("escapeText grows linearly: 4× the text costs well under 16× (quadratic) the time", () => {
+    const small = "a_b*c".repeat(1_600); // 8 KB
+    const large = "a_b*c".repeat(6_400); // 32 KB
+    const ratio = timeOf(() => escapeText(large)) / timeOf(() => escapeText(small));
+    expect(ratio).toBeLessThan(8);
+  });
+
+  it("a 256 KB story without spaces renders as fast as a 64 KB one (only what fits is escaped)", () => {
+    const card = (n: number): StoryCard => ({ ...sampleCard(sampleDigest(), 0, 0), body: "x".repeat(n), text: "x".repeat(n) });
+    const small = card(64 * 1024);
+    const large = card(256 * 1024);
+    const ratio = timeOf(() => toDiscordPayload({ type: "story", story: large, alsoMatching: [] }, "en")) /
+      timeOf(() => toDiscordPayload({ type: "story", story: small, alsoMatching: [] }, "en"));
+    expect(ratio).toBeLessThan(2.5);
+    const payload = toDiscordPayload({ type: "story", story: large, alsoMatching: [] }, "en");
+    expectWithinDiscordLimits(payload);
+    expect(payload.embeds[0]!.description!.endsWith("…")).toBe(true);
   });
 });

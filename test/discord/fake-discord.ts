@@ -33,15 +33,24 @@ export interface InjectedFailure {
    * `hang`: no answer at all (not posted); `accept-then-hang`: posted, never answered. Default: just the failure.
    */
   mode?: "accept" | "hang" | "accept-then-hang";
+  /** The error body's message; default `Injected <status>` (a proxy may echo request headers here). */
+  message?: string;
 }
 
 export type { FakeMember, FakeOption } from "./fake-discord-parts.js";
 import type { FakeMember, FakeOption } from "./fake-discord-parts.js";
 
+/** `channelId` defaults to the first guild's first channel; the interaction's guild is the channel's. */
 export type InjectedInteraction =
   | { kind: "command"; name: string; options?: FakeOption[]; member?: FakeMember; channelId?: string; locale?: string }
   | { kind: "autocomplete"; name: string; options: FakeOption[]; member?: FakeMember; channelId?: string; locale?: string }
   | { kind: "button"; customId: string; member?: FakeMember; channelId?: string; locale?: string };
+
+/** A further server the bot is in (a second tenant), with its own channels. */
+export interface FakeGuild {
+  id: string;
+  channelIds: string[];
+}
 
 export interface FakeDiscordOptions {
   guildId?: string;
@@ -54,6 +63,12 @@ export interface FakeDiscordOptions {
    * and 50 requests/s overall; exceeding answers 429. Default false.
    */
   enforceLimits?: boolean;
+  /** More servers the bot is in. */
+  extraGuilds?: FakeGuild[];
+  /** The application's owner, as `GET /applications/@me` reports it; default user 100000000000000001. */
+  ownerId?: string;
+  /** When set, the application belongs to a team with these members (and `owner` is the team's pseudo-user). */
+  teamMemberIds?: string[];
 }
 
 export interface FakeDiscord {
@@ -98,6 +113,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const applicationId = options.applicationId ?? "900000000000000001";
   const guildId = options.guildId ?? "800000000000000001";
   const channelIds = options.channelIds ?? ["700000000000000001"];
+  const guilds: FakeGuild[] = [{ id: guildId, channelIds }, ...(options.extraGuilds ?? [])];
+  const guildOf = (channelId: string) => guilds.find((g) => g.channelIds.includes(channelId));
+  const ownerId = options.ownerId ?? "100000000000000001";
   const botUser = { id: applicationId, username: "digest-bot", discriminator: "0", global_name: null, avatar: null, bot: true };
   const requests: RecordedRequest[] = [];
   const identifies: unknown[] = [];
@@ -171,7 +189,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           { "retry-after": String(after), "x-ratelimit-scope": "user", "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(after) },
         );
       }
-      return send(failure.status, { message: `Injected ${failure.status}`, code: failure.code ?? 0 });
+      return send(failure.status, { message: failure.message ?? `Injected ${failure.status}`, code: failure.code ?? 0 });
     }
 
     let m: RegExpExecArray | null;
@@ -181,6 +199,19 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         shards: 1,
         session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
       });
+    }
+    if (method === "GET" && path === "/applications/@me") {
+      const user = (id: string) => ({ id, username: `user-${id}`, discriminator: "0", global_name: null, avatar: null });
+      const team = options.teamMemberIds
+        ? {
+            id: "600000000000000001",
+            name: "Operators",
+            icon: null,
+            owner_user_id: options.teamMemberIds[0],
+            members: options.teamMemberIds.map((id) => ({ user: user(id), team_id: "600000000000000001", membership_state: 2, permissions: ["*"], role: "admin" })),
+          }
+        : null;
+      return send(200, { id: applicationId, name: "digest-bot", icon: null, description: "", bot_public: true, bot_require_code_grant: false, flags: 0, owner: user(team ? "600000000000000001" : ownerId), team, verify_key: "0" });
     }
     if (method === "PUT" && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       const defs = Array.isArray(body) ? (body as Record<string, unknown>[]) : [];
@@ -206,7 +237,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === "POST" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const channelId = m[1]!;
       const b = (body ?? {}) as Record<string, unknown>;
-      if (!channelIds.includes(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
+      if (!guildOf(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
       let headers: Record<string, string> = {};
       if (options.enforceLimits) {
         const now = Date.now();
@@ -294,23 +325,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         dispatch(ws, "READY", {
           v: 10,
           user: botUser,
-          guilds: [{ id: guildId, unavailable: true }],
+          guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
           session_id: randomUUID(),
           resume_gateway_url: `ws://127.0.0.1:${port}/gateway`,
           application: { id: applicationId, flags: 0 },
           shard: [0, 1],
         });
-        dispatch(ws, "GUILD_CREATE", guildObject(guildId, channelIds));
+        for (const g of guilds) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds));
       }
     });
   }
-
 
 
   function interact(i: InjectedInteraction) {
     const id = nextId();
     const token = `itok-${randomUUID()}`;
     const channelId = i.channelId ?? channelIds[0]!;
+    const guildId = guildOf(channelId)?.id ?? options.guildId ?? "800000000000000001";
     const user = { id: i.member?.userId ?? "100000000000000002", username: i.member?.username ?? "reader", discriminator: "0", global_name: null, avatar: null };
     const base = {
       id,

@@ -7,10 +7,10 @@ import { parseDigest } from "../../src/core/digest/parse-digest.js";
 import type { StoryCard } from "../../src/core/reply.js";
 import { embedLength, type DiscordMessagePayload } from "../../src/discord/discord-render.js";
 
-export const SAMPLE_FILE = join(import.meta.dirname, "../../data/digests/2026-02-18.md");
+export const SAMPLE_FILE = join(import.meta.dirname, "../../test/fixtures/sample/2026-02-18.md");
 
 export function sampleDigest(): Digest {
-  return parseDigest(readFileSync(SAMPLE_FILE, "utf8"), "data/digests/2026-02-18.md").digest;
+  return parseDigest(readFileSync(SAMPLE_FILE, "utf8"), "test/fixtures/sample/2026-02-18.md").digest;
 }
 
 /** The story card of a story of the sample, as /story would carry it. */

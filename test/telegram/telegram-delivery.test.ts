@@ -97,14 +97,16 @@ describe("telegram delivery of a hostile digest", () => {
     const call = await f.tg.waitForCall("answerInlineQuery", (c) => c.params.inline_query_id === "iq-long");
     expect(call.status).toBe(200);
     type Article = { id: string; input_message_content: { message_text: string }; reply_markup: { inline_keyboard: { text: string; url: string }[][] } };
-    const article = (call.params.results as Article[]).find((r) => r.id === "20260219-1-2")!;
+    // The long story sits at position 1-2; its (stable) id is what the article and the deep link carry.
+    const longId = f.app.archive.findStory("20260219-1-2")!.story.id;
+    const article = (call.params.results as Article[]).find((r) => r.id === longId)!;
     const message = article.input_message_content.message_text;
     const check = checkTelegramHtml(message);
     expect(check.problems).toEqual([]);
     expect(check.plain.length).toBeLessThanOrEqual(4096);
     expect(check.plain.length).toBeGreaterThan(3000);
     expect(message.endsWith("\n…")).toBe(true);
-    expect(article.reply_markup.inline_keyboard[0]).toEqual([{ text: "📖 Full story", url: "https://t.me/TestNameBot?start=20260219-1-2" }]);
+    expect(article.reply_markup.inline_keyboard[0]).toEqual([{ text: "📖 Full story", url: `https://t.me/TestNameBot?start=${longId}` }]);
   });
 
   it("sorts failed sends: kicked → permanent, 5xx → transient, network → transient; the token never shows", async () => {

@@ -64,7 +64,9 @@ describe("markdownToTelegramHtml", () => {
   it("never nests a tag in itself, which Telegram refuses: a quote in a quote, bold in bold, a link in a link", () => {
     expect(markdownToTelegramHtml("> > 引用里的引用").value).toBe("<blockquote>引用里的引用</blockquote>");
     expect(markdownToTelegramHtml("**a **b** c**").value).toBe("<b>a b c</b>");
-    expect(markdownToTelegramHtml("[see https://b.example](https://a.example)").value).toBe('<a href="https://a.example/">see https://b.example</a>');
+    expect(markdownToTelegramHtml("[see https://a.example/docs](https://a.example)").value).toBe('<a href="https://a.example/">see https://a.example/docs</a>');
+    // A link text naming another site than the target shows the target (see link-label.ts).
+    expect(markdownToTelegramHtml("[see https://b.example](https://a.example)").value).toBe('<a href="https://a.example/">https://a.example/</a>');
   });
 
   it("property: any Markdown, unmatched markers and hostile links included, renders as valid Telegram HTML", () => {
@@ -154,5 +156,30 @@ describe("splitTelegramHtml", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("hostile nesting and repeated renders", () => {
+  it.each([
+    ["quotes", "> ".repeat(5000) + "deep **text**"],
+    ["lists", "- ".repeat(5000) + "deep"],
+    ["quotes in lists", "> - ".repeat(3000) + "deep"],
+    ["indented lists", Array.from({ length: 400 }, (_, i) => `${" ".repeat(2 * i)}- level ${i}`).join("\n")],
+  ])("renders %s nested thousands deep as valid HTML instead of overflowing the stack", (name, markdown) => {
+    const out = markdownToTelegramHtml(markdown).value;
+    // Not split into messages here, so no length limit.
+    expect(checkTelegramHtml(out, Number.POSITIVE_INFINITY).problems).toEqual([]);
+    expect(checkTelegramHtml(out, Number.POSITIVE_INFINITY).plain).toContain(name === "indented lists" ? "level 399" : "deep");
+  });
+
+  it("nesting the depth cap allows still renders as markup", () => {
+    expect(markdownToTelegramHtml("> ".repeat(30) + "ok **b**").value).toBe("<blockquote>ok <b>b</b></blockquote>");
+  });
+
+  it("renders one body once: the same Markdown again is answered from the cache", () => {
+    const body = `**cached** ${Math.random()}`;
+    const first = markdownToTelegramHtml(body);
+    expect(markdownToTelegramHtml(body)).toBe(first);
+    expect(markdownToTelegramHtml(`${body} edited`)).not.toBe(first);
   });
 });

@@ -11,7 +11,7 @@ import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { decodeSearchCallback, encodeSearchCallback, toTelegramMessage } from "../../src/telegram/telegram-render.js";
 import { checkTelegramHtml } from "./html-check.js";
 
-const { digest } = parseDigest(readFileSync("data/digests/2026-02-18.md", "utf8"), "2026-02-18.md");
+const { digest } = parseDigest(readFileSync("test/fixtures/sample/2026-02-18.md", "utf8"), "2026-02-18.md");
 const storyIds = digest.sections.flatMap((s) => s.stories.map((st) => st.id));
 
 describe("planTelegramDailyPost", () => {
@@ -85,6 +85,20 @@ describe("toTelegramMessage", () => {
       targets: [{ platform: "telegram", targetId: "-100", enabled: true, cron: "0 9 * * *", timezone: "UTC", lastDelivery: { date: "2026-02-18", status: "sent", at: "2026-02-18T01:00:00Z" } }],
     };
     expect(toTelegramMessage(status, "zh")[0]!.text).toContain("2026-02-18 已发送");
+  });
+
+  it("lists pending reposts and manual deliveries under the targets, escaping the platform's error text", () => {
+    const status: Reply = {
+      type: "status",
+      digests: { count: 1, latest: "2026-02-18" },
+      targets: [],
+      pending: [{ runId: "m20260218-1", kind: "manual", date: "2026-02-18", platform: "telegram", targetId: "-100", open: 1, parts: 3, createdAt: "2026-02-18T01:00:00Z", error: "502 <Bad Gateway>" }],
+    };
+    const [message] = toTelegramMessage(status, "en");
+    expect(checkTelegramHtml(message!.text).problems).toEqual([]);
+    expect(message!.text).toContain(
+      "<b>Pending reposts and manual deliveries (cancel with digest-bot pending --cancel)</b>\nm20260218-1 · manual · 2026-02-18 → telegram:-100 · 1/3 messages left · 2026-02-18T01:00:00Z (502 &lt;Bad Gateway&gt;)",
+    );
   });
 
   it("previews only a single story; lists and summaries have previews off", () => {

@@ -1,5 +1,5 @@
 // What admin commands may ask of the delivery engine: repost, subscriptions and status.
-import type { Platform, TargetStatus } from "../reply.js";
+import type { PendingDelivery, Platform, TargetStatus } from "../reply.js";
 
 export interface TargetRef {
   platform: Platform;
@@ -32,7 +32,8 @@ export interface DeliveryControl {
   subscribe(target: TargetRef, sections?: number[]): Promise<void>;
   /** Returns false when the target was not subscribed. */
   unsubscribe(target: TargetRef): Promise<boolean>;
-  status(): Promise<{ nextRun?: string; targets: TargetStatus[] }>;
+  /** Subscriptions, and reposts/manual deliveries still pending (`pending`, omitted by simple implementations). */
+  status(): Promise<{ nextRun?: string; targets: TargetStatus[]; pending?: PendingDelivery[] }>;
   /**
    * Overrides when one subscribed target gets its post (undefined fields = back to POST_CRON / POST_TIMEZONE).
    * Optional so simple implementations (test doubles) may leave it out; `/subscribe cron:… timezone:…` needs it.

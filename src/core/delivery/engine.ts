@@ -1,5 +1,6 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
 import { setMaxListeners } from "node:events";
+import type { DeliveryObserver } from "./observer.js";
 import cron, { type ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
@@ -37,6 +38,8 @@ function noPublisher(platform: Platform): DeliveryError {
 }
 
 export interface DeliveryEngineOptions {
+  /** Told about each send (the HTTP endpoint's metrics); optional. */
+  observer?: DeliveryObserver;
   /** The open state store (`await openStorage(…)`); the engine never closes it. */
   storage: Storage;
   archive: DigestArchive;
@@ -171,6 +174,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     sleep,
     random: options.random ?? Math.random,
     signal: abort.signal,
+    ...(options.observer ? { observer: options.observer } : {}),
     ...(options.lease?.ms ? { leaseMs: options.lease.ms } : {}),
     ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
@@ -242,7 +246,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const extra: { sectionIndex?: number; requestedBy?: string } = {};
         if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
         if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        if (await planner.planFor(kind, runId, target, digest, sections, extra)) planned.push(target);
+        if ((await planner.planFor(kind, runId, target, digest, sections, extra)) === "planned") planned.push(target);
       }
       logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
       const outcomes = await flusher.flushTargets(planned);

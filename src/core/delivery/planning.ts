@@ -61,7 +61,7 @@ export interface PlannerDeps {
 }
 
 export interface Planner {
-  /** Plans a run of `digest` for one target into the ledger; false when the section filter leaves nothing. */
+  /** Plans a run of `digest` for one target: "empty" when its filter leaves nothing, "taken" when another instance planned this slot first. */
   planFor(
     kind: RunKind,
     runId: string,
@@ -69,7 +69,7 @@ export interface Planner {
     digest: Digest,
     sections: number[] | undefined,
     extra: { slot?: string; sectionIndex?: number; requestedBy?: string },
-  ): Promise<boolean>;
+  ): Promise<"planned" | "empty" | "taken">;
   /** Plans the scheduled run of one subscription if one is due now (or records why its slot is skipped). */
   planIfDue(sub: Subscription, now: Date): Promise<void>;
 }
@@ -91,10 +91,10 @@ export function createPlanner(deps: PlannerDeps): Planner {
     const publisher = publishers.get(sub.platform);
     if (!publisher) throw deps.noPublisher(sub.platform);
     const post = buildDailyPost(digest, sections);
-    if (post.sections.length === 0) return false;
+    if (post.sections.length === 0) return "empty" as const;
     const payloads = publisher.planDailyPost(post);
-    await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, payloads, now: nowIso(), ...extra });
-    return true;
+    const fresh = await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, payloads, now: nowIso(), ...extra });
+    return fresh ? ("planned" as const) : ("taken" as const);
   }
 
   async function planIfDue(sub: Subscription, now: Date) {
@@ -114,8 +114,11 @@ export function createPlanner(deps: PlannerDeps): Planner {
       : undefined;
     if (fresh && !late) {
       const runId = newRunId("scheduled", fresh.date);
-      if (await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso })) {
+      const planned = await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso });
+      if (planned === "planned") {
         logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
+      } else if (planned === "taken") {
+        logger.debug(where, "scheduled delivery already planned by another instance");
       } else {
         const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
         await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });

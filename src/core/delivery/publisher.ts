@@ -1,6 +1,7 @@
 // The small interface each platform implements so the delivery engine can post without knowing the platform.
 import type { Platform } from "../reply.js";
 import type { DailyPost } from "../summaries.js";
+import { scrubTokenLike } from "../safety/scrub.js";
 
 /** Why a send failed, so the engine knows whether to wait, back off, or disable the target. */
 export type PublishFailure = "rate-limited" | "transient" | "permanent";
@@ -23,7 +24,8 @@ export class PublishError extends Error {
     readonly retryAfterMs?: number,
     options?: { cause?: unknown; ambiguous?: boolean },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Stored in the ledger and shown by /status: nothing token-like may survive (a proxy may echo the Authorization header).
+    super(scrubTokenLike(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.ambiguous = options?.ambiguous ?? kind === "transient";
   }
 }

@@ -10,6 +10,7 @@ import type { Pacer } from "./pacing.js";
  * part is left in-flight (reconciled on the next start): well inside the 3 s a stop may take.
  */
 export const STOP_GRACE_MS = 1500;
+import type { DeliveryObserver } from "./observer.js";
 
 /** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
 export interface RetryOptions {
@@ -77,6 +78,8 @@ export interface SenderDeps {
   leaseRenewMs?: number;
   /** Default {@link STOP_GRACE_MS}. */
   stopGraceMs?: number;
+  /** Told about each send (metrics); optional. */
+  observer?: DeliveryObserver;
 }
 
 /**
@@ -124,6 +127,14 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
   let reconcile = maybePosted && operation.findSent !== undefined;
   let transientFailures = 0;
   let rateLimitWaits = 0;
+  const observed = { platform: part.platform, targetId: part.targetId, runId: part.runId, partIndex: part.partIndex };
+  const notify = (hook: (o: DeliveryObserver) => void) => {
+    try {
+      if (deps.observer) hook(deps.observer);
+    } catch {
+      // Metrics must never break a delivery.
+    }
+  };
   const seen = { status: part.status, attempts: part.attempts };
   for (;;) {
     // Pacing comes before the claim: a stop while waiting for a slot leaves the part exactly as it was.
@@ -136,15 +147,17 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
     }
     takeOver = false;
     seen.status = "in-flight";
+    if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
     seen.attempts++;
-    let failure: PublishError;
+    let result: { messageId: string } | { failure: PublishError };
     try {
       if (reconcile) {
         reconcile = false;
         const after = await ledger.previousMessageId(part);
         const found = await whileLeased(part, deps, () => untilStopped(operation.findSent!(part, after, deps.signal), deps));
         if (found) {
-          await ledger.markSent(part, found.messageId, deps.now());
+          await markSentPersistently(part, found.messageId, deps);
+          notify((o) => o.sent?.(observed, new Date(deps.now())));
           logger.info({ ...where, messageId: found.messageId }, "found the in-flight part already posted; marked sent without posting it again");
           return { type: "sent" };
         }
@@ -160,22 +173,30 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
       } else if (maybePosted) {
         logger.info({ ...where, key: part.idempotencyKey }, "re-sending a message that may have been posted, with the same idempotency key (the platform drops a repeat)");
       }
-      const { messageId } = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal), deps));
-      await ledger.markSent(part, messageId, deps.now());
-      logger.debug({ ...where, messageId }, "part sent");
-      return { type: "sent" };
+      result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal), deps));
     } catch (err) {
       if (err instanceof PublishAborted || deps.signal.aborted) {
         // Its fate is unknown: left in-flight under this owner, released at stop, so the next start reconciles it.
         logger.warn({ ...where }, "stopped while a message was being sent; left in flight for the next start to reconcile");
         return { type: "stopped" };
       }
-      failure =
-        err instanceof PublishError
-          ? err
-          : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+      result = {
+        failure:
+          err instanceof PublishError
+            ? err
+            : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }),
+      };
     }
+    if ("messageId" in result) {
+      // Outside the send's try: a failing ledger write is not a failed send (re-sending would post it twice).
+      await markSentPersistently(part, result.messageId, deps);
+      notify((o) => o.sent?.(observed, new Date(deps.now())));
+      logger.debug({ ...where, messageId: result.messageId }, "part sent");
+      return { type: "sent" };
+    }
+    const { failure } = result;
     const error = failure.message;
+    notify((o) => o.failed?.(observed, failure.kind));
     if (failure.kind === "permanent") {
       await ledger.markFailed(part, "failed-permanent", error, deps.now());
       logger.error({ ...where, error }, "permanent delivery failure");
@@ -191,6 +212,7 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
       deps.pacer.penalize(part.platform, part.targetId, delay);
       if (rateLimitWaits > retry.maxRateLimitWaits || delay > retry.maxRateLimitWaitMs) {
         logger.warn({ ...where, error, retryAfterMs: delay }, "rate limited; part left pending for the next tick");
+        notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       logger.info({ ...where, retryAfterMs: delay }, "rate limited; waiting as told");
@@ -204,6 +226,7 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
         } else {
           logger.warn({ ...where, error, attempts: transientFailures }, "send keeps failing; part left pending for the next tick");
         }
+        notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       // Equal jitter: between half and all of the exponential cap, so retries from many targets spread out.
@@ -214,6 +237,26 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
     if (!(await deps.sleep(delay))) return { type: "stopped" };
   }
 }
+
+/**
+ * Records a send the platform confirmed, retrying a failing write (a database blip) a few times: a lost mark means
+ * the part is sent again after a restart. If it still fails, the error ends the tick with the part in-flight.
+ */
+async function markSentPersistently(part: PartRow, messageId: string, deps: SenderDeps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.ledger.markSent(part, messageId, deps.now());
+      return;
+    } catch (err) {
+      if (attempt >= MARK_SENT_ATTEMPTS) throw err;
+      deps.logger.warn({ err, runId: part.runId, target: part.targetId, messageId }, "could not record a sent message; retrying");
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/** Writes tried to record one confirmed send. */
+const MARK_SENT_ATTEMPTS = 3;
 
 const leaseUntil = (nowIso: string, ms: number) => new Date(Date.parse(nowIso) + ms).toISOString();
 

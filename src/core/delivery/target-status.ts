@@ -1,8 +1,11 @@
 // What `/status` shows per subscription: schedule, next run, last delivery and its outcome, why it is disabled.
 import type { DigestArchive } from "../digest/archive.js";
-import type { TargetStatus } from "../reply.js";
+import type { PendingDelivery, TargetStatus } from "../reply.js";
 import type { Storage, Subscription } from "../storage/types.js";
 import type { Schedule } from "./schedule.js";
+
+/** Pending reposts/manual runs shown in `/status` (oldest first); `digest-bot pending` lists them all. */
+export const STATUS_PENDING_MAX = 10;
 
 /**
  * The status of every subscription, and the earliest next run among the enabled ones.
@@ -13,7 +16,7 @@ import type { Schedule } from "./schedule.js";
 export async function describeTargets(
   storage: Storage,
   ctx: { archive: DigestArchive; now: Date; scheduleFor: (sub: Subscription) => Schedule },
-): Promise<{ nextRun?: string; targets: TargetStatus[] }> {
+): Promise<{ nextRun?: string; targets: TargetStatus[]; pending: PendingDelivery[] }> {
   const latest = ctx.archive.latest();
   let nextRun: Date | undefined;
   const targets: TargetStatus[] = [];
@@ -44,5 +47,19 @@ export async function describeTargets(
     if (possibleDuplicates > 0) status.possibleDuplicates = possibleDuplicates;
     targets.push(status);
   }
-  return nextRun ? { nextRun: nextRun.toISOString(), targets } : { targets };
+  const pending = (await storage.ledger.pendingRuns()).slice(0, STATUS_PENDING_MAX).map((run): PendingDelivery => {
+    const p: PendingDelivery = {
+      runId: run.runId,
+      kind: run.kind,
+      date: run.digestDate,
+      platform: run.platform,
+      targetId: run.targetId,
+      open: run.open,
+      parts: run.parts,
+      createdAt: run.createdAt,
+    };
+    if (run.lastError) p.error = run.lastError;
+    return p;
+  });
+  return nextRun ? { nextRun: nextRun.toISOString(), targets, pending } : { targets, pending };
 }

@@ -1,15 +1,28 @@
 // The digest archive: every digest under DIGEST_DIR, parsed, validated, hot-reloaded, and looked up by date or story id.
-import fs from "node:fs";
-import path from "node:path";
 import type { Logger } from "../logger.js";
-import { type Digest, parseStoryId, type StoryRef } from "./model.js";
+import { type FileEntry, readDigestFile } from "./archive-files.js";
+import { chooseOwners, EMPTY_VIEW, lookUpStory, sameIds, type StoryLookup, type View } from "./archive-view.js";
+import { type ChangeSummary, summarizeChange } from "./change-summary.js";
+import { createInlineParser, type DigestParser } from "./digest-parser.js";
+import { listDigestTree } from "./digest-files.js";
+import { type DirWatcher, watchDigestDir } from "./dir-watcher.js";
+import type { Digest, StoryRef } from "./model.js";
 import type { ParseCache } from "./parse-cache.js";
-import { DigestParseError, type DigestWarning, parseDigest } from "./parse-digest.js";
+import type { DigestWarning } from "./parse-digest.js";
+import { createMemoryStoryIdStore, type StoryIdStore } from "./story-id-store.js";
+import { assignStoryIds, type DateIds } from "./story-ids.js";
 
-/** What changed in the archive; search and delivery follow these events. */
+export { ARCHIVE_MAX_FILE_BYTES } from "./archive-files.js";
+export type { StoryLookup } from "./archive-view.js";
+export type { ChangeSummary } from "./change-summary.js";
+
+/**
+ * What changed in the archive; search and delivery follow these events, the console prints `summary.text`.
+ * `summary` is always set by the archive (optional only so code replaying changes need not invent one).
+ */
 export type ArchiveChange =
-  | { type: "upsert"; digest: Digest; previous?: Digest; file: string }
-  | { type: "remove"; date: string; file: string };
+  | { type: "upsert"; digest: Digest; previous?: Digest; file: string; summary?: ChangeSummary }
+  | { type: "remove"; date: string; file: string; summary?: ChangeSummary };
 
 /**
  * Read side of the archive. Readers always see whole digests: a reload swaps a digest in one step.
@@ -22,20 +35,18 @@ export interface DigestArchive {
   all(): Digest[];
   get(date: string): Digest | undefined;
   latest(): Digest | undefined;
-  /** A story by its id (`20260218-1-3`). */
+  /** A story by its id (stable `20260218-glm-5-k3f9a`, or an old position id `20260218-1-3`). */
   findStory(id: string): StoryRef | undefined;
+  /** Like `findStory`, but tells a story removed from its digest apart from an id that never existed. */
+  lookUpStory?(id: string): StoryLookup;
   /** Subscribe to changes; returns an unsubscribe function. */
   onChange(listener: (change: ArchiveChange) => void): () => void;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Implementation
-
-
 /** Quiet time after the last file-system event before the directory is rescanned (editors write in bursts). */
 export const ARCHIVE_DEBOUNCE_MS = 150;
-/** Largest digest file the archive parses; a bigger file is reported, since parsing it would stall the bot. */
-export const ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024;
+/** Longest a burst of events (a bulk copy) can postpone the rescan; with parsing, a change shows within ~1 s. */
+export const ARCHIVE_MAX_WAIT_MS = 500;
 /** Safety-net rescan interval, for file systems where watch events get lost (network mounts, some containers). */
 export const ARCHIVE_POLL_MS = 30_000;
 
@@ -52,6 +63,12 @@ export interface ArchiveOptions {
   pollMs?: number;
   /** Reuses parses of unchanged files across starts (see `openParseCache`). Default: none, every file is parsed. */
   cache?: ParseCache;
+  /** Time zone (`POST_TIMEZONE`) for the date of a file that names none: its modification day there. Default UTC. */
+  timeZone?: string;
+  /** Runs the parser; the archive closes it on `close()`. Default: inline (the bot passes `createWorkerParser()`). */
+  parser?: DigestParser;
+  /** Keeps story id assignments across starts (see `openStoryIdStore`). Default: in memory. */
+  ids?: StoryIdStore;
 }
 
 /** A file that could not be loaded (or could not take its date); the message is `file:line: what is wrong`. */
@@ -62,64 +79,62 @@ export interface ArchiveProblem {
 
 /** The archive as the app owns it: the read side plus problems, warnings, manual reload and shutdown. */
 export interface Archive extends DigestArchive {
+  lookUpStory(id: string): StoryLookup;
   /** Files currently not loaded (or held at their last good version), with why. Empty when all is well. */
   problems(): ArchiveProblem[];
   /** Warnings (dropped links, empty bodies) of the digests currently loaded. */
   warnings(): DigestWarning[];
   /** Rescans the directory now, as the watcher does after a change; resolves once changes are applied. */
   reload(): Promise<void>;
-  /** Stops watching. Idempotent; the loaded digests stay readable. */
+  /** Stops watching and parsing, and waits for pending cache and id writes. Idempotent; digests stay readable. */
   close(): Promise<void>;
 }
 
-/** What the archive knows about one file: its last good parse and the version (mtime/size) last read. */
-interface FileEntry {
-  good?: { digest: Digest; warnings: DigestWarning[]; dateLine: number };
-  /** Parse-cache key of `good`, when a cache is in use. */
-  key?: string;
-  seen: string;
-  problem?: string;
-}
-
-/** One immutable snapshot of the archive; a reload builds a new one and swaps the reference. */
-interface View {
-  byDate: Map<string, { digest: Digest; file: string }>;
-  dates: string[];
-}
-
-const EMPTY_VIEW: View = { byDate: new Map(), dates: [] };
+/** Longest stretch of id work before the archive lets other work (commands) run. */
+const YIELD_AFTER_MS = 20;
+/** How many digest files are stat'ed and read at once. */
+const FILES_AT_ONCE = 8;
+/** How many id files are read at once at start. */
+const ID_LOADS_AT_ONCE = 32;
 
 /**
  * Loads every digest under `dir`, then follows the directory: a new or edited file is parsed off to the side and
  * swapped in whole; a file that turns bad keeps its last good version (and is listed in `problems()`); a removed
- * file emits a `remove` change. A bad file never stops the others from loading.
+ * file emits a `remove` change. A bad file never stops the others from loading. Stories get stable ids
+ * (`story-ids.ts`), and each change is logged as one line (`2026-02-19 revised: 1 story changed, 1 added`).
  *
  * @example
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger });
- * archive.onChange((c) => logger.info({ change: c.type }, "digest changed"));
+ * archive.onChange((c) => console.log(c.summary.text));
  * archive.latest()?.date; // "2026-02-18"
  * await archive.close();
  */
 export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   const log = options.logger.child({ module: "archive" });
   const dir = options.dir;
-  const debounceMs = options.debounceMs ?? ARCHIVE_DEBOUNCE_MS;
-  const pollMs = options.pollMs ?? ARCHIVE_POLL_MS;
+  const parser = options.parser ?? createInlineParser();
+  const store = options.ids ?? createMemoryStoryIdStore();
   const files = new Map<string, FileEntry>();
   const listeners = new Set<(change: ArchiveChange) => void>();
   /** Which file holds each date; kept across rescans so a late duplicate never steals a date. */
-  const owners = new Map<string, string>();
+  let owners = new Map<string, string>();
+  /** Per date: the parse last given ids, and the digest with stable ids made from it. */
+  const stable = new Map<string, { parsed: Digest; digest: Digest }>();
+  const ids = new Map<string, DateIds>();
   let dirProblem: string | undefined;
   let duplicates: ArchiveProblem[] = [];
   let view: View = EMPTY_VIEW;
+  let started = false;
   let closed = false;
-  let watcher: fs.FSWatcher | undefined;
-  let debounce: NodeJS.Timeout | undefined;
+  let watcher: DirWatcher | undefined;
   let poll: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
 
-  const emit = (change: ArchiveChange): void => {
+  const emit = (change: ArchiveChange & { summary: ChangeSummary }): void => {
+    // At start every digest is "loaded": one line for the lot, not one per file; while running, one per change.
+    if (started) log.info({ date: change.summary.date, file: change.file }, change.summary.text);
+    else log.debug({ date: change.summary.date, file: change.file }, change.summary.text);
     for (const listener of [...listeners]) {
       try {
         listener(change);
@@ -129,111 +144,107 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     }
   };
 
-  async function listDigestFiles(): Promise<string[] | undefined> {
+  async function rescan(): Promise<void> {
+    let tree;
     try {
-      const names = await fs.promises.readdir(dir, { recursive: true });
-      return names
-        .map(String)
-        .filter((name) => /\.(md|markdown)$/i.test(name))
-        .filter((name) => !name.split(path.sep).some((part) => part.startsWith(".")))
-        .filter((name) => !/^readme\.(md|markdown)$/i.test(path.basename(name)))
-        .map((name) => path.join(dir, name))
-        .sort();
+      tree = await listDigestTree(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const message = code === "ENOENT" ? `${dir}: digest directory not found (create it or set DIGEST_DIR)` : `${dir}: cannot read the digest directory (${code ?? String(err)})`;
       if (message !== dirProblem) log.error({ dir }, message);
       dirProblem = message;
-      return undefined;
+      return;
     }
-  }
-
-  async function readFile(file: string, entry: FileEntry | undefined): Promise<FileEntry | "gone"> {
-    let stat: fs.Stats;
-    let source: string;
-    try {
-      stat = await fs.promises.stat(file);
-      const seen = `${stat.mtimeMs}:${stat.size}`;
-      if (entry && entry.seen === seen) return entry;
-      if (stat.size > ARCHIVE_MAX_FILE_BYTES) {
-        const problem = `${file}:1: file is ${stat.size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded`;
-        log.error({ file }, problem);
-        return { ...(entry?.good ? { good: entry.good } : {}), seen, problem };
-      }
-      source = await fs.promises.readFile(file, "utf8");
-      entry = { ...(entry?.good ? { good: entry.good } : {}), ...(entry?.key ? { key: entry.key } : {}), seen };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return "gone"; // removed between listing and reading (an editor's rename dance)
-      const problem = `${file}:1: cannot read the file (${code ?? String(err)})`;
-      if (entry?.problem !== problem) log.error({ file }, problem);
-      return { ...(entry?.good ? { good: entry.good } : {}), seen: "", problem };
-    }
-    const key = options.cache?.keyOf(file, source);
-    const cached = key === undefined ? undefined : options.cache?.get(key);
-    try {
-      const parsed = cached ?? parseDigest(source, file);
-      if (key !== undefined && !cached) options.cache?.set(key, parsed);
-      for (const w of parsed.warnings) log.warn({ file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-      return { good: parsed, seen: entry.seen, ...(key !== undefined ? { key } : {}) };
-    } catch (err) {
-      if (!(err instanceof DigestParseError)) throw err;
-      const keeping = entry.good ? `; keeping the last good version (${entry.good.digest.date})` : "; file skipped";
-      log.error({ file, line: err.line }, `${err.message}${keeping}`);
-      return { ...entry, problem: err.message };
-    }
-  }
-
-  async function rescan(): Promise<void> {
-    const listed = await listDigestFiles();
-    if (!listed) return;
     dirProblem = undefined;
-    const present = new Set(listed);
-    for (const file of listed) {
-      const next = await readFile(file, files.get(file));
-      if (next === "gone") present.delete(file);
-      else files.set(file, next);
-    }
+    watcher?.sync(tree.dirs);
+    const present = new Set(tree.files);
+    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}) };
+    // Stats and cache reads overlap (a start with years of digests is mostly waiting on them); parses still run
+    // one at a time in the parser.
+    let at = 0;
+    const step = async (): Promise<void> => {
+      while (at < tree.files.length && !closed) {
+        const file = tree.files[at++] as string;
+        const next = await readDigestFile(file, files.get(file), deps);
+        if (next === "gone") present.delete(file);
+        else files.set(file, next);
+      }
+    };
+    await Promise.all(Array.from({ length: FILES_AT_ONCE }, step));
+    if (closed) return;
     for (const file of [...files.keys()]) if (!present.has(file)) files.delete(file);
-    if (!closed) applyView();
-    await options.cache?.save(new Set([...files.values()].flatMap((e) => (e.key ? [e.key] : []))));
+    options.cache?.retain(present);
+    if (closed) return;
+    await applyView();
   }
 
-  /** Builds the next snapshot from the per-file state, swaps it in, and tells listeners what changed. */
-  function applyView(): void {
+  /** Picks each date's file, gives changed digests their ids, swaps the snapshot in, and tells listeners. */
+  async function applyView(): Promise<void> {
     const claims = new Map<string, string[]>();
-    for (const [file, entry] of files) {
+    // Sorted, so which of two same-date files wins does not depend on which was read first.
+    for (const [file, entry] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!entry.good) continue;
       const date = entry.good.digest.date;
       claims.set(date, [...(claims.get(date) ?? []), file]);
     }
-    const byDate = new Map<string, { digest: Digest; file: string }>();
-    const nextDuplicates: ArchiveProblem[] = [];
-    for (const [date, claimants] of claims) {
-      const current = owners.get(date);
-      const owner = current && claimants.includes(current) ? current : (claimants[0] as string);
-      owners.set(date, owner);
-      byDate.set(date, { digest: (files.get(owner)?.good as { digest: Digest }).digest, file: owner });
-      for (const other of claimants.filter((f) => f !== owner)) {
-        nextDuplicates.push({
-          file: other,
-          message: `${other}:${files.get(other)?.good?.dateLine ?? 1}: date ${date} is already used by ${owner}; each digest needs its own date, so this file is not loaded`,
-        });
-      }
-    }
-    for (const date of [...owners.keys()]) if (!claims.has(date)) owners.delete(date);
+    const chosen = chooseOwners(claims, owners);
+    owners = chosen.owners;
+    const nextDuplicates = chosen.duplicates.map(({ file, date, owner }) => ({
+      file,
+      message: `${file}:${files.get(file)?.good?.dateLine ?? 1}: date ${date} is already used by ${owner}; each digest needs its own date, so this file is not loaded`,
+    }));
     const known = new Set(duplicates.map((d) => d.message));
     for (const d of nextDuplicates) if (!known.has(d.message)) log.error({ file: d.file }, d.message);
     duplicates = nextDuplicates;
 
+    const changedDates = [...owners].filter(([date, file]) => stable.get(date)?.parsed !== files.get(file)?.good?.digest).map(([date]) => date);
+    for (let i = 0; i < changedDates.length; i += ID_LOADS_AT_ONCE) {
+      await Promise.all(
+        changedDates.slice(i, i + ID_LOADS_AT_ONCE).map(async (date) => {
+          if (ids.has(date)) return;
+          const loaded = await store.load(date);
+          if (loaded && !ids.has(date)) ids.set(date, loaded);
+        }),
+      );
+    }
+    // Ids for the changed digests, computed aside (yielding now and then: at a cold start this is every story of
+    // the archive) and committed together with the new snapshot, so readers never see ids and digests disagree.
+    const assigned = new Map<string, { parsed: Digest; digest: Digest; ids: DateIds; save: boolean }>();
+    let slice = performance.now();
+    for (const date of changedDates) {
+      const parsed = (files.get(owners.get(date) as string)?.good as { digest: Digest }).digest;
+      const next = assignStoryIds(parsed, ids.get(date));
+      assigned.set(date, { parsed, digest: next.digest, ids: next.ids, save: !sameIds(ids.get(date), next.ids) });
+      if (performance.now() - slice > YIELD_AFTER_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
+    }
+    if (closed) return;
+    const byDate = new Map<string, { digest: Digest; file: string }>();
+    for (const [date, file] of owners) {
+      const fresh = assigned.get(date);
+      if (fresh) {
+        stable.set(date, { parsed: fresh.parsed, digest: fresh.digest });
+        ids.set(date, fresh.ids);
+        if (fresh.save) store.save(date, fresh.ids);
+      }
+      byDate.set(date, { digest: (stable.get(date) as { digest: Digest }).digest, file });
+    }
+    for (const date of [...stable.keys()]) if (!owners.has(date)) stable.delete(date);
+
     const previous = view;
     view = { byDate, dates: [...byDate.keys()].sort() };
-    for (const [date, { digest, file }] of byDate) {
+    for (const date of view.dates) {
+      const { digest, file } = byDate.get(date) as { digest: Digest; file: string };
       const before = previous.byDate.get(date);
       if (before?.digest === digest) continue;
-      emit(before ? { type: "upsert", digest, previous: before.digest, file } : { type: "upsert", digest, file });
+      const summary = summarizeChange(before?.digest, digest);
+      emit(before ? { type: "upsert", digest, previous: before.digest, file, summary } : { type: "upsert", digest, file, summary });
     }
-    for (const [date, { file }] of previous.byDate) if (!byDate.has(date)) emit({ type: "remove", date, file });
+    for (const [date, { digest, file }] of previous.byDate) {
+      if (!byDate.has(date)) emit({ type: "remove", date, file, summary: summarizeChange(digest, undefined) });
+    }
   }
 
   /** Runs one rescan at a time; a request during a rescan queues exactly one more. */
@@ -257,45 +268,27 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     return running;
   }
 
-  function schedule(): void {
-    if (closed) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void reload(), debounceMs);
-    debounce.unref();
-  }
-
-  function startWatching(): void {
-    if (watcher || closed) return;
-    try {
-      watcher = fs.watch(dir, { recursive: true, persistent: false }, schedule);
-    } catch {
-      try {
-        watcher = fs.watch(dir, { persistent: false }, schedule);
-      } catch (err) {
-        log.warn({ dir, err }, "cannot watch the digest directory; relying on periodic rescans");
-        return;
-      }
-    }
-    watcher.on("error", (err) => {
-      // The directory went away or the watch broke: drop it and let the next rescan set it up again.
-      log.warn({ dir, err }, "digest directory watch failed; will retry");
-      watcher?.close();
-      watcher = undefined;
+  const watching = options.watch ?? true;
+  if (watching) {
+    // Watching starts before the first scan, so a file saved while the archive loads is not missed.
+    watcher = watchDigestDir({
+      dir,
+      onChange: () => void reload(),
+      debounceMs: options.debounceMs ?? ARCHIVE_DEBOUNCE_MS,
+      maxWaitMs: Math.max(options.debounceMs ?? ARCHIVE_DEBOUNCE_MS, ARCHIVE_MAX_WAIT_MS),
+      logger: log,
     });
   }
-
   await reload();
+  started = true;
   const count = view.dates.length;
   log.info({ dir, digests: count, problems: duplicates.length + [...files.values()].filter((e) => e.problem).length }, `loaded ${count} digest(s) from ${dir}`);
-  if (options.watch ?? true) {
-    startWatching();
-    if (pollMs > 0) {
-      poll = setInterval(() => {
-        startWatching();
-        void reload();
-      }, pollMs);
-      poll.unref();
-    }
+  // A warm start parses nothing; the first edit should not also wait for the parser's worker to start.
+  if (watching) parser.warm?.();
+  const pollMs = options.pollMs ?? ARCHIVE_POLL_MS;
+  if (watching && pollMs > 0) {
+    poll = setInterval(() => void reload(), pollMs);
+    poll.unref();
   }
 
   return {
@@ -306,36 +299,33 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       const last = view.dates[view.dates.length - 1];
       return last === undefined ? undefined : view.byDate.get(last)?.digest;
     },
-    findStory: (id) => findStoryIn(view, id),
+    findStory: (id) => {
+      const found = lookUpStory(view, ids, id);
+      return found.kind === "found" ? found.ref : undefined;
+    },
+    lookUpStory: (id) => lookUpStory(view, ids, id),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     problems: () => [
       ...(dirProblem ? [{ file: dir, message: dirProblem }] : []),
-      ...[...files].flatMap(([file, e]) => (e.problem ? [{ file, message: e.problem }] : [])),
+      ...[...files]
+        .flatMap(([file, e]) => (e.problem ? [{ file, message: e.problem }] : []))
+        .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
       ...duplicates,
     ],
     warnings: () => view.dates.flatMap((d) => files.get(view.byDate.get(d)?.file ?? "")?.good?.warnings ?? []),
     reload,
     async close() {
+      if (closed) return;
       closed = true;
-      clearTimeout(debounce);
       clearInterval(poll);
       watcher?.close();
       watcher = undefined;
       listeners.clear();
       await running;
+      await Promise.all([parser.close(), options.cache?.flush(), store.flush()]);
     },
   };
-}
-
-function findStoryIn(view: View, id: string): StoryRef | undefined {
-  const parts = parseStoryId(id);
-  if (!parts) return undefined;
-  const digest = view.byDate.get(parts.date)?.digest;
-  const section = digest?.sections[parts.sectionIndex];
-  const story = section?.stories[parts.storyIndex];
-  if (!digest || !section || !story) return undefined;
-  return { digest, section, sectionIndex: parts.sectionIndex, story };
 }

@@ -6,7 +6,7 @@ import type { Blockquote, Definition, List, Nodes, Paragraph, PhrasingContent } 
  * Applied to the text of one text node only, never to Markdown source.
  */
 const LABEL_WORDS =
-  "相关链接|相關連結|相关阅读|参考链接|参考资料|延伸阅读|链接|鏈接|連結|来源|出处|related\\s+links?|links?|sources?|references?|further\\s+reading|read\\s+more|see\\s+also";
+  "相关链接|相關連結|相关阅读|参考链接|参考资料|延伸阅读|原文链接|查看原文|原文|链接|鏈接|連結|来源|出处|related\\s+links?|links?|sources?|references?|further\\s+reading|read\\s+more|see\\s+also";
 const LEADING_LABEL = new RegExp(`^\\s*(?:${LABEL_WORDS})\\s*[：:]`, "iu");
 const LABEL_ONLY = new RegExp(`^\\s*(?:${LABEL_WORDS})\\s*[：:]?\\s*$`, "iu");
 /** What may stand between two links: `｜`, `|`, `·`, `、`, commas, slashes, dashes, bullets, whitespace. */
@@ -158,9 +158,30 @@ function classifyLine(line: Line): "links" | "label" | "empty" | "text" {
   if (firstLink === -1) return LABEL_ONLY.test(textOf(tokens)) ? "label" : "text";
   // The label may be split over nodes (`**相关链接**：`), so it is matched on the joined leading text.
   const leading = textOf(tokens.slice(0, firstLink)).replace(LEADING_LABEL, "");
-  if (!SEPARATORS_ONLY.test(leading)) return "text";
+  if (!SEPARATORS_ONLY.test(leading)) return isSourceLine(tokens) ? "links" : "text";
   const between = tokens.slice(firstLink).filter((t) => t.kind === "text");
-  return between.every((t) => SEPARATORS_ONLY.test(t.kind === "text" ? t.text : "")) ? "links" : "text";
+  if (between.every((t) => SEPARATORS_ONLY.test(t.kind === "text" ? t.text : ""))) return "links";
+  return isSourceLine(tokens) ? "links" : "text";
+}
+
+/**
+ * A mixed source line: links and short facts between `|` (`来源: CNBC | 4天前 | [查看原文](url)`,
+ * `[Submission URL](…) | 143 points | by [user](…)`). Sentences with a link inside stay text.
+ */
+function isSourceLine(tokens: Token[]): boolean {
+  const segments: { text: string; link: boolean }[] = [{ text: "", link: false }];
+  for (const t of tokens) {
+    if (t.kind === "link") (segments[segments.length - 1] as { link: boolean }).link = true;
+    else if (t.kind === "text") {
+      const parts = t.text.split(/[|｜]/u);
+      parts.forEach((part, i) => {
+        if (i > 0) segments.push({ text: "", link: false });
+        (segments[segments.length - 1] as { text: string }).text += part;
+      });
+    } else return false;
+  }
+  if (segments.length < 2) return false;
+  return segments.every((s) => (s.link ? s.text.replace(LEADING_LABEL, "").trim().length <= 12 : s.text.trim().length <= 24));
 }
 
 /** How a paragraph splits: body text up to `bodyEnd` (source offset), then trailing link lines. */

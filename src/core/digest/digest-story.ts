@@ -10,6 +10,7 @@ import {
   type RawLink,
   splitParagraph,
 } from "./digest-links.js";
+import type { StoryDraft } from "./digest-items.js";
 import type { Link, Story } from "./model.js";
 import type { DigestWarning } from "./parse-digest.js";
 
@@ -21,11 +22,7 @@ export interface Context {
   warnings: DigestWarning[];
 }
 
-export interface StoryDraft {
-  heading: Heading;
-  title: string;
-  nodes: RootContent[];
-}
+export type { StoryDraft } from "./digest-items.js";
 
 /** 1-based line where a node starts. */
 export const lineOf = (node: { position?: { start: { line: number } } | undefined }): number => node.position?.start.line ?? 1;
@@ -50,7 +47,7 @@ interface BodyPart {
 export function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
   const { source, defs } = ctx;
   const parts: BodyPart[] = [];
-  const raw: RawLink[] = linksOfPhrasing(draft.heading.children, defs);
+  const raw: RawLink[] = [...draft.headLinks];
   let pendingLabel: BodyPart | undefined;
   /** A body part ending in a label line, and the part without it, in case links come next. */
   let labelTail: { index: number; cut: BodyPart } | undefined;
@@ -104,13 +101,28 @@ export function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
 
   warnAboutHtml(draft.nodes, ctx);
   const unsafe = findUnsafeLinks(draft.nodes, defs);
+  // A story with no links line keeps the web links of its text (a bullet whose sources are inline).
+  if (raw.length === draft.headLinks.length || draft.inferred) raw.push(...inlineWebLinks(draft.nodes, defs));
   const body = parts
     .map((p) => sliceSafely(p, unsafe, ctx).replace(/[ \t]+$/gm, "").trim())
     .filter(Boolean)
     .join("\n\n");
   const text = parts.map((p) => p.text).filter(Boolean).join("\n\n");
-  if (!text) ctx.warnings.push({ file: ctx.file, line: lineOf(draft.heading), message: `story "${draft.title}" has no body text` });
+  if (!text) ctx.warnings.push({ file: ctx.file, line: draft.line, message: `story "${draft.title}" has no body text` });
   return { id, title: draft.title, body, text, links: keepWebLinks(raw, ctx) };
+}
+
+/** Web links anywhere in the story's text (for stories whose sources are inline); unsafe ones are left to `sliceSafely`. */
+function inlineWebLinks(nodes: readonly Nodes[], defs: Definitions, out: RawLink[] = []): RawLink[] {
+  for (const node of nodes) {
+    let url: string | undefined;
+    if (node.type === "link") url = node.url;
+    else if (node.type === "linkReference") url = defs.get(node.identifier.toLowerCase())?.url;
+    if (url !== undefined) {
+      if (urlProblem(url.trim()) === undefined) out.push({ label: plainText(node), url: url.trim(), line: lineOf(node) });
+    } else if ("children" in node) inlineWebLinks(node.children, defs, out);
+  }
+  return out;
 }
 
 /** A link or image in body text whose target is not http(s) (`javascript:`, `data:`, relative paths). */

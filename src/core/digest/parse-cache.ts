@@ -1,5 +1,9 @@
-// A cache of parsed digests in DATA_DIR, keyed on each file's path and content, so a start with years of digests
-// does not re-parse every file (parsing costs ~20 ms a file; 3 years took ~23 s).
+// A cache of parsed digests in DATA_DIR/digest-cache/: unchanged digests are not read, hashed or parsed again at start.
+//
+// Entries are keyed on the file's content (and base name, which can supply the date), not its path, so moving
+// DIGEST_DIR re-parses nothing; an index remembers each path's size, mtime and key, so at start an unchanged
+// file is only stat'ed. Each entry is its own small file written once, and the index is small: a change costs
+// one entry write, never a rewrite of the whole archive (the old single-file cache stalled the bot 0.6–2 s).
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,24 +12,40 @@ import type { Logger } from "../logger.js";
 import type { ParsedDigest } from "./parse-digest.js";
 
 /** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */
-const PARSER_SOURCES = ["parse-digest", "digest-date", "digest-links", "digest-story", "model"];
+const PARSER_SOURCES = ["parse-digest", "digest-date", "digest-links", "digest-story", "digest-items", "digest-layout", "model"];
 
-/** Bumped when the file layout below changes. */
-const CACHE_FORMAT = 1;
+/** Bumped when the layout below changes. */
+const CACHE_FORMAT = 2;
+/** Quiet time before the index is written after a change (a rescan records many files at once). */
+const INDEX_WRITE_DELAY_MS = 200;
 
-interface CacheFile {
+/** What a stat says about a file version: unchanged size and mtime mean unchanged content. */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+}
+
+interface IndexFile {
   format: number;
   parser: string;
-  entries: Record<string, ParsedDigest>;
+  files: Record<string, FileStamp & { key: string }>;
 }
 
 export interface ParseCache {
-  /** The key of one file's content: its path (dates and messages depend on it) and its bytes. */
+  /** The key `file` had when it last had this size and mtime; `undefined` when it changed or is unknown. */
+  knownKey(file: string, stamp: FileStamp): string | undefined;
+  /** The key of a file's content: its bytes and base name (a file named `YYYY-MM-DD.md` can supply the date). */
   keyOf(file: string, source: string): string;
-  get(key: string): ParsedDigest | undefined;
+  /** The cached parse, with warnings naming `file`; `undefined` when not cached (or unreadable). */
+  get(key: string, file: string): Promise<ParsedDigest | undefined>;
+  /** Caches a parse (written in the background). */
   set(key: string, parsed: ParsedDigest): void;
-  /** Writes the entries whose keys are in `keep` (and drops the rest) if anything changed. Never throws. */
-  save(keep: ReadonlySet<string>): Promise<void>;
+  /** Records which key `file` has at `stamp`, so the next start needs only a stat. */
+  remember(file: string, stamp: FileStamp, key: string): void;
+  /** Forgets every file not in `files`, and deletes the entries no remembered file uses. */
+  retain(files: ReadonlySet<string>): void;
+  /** Resolves once every pending write is done. Never throws (failures are logged; the next start parses again). */
+  flush(): Promise<void>;
 }
 
 /** Fingerprint of the parser's code, read next to this module (works from source, as the bot runs under tsx). */
@@ -41,56 +61,131 @@ function parserFingerprint(): string {
   return hash.digest("hex");
 }
 
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.promises.writeFile(tmp, text, { mode: 0o600 });
+    // Rename is atomic: a crash mid-write leaves the old file, never half a file.
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
 /**
- * Opens (or starts) the cache file. A missing, corrupt or outdated file just means an empty cache.
+ * Opens (or starts) the cache folder. A missing, corrupt or outdated index just means an empty cache.
  *
  * @example
- * const cache = await openParseCache(path.join(config.DATA_DIR, "digest-cache.json"), logger);
+ * const cache = await openParseCache(path.join(config.DATA_DIR, "digest-cache"), logger);
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger, cache });
  */
-export async function openParseCache(file: string, logger: Logger): Promise<ParseCache> {
+export async function openParseCache(dir: string, logger: Logger): Promise<ParseCache> {
   const parser = parserFingerprint();
-  let entries = new Map<string, ParsedDigest>();
+  const indexFile = path.join(dir, "index.json");
+  const entriesDir = path.join(dir, "entries");
+  let files = new Map<string, FileStamp & { key: string }>();
+  const stored = new Set<string>();
   try {
-    const data = JSON.parse(await fs.promises.readFile(file, "utf8")) as Partial<CacheFile>;
-    if (data.format === CACHE_FORMAT && data.parser === parser && data.entries && typeof data.entries === "object") {
-      entries = new Map(Object.entries(data.entries));
+    const data = JSON.parse(await fs.promises.readFile(indexFile, "utf8")) as Partial<IndexFile>;
+    if (data.format === CACHE_FORMAT && data.parser === parser && data.files && typeof data.files === "object") {
+      files = new Map(Object.entries(data.files));
+      for (const name of await fs.promises.readdir(entriesDir).catch(() => [] as string[])) {
+        if (name.endsWith(".json")) stored.add(name.slice(0, -5));
+      }
     } else {
-      logger.info({ file }, "digest cache is from another parser version; parsing every digest once");
+      logger.info({ dir }, "digest cache is from another parser version; parsing every digest once");
+      await fs.promises.rm(entriesDir, { recursive: true, force: true });
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ file, err }, "digest cache unreadable; parsing every digest once");
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ dir, err }, "digest cache unreadable; parsing every digest once");
   }
-  let dirty = false;
+  // The single-file cache of earlier versions: superseded, and it can be tens of MB.
+  await fs.promises.rm(`${dir}.json`, { force: true }).catch(() => undefined);
+
+  let chain: Promise<void> = Promise.resolve();
+  let indexTimer: NodeJS.Timeout | undefined;
+  let indexDirty = false;
+  let ready = false;
+  const enqueue = (step: () => Promise<void>): void => {
+    chain = chain.then(async () => {
+      try {
+        if (!ready) {
+          await fs.promises.mkdir(entriesDir, { recursive: true, mode: 0o700 });
+          ready = true;
+        }
+        await step();
+      } catch (err) {
+        logger.warn({ dir, err }, "could not update the digest cache; the next start parses those digests again");
+      }
+    });
+  };
+  const writeIndex = (): void => {
+    indexTimer = undefined;
+    if (!indexDirty) return;
+    indexDirty = false;
+    // Serialised when the write runs, so it holds every change made until then.
+    enqueue(() => writeAtomic(indexFile, JSON.stringify({ format: CACHE_FORMAT, parser, files: Object.fromEntries(files) } satisfies IndexFile)));
+  };
+  const touchIndex = (): void => {
+    indexDirty = true;
+    if (!indexTimer) {
+      indexTimer = setTimeout(writeIndex, INDEX_WRITE_DELAY_MS);
+      indexTimer.unref();
+    }
+  };
 
   return {
-    keyOf: (name, source) => createHash("sha256").update(name).update("\0").update(source).digest("base64url"),
-    get: (key) => entries.get(key),
-    set(key, parsed) {
-      entries.set(key, parsed);
-      dirty = true;
+    knownKey(file, stamp) {
+      const known = files.get(file);
+      return known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs && stored.has(known.key) ? known.key : undefined;
     },
-    async save(keep) {
-      for (const key of entries.keys()) {
-        if (!keep.has(key)) {
-          entries.delete(key);
-          dirty = true;
+    keyOf: (file, source) => createHash("sha256").update(path.basename(file)).update("\0").update(source).digest("base64url"),
+    async get(key, file) {
+      if (!stored.has(key)) return undefined;
+      try {
+        const parsed = JSON.parse(await fs.promises.readFile(path.join(entriesDir, `${key}.json`), "utf8")) as ParsedDigest;
+        // The entry may come from the same content at another path (a moved folder): warnings name this file.
+        return { ...parsed, warnings: parsed.warnings.map((w) => ({ ...w, file })) };
+      } catch {
+        stored.delete(key);
+        return undefined;
+      }
+    },
+    set(key, parsed) {
+      if (stored.has(key)) return;
+      stored.add(key);
+      const text = JSON.stringify(parsed);
+      enqueue(() => writeAtomic(path.join(entriesDir, `${key}.json`), text));
+    },
+    remember(file, stamp, key) {
+      const known = files.get(file);
+      if (known && known.key === key && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs) return;
+      files.set(file, { size: stamp.size, mtimeMs: stamp.mtimeMs, key });
+      touchIndex();
+    },
+    retain(keep) {
+      let changed = false;
+      for (const file of [...files.keys()]) {
+        if (!keep.has(file)) {
+          files.delete(file);
+          changed = true;
         }
       }
-      if (!dirty) return;
-      dirty = false;
-      const body: CacheFile = { format: CACHE_FORMAT, parser, entries: Object.fromEntries(entries) };
-      const tmp = `${file}.${process.pid}.tmp`;
-      try {
-        await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-        await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
-        // Rename is atomic: a crash mid-write leaves the old cache, never half a file.
-        await fs.promises.rename(tmp, file);
-      } catch (err) {
-        dirty = true;
-        logger.warn({ file, err }, "could not save the digest cache; the next start parses again");
-        await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      const used = new Set([...files.values()].map((f) => f.key));
+      for (const key of [...stored]) {
+        if (used.has(key)) continue;
+        stored.delete(key);
+        enqueue(() => fs.promises.rm(path.join(entriesDir, `${key}.json`), { force: true }));
       }
+      if (changed) touchIndex();
+    },
+    async flush() {
+      if (indexTimer) {
+        clearTimeout(indexTimer);
+        writeIndex();
+      }
+      await chain;
     },
   };
 }

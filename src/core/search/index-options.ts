@@ -6,7 +6,7 @@ import { fuzzinessFor, tokenize, tokenizeQuery, usePrefixFor } from "./tokenize.
 /**
  * Bump when tokenization, fields or the document shape change: a saved index with another version is rebuilt.
  */
-export const INDEX_SCHEMA_VERSION = 3;
+export const INDEX_SCHEMA_VERSION = 4;
 
 /** One story as the index sees it. */
 export interface StoryDoc {
@@ -68,8 +68,9 @@ export const INDEX_OPTIONS: Options<StoryDoc> = {
   tokenize,
   // Terms come out of `tokenize` final: the default processTerm would lowercase the re-spelt CJK letters.
   processTerm: (term) => term,
-  // Vacuum in the background after many upserts; digests are replaced a day at a time, so this is rare.
-  autoVacuum: { minDirtCount: 200, minDirtFactor: 0.1, batchSize: 2000, batchWait: 10 },
+  // Stories are removed with `remove` (their postings go at once), never left discarded: a discarded story's
+  // postings would still count in the document frequencies until a vacuum, and skew every score.
+  autoVacuum: false,
 };
 
 /**

@@ -1,15 +1,26 @@
-// Postings of a loaded index that stay in the saved file's typed array until MiniSearch needs a real Map.
+// Postings kept in one shared typed array (compact, ~8 bytes a posting), editable in place without becoming Maps.
 /**
- * A `Map<shortId, termFrequency>` whose entries live in a slice of a `Uint32Array` (`shortId, freq` pairs) until
- * something reads or writes it as a Map; then it copies them in once and behaves as a plain Map.
- * Loading a 34k-story index builds ~3.6 M Map entries otherwise (~0.75 s and ~150 MB); most terms are never
- * queried. The scorer reads unmaterialized postings straight from the array (`eachPosting`).
+ * A `Map<shortId, termFrequency>` whose entries live in a slice of a `Uint32Array` (`shortId, freq` pairs sorted by
+ * short id), plus a small overlay of changes. MiniSearch reads and writes it through the Map API (`get`, `set`,
+ * `delete`, `size`, iteration) when it adds or removes a story; those go to the overlay, so editing a digest touches
+ * only that digest's postings and never copies a common term's tens of thousands of entries into a real Map
+ * (that cost +67–81 MiB on the first new digest of a day). The scorer reads the slice straight from the array
+ * (`source`, `start`, `count`) and the overlay's additions with `eachAdded`.
+ *
+ * Invariants: short ids in the slice are ascending; ids added later are larger than any in the slice (MiniSearch
+ * never reuses a short id), so iteration (slice, then additions) stays in ascending id order.
  */
 export class LazyPostings extends Map<number, number> {
-  /** The typed array holding the pairs while not materialized; read directly by the scorer's hot loop. */
-  source: Uint32Array | undefined;
+  /** The typed array holding the pairs; read directly by the scorer's hot loop. */
+  readonly source: Uint32Array;
   readonly start: number;
   readonly count: number;
+  /** Slice entries changed (freq) or removed (0), and entries added (ids not in the slice), by short id. */
+  private overlay: Map<number, number> | undefined;
+  /** Entries of the slice removed through the overlay. */
+  private removedFromSlice = 0;
+  /** Entries in the overlay that are not in the slice. */
+  private addedCount = 0;
 
   constructor(source: Uint32Array, start: number, count: number) {
     super();
@@ -18,61 +29,105 @@ export class LazyPostings extends Map<number, number> {
     this.count = count;
   }
 
-  private materialize(): void {
+  /** Index of `doc` in the slice's pairs (`source[i]`), or -1. */
+  private find(doc: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
     const src = this.source;
-    if (!src) return;
-    this.source = undefined;
-    for (let i = this.start, end = this.start + 2 * this.count; i < end; i += 2) super.set(src[i]!, src[i + 1]!);
+    const base = this.start;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = src[base + 2 * mid]!;
+      if (at === doc) return base + 2 * mid;
+      if (at < doc) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
-  /** Calls `fn(shortId, freq)` for every posting without turning this into a Map. */
+  /** True when no change was made since load: the slice alone is the postings. */
+  get pristine(): boolean {
+    return this.overlay === undefined;
+  }
+
+  /**
+   * Calls `fn(shortId, freq)` for each entry added after load (not in the slice). The scorer reads the slice
+   * itself and skips removed stories by their zero field length, so it needs only these besides.
+   */
+  eachAdded(fn: (doc: number, freq: number) => void): void {
+    if (!this.overlay) return;
+    for (const [doc, freq] of this.overlay) if (freq > 0 && this.find(doc) < 0) fn(doc, freq);
+  }
+
+  /** Calls `fn(shortId, freq)` for every live posting, in ascending short-id order, without copying. */
   eachPosting(fn: (doc: number, freq: number) => void): void {
     const src = this.source;
-    if (!src) {
-      super.forEach((freq, doc) => fn(doc, freq));
-      return;
+    const overlay = this.overlay;
+    for (let i = this.start, end = this.start + 2 * this.count; i < end; i += 2) {
+      const doc = src[i]!;
+      const changed = overlay?.get(doc);
+      if (changed === undefined) fn(doc, src[i + 1]!);
+      else if (changed > 0) fn(doc, changed);
     }
-    for (let i = this.start, end = this.start + 2 * this.count; i < end; i += 2) fn(src[i]!, src[i + 1]!);
+    if (overlay && this.addedCount > 0) this.eachAdded(fn);
   }
 
   override get size(): number {
-    return this.source ? this.count : super.size;
+    return this.count - this.removedFromSlice + this.addedCount;
   }
   override get(key: number): number | undefined {
-    this.materialize();
-    return super.get(key);
+    const changed = this.overlay?.get(key);
+    if (changed !== undefined) return changed > 0 ? changed : undefined;
+    const i = this.find(key);
+    return i < 0 ? undefined : this.source[i + 1];
   }
   override has(key: number): boolean {
-    this.materialize();
-    return super.has(key);
+    return this.get(key) !== undefined;
   }
   override set(key: number, value: number): this {
-    this.materialize();
-    return super.set(key, value);
+    if (!(value > 0)) throw new RangeError(`postings: term frequency must be positive, got ${value}`);
+    const overlay = (this.overlay ??= new Map());
+    const before = overlay.get(key);
+    const inSlice = this.find(key) >= 0;
+    if (inSlice && before === 0) this.removedFromSlice--;
+    if (!inSlice && before === undefined) this.addedCount++;
+    overlay.set(key, value);
+    return this;
   }
   override delete(key: number): boolean {
-    this.materialize();
-    return super.delete(key);
+    const overlay = this.overlay;
+    const before = overlay?.get(key);
+    if (this.find(key) >= 0) {
+      if (before === 0) return false;
+      (this.overlay ??= new Map()).set(key, 0);
+      this.removedFromSlice++;
+      return true;
+    }
+    if (before === undefined) return false;
+    overlay!.delete(key);
+    this.addedCount--;
+    return true;
   }
   override clear(): void {
-    this.source = undefined;
-    super.clear();
+    for (const key of [...this.keys()]) this.delete(key);
   }
   override forEach(fn: (value: number, key: number, map: Map<number, number>) => void, thisArg?: unknown): void {
-    this.materialize();
-    super.forEach(fn, thisArg);
+    this.eachPosting((doc, freq) => fn.call(thisArg, freq, doc, this));
   }
-  override keys(): MapIterator<number> {
-    this.materialize();
-    return super.keys();
-  }
-  override values(): MapIterator<number> {
-    this.materialize();
-    return super.values();
+  /** A copy as a plain Map, for iteration (rare: MiniSearch's own search, tests); the postings stay compact. */
+  private copy(): Map<number, number> {
+    const copy = new Map<number, number>();
+    this.eachPosting((doc, freq) => copy.set(doc, freq));
+    return copy;
   }
   override entries(): MapIterator<[number, number]> {
-    this.materialize();
-    return super.entries();
+    return this.copy().entries();
+  }
+  override keys(): MapIterator<number> {
+    return this.copy().keys();
+  }
+  override values(): MapIterator<number> {
+    return this.copy().values();
   }
   override [Symbol.iterator](): MapIterator<[number, number]> {
     return this.entries();

@@ -16,12 +16,14 @@ export interface MiniSearchInternals {
   _index: Iterable<[string, FieldTermData]> & {
     get(term: string): FieldTermData | undefined;
     set(term: string, data: FieldTermData): unknown;
+    delete(term: string): unknown;
     atPrefix(prefix: string): Iterable<[string, FieldTermData]>;
     fuzzyGet(term: string, maxDistance: number): Map<string, [FieldTermData, number]>;
   };
   _documentCount: number;
   _nextId: number;
   _documentIds: Map<number, unknown>;
+  _idToShortId: Map<unknown, number>;
   _fieldIds: Record<string, number>;
   _fieldLength: Map<number, number[]>;
   _avgFieldLength: number[];
@@ -64,7 +66,8 @@ export function internalsOf<T>(index: MiniSearch<T>): MiniSearchInternals {
     wrong.push("_index");
   }
   for (const name of ["_documentCount", "_nextId", "_dirtCount"]) if (typeof i[name] !== "number") wrong.push(name);
-  for (const name of ["_documentIds", "_fieldLength", "_storedFields"]) if (!(i[name] instanceof Map)) wrong.push(name);
+  if (tree && !isFn(tree.delete)) wrong.push("_index");
+  for (const name of ["_documentIds", "_idToShortId", "_fieldLength", "_storedFields"]) if (!(i[name] instanceof Map)) wrong.push(name);
   if (typeof i._fieldIds !== "object" || i._fieldIds === null) wrong.push("_fieldIds");
   if (!Array.isArray(i._avgFieldLength)) wrong.push("_avgFieldLength");
   if (wrong.length > 0) throw new MiniSearchInternalsError(wrong);

@@ -5,6 +5,7 @@ import type { SearchHit } from "../search.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
 import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
+import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
 import { fuzzinessFor, HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery, usePrefixFor } from "./tokenize.js";
 
 const isLoneHanChar = (term: string) => term.length === HAN_CHAR_LENGTH && isHanTerm(term);
@@ -22,8 +23,6 @@ const FUZZY_WEIGHT = 0.45;
 export const FUZZY_ONLY_BELOW_DF = 5;
 /** Query terms beyond this are ignored (each term is one bit of a 32-bit match mask). */
 export const MAX_QUERY_TERMS = 32;
-/** Score differences below this (relative) count as ties, which are then broken by recency. */
-const TIE_EPSILON = 1e-9;
 
 type Internals = MiniSearchInternals;
 
@@ -53,13 +52,19 @@ export function fuzzinessRule(index: MiniSearch<StoryDoc>): (term: string) => nu
 
 export interface ScoreOptions {
   limit?: number;
+  /** Skip this many of the best hits (a later page); the page costs `offset + limit`, not the number of matches. */
+  offset?: number;
   /** Autocomplete: the last term is a prefix. */
   prefix?: boolean;
   /** Only stories dated in this inclusive range (YYYY-MM-DD); checked per posting, before any scoring. */
   from?: string;
   to?: string;
-  /** Keeps a candidate (other filters); called only for stories that match the query and might rank. */
-  keep?: (hit: { id: string; date: string }) => boolean;
+  /**
+   * Keeps a matching story (other filters, e.g. the section), given its date as the number YYYYMMDD and its
+   * 0-based section position; called once per matching story, so the total stays exact.
+   */
+  /** Keeps a matching story or not, given its date (`YYYYMMDD` as a number) and id. Checked for every match. */
+  keep?: (date: number, storyId: string) => boolean;
   /**
    * Rank the story that introduces the query's subject in a digest above that digest's follow-ups on it
    * (see {@link StoryScorer}). Default `true`; `false` gives plain BM25, exactly as `MiniSearch#search` ranks.
@@ -67,23 +72,10 @@ export interface ScoreOptions {
   introductionsFirst?: boolean;
 }
 
-interface Candidate {
-  doc: number;
-  score: number;
-  date: string;
-  id: string;
-}
-
-const tied = (a: number, b: number): boolean => Math.abs(a - b) <= TIE_EPSILON * Math.max(Math.abs(a), Math.abs(b), 1e-12);
-
-/** Positive when `a` ranks below `b`: lower score, then older, then later in the digest. */
-function worse(a: Candidate, b: Candidate): number {
-  if (!tied(a.score, b.score)) return b.score - a.score;
-  if (a.date !== b.date) return a.date < b.date ? 1 : -1;
-  const pa = parseStoryId(a.id);
-  const pb = parseStoryId(b.id);
-  if (pa && pb) return pa.sectionIndex - pb.sectionIndex || pa.storyIndex - pb.storyIndex;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/** A page of hits and the exact number of stories that match (counted, not sorted). */
+export interface ScoredPage {
+  hits: SearchHit[];
+  total: number;
 }
 
 /**
@@ -120,21 +112,30 @@ export class StoryScorer {
     this.headlineField = internals._fieldIds.headline;
   }
 
+  /** The best hits, best first (see `searchPage`). */
   search(query: string, options: ScoreOptions = {}): SearchHit[] {
+    return this.searchPage(query, options).hits;
+  }
+
+  /**
+   * The hits from `offset` to `offset + limit` (default: all), best first, and the exact total: the matching stories
+   * are counted while only the best `offset + limit` are kept in a heap.
+   */
+  searchPage(query: string, options: ScoreOptions = {}): ScoredPage {
     const all = [...new Set(tokenizeQuery(query))];
     // A lone Han character next to real words (`封号 多 agent`) is as weak as a stop word and expands to
     // every bigram it starts; it only counts when the query has nothing else.
     const words = all.filter((t) => !isLoneHanChar(t));
     const terms = (words.length > 0 ? words : all).slice(0, MAX_QUERY_TERMS);
-    if (terms.length === 0) return [];
+    if (terms.length === 0) return { hits: [], total: 0 };
     const ix = internalsOf(this.index);
     const day = (d: string | undefined, fallback: number) => (d === undefined ? fallback : Number(d.replaceAll("-", "")) || fallback);
     const full = terms.length === 32 ? 0xffffffff : (1 << terms.length) - 1;
     this.headFull.length = 0;
     this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999), full);
     if (options.introductionsFirst !== false) this.putIntroductionsFirst(full);
-    let hits = this.collect(ix, full, options);
-    if (hits.length === 0 && terms.length > 1) hits = this.collect(ix, 0, options);
+    let page = this.collect(ix, full, options);
+    if (page.total === 0 && terms.length > 1) page = this.collect(ix, 0, options);
     for (let i = 0; i < this.touchedCount; i++) {
       const doc = this.touched[i]!;
       this.scores[doc] = 0;
@@ -142,44 +143,80 @@ export class StoryScorer {
       this.headMasks[doc] = 0;
     }
     this.touchedCount = 0;
-    return hits;
+    return page;
   }
 
   /**
-   * Field lengths as dense arrays by short id (0 = no such story), rebuilt when stories were added or
-   * discarded: a Map lookup per posting was half the cost of a query on a common word.
+   * Field lengths as dense arrays by short id (0 = no such story): a Map lookup per posting was half the cost of a
+   * query on a common word. Kept up to date in O(change): stories added since the last query are read from the index
+   * (`_nextId` grows), removed ones are zeroed by `forget`; a count that does not add up rebuilds them all.
    */
   private lengths: Uint32Array[] = [];
   /** Story date as the number YYYYMMDD, by short id. */
   private dates = new Uint32Array(0);
   /** Story position in its digest (section × 1000 + story, 0-based), by short id. */
   private positions = new Uint32Array(0);
-  private lengthsVersion = "";
+  /** Short ids below this have been read; stories the arrays hold. */
+  private knownNextId = -1;
+  private knownCount = 0;
+
+  /**
+   * Tells the scorer that the story with this short id is about to leave the index (MiniSearch `remove`/`discard`),
+   * so it stops counting at once. Without it the next query rebuilds the arrays (O(archive)).
+   */
+  forget(shortId: number): void {
+    if (shortId >= this.knownNextId || this.dates[shortId] === 0) return;
+    for (const field of this.fields) this.lengths[field.id]![shortId] = 0;
+    this.dates[shortId] = 0;
+    this.knownCount--;
+  }
+
+  private readStory(ix: Internals, doc: number): boolean {
+    const lengths = ix._fieldLength.get(doc);
+    const stored = ix._storedFields.get(doc);
+    if (!lengths || !stored) return false;
+    // A story's field of length 0 holds no terms, so 0 can mean "absent" without loss.
+    for (const field of this.fields) this.lengths[field.id]![doc] = lengths[field.id] ?? 0;
+    this.dates[doc] = Number(String(stored.date).replaceAll("-", ""));
+    const at = parseStoryId(String(stored.id));
+    // Stable ids carry no position; a digest's stories are indexed in digest order, so the document number is it.
+    this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : doc;
+    return true;
+  }
+
+  private grow(size: number): void {
+    if (this.dates.length >= size) return;
+    const capacity = Math.max(size, Math.ceil(this.dates.length * 1.5), 1024);
+    const bigger = (a: Uint32Array) => {
+      const b = new Uint32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    for (const field of this.fields) this.lengths[field.id] = bigger(this.lengths[field.id] ?? new Uint32Array(0));
+    this.dates = bigger(this.dates);
+    this.positions = bigger(this.positions);
+    this.scores = new Float64Array(capacity);
+    this.masks = new Uint32Array(capacity);
+    this.touched = new Uint32Array(capacity);
+    this.headMasks = new Uint32Array(capacity);
+  }
 
   private refreshLengths(ix: Internals): void {
-    const version = `${ix._nextId}:${ix._documentCount}`;
-    if (version === this.lengthsVersion) return;
-    const size = ix._nextId + 1;
-    this.lengths = [];
-    for (const field of this.fields) this.lengths[field.id] = new Uint32Array(size);
-    ix._fieldLength.forEach((lengths, doc) => {
-      // A story's field of length 0 holds no terms, so 0 can mean "absent" without loss.
-      for (const field of this.fields) this.lengths[field.id]![doc] = lengths[field.id] ?? 0;
-    });
-    this.dates = new Uint32Array(size);
-    this.positions = new Uint32Array(size);
-    ix._storedFields.forEach((stored, doc) => {
-      this.dates[doc] = Number(String(stored.date).replaceAll("-", ""));
-      const at = parseStoryId(String(stored.id));
-      this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : 0xffffffff;
-    });
-    if (this.scores.length < size) {
-      this.scores = new Float64Array(size * 2);
-      this.masks = new Uint32Array(size * 2);
-      this.touched = new Uint32Array(size * 2);
-      this.headMasks = new Uint32Array(size * 2);
+    if (this.knownNextId === ix._nextId && this.knownCount === ix._documentCount) return;
+    this.grow(ix._nextId + 1);
+    if (this.knownNextId >= 0 && this.knownNextId <= ix._nextId) {
+      for (let doc = this.knownNextId; doc < ix._nextId; doc++) if (this.readStory(ix, doc)) this.knownCount++;
+      this.knownNextId = ix._nextId;
+      if (this.knownCount === ix._documentCount) return;
     }
-    this.lengthsVersion = version;
+    for (const field of this.fields) this.lengths[field.id]!.fill(0);
+    this.dates.fill(0);
+    this.positions.fill(0);
+    this.knownCount = 0;
+    ix._fieldLength.forEach((_, doc) => {
+      if (this.readStory(ix, doc)) this.knownCount++;
+    });
+    this.knownNextId = ix._nextId;
   }
 
   private lengthsOf(_ix: Internals, fieldId: number): Uint32Array {
@@ -223,9 +260,21 @@ export class StoryScorer {
           const masks = this.masks;
           const touched = this.touched;
           const d = BM25.d;
-          const src = postings instanceof LazyPostings ? postings.source : undefined;
-          if (src && postings instanceof LazyPostings) {
-            this.touchedCount = addPostings(src, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, this.touchedCount, scores, masks, bit, factor, base, slope);
+          if (postings instanceof LazyPostings) {
+            // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
+            this.touchedCount = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, this.touchedCount, scores, masks, bit, factor, base, slope);
+            if (!postings.pristine) {
+              let count = this.touchedCount;
+              postings.eachAdded((doc, tf) => {
+                const length = lengths[doc];
+                if (!length) return;
+                if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
+                if (masks[doc] === 0) touched[count++] = doc;
+                scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
+                masks[doc]! |= bit;
+              });
+              this.touchedCount = count;
+            }
           } else {
             let count = this.touchedCount;
             postings.forEach((tf, doc) => {
@@ -280,32 +329,39 @@ export class StoryScorer {
     }
   }
 
-  /** Candidates whose mask covers `required` (0 = any), filtered, top `limit` in rank order. */
-  private collect(ix: Internals, required: number, options: ScoreOptions): SearchHit[] {
+  /** Candidates whose mask covers `required` (0 = any), filtered: their exact count, and the page asked for in rank order. */
+  private collect(ix: Internals, required: number, options: ScoreOptions): ScoredPage {
+    const offset = Math.max(0, options.offset ?? 0);
     const limit = options.limit ?? Infinity;
-    if (limit <= 0) return [];
+    const want = limit <= 0 ? 0 : offset + limit;
     const heap: Candidate[] = []; // the worst kept candidate at heap[0]
-    const scores = this.scores;
-    const masks = this.masks;
+    const { scores, masks, dates, positions } = this;
+    const keep = options.keep;
+    const stored = keep ? internalsOf(this.index)._storedFields : undefined;
+    let total = 0;
     for (let i = 0; i < this.touchedCount; i++) {
       const doc = this.touched[i]!;
       const mask = masks[doc]!;
       if ((mask & required) !== required) continue;
+      // Ids no longer carry a section (stable ids), so the caller looks the story up by id.
+      if (keep && !keep(dates[doc]!, String(stored!.get(doc)?.id))) continue;
+      total++;
+      if (want === 0) continue;
       const score = scores[doc]! * popcount(mask);
-      // Most stories of a common word lose on score alone; only look at their fields when they might win.
-      if (heap.length >= limit && score < heap[0]!.score && !tied(score, heap[0]!.score)) continue;
-      const stored = ix._storedFields.get(doc);
-      if (!stored) continue;
-      const candidate: Candidate = { doc, score, date: stored.date as string, id: stored.id as string };
-      if (heap.length >= limit && worse(candidate, heap[0]!) >= 0) continue;
-      if (options.keep && !options.keep(candidate)) continue;
-      if (heap.length < limit) heapPush(heap, candidate);
-      else heapReplaceTop(heap, candidate);
+      // Most stories of a common word lose on score alone.
+      if (heap.length >= want && score < heap[0]!.score && !tied(score, heap[0]!.score)) continue;
+      const candidate: Candidate = { doc, score, date: dates[doc]!, pos: positions[doc]! };
+      if (heap.length < want) heapPush(heap, candidate);
+      else if (worse(candidate, heap[0]!) < 0) heapReplaceTop(heap, candidate);
     }
-    return heap.sort(worse).map((c) => {
-      const stored = ix._storedFields.get(c.doc)!;
-      return { id: c.id, date: c.date, section: String(stored.section), title: String(stored.title), score: c.score };
-    });
+    const hits = heap
+      .sort(worse)
+      .slice(offset)
+      .map((c) => {
+        const stored = ix._storedFields.get(c.doc)!;
+        return { id: String(stored.id), date: String(stored.date), section: String(stored.section), title: String(stored.title), score: c.score };
+      });
+    return { hits, total };
   }
 }
 
@@ -344,37 +400,4 @@ function addPostings(
     masks[doc] = masks[doc]! | bit;
   }
   return n;
-}
-
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
-// A binary heap ordered so that the worst-ranked candidate is on top.
-function heapPush(heap: Candidate[], c: Candidate): void {
-  heap.push(c);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (worse(heap[i]!, heap[parent]!) <= 0) break;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
-  }
-}
-
-function heapReplaceTop(heap: Candidate[], c: Candidate): void {
-  heap[0] = c;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let top = i;
-    if (l < heap.length && worse(heap[l]!, heap[top]!) > 0) top = l;
-    if (r < heap.length && worse(heap[r]!, heap[top]!) > 0) top = r;
-    if (top === i) return;
-    [heap[i], heap[top]] = [heap[top]!, heap[i]!];
-    i = top;
-  }
 }

@@ -1,27 +1,29 @@
 // The story search service: builds or loads the index, follows the archive's changes, and answers searches with filters.
-import type MiniSearch from "minisearch";
 import type { DigestArchive, ArchiveChange } from "../digest/archive.js";
 import type { Logger } from "../logger.js";
-import { type Digest, parseStoryId } from "../digest/model.js";
-import type { SearchHit, SearchOptions, StorySearch } from "../search.js";
+import type { Digest } from "../digest/model.js";
+import type { SearchHit, SearchOptions, SearchPage, StorySearch } from "../search.js";
 import { matchSection } from "../section-match.js";
-import { createIndex, digestToDocs, type StoryDoc } from "./index-options.js";
+import { createIndex, digestToDocs } from "./index-options.js";
+import { LiveIndex } from "./live-index.js";
+import { runNow } from "./index-codec.js";
 import { internalsOf } from "./minisearch-internals.js";
-import { digestHash, loadSavedIndex, saveIndex } from "./saved-index.js";
+import { digestHash, loadSavedIndex, writeSavedIndex } from "./saved-index.js";
 import { SubstringScanner } from "./substring-scan.js";
-import { StoryScorer } from "./scorer.js";
 
 /** Options of `createStorySearch`. */
 export interface StorySearchOptions {
   /** The archive to index; the index follows its `onChange` events. */
   archive: DigestArchive;
-  /** Where `search-index.json` is saved and loaded. Default: none (in-memory only, always built). */
+  /** Where `search-index.bin` is saved and loaded. Default: none (in-memory only, always built). */
   dataDir?: string;
   logger: Logger;
   /** Stories indexed between two yields to the event loop while building. Default 100 (~40 ms of work on a busy 2-core machine). */
   chunkSize?: number;
-  /** Delay before saving the index after archive changes, so a burst of edits is written once. Default 5000 ms. */
+  /** Delay before saving (and compacting) the index after archive changes, so a burst of edits is written once. Default 5000 ms. */
   saveDelayMs?: number;
+  /** Longest stretch of index work (applying a change, saving, compacting) between two yields to the event loop. Default 20 ms. */
+  sliceMs?: number;
 }
 
 /** Where the index came from. */
@@ -38,7 +40,12 @@ export interface SearchService extends StorySearch {
     reindexed: number;
     buildMs?: number;
   };
-  /** Writes the index to DATA_DIR now if it changed since the last save. */
+  /**
+   * Resolves when every archive change received so far is applied. A normal digest is applied synchronously when
+   * its change arrives; one needing more than `sliceMs` of work continues over the next event-loop turns.
+   */
+  settled(): Promise<void>;
+  /** Writes the index to DATA_DIR (and compacts it) now if it changed since the last save. */
   flush(): Promise<void>;
   /** Stops following the archive, cancels a build, saves pending changes. Idempotent. */
   close(): Promise<void>;
@@ -88,41 +95,89 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const logger = options.logger.child({ module: "search" });
   const chunkSize = options.chunkSize ?? 100;
   const saveDelayMs = options.saveDelayMs ?? 5000;
+  const sliceMs = options.sliceMs ?? 20;
 
-  let index: MiniSearch<StoryDoc> | undefined;
-  let scorer: StoryScorer | undefined;
+  let live: LiveIndex | undefined;
   let source: IndexSource = "pending";
   let buildMs: number | undefined;
   let reindexed = 0;
   let closed = false;
   let dirty = false;
+  /** True while a snapshot is taken: changes wait in `pending` so the snapshot is of one moment. */
+  let busy = false;
   let saveTimer: NodeJS.Timeout | undefined;
   let saving: Promise<void> = Promise.resolve();
-  /** Story ids indexed per date, so an upsert discards exactly the old version's stories. */
-  const idsByDate = new Map<string, string[]>();
-  /** Changes that arrive while the index is loading or building; applied in order once it is ready. */
+  /** Changes that arrive while the index is loading, building or being snapshotted; applied in order afterwards. */
   const pending: ArchiveChange[] = [];
   let scanner: SubstringScanner | undefined = new SubstringScanner();
 
-  const applyChange = (target: MiniSearch<StoryDoc>, change: ArchiveChange): void => {
-    const date = change.type === "upsert" ? change.digest.date : change.date;
-    for (const id of idsByDate.get(date) ?? []) if (target.has(id)) target.discard(id);
-    idsByDate.delete(date);
-    if (change.type === "upsert") {
-      const docs = digestToDocs(change.digest);
-      target.addAll(docs);
-      idsByDate.set(date, docs.map((d) => d.id));
-    }
-  };
+  /** The change being applied in slices, if any. */
+  let applying: Generator<void, void> | undefined;
+  let pumpScheduled = false;
+  let idleWaiters: (() => void)[] = [];
+  const idle = () => applying === undefined && (pending.length === 0 || !live || busy);
 
-  const save = (): Promise<void> => {
-    if (!dataDir || !index) return saving;
-    const snapshot = index;
+  /**
+   * Applies pending changes, at most `sliceMs` of work per event-loop turn: a normal digest is applied within the
+   * turn its change arrives (searchable at once); a very big one continues on the next turns instead of stalling.
+   */
+  const pump = (): void => {
+    pumpScheduled = false;
+    const until = performance.now() + sliceMs;
+    for (;;) {
+      if (!applying) {
+        if (!live || busy || pending.length === 0) break;
+        applying = live.applySteps(pending.shift()!);
+      }
+      if (applying.next().done) {
+        applying = undefined;
+        if (pending.length === 0) live!.purgeIfNeeded();
+        scheduleSave();
+        continue;
+      }
+      if (performance.now() >= until) {
+        pumpScheduled = true;
+        setImmediate(pump);
+        return;
+      }
+    }
+    if (idle()) for (const wake of idleWaiters.splice(0)) wake();
+  };
+  const drain = (): void => {
+    if (!pumpScheduled) pump();
+  };
+  /** Applies everything pending at once (start-up catch-up, before the service is handed out). */
+  const drainNow = (): void => {
+    if (!live) return;
+    if (applying) runNow(applying);
+    applying = undefined;
+    for (const change of pending.splice(0)) live.apply(change);
+    live.purgeIfNeeded();
+  };
+  const settled = (): Promise<void> => (idle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+
+  /** Set after a build: the first snapshot also packs the postings (a built index holds Maps, ~3× the heap). */
+  let compactNext = false;
+  const persist = (): Promise<void> => {
+    if (!live) return saving;
+    const target = live;
     dirty = false;
     saving = saving.then(async () => {
       const started = performance.now();
+      // A snapshot is of one moment: let the change in progress finish, then hold the next ones.
+      while (applying) await settled();
+      busy = true;
+      let snapshot;
       try {
-        const file = await saveIndex(dataDir, archive.all(), snapshot);
+        snapshot = await target.snapshot(sliceMs, compactNext);
+        compactNext = false;
+      } finally {
+        busy = false;
+        drain();
+      }
+      if (!dataDir) return;
+      try {
+        const file = await writeSavedIndex(dataDir, snapshot);
         logger.debug({ file, ms: Math.round(performance.now() - started) }, "search index saved");
       } catch (err) {
         dirty = true;
@@ -132,53 +187,54 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     return saving;
   };
 
-  const scheduleSave = (): void => {
+  function scheduleSave(): void {
     dirty = true;
-    if (!dataDir || closed) return;
+    if (closed) return;
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => void save(), saveDelayMs);
+    saveTimer = setTimeout(() => void persist(), saveDelayMs);
     saveTimer.unref();
-  };
+  }
 
   const unsubscribe = archive.onChange((change) => {
     if (closed) return;
-    if (!index) {
-      pending.push(change);
-      return;
-    }
-    applyChange(index, change);
+    pending.push(change);
+    drain();
     logger.debug({ change: change.type, file: change.file }, "search index updated");
-    scheduleSave();
   });
 
-  const takeOver = (built: MiniSearch<StoryDoc>, from: IndexSource): void => {
-    for (const change of pending.splice(0)) applyChange(built, change);
-    index = built;
-    scorer = new StoryScorer(built);
+  const takeOver = (index: LiveIndex, from: IndexSource): void => {
+    live = index;
     source = from;
     scanner = undefined;
+    if (pending.length > 0) scheduleSave();
+    drainNow();
   };
 
   const build = async (): Promise<void> => {
+    // Start answering (from the scan) at once; the build runs on later event-loop turns.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const started = performance.now();
-    const target = createIndex();
-    const docs: StoryDoc[] = [];
-    for (const digest of archive.all()) {
-      const list = digestToDocs(digest);
-      idsByDate.set(digest.date, list.map((d) => d.id));
-      docs.push(...list);
-    }
-    for (let i = 0; i < docs.length; i += chunkSize) {
+    const index = createIndex();
+    const digests = archive.all();
+    let batch = [];
+    for (const digest of digests) {
+      batch.push(...digestToDocs(digest));
+      if (batch.length < chunkSize) continue;
       if (closed) return;
-      target.addAll(docs.slice(i, i + chunkSize));
+      index.addAll(batch);
+      batch = [];
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (closed) return;
+    index.addAll(batch);
+    const built = new LiveIndex(index);
+    for (const digest of digests) built.adopt(digest.date, digest, digestHash(digest));
     buildMs = Math.round(performance.now() - started);
-    takeOver(target, "built");
-    logger.info({ stories: docs.length, ms: buildMs }, "search index built");
-    dirty = true;
-    await save();
+    compactNext = true;
+    takeOver(built, "built");
+    logger.info({ stories: index.documentCount, ms: buildMs }, "search index built");
+    // The snapshot also compacts the postings: a built index then holds the heap of a loaded one.
+    await persist();
   };
 
   let ready: Promise<void>;
@@ -186,63 +242,95 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const current = archive.all();
   const changes = loaded.index ? catchUp(current, loaded.digests) : [];
   if (loaded.index && changes.length <= Math.max(MAX_CATCH_UP, current.length * 0.1)) {
-    for (const [date, ids] of loaded.idsByDate) idsByDate.set(date, ids);
+    const index = new LiveIndex(loaded.index);
+    const byDate = new Map(current.map((d) => [d.date, d]));
+    for (const [date, hash] of loaded.digests) {
+      const digest = byDate.get(date);
+      index.adopt(date, digest && digestHash(digest) === hash ? digest : undefined, hash, loaded.idsByDate.get(date) ?? []);
+    }
+    if (loaded.repaired) logger.warn({ repaired: loaded.repaired }, "the saved search index was repaired while loading");
     pending.unshift(...changes);
-    if (pending.length > 0) scheduleSave();
-    takeOver(loaded.index, "saved");
     reindexed = changes.length;
+    takeOver(index, "saved");
     logger.info({ stories: loaded.index.documentCount, reindexed }, "search index loaded from the saved file");
     ready = Promise.resolve();
   } else {
     const reason = loaded.index ? `${changes.length} digests changed` : loaded.reason;
-    if (dataDir) logger.info({ reason, detail: loaded.index ? undefined : loaded.detail }, "building the search index");
+    if (dataDir) {
+      const detail = loaded.index ? undefined : loaded.detail;
+      const line = loaded.reason === "inconsistent" ? "the saved search index disagrees with its stories; rebuilding it" : "building the search index";
+      (loaded.reason === "inconsistent" ? logger.warn : logger.info).call(logger, { reason, detail }, line);
+    }
     ready = build().catch((err: unknown) => {
       logger.error({ err }, "building the search index failed; searches use the substring scan");
     });
   }
 
-  const search = (query: string, opts: SearchOptions = {}): SearchHit[] => {
+  const searchPage = (query: string, opts: SearchOptions & { offset?: number } = {}): SearchPage => {
+    // The section filter is checked for every matching story (the total is exact), so its answer is cached per
+    // date and per list of section titles (digests repeat the same sections day after day).
     const sectionByDate = new Map<string, number | undefined>();
+    const sectionByTitles = new Map<string, number | undefined>();
+    const sectionOf = (date: string): number | undefined => {
+      if (!sectionByDate.has(date)) {
+        const digest = archive.get(date);
+        let wanted: number | undefined;
+        if (digest && opts.section !== undefined) {
+          const titles = digest.sections.map((sec) => sec.title).join("\u0000");
+          if (!sectionByTitles.has(titles)) sectionByTitles.set(titles, matchSection(digest, opts.section));
+          wanted = sectionByTitles.get(titles);
+        }
+        sectionByDate.set(date, wanted);
+      }
+      return sectionByDate.get(date);
+    };
+    const sectionByDay = new Map<number, number | undefined>();
+    const sectionOfDay = (day: number): number | undefined => {
+      if (!sectionByDay.has(day)) sectionByDay.set(day, sectionOf(`${String(day).slice(0, 4)}-${String(day).slice(4, 6)}-${String(day).slice(6, 8)}`));
+      return sectionByDay.get(day);
+    };
+    const offset = Math.max(0, opts.offset ?? 0);
+    if (live) {
+      // Dates are filtered inside the scorer's postings loop (cheap); the section rule needs the digest.
+      const from = [opts.date, opts.from].filter((d) => d !== undefined).sort().at(-1);
+      const to = [opts.date, opts.to].filter((d) => d !== undefined).sort().at(0);
+      return live.scorer.searchPage(query, {
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        offset,
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        prefix: opts.prefix === true,
+        ...(opts.section !== undefined ? { keep: (day: number, storyId: string) => { const wanted = sectionOfDay(day); return wanted !== undefined && archive.findStory(storyId)?.sectionIndex === wanted; } } : {}),
+      });
+    }
+    // Still building: a substring scan over the newest digests, same filters, ranked by counts then recency.
     const keep = (hit: { id: string; date: string }): boolean => {
       if (opts.date !== undefined && hit.date !== opts.date) return false;
       if (opts.from !== undefined && hit.date < opts.from) return false;
       if (opts.to !== undefined && hit.date > opts.to) return false;
       if (opts.section !== undefined) {
-        if (!sectionByDate.has(hit.date)) {
-          const digest = archive.get(hit.date);
-          sectionByDate.set(hit.date, digest ? matchSection(digest, opts.section) : undefined);
-        }
-        const wanted = sectionByDate.get(hit.date);
-        if (wanted === undefined || parseStoryId(hit.id)?.sectionIndex !== wanted) return false;
+        const wanted = sectionOf(hit.date);
+        // Stable ids carry no position: the archive says which section the story is in now.
+        if (wanted === undefined || archive.findStory(hit.id)?.sectionIndex !== wanted) return false;
       }
       return true;
     };
     const filtered = opts.date !== undefined || opts.from !== undefined || opts.to !== undefined || opts.section !== undefined;
-    if (scorer) {
-      // Dates are filtered inside the scorer's postings loop (cheap); the section rule needs the digest.
-      const from = [opts.date, opts.from].filter((d) => d !== undefined).sort().at(-1);
-      const to = [opts.date, opts.to].filter((d) => d !== undefined).sort().at(0);
-      return scorer.search(query, {
-        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-        prefix: opts.prefix === true,
-        ...(opts.section !== undefined ? { keep } : {}),
-      });
-    }
-    // Still building: a substring scan over the newest digests, same filters, ranked by counts then recency.
     const hits = (scanner ?? new SubstringScanner()).scan(archive.all().slice(-FALLBACK_DIGESTS), query, filtered ? keep : undefined);
     hits.sort((a, b) => b.score - a.score || (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
-    return opts.limit !== undefined ? hits.slice(0, Math.max(0, opts.limit)) : hits;
+    const end = opts.limit !== undefined ? offset + Math.max(0, opts.limit) : undefined;
+    return { hits: hits.slice(offset, end), total: hits.length };
   };
 
   return {
-    search,
+    search: (query: string, opts?: SearchOptions): SearchHit[] => searchPage(query, opts).hits,
+    searchPage,
+    settled,
     ready,
-    stats: () => ({ source, documents: index?.documentCount ?? 0, reindexed, ...(buildMs !== undefined ? { buildMs } : {}) }),
+    stats: () => ({ source, documents: live?.index.documentCount ?? 0, reindexed, ...(buildMs !== undefined ? { buildMs } : {}) }),
     flush: async () => {
       clearTimeout(saveTimer);
-      if (dirty) await save();
+      if (dirty) await persist();
       await saving;
     },
     close: async () => {
@@ -250,7 +338,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
       clearTimeout(saveTimer);
       unsubscribe();
       closed = true;
-      if (dirty) await save();
+      if (dirty && dataDir) await persist();
       await saving;
     },
   };

@@ -52,8 +52,8 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       .where("part_index", "=", key.partIndex);
   return {
     async planRun(run) {
-      await db.transaction().execute(async (trx) => {
-        await trx
+      return db.transaction().execute(async (trx) => {
+        const inserted = await trx
           .insertInto("runs")
           .values({
             run_id: run.runId,
@@ -66,8 +66,10 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
             requested_by: run.requestedBy ?? null,
             created_at: run.now,
           })
-          .execute();
-        if (run.payloads.length === 0) return;
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+        if (run.payloads.length === 0) return true;
         await trx
           .insertInto("deliveries")
           .values(
@@ -90,6 +92,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
             }),
           )
           .execute();
+        return true;
       });
     },
     async skipSlot(run) {

@@ -2,12 +2,13 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
+import { TurnTakingSqliteDialect } from "./sqlite-file-lock.js";
 import { createSubscriptionStore } from "./subscriptions-store.js";
 import type { Storage, StorageDialect } from "./types.js";
 
@@ -46,8 +47,11 @@ export function ensureDataDir(dataDir: string): string {
 
 /** `DATA_DIR/digest-bot.sqlite` in WAL mode, `synchronous=FULL`, migrated. */
 export async function openSqliteStorage(dataDir: string): Promise<Storage> {
-  const dir = ensureDataDir(dataDir);
-  const file = join(dir, STATE_DB_FILE);
+  return openSqliteFile(join(ensureDataDir(dataDir), STATE_DB_FILE));
+}
+
+/** An SQLite state file anywhere (e.g. the source of `digest-bot migrate`), opened and migrated like DATA_DIR's. */
+export async function openSqliteFile(file: string): Promise<Storage> {
   let raw: Database.Database;
   try {
     // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
@@ -67,7 +71,7 @@ export async function openSqliteStorage(dataDir: string): Promise<Storage> {
     raw.close();
     throw err;
   }
-  const db = new Kysely<StateTables>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<StateTables>({ dialect: new TurnTakingSqliteDialect(file, { database: raw }) });
   return assemble(db, "sqlite", file, async () => raw.pragma("user_version", { simple: true }) as number, async () => {
     try {
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);

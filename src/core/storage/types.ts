@@ -119,8 +119,12 @@ export interface SubscriptionStore {
 
 /** Runs and their planned parts: the delivery ledger. */
 export interface LedgerStore {
-  /** Records a run for one target with its planned parts, all pending, in one transaction. */
-  planRun(run: PlanRunInput): Promise<void>;
+  /**
+   * Records a run for one target with its planned parts, all pending, in one transaction. False (and nothing
+   * written) when that run, or a run for the same scheduled slot, is already there: instances sharing a database
+   * plan each slot once, whoever comes first.
+   */
+  planRun(run: PlanRunInput): Promise<boolean>;
   /** Records a scheduled slot that was skipped (no new digest within the deadline, or nothing to send). */
   skipSlot(run: SkipSlotInput): Promise<void>;
   slotTaken(platform: Platform, targetId: string, slot: string): Promise<boolean>;

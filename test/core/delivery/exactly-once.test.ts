@@ -128,6 +128,23 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(attempts[1]).toBe(2);
     });
 
+    it("does not re-send a message the platform accepted when recording it fails for a moment", async () => {
+      const { clock, engine, expected, db } = await setup();
+      const publisher = new ScriptedPublisher("telegram");
+      engine.registerPublisher(publisher);
+      const markSent = db.ledger.markSent.bind(db.ledger);
+      let failures = 2;
+      db.ledger.markSent = async (...args) => {
+        if (failures-- > 0) throw new Error("connection terminated unexpectedly");
+        return markSent(...args);
+      };
+      clock.set(SLOT);
+      await engine.tick();
+      expect(texts(publisher.received)).toEqual(expected);
+      expect(publisher.attempts).toHaveLength(expected.length);
+      expect(await column(db, "SELECT status FROM deliveries ORDER BY part_index")).toEqual(expected.map(() => "sent"));
+    });
+
     it("backs off through a short 500 burst and timeouts within the run", async () => {
       const { clock, engine, expected } = await setup();
       const publisher = new ScriptedPublisher("telegram");

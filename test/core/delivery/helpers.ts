@@ -17,7 +17,7 @@ import { runOrder } from "../../../src/core/storage/ledger-store.js";
 import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
 import { storageOpener } from "../storage/backends.js";
 
-export const SEED_FILE = "data/digests/2026-02-18.md";
+export const SEED_FILE = "test/fixtures/sample/2026-02-18.md";
 export const seedDigest = (): Digest => parseDigest(readFileSync(SEED_FILE, "utf8"), SEED_FILE).digest;
 
 /** The seed under another date (ids follow the date). */

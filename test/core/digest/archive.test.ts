@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ARCHIVE_MAX_FILE_BYTES, type Archive, type ArchiveChange, createArchive } from "../../../src/core/digest/archive.js";
 import { createLogger } from "../../../src/core/logger.js";
 
-const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
+const SEED = fs.readFileSync("test/fixtures/sample/2026-02-18.md", "utf8");
 const ENGLISH = fs.readFileSync("test/fixtures/digests/english-weekly.md", "utf8");
 const story = (title: string) => `## News\n\n### ${title}\n\nSome body text.\n`;
 
@@ -112,6 +112,25 @@ describe("createArchive: loading", () => {
     ]);
   });
 
+  it("lets a file fail alone whatever the parser throws, at start and while running", async () => {
+    // An unresolved YAML alias makes the YAML library throw its own ReferenceError, not a DigestParseError.
+    const hostile = "---\ntitle: *nowhere\n---\n## News\n\n### Story\n\nBody.\n";
+    write("2026-02-18.md", SEED);
+    const bad = write("2026-02-20.md", hostile);
+    const a = await open();
+    expect(a.dates()).toEqual(["2026-02-18"]);
+    expect(a.problems()).toHaveLength(1);
+    expect(a.problems()[0]?.file).toBe(bad);
+    // `file: message` (or `file:line: message` once the parser types it), never a bare library message.
+    expect(a.problems()[0]?.message).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+:)? .*nowhere`));
+
+    write("2026-02-21.md", story("Still loads"));
+    write("2026-02-22.md", hostile);
+    await a.reload();
+    expect(a.dates()).toEqual(["2026-02-18", "2026-02-21"]);
+    expect(a.problems().map((p) => path.basename(p.file))).toEqual(["2026-02-20.md", "2026-02-22.md"]);
+  });
+
   it("starts empty, with a problem, when the directory does not exist", async () => {
     fs.rmSync(dir, { recursive: true });
     const a = await open();
@@ -129,7 +148,9 @@ describe("createArchive: watching", () => {
     a.onChange((c) => changes.push(c));
     const file = write("2026-02-19.md", story("Fresh news"));
     await waitFor(() => changes.length > 0, "the upsert");
-    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-19"), file }]);
+    const summary = { kind: "loaded", date: "2026-02-19", sections: 1, stories: 1, changed: 0, added: 0, removed: 0, text: "loaded 2026-02-19: 1 section, 1 story" };
+    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-19"), file, summary }]);
+    expect(logs.filter((l) => l.level === 30 && l.msg === "loaded 2026-02-19: 1 section, 1 story")).toHaveLength(1);
     expect(a.dates()).toEqual(["2026-02-18", "2026-02-19"]);
     expect(a.latest()?.sections[0]?.stories[0]?.title).toBe("Fresh news");
   });
@@ -162,7 +183,12 @@ describe("createArchive: watching", () => {
     fs.writeFileSync(file, story("Fixed version"));
     await waitFor(() => changes.length > 0, "the fixed version");
     expect(a.problems()).toEqual([]);
-    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-19"), previous: good, file }]);
+    // A reworded title over the same body is the same story, revised.
+    const text = "2026-02-19 revised: 1 story changed; now 1 section, 1 story";
+    expect(changes).toEqual([
+      { type: "upsert", digest: a.get("2026-02-19"), previous: good, file, summary: { kind: "revised", date: "2026-02-19", sections: 1, stories: 1, changed: 1, added: 0, removed: 0, text } },
+    ]);
+    expect(logs.some((l) => l.level === 30 && l.msg === text)).toBe(true);
     expect(a.get("2026-02-19")?.sections[0]?.stories[0]?.title).toBe("Fixed version");
   });
 
@@ -176,12 +202,14 @@ describe("createArchive: watching", () => {
 
     fs.rmSync(other);
     await waitFor(() => changes.length > 0, "the remove");
-    expect(changes).toEqual([{ type: "remove", date: "2026-02-19", file: other }]);
+    const summary = { kind: "removed", date: "2026-02-19", sections: 0, stories: 0, changed: 0, added: 0, removed: 0, text: "removed 2026-02-19" };
+    expect(changes).toEqual([{ type: "remove", date: "2026-02-19", file: other, summary }]);
+    expect(logs.some((l) => l.level === 30 && l.msg === "removed 2026-02-19")).toBe(true);
 
     changes.length = 0;
     fs.rmSync(first);
     await waitFor(() => changes.length > 0, "the take-over");
-    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-18"), previous: expect.anything(), file: second }]);
+    expect(changes).toEqual([{ type: "upsert", digest: a.get("2026-02-18"), previous: expect.anything(), file: second, summary: expect.objectContaining({ kind: "revised" }) }]);
     expect(a.get("2026-02-18")?.sections[0]?.stories[0]?.title).toBe("Second");
     expect(a.problems()).toEqual([]);
   });
@@ -192,5 +220,18 @@ describe("createArchive: watching", () => {
     write("2026-02-23.md", story("Too late"));
     await new Promise((r) => setTimeout(r, 200));
     expect(a.dates()).toEqual([]);
+  });
+});
+
+describe("archive: dates from the file's modification time", () => {
+  it("loads a digest that names no date under its modification day in the given time zone, with a warning", async () => {
+    const file = write("weekly-notes.md", story("Dateless"));
+    // 23:30 UTC on 10 March is already 11 March in Berlin.
+    fs.utimesSync(file, new Date("2026-03-10T23:30:00Z"), new Date("2026-03-10T23:30:00Z"));
+    archive = await createArchive({ dir, logger: logger(), watch: false, pollMs: 0, timeZone: "Europe/Berlin" });
+    expect(archive.dates()).toEqual(["2026-03-11"]);
+    expect(archive.warnings().map((w) => w.message)).toEqual([
+      'no date in the file or its name: using its modification date 2026-03-11 (Europe/Berlin); add front matter "date: YYYY-MM-DD" to fix it',
+    ]);
   });
 });

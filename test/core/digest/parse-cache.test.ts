@@ -1,5 +1,5 @@
-// The parse cache: unchanged files are not parsed again across starts; edits, other parser versions and a broken
-// cache file all fall back to parsing.
+// The parse cache: unchanged files are not parsed (nor read) again across starts; edits, other parser versions and a
+// broken cache all fall back to parsing; a moved digest folder is not parsed again.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,29 +11,33 @@ import { openParseCache } from "../../../src/core/digest/parse-cache.js";
 const logger = createLogger({ level: "silent" });
 const digest = (title: string) => `## Section\n\n### ${title}\n\nBody of ${title}.\n`;
 let dir: string;
-let cacheFile: string;
+let cacheDir: string;
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "digest-cache-"));
   fs.mkdirSync(path.join(dir, "digests"));
-  cacheFile = path.join(dir, "state", "digest-cache.json");
+  cacheDir = path.join(dir, "state", "digest-cache");
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function load() {
-  const cache = await openParseCache(cacheFile, logger);
-  const archive = await createArchive({ dir: path.join(dir, "digests"), logger, watch: false, cache });
+async function load(digests = path.join(dir, "digests")) {
+  const cache = await openParseCache(cacheDir, logger);
+  const archive = await createArchive({ dir: digests, logger, watch: false, cache });
   await archive.close();
   return archive;
 }
 
 const firstTitle = (archive: Awaited<ReturnType<typeof load>>, date: string) => archive.get(date)?.sections[0]?.stories[0]?.title;
+const entryFiles = () => fs.readdirSync(path.join(cacheDir, "entries")).filter((f) => f.endsWith(".json"));
 
 /** Rewrites every cached story title, so a test can tell a reused parse from a fresh one. */
 function tamperWithCache(title: string) {
-  const data = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as { entries: Record<string, { digest: { sections: { stories: { title: string }[] }[] } }> };
-  for (const entry of Object.values(data.entries)) entry.digest.sections[0]!.stories[0]!.title = title;
-  fs.writeFileSync(cacheFile, JSON.stringify(data));
+  for (const name of entryFiles()) {
+    const file = path.join(cacheDir, "entries", name);
+    const data = JSON.parse(fs.readFileSync(file, "utf8")) as { digest: { sections: { stories: { title: string }[] }[] } };
+    data.digest.sections[0]!.stories[0]!.title = title;
+    fs.writeFileSync(file, JSON.stringify(data));
+  }
 }
 
 describe("parse cache", () => {
@@ -53,25 +57,58 @@ describe("parse cache", () => {
     expect(firstTitle(await load(), "2026-03-01")).toBe("Edited");
   });
 
-  it("ignores a cache written by another parser version or a broken file", async () => {
-    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("Original"));
+  it("at start only stats a file whose size and mtime are unchanged (no read, no hash)", async () => {
+    const file = path.join(dir, "digests", "2026-03-01.md");
+    fs.writeFileSync(file, digest("Original"));
+    fs.utimesSync(file, 1_770_000_000, 1_770_000_000);
     await load();
-    tamperWithCache("From the cache");
-    const data = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as { parser: string };
-    fs.writeFileSync(cacheFile, JSON.stringify({ ...data, parser: "older" }));
-    expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
-    fs.writeFileSync(cacheFile, "{ not json");
+    // Same size, same mtime, other bytes: only a read would notice.
+    fs.writeFileSync(file, digest("Origina!"));
+    fs.utimesSync(file, 1_770_000_000, 1_770_000_000);
     expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
   });
 
-  it("keeps only the files that are still there", async () => {
+  it("does not parse again when the digest folder moves (keyed on content), and warnings name the new place", async () => {
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), `## Section\n\n### Story\n\n`);
+    const first = await load();
+    expect(first.warnings().map((w) => w.file)).toEqual([path.join(dir, "digests", "2026-03-01.md")]);
+    tamperWithCache("From the cache");
+    fs.renameSync(path.join(dir, "digests"), path.join(dir, "moved"));
+    const moved = await load(path.join(dir, "moved"));
+    expect(firstTitle(moved, "2026-03-01")).toBe("From the cache");
+    expect(moved.warnings().map((w) => w.file)).toEqual([path.join(dir, "moved", "2026-03-01.md")]);
+  });
+
+  it("ignores a cache written by another parser version or a broken index", async () => {
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("Original"));
+    await load();
+    tamperWithCache("From the cache");
+    const index = path.join(cacheDir, "index.json");
+    const data = JSON.parse(fs.readFileSync(index, "utf8")) as { parser: string };
+    fs.writeFileSync(index, JSON.stringify({ ...data, parser: "older" }));
+    expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
+    tamperWithCache("From the cache");
+    fs.writeFileSync(index, "{ not json");
+    expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
+  });
+
+  it("keeps only the entries of files that are still there, private to the bot's user", async () => {
     fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("One"));
     fs.writeFileSync(path.join(dir, "digests", "2026-03-02.md"), digest("Two"));
     await load();
-    expect(Object.keys(JSON.parse(fs.readFileSync(cacheFile, "utf8")).entries)).toHaveLength(2);
+    expect(entryFiles()).toHaveLength(2);
+    for (const name of entryFiles()) expect(fs.statSync(path.join(cacheDir, "entries", name)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(cacheDir, "index.json")).mode & 0o777).toBe(0o600);
     fs.rmSync(path.join(dir, "digests", "2026-03-02.md"));
     await load();
-    expect(Object.keys(JSON.parse(fs.readFileSync(cacheFile, "utf8")).entries)).toHaveLength(1);
+    expect(entryFiles()).toHaveLength(1);
+  });
+
+  it("removes the single-file cache of earlier versions", async () => {
+    fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+    fs.writeFileSync(`${cacheDir}.json`, "{}");
+    await load();
+    expect(fs.existsSync(`${cacheDir}.json`)).toBe(false);
   });
 
   it("never caches a bad file: it is reported again on the next start", async () => {

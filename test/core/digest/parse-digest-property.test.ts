@@ -57,7 +57,7 @@ const FRAGMENTS = [
 const markdownish = fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 })), { maxLength: 60 }).map((parts) => parts.join(""));
 
 // Small real digests keep thousands of runs within seconds (micromark needs ~30 ms for the whole seed).
-const seed = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
+const seed = fs.readFileSync("test/fixtures/sample/2026-02-18.md", "utf8");
 const seedLines = seed.split("\n");
 const seedExcerpt = (...ranges: [number, number][]): string =>
   ranges.map(([from, to]) => seedLines.slice(from - 1, to).join("\n")).join("\n");

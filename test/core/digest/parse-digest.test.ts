@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DigestSchema } from "../../../src/core/digest/model.js";
 import { DigestParseError, parseDigest } from "../../../src/core/digest/parse-digest.js";
 
-const SEED = "data/digests/2026-02-18.md";
+const SEED = "test/fixtures/sample/2026-02-18.md";
 const FIXTURES = "test/fixtures/digests";
 const read = (file: string): string => fs.readFileSync(file, "utf8");
 const parseFile = (file: string) => parseDigest(read(file), file);

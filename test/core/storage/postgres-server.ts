@@ -13,9 +13,9 @@ export interface PostgresServer {
   stop(): void;
 }
 
-/** The newest Debian install (`/usr/lib/postgresql/<major>/bin`), or undefined. */
+/** The newest Debian install (`/usr/lib/postgresql/<major>/bin`; DIGEST_BOT_TEST_POSTGRES_ROOT overrides the root), or undefined. */
 export function findPostgresBin(): string | undefined {
-  const root = "/usr/lib/postgresql";
+  const root = process.env.DIGEST_BOT_TEST_POSTGRES_ROOT ?? "/usr/lib/postgresql";
   if (!existsSync(root)) return undefined;
   const majors = readdirSync(root)
     .filter((v) => existsSync(join(root, v, "bin", "initdb")) && existsSync(join(root, v, "bin", "pg_ctl")))

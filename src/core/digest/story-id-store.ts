@@ -1,0 +1,134 @@
+// Where story id assignments live between starts: one small JSON file per digest date under DATA_DIR/story-ids/.
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "../logger.js";
+import type { DateIds, StoryTrace } from "./story-ids.js";
+
+/**
+ * Keeps each date's id assignments (see `assignStoryIds`). An interface so the assignments can later move into the
+ * database; the archive only needs these three calls.
+ */
+export interface StoryIdStore {
+  /** The assignments of `date`, or `undefined` when the date was never seen. */
+  load(date: string): Promise<DateIds | undefined>;
+  /** Records the assignments of `date`; written asynchronously (see `flush`). */
+  save(date: string, ids: DateIds): void;
+  /** Resolves once everything saved so far is on disk (or has failed and been logged). Never throws. */
+  flush(): Promise<void>;
+}
+
+/** The folder under DATA_DIR holding the id files. */
+export const STORY_IDS_DIR = "story-ids";
+
+/** Bumped when the file layout changes; a file of another format is ignored (ids are then derived afresh). */
+const STORE_FORMAT = 1;
+
+interface StoredDate {
+  format: number;
+  date: string;
+  stories: Record<string, StoryTrace>;
+  positions: Record<string, string>;
+}
+
+/** Keeps assignments in memory only: for one-shot commands and tests. Ids are still derived from content. */
+export function createMemoryStoryIdStore(): StoryIdStore {
+  const dates = new Map<string, DateIds>();
+  return {
+    load: async (date) => dates.get(date),
+    save: (date, ids) => void dates.set(date, ids),
+    flush: async () => undefined,
+  };
+}
+
+export interface FileStoryIdStoreOptions {
+  /** The folder of the files (`DATA_DIR/story-ids`); created on first write, mode 0700. */
+  dir: string;
+  logger: Logger;
+  /** Read the files but never write them: for the CLI next to a running bot, which owns the files. */
+  readOnly?: boolean;
+}
+
+/**
+ * One file per date (`2026-02-18.json`, mode 0600), replaced atomically (temp file + rename), so a change costs the
+ * write of that one date — never the whole archive's assignments — and a crash leaves the previous version.
+ *
+ * @example
+ * const ids = openStoryIdStore({ dir: path.join(config.DATA_DIR, "story-ids"), logger });
+ * const archive = await createArchive({ dir: config.DIGEST_DIR, logger, ids });
+ */
+export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore {
+  const { dir, logger, readOnly = false } = options;
+  const memory = new Map<string, DateIds | undefined>();
+  const pending = new Map<string, DateIds>();
+  let writing: Promise<void> = Promise.resolve();
+  let madeDir = false;
+
+  const fileOf = (date: string): string => path.join(dir, `${date}.json`);
+
+  async function write(date: string, ids: DateIds): Promise<void> {
+    const body: StoredDate = {
+      format: STORE_FORMAT,
+      date,
+      stories: Object.fromEntries(ids.stories),
+      positions: Object.fromEntries(ids.positions),
+    };
+    const file = fileOf(date);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      if (!madeDir) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+      madeDir = true;
+      await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      await fs.promises.rename(tmp, file);
+    } catch (err) {
+      logger.warn({ file, err }, `could not save the story ids of ${date}; they are derived again from the digest at the next start`);
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Writes what is pending, one file at a time, so there is never more than one write in flight per store. */
+  function drain(): void {
+    writing = writing.then(async () => {
+      while (pending.size > 0) {
+        const [date, ids] = pending.entries().next().value as [string, DateIds];
+        pending.delete(date);
+        await write(date, ids);
+      }
+    });
+  }
+
+  return {
+    async load(date) {
+      if (memory.has(date)) return memory.get(date);
+      let ids: DateIds | undefined;
+      try {
+        const data = JSON.parse(await fs.promises.readFile(fileOf(date), "utf8")) as Partial<StoredDate>;
+        if (data.format === STORE_FORMAT && data.date === date && data.stories && data.positions) {
+          ids = { stories: new Map(Object.entries(data.stories)), positions: new Map(Object.entries(data.positions)) };
+        } else {
+          logger.warn({ file: fileOf(date) }, `story ids of ${date} are in an unknown format; deriving them afresh`);
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+          logger.warn({ file: fileOf(date), err }, `story ids of ${date} unreadable; deriving them afresh`);
+        }
+      }
+      // A save may have happened while the file was being read.
+      if (!memory.has(date)) memory.set(date, ids);
+      return memory.get(date);
+    },
+    save(date, ids) {
+      memory.set(date, ids);
+      if (readOnly) return;
+      const idle = pending.size === 0;
+      pending.set(date, ids);
+      if (idle) drain();
+    },
+    async flush() {
+      await writing;
+      if (pending.size > 0) {
+        drain();
+        await writing;
+      }
+    },
+  };
+}

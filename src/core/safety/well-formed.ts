@@ -1,0 +1,29 @@
+// Text a platform accepts: no lone UTF-16 surrogates (invalid JSON for Discord and Telegram), no NUL characters.
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Replaces lone surrogates by U+FFFD and drops NUL; the length never grows, so a text planned within a limit
+ * stays within it.
+ *
+ * @example
+ * wellFormedText("a\uD800b\u0000c"); // "a\uFFFDbc"
+ */
+export function wellFormedText(text: string): string {
+  return text.replace(LONE_SURROGATE, "\uFFFD").replace(/\u0000/g, "");
+}
+
+/**
+ * A copy of a payload (plain JSON data: objects, arrays, strings, numbers…) with every string made well-formed;
+ * the last step of every renderer, so front-matter escapes (`"\ud800"`, `"\0"`) never reach a request body.
+ */
+export function wellFormedPayload<T>(value: T): T {
+  if (typeof value === "string") return wellFormedText(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => wellFormedPayload(v)) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[key] = wellFormedPayload(v);
+    return out as T;
+  }
+  return value;
+}

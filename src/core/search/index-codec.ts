@@ -1,0 +1,162 @@
+// Packs an index's postings into one typed array (for the saved file and for compaction), in steps that can yield to the event loop.
+import type { FieldTermData, MiniSearchInternals } from "./minisearch-internals.js";
+import { eachPosting, LazyPostings } from "./lazy-postings.js";
+
+/**
+ * The postings of every term, packed: per term `fieldCount, (fieldId, docCount, (shortId, freq)*)*` as u32s, in
+ * pieces of about 1 MiB (a term never straddles two). Pieces instead of one array: a save or compaction of a
+ * 10-year index never asks for one 100 MiB block, which the allocator would keep around (RSS creeping up edit by edit).
+ */
+export interface PackedPostings {
+  terms: string[];
+  pieces: Uint32Array[];
+  /** Each term's field map, in `terms` order, so compaction can swap in packed postings without a tree walk. */
+  fields: FieldTermData[];
+}
+
+/** Words (u32) per piece. */
+const PIECE_WORDS = 1 << 18;
+/** Terms packed between two checks of the time budget. */
+const TERMS_PER_STEP = 2000;
+
+/**
+ * The record of a term that is still exactly as packed (every field's postings pristine and contiguous in one
+ * array, in the map's order): a view of it, so a save need not copy it.
+ */
+function packedRecord(termFields: FieldTermData): Uint32Array | undefined {
+  let first: LazyPostings | undefined;
+  let end = -1;
+  for (const [fieldId, postings] of termFields) {
+    if (!(postings instanceof LazyPostings) || !postings.pristine) return undefined;
+    if (!first) {
+      first = postings;
+      if (postings.start < 3 || postings.source[postings.start - 3] !== termFields.size) return undefined;
+    } else if (postings.source !== first.source || postings.start !== end + 2) return undefined;
+    if (postings.source[postings.start - 2] !== fieldId || postings.source[postings.start - 1] !== postings.count) return undefined;
+    end = postings.start + 2 * postings.count;
+  }
+  return first && first.source.subarray(first.start - 3, end);
+}
+
+/**
+ * Packs the postings of `ix`; a generator that yields every few thousand terms so a caller can spread the work
+ * over event-loop turns (`runInSlices`) or run it at once (`runNow`). The index must not change until it returns.
+ * Postings come out sorted by short id (what `LazyPostings` needs). With `copy: false` (a save that does not
+ * compact), terms unchanged since the last pack are not copied: the pieces are views of the arrays they live in,
+ * so a save allocates in proportion to what changed.
+ */
+export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean } = {}): Generator<void, PackedPostings> {
+  const copy = options.copy ?? true;
+  const terms: string[] = [];
+  const fields: FieldTermData[] = [];
+  const pieces: Uint32Array[] = [];
+  let data = new Uint32Array(copy ? PIECE_WORDS : 1024);
+  let p = 0;
+  let mark = 0;
+  const flush = () => {
+    if (p > mark) pieces.push(data.subarray(mark, p));
+    mark = p;
+  };
+  const pushView = (view: Uint32Array) => {
+    flush();
+    const last = pieces.at(-1);
+    if (last && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
+      pieces[pieces.length - 1] = new Uint32Array(view.buffer, last.byteOffset, last.length + view.length);
+    } else pieces.push(view);
+  };
+  let sinceYield = 0;
+  for (const [term, termFields] of ix._index) {
+    terms.push(term);
+    fields.push(termFields);
+    const view = copy ? undefined : packedRecord(termFields);
+    if (view) {
+      pushView(view);
+    } else {
+      let size = 1;
+      for (const postings of termFields.values()) size += 2 + 2 * postings.size;
+      if (p + size > data.length) {
+        flush();
+        data = new Uint32Array(Math.max(copy ? PIECE_WORDS : 1 << 14, size));
+        p = 0;
+        mark = 0;
+      }
+      data[p++] = termFields.size;
+      for (const [fieldId, postings] of termFields) {
+        data[p++] = fieldId;
+        data[p++] = postings.size;
+        const from = p;
+        let sorted = true;
+        let last = -1;
+        eachPosting(postings, (doc, freq) => {
+          if (doc <= last) sorted = false;
+          last = doc;
+          data[p++] = doc;
+          data[p++] = freq;
+        });
+        if (!sorted) sortPairs(data, from, p);
+      }
+    }
+    if (++sinceYield >= TERMS_PER_STEP) {
+      sinceYield = 0;
+      yield;
+    }
+  }
+  flush();
+  return { terms, fields, pieces };
+}
+
+function sortPairs(data: Uint32Array, from: number, to: number): void {
+  const pairs: [number, number][] = [];
+  for (let i = from; i < to; i += 2) pairs.push([data[i]!, data[i + 1]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  pairs.forEach(([doc, freq], k) => {
+    data[from + 2 * k] = doc;
+    data[from + 2 * k + 1] = freq;
+  });
+}
+
+/**
+ * Points every term's field postings into `packed.data` (compact `LazyPostings`), dropping the Maps and overlays
+ * they had: after a build this leaves the same heap as a loaded index, after edits it folds the overlays in.
+ * Yields like `packPostings`; the index must not change in between.
+ */
+export function* attachPacked(packed: PackedPostings): Generator<void, void> {
+  let t = 0;
+  for (const data of packed.pieces) {
+    let p = 0;
+    while (p < data.length) {
+      const termFields = packed.fields[t++]!;
+      for (let f = data[p++]!; f > 0; f--) {
+        const fieldId = data[p++]!;
+        const n = data[p++]!;
+        termFields.set(fieldId, new LazyPostings(data, p, n));
+        p += 2 * n;
+      }
+      if (t % TERMS_PER_STEP === 0) yield;
+    }
+  }
+}
+
+/** Runs a step generator to completion at once. */
+export function runNow<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * Runs a step generator in slices of about `sliceMs`, yielding to the event loop in between, so a big index is
+ * packed without blocking commands (a 10-year index takes a few hundred ms of work).
+ */
+export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 10): Promise<T> {
+  for (;;) {
+    const until = performance.now() + sliceMs;
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+      if (performance.now() >= until) break;
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

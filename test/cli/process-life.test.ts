@@ -1,0 +1,106 @@
+// Process life at process level: `npm start` signalled itself, SIGTERM while starting, start-up failures as one line.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeDiscord } from "../discord/fake-discord.js";
+import { cleanups, closedPort, launch, ROOT, startBot, tempDir } from "./launch.js";
+
+const TELEGRAM_TOKEN = "987654:SECRET-life-test-token-abcdefgh";
+const DISCORD_TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRET-life-test-discord-token";
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const bot = startBot;
+
+/** Every process below `pid`. */
+function descendants(pid: number): number[] {
+  let out = "";
+  try {
+    out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  } catch {
+    return [];
+  }
+  const children = out.split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+  return children.flatMap((c) => [c, ...descendants(c)]);
+}
+
+/** The command line of a running process, undefined once it is gone (compared, so a reused PID does not count). */
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+describe("npm start, signalled itself", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} to the npm process stops the bot cleanly: npm exits 0 and no process is left`, async () => {
+      const npm = launch("npm", ["start"], { BOT_LOCALE: "en" });
+      await npm.waitFor("Ctrl+D quits.");
+      const below = descendants(npm.child.pid!).map((pid) => ({ pid, cmd: commandLine(pid) }));
+      expect(below.map((p) => p.cmd?.replace(/\0/g, " ").trim())).toContain(`node bin/digest-bot.js start`);
+      npm.child.kill(signal);
+      const { code } = await npm.exited;
+      expect(code).toBe(0);
+      const survivors = () => below.filter((p) => p.cmd !== undefined && commandLine(p.pid) === p.cmd);
+      for (let i = 0; i < 20 && survivors().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(survivors()).toEqual([]);
+    });
+  }
+});
+
+describe("start-up failures", () => {
+  it("an unreachable TELEGRAM_API_ROOT warns at once and at each backoff step; SIGTERM while retrying exits 0 at once", async () => {
+    const port = await closedPort();
+    const running = bot({ TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, TELEGRAM_API_ROOT: `http://127.0.0.1:${port}` });
+    await running.waitFor(`cannot reach Telegram at http://127.0.0.1:${port}: ECONNREFUSED; retrying in 1 s`, 15_000);
+    await running.waitFor(`cannot reach Telegram at http://127.0.0.1:${port}: ECONNREFUSED; retrying in 2 s`, 5_000);
+    const sent = Date.now();
+    running.child.kill("SIGTERM");
+    const { code, at } = await running.exited;
+    expect(code).toBe(0);
+    expect(at - sent).toBeLessThan(3000);
+    expect(running.all()).not.toContain(TELEGRAM_TOKEN);
+  });
+
+  it("a rejected DISCORD_TOKEN exits 1 within 5 s with one line naming the setting and the fix, no stack", async () => {
+    const discord = await startFakeDiscord();
+    cleanups.push(() => discord.close());
+    discord.failNext({ method: "GET", path: /^\/gateway\/bot$/, status: 401, times: 100 });
+    const running = bot({ DISCORD_TOKEN, DISCORD_API_BASE: discord.apiBase });
+    const started = Date.now();
+    const { code, at } = await running.exited;
+    expect(code).toBe(1);
+    expect(at - started).toBeLessThan(5000 + 2000 /* process start on a loaded 2-core machine */);
+    expect(running.err()).toBe(
+      "digest-bot: Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)\n",
+    );
+    expect(running.all()).not.toContain(DISCORD_TOKEN);
+    expect(running.all()).not.toMatch(/\n\s+at /);
+  });
+
+  it("DATA_DIR under a file: the variable, the path, what is wrong and the fix, once, no stack", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "passwd"), "not a directory\n");
+    const running = bot({ DATA_DIR: join(dir, "passwd/x"), BOT_LOCALE: "en" });
+    const { code } = await running.exited;
+    expect(code).toBe(1);
+    expect(running.err()).toBe(
+      `digest-bot: DATA_DIR=${join(dir, "passwd/x")} cannot be used: ${join(dir, "passwd")} is a file, not a directory (ENOTDIR); set DATA_DIR to a directory the bot may write (it is created if missing)\n`,
+    );
+  });
+
+  it("a missing DIGEST_DIR is reported once with the fix", async () => {
+    const dir = tempDir();
+    const running = bot({ DIGEST_DIR: join(dir, "nope"), TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, TELEGRAM_API_ROOT: "http://127.0.0.1:9" });
+    const { code } = await running.exited;
+    expect(code).toBe(1);
+    expect(running.err()).toBe(
+      `digest-bot: DIGEST_DIR=${join(dir, "nope")} cannot be used: it does not exist (ENOENT); create it or set DIGEST_DIR to the folder the digest files (YYYY-MM-DD.md) are published to\n`,
+    );
+    expect(running.all().match(/DIGEST_DIR=/g)).toHaveLength(2); // the stderr line and the JSON log line
+  });
+});

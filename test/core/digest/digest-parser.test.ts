@@ -1,0 +1,94 @@
+// Parsing off the main thread: a worker with a time limit per file; a slow or crashing file fails alone.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createArchive } from "../../../src/core/digest/archive.js";
+import { createInlineParser, createWorkerParser, type DigestParser } from "../../../src/core/digest/digest-parser.js";
+import { parseDigest } from "../../../src/core/digest/parse-digest.js";
+import { createLogger } from "../../../src/core/logger.js";
+
+const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
+/** A real, valid digest of about 1.9 MB (just under the size limit): no Markdown parser reads it in 500 ms. */
+const BIG = `## News\n\n${Array.from({ length: 10700 }, (_, i) => `### Story ${i}\n\n${"Long body text with [a link](https://example.com/" + i + ") and more words. ".repeat(6)}\n`).join("\n")}`;
+const LIMIT_MS = 500;
+const SMALL = (title: string) => `## News\n\n### ${title}\n\nBody.\n`;
+
+let worker: DigestParser;
+let tight: DigestParser;
+let root: string;
+
+beforeAll(() => {
+  worker = createWorkerParser();
+  tight = createWorkerParser({ timeLimitMs: LIMIT_MS });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "digest-parser-"));
+});
+afterAll(async () => {
+  await Promise.all([worker.close(), tight.close()]);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("createWorkerParser", () => {
+  it("gives what the parser gives on the main thread, errors included", async () => {
+    const file = "data/digests/2026-02-18.md";
+    expect(await worker.parse(SEED, file)).toEqual({ ok: true, parsed: parseDigest(SEED, file) });
+    expect(await worker.parse("## A section\n\nNo stories.\n", "/x/2026-03-01.md")).toEqual({
+      ok: false,
+      message: '/x/2026-03-01.md:1: section "A section" has no stories: add story headings one level below it ("### Story")',
+    });
+    expect(await createInlineParser().parse("## A section\n\nNo stories.\n", "/x/2026-03-01.md")).toEqual(await worker.parse("## A section\n\nNo stories.\n", "/x/2026-03-01.md"));
+  });
+
+  it("skips a file that takes longer than the limit, keeps the event loop free meanwhile, and parses the next file", async () => {
+    let longest = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 5);
+    expect(Buffer.byteLength(BIG)).toBeGreaterThan(1_800_000);
+    expect(Buffer.byteLength(BIG)).toBeLessThan(2 * 1024 * 1024);
+    const slow = await tight.parse(BIG, "/x/2026-03-02.md");
+    clearInterval(ticker);
+    expect(slow).toEqual({ ok: false, message: `/x/2026-03-02.md: parsing took longer than ${LIMIT_MS} ms; skipped` });
+    // The main thread kept answering (a parse on it would have blocked for the whole file).
+    expect(longest).toBeLessThan(LIMIT_MS);
+    const next = await tight.parse(SMALL("After the slow one"), "/x/2026-03-03.md");
+    expect(next.ok && next.parsed.digest.sections[0]?.stories[0]?.title).toBe("After the slow one");
+  });
+});
+
+describe("closing the worker parser", () => {
+  it("does not wait for a slow file: a stop stays prompt", async () => {
+    const parsing = worker.parse(BIG, "/x/2026-03-04.md");
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    await worker.close();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect((await parsing).ok).toBe(false);
+  });
+});
+
+describe("the archive with the worker parser", () => {
+  it("reports a too-slow file and keeps its last good version, while the other digests load", async () => {
+    const dir = path.join(root, "digests");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "2026-02-18.md"), SMALL("Other digest"));
+    const slowFile = path.join(dir, "2026-03-02.md");
+    fs.writeFileSync(slowFile, SMALL("Short for now"));
+    // The archive takes over (and closes) the worker of the test above: one worker start less.
+    const archive = await createArchive({ dir, logger: createLogger({ level: "silent" }), watch: false, parser: tight });
+    try {
+      expect(archive.dates()).toEqual(["2026-02-18", "2026-03-02"]);
+      fs.writeFileSync(slowFile, BIG);
+      fs.writeFileSync(path.join(dir, "2026-03-03.md"), SMALL("Fresh"));
+      await archive.reload();
+      expect(archive.dates()).toEqual(["2026-02-18", "2026-03-02", "2026-03-03"]);
+      expect(archive.get("2026-03-02")?.sections[0]?.stories[0]?.title).toBe("Short for now");
+      expect(archive.problems()).toEqual([{ file: slowFile, message: `${slowFile}: parsing took longer than ${LIMIT_MS} ms; skipped` }]);
+    } finally {
+      await archive.close();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+// Delivery metrics through the engine's observer: sends, failures by kind, retries, 429s, pending parts, last delivery.
+import { afterEach, describe, expect, it } from "vitest";
+import { createDeliveryEngine } from "../../src/core/delivery/engine.js";
+import { buildDailyPost } from "../../src/core/summaries.js";
+import { createBotMetrics } from "../../src/http/metrics.js";
+import { digestOn, FakeClock, FAST_RETRY, harness, MemoryArchive, quietLogger, ScriptedPublisher } from "../core/delivery/helpers.js";
+
+const DAY = "2026-02-18";
+let h: ReturnType<typeof harness>;
+afterEach(async () => h.cleanup());
+
+async function setup() {
+  h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" });
+  const metrics = createBotMetrics();
+  const archive = new MemoryArchive([digestOn(DAY)]);
+  const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+  const storage = await h.open();
+  const engine = createDeliveryEngine({ storage, archive, config: h.config, logger: quietLogger(), clock: clock.read, retry: FAST_RETRY, useCron: false, observer: metrics.observer });
+  await engine.ready;
+  const publisher = new ScriptedPublisher("telegram");
+  engine.registerPublisher(publisher);
+  const planned = publisher.planDailyPost(buildDailyPost(digestOn(DAY))).length;
+  return { metrics, engine, clock, publisher, planned };
+}
+
+const line = (text: string, name: string) => text.split("\n").find((l) => l.startsWith(name)) ?? `${name} (missing)`;
+
+describe("delivery metrics", () => {
+  it("count sent messages, failures by kind, retries and 429s, and the last delivery time per target", async () => {
+    const { metrics, engine, clock, publisher, planned } = await setup();
+    publisher.script = [{ status: 500 }, { status: 429, retryAfterMs: 1 }];
+    clock.set("2026-02-18T09:00:00Z");
+    await engine.tick();
+    const text = await metrics.registry.metrics();
+    expect(line(text, 'digest_bot_messages_sent_total{platform="telegram"}')).toBe(`digest_bot_messages_sent_total{platform="telegram"} ${planned}`);
+    expect(line(text, 'digest_bot_messages_failed_total{platform="telegram",kind="transient"}')).toMatch(/ 1$/);
+    expect(line(text, 'digest_bot_messages_failed_total{platform="telegram",kind="rate-limited"}')).toMatch(/ 1$/);
+    expect(line(text, 'digest_bot_rate_limited_total{platform="telegram"}')).toMatch(/ 1$/);
+    expect(line(text, 'digest_bot_messages_retried_total{platform="telegram"}')).toMatch(/ 2$/);
+    expect(line(text, 'digest_bot_last_delivery_timestamp_seconds{platform="telegram",target="-1001"}')).toBe(
+      `digest_bot_last_delivery_timestamp_seconds{platform="telegram",target="-1001"} ${Date.parse("2026-02-18T09:00:00Z") / 1000}`,
+    );
+    expect(text).not.toContain('digest_bot_pending_parts{platform="telegram"}');
+    await engine.stop();
+  });
+
+  it("show a part left pending by a lasting outage, and clear it once sent", async () => {
+    const { metrics, engine, clock, publisher } = await setup();
+    publisher.script = [{ status: 500 }, { status: 500 }, { status: 500 }];
+    clock.set("2026-02-18T09:00:00Z");
+    await engine.tick();
+    expect(line(await metrics.registry.metrics(), 'digest_bot_pending_parts{platform="telegram"}')).toBe('digest_bot_pending_parts{platform="telegram"} 1');
+    clock.set("2026-02-18T09:01:00Z");
+    await engine.tick();
+    expect(await metrics.registry.metrics()).not.toContain('digest_bot_pending_parts{platform="telegram"}');
+    await engine.stop();
+  });
+});
