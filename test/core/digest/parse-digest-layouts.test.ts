@@ -142,6 +142,13 @@ describe("parseDigest hostile input", () => {
     expect(parseError(lists).message).toMatch(/^2026-03-01\.md:\d+: lists, quotes or emphasis nested more than 100 levels deep/);
   });
 
+  it("refuses quotes and list items interleaved thousands deep on one line (> - > - …) with file:line", () => {
+    const mixed = `## S\n\n### T\n\n${"> - ".repeat(3000)}deep\n`;
+    expect(parseError(mixed).message).toBe("2026-03-01.md:5: lists, quotes or emphasis nested more than 100 levels deep: flatten this part of the file");
+    const numbered = `## S\n\n### T\n\n${"> 1. ".repeat(3000)}deep\n`;
+    expect(parseError(numbered).message).toBe("2026-03-01.md:5: lists, quotes or emphasis nested more than 100 levels deep: flatten this part of the file");
+  });
+
   it("refuses a YAML alias bomb and an unresolved alias with the front matter line", () => {
     const bomb = ["---", "a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`), "---", "## S", "### T", "Body."].join("\n");
     expect(parseError(bomb).message).toMatch(/^2026-03-01\.md:\d+: front matter is not valid YAML: /);
