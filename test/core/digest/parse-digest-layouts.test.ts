@@ -29,6 +29,14 @@ describe("parseDigest layouts", () => {
     expect(p.warnings.map((w) => `${w.line}: ${w.message}`)).toContain("20: text after the last story left out: not part of any story (a footer or closing note)");
   });
 
+  it("circled (①) and bracketed ([1], （2）) numbering: bullets read as stories, numbering dropped from titles", () => {
+    const p = read("circled-numbers.md");
+    expect(outline(p)).toEqual(["工具: Gamma CLI 2.0 发布 (1) | Delta IDE 开源 (1)", "研究: 稀疏注意力新方法 (1) | 长上下文评测 (1)"]);
+    expect(p.warnings).toEqual([]);
+    const headings = parseDigest("## 研究\n\n### [1] 稀疏注意力\n\n正文\n\n### ③ 长上下文\n\n正文\n", "2026-03-12.md");
+    expect(headings.digest.sections[0]?.stories.map((t) => t.title)).toEqual(["稀疏注意力", "长上下文"]);
+  });
+
   it("N、 paragraphs with a linked or bold lead, a bare N、 before a quote; cover, essay and subscription left out", () => {
     const p = read("numbered-paragraphs.md");
     expect(outline(p)).toEqual([
