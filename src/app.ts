@@ -5,6 +5,7 @@ import type { BotServices, CommandContext } from "./core/command.js";
 import { loadCommands, runCommand, runTextCommand, type CommandRegistry } from "./core/command-registry.js";
 import type { Config, Locale } from "./core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "./core/delivery/engine.js";
+import type { Pacer } from "./core/delivery/pacing.js";
 import type { DeliveryObserver } from "./core/delivery/observer.js";
 import type { Logger } from "./core/logger.js";
 import type { Platform, Reply } from "./core/reply.js";
@@ -29,6 +30,8 @@ export interface AppOptions {
   watch?: boolean;
   /** Where command definitions live; default `commands/`. */
   commandsDir?: string;
+  /** Delivery pacing; default the platforms' limits (`createPacer()`). In-process tests pass an unpaced one. */
+  pacer?: Pacer;
   /** Told about each delivery send (metrics of the HTTP endpoint); optional. */
   observer?: DeliveryObserver;
 }
@@ -104,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       config,
       logger: logger.child({ module: "delivery" }),
       clock,
+      ...(options.pacer ? { pacer: options.pacer } : {}),
       ...(options.observer ? { observer: options.observer } : {}),
     });
     const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };

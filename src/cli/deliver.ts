@@ -2,8 +2,7 @@
 import { checkStoragePaths } from "../core/storage-paths.js";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { REST } from "discord.js";
-import { Api, GrammyError } from "grammy";
+import { GrammyError } from "grammy";
 import type { Logger } from "../core/logger.js";
 import { join } from "node:path";
 import { createArchive } from "../core/digest/archive.js";
@@ -16,8 +15,8 @@ import type { Platform } from "../core/reply.js";
 import type { RetryOptions } from "../core/delivery/sender.js";
 import { openStorage } from "../core/storage/open-storage.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
-import { createDiscordPublisher } from "../discord/discord-publisher.js";
-import { createTelegramPublisher } from "../telegram/telegram-publisher.js";
+import { createDiscordDeliveryRest, createDiscordPublisher } from "../discord/discord-publisher.js";
+import { createTelegramDeliveryApi, createTelegramPublisher } from "../telegram/telegram-publisher.js";
 import { describeTelegramError } from "../telegram/telegram-adapter.js";
 import { handleShutdownSignals, installShutdown, type Shutdown } from "./shutdown.js";
 import { createTerminalLogger } from "./terminal-logger.js";
@@ -190,14 +189,11 @@ async function buildPublishers(config: Config, io: DeliverIo, logger: Logger, wa
     createConsolePublisher({ output: writableOf(io.stdout), locale: config.BOT_LOCALE }) as Publisher,
   ];
   if (config.DISCORD_TOKEN) {
-    const rest = new REST({ api: config.DISCORD_API_BASE }).setToken(config.DISCORD_TOKEN);
-    // A one-shot command: the REST sweepers' intervals would keep the process alive.
-    rest.clearHashSweeper();
-    rest.clearHandlerSweeper();
+    const rest = createDiscordDeliveryRest(config.DISCORD_TOKEN, config.DISCORD_API_BASE);
     list.push(createDiscordPublisher({ rest, locale: config.BOT_LOCALE, logger: logger.child({ module: "discord" }) }) as Publisher);
   }
   if (config.TELEGRAM_BOT_TOKEN && wanted("telegram")) {
-    const api = new Api(config.TELEGRAM_BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
+    const api = createTelegramDeliveryApi(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT);
     const secrets = [config.TELEGRAM_BOT_TOKEN, encodeURIComponent(config.TELEGRAM_BOT_TOKEN)];
     let botUsername: string;
     try {

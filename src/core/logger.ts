@@ -81,8 +81,28 @@ function scrubFields(obj: Record<string, unknown>, secrets: readonly string[]): 
 function scrubValue(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === "string") return scrubSecrets(value, secrets);
   if (value === null || typeof value !== "object") return value;
-  const json = JSON.stringify(value);
+  const json = safeJson(value);
   return json === undefined ? value : (JSON.parse(scrubSecrets(json, secrets)) as unknown);
+}
+
+/**
+ * JSON that never throws: a logger must not turn a logged failure into a crash. Cycles (a client's request/response
+ * objects) become "[Circular]", BigInts strings, anything else unserializable "[unserializable]".
+ */
+function safeJson(value: unknown): string | undefined {
+  const seen = new WeakSet<object>();
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === "bigint") return v.toString();
+      if (v !== null && typeof v === "object") {
+        if (seen.has(v)) return "[Circular]";
+        seen.add(v);
+      }
+      return v;
+    });
+  } catch {
+    return JSON.stringify("[unserializable]");
+  }
 }
 
 /** A scrubbed copy that is still an instance of the same class, so pino's error serializer names its type. */

@@ -67,6 +67,7 @@ function renderTarget(target: TargetStatus, locale: Locale): string[] {
     const [summary, ...failed] = revisionLines(locale, target.lastRevision);
     lines.push(`  ${t(locale, "label.lastRevision")}${colon(locale)}${summary}`, ...failed.map((f) => `    ${f}`));
   }
+  if (target.possibleDuplicates) lines.push(`  ${t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })}`);
   return lines;
 }
 

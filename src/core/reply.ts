@@ -56,6 +56,11 @@ export interface TargetStatus {
   timezone: string;
   nextRun?: string;
   lastDelivery?: { date: string; status: string; at: string; error?: string };
+  /**
+   * Messages re-sent after an ambiguous failure or a crash mid-send where the platform cannot de-duplicate
+   * (Telegram): each may show twice. Absent when none.
+   */
+  possibleDuplicates?: number;
   /** The latest correction of a delivered post here, and any part it could not correct. */
   lastRevision?: RevisionStatus;
 }

@@ -1,12 +1,12 @@
 // Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
-import { Client, Events, GatewayIntentBits, Team, type ClientApplication, type Interaction } from "discord.js";
+import { Client, Events, GatewayIntentBits, Team, type ClientApplication, type Interaction, type RateLimitData } from "discord.js";
 import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
 import type { DeliveryEngine } from "../core/delivery/engine.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
 import { toDiscordCommandData } from "./discord-commands.js";
 import { createInteractionHandler } from "./discord-interactions.js";
-import { createDiscordPublisher } from "./discord-publisher.js";
+import { createDiscordDeliveryRest, createDiscordPublisher } from "./discord-publisher.js";
 import type { Publisher } from "../core/delivery/publisher.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
@@ -85,9 +85,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   client.on(Events.ShardResume, (shard) => logger.info({ shard }, "discord gateway resumed"));
   client.on(Events.GuildCreate, (guild) => logger.info({ guild: guild.id, name: guild.name }, "discord server joined"));
   client.on(Events.GuildDelete, (guild) => logger.warn({ guild: guild.id }, "discord server left or unavailable"));
-  client.rest.on("rateLimited", (info) =>
-    logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told"),
-  );
+  const onRateLimited = (info: RateLimitData) =>
+    logger.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global }, "discord rate limited; waiting as told");
+  client.rest.on("rateLimited", onRateLimited);
 
   // DISCORD_ADMIN_IDS now; the application's owner (or team) is added once fetched after login.
   const operators = new Set(config.DISCORD_ADMIN_IDS);
@@ -148,7 +148,10 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     );
   }
 
-  const publisher = createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger });
+  // Daily posts use their own REST client: no retries of its own (the engine's policy), a request timeout.
+  const deliveryRest = createDiscordDeliveryRest(token, config.DISCORD_API_BASE);
+  deliveryRest.on("rateLimited", onRateLimited);
+  const publisher = createDiscordPublisher({ rest: deliveryRest, locale: config.BOT_LOCALE, logger });
   try {
     app.delivery.registerPublisher(publisher);
   } catch (err) {

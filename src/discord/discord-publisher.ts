@@ -1,7 +1,7 @@
 // The Discord side of delivery: posts planned messages with nonce-based de-duplication and classifies failures.
-import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from "discord.js";
+import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes } from "discord.js";
 import type { Locale } from "../core/config.js";
-import { PublishError, type Publisher } from "../core/delivery/publisher.js";
+import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
 import { planDiscordDailyPost } from "./discord-daily-post.js";
@@ -27,6 +27,35 @@ export const DISCORD_NOT_AUTHOR = 50005;
 
 /** Discord's nonce limit; the engine's idempotency keys already respect it. */
 export const DISCORD_NONCE_LIMIT = 25;
+
+/** Longest one delivery request may take before it fails as a transient error (discord.js defaults to 15 s, then retries). */
+export const DISCORD_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Messages read back per page when looking for a part left in-flight (Discord's maximum). */
+export const DISCORD_MESSAGES_PAGE_LIMIT = 100;
+
+/** Discord's epoch for snowflakes (2015-01-01). */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+
+/** The smallest snowflake of an instant: `after=` this lists every message posted since. */
+export function snowflakeAt(iso: string): string {
+  return String((BigInt(Date.parse(iso)) - DISCORD_EPOCH) << 22n);
+}
+
+/**
+ * The REST client of the delivery path: `retries: 0` (the engine is the one retry policy, and records each attempt),
+ * a request timeout, and no sweepers keeping a one-shot process alive. discord.js still paces each route bucket and
+ * the global limit, and waits out a 429 itself.
+ *
+ * @example
+ * const rest = createDiscordDeliveryRest(config.DISCORD_TOKEN, config.DISCORD_API_BASE);
+ */
+export function createDiscordDeliveryRest(token: string, api: string, timeoutMs = DISCORD_REQUEST_TIMEOUT_MS): REST {
+  const rest = new REST({ api, retries: 0, timeout: timeoutMs }).setToken(token);
+  rest.clearHashSweeper();
+  rest.clearHandlerSweeper();
+  return rest;
+}
 
 /** The message body actually posted: the planned payload plus Discord's idempotency fields. */
 export function withNonce(payload: DiscordMessagePayload, idempotencyKey: string): DiscordMessagePayload & { nonce: string; enforce_nonce: true } {
@@ -57,7 +86,8 @@ export function toPublishError(err: unknown, channelId: string): PublishError {
     return new PublishError("transient", reason, undefined, { cause: err });
   }
   if (err instanceof HTTPError) {
-    return new PublishError(err.status >= 500 || err.status === 408 ? "transient" : "permanent", `${where}: HTTP ${err.status} ${err.message}`, undefined, { cause: err });
+    const kind = err.status >= 500 || err.status === 408 ? "transient" : "permanent";
+    return new PublishError(kind, `${where}: HTTP ${err.status} ${err.message}`, undefined, { cause: err });
   }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return new PublishError("transient", `${where}: network error (${message})`, undefined, { cause: err });
@@ -87,7 +117,7 @@ function fixFor(code: number): string {
 }
 
 export interface DiscordPublisherOptions {
-  /** discord.js REST client (`client.rest`): it owns rate limits and retries of 429s. */
+  /** The delivery path's REST client ({@link createDiscordDeliveryRest}); it paces route buckets and waits out 429s. */
   rest: REST;
   /** UI language of the daily posts. */
   locale: Locale;
@@ -102,16 +132,25 @@ export interface DiscordPublisherOptions {
  */
 export function createDiscordPublisher(options: DiscordPublisherOptions): Publisher<DiscordMessagePayload> {
   const { rest, locale, logger } = options;
+  let botUserId: Promise<string> | undefined;
+  const me = (signal: AbortSignal) => {
+    botUserId ??= (rest.get(Routes.user(), { signal }) as Promise<{ id: string }>).then((u) => u.id);
+    botUserId.catch(() => (botUserId = undefined));
+    return botUserId;
+  };
   return {
     platform: "discord",
+    // The nonce with enforce_nonce: a repeat within Discord's window returns the first message instead of a second.
+    deduplicates: true,
     planDailyPost: (post: DailyPost) => planDiscordDailyPost(post, locale),
-    async send(channelId, payload, idempotencyKey) {
+    async send(channelId, payload, { idempotencyKey, signal }) {
       const body = withNonce(payload, idempotencyKey);
       try {
-        const message = (await rest.post(Routes.channelMessages(channelId), { body })) as { id: string };
+        const message = (await rest.post(Routes.channelMessages(channelId), { body, signal })) as { id: string };
         logger.debug({ channelId, messageId: message.id, nonce: idempotencyKey }, "discord message sent");
         return { messageId: message.id };
       } catch (err) {
+        if (signal.aborted) throw new PublishAborted(`discord channel ${channelId}: stopped while the request was in progress`, { cause: err });
         const failure = toPublishError(err, channelId);
         logger.warn({ channelId, kind: failure.kind, reason: failure.message }, "discord send failed");
         throw failure;
@@ -138,5 +177,40 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
         throw editFailure(err, channelId, messageId, "delete");
       }
     },
+    /**
+     * Beyond the nonce window Discord would post a repeat: read the channel after the previous part (or since the
+     * run was planned) for the bot's own message with the same content and embeds.
+     */
+    async findSent(channelId, payload, { after, plannedAt, signal }) {
+      const since = after ?? (plannedAt ? snowflakeAt(plannedAt) : undefined);
+      try {
+        const self = await me(signal);
+        const query = new URLSearchParams({ limit: String(DISCORD_MESSAGES_PAGE_LIMIT) });
+        if (since) query.set("after", since);
+        const messages = (await rest.get(Routes.channelMessages(channelId), { query, signal })) as DiscordMessageSeen[];
+        const wanted = fingerprint(payload);
+        const found = messages.find((m) => m.author?.id === self && fingerprint(m) === wanted);
+        logger.info({ channelId, after: since, seen: messages.length, found: found?.id }, "discord: looked for a part left in flight");
+        return found ? { messageId: found.id } : undefined;
+      } catch (err) {
+        if (signal.aborted) throw new PublishAborted(`discord channel ${channelId}: stopped while reading messages`, { cause: err });
+        // Reading back is best effort (it needs Read Message History): the part is then re-sent with its nonce.
+        logger.warn({ channelId, reason: toPublishError(err, channelId).message }, "discord: could not read the channel back; re-sending with the same nonce");
+        return undefined;
+      }
+    },
   };
+}
+
+/** What a listed message carries that identifies a daily-post part. */
+interface DiscordMessageSeen {
+  id: string;
+  author?: { id: string };
+  content?: string;
+  embeds?: { title?: string; description?: string }[];
+}
+
+/** Content plus each embed's title and description: what Discord returns unchanged from what was posted. */
+function fingerprint(m: { content?: string; embeds?: { title?: string; description?: string }[] }): string {
+  return JSON.stringify([m.content ?? "", (m.embeds ?? []).map((e) => [e.title ?? "", e.description ?? ""])]);
 }

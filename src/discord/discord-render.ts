@@ -6,6 +6,7 @@ import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
 import type { PendingDelivery, Reply, StoryHit } from "../core/reply.js";
 import { renderPendingDelivery } from "../core/render-text.js";
+import { displayLinkLabel } from "../core/safety/link-label.js";
 import { encodeSearchPage, searchPageRequest, type SearchPageRequest } from "../core/paging.js";
 import {
   DISCORD_BUTTONS_PER_ROW,
@@ -124,7 +125,9 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
         .setFooter({ text: storyFooter(story) });
       const first = story.links[0] && safeUrl(story.links[0].url);
       // Discord refuses the whole message for an over-long embed URL; the link is still in the field and buttons.
-      if (first && first.length <= DISCORD_EMBED_URL_LIMIT) embed.setURL(first);
+      // The title becomes that link's label: a title naming another site (a bullet led by `[https://good.example](https://evil.example)`) gets no link.
+      const honestTitle = first !== undefined && displayLinkLabel(story.title, first) === story.title.trim();
+      if (first && honestTitle && first.length <= DISCORD_EMBED_URL_LIMIT) embed.setURL(first);
       if (story.links.length > 0) {
         embed.addFields({
           name: t(locale, "label.links"),
@@ -242,6 +245,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
             ...(target.nextRun ? [`${t(locale, "label.nextRun")}: ${target.nextRun}`] : []),
             `${t(locale, "label.lastDelivery")}: ${last}`,
             ...(target.lastRevision ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? `${t(locale, "label.lastRevision")}: ${l}` : `· ${l}`)) : []),
+            ...(target.possibleDuplicates ? [t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })] : []),
           ];
           return {
             name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),

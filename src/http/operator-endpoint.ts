@@ -54,6 +54,9 @@ export function instrumentApp(app: App, metrics: BotMetrics): App {
   const plainSearch = search.search.bind(search);
   // The one search object is shared by commands, autocomplete and inline mode: time it in place.
   (search as { search: typeof plainSearch }).search = (...args) => metrics.timeSearch(() => plainSearch(...args));
+  // /search asks for a page (searchPage); the plain list serves /story, autocomplete and inline mode.
+  const plainPage = search.searchPage.bind(search);
+  (search as { searchPage: typeof plainPage }).searchPage = (...args) => metrics.timeSearch(() => plainPage(...args));
   return {
     ...app,
     run: (name, raw, invocation) => metrics.timeCommand(invocation.platform, app.registry.get(name) ? name : "other", () => app.run(name, raw, invocation)),

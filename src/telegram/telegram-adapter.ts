@@ -15,7 +15,7 @@ import { toTelegramCommands } from "./telegram-commands.js";
 import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
 import { startTelegramWebhook, type TelegramWebhook, type WebhookHost } from "./telegram-webhook.js";
 import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
-import { createTelegramPublisher } from "./telegram-publisher.js";
+import { createTelegramDeliveryApi, createTelegramPublisher } from "./telegram-publisher.js";
 import { createChatQueues } from "./chat-queue.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
 import {
@@ -118,7 +118,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   const botUsername = bot.botInfo.username;
 
   await registerCommandMenu(bot, app, locale, logger, describe);
-  app.delivery.registerPublisher(createTelegramPublisher({ api: bot.api, locale, botUsername, secrets }));
+  // Daily posts go through their own client: the engine paces and retries them (auto-retry would repeat a 5xx unseen).
+  const deliveryApi = createTelegramDeliveryApi(token, config.TELEGRAM_API_ROOT);
+  app.delivery.registerPublisher(createTelegramPublisher({ api: deliveryApi, locale, botUsername, secrets }));
 
   const searchPages = createSearchPageCache();
   const render: RenderOptions = {

@@ -211,7 +211,8 @@ function renderNode(node: Nodes, open: OpenTags, depth: number): string {
     }
     case "image": {
       const url = open.has("a") ? undefined : safeHttpUrl(node.url);
-      return url ? `<a href="${escapeText(url)}">${escapeText(node.alt || node.url)}</a>` : escapeText(node.alt ?? "");
+      // The alt text is the link's label: `![https://good.example](https://evil.example/x.png)` shows the target.
+      return url ? `<a href="${escapeText(url)}">${escapeText(displayLinkLabel(node.alt ?? "", url))}</a>` : escapeText(node.alt ?? "");
     }
     case "list":
       return node.children

@@ -1,7 +1,7 @@
 // Daily posts to Telegram chats and channels: the delivery engine's Publisher, with Telegram errors sorted by what to do.
-import { GrammyError, HttpError, type Api } from "grammy";
+import { Api, GrammyError, HttpError } from "grammy";
 import type { Locale } from "../core/config.js";
-import { PublishError, type Publisher } from "../core/delivery/publisher.js";
+import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
 import { scrubSecrets } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
 import { planTelegramDailyPost } from "./telegram-daily.js";
@@ -53,6 +53,26 @@ function editFailure(err: unknown, method: string, chatId: string, messageId: st
   return toPublishError(err, { method, chatId }, secrets);
 }
 
+/**
+ * Longest a delivery request to the Bot API may take (grammY's default is 500 s): a hung sendMessage fails as a
+ * transient error after this and is retried by the engine, instead of stalling the delivery.
+ */
+export const TELEGRAM_REQUEST_TIMEOUT_SECONDS = 30;
+
+/**
+ * The Bot API client of the delivery path: no auto-retry and no throttler. The engine alone retries (with backoff,
+ * counting possible duplicates) and paces (pacing.ts): a client that retried a 5xx itself would post silently twice.
+ *
+ * @example
+ * const api = createTelegramDeliveryApi(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT);
+ */
+export function createTelegramDeliveryApi(token: string, apiRoot: string, timeoutSeconds = TELEGRAM_REQUEST_TIMEOUT_SECONDS): Api {
+  return new Api(token, { apiRoot, timeoutSeconds });
+}
+
+/** Network failures where the request certainly never reached Telegram (nothing can have been posted). */
+const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
+
 /** A chat id as Telegram takes it: numbers for numeric ids, the string for `@channel` names. */
 export function toChatId(targetId: string): number | string {
   return /^-?\d+$/.test(targetId) ? Number(targetId) : targetId;
@@ -71,7 +91,7 @@ export function toPublishError(err: unknown, where: { method: string; chatId: st
     const description = scrub(err.description);
     if (err.error_code === 429) {
       const after = err.parameters.retry_after ?? 1;
-      return new PublishError("rate-limited", `${at}: rate limited, retry after ${after} s (${description})`, after * 1000);
+      return new PublishError("rate-limited", `${at}: rate limited, retry after ${after} s (${description})`, after * 1000, { ambiguous: false });
     }
     if (err.parameters.migrate_to_chat_id !== undefined) {
       return new PublishError(
@@ -80,23 +100,29 @@ export function toPublishError(err: unknown, where: { method: string; chatId: st
       );
     }
     if ((err.error_code === 400 || err.error_code === 403) && PERMANENT.some((re) => re.test(err.description))) {
-      return new PublishError("permanent", `${at}: ${description} (${err.error_code}); add the bot back with the right to post, then /subscribe again`);
+      const fix = /chat not found|peer_id_invalid/i.test(err.description)
+        ? "check the chat id (a channel's id starts with -100, or use @name), then /subscribe again"
+        : "add the bot back with the right to post, then /subscribe again";
+      return new PublishError("permanent", `${at}: ${description} (${err.error_code}); ${fix}`);
     }
     if (err.error_code === 403) {
       return new PublishError("permanent", `${at}: forbidden (${description}); check the bot is a member with the right to post`);
     }
-    return new PublishError("transient", `${at}: ${err.error_code} ${description}`);
+    // A 5xx (or any other answer) after Telegram had the request: it may have posted the message.
+    return new PublishError("transient", `${at}: ${err.error_code} ${description}`, undefined, { ambiguous: err.error_code >= 500 || err.error_code < 400 });
   }
   if (err instanceof HttpError) {
     // The wrapped fetch error may quote the request URL, which holds the token: keep only its scrubbed message.
     const cause = err.error instanceof Error ? `: ${err.error.message}` : "";
-    return new PublishError("transient", scrub(`${at}: network error${cause}`));
+    const code = (err.error as { code?: unknown } | undefined)?.code;
+    const certain = NOT_SENT.test(`${String(code)} ${cause}`);
+    return new PublishError("transient", scrub(`${at}: network error${cause}`), undefined, { ambiguous: !certain });
   }
   return new PublishError("transient", scrub(`${at}: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 export interface TelegramPublisherOptions {
-  /** The bot's API (with auto-retry and throttling installed). */
+  /** The delivery path's API ({@link createTelegramDeliveryApi}: a request timeout, no retrying transformers). */
   api: Api;
   locale: Locale;
   /** For full-story deep links in posts. */
@@ -117,12 +143,14 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
   return {
     platform: "telegram",
     planDailyPost: (post: DailyPost) => planTelegramDailyPost(post, botUsername ? { locale, botUsername } : { locale }),
-    async send(targetId, payload) {
+    async send(targetId, payload, { signal }) {
       try {
         const { text, ...rest } = payload;
-        const sent = await api.sendMessage(toChatId(targetId), text, rest);
+        // grammY types its signal as the abort-controller polyfill's; it only calls addEventListener on it.
+        const sent = await api.sendMessage(toChatId(targetId), text, rest, signal as unknown as Parameters<Api["sendMessage"]>[3]);
         return { messageId: String(sent.message_id) };
       } catch (err) {
+        if (signal.aborted) throw new PublishAborted(`telegram sendMessage to ${targetId}: stopped while the request was in progress`, { cause: err });
         throw toPublishError(err, { method: "sendMessage", chatId: targetId }, secrets);
       }
     },

@@ -273,6 +273,7 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
             ...(target.lastRevision
               ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? html`  ${t(locale, "label.lastRevision")}: ${l}` : html`    ${l}`))
               : []),
+            target.possibleDuplicates ? html`  ${t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })}` : undefined,
           ],
           "\n",
         ),

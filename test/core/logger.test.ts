@@ -65,3 +65,17 @@ describe("scrubSecrets", () => {
     expect(scrubSecrets(`a ${TOKEN} b ${TOKEN}`, ["", TOKEN])).toBe("a [redacted] b [redacted]");
   });
 });
+
+it("logs an object with a cycle or a BigInt instead of throwing, still scrubbed", () => {
+  const { lines, destination } = capture();
+  const logger = createLogger({ destination, secrets: [TOKEN] });
+  const response: Record<string, unknown> = { url: `https://api.telegram.org/bot${TOKEN}/sendMessage`, size: 12n };
+  response.request = { response };
+  const err = Object.assign(new Error("send failed"), { response });
+  logger.warn({ response }, "cycle in a field");
+  logger.error({ err }, "cycle in an error");
+  expect(lines).toHaveLength(2);
+  expect(lines.join("\n")).not.toContain(TOKEN);
+  expect(JSON.parse(lines[0]!).response).toEqual({ url: "https://api.telegram.org/bot[redacted]/sendMessage", size: "12", request: { response: "[Circular]" } });
+  expect(JSON.parse(lines[1]!).err).toMatchObject({ type: "Error", message: "send failed", response: { size: "12", request: { response: "[Circular]" } } });
+});

@@ -14,6 +14,9 @@ import type { DiscordMessagePayload } from "../../src/discord/discord-render.js"
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
 import { expectWithinDiscordLimits, shownText } from "./sample.js";
 
+/** What the engine passes to every send. */
+const sendOptions = (idempotencyKey: string) => ({ idempotencyKey, signal: new AbortController().signal });
+
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tests_xyz";
 const SUBSCRIBED = "700000000000000001";
 const ASKING = "700000000000000002";
@@ -309,21 +312,21 @@ describe("Discord adapter against a fake Discord", () => {
   it("classifies send failures: missing access is permanent, 5xx is transient, a repeated nonce posts once", async () => {
     const body = planDiscordDailyPost(buildDailyPost(app.archive.get("2026-02-10")!), "en")[0]!;
     fake.failNext({ method: "POST", path: new RegExp(`^/channels/${MISSING_ACCESS}/messages$`), status: 403, code: 50013 });
-    const denied = await discord.publisher.send(MISSING_ACCESS, body, "k1").catch((e: unknown) => e);
+    const denied = await discord.publisher.send(MISSING_ACCESS, body, sendOptions("k1")).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(PublishError);
     expect((denied as PublishError).kind).toBe("permanent");
     expect((denied as PublishError).message).toContain("give the bot View Channel, Send Messages and Embed Links");
 
-    const unknown = await discord.publisher.send("700000000000000099", body, "k2").catch((e: unknown) => e);
+    const unknown = await discord.publisher.send("700000000000000099", body, sendOptions("k2")).catch((e: unknown) => e);
     expect((unknown as PublishError).kind).toBe("permanent");
     expect((unknown as PublishError).message).toContain("code 10003");
 
-    fake.failNext({ method: "POST", path: new RegExp(`^/channels/${MISSING_ACCESS}/messages$`), status: 502, times: 4 });
-    const down = await discord.publisher.send(MISSING_ACCESS, body, "k3").catch((e: unknown) => e);
+    fake.failNext({ method: "POST", path: new RegExp(`^/channels/${MISSING_ACCESS}/messages$`), status: 502 }); // one answer: the delivery client does not retry (the engine does)
+    const down = await discord.publisher.send(MISSING_ACCESS, body, sendOptions("k3")).catch((e: unknown) => e);
     expect((down as PublishError).kind).toBe("transient");
 
-    const first = await discord.publisher.send(MISSING_ACCESS, body, "k4");
-    const again = await discord.publisher.send(MISSING_ACCESS, body, "k4");
+    const first = await discord.publisher.send(MISSING_ACCESS, body, sendOptions("k4"));
+    const again = await discord.publisher.send(MISSING_ACCESS, body, sendOptions("k4"));
     expect(again.messageId).toBe(first.messageId);
     expect(fake.channelMessages(MISSING_ACCESS)).toHaveLength(1);
     for (const e of [denied, unknown, down]) expect(String((e as Error).message)).not.toContain(TOKEN);

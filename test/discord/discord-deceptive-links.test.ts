@@ -41,6 +41,16 @@ describe("deceptive link labels on Discord", () => {
     expect(links).toContainEqual(["arxiv.org 论文", "https://arxiv.org/abs/2603.00001"]);
   });
 
+  it("a story embed's title is not a link to another site than the one it names", () => {
+    const links = [{ label: "https://good.example/news", url: "https://evil.example/steal" }];
+    const deceptive = toDiscordPayload({ type: "story", story: { ...card, title: "https://good.example/news", links }, alsoMatching: [] }, "en");
+    expect(deceptive.embeds[0]!.title).toBe("https://good.example/news");
+    expect(deceptive.embeds[0]!.url).toBeUndefined();
+    expectHonest(shownLinks(deceptive));
+    const honest = toDiscordPayload({ type: "story", story: { ...card, title: "arxiv.org 论文", links: [{ label: "论文", url: "https://arxiv.org/abs/1" }] }, alsoMatching: [] }, "en");
+    expect(honest.embeds[0]!.url).toBe("https://arxiv.org/abs/1");
+  });
+
   it("/links and the section summary too", () => {
     expectHonest(shownLinks(toDiscordPayload({ type: "links", story: card, links: card.links }, "en")));
     const post = buildDailyPost(digest);

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { createPostedMessages } from "./fake-discord-messages.js";
+import { guildObject, readBody } from "./fake-discord-parts.js";
 
 /** One REST request the client made, as the fake received it. */
 export interface RecordedRequest {
@@ -28,24 +29,17 @@ export interface InjectedFailure {
   code?: number;
   /** How many matching requests fail; default 1. */
   times?: number;
+  /**
+   * `accept`: the message is posted first, then the failure answered (a 5xx after Discord accepted it);
+   * `hang`: no answer at all (not posted); `accept-then-hang`: posted, never answered. Default: just the failure.
+   */
+  mode?: "accept" | "hang" | "accept-then-hang";
   /** The error body's message; default `Injected <status>` (a proxy may echo request headers here). */
   message?: string;
 }
 
-export interface FakeMember {
-  userId?: string;
-  username?: string;
-  /** Permission bit set as a decimal string (e.g. "32" = Manage Server); default "0". */
-  permissions?: string;
-}
-
-export interface FakeOption {
-  name: string;
-  /** 3 string, 4 integer, 5 boolean. */
-  type: number;
-  value: string | number | boolean;
-  focused?: boolean;
-}
+export type { FakeMember, FakeOption } from "./fake-discord-parts.js";
+import type { FakeMember, FakeOption } from "./fake-discord-parts.js";
 
 /** `channelId` defaults to the first guild's first channel; the interaction's guild is the channel's. */
 export type InjectedInteraction =
@@ -63,6 +57,13 @@ export interface FakeDiscordOptions {
   guildId?: string;
   channelIds?: string[];
   applicationId?: string;
+  /** How long a nonce de-duplicates (Discord: "a few minutes"); default forever. 0 = never (the window has passed). */
+  nonceWindowMs?: number;
+  /**
+   * Enforce Discord's limits on POST /channels/{id}/messages: 5 per channel per 5 s (sent as X-RateLimit-* headers)
+   * and 50 requests/s overall; exceeding answers 429. Default false.
+   */
+  enforceLimits?: boolean;
   /** More servers the bot is in. */
   extraGuilds?: FakeGuild[];
   /** The application's owner, as `GET /applications/@me` reports it; default user 100000000000000001. */
@@ -96,12 +97,19 @@ export interface FakeDiscord {
   liveMessages(channelId: string): { id: string; body: Record<string, unknown> }[];
   /** Deletes a message as an admin would: later edits and deletes of it answer 404 Unknown Message (10008). */
   deleteAsAdmin(channelId: string, messageId: string): void;
+  /** 429s answered because a limit was exceeded (not injected ones). */
+  readonly limitViolations: number;
   close(): Promise<void>;
 }
 
 const API_PREFIX = /^\/api\/v\d+/;
-let snowflake = 1_400_000_000_000_000_000n;
-const nextId = () => String(++snowflake);
+let snowflake = 0n;
+/** Snowflakes as Discord makes them: the time since 2015 in the high bits, so `after=<time-based id>` works. */
+const nextId = () => {
+  const fromTime = (BigInt(Date.now()) - 1_420_070_400_000n) << 22n;
+  snowflake = fromTime > snowflake ? fromTime : snowflake + 1n;
+  return String(snowflake);
+};
 
 /**
  * Starts the fake on an ephemeral loopback port.
@@ -124,7 +132,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const failures: (InjectedFailure & { left: number })[] = [];
   const waiters: { match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
   const messages = new Map<string, Record<string, unknown>[]>();
-  const nonces = new Map<string, Record<string, unknown>>();
+  /** The message objects of each channel, oldest first, as GET /channels/{id}/messages lists them. */
+  const objects = new Map<string, Record<string, unknown>[]>();
+  const nonces = new Map<string, { msg: Record<string, unknown>; at: number }>();
+  const held = new Set<ServerResponse>();
+  const globalLog: number[] = [];
+  const channelLog = new Map<string, number[]>();
+  const stats = { limitViolations: 0 };
   const posted = createPostedMessages();
   const sockets = new Set<WebSocket>();
   let seq = 0;
@@ -181,6 +195,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const failure = failures.find((f) => f.method === method && f.path.test(path) && f.left > 0);
     if (failure) {
       failure.left--;
+      const posting = method === "POST" && /^\/channels\/(\d+)\/messages$/.exec(path);
+      if (posting && (failure.mode === "accept" || failure.mode === "accept-then-hang")) postMessage(posting[1]!, (body ?? {}) as Record<string, unknown>);
+      if (failure.mode === "hang" || failure.mode === "accept-then-hang") {
+        record({ method, path, query: url.searchParams, body, authorization: req.headers.authorization, status: 0 });
+        held.add(res);
+        return;
+      }
       if (failure.status === 429) {
         const after = failure.retryAfter ?? 0.2;
         return send(
@@ -226,21 +247,44 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       }
       if (method === "DELETE") return send(204);
     }
+    if (method === "GET" && path === "/users/@me") return send(200, botUser);
+    if (method === "GET" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+      const after = url.searchParams.get("after");
+      const limit = Number(url.searchParams.get("limit") ?? 50);
+      const list = (objects.get(m[1]!) ?? []).filter((o) => after === null || BigInt(String(o.id)) > BigInt(after));
+      // Discord lists newest first.
+      return send(200, list.slice(-limit).reverse());
+    }
     if (method === "POST" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const channelId = m[1]!;
       const b = (body ?? {}) as Record<string, unknown>;
       if (!guildOf(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
-      const nonce = typeof b.nonce === "string" ? b.nonce : undefined;
-      const key = nonce && b.enforce_nonce === true ? `${channelId}:${nonce}` : undefined;
-      const earlier = key ? nonces.get(key) : undefined;
-      if (earlier) return send(200, earlier);
-      const msg = messageObject(channelId, b, false);
-      posted.record(msg.id, channelId, b);
-      if (key) nonces.set(key, msg);
-      const list = messages.get(channelId) ?? [];
-      list.push(b);
-      messages.set(channelId, list);
-      return send(200, msg);
+      let headers: Record<string, string> = {};
+      if (options.enforceLimits) {
+        const now = Date.now();
+        const log = channelLog.get(channelId) ?? [];
+        const recent = log.filter((t) => t > now - 5000);
+        if (recent.length >= 5 || globalLog.filter((t) => t > now - 1000).length >= 50) {
+          stats.limitViolations++;
+          const after = recent.length >= 5 ? (recent[0]! + 5000 - now) / 1000 : 1;
+          return send(
+            429,
+            { message: "You are being rate limited.", retry_after: after, global: recent.length < 5 },
+            { "retry-after": String(after), "x-ratelimit-scope": "user", ...(recent.length < 5 ? { "x-ratelimit-global": "true" } : {}) },
+          );
+        }
+        recent.push(now);
+        channelLog.set(channelId, recent);
+        globalLog.push(now);
+        if (globalLog.length > 100) globalLog.splice(0, globalLog.length - 100);
+        headers = {
+          "x-ratelimit-limit": "5",
+          "x-ratelimit-remaining": String(5 - recent.length),
+          "x-ratelimit-reset-after": String((recent[0]! + 5000 - now) / 1000),
+          "x-ratelimit-bucket": "channel-messages",
+        };
+      }
+      return send(200, postMessage(channelId, b), headers);
     }
     if ((method === "PATCH" || method === "DELETE") && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
       const answer = posted.change(method, m[1]!, m[2]!, (body ?? {}) as Record<string, unknown>);
@@ -248,6 +292,25 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return send(200, { ...messageObject(m[1]!, answer.body!, false), id: m[2]!, edited_timestamp: new Date().toISOString() });
     }
     return send(404, { message: `Fake Discord has no route ${method} ${path}`, code: 0 });
+  }
+
+  /** Posts (or, for a repeated nonce within the window, finds) a message; returns what Discord answers. */
+  function postMessage(channelId: string, b: Record<string, unknown>) {
+    const nonce = typeof b.nonce === "string" ? b.nonce : undefined;
+    const key = nonce && b.enforce_nonce === true ? `${channelId}:${nonce}` : undefined;
+    const earlier = key ? nonces.get(key) : undefined;
+    const window = options.nonceWindowMs ?? Number.POSITIVE_INFINITY;
+    if (earlier && Date.now() - earlier.at < window) return earlier.msg;
+    const msg = messageObject(channelId, b, false);
+    posted.record(msg.id, channelId, b);
+    if (key) nonces.set(key, { msg, at: Date.now() });
+    const list = messages.get(channelId) ?? [];
+    list.push(b);
+    messages.set(channelId, list);
+    const objs = objects.get(channelId) ?? [];
+    objs.push(msg);
+    objects.set(channelId, objs);
+    return msg;
   }
 
   function messageObject(channelId: string, b: Record<string, unknown>, webhook: boolean) {
@@ -295,41 +358,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           application: { id: applicationId, flags: 0 },
           shard: [0, 1],
         });
-        for (const g of guilds) dispatch(ws, "GUILD_CREATE", guildObject(g));
+        for (const g of guilds) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds));
       }
     });
   }
 
-  function guildObject(guild: FakeGuild) {
-    const { id: guildId, channelIds } = guild;
-    return {
-      id: guildId,
-      name: "Fake Guild",
-      icon: null,
-      owner_id: "100000000000000001",
-      unavailable: false,
-      member_count: 2,
-      large: false,
-      features: [],
-      emojis: [],
-      stickers: [],
-      roles: [{ id: guildId, name: "@everyone", permissions: "1024", position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
-      channels: channelIds.map((id, i) => ({ id, type: 0, name: `news-${i + 1}`, guild_id: guildId, position: i, permission_overwrites: [] })),
-      threads: [],
-      members: [],
-      voice_states: [],
-      presences: [],
-      joined_at: new Date().toISOString(),
-      preferred_locale: "en-US",
-      system_channel_flags: 0,
-      premium_tier: 0,
-      nsfw_level: 0,
-      verification_level: 0,
-      mfa_level: 0,
-      explicit_content_filter: 0,
-      default_message_notifications: 0,
-    };
-  }
 
   function interact(i: InjectedInteraction) {
     const id = nextId();
@@ -411,20 +444,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     liveMessages: (channelId) => posted.live(channelId),
     deleteAsAdmin: (channelId, messageId) => posted.deleteAsAdmin(channelId, messageId),
+    get limitViolations() {
+      return stats.limitViolations;
+    },
     async close() {
+      for (const res of held) res.destroy();
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }

@@ -43,6 +43,14 @@ describe("deceptive link labels on Telegram", () => {
     expect(links).toContainEqual(["论文", "https://arxiv.org/abs/2603.00001"]);
   });
 
+  it("/story: an image in the body whose alt text names another site shows its target", () => {
+    const body = "看图 ![https://good.example/logo](https://evil.example/x.png) 和 ![示意图](https://arxiv.org/fig.png)";
+    const links = shownLinks(toTelegramMessage({ type: "story", story: { ...card, body, text: body, links: [] }, alsoMatching: [] }, "en"));
+    expect(links).toContainEqual(["https://evil.example/x.png", "https://evil.example/x.png"]);
+    expect(links).toContainEqual(["示意图", "https://arxiv.org/fig.png"]);
+    expectHonest(links);
+  });
+
   it("/links and the section summary", () => {
     expectHonest(shownLinks(toTelegramMessage({ type: "links", story: card, links: card.links }, "en")));
     const summary = buildDailyPost(digest).sections[0]!;

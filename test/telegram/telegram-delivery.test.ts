@@ -10,6 +10,9 @@ import { CHANNEL, startFixture, stopFixture, TOKEN, type Fixture } from "./fixtu
 import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
 
+/** What the engine passes to every send. */
+const sendOptions = (idempotencyKey: string) => ({ idempotencyKey, signal: new AbortController().signal });
+
 const LONG_SENTENCE = "长句子 <tag> & “引号” > 比较 a<b && c>d。";
 
 function hostileDigest(): string {
@@ -111,24 +114,24 @@ describe("telegram delivery of a hostile digest", () => {
     const publisher = createTelegramPublisher({ api: bot.api, locale: "en", secrets: [TOKEN] });
     const [payload] = publisher.planDailyPost({ date: "2026-02-19", header: [{ title: "S", storyCount: 1 }], sections: [] });
     f.tg.failNext("sendMessage", { error_code: 403, description: "Forbidden: bot was kicked from the channel chat" });
-    const kicked = await publisher.send(CHANNEL, payload!, "k1").catch((e: unknown) => e);
+    const kicked = await publisher.send(CHANNEL, payload!, sendOptions("k1")).catch((e: unknown) => e);
     expect(kicked).toBeInstanceOf(PublishError);
     expect((kicked as PublishError).kind).toBe("permanent");
     expect((kicked as PublishError).message).toContain(`telegram sendMessage to ${CHANNEL}: Forbidden: bot was kicked from the channel chat (403)`);
 
     f.tg.failNext("sendMessage", { error_code: 400, description: "Bad Request: chat not found" });
-    expect(((await publisher.send("@nochannel", payload!, "k2").catch((e: unknown) => e)) as PublishError).kind).toBe("permanent");
+    expect(((await publisher.send("@nochannel", payload!, sendOptions("k2")).catch((e: unknown) => e)) as PublishError).kind).toBe("permanent");
 
     f.tg.failNext("sendMessage", { error_code: 502, description: "Bad Gateway" });
-    expect(((await publisher.send(CHANNEL, payload!, "k3").catch((e: unknown) => e)) as PublishError).kind).toBe("transient");
+    expect(((await publisher.send(CHANNEL, payload!, sendOptions("k3")).catch((e: unknown) => e)) as PublishError).kind).toBe("transient");
 
     f.tg.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 7", retry_after: 7 });
-    const limited = (await publisher.send(CHANNEL, payload!, "k4").catch((e: unknown) => e)) as PublishError;
+    const limited = (await publisher.send(CHANNEL, payload!, sendOptions("k4")).catch((e: unknown) => e)) as PublishError;
     expect([limited.kind, limited.retryAfterMs]).toEqual(["rate-limited", 7000]);
 
     const offline = new Bot(TOKEN, { client: { apiRoot: "http://127.0.0.1:9" } });
     const down = createTelegramPublisher({ api: offline.api, locale: "en", secrets: [TOKEN] });
-    const network = (await down.send(CHANNEL, payload!, "k5").catch((e: unknown) => e)) as PublishError;
+    const network = (await down.send(CHANNEL, payload!, sendOptions("k5")).catch((e: unknown) => e)) as PublishError;
     expect(network.kind).toBe("transient");
     expect(network.message).toContain("network error");
     expect(network.message).toContain("[redacted]"); // the fetch error quoted the URL; the token in it is gone

@@ -1,21 +1,23 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
+import { setMaxListeners } from "node:events";
 import type { DeliveryObserver } from "./observer.js";
 import cron, { type ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import type { Digest } from "../digest/model.js";
 import type { Platform } from "../reply.js";
 import type { RunKind, Storage, Subscription } from "../storage/types.js";
-import { buildDailyPost } from "../summaries.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
+import { createFlusher } from "./flushing.js";
 import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
 import { createRevisionDesk } from "./revision-desk.js";
+import { createPacer, type Pacer } from "./pacing.js";
+import { createPlanner } from "./planning.js";
 import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
-import { DEFAULT_RETRY, sendParts, type RetryOptions } from "./sender.js";
-import { describeTargets } from "./target-status.js";
+import { DEFAULT_RETRY, type RetryOptions, type SenderDeps } from "./sender.js";
+import { createSubscriptionControl } from "./subscription-control.js";
 
 /** How often production checks what is due; due-ness itself comes from each target's cron and time zone. */
 export const TICK_CRON = "* * * * *";
@@ -54,6 +56,12 @@ export interface DeliveryEngineOptions {
   lease?: { ms?: number; renewMs?: number };
   /** Run ticks from node-cron after `start()`; default true. Tests that drive `tick()` themselves pass false. */
   useCron?: boolean;
+  /** Send slots within each platform's budget; default `createPacer()` (PLATFORM_LIMITS). Benchmarks and tests pass their own. */
+  pacer?: Pacer;
+  /** Targets of one platform flushed at once; default FLUSH_CONCURRENCY. */
+  concurrency?: number;
+  /** How long a platform call that ignores the stop signal is awaited at stop; default STOP_GRACE_MS. */
+  stopGraceMs?: number;
 }
 
 /** A delivery from a shell or an admin: like a repost, with the run kind recorded. */
@@ -68,7 +76,11 @@ export interface DeliveryEngine extends DeliveryControl {
   registerPublisher(publisher: Publisher): void;
   /** Catches up once (what was missed while down, within the deadline), then ticks every minute and on new digests. */
   start(): Promise<void>;
-  /** Stops taking work, lets the message in flight finish (a pending wait ends at once), and resolves. */
+  /**
+   * Stops taking work and aborts every wait and platform request in progress (429 waits, backoffs, pacing, hung
+   * requests); resolves within STOP_GRACE_MS plus one ledger write. A request cut short stays in-flight and is
+   * reconciled on the next start.
+   */
   stop(): Promise<void>;
   /** Delivers whatever is due now and resumes unfinished runs. Ticks never overlap. */
   tick(): Promise<void>;
@@ -95,11 +107,21 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   const logger = options.logger;
   const clock = options.clock ?? (() => new Date());
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
-  const { ledger, subscriptions, leases } = options.storage;
+  const { ledger, subscriptions } = options.storage;
   const publishers = new Map<Platform, Publisher>();
   const schedules = new Map<string, Schedule>();
-  const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
   const nowIso = () => clock().toISOString();
+
+  function scheduleOf(cronExpr: string, timezone: string): Schedule {
+    const key = `${cronExpr}\u0000${timezone}`;
+    let schedule = schedules.get(key);
+    if (!schedule) {
+      schedule = createSchedule(cronExpr, timezone);
+      schedules.set(key, schedule);
+    }
+    return schedule;
+  }
+  const scheduleFor = (sub: Subscription) => scheduleOf(sub.cron ?? config.POST_CRON, sub.timezone ?? config.POST_TIMEZONE);
 
   // Validate the default schedule at creation so a bad setting fails the start, not the first tick.
   scheduleOf(config.POST_CRON, config.POST_TIMEZONE);
@@ -116,6 +138,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   let task: ScheduledTask | undefined;
   let unsubscribeArchive: (() => void) | undefined;
   const abort = new AbortController();
+  // Every wait and request in progress listens on it (hundreds during a broadcast).
+  setMaxListeners(0, abort.signal);
   let chain: Promise<unknown> = Promise.resolve();
 
   /** Runs jobs one at a time: ticks, reposts and deliveries never interleave their sends. */
@@ -124,17 +148,6 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     chain = result.catch(() => undefined);
     return result;
   }
-
-  function scheduleOf(cronExpr: string, timezone: string): Schedule {
-    const key = `${cronExpr}\u0000${timezone}`;
-    let schedule = schedules.get(key);
-    if (!schedule) {
-      schedule = createSchedule(cronExpr, timezone);
-      schedules.set(key, schedule);
-    }
-    return schedule;
-  }
-  const scheduleFor = (sub: Subscription) => scheduleOf(sub.cron ?? config.POST_CRON, sub.timezone ?? config.POST_TIMEZONE);
 
   const sleep = (ms: number) =>
     new Promise<boolean>((resolve) => {
@@ -151,91 +164,52 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     });
 
   const owner = createOwner(options.storage);
-  const senderDeps = {
+  const sender: SenderDeps = {
     owner: owner.id,
     ledger,
-    leases,
+    leases: options.storage.leases,
     logger,
     retry,
+    pacer: options.pacer ?? createPacer(),
     now: nowIso,
     sleep,
     random: options.random ?? Math.random,
-    isStopping: () => stopping,
+    signal: abort.signal,
     ...(options.observer ? { observer: options.observer } : {}),
     ...(options.lease?.ms ? { leaseMs: options.lease.ms } : {}),
     ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
+    ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
   };
+  const flusher = createFlusher({
+    storage: options.storage,
+    publishers,
+    sender,
+    logger,
+    nowIso,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+  const planner = createPlanner({ archive, config, ledger, logger, publishers, nowIso, scheduleFor, noPublisher });
+  const control = createSubscriptionControl({
+    storage: options.storage,
+    archive,
+    config,
+    logger,
+    ready,
+    clock,
+    scheduleOf,
+    scheduleFor,
+    refuse: (message, cause) => new DeliveryError(message, cause === undefined ? undefined : { cause }),
+  });
   const revisions = createRevisionDesk({
     storage: options.storage,
     archive,
     config,
     logger: logger.child({ module: "revisions" }),
     publishers,
-    sender: senderDeps,
+    sender,
     clock,
     requestTick: () => void engine.tick(),
   });
-
-  /** Sends a target's open parts; a permanent failure disables its subscription and drops what is left for it. */
-  async function flushTarget(platform: Platform, targetId: string) {
-    const publisher = publishers.get(platform);
-    if (!publisher) return undefined;
-    const parts = await ledger.openParts(platform, targetId);
-    if (parts.length === 0) return undefined;
-    const outcome = await sendParts(publisher, parts, senderDeps);
-    if (outcome.type === "permanent") {
-      const reason = outcome.error;
-      await ledger.skipOpenParts(platform, targetId, `not sent: ${reason}`, nowIso());
-      if (await subscriptions.get(platform, targetId)) {
-        await subscriptions.disable(platform, targetId, reason, nowIso());
-        logger.error({ platform, target: targetId, reason }, "subscription disabled after a permanent failure; /subscribe there re-enables it");
-      }
-    }
-    return outcome;
-  }
-
-  /** Plans one run for one target: "empty" when its filter leaves nothing, "taken" when another instance planned this slot first. */
-  async function planFor(kind: RunKind, runId: string, sub: { platform: Platform; targetId: string }, digest: Digest, sections: number[] | undefined, extra: { slot?: string; sectionIndex?: number; requestedBy?: string }) {
-    const publisher = publishers.get(sub.platform);
-    if (!publisher) throw noPublisher(sub.platform);
-    const post = buildDailyPost(digest, sections);
-    if (post.sections.length === 0) return "empty";
-    const payloads = publisher.planDailyPost(post);
-    const fresh = await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, sections: sections ?? "all", payloads, now: nowIso(), ...extra });
-    return fresh ? "planned" : "taken";
-  }
-
-  /** Plans the scheduled run of one subscription if one is due now. */
-  async function planIfDue(sub: Subscription, now: Date) {
-    const slot = scheduleFor(sub).previous(now);
-    if (!slot || slot.getTime() < Date.parse(sub.createdAt)) return;
-    const slotIso = slot.toISOString();
-    if (await ledger.slotTaken(sub.platform, sub.targetId, slotIso)) return;
-    const where = { platform: sub.platform, target: sub.targetId, slot: slotIso };
-    const latest = archive.latest();
-    const fresh = latest && !(await ledger.scheduledDelivered(sub.platform, sub.targetId, latest.date)) ? latest : undefined;
-    const late = now.getTime() - slot.getTime() > deadlineMs;
-    if (fresh && !late) {
-      const runId = newRunId("scheduled", fresh.date);
-      const planned = await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso });
-      if (planned === "planned") {
-        logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
-      } else if (planned === "taken") {
-        logger.debug(where, "scheduled delivery already planned by another instance");
-      } else {
-        const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
-        await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
-        logger.warn({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
-      }
-      return;
-    }
-    if (!late) return; // Waiting for a new digest; it goes out as soon as it appears.
-    const note = fresh
-      ? `missed by more than ${config.DELIVERY_DEADLINE_HOURS} h (the bot was not running); ${fresh.date} not sent`
-      : `no new digest within ${config.DELIVERY_DEADLINE_HOURS} h of the scheduled time`;
-    await ledger.skipSlot({ runId: newRunId("scheduled", undefined), ...sub, slot: slotIso, note, now: nowIso() });
-    logger.warn(where, `scheduled delivery skipped: ${note}`);
-  }
 
   async function runTick() {
     if (stopping) return;
@@ -244,17 +218,15 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (stopping) return;
       if (!sub.enabled || !publishers.has(sub.platform)) continue;
       try {
-        await planIfDue(sub, now);
+        await planner.planIfDue(sub, now);
       } catch (err) {
         logger.error({ err, platform: sub.platform, target: sub.targetId }, "could not plan the scheduled delivery");
       }
     }
     // Send everything open, including reposts to channels that are not (or no longer) subscriptions: disabling a
     // target skips its open parts, so whatever is open there now was asked for explicitly afterwards.
-    for (const { platform, targetId } of await ledger.targetsWithOpenParts()) {
-      if (stopping) return;
-      await flushTarget(platform, targetId);
-    }
+    if (stopping) return;
+    await flusher.flushTargets(await ledger.targetsWithOpenParts());
     await revisions.tick();
   }
 
@@ -286,23 +258,26 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const extra: { sectionIndex?: number; requestedBy?: string } = {};
         if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
         if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        if ((await planFor(kind, runId, target, digest, sections, extra)) === "planned") planned.push(target);
+        if ((await planner.planFor(kind, runId, target, digest, sections, extra)) === "planned") planned.push(target);
       }
       logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
+      const outcomes = await flusher.flushTargets(planned);
       const pending: RepostResult["pending"] = [];
-      for (const target of planned) {
-        const outcome = await flushTarget(target.platform, target.targetId);
-        const mine = (await ledger.runParts(runId)).filter((p) => p.platform === target.platform && p.targetId === target.targetId);
+      let messagesSent = 0;
+      for (const [i, target] of planned.entries()) {
+        const outcome = outcomes[i];
+        // This run's parts of this one target: a key lookup, so N targets cost O(N), not O(N²).
+        const mine = await ledger.runParts(runId, target);
+        messagesSent += mine.filter((p) => p.status === "sent").length;
         const unsent = mine.find((p) => p.status !== "sent");
         if (unsent) {
           const error =
             outcome?.type === "busy"
               ? "another running digest-bot process is sending to this target; it sends these too"
-              : (unsent.lastError ?? (outcome?.type === "stopped" ? "stopped before sending" : "waiting behind an earlier run"));
+              : (unsent.lastError ?? (outcome?.type === "stopped" || stopping ? "stopped before sending" : "waiting behind an earlier run"));
           pending.push({ target: { platform: target.platform, id: target.targetId }, error });
         }
       }
-      const messagesSent = (await ledger.runParts(runId)).filter((p) => p.status === "sent").length;
       return { runId, targets: planned.length, messagesSent, pending };
     });
   }
@@ -320,6 +295,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (started) throw new DeliveryError("delivery: start() was called twice");
       started = true;
       await ready;
+      if (stopping) return;
       unsubscribeArchive = archive.onChange((change) => {
         // A late digest goes out as soon as it appears (within the deadline); a changed one is corrected after a quiet period.
         if (change.type === "upsert" && !stopping) void revisions.noteChange(change).then(() => engine.tick());
@@ -328,7 +304,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         task = cron.schedule(TICK_CRON, () => engine.tick(), { name: "digest-bot-delivery", noOverlap: true });
       }
       await revisions.start();
-      // Catch-up: slots missed while the bot was down are considered once, now.
+      // Catch-up: slots missed while the bot was down are considered once, now. A stop aborts it like any tick.
       await engine.tick();
     },
 
@@ -361,45 +337,10 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       return deliver({ ...request, kind: "repost" });
     },
 
-    async subscribe(target, sections) {
-      if (sections && sections.some((i) => !Number.isInteger(i) || i < 0)) {
-        throw new DeliveryError("delivery: section indexes are 0-based integers");
-      }
-      await ready;
-      await subscriptions.upsert(target.platform, target.id, sections?.length ? [...new Set(sections)].sort((a, b) => a - b) : undefined, nowIso());
-      logger.info({ platform: target.platform, target: target.id, sections }, "subscribed");
-    },
-
-    async unsubscribe(target) {
-      await ready;
-      const sub = await subscriptions.get(target.platform, target.id);
-      if (!sub) return false;
-      // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
-      if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
-      else await subscriptions.remove(target.platform, target.id);
-      await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
-      await options.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
-      logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
-      return true;
-    },
-
-    async setSchedule(target, schedule) {
-      await ready;
-      if (!(await subscriptions.get(target.platform, target.id))) {
-        throw new DeliveryError(`delivery: ${target.platform}:${target.id} is not subscribed; subscribe it first`);
-      }
-      try {
-        scheduleOf(schedule.cron ?? config.POST_CRON, schedule.timezone ?? config.POST_TIMEZONE);
-      } catch (err) {
-        throw new DeliveryError((err as Error).message, { cause: err });
-      }
-      await subscriptions.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
-    },
-
-    async status() {
-      await ready;
-      return describeTargets(options.storage, { archive, now: clock(), scheduleFor });
-    },
+    subscribe: control.subscribe,
+    unsubscribe: control.unsubscribe,
+    setSchedule: control.setSchedule,
+    status: control.status,
   };
   return engine;
 }

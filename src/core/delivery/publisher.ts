@@ -13,15 +13,47 @@ export type PublishFailure = "rate-limited" | "transient" | "permanent";
  */
 export class PublishError extends Error {
   override name = "PublishError";
+  /**
+   * True when the platform may have carried out the request although it failed (a 5xx, a reset or a timeout after
+   * the request was written): a re-send may then show twice where the platform cannot de-duplicate.
+   */
+  readonly ambiguous: boolean;
   constructor(
     readonly kind: PublishFailure,
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; ambiguous?: boolean },
   ) {
     // Stored in the ledger and shown by /status: nothing token-like may survive (a proxy may echo the Authorization header).
-    super(scrubTokenLike(message), options);
+    super(scrubTokenLike(message), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.ambiguous = options?.ambiguous ?? kind === "transient";
   }
+}
+
+/** Raised by a publisher when the engine's stop aborted the request (`signal`); the part's fate is unknown. */
+export class PublishAborted extends Error {
+  override name = "PublishAborted";
+}
+
+/** What every platform operation of the delivery path gets besides its payload. */
+export interface SendOptions {
+  /**
+   * Stable for (run, target, part) and ≤ 25 chars of `[A-Za-z0-9]` (Discord's nonce limit); platforms that can
+   * de-duplicate use it.
+   */
+  idempotencyKey: string;
+  /** Aborted when the engine stops: the request is cancelled at once (the part stays in-flight, reconciled later). */
+  signal: AbortSignal;
+}
+
+/** Where to look for a message that may have been posted already. */
+export interface ReconcileOptions {
+  /** Only messages after this one (the previous part's platform id, or a time-based id from the planning time). */
+  after?: string;
+  /** When the part was planned (ISO), for platforms that page by time. */
+  plannedAt?: string;
+  idempotencyKey: string;
+  signal: AbortSignal;
 }
 
 /**
@@ -31,7 +63,7 @@ export class PublishError extends Error {
  * const publisher: Publisher<TelegramSendParams> = {
  *   platform: "telegram",
  *   planDailyPost: (post) => toTelegramDailyMessages(post),
- *   send: async (chatId, params) => ({ messageId: String((await api.sendMessage(chatId, params.text)).message_id) }),
+ *   send: async (chatId, params, { signal }) => ({ messageId: String((await api.sendMessage(chatId, params.text, {}, signal)).message_id) }),
  * };
  */
 export interface Publisher<P = unknown> {
@@ -39,11 +71,20 @@ export interface Publisher<P = unknown> {
   /** Pure: the message payloads for a daily post, in order, each within the platform's limits. */
   planDailyPost(post: DailyPost): P[];
   /**
-   * Sends one payload. `idempotencyKey` is stable for (run, target, part) and ≤ 25 chars of `[A-Za-z0-9]`
-   * (Discord's nonce limit); platforms that can de-duplicate use it.
-   * Throws `PublishError`.
+   * Sends one payload. Throws `PublishError` (or `PublishAborted` when `options.signal` aborted it). Must not retry
+   * 5xx, resets or timeouts itself: the engine's retry policy does, and counts possible duplicates.
    */
-  send(targetId: string, payload: P, idempotencyKey: string): Promise<{ messageId: string }>;
+  send(targetId: string, payload: P, options: SendOptions): Promise<{ messageId: string }>;
+  /**
+   * True when a re-send with the same idempotency key cannot show twice (Discord's nonce, within its window).
+   * Default false: re-sends after an ambiguous failure are logged and counted as possible duplicates.
+   */
+  readonly deduplicates?: boolean;
+  /**
+   * Looks for the bot's own message with this payload already in the target (a part left in-flight by a crash or a
+   * stop): its id, so the part is marked sent instead of posted again. Only platforms that can read back.
+   */
+  findSent?(targetId: string, payload: P, options: ReconcileOptions): Promise<{ messageId: string } | undefined>;
   /**
    * Replaces a delivered message's content with `payload` (a revision). "Not modified" is success. A message that
    * can no longer be edited (deleted, too old, no permission) throws a `permanent` PublishError saying why: the

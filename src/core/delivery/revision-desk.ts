@@ -10,6 +10,7 @@ import { buildDailyPost } from "../summaries.js";
 import type { Publisher } from "./publisher.js";
 import { countOperations, planRevision, sectionsOfRun } from "./revision-planner.js";
 import { sendParts, type SenderDeps } from "./sender.js";
+import { operationFor } from "./flushing.js";
 
 /** The window of a publisher's `editsPerMinute` budget. */
 export const EDIT_BUDGET_WINDOW_MS = 60_000;
@@ -131,9 +132,9 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
     const publisher = publishers.get(platform);
     if (!publisher) return;
     for (const part of await store.openParts(platform, targetId)) {
-      if (deps.isStopping()) return;
+      if (deps.signal.aborted) return;
       if (part.operation !== "send" && !(await paceEdit(publisher, targetId))) return;
-      const outcome = await sendParts(publisher, [part], deps);
+      const outcome = await sendParts(operationFor(publisher), [part], deps);
       if (outcome.type === "permanent") {
         // This message cannot be corrected (deleted, too old, no permission): recorded, the others go on.
         logger.warn({ revisionId: part.runId, platform, target: targetId, part: part.partIndex + 1, operation: part.operation, reason: outcome.error }, "part could not be corrected");
@@ -161,7 +162,7 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
       for (let round = 0; round < 2; round++) {
         const waiting = await planDue();
         for (const { platform, targetId } of await store.targetsWithOpenParts()) {
-          if (deps.isStopping()) return;
+          if (deps.signal.aborted) return;
           await flushTarget(platform, targetId);
         }
         if (!waiting) break;

@@ -1,8 +1,15 @@
-// Sends the open parts of one target in order, with the ledger marks that make delivery exactly once, and the retry policy.
+// Carries out the open parts of one target in order (any operation on a target), with the ledger marks that make delivery exactly once, pacing and the one retry policy.
 import type { Logger } from "../logger.js";
-import { PublishError, type Publisher } from "./publisher.js";
+import { PublishAborted, PublishError } from "./publisher.js";
 import type { LeaseStore, LedgerStore, PartRow } from "../storage/types.js";
 import { judgeOwner, LEASE_MS, LEASE_RENEW_MS } from "./owner.js";
+import type { Pacer } from "./pacing.js";
+
+/**
+ * After a stop aborts the signal, how long a platform operation that ignores the signal is still awaited before the
+ * part is left in-flight (reconciled on the next start): well inside the 3 s a stop may take.
+ */
+export const STOP_GRACE_MS = 1500;
 import type { DeliveryObserver } from "./observer.js";
 
 /** Retry policy for one run; every delay is configurable so tests run in milliseconds. */
@@ -38,40 +45,59 @@ export type SendOutcome =
   | { type: "busy"; sent: number }
   | { type: "stopped"; sent: number };
 
+/**
+ * One operation on a target, as the sender carries it out: today a post (the publisher's `send`); revisions add
+ * edits and deletes by dispatching on the part here. Everything the sender adds — pacing, claim, lease, retry,
+ * possible-duplicate accounting, stop — applies to every operation alike.
+ */
+export interface PartOperation {
+  /** Performs the part's operation; resolves with the platform's message id. Throws PublishError / PublishAborted. */
+  perform(part: PartRow, signal: AbortSignal): Promise<{ messageId: string }>;
+  /** A repeat with the same idempotency key cannot show twice (Discord's nonce). */
+  deduplicates: boolean;
+  /** Looks the part up on the platform (after a crash left it in-flight); undefined when not found or not supported. */
+  findSent?(part: PartRow, after: string | undefined, signal: AbortSignal): Promise<{ messageId: string } | undefined>;
+}
+
 export interface SenderDeps {
   /** Where the marks go: the delivery ledger, or the revision store's operations (revision-store.ts). */
-  ledger: Pick<LedgerStore, "markSent" | "markFailed">;
+  ledger: Pick<LedgerStore, "markSent" | "markFailed"> & Partial<Pick<LedgerStore, "previousMessageId" | "notePossibleDuplicate">>;
   leases: LeaseStore;
   logger: Logger;
   retry: RetryOptions;
+  pacer: Pacer;
   now: () => string;
   /** Resolves after `ms`, or early (false) when the engine stops. */
   sleep: (ms: number) => Promise<boolean>;
   random: () => number;
-  isStopping: () => boolean;
+  /** Aborted when the engine stops: passed to every platform operation. */
+  signal: AbortSignal;
   /** This engine's claim owner id (owner.ts). */
   owner: string;
   /** Lease length and renewal period; default LEASE_MS / LEASE_RENEW_MS. */
   leaseMs?: number;
   leaseRenewMs?: number;
+  /** Default {@link STOP_GRACE_MS}. */
+  stopGraceMs?: number;
   /** Told about each send (metrics); optional. */
   observer?: DeliveryObserver;
 }
 
 /**
- * Sends `parts` (the target's open parts, oldest run first) one by one:
- * mark in-flight → send with the part's idempotency key → mark sent with the platform's message id.
- * A part found `in-flight` was interrupted mid-send by a crash: it is sent again with the same key
- * (Discord de-duplicates by nonce; Telegram cannot, so that one message may appear twice) — unless the engine
- * that claimed it may still be sending (its lease has not run out and it is not provably gone): then it is left to
- * that one. Claims are conditional on the part being as read, so two engines never both send it; a claim is a lease,
- * renewed while the send is in progress.
+ * Carries out `parts` (the target's open parts, oldest run first) one by one:
+ * wait for a paced slot → claim (in-flight, leased) → perform with the part's idempotency key and the stop signal →
+ * mark sent with the platform's message id.
+ * A part found `in-flight` was interrupted mid-send by a crash or a stop: where the platform can read back
+ * (Discord) it is looked up first and marked sent if it is there; otherwise it is sent again with the same key
+ * (Discord de-duplicates by nonce; Telegram cannot: logged at warn and counted as a possible duplicate) — unless
+ * the engine that claimed it may still be sending (its lease has not run out and it is not provably gone).
+ * Claims are conditional on the part being as read, so two engines never both send it.
  */
-export async function sendParts(publisher: Publisher, parts: PartRow[], deps: SenderDeps): Promise<SendOutcome> {
+export async function sendParts(operation: PartOperation, parts: PartRow[], deps: SenderDeps): Promise<SendOutcome> {
   let sent = 0;
   for (const part of parts) {
-    if (deps.isStopping()) return { type: "stopped", sent };
-    const result = await sendPart(publisher, part, deps);
+    if (deps.signal.aborted) return { type: "stopped", sent };
+    const result = await sendPart(operation, part, deps);
     if (result.type === "sent") {
       sent++;
       continue;
@@ -84,7 +110,7 @@ export async function sendParts(publisher: Publisher, parts: PartRow[], deps: Se
 
 type PartOutcome = { type: "sent" } | { type: "stopped" } | { type: "busy" } | { type: "pending" | "permanent"; error: string };
 
-async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): Promise<PartOutcome> {
+async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDeps): Promise<PartOutcome> {
   const { ledger, logger, retry } = deps;
   const where = { runId: part.runId, platform: part.platform, target: part.targetId, part: `${part.partIndex + 1}/${part.partCount}` };
   let takeOver = false;
@@ -97,12 +123,10 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     takeOver = verdict === "gone";
     logger.info({ ...where, owner: part.claimedBy, verdict }, "taking over a part whose owner stopped");
   }
-  if (part.status === "in-flight") {
-    logger.warn(
-      { ...where, key: part.idempotencyKey },
-      "re-sending a message that was in flight when the bot stopped (same idempotency key; may show twice where the platform cannot de-duplicate)",
-    );
-  }
+  /** The platform may already have this part: set after a crash/stop mid-send and after an ambiguous failure. */
+  let maybePosted = part.status === "in-flight";
+  // Reading back needs the previous part's message id, which only the delivery ledger keeps.
+  let reconcile = maybePosted && operation.findSent !== undefined && deps.ledger.previousMessageId !== undefined;
   let transientFailures = 0;
   let rateLimitWaits = 0;
   const observed = { platform: part.platform, targetId: part.targetId, runId: part.runId, partIndex: part.partIndex };
@@ -115,6 +139,8 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
   };
   const seen = { status: part.status, attempts: part.attempts };
   for (;;) {
+    // Pacing comes before the claim: a stop while waiting for a slot leaves the part exactly as it was.
+    if (!(await deps.pacer.acquire(part.platform, part.targetId, deps.signal))) return { type: "stopped" };
     const now = deps.now();
     const claim = { owner: deps.owner, now, leaseUntil: leaseUntil(now, deps.leaseMs ?? LEASE_MS), takeOver };
     if (!(await deps.leases.claim(part, seen, claim))) {
@@ -127,8 +153,35 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     seen.attempts++;
     let result: { messageId: string } | { failure: PublishError };
     try {
-      result = await whileLeased(part, deps, () => perform(publisher, part));
+      if (reconcile) {
+        reconcile = false;
+        const after = await ledger.previousMessageId!(part);
+        const found = await whileLeased(part, deps, () => untilStopped(operation.findSent!(part, after, deps.signal), deps));
+        if (found) {
+          await markSentPersistently(part, found.messageId, deps);
+          notify((o) => o.sent?.(observed, new Date(deps.now())));
+          logger.info({ ...where, messageId: found.messageId }, "found the in-flight part already posted; marked sent without posting it again");
+          return { type: "sent" };
+        }
+      }
+      if (maybePosted && !operation.deduplicates) {
+        await ledger.notePossibleDuplicate?.(part, deps.now());
+        logger.warn(
+          { ...where, key: part.idempotencyKey, possibleDuplicate: true },
+          seen.attempts === part.attempts + 1 && part.status === "in-flight"
+            ? "re-sending a message that was in flight when the bot stopped; the platform cannot de-duplicate, so it may show twice (counted as a possible duplicate)"
+            : "re-sending a message after an ambiguous failure (the platform may have posted it); it may show twice (counted as a possible duplicate)",
+        );
+      } else if (maybePosted) {
+        logger.info({ ...where, key: part.idempotencyKey }, "re-sending a message that may have been posted, with the same idempotency key (the platform drops a repeat)");
+      }
+      result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal), deps));
     } catch (err) {
+      if (err instanceof PublishAborted || deps.signal.aborted) {
+        // Its fate is unknown: left in-flight under this owner, released at stop, so the next start reconciles it.
+        logger.warn({ ...where }, "stopped while a message was being sent; left in flight for the next start to reconcile");
+        return { type: "stopped" };
+      }
       result = {
         failure:
           err instanceof PublishError
@@ -153,10 +206,12 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     }
     await ledger.markFailed(part, "pending", error, deps.now());
     seen.status = "pending";
+    maybePosted = failure.ambiguous;
     let delay: number;
     if (failure.kind === "rate-limited") {
       rateLimitWaits++;
       delay = failure.retryAfterMs ?? retry.baseDelayMs;
+      deps.pacer.penalize(part.platform, part.targetId, delay);
       if (rateLimitWaits > retry.maxRateLimitWaits || delay > retry.maxRateLimitWaitMs) {
         logger.warn({ ...where, error, retryAfterMs: delay }, "rate limited; part left pending for the next tick");
         notify((o) => o.leftPending?.(observed));
@@ -166,33 +221,23 @@ async function sendPart(publisher: Publisher, part: PartRow, deps: SenderDeps): 
     } else {
       transientFailures++;
       if (transientFailures >= retry.maxAttempts) {
-        logger.warn({ ...where, error, attempts: transientFailures }, "send keeps failing; part left pending for the next tick");
+        if (maybePosted && !operation.deduplicates) {
+          // Pending parts are always sent again: count the possible duplicate now, while it is known to be one.
+          await ledger.notePossibleDuplicate?.(part, deps.now());
+          logger.warn({ ...where, error, attempts: transientFailures, possibleDuplicate: true }, "send keeps failing ambiguously; part left pending for the next tick, where it may show twice");
+        } else {
+          logger.warn({ ...where, error, attempts: transientFailures }, "send keeps failing; part left pending for the next tick");
+        }
         notify((o) => o.leftPending?.(observed));
         return { type: "pending", error };
       }
       // Equal jitter: between half and all of the exponential cap, so retries from many targets spread out.
       const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (transientFailures - 1));
       delay = Math.round(cap / 2 + (deps.random() * cap) / 2);
-      logger.info({ ...where, error, delayMs: delay }, "transient send failure; backing off");
+      logger.info({ ...where, error, delayMs: delay, attempt: seen.attempts }, "transient send failure; backing off");
     }
     if (!(await deps.sleep(delay))) return { type: "stopped" };
   }
-}
-
-/** Dispatches on the part's operation: a new message, or an edit/delete of a delivered one (revisions). */
-async function perform(publisher: Publisher, part: PartRow): Promise<{ messageId: string }> {
-  const operation = part.operation ?? "send";
-  if (operation === "send") return publisher.send(part.targetId, part.payload, part.idempotencyKey);
-  const messageId = part.targetMessageId;
-  if (messageId && operation === "edit" && publisher.edit) {
-    await publisher.edit(part.targetId, messageId, part.payload);
-    return { messageId };
-  }
-  if (messageId && operation === "delete" && publisher.delete) {
-    await publisher.delete(part.targetId, messageId);
-    return { messageId };
-  }
-  throw new PublishError("permanent", `${part.platform}: cannot ${operation} ${messageId ? `message ${messageId}` : "a message without an id"} there`);
 }
 
 /**
@@ -216,6 +261,28 @@ async function markSentPersistently(part: PartRow, messageId: string, deps: Send
 const MARK_SENT_ATTEMPTS = 3;
 
 const leaseUntil = (nowIso: string, ms: number) => new Date(Date.parse(nowIso) + ms).toISOString();
+
+/** The operation's result, or PublishAborted once the stop signal has been aborted for the grace period. */
+function untilStopped<T>(operation: Promise<T>, deps: SenderDeps): Promise<T> {
+  const { signal } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    const arm = () => {
+      timer = setTimeout(() => reject(new PublishAborted("stopped while the platform was still answering")), deps.stopGraceMs ?? STOP_GRACE_MS);
+    };
+    if (signal.aborted) arm();
+    else {
+      onAbort = arm;
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+  });
+  stopped.catch(() => undefined);
+  return Promise.race([operation, stopped]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  });
+}
 
 /** Runs a send while renewing this engine's lease on the part, so a long send (a 429 wait inside a client) keeps it. */
 async function whileLeased<T>(part: PartRow, deps: SenderDeps, send: () => Promise<T>): Promise<T> {

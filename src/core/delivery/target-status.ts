@@ -58,6 +58,8 @@ export async function describeTargets(
         failed: revision.failed,
       };
     }
+    const possibleDuplicates = await storage.ledger.possibleDuplicates({ platform: sub.platform, targetId: sub.targetId });
+    if (possibleDuplicates > 0) status.possibleDuplicates = possibleDuplicates;
     targets.push(status);
   }
   const pending = (await storage.ledger.pendingRuns()).slice(0, STATUS_PENDING_MAX).map((run): PendingDelivery => {

@@ -33,8 +33,8 @@ export interface ItemsFound {
 
 const lineOfNode = (node: { position?: { start: { line: number } } | undefined }): number => node.position?.start.line ?? 1;
 
-/** Numbering and bullets publishers put in front of titles: `1.`, `1、`, `3.1`, `•`, `-`. */
-const NUMBERING = /^\s*(?:\d{1,3}(?:\.\d{1,3})*\s*[.、．)）:：]?\s+|\d{1,3}\s*[、．]\s*|[•●▪◆■·]\s*)/u;
+/** Numbering and bullets publishers put in front of titles: `1.`, `1、`, `3.1`, `•`, `-`, `①`, `[1]`, `（2）`. */
+const NUMBERING = /^\s*(?:\d{1,3}(?:\.\d{1,3})*\s*[.、．)）:：]?\s+|\d{1,3}\s*[、．]\s*|[•●▪◆■·\u2460-\u2473\u2776-\u277F]\s*|[[(（【]\d{1,3}[\])）】]\s*)/u;
 /** Template text left in by a generator: `{{ 'date': … }}`. */
 const TEMPLATE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
@@ -72,7 +72,7 @@ export function firstSentence(text: string): string {
 }
 
 /** Text of a paragraph's leading prefix that may stand before a lead: numbering, a date, dashes. */
-const PREFIX_TEXT = /^[\s\d\-–—./:、．)）•●▪·|]*$/u;
+const PREFIX_TEXT = /^(?:[\s\d\-–—./:、．)）•●▪·|\u2460-\u2473\u2776-\u277F]|[[(（【]\d{1,3}[\])）】])*$/u;
 /** A lead paragraph outside a list: `1、[title](url)`, `1、**title**`, `• **title**`, or a bare `1、`. */
 const PARAGRAPH_LEAD = /^\s*(?:\d{1,3}\s*[、．]|[•●▪◆■])/u;
 

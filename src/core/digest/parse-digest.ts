@@ -184,6 +184,9 @@ export function scrubText(text: string): string {
  * Estimates container nesting from the raw lines (quote markers, list indentation and markers) and refuses it past
  * {@link MAX_NESTING} before the Markdown parser sees it: deeply nested lists cost the parser seconds per hundred levels.
  */
+/** The container markers a line opens with: quote markers and list markers in any order. */
+const CONTAINER_PREFIX = /^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t])))*/;
+
 function checkSourceNesting(text: string, fail: (line: number, reason: string) => never): void {
   let line = 1;
   let fenced = false;
@@ -196,7 +199,9 @@ function checkSourceNesting(text: string, fail: (line: number, reason: string) =
       const indent = depthQuotes > 0 ? 0 : quotes.replace(/\t/g, "    ").length;
       const markers = (/^(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*/.exec(rest)?.[0] ?? "").match(/[-*+]|\d{1,9}[.)]/g)?.length ?? 0;
       const depth = depthQuotes + (markers > 0 || /^[-*+]|^\d{1,9}[.)]/.test(rest) ? Math.floor(indent / 2) : 0) + markers;
-      if (depth > MAX_NESTING) {
+      // Quotes and list markers interleaved on one line (`> - > - …`) nest just as deep as either alone.
+      const mixed = (CONTAINER_PREFIX.exec(raw)?.[0] ?? "").match(/>|[-*+]|\d{1,9}[.)]/g)?.length ?? 0;
+      if (Math.max(depth, mixed) > MAX_NESTING) {
         fail(line, `lists, quotes or emphasis nested more than ${MAX_NESTING} levels deep: flatten this part of the file`);
       }
     }

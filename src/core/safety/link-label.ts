@@ -28,10 +28,17 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-/** Hosts a label names: those of URLs in it and bare host names with a known TLD. */
+/** Invisible format characters (zero-width space/joiners, soft hyphen, word joiner, bidi marks): not seen by a reader. */
+const INVISIBLE = /\p{Cf}/gu;
+/** Bidi embeddings, overrides and isolates: they reorder what a reader sees (`\u202Eelpmaxe.doog` reads "good.example"). */
+const BIDI_REORDER = /[\u202A-\u202E\u2066-\u2069]/u;
+/** An ideographic full stop between a name and an ASCII TLD (`good。example`): browsers read it as a dot. */
+const IDEOGRAPHIC_DOT = /(?<=[\p{L}\p{N}])[\u3002\uFF61](?=[A-Za-z]{2,63}(?![\p{L}\p{N}_-]))/gu;
+
+/** Hosts a label names: those of URLs in it and bare host names with a known TLD, as a reader sees them. */
 export function hostsNamedIn(label: string): string[] {
-  // Full-width dots and letters (`good．example`) read as what they look like.
-  const text = label.normalize("NFKC");
+  // Full-width dots and letters (`good．example`) read as what they look like; invisible characters are not there.
+  const text = label.normalize("NFKC").replace(INVISIBLE, "").replace(IDEOGRAPHIC_DOT, ".");
   const hosts: string[] = [];
   for (const m of text.matchAll(URL_IN_TEXT)) {
     const host = hostOf(m[0]);
@@ -70,7 +77,8 @@ export function displayLinkLabel(label: string, url: string): string {
   if (text === "") return url;
   const target = hostOf(url);
   if (!target) return text;
-  const deceptive = hostsNamedIn(text).some((named) => !sameSite(named, target));
+  // Reordered text can spell any host backwards; what it shows cannot be checked, so the target is shown.
+  const deceptive = BIDI_REORDER.test(text) || hostsNamedIn(text).some((named) => !sameSite(named, target));
   if (!deceptive) return text;
   try {
     return new URL(url).href;

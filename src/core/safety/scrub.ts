@@ -7,8 +7,8 @@ const TOKEN_PATTERNS: readonly [RegExp, string][] = [
   // An Authorization header as a proxy or library may echo it: `Authorization: Bot …`, `"authorization":"Bearer …"`.
   [/(authorization["']?\s*[:=]\s*["']?)(?:(?:Bot|Bearer|Basic)\s+)?[^\s"',;}]+/gi, `$1${REDACTED}`],
   [/\b(Bot|Bearer)\s+[A-Za-z0-9._~+/=-]{20,}/g, `$1 ${REDACTED}`],
-  // Telegram bot token `123456789:AA…` (also inside `/bot<token>/` URLs).
-  [/\d{5,}:[A-Za-z0-9_-]{30,}/g, REDACTED],
+  // Telegram bot token `123456789:AA…` (also inside `/bot<token>/` URLs, and URL-encoded: `%3A`).
+  [/\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}/gi, REDACTED],
   // Discord bot token: base64 user id . timestamp . HMAC.
   [/\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}/g, REDACTED],
 ];

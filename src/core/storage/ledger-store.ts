@@ -28,6 +28,8 @@ export function toPart(r: Selectable<DeliveriesTable>): PartRow {
   if (r.last_error !== null) p.lastError = r.last_error;
   if (r.claimed_by !== null) p.claimedBy = r.claimed_by;
   if (r.lease_expires_at !== null) p.leaseExpiresAt = r.lease_expires_at;
+  if (r.created_at) p.createdAt = r.created_at;
+  if (r.possible_duplicates !== undefined && Number(r.possible_duplicates) > 0) p.possibleDuplicates = Number(r.possible_duplicates);
   return p;
 }
 
@@ -162,16 +164,38 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
         .execute();
       return rows.map((r) => ({ platform: r.platform as Platform, targetId: r.target_id }));
     },
-    async runParts(runId) {
-      const rows = await db
-        .selectFrom("deliveries")
-        .selectAll()
-        .where("run_id", "=", runId)
+    async runParts(runId, target) {
+      let query = db.selectFrom("deliveries").selectAll().where("run_id", "=", runId);
+      if (target) query = query.where("platform", "=", target.platform).where("target_id", "=", target.targetId);
+      const rows = await query
         .orderBy("platform")
         .orderBy("target_id")
         .orderBy("part_index")
         .execute();
       return rows.map(toPart);
+    },
+    async previousMessageId(key) {
+      if (key.partIndex === 0) return undefined;
+      const r = await db
+        .selectFrom("deliveries")
+        .select("message_id")
+        .where("run_id", "=", key.runId)
+        .where("platform", "=", key.platform)
+        .where("target_id", "=", key.targetId)
+        .where("part_index", "=", key.partIndex - 1)
+        .executeTakeFirst();
+      return r?.message_id ?? undefined;
+    },
+    async notePossibleDuplicate(key, now) {
+      await part(key)
+        .set((eb) => ({ possible_duplicates: eb("possible_duplicates", "+", 1), updated_at: now }))
+        .execute();
+    },
+    async possibleDuplicates(target) {
+      let query = db.selectFrom("deliveries").select((eb) => eb.fn.sum<number | string | null>("possible_duplicates").as("n"));
+      if (target) query = query.where("platform", "=", target.platform).where("target_id", "=", target.targetId);
+      const r = await query.executeTakeFirst();
+      return Number(r?.n ?? 0);
     },
     async markSent(key, messageId, now) {
       await part(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, updated_at: now }).execute();

@@ -150,7 +150,15 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
     postgres: "ALTER TABLE deliveries ADD COLUMN lease_expires_at TEXT;",
   },
-  // 4: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
+  // 4: re-sends after an ambiguous failure (the platform may have posted it) are counted per part, for /status and
+  // metrics; a target's open parts are found through an index on the target, so flushing N targets is O(N), not O(N²).
+  {
+    sqlite: `ALTER TABLE deliveries ADD COLUMN possible_duplicates INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX deliveries_open_by_target ON deliveries (platform, target_id) WHERE status IN ('pending', 'in-flight');`,
+    postgres: `ALTER TABLE deliveries ADD COLUMN possible_duplicates INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX deliveries_open_by_target ON deliveries (platform, target_id) WHERE status IN ('pending', 'in-flight');`,
+  },
+  // 5: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
   { sqlite: revisionTables("INTEGER PRIMARY KEY"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
 ];
 

@@ -51,6 +51,8 @@ export interface DeliveriesTable {
   sent_at: string | null;
   claimed_by: string | null;
   lease_expires_at: string | null;
+  /** Re-sends after an ambiguous failure on a platform that cannot de-duplicate (migration 4). */
+  possible_duplicates: Generated<number>;
 }
 
 export interface RevisionRequestsTable {

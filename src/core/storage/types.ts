@@ -55,6 +55,10 @@ export interface PartRow {
   operation?: PartOperation;
   /** The delivered message an `edit` or `delete` acts on. */
   targetMessageId?: string;
+  /** When the part was planned (ISO). */
+  createdAt?: string;
+  /** Re-sends of this part after an ambiguous failure where the platform cannot de-duplicate. */
+  possibleDuplicates?: number;
 }
 
 /** The key of one part. */
@@ -143,7 +147,14 @@ export interface LedgerStore {
   openParts(platform: Platform, targetId: string): Promise<PartRow[]>;
   /** Targets that have unsent parts (also those not subscribed, e.g. a repost to a channel). */
   targetsWithOpenParts(): Promise<{ platform: Platform; targetId: string }[]>;
-  runParts(runId: string): Promise<PartRow[]>;
+  /** The parts of a run (of one target of it when `target` is given: a key lookup, O(parts of that target)). */
+  runParts(runId: string, target?: { platform: Platform; targetId: string }): Promise<PartRow[]>;
+  /** The platform message id of part `partIndex - 1` of the same run and target, if sent (reconciling needs it). */
+  previousMessageId(part: PartKey): Promise<string | undefined>;
+  /** Counts one re-send of a part that the platform may already have posted (an ambiguous failure or a crash). */
+  notePossibleDuplicate(part: PartKey, now: string): Promise<void>;
+  /** Re-sends that may have shown twice, for one target or (no argument) for all: /status and metrics show them. */
+  possibleDuplicates(target?: { platform: Platform; targetId: string }): Promise<number>;
   markSent(part: PartKey, messageId: string, now: string): Promise<void>;
   markFailed(part: PartKey, status: "pending" | "failed-permanent", error: string, now: string): Promise<void>;
   /** Gives up the unsent parts of a target (after a permanent failure or an unsubscribe), keeping the reason. */

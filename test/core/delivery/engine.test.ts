@@ -93,7 +93,8 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("skips with a log line when no new digest arrives by the deadline, and sends the late one at the next slot", async () => {
-      h = harness({ TELEGRAM_CHAT_IDS: "-1001", DELIVERY_DEADLINE_HOURS: "6" }, backend);
+      // 10 h: at the next 09:00 the late digest's day ended 9 h before, so it is still within the deadline rule.
+      h = harness({ TELEGRAM_CHAT_IDS: "-1001", DELIVERY_DEADLINE_HOURS: "10" }, backend);
       const archive = new MemoryArchive([digestOn("2026-02-17")]);
       const clock = new FakeClock(new Date("2026-02-17T08:00:00Z"));
       const { logger, messages } = recordingLogger();
@@ -104,11 +105,11 @@ describe.each(testBackends())("on %s", (backend) => {
       clock.set("2026-02-17T09:00:00Z");
       await engine.tick();
       const sent = tg.received.length;
-      clock.set("2026-02-18T15:01:00Z"); // more than 6 h after 09:00
+      clock.set("2026-02-18T19:01:00Z"); // more than 10 h after 09:00
       await engine.tick();
-      expect(messages()).toContain("scheduled delivery skipped: no new digest within 6 h of the scheduled time");
+      expect(messages()).toContain("scheduled delivery skipped: no new digest within 10 h of the scheduled time");
       archive.add(digestOn("2026-02-18"));
-      clock.set("2026-02-18T16:00:00Z");
+      clock.set("2026-02-18T20:00:00Z");
       await engine.tick();
       expect(tg.received).toHaveLength(sent);
       clock.set("2026-02-19T09:00:00Z");

@@ -237,9 +237,9 @@ describe.each(testBackends())("on %s", (backend) => {
       let release: (() => void) | undefined;
       const publisher = new ScriptedPublisher("telegram");
       const send = publisher.send.bind(publisher);
-      publisher.send = async (target, text, key) => {
+      publisher.send = async (target, text, options) => {
         await new Promise<void>((r) => (release = r));
-        return send(target, text, key);
+        return send(target, text, options);
       };
       engine.registerPublisher(publisher);
       clock.set(SLOT);
@@ -354,9 +354,9 @@ describe.each(testBackends())("on %s", (backend) => {
       let release: (() => void) | undefined;
       const publisher = new ScriptedPublisher("telegram");
       const send = publisher.send.bind(publisher);
-      publisher.send = async (target, text, key) => {
+      publisher.send = async (target, text, options) => {
         await new Promise<void>((r) => (release = r));
-        return send(target, text, key);
+        return send(target, text, options);
       };
       const engine = await h.engine({ db, archive, clock, lease: { renewMs: LEASE_RENEW_MS_FOR_TEST } });
       engine.registerPublisher(publisher);

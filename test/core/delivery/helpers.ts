@@ -6,7 +6,8 @@ import pino from "pino";
 import type { ArchiveChange, DigestArchive } from "../../../src/core/digest/archive.js";
 import { parseConfig, type Config } from "../../../src/core/config.js";
 import { createDeliveryEngine, type DeliveryEngine } from "../../../src/core/delivery/engine.js";
-import { PublishError, type Publisher } from "../../../src/core/delivery/publisher.js";
+import { createPacer, type Pacer } from "../../../src/core/delivery/pacing.js";
+import { PublishError, type Publisher, type SendOptions } from "../../../src/core/delivery/publisher.js";
 import { planTextDailyPost } from "../../../src/core/delivery/text-plan.js";
 import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
@@ -68,6 +69,8 @@ export type Step =
   | "deliver-then-hang" // the platform got it, the answer never came back
   | { status: 429; retryAfterMs: number }
   | { status: 500 }
+  /** Posts it, then answers 502: what a platform's 5xx after accepting looks like. */
+  | { status: "accept-then-502" }
   | { status: "timeout" }
   | { status: 403; message: string };
 
@@ -86,20 +89,27 @@ export class ScriptedPublisher implements Publisher<string> {
   readonly attempts: Sent[] = [];
   script: Step[] = [];
   private byKey = new Map<string, string>();
+  readonly deduplicates: boolean;
   constructor(
     readonly platform: Platform,
     private options: { limit?: number; dedupe?: boolean; shared?: Sent[] } = {},
   ) {
     if (options.shared) this.received = options.shared;
+    this.deduplicates = options.dedupe ?? false;
   }
   planDailyPost = (post: Parameters<Publisher["planDailyPost"]>[0]) => planTextDailyPost(post, "en", this.options.limit ?? 1500);
-  async send(target: string, text: string, key: string) {
+  async send(target: string, text: string, options: SendOptions) {
+    const key = options.idempotencyKey;
     const step = this.script.shift() ?? "ok";
     this.attempts.push({ target, text, key });
     if (step === "hang") return new Promise<never>(() => {});
     if (typeof step === "object") {
       if (step.status === 429) throw new PublishError("rate-limited", "429 Too Many Requests", step.retryAfterMs);
       if (step.status === 500) throw new PublishError("transient", "500 Internal Server Error");
+      if (step.status === "accept-then-502") {
+        this.received.push({ target, text, key });
+        throw new PublishError("transient", "502 Bad Gateway");
+      }
       if (step.status === "timeout") throw new PublishError("transient", "request timed out");
       throw new PublishError("permanent", step.message);
     }
@@ -159,8 +169,18 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
       opened.push(storage);
       return storage;
     },
-    /** An engine on `db`, with its settings targets recorded. */
-    async engine(opts: { db: Storage; archive: DigestArchive; clock: FakeClock; logger?: pino.Logger; config?: Config; retry?: object; lease?: { ms?: number; renewMs?: number } }) {
+    /** An engine on `db`, unpaced unless `pacer` is given (pacing has its own tests), with its settings targets recorded. */
+    async engine(opts: {
+      db: Storage;
+      archive: DigestArchive;
+      clock: FakeClock;
+      logger?: pino.Logger;
+      config?: Config;
+      retry?: object;
+      lease?: { ms?: number; renewMs?: number };
+      pacer?: Pacer;
+      stopGraceMs?: number;
+    }) {
       const engine = createDeliveryEngine({
         storage: opts.db,
         archive: opts.archive,
@@ -169,6 +189,8 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
         clock: opts.clock.read,
         retry: { ...FAST_RETRY, ...opts.retry },
         useCron: false,
+        pacer: opts.pacer ?? createPacer({ limits: {} }),
+        stopGraceMs: opts.stopGraceMs ?? 200,
         ...(opts.lease ? { lease: opts.lease } : {}),
       });
       engines.push(engine);

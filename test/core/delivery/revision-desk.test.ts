@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ArchiveChange, DigestArchive } from "../../../src/core/digest/archive.js";
 import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
-import { PublishError } from "../../../src/core/delivery/publisher.js";
+import { PublishError, type SendOptions } from "../../../src/core/delivery/publisher.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import type { Storage } from "../../../src/core/storage/types.js";
 import { testBackends } from "../storage/backends.js";
@@ -48,8 +48,8 @@ class EditingPublisher extends ScriptedPublisher {
     super(platform, { dedupe: true });
     if (shared) this.shown = shared.shown;
   }
-  override async send(target: string, text: string, key: string) {
-    const result = await super.send(target, text, key);
+  override async send(target: string, text: string, options: SendOptions) {
+    const result = await super.send(target, text, options);
     this.shown.set(result.messageId, text);
     return result;
   }

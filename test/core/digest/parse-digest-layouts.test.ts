@@ -29,6 +29,14 @@ describe("parseDigest layouts", () => {
     expect(p.warnings.map((w) => `${w.line}: ${w.message}`)).toContain("20: text after the last story left out: not part of any story (a footer or closing note)");
   });
 
+  it("circled (①) and bracketed ([1], （2）) numbering: bullets read as stories, numbering dropped from titles", () => {
+    const p = read("circled-numbers.md");
+    expect(outline(p)).toEqual(["工具: Gamma CLI 2.0 发布 (1) | Delta IDE 开源 (1)", "研究: 稀疏注意力新方法 (1) | 长上下文评测 (1)"]);
+    expect(p.warnings).toEqual([]);
+    const headings = parseDigest("## 研究\n\n### [1] 稀疏注意力\n\n正文\n\n### ③ 长上下文\n\n正文\n", "2026-03-12.md");
+    expect(headings.digest.sections[0]?.stories.map((t) => t.title)).toEqual(["稀疏注意力", "长上下文"]);
+  });
+
   it("N、 paragraphs with a linked or bold lead, a bare N、 before a quote; cover, essay and subscription left out", () => {
     const p = read("numbered-paragraphs.md");
     expect(outline(p)).toEqual([
@@ -140,6 +148,13 @@ describe("parseDigest hostile input", () => {
     expect(parseError(quotes).message).toMatch(/^2026-03-01\.md:5: lists, quotes or emphasis nested more than 100 levels deep/);
     const lists = `## S\n\n### T\n\n${Array.from({ length: 3000 }, (_, i) => `${"  ".repeat(i)}- x`).join("\n")}\n`;
     expect(parseError(lists).message).toMatch(/^2026-03-01\.md:\d+: lists, quotes or emphasis nested more than 100 levels deep/);
+  });
+
+  it("refuses quotes and list items interleaved thousands deep on one line (> - > - …) with file:line", () => {
+    const mixed = `## S\n\n### T\n\n${"> - ".repeat(3000)}deep\n`;
+    expect(parseError(mixed).message).toBe("2026-03-01.md:5: lists, quotes or emphasis nested more than 100 levels deep: flatten this part of the file");
+    const numbered = `## S\n\n### T\n\n${"> 1. ".repeat(3000)}deep\n`;
+    expect(parseError(numbered).message).toBe("2026-03-01.md:5: lists, quotes or emphasis nested more than 100 levels deep: flatten this part of the file");
   });
 
   it("refuses a YAML alias bomb and an unresolved alias with the front matter line", () => {

@@ -12,6 +12,10 @@ describe("displayLinkLabel", () => {
     ["Login at 10.0.0.1", "https://evil.example/", "https://evil.example/"],
     ["gооgle.com", "https://google.com/", "https://google.com/"], // Cyrillic о: another host
     ["", "https://evil.example/a", "https://evil.example/a"],
+    ["good\u200b.example", "https://evil.example/", "https://evil.example/"], // zero-width space inside the host
+    ["good.\u00adexample", "https://evil.example/", "https://evil.example/"], // soft hyphen
+    ["\u202eelpmaxe.doog", "https://evil.example/", "https://evil.example/"], // right-to-left override: reads good.example
+    ["good。example", "https://evil.example/", "https://evil.example/"], // ideographic full stop
   ])("%j → %j shows the target", (label, url, shown) => {
     expect(displayLinkLabel(label, url)).toBe(shown);
   });
@@ -24,6 +28,8 @@ describe("displayLinkLabel", () => {
     ["Node.js 22 release notes", "https://nodejs.org/en/blog"],
     ["Claude Sonnet 4.6", "https://www.anthropic.com/news/claude-sonnet-4-6"],
     ["Qwen3.5 技术报告", "https://qwenlm.github.io/blog/qwen3.5/"],
+    ["发布于 GitHub。详情见官网", "https://github.com/x"],
+    ["OpenAI。Sora 上线", "https://openai.com/sora"],
   ])("%j stays for %j", (label, url) => {
     expect(displayLinkLabel(label, url)).toBe(label);
   });

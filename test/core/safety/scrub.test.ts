@@ -8,6 +8,9 @@ describe("scrubTokenLike", () => {
     ['{"authorization":"Bearer abc.def.ghi-0123456789abcdef"}', '{"authorization":"[redacted]"}'],
     ["GET https://api.telegram.org/bot987654:SECRET-telegram-token-for-tests-xyz/getMe failed", "GET https://api.telegram.org/bot[redacted]/getMe failed"],
     ["token MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tests_xyz leaked", "token [redacted] leaked"],
+    // A proxy or error page echoing the request path URL-encoded.
+    ["502 for /bot987654%3ASECRET-telegram-token-for-tests-xyz/sendMessage", "502 for /bot[redacted]/sendMessage"],
+    ["token=987654%3asecret-telegram-token-for-tests-xyz0", "token=[redacted]"],
   ])("%s", (text, expected) => {
     expect(scrubTokenLike(text)).toBe(expected);
   });

@@ -1,0 +1,144 @@
+// `npm run bench:delivery`: the sample digest broadcast to 100/300/1,000 Telegram chats and 300 Discord channels against loopback fakes that enforce the platform limits.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { parseConfig } from "../src/core/config.js";
+import type { ArchiveChange, DigestArchive } from "../src/core/digest/archive.js";
+import type { Digest, StoryRef } from "../src/core/digest/model.js";
+import { parseDigest } from "../src/core/digest/parse-digest.js";
+import { buildDailyPost } from "../src/core/summaries.js";
+import { createDeliveryEngine } from "../src/core/delivery/engine.js";
+import { createPacer, DISCORD_REQUESTS_PER_SECOND, TELEGRAM_MESSAGES_PER_SECOND } from "../src/core/delivery/pacing.js";
+import type { Publisher } from "../src/core/delivery/publisher.js";
+import { openSqliteStorage } from "../src/core/storage/open-storage.js";
+import { createDiscordDeliveryRest, createDiscordPublisher } from "../src/discord/discord-publisher.js";
+import { createTelegramDeliveryApi, createTelegramPublisher } from "../src/telegram/telegram-publisher.js";
+import { startFakeDiscord } from "../test/discord/fake-discord.js";
+import { startFakeBotApi } from "../test/telegram/fake-bot-api.js";
+
+const SAMPLE = "data/digests/2026-02-18.md";
+const TELEGRAM_TOKEN = "987654:BENCH-telegram-token-abcdefghijk";
+const DISCORD_TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.BENCH-discord-token_abcdefgh";
+/** Share of the platform budget a broadcast should reach. */
+const GOAL = 0.9;
+
+/** The sample digest alone: what `digest-bot deliver --all` would send. */
+function oneDigestArchive(digest: Digest): DigestArchive {
+  return {
+    dates: () => [digest.date],
+    all: () => [digest],
+    get: (date: string) => (date === digest.date ? digest : undefined),
+    latest: () => digest,
+    findStory: (): StoryRef | undefined => undefined,
+    onChange: (_listener: (c: ArchiveChange) => void) => () => undefined,
+  } as DigestArchive;
+}
+
+interface Result {
+  scenario: string;
+  targets: number;
+  messages: number;
+  seconds: number;
+  rate: number;
+  budget: number;
+  violations: number;
+  duplicates: number;
+  lost: number;
+}
+
+/** Delivers the sample to every subscription of one platform through the engine (the `deliver --all` path). */
+async function broadcast(platform: "telegram" | "discord", targets: string[], publisher: Publisher, posted: () => { target: string; key: string }[], violations: () => number): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), "digest-bot-bench-delivery-"));
+  const storage = await openSqliteStorage(dir);
+  const digest = parseDigest(readFileSync(SAMPLE, "utf8"), SAMPLE).digest;
+  const config = parseConfig({ DATA_DIR: dir, POST_TIMEZONE: "UTC" });
+  const engine = createDeliveryEngine({
+    storage,
+    archive: oneDigestArchive(digest),
+    config,
+    logger: pino({ level: "warn" }),
+    useCron: false,
+    ...(UNPACED ? { pacer: createPacer({ limits: {} }) } : {}),
+  });
+  engine.registerPublisher(publisher);
+  const now = new Date().toISOString();
+  for (const t of targets) await storage.subscriptions.upsert(platform, t, undefined, now);
+  const started = performance.now();
+  const result = await engine.deliver({ to: "all-subscriptions", kind: "manual", requestedBy: "bench" });
+  const seconds = (performance.now() - started) / 1000;
+  await engine.stop();
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+  const planned = publisher.planDailyPost(buildDailyPost(digest)).length * targets.length;
+  const seen = new Map<string, number>();
+  for (const p of posted()) seen.set(p.key, (seen.get(p.key) ?? 0) + 1);
+  const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+  const budget = platform === "telegram" ? TELEGRAM_MESSAGES_PER_SECOND : DISCORD_REQUESTS_PER_SECOND;
+  return {
+    scenario: `${platform} ×${targets.length}`,
+    targets: targets.length,
+    messages: result.messagesSent,
+    seconds,
+    rate: result.messagesSent / seconds,
+    budget,
+    violations: violations(),
+    duplicates,
+    lost: planned - seen.size,
+  };
+}
+
+async function telegram(chats: number): Promise<Result> {
+  const api = await startFakeBotApi({ enforceLimits: !UNPACED });
+  const targets = Array.from({ length: chats }, (_, i) => String(5_000_000 + i));
+  const publisher = createTelegramPublisher({ api: createTelegramDeliveryApi(TELEGRAM_TOKEN, api.apiRoot), locale: "zh", botUsername: "BenchBot", secrets: [TELEGRAM_TOKEN] });
+  try {
+    return await broadcast("telegram", targets, publisher as Publisher, () => api.posted.map((p) => ({ target: p.chatId, key: `${p.chatId}\u0000${p.text}` })), () => api.limitViolations);
+  } finally {
+    await api.close();
+  }
+}
+
+async function discord(channels: number): Promise<Result> {
+  const targets = Array.from({ length: channels }, (_, i) => String(710_000_000_000_000_000n + BigInt(i)));
+  const fake = await startFakeDiscord({ channelIds: targets, enforceLimits: !UNPACED });
+  const rest = createDiscordDeliveryRest(DISCORD_TOKEN, fake.apiBase);
+  const publisher = createDiscordPublisher({ rest, locale: "zh", logger: pino({ level: "warn" }) });
+  try {
+    return await broadcast(
+      "discord",
+      targets,
+      publisher as Publisher,
+      () => targets.flatMap((t) => fake.channelMessages(t).map((b) => ({ target: t, key: `${t}\u0000${JSON.stringify((b as { embeds?: unknown }).embeds)}` }))),
+      () => fake.limitViolations,
+    );
+  } finally {
+    await fake.close();
+  }
+}
+
+const scenarios: [string, () => Promise<Result>][] = [
+  ["telegram 100", () => telegram(100)],
+  ["telegram 300", () => telegram(300)],
+  ["telegram 1000", () => telegram(1000)],
+  ["discord 300", () => discord(300)],
+];
+/**
+ * `--unpaced`: no pacer and fakes that do not refuse, to measure what this machine can push through the engine at
+ * all (ledger writes with fsync, HTTP, JSON) — the ceiling the paced figures are compared with on a busy machine.
+ */
+const UNPACED = process.argv.includes("--unpaced");
+const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+process.stdout.write(`delivery benchmark (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})\n`);
+let failed = false;
+for (const [name, run] of scenarios) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  const r = await run();
+  const fraction = r.rate / r.budget;
+  const ok = fraction >= GOAL && r.violations === 0 && r.duplicates === 0 && r.lost === 0;
+  failed ||= !ok;
+  process.stdout.write(
+    `${UNPACED ? "UNPACED" : ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s = ${fraction.toFixed(2)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}\n`,
+  );
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,133 @@
+// Flushing: sends the open parts of many targets at once, each target in order, all within the platforms' paced budget.
+import type { Logger } from "../logger.js";
+import type { Platform } from "../reply.js";
+import type { PartRow, Storage } from "../storage/types.js";
+import { PublishError, type Publisher } from "./publisher.js";
+import { sendParts, type PartOperation, type SendOutcome, type SenderDeps } from "./sender.js";
+
+/**
+ * Targets of one platform in progress at once. The pacer decides when each message goes out; this only bounds
+ * open requests and ledger work in hand. Enough to keep Telegram's 30 messages/s busy while each chat waits its 1 s.
+ */
+export const FLUSH_CONCURRENCY = 64;
+
+/** A target with its platform. */
+export interface TargetKey {
+  platform: Platform;
+  targetId: string;
+}
+
+export interface FlusherDeps {
+  storage: Storage;
+  publishers: ReadonlyMap<Platform, Publisher>;
+  sender: SenderDeps;
+  logger: Logger;
+  nowIso: () => string;
+  /** Default {@link FLUSH_CONCURRENCY}. */
+  concurrency?: number;
+}
+
+export interface Flusher {
+  /** Sends one target's open parts; a permanent failure disables its subscription and drops what is left for it. */
+  flushTarget(target: TargetKey): Promise<SendOutcome | undefined>;
+  /**
+   * Flushes many targets: platforms side by side, up to `concurrency` targets of each at once, so a slow or failing
+   * target never holds the others. Outcomes in the order of `targets`.
+   */
+  flushTargets(targets: readonly TargetKey[]): Promise<(SendOutcome | undefined)[]>;
+}
+
+/** The delivery path's operation for a publisher: a post. (Revisions add edit/delete parts here.) */
+/** A part's operation on the platform: a post (`send`), or a revision's `edit` / `delete` of a delivered message. */
+async function perform(publisher: Publisher, part: PartRow, signal: AbortSignal): Promise<{ messageId: string }> {
+  const operation = part.operation ?? "send";
+  if (operation === "send") return publisher.send(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal });
+  const messageId = part.targetMessageId;
+  if (messageId && operation === "edit" && publisher.edit) {
+    await publisher.edit(part.targetId, messageId, part.payload);
+    return { messageId };
+  }
+  if (messageId && operation === "delete" && publisher.delete) {
+    await publisher.delete(part.targetId, messageId);
+    return { messageId };
+  }
+  throw new PublishError("permanent", `${part.platform}: cannot ${operation} ${messageId ? `message ${messageId}` : "a message without an id"} there`);
+}
+
+export function operationFor(publisher: Publisher): PartOperation {
+  const op: PartOperation = {
+    deduplicates: publisher.deduplicates ?? false,
+    perform: (part, signal) => perform(publisher, part, signal),
+  };
+  const findSent = publisher.findSent?.bind(publisher);
+  if (findSent) {
+    op.findSent = (part, after, signal) =>
+      findSent(part.targetId, part.payload, {
+        idempotencyKey: part.idempotencyKey,
+        signal,
+        ...(after ? { after } : {}),
+        ...(part.createdAt ? { plannedAt: part.createdAt } : {}),
+      });
+  }
+  return op;
+}
+
+/**
+ * The flusher of one engine.
+ *
+ * @example
+ * const flusher = createFlusher({ storage, publishers, sender, logger, nowIso });
+ * await flusher.flushTargets(await storage.ledger.targetsWithOpenParts());
+ */
+export function createFlusher(deps: FlusherDeps): Flusher {
+  const { storage, publishers, logger, nowIso } = deps;
+  const { ledger, subscriptions } = storage;
+  const concurrency = deps.concurrency ?? FLUSH_CONCURRENCY;
+
+  async function flushTarget({ platform, targetId }: TargetKey): Promise<SendOutcome | undefined> {
+    const publisher = publishers.get(platform);
+    if (!publisher) return undefined;
+    const parts = await ledger.openParts(platform, targetId);
+    if (parts.length === 0) return undefined;
+    const outcome = await sendParts(operationFor(publisher), parts, deps.sender);
+    if (outcome.type === "permanent") {
+      const reason = outcome.error;
+      await ledger.skipOpenParts(platform, targetId, `not sent: ${reason}`, nowIso());
+      if (await subscriptions.get(platform, targetId)) {
+        await subscriptions.disable(platform, targetId, reason, nowIso());
+        logger.error({ platform, target: targetId, reason }, "subscription disabled after a permanent failure; /subscribe there re-enables it");
+      }
+    }
+    return outcome;
+  }
+
+  async function flushTargets(targets: readonly TargetKey[]) {
+    const outcomes: (SendOutcome | undefined)[] = new Array(targets.length);
+    const byPlatform = new Map<Platform, number[]>();
+    targets.forEach((t, i) => {
+      const list = byPlatform.get(t.platform) ?? [];
+      list.push(i);
+      byPlatform.set(t.platform, list);
+    });
+    await Promise.all(
+      [...byPlatform.values()].map(async (indexes) => {
+        let next = 0;
+        const worker = async () => {
+          while (next < indexes.length && !deps.sender.signal.aborted) {
+            const i = indexes[next++]!;
+            try {
+              outcomes[i] = await flushTarget(targets[i]!);
+            } catch (err) {
+              // A store error on one target is logged; the others go on and this one is retried on the next tick.
+              logger.error({ err, platform: targets[i]!.platform, target: targets[i]!.targetId }, "could not flush a target; retrying on the next tick");
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, indexes.length) }, worker));
+      }),
+    );
+    return outcomes;
+  }
+
+  return { flushTarget, flushTargets };
+}

@@ -1,0 +1,78 @@
+// The subscriptions side of the engine: subscribe, unsubscribe, per-target schedules and /status.
+import type { Config } from "../config.js";
+import type { DigestArchive } from "../digest/archive.js";
+import type { Logger } from "../logger.js";
+import type { Storage, Subscription } from "../storage/types.js";
+import type { DeliveryControl, TargetRef } from "./control.js";
+import type { Schedule } from "./schedule.js";
+import { describeTargets } from "./target-status.js";
+
+export interface SubscriptionControlDeps {
+  storage: Storage;
+  archive: DigestArchive;
+  config: Config;
+  logger: Logger;
+  ready: Promise<void>;
+  clock: () => Date;
+  scheduleOf: (cron: string, timezone: string) => Schedule;
+  scheduleFor: (sub: Subscription) => Schedule;
+  /** Wraps a validation failure in the engine's error type. */
+  refuse: (message: string, cause?: unknown) => Error;
+}
+
+export type SubscriptionControl = Pick<DeliveryControl, "subscribe" | "unsubscribe" | "status"> & {
+  setSchedule(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
+};
+
+/**
+ * The engine's subscription API.
+ *
+ * @example
+ * const control = createSubscriptionControl({ storage, archive, config, logger, ready, clock, scheduleOf, scheduleFor, refuse });
+ * await control.subscribe({ platform: "telegram", id: "-100123" }, [0, 2]);
+ */
+export function createSubscriptionControl(deps: SubscriptionControlDeps): SubscriptionControl {
+  const { storage, config, logger, ready } = deps;
+  const { subscriptions, ledger } = storage;
+  const nowIso = () => deps.clock().toISOString();
+  return {
+    async subscribe(target, sections) {
+      if (sections && sections.some((i) => !Number.isInteger(i) || i < 0)) {
+        throw deps.refuse("delivery: section indexes are 0-based integers");
+      }
+      await ready;
+      await subscriptions.upsert(target.platform, target.id, sections?.length ? [...new Set(sections)].sort((a, b) => a - b) : undefined, nowIso());
+      logger.info({ platform: target.platform, target: target.id, sections }, "subscribed");
+    },
+
+    async unsubscribe(target) {
+      await ready;
+      const sub = await subscriptions.get(target.platform, target.id);
+      if (!sub) return false;
+      // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
+      if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
+      else await subscriptions.remove(target.platform, target.id);
+      await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+      logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
+      return true;
+    },
+
+    async setSchedule(target, schedule) {
+      await ready;
+      if (!(await subscriptions.get(target.platform, target.id))) {
+        throw deps.refuse(`delivery: ${target.platform}:${target.id} is not subscribed; subscribe it first`);
+      }
+      try {
+        deps.scheduleOf(schedule.cron ?? config.POST_CRON, schedule.timezone ?? config.POST_TIMEZONE);
+      } catch (err) {
+        throw deps.refuse((err as Error).message, err);
+      }
+      await subscriptions.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
+    },
+
+    async status() {
+      await ready;
+      return describeTargets(storage, { archive: deps.archive, now: deps.clock(), scheduleFor: deps.scheduleFor });
+    },
+  };
+}
