@@ -165,16 +165,9 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     ...(options.lease?.ms ? { leaseMs: options.lease.ms } : {}),
     ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
   };
-  const revisions = createRevisionDesk({
-    storage: options.storage,
-    archive,
-    config,
-    logger: logger.child({ module: "revisions" }),
-    publishers,
-    sender: senderDeps,
-    clock,
-    requestTick: () => void engine.tick(),
-  });
+  // Corrections of delivered posts (revision-desk.ts): planned after a quiet period, sent through the same sender.
+  const revisionDeps = { storage: options.storage, archive, config, publishers, sender: senderDeps, clock };
+  const revisions = createRevisionDesk({ ...revisionDeps, logger: logger.child({ module: "revisions" }), requestTick: () => void engine.tick() });
 
   /** Sends a target's open parts; a permanent failure disables its subscription and drops what is left for it. */
   async function flushTarget(platform: Platform, targetId: string) {
