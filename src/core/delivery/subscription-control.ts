@@ -53,6 +53,7 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
       if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
       else await subscriptions.remove(target.platform, target.id);
       await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+      await deps.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
       logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
       return true;
     },
