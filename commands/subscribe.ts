@@ -7,6 +7,9 @@ import { listSeparator, t } from "../src/core/i18n.js";
 import { requireAnyDigest } from "./_shared/helpers.js";
 import { requireTarget, sectionIndexes, viaDelivery } from "./_shared/admin.js";
 
+/** Words that ask for every section again (`/subscribe 全部`). */
+const ALL_SECTIONS = new Set(["all", "全部", "所有", "*"]);
+
 export default defineCommand({
   name: "subscribe",
   description: { zh: "在这里订阅每日日报，可只选部分栏目、自定时间", en: "Get the daily digest here; optionally only some sections, at your own time" },
@@ -15,7 +18,7 @@ export default defineCommand({
     {
       name: "sections",
       type: "string",
-      description: { zh: "只订阅这些栏目，用逗号分隔（默认全部）", en: "Only these sections, comma-separated (default: all)" },
+      description: { zh: "只订阅这些栏目，用逗号分隔；“全部”恢复全部栏目（不填则不变）", en: "Only these sections, comma-separated; \"all\" for every section (unchanged when left out)" },
       maxLength: 200,
     },
     {
@@ -51,24 +54,31 @@ export default defineCommand({
         throw new UserError("bad-option", t(ctx.locale, "error.badSchedule", { problem }), t(ctx.locale, "error.badSchedule.hint"));
       }
     }
+    // Only what is given changes: no sections keeps the filter (all for a new subscription), "all" clears it.
     let sections: number[] | undefined;
-    let shown = t(ctx.locale, "label.allSections");
-    if (text) {
-      const digest = requireAnyDigest(ctx);
-      sections = sectionIndexes(ctx, digest, text);
-      shown = sections.map((i) => digest.sections[i]!.title).join(listSeparator(ctx.locale));
-    }
+    if (text && ALL_SECTIONS.has(text.trim().toLowerCase())) sections = [];
+    else if (text) sections = sectionIndexes(ctx, requireAnyDigest(ctx), text);
+    const before = await viaDelivery(ctx, () => delivery.status());
+    const current = before.targets.find((s) => s.platform === target.platform && s.targetId === target.id);
     await viaDelivery(ctx, () => delivery.subscribe(target, sections));
-    let reply = t(ctx.locale, "admin.subscribed", { target: t(ctx.locale, "label.here"), sections: shown });
     if (custom) {
+      // A field not given keeps its own value; the status shows a per-target value as one that differs from the default.
       const schedule: { cron?: string; timezone?: string } = {};
-      if (cron !== undefined) schedule.cron = cron;
-      if (timezone !== undefined) schedule.timezone = timezone;
+      const keptCron = current && current.cron !== config.POST_CRON ? current.cron : undefined;
+      const keptZone = current && current.timezone !== config.POST_TIMEZONE ? current.timezone : undefined;
+      if ((cron ?? keptCron) !== undefined) schedule.cron = (cron ?? keptCron)!;
+      if ((timezone ?? keptZone) !== undefined) schedule.timezone = (timezone ?? keptZone)!;
       await viaDelivery(ctx, async () => {
         if (!delivery.setSchedule) throw new Error("this delivery engine cannot set a schedule per target");
         await delivery.setSchedule(target, schedule);
       });
-      reply += `\n${t(ctx.locale, "admin.subscribedSchedule", { cron: cron ?? config.POST_CRON, timezone: timezone ?? config.POST_TIMEZONE })}`;
+    }
+    // Say what the subscription is now, as stored.
+    const after = (await viaDelivery(ctx, () => delivery.status())).targets.find((s) => s.platform === target.platform && s.targetId === target.id);
+    const shown = after?.sections?.length ? after.sections.join(listSeparator(ctx.locale)) : t(ctx.locale, "label.allSections");
+    let reply = t(ctx.locale, "admin.subscribed", { target: t(ctx.locale, "label.here"), sections: shown });
+    if (after && (after.cron !== config.POST_CRON || after.timezone !== config.POST_TIMEZONE)) {
+      reply += `\n${t(ctx.locale, "admin.subscribedSchedule", { cron: after.cron, timezone: after.timezone })}`;
     }
     return { type: "notice", tone: "success", text: reply };
   },

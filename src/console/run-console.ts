@@ -1,6 +1,7 @@
 // The local console: the embedded default. Prints what is loaded and scheduled, then answers commands typed on stdin.
 import type { App, InvocationContext } from "../app.js";
 import type { Locale } from "../core/config.js";
+import type { ArchiveChange } from "../core/digest/archive.js";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatInZone } from "../core/dates.js";
@@ -123,10 +124,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   options.redirectLogs?.((text) => repl.printAbove(text));
   // The archive reloads while the console runs: say so above the prompt.
   const stopWatching = app.archive.onChange((change) => {
-    const text =
-      change.type === "upsert"
-        ? t(locale, "console.reloaded", { date: change.digest.date, file: change.file })
-        : t(locale, "console.removed", { date: change.date, file: change.file });
+    const text = describeChange(locale, change);
     repl.printAbove(text);
   });
   options.onReady?.(() => repl.close());
@@ -149,4 +147,15 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     printAbove = (text) => void write(text);
   }
   if (showPrompt || terminal) write(`\n${t(locale, "console.bye")}`);
+}
+
+/** The archive's change in one line of the UI language: what was loaded or revised, in numbers. */
+export function describeChange(locale: Locale, change: ArchiveChange): string {
+  if (change.type === "remove") return t(locale, "console.removed", { date: change.date, file: change.file });
+  const sum = change.summary;
+  if (!sum || sum.kind === "removed") return t(locale, "console.reloaded", { date: change.digest.date, file: change.file });
+  const counts = { date: sum.date, file: change.file, sections: sum.sections, stories: sum.stories };
+  return sum.kind === "loaded"
+    ? t(locale, "console.loadedOne", counts)
+    : t(locale, "console.revised", { ...counts, changed: sum.changed, added: sum.added, removed: sum.removed });
 }

@@ -142,6 +142,8 @@ const zh = {
   "console.paths": "日报目录：{digestDir}；状态目录：{dataDir}",
   "console.reloaded": "已重新加载 {date} 的日报（{file}）",
   "console.removed": "{date} 的日报已移除（{file}）",
+  "console.loadedOne": "已加载 {date} 的日报：{sections} 个栏目，{stories} 条报道（{file}）",
+  "console.revised": "{date} 的日报已修订：{changed} 条改动，{added} 条新增，{removed} 条删除；现有 {sections} 个栏目，{stories} 条报道（{file}）",
   // Chats (Telegram private chats): text that is not a command.
   "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
 } as const satisfies Record<string, string>;
@@ -280,6 +282,8 @@ const en: Record<MessageKey, string> = {
   "console.paths": "Digests: {digestDir}; state: {dataDir}",
   "console.reloaded": "Reloaded the {date} digest ({file})",
   "console.removed": "The {date} digest was removed ({file})",
+  "console.loadedOne": "Loaded the {date} digest: {sections} sections, {stories} stories ({file})",
+  "console.revised": "The {date} digest was revised: {changed} changed, {added} added, {removed} removed; now {sections} sections, {stories} stories ({file})",
   "chat.notCommand": "I answer commands. Try /story sonnet for a story, /search agent to search, /digest for the latest digest; send /help to see them all.",
 };
 

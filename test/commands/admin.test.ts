@@ -72,6 +72,24 @@ describe.each(testBackends())("admin commands on %s", (backend) => {
     );
   });
 
+  it("/subscribe again changes only what it is given and says what the subscription now is", async () => {
+    // The test above left: Agent 与工具链, 0 8 * * * in Europe/Berlin.
+    expect((await h.ask("/subscribe")).reply).toEqual({
+      type: "notice",
+      tone: "success",
+      text: "已订阅：本频道将在每天定时收到日报（Agent 与工具链）。\n计划：0 8 * * *（Europe/Berlin）",
+    });
+    expect((await h.ask('/subscribe cron:"30 7 * * *"')).reply).toMatchObject({
+      text: "已订阅：本频道将在每天定时收到日报（Agent 与工具链）。\n计划：30 7 * * *（Europe/Berlin）",
+    });
+    expect((await h.ask("/subscribe 全部")).reply).toMatchObject({
+      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n计划：30 7 * * *（Europe/Berlin）",
+    });
+    const { targets } = await h.app.delivery.status();
+    expect(targets.find((t) => t.targetId === "local")).toMatchObject({ cron: "30 7 * * *", timezone: "Europe/Berlin" });
+    expect(targets.find((t) => t.targetId === "local")?.sections).toBeUndefined();
+  });
+
   it.each([
     ["/subscribe cron:nope", "计划不正确：“nope” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）"],
     ['/subscribe cron:"61 8 * * *"', "计划不正确：“61 8 * * *” 不是有效的 cron 表达式；请用五个字段，如 “0 9 * * *”（分 时 日 月 星期）"],

@@ -118,9 +118,9 @@ describe("console REPL", () => {
     s.input.write("/sec");
     const source = readFileSync(join(FIXTURES, "2026-02-21.md"), "utf8");
     writeFileSync(join(digestDir, "2026-02-22.md"), source.replaceAll("2026-02-21", "2026-02-22"));
-    await s.waitFor("Reloaded the 2026-02-22 digest");
+    await s.waitFor("Loaded the 2026-02-22 digest: 2 sections, 3 stories");
     // After the reload line: the prompt again with the half-typed text.
-    const after = s.printed().slice(s.printed().indexOf("Reloaded the 2026-02-22 digest"));
+    const after = s.printed().slice(s.printed().indexOf("Loaded the 2026-02-22 digest: 2 sections, 3 stories"));
     expect(after).toMatch(/\n> \/sec$/);
     s.input.write("\x15");
     s.input.end();

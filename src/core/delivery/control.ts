@@ -28,7 +28,10 @@ export interface RepostResult {
 /** The delivery engine's admin surface; implemented in src/core/delivery/. */
 export interface DeliveryControl {
   repost(request: RepostRequest): Promise<RepostResult>;
-  /** Subscribes a target; `sections` are 0-based section indexes, undefined = all. Re-enables a disabled target. */
+  /**
+   * Subscribes a target; `sections` are 0-based section indexes: undefined keeps the filter it has (all for a new
+   * one), `[]` means every section. Re-enables a disabled target.
+   */
   subscribe(target: TargetRef, sections?: number[]): Promise<void>;
   /** Returns false when the target was not subscribed. */
   unsubscribe(target: TargetRef): Promise<boolean>;

@@ -41,7 +41,9 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
         throw deps.refuse("delivery: section indexes are 0-based integers");
       }
       await ready;
-      await subscriptions.upsert(target.platform, target.id, sections?.length ? [...new Set(sections)].sort((a, b) => a - b) : undefined, nowIso());
+      // undefined keeps the filter a subscription already has; [] means every section.
+      const kept = sections === undefined ? (await subscriptions.get(target.platform, target.id))?.sections : sections;
+      await subscriptions.upsert(target.platform, target.id, kept?.length ? [...new Set(kept)].sort((a, b) => a - b) : undefined, nowIso());
       logger.info({ platform: target.platform, target: target.id, sections }, "subscribed");
     },
 
