@@ -7,6 +7,9 @@ import { discordPublicKey, signatureProblem } from "./discord-signature.js";
 /** Where the endpoint is served on HTTP_PORT; the Developer Portal's Interactions Endpoint URL ends with it. */
 export const DISCORD_INTERACTIONS_PATH = "/discord/interactions";
 
+/** Discord gives up on an HTTP interaction after 3 s; the handler defers at 1.5 s, so this only ends a hung one. */
+export const DISCORD_HTTP_ANSWER_TIMEOUT_MS = 3000;
+
 /** Interaction type PING (Discord's endpoint check) and the PONG response type. */
 const PING = 1;
 const PONG = 1;
@@ -63,7 +66,14 @@ export function serveHttpInteractions(host: InteractionsHost, options: HttpInter
       answerInReply.forget(interaction.id);
       return { status: 503, body: { error: "stopping" } };
     }
-    const first = await Promise.race([answered, job.then(() => undefined)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DISCORD_HTTP_ANSWER_TIMEOUT_MS)));
+    const first = await Promise.race([answered, job.then(() => undefined), timedOut]).finally(() => clearTimeout(timer));
+    if (first === null && answerInReply.forget(interaction.id)) {
+      logger.warn({ interaction: interaction.id }, "discord http interaction not answered within 3 s");
+      return { status: 500, body: { error: "interaction not answered in time" } };
+    }
+    if (first === null) return { status: 200, body: await answered };
     if (first !== undefined) return { status: 200, body: first };
     // The handler ended; it may have answered in the same tick, else it logged why it could not.
     if (!answerInReply.forget(interaction.id)) return { status: 200, body: await answered };

@@ -179,6 +179,24 @@ describe("Discord HTTP interactions", () => {
   });
 });
 
+describe("Discord HTTP interactions: start and stop", () => {
+  it("a rejected token fails the start with the one line the operator needs", async () => {
+    const config = parseConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_BASE: fake.apiBase, DISCORD_PUBLIC_KEY: PUBLIC_KEY_HEX, HTTP_PORT: "8080" });
+    fake.failNext({ method: "GET", path: /^\/applications\/@me$/, status: 401 });
+    await expect(startDiscord({ config, logger: createLogger({ level: "silent", pretty: false }), app, interactionsHost: http })).rejects.toThrow(
+      "Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)",
+    );
+  });
+
+  it("answers 503 to interactions once draining (Discord shows the user the failure; nothing half-done)", async () => {
+    await discord.drain();
+    const res = await post(interaction({ kind: "command", name: "sections" }).payload);
+    expect(res).toEqual({ status: 503, body: { error: "stopping" } });
+    // PING still proves the endpoint is ours.
+    expect((await post({ id: "2", type: 1 })).body).toEqual({ type: 1 });
+  });
+});
+
 describe("DISCORD_PUBLIC_KEY", () => {
   it("must be 64 hex characters and needs HTTP_PORT and DISCORD_TOKEN", () => {
     expect(() => parseConfig({ DISCORD_PUBLIC_KEY: "abc" })).toThrow(ConfigError);
