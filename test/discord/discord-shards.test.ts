@@ -67,6 +67,26 @@ describe("DISCORD_SHARDS=auto", () => {
   });
 });
 
+describe("DISCORD_SHARDS=3", () => {
+  it("opens exactly that many shards, whatever Discord recommends, and each server arrives on its own shard", async () => {
+    const other = await startFakeDiscord({ guildId: GUILD_ON_SHARD_1, extraGuilds: [{ id: GUILD_ON_SHARD_0, channelIds: [CHANNEL_ON_SHARD_0] }] });
+    const config = parseConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_BASE: other.apiBase, DISCORD_SHARDS: "3", BOT_LOCALE: "en", DIGEST_DIR: join(dir, "digests"), DATA_DIR: join(dir, "state-3") });
+    // Its own publisher is not needed here; the shared app already has one.
+    const fixed = await startDiscord({ config, logger: createLogger({ level: "silent", pretty: false }), app: { ...app, delivery: { registerPublisher: () => undefined } } });
+    try {
+      expect(fixed.client.ws.shards.size).toBe(3);
+      expect((other.identifies as { shard: [number, number] }[]).map((i) => i.shard[0]).sort()).toEqual([0, 1, 2]);
+      for (const id of [GUILD_ON_SHARD_0, GUILD_ON_SHARD_1]) expect(fixed.client.guilds.cache.get(id)?.shardId).toBe(Number((BigInt(id) >> 22n) % 3n));
+      const { id } = other.interact({ kind: "command", name: "sections", channelId: CHANNEL_ON_SHARD_0 });
+      const callback = await other.waitForRequest((r) => r.method === "POST" && r.path.startsWith(`/interactions/${id}/`));
+      expect(callback.body).toMatchObject({ type: 4 });
+    } finally {
+      await fixed.stop();
+      await other.close();
+    }
+  });
+});
+
 describe("DISCORD_SHARDS setting", () => {
   it("accepts auto or a count, and names the fix otherwise", () => {
     expect(parseConfig({ DISCORD_SHARDS: "4" }).DISCORD_SHARDS).toBe("4");

@@ -68,7 +68,10 @@ export interface FakeDiscordOptions {
   ownerId?: string;
   /** When set, the application belongs to a team with these members (and `owner` is the team's pseudo-user). */
   teamMemberIds?: string[];
-  /** Shards `GET /gateway/bot` recommends (default 1); each server is on shard `(id >> 22) % count`, as on Discord. */
+  /**
+   * Shards `GET /gateway/bot` recommends and the fewest it accepts (default 1; fewer → close 4011 Sharding required,
+   * as on Discord). Each server is on shard `(id >> 22) % count` of the count the sessions identified with.
+   */
   shardCount?: number;
 }
 
@@ -123,9 +126,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const nonces = new Map<string, Record<string, unknown>>();
   const sockets = new Set<WebSocket>();
   const shardCount = options.shardCount ?? 1;
-  /** Which shard each identified session serves. */
+  /** Which shard each identified session serves, and of how many. */
   const shardOfSocket = new Map<WebSocket, number>();
-  const shardOfGuild = (id: string) => Number((BigInt(id) >> 22n) % BigInt(shardCount));
+  let identifiedCount = shardCount;
+  const shardOfGuild = (id: string, count = identifiedCount) => Number((BigInt(id) >> 22n) % BigInt(count));
   let seq = 0;
 
   const server: Server = createServer((req, res) => {
@@ -186,8 +190,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return send(200, {
         url: `ws://127.0.0.1:${port}/gateway`,
         shards: shardCount,
-        // As for large bots: all shards may identify at once (discord.js would otherwise wait 5 s between them).
-        session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: shardCount },
+        // As for large bots: 16 shards may identify at once (discord.js would otherwise wait 5 s between them).
+        session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 16 },
       });
     }
     if (method === "GET" && path === "/applications/@me") {
@@ -271,12 +275,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (packet.op === 2) {
         identifies.push(packet.d);
         const [shard, count] = (packet.d as { shard?: [number, number] }).shard ?? [0, 1];
-        if (count !== shardCount || shard >= count) {
+        if (shard >= count) {
           ws.close(4010, "Invalid shard");
           return;
         }
+        if (count < shardCount) {
+          ws.close(4011, "Sharding required");
+          return;
+        }
+        identifiedCount = count;
         shardOfSocket.set(ws, shard);
-        const mine = guilds.filter((g) => shardOfGuild(g.id) === shard);
+        const mine = guilds.filter((g) => shardOfGuild(g.id, count) === shard);
         dispatch(ws, "READY", {
           v: 10,
           user: botUser,
