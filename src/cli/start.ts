@@ -64,11 +64,11 @@ export async function run(args: string[]): Promise<number> {
     }
     if (config.DISCORD_TOKEN) {
       const { startDiscord } = await import("../discord/discord-adapter.js");
-      const starting = startDiscord({ config, logger, app: served, signal: life.signal });
+      const starting = startDiscord({ config, logger, app: served, signal: life.signal, ...(http ? { interactionsHost: http } : {}) });
       opening = starting;
       const discord = await starting;
       adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
-      http?.addReadiness({ name: "discord", check: () => (discord.client.isReady() ? undefined : "gateway not connected") });
+      http?.addReadiness({ name: "discord", check: () => (discord.mode === "http" || discord.client.isReady() ? undefined : "gateway not connected") });
       if (life.stopping) return 0;
     }
     if (config.TELEGRAM_BOT_TOKEN) {

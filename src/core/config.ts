@@ -129,6 +129,14 @@ export const ConfigSchema = z.object({
   // Operators: may act on every server's targets (`/repost all:true`, the status of all targets).
   DISCORD_ADMIN_IDS: list(/^\d{5,25}$/, "use numeric Discord user ids separated by commas"),
   DISCORD_API_BASE: withDefault(httpUrl("use an http(s) URL like https://discord.com/api"), "https://discord.com/api"),
+  // Set: commands arrive over the HTTP interactions endpoint (/discord/interactions on HTTP_PORT), no gateway login.
+  DISCORD_PUBLIC_KEY: optional(
+    z.string().regex(/^[0-9a-fA-F]{64}$/, { error: "use the 64 hex characters of PUBLIC KEY on the Developer Portal's General Information page" }),
+  ),
+  // Gateway shards in this process: "auto" (as many as Discord recommends) or a count; unset = one connection.
+  DISCORD_SHARDS: optional(
+    z.string().regex(/^(auto|[1-9]\d{0,3})$/, { error: "use auto or a shard count like 4" }),
+  ),
   TELEGRAM_BOT_TOKEN: optional(
     z.string().regex(/^\d+:[\w-]{20,}$/, { error: "does not look like a Telegram bot token (123456:ABC…); copy it from @BotFather" }),
   ),
@@ -195,6 +203,15 @@ function crossProblems(config: Config): string[] {
   }
   if (config.TELEGRAM_WEBHOOK_URL && config.HTTP_PORT === undefined) {
     problems.push("HTTP_PORT is required with TELEGRAM_WEBHOOK_URL; the webhook is served on it (e.g. HTTP_PORT=8080 behind your https proxy)");
+  }
+  if (config.DISCORD_PUBLIC_KEY && config.HTTP_PORT === undefined) {
+    problems.push("HTTP_PORT is required with DISCORD_PUBLIC_KEY; /discord/interactions is served on it (e.g. HTTP_PORT=8080 behind your https proxy)");
+  }
+  if (config.DISCORD_PUBLIC_KEY && !config.DISCORD_TOKEN) {
+    problems.push("DISCORD_TOKEN is required with DISCORD_PUBLIC_KEY; replies, follow-ups and deliveries still use the bot token");
+  }
+  if (config.DISCORD_PUBLIC_KEY && config.DISCORD_SHARDS) {
+    problems.push("DISCORD_SHARDS does nothing with DISCORD_PUBLIC_KEY (HTTP interactions use no gateway); unset one of them");
   }
   if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_BOT_TOKEN) {
     problems.push("TELEGRAM_BOT_TOKEN is required with TELEGRAM_WEBHOOK_URL; set the bot token or unset the webhook settings");

@@ -7,6 +7,7 @@ import { scrubSecrets, type Logger } from "../core/logger.js";
 import { toDiscordCommandData } from "./discord-commands.js";
 import { createInteractionHandler } from "./discord-interactions.js";
 import { createDiscordDeliveryRest, createDiscordPublisher } from "./discord-publisher.js";
+import { connectRestOnly, serveHttpInteractions, type InteractionsHost } from "./discord-http-interactions.js";
 import type { Publisher } from "../core/delivery/publisher.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
@@ -22,10 +23,14 @@ export interface StartDiscordOptions {
   app: DiscordAppParts;
   /** Aborts the start (a SIGTERM during login): the client is destroyed and the start rejects. */
   signal?: AbortSignal;
+  /** The operator HTTP endpoint; with `DISCORD_PUBLIC_KEY` commands arrive there instead of over the gateway. */
+  interactionsHost?: InteractionsHost;
 }
 
 export interface DiscordAdapter {
   client: Client;
+  /** `http`: commands over /discord/interactions, no gateway session; `gateway`: the usual login. */
+  mode: "gateway" | "http";
   publisher: Publisher<DiscordMessagePayload>;
   /**
    * Stops taking interactions (new ones go unanswered) and resolves once those in hand are answered; stays connected,
@@ -73,8 +78,13 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   // Fails before connecting when a definition is one Discord would reject.
   const commandData = toDiscordCommandData(app.registry.commands);
 
+  const httpMode = config.DISCORD_PUBLIC_KEY !== undefined;
+  if (httpMode && !options.interactionsHost) {
+    throw new DiscordStartError("discord: DISCORD_PUBLIC_KEY needs the HTTP endpoint; set HTTP_PORT (see README, Discord HTTP interactions)");
+  }
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
+    ...shardOptions(config.DISCORD_SHARDS),
     rest: { api: config.DISCORD_API_BASE },
     // The second lock: even a message built elsewhere cannot ping anyone.
     allowedMentions: { parse: [] },
@@ -94,37 +104,51 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   const handle = createInteractionHandler({ config, app, logger, operators });
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
-  client.on(Events.InteractionCreate, (interaction: Interaction) => {
-    if (stopping) return;
+  const take = (interaction: Interaction): Promise<void> | undefined => {
+    if (stopping) return undefined;
     const job = handle(interaction).finally(() => inFlight.delete(job));
     inFlight.add(job);
-  });
+    return job;
+  };
+  if (httpMode) {
+    const application = await connectRestOnly(client, token).catch(async (err: unknown) => {
+      await client.destroy().catch(() => undefined);
+      throw describeLoginFailure(err, clean(err), config.DISCORD_API_BASE);
+    });
+    serveHttpInteractions(options.interactionsHost!, { client, publicKey: config.DISCORD_PUBLIC_KEY!, run: take, logger });
+    logger.info({ id: application.id }, "discord ready (HTTP interactions at /discord/interactions; no gateway session)");
+  } else {
+    client.on(Events.InteractionCreate, (interaction: Interaction) => void take(interaction));
+    await loginToGateway();
+  }
 
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const ready = new Promise<Client<true>>((resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new DiscordStartError(`discord: not ready after ${DISCORD_READY_TIMEOUT_MS / 1000} s; check the network and DISCORD_API_BASE (${config.DISCORD_API_BASE})`)),
-      DISCORD_READY_TIMEOUT_MS,
-    );
-    client.once(Events.ClientReady, resolve);
-    onAbort = () => reject(new DiscordStartError("discord: start cancelled (stopping)"));
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
-  });
-  // A failed login must not leave this promise to reject later, unhandled, when the timer fires.
-  ready.catch(() => undefined);
-  try {
-    await Promise.race([client.login(token), ready]);
-    const c = await ready;
-    logger.info({ user: c.user.tag, id: c.user.id, guilds: c.guilds.cache.size }, "discord ready");
-  } catch (err) {
-    await client.destroy().catch(() => undefined);
-    if (err instanceof DiscordStartError) throw err;
-    throw describeLoginFailure(err, clean(err), config.DISCORD_API_BASE);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+  async function loginToGateway() {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const ready = new Promise<Client<true>>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new DiscordStartError(`discord: not ready after ${DISCORD_READY_TIMEOUT_MS / 1000} s; check the network and DISCORD_API_BASE (${config.DISCORD_API_BASE})`)),
+        DISCORD_READY_TIMEOUT_MS,
+      );
+      client.once(Events.ClientReady, resolve);
+      onAbort = () => reject(new DiscordStartError("discord: start cancelled (stopping)"));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.signal?.aborted) onAbort();
+    });
+    // A failed login must not leave this promise to reject later, unhandled, when the timer fires.
+    ready.catch(() => undefined);
+    try {
+      await Promise.race([client.login(token), ready]);
+      const c = await ready;
+      logger.info({ user: c.user.tag, id: c.user.id, guilds: c.guilds.cache.size }, "discord ready");
+    } catch (err) {
+      await client.destroy().catch(() => undefined);
+      if (err instanceof DiscordStartError) throw err;
+      throw describeLoginFailure(err, clean(err), config.DISCORD_API_BASE);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    }
   }
 
   const application = client.application;
@@ -167,6 +191,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   };
   return {
     client,
+    mode: httpMode ? "http" : "gateway",
     publisher,
     drain,
     stop() {
@@ -196,4 +221,12 @@ async function addApplicationOwners(
   } catch (err) {
     logger.warn({ reason: clean(err) }, "discord: could not fetch the application's owner; operators are DISCORD_ADMIN_IDS only");
   }
+}
+
+/** discord.js sharding for `DISCORD_SHARDS`: "auto" asks `GET /gateway/bot`; a count opens that many shards here. */
+function shardOptions(setting: string | undefined): { shards?: "auto" | number[]; shardCount?: number } {
+  if (setting === undefined) return {};
+  if (setting === "auto") return { shards: "auto" };
+  const count = Number(setting);
+  return { shards: Array.from({ length: count }, (_, i) => i), shardCount: count };
 }

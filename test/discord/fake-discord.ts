@@ -70,6 +70,11 @@ export interface FakeDiscordOptions {
   ownerId?: string;
   /** When set, the application belongs to a team with these members (and `owner` is the team's pseudo-user). */
   teamMemberIds?: string[];
+  /**
+   * Shards `GET /gateway/bot` recommends and the fewest it accepts (default 1; fewer → close 4011 Sharding required,
+   * as on Discord). Each server is on shard `(id >> 22) % count` of the count the sessions identified with.
+   */
+  shardCount?: number;
 }
 
 export interface FakeDiscord {
@@ -89,8 +94,12 @@ export interface FakeDiscord {
   holdNext(method: string, path: RegExp): { arrived: Promise<void>; release(): void };
   /** Resolves with the first request (already made or future) matching the predicate. */
   waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
-  /** Sends INTERACTION_CREATE to every connected gateway session; returns its id and token. */
+  /** Sends INTERACTION_CREATE to the gateway session of the interaction's server's shard; returns its id and token. */
   interact(interaction: InjectedInteraction): { id: string; token: string };
+  /** The raw interaction payload Discord would send (to POST it to an HTTP interactions endpoint), not dispatched. */
+  interactionPayload(interaction: InjectedInteraction): { id: string; token: string; payload: Record<string, unknown> };
+  /** Shard id of each open gateway session, in the order they identified. */
+  sessionShards(): number[];
   /** Messages posted to a channel (bodies), in order, after nonce de-duplication. */
   channelMessages(channelId: string): unknown[];
   /** What a channel shows now: the bot's messages that were not deleted, with their latest (edited) bodies, in order. */
@@ -141,6 +150,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const stats = { limitViolations: 0 };
   const posted = createPostedMessages();
   const sockets = new Set<WebSocket>();
+  const shardCount = options.shardCount ?? 1;
+  /** Which shard each identified session serves, and of how many. */
+  const shardOfSocket = new Map<WebSocket, number>();
+  let identifiedCount = shardCount;
+  const shardOfGuild = (id: string, count = identifiedCount) => Number((BigInt(id) >> 22n) % BigInt(count));
   let seq = 0;
 
   const holds: { method: string; path: RegExp; arrive: () => void; released: Promise<void> }[] = [];
@@ -217,8 +231,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === "GET" && path === "/gateway/bot") {
       return send(200, {
         url: `ws://127.0.0.1:${port}/gateway`,
-        shards: 1,
-        session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+        shards: shardCount,
+        // As for large bots: 16 shards may identify at once (discord.js would otherwise wait 5 s between them).
+        session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 16 },
       });
     }
     if (method === "GET" && path === "/applications/@me") {
@@ -349,22 +364,34 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (packet.op === 1) ws.send(JSON.stringify({ op: 11 }));
       if (packet.op === 2) {
         identifies.push(packet.d);
+        const [shard, count] = (packet.d as { shard?: [number, number] }).shard ?? [0, 1];
+        if (shard >= count) {
+          ws.close(4010, "Invalid shard");
+          return;
+        }
+        if (count < shardCount) {
+          ws.close(4011, "Sharding required");
+          return;
+        }
+        identifiedCount = count;
+        shardOfSocket.set(ws, shard);
+        const mine = guilds.filter((g) => shardOfGuild(g.id, count) === shard);
         dispatch(ws, "READY", {
           v: 10,
           user: botUser,
-          guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
+          guilds: mine.map((g) => ({ id: g.id, unavailable: true })),
           session_id: randomUUID(),
           resume_gateway_url: `ws://127.0.0.1:${port}/gateway`,
           application: { id: applicationId, flags: 0 },
-          shard: [0, 1],
+          shard: [shard, count],
         });
-        for (const g of guilds) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds));
+        for (const g of mine) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds));
       }
     });
   }
 
 
-  function interact(i: InjectedInteraction) {
+  function interactionPayload(i: InjectedInteraction) {
     const id = nextId();
     const token = `itok-${randomUUID()}`;
     const channelId = i.channelId ?? channelIds[0]!;
@@ -402,7 +429,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         data: { id: nextId(), name: i.name, type: 1, guild_id: guildId, options: i.options ?? [] },
       };
     }
-    for (const ws of sockets) dispatch(ws, "INTERACTION_CREATE", payload);
+    return { id, token, payload };
+  }
+
+  function interact(i: InjectedInteraction) {
+    const { id, token, payload } = interactionPayload(i);
+    const shard = shardOfGuild(String(payload.guild_id));
+    for (const ws of sockets) if ((shardOfSocket.get(ws) ?? 0) === shard) dispatch(ws, "INTERACTION_CREATE", payload);
     return { id, token };
   }
 
@@ -433,6 +466,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       });
     },
     interact,
+    interactionPayload,
+    sessionShards: () => [...sockets].filter((ws) => shardOfSocket.has(ws)).map((ws) => shardOfSocket.get(ws)!),
     channelMessages: (channelId) => messages.get(channelId) ?? [],
     holdNext: (method, path) => {
       let arrive!: () => void;
