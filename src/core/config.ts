@@ -230,7 +230,16 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
  */
 export function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
   const file = resolve(cwd, ".env");
-  const fromFile = existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
+  let fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+    } catch (err) {
+      // A bare "EISDIR: illegal operation on a directory, read" would not say which file or what to do.
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ConfigError([`${file} cannot be read (${code}); make it a readable settings file (see .env.example) or remove it`]);
+    }
+  }
   return parseConfig({ ...fromFile, ...definedOnly(env) }, cwd);
 }
 

@@ -1,5 +1,5 @@
 // Settings: defaults, empty-as-unset, and error messages that name the variable and the fix without leaking secrets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -112,6 +112,20 @@ describe("loadConfig", () => {
       const config = loadConfig(dir, env);
       expect(config.BOT_LOCALE).toBe("en");
       expect(config.POST_TIMEZONE).toBe("Europe/Berlin");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("loadConfig with an unreadable .env", () => {
+  it("names the file, the reason and the fix instead of a bare EISDIR", () => {
+    const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
+    try {
+      mkdirSync(join(dir, ".env"));
+      expect(() => loadConfig(dir, {})).toThrow(
+        new ConfigError([`${join(dir, ".env")} cannot be read (EISDIR); make it a readable settings file (see .env.example) or remove it`]),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
