@@ -169,6 +169,9 @@ export function maskTokens(text: string): string {
   return TOKEN_LIKE.reduce((out, pattern) => out.replace(pattern, "[hidden]"), text);
 }
 
+/** Paths the operator HTTP endpoint answers GET on (src/http/http-server.ts); the webhook must not take one over. */
+export const OPERATOR_HTTP_PATHS = ["/healthz", "/readyz", "/metrics"] as const;
+
 /** Settings that only work together; checked after each one is valid on its own. */
 function crossProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -180,6 +183,12 @@ function crossProblems(config: Config): string[] {
   }
   if (config.TELEGRAM_WEBHOOK_URL && config.HTTP_PORT === undefined) {
     problems.push("HTTP_PORT is required with TELEGRAM_WEBHOOK_URL; the webhook is served on it (e.g. HTTP_PORT=8080 behind your https proxy)");
+  }
+  const hookPath = config.TELEGRAM_WEBHOOK_URL ? new URL(config.TELEGRAM_WEBHOOK_URL).pathname : undefined;
+  if (hookPath && (OPERATOR_HTTP_PATHS as readonly string[]).includes(hookPath)) {
+    problems.push(
+      `TELEGRAM_WEBHOOK_URL has the path ${hookPath}, which the HTTP endpoint serves itself; use another path, like https://bot.example.com/hooks/telegram`,
+    );
   }
   if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_BOT_TOKEN) {
     problems.push("TELEGRAM_BOT_TOKEN is required with TELEGRAM_WEBHOOK_URL; set the bot token or unset the webhook settings");

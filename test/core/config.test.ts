@@ -202,6 +202,11 @@ describe("HTTP and webhook settings", () => {
     }
     expect(message).toContain("TELEGRAM_WEBHOOK_SECRET use 16 to 256 characters");
     expect(message).not.toContain("bad secret");
+    expect(() =>
+      parseConfig({ TELEGRAM_BOT_TOKEN: token, HTTP_PORT: "8080", TELEGRAM_WEBHOOK_SECRET: "s".repeat(20), TELEGRAM_WEBHOOK_URL: "https://bot.example.com/healthz" }),
+    ).toThrow(
+      "TELEGRAM_WEBHOOK_URL has the path /healthz, which the HTTP endpoint serves itself; use another path, like https://bot.example.com/hooks/telegram",
+    );
     expect(() => parseConfig({ TELEGRAM_WEBHOOK_URL: "http://bot.example.com/tg" })).toThrow(
       'TELEGRAM_WEBHOOK_URL (got "http://bot.example.com/tg") use the public https URL Telegram should post updates to, like https://bot.example.com/telegram',
     );
