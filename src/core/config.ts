@@ -234,11 +234,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
 }
 
 /**
- * Reads `.env` from `cwd` if present (the real environment wins), then parses.
+ * Reads `.env` (or the file in `DIGEST_BOT_ENV_FILE`) from `cwd` if present (the real environment wins), then parses.
  * Call once at start; pass the result down instead of reading `process.env` elsewhere.
  */
 export function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
-  const file = resolve(cwd, ".env");
+  // DIGEST_BOT_ENV_FILE names another file (`/dev/null` reads none): tests run in a checkout whose .env holds real tokens.
+  const file = resolve(cwd, env.DIGEST_BOT_ENV_FILE?.trim() || ".env");
   let fromFile: Record<string, string> = {};
   if (existsSync(file)) {
     try {

@@ -118,6 +118,23 @@ describe("loadConfig", () => {
   });
 });
 
+describe("DIGEST_BOT_ENV_FILE", () => {
+  it("reads the named file instead of .env; /dev/null reads none (the tests' guard against a checkout's real tokens)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
+    try {
+      writeFileSync(join(dir, ".env"), "TELEGRAM_BOT_TOKEN=123456:AAHk3SECRETsecretSECRETsecret12\nBOT_LOCALE=en\n");
+      writeFileSync(join(dir, "other.env"), "POST_TIMEZONE=UTC\n");
+      expect(loadConfig(dir, {}).TELEGRAM_BOT_TOKEN).toBe("123456:AAHk3SECRETsecretSECRETsecret12");
+      const other = loadConfig(dir, { DIGEST_BOT_ENV_FILE: "other.env" });
+      expect([other.TELEGRAM_BOT_TOKEN, other.BOT_LOCALE, other.POST_TIMEZONE]).toEqual([undefined, "zh", "UTC"]);
+      const none = loadConfig(dir, { DIGEST_BOT_ENV_FILE: "/dev/null" });
+      expect([none.TELEGRAM_BOT_TOKEN, none.BOT_LOCALE]).toEqual([undefined, "zh"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("loadConfig with an unreadable .env", () => {
   it("names the file, the reason and the fix instead of a bare EISDIR", () => {
     const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
