@@ -7,6 +7,9 @@ import type { BotMetrics } from "./metrics.js";
 /** Largest request body read (a Telegram update is far smaller). */
 export const HTTP_MAX_BODY_BYTES = 1024 * 1024;
 
+/** How long a stop lets requests in progress finish before their connections are closed. */
+export const HTTP_CLOSE_GRACE_MS = 500;
+
 /** One readiness condition: undefined when met, else the reason it is not. */
 export type ReadinessCheck = { name: string; check: () => string | undefined };
 
@@ -131,7 +134,13 @@ export async function startHttpEndpoint(options: { host: string; port: number; m
     addPostRoute: (path, route) => void routes.set(path, route),
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // A connection mid-request (a half-sent request, a slow scrape) would hold server.close() until the client
+        // gives up (headersTimeout is 60 s) and the stop past its 3 s: after a short grace such connections are cut.
+        const force = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -1,7 +1,8 @@
 // The HTTP endpoint's own request handling: an over-large POST body, methods, unknown paths.
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/core/logger.js";
-import { HTTP_MAX_BODY_BYTES, startHttpEndpoint, type HttpEndpoint } from "../../src/http/http-server.js";
+import { HTTP_CLOSE_GRACE_MS, HTTP_MAX_BODY_BYTES, startHttpEndpoint, type HttpEndpoint } from "../../src/http/http-server.js";
 import { createBotMetrics } from "../../src/http/metrics.js";
 
 let endpoint: HttpEndpoint | undefined;
@@ -42,5 +43,24 @@ describe("HTTP endpoint requests", () => {
     expect([post.status, await post.text()]).toEqual([405, "use GET\n"]);
     const missing = await fetch(`${http.url}/nope`);
     expect([missing.status, await missing.text()]).toEqual([404, "not found; try /healthz, /readyz or /metrics\n"]);
+  });
+
+  it("closes within the grace time while a client holds a half-sent request open (the stop stays under 3 s)", async () => {
+    const { http } = await start();
+    const { port } = new URL(http.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    const closedBySocket = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.on("error", () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = await Promise.race([
+      http.close().then(() => "closed"),
+      new Promise((r) => setTimeout(() => r("still open"), HTTP_CLOSE_GRACE_MS + 2000)),
+    ]);
+    endpoint = undefined;
+    expect(closed).toBe("closed");
+    await closedBySocket;
+    socket.destroy();
   });
 });
