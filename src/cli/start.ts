@@ -62,13 +62,23 @@ export async function run(args: string[]): Promise<number> {
       http = await startOperatorEndpoint({ config, logger, app: app!, metrics });
       served = instrumentApp(app!, metrics);
     }
+    // Readiness of each enabled adapter is known from now on: /readyz must not say "ready" while Discord logs in
+    // or Telegram is still unreachable (its start retries until the API answers).
+    let discordReady: (() => boolean) | undefined;
+    let telegramReady: (() => boolean) | undefined;
+    if (config.DISCORD_TOKEN) {
+      http?.addReadiness({ name: "discord", check: () => (discordReady ? (discordReady() ? undefined : "gateway not connected") : "still logging in") });
+    }
+    if (config.TELEGRAM_BOT_TOKEN) {
+      http?.addReadiness({ name: "telegram", check: () => (telegramReady ? (telegramReady() ? undefined : "not polling") : "still connecting") });
+    }
     if (config.DISCORD_TOKEN) {
       const { startDiscord } = await import("../discord/discord-adapter.js");
       const starting = startDiscord({ config, logger, app: served, signal: life.signal, ...(http ? { interactionsHost: http } : {}) });
       opening = starting;
       const discord = await starting;
       adapters.push({ name: "discord", drain: () => discord.drain(), stop: () => discord.stop() });
-      http?.addReadiness({ name: "discord", check: () => (discord.mode === "http" || discord.client.isReady() ? undefined : "gateway not connected") });
+      discordReady = () => discord.mode === "http" || discord.client.isReady();
       if (life.stopping) return 0;
     }
     if (config.TELEGRAM_BOT_TOKEN) {
@@ -84,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
       opening = starting;
       const telegram = await starting;
       adapters.push({ name: "telegram", drain: () => telegram.drain(), stop: () => telegram.stop() });
-      http?.addReadiness({ name: "telegram", check: () => (telegram.connected() ? undefined : "not polling") });
+      telegramReady = () => telegram.connected();
       if (life.stopping) return 0;
     }
     opening = Promise.resolve();

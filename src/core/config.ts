@@ -192,6 +192,9 @@ export function maskTokens(text: string): string {
   return TOKEN_LIKE.reduce((out, pattern) => out.replace(pattern, "[hidden]"), text);
 }
 
+/** Paths the operator HTTP endpoint answers GET on (src/http/http-server.ts); the webhook must not take one over. */
+export const OPERATOR_HTTP_PATHS = ["/healthz", "/readyz", "/metrics", "/discord/interactions"] as const;
+
 /** Settings that only work together; checked after each one is valid on its own. */
 function crossProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -212,6 +215,12 @@ function crossProblems(config: Config): string[] {
   }
   if (config.DISCORD_PUBLIC_KEY && config.DISCORD_SHARDS) {
     problems.push("DISCORD_SHARDS does nothing with DISCORD_PUBLIC_KEY (HTTP interactions use no gateway); unset one of them");
+  }
+  const hookPath = config.TELEGRAM_WEBHOOK_URL ? new URL(config.TELEGRAM_WEBHOOK_URL).pathname : undefined;
+  if (hookPath && (OPERATOR_HTTP_PATHS as readonly string[]).includes(hookPath)) {
+    problems.push(
+      `TELEGRAM_WEBHOOK_URL has the path ${hookPath}, which the HTTP endpoint serves itself; use another path, like https://bot.example.com/hooks/telegram`,
+    );
   }
   if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_BOT_TOKEN) {
     problems.push("TELEGRAM_BOT_TOKEN is required with TELEGRAM_WEBHOOK_URL; set the bot token or unset the webhook settings");
@@ -257,12 +266,22 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
 }
 
 /**
- * Reads `.env` from `cwd` if present (the real environment wins), then parses.
+ * Reads `.env` (or the file in `DIGEST_BOT_ENV_FILE`) from `cwd` if present (the real environment wins), then parses.
  * Call once at start; pass the result down instead of reading `process.env` elsewhere.
  */
 export function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
-  const file = resolve(cwd, ".env");
-  const fromFile = existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
+  // DIGEST_BOT_ENV_FILE names another file (`/dev/null` reads none): tests run in a checkout whose .env holds real tokens.
+  const file = resolve(cwd, env.DIGEST_BOT_ENV_FILE?.trim() || ".env");
+  let fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+    } catch (err) {
+      // A bare "EISDIR: illegal operation on a directory, read" would not say which file or what to do.
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ConfigError([`${file} cannot be read (${code}); make it a readable settings file (see .env.example) or remove it`]);
+    }
+  }
   return parseConfig({ ...fromFile, ...definedOnly(env) }, cwd);
 }
 

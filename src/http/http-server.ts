@@ -7,6 +7,9 @@ import type { BotMetrics } from "./metrics.js";
 /** Largest request body read (a Telegram update is far smaller). */
 export const HTTP_MAX_BODY_BYTES = 1024 * 1024;
 
+/** How long a stop lets requests in progress finish before their connections are closed. */
+export const HTTP_CLOSE_GRACE_MS = 500;
+
 /** One readiness condition: undefined when met, else the reason it is not. */
 export type ReadinessCheck = { name: string; check: () => string | undefined };
 
@@ -27,16 +30,21 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on("data", (c: Buffer) => {
+      if (tooLarge) return;
       size += c.length;
       if (size > HTTP_MAX_BODY_BYTES) {
+        // Not req.destroy(): that resets the connection and the client never sees the 413. The rest is read and
+        // dropped (nothing kept) while the 413 goes out, and the connection is closed after it.
+        tooLarge = true;
+        chunks.length = 0;
         resolve(undefined);
-        req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -73,7 +81,10 @@ export async function startHttpEndpoint(options: { host: string; port: number; m
     if (route) {
       if (req.method !== "POST") return send(res, 405, "use POST\n");
       const body = await readBody(req);
-      if (!body) return send(res, 413, "request body too large\n");
+      if (!body) {
+        res.setHeader("connection", "close");
+        return send(res, 413, `request body too large (over ${HTTP_MAX_BODY_BYTES} bytes)\n`);
+      }
       const result = await route(req, body);
       if (result.body === undefined) {
         res.writeHead(result.status);
@@ -123,7 +134,13 @@ export async function startHttpEndpoint(options: { host: string; port: number; m
     addPostRoute: (path, route) => void routes.set(path, route),
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // A connection mid-request (a half-sent request, a slow scrape) would hold server.close() until the client
+        // gives up (headersTimeout is 60 s) and the stop past its 3 s: after a short grace such connections are cut.
+        const force = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -30,7 +30,7 @@ export function launch(command: string, args: string[], env: Record<string, stri
   const dataDir = tempDir();
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dataDir, "state"), ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DIGEST_BOT_ENV_FILE: "/dev/null", DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dataDir, "state"), ...env },
   });
   let out = "";
   let err = "";

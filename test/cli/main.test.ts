@@ -10,7 +10,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     execFile(
       process.execPath,
       [join(ROOT, "bin/digest-bot.js"), ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(ROOT, "test/fixtures/.no-state") }, timeout: 30_000 },
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", DIGEST_BOT_ENV_FILE: "/dev/null", DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(ROOT, "test/fixtures/.no-state") }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -66,6 +66,26 @@ describe("start-up failures", () => {
     expect(running.all()).not.toContain(TELEGRAM_TOKEN);
   });
 
+  it("/readyz is 503 naming Telegram while its API is still unreachable (not 200 because digests are loaded)", async () => {
+    const port = await closedPort();
+    const httpPort = await closedPort();
+    const running = bot({ TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, TELEGRAM_API_ROOT: `http://127.0.0.1:${port}`, HTTP_PORT: String(httpPort) });
+    await running.waitFor(`cannot reach Telegram at http://127.0.0.1:${port}: ECONNREFUSED; retrying in 1 s`, 15_000);
+    await running.waitFor("http endpoint listening", 5_000);
+    // The index builds in the background; the telegram line is the one that must stay while Telegram is unreachable.
+    let res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+    let body = await res.text();
+    for (let i = 0; i < 50 && body.includes("search index"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      body = await res.text();
+    }
+    expect(res.status).toBe(503);
+    expect(body).toBe("not ready\ntelegram: still connecting\n");
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+  });
+
   it("a rejected DISCORD_TOKEN exits 1 within 5 s with one line naming the setting and the fix, no stack", async () => {
     const discord = await startFakeDiscord();
     cleanups.push(() => discord.close());

@@ -16,7 +16,7 @@ function ask(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       ["--import", "tsx", "src/cli/main.ts", "ask", ...args],
       {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", DIGEST_DIR: join(ROOT, "test/fixtures/sample"), DATA_DIR: dataDir, BOT_LOCALE: "zh", LOG_LEVEL: "info" },
+        env: { PATH: process.env.PATH ?? "", DIGEST_BOT_ENV_FILE: "/dev/null", DIGEST_DIR: join(ROOT, "test/fixtures/sample"), DATA_DIR: dataDir, BOT_LOCALE: "zh", LOG_LEVEL: "info" },
         timeout: 30_000,
       },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -1,5 +1,5 @@
 // Settings: defaults, empty-as-unset, and error messages that name the variable and the fix without leaking secrets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -118,6 +118,37 @@ describe("loadConfig", () => {
   });
 });
 
+describe("DIGEST_BOT_ENV_FILE", () => {
+  it("reads the named file instead of .env; /dev/null reads none (the tests' guard against a checkout's real tokens)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
+    try {
+      writeFileSync(join(dir, ".env"), "TELEGRAM_BOT_TOKEN=123456:AAHk3SECRETsecretSECRETsecret12\nBOT_LOCALE=en\n");
+      writeFileSync(join(dir, "other.env"), "POST_TIMEZONE=UTC\n");
+      expect(loadConfig(dir, {}).TELEGRAM_BOT_TOKEN).toBe("123456:AAHk3SECRETsecretSECRETsecret12");
+      const other = loadConfig(dir, { DIGEST_BOT_ENV_FILE: "other.env" });
+      expect([other.TELEGRAM_BOT_TOKEN, other.BOT_LOCALE, other.POST_TIMEZONE]).toEqual([undefined, "zh", "UTC"]);
+      const none = loadConfig(dir, { DIGEST_BOT_ENV_FILE: "/dev/null" });
+      expect([none.TELEGRAM_BOT_TOKEN, none.BOT_LOCALE]).toEqual([undefined, "zh"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("loadConfig with an unreadable .env", () => {
+  it("names the file, the reason and the fix instead of a bare EISDIR", () => {
+    const dir = mkdtempSync(join(tmpdir(), "digest-config-"));
+    try {
+      mkdirSync(join(dir, ".env"));
+      expect(() => loadConfig(dir, {})).toThrow(
+        new ConfigError([`${join(dir, ".env")} cannot be read (EISDIR); make it a readable settings file (see .env.example) or remove it`]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("paths", () => {
   it("resolves the defaults in the package folder whatever the cwd, and a relative value set in the cwd", () => {
     expect(parseConfig({}, "/").DATA_DIR).toBe(join(ROOT, "data/state"));
@@ -188,6 +219,11 @@ describe("HTTP and webhook settings", () => {
     }
     expect(message).toContain("TELEGRAM_WEBHOOK_SECRET use 16 to 256 characters");
     expect(message).not.toContain("bad secret");
+    expect(() =>
+      parseConfig({ TELEGRAM_BOT_TOKEN: token, HTTP_PORT: "8080", TELEGRAM_WEBHOOK_SECRET: "s".repeat(20), TELEGRAM_WEBHOOK_URL: "https://bot.example.com/healthz" }),
+    ).toThrow(
+      "TELEGRAM_WEBHOOK_URL has the path /healthz, which the HTTP endpoint serves itself; use another path, like https://bot.example.com/hooks/telegram",
+    );
     expect(() => parseConfig({ TELEGRAM_WEBHOOK_URL: "http://bot.example.com/tg" })).toThrow(
       'TELEGRAM_WEBHOOK_URL (got "http://bot.example.com/tg") use the public https URL Telegram should post updates to, like https://bot.example.com/telegram',
     );

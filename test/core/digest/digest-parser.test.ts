@@ -8,7 +8,8 @@ import { createInlineParser, createWorkerParser, type DigestParser } from "../..
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import { createLogger } from "../../../src/core/logger.js";
 
-const SEED = fs.readFileSync("data/digests/2026-02-18.md", "utf8");
+// The seed digest as a fixture: the checkout's data/digests holds the user's own digests (the seed may be gone).
+const SEED = fs.readFileSync(path.join(import.meta.dirname, "../../fixtures/sample/2026-02-18.md"), "utf8");
 /** A real, valid digest of about 1.9 MB (just under the size limit): no Markdown parser reads it in 500 ms. */
 const BIG = `## News\n\n${Array.from({ length: 10700 }, (_, i) => `### Story ${i}\n\n${"Long body text with [a link](https://example.com/" + i + ") and more words. ".repeat(6)}\n`).join("\n")}`;
 const LIMIT_MS = 500;
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 describe("createWorkerParser", () => {
   it("gives what the parser gives on the main thread, errors included", async () => {
-    const file = "data/digests/2026-02-18.md";
+    const file = "test/fixtures/sample/2026-02-18.md";
     expect(await worker.parse(SEED, file)).toEqual({ ok: true, parsed: parseDigest(SEED, file) });
     expect(await worker.parse("## A section\n\nNo stories.\n", "/x/2026-03-01.md")).toEqual({
       ok: false,
