@@ -77,7 +77,12 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
     try {
       if (!madeDir) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
       madeDir = true;
-      await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+        // The folder was deleted while running (a cleanup of DATA_DIR): make it again rather than lose every later id.
+        if (err.code !== "ENOENT") throw err;
+        await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+        await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      });
       await fs.promises.rename(tmp, file);
     } catch (err) {
       logger.warn({ file, err }, `could not save the story ids of ${date}; they are derived again from the digest at the next start`);
