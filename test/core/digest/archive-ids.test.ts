@@ -57,6 +57,17 @@ describe("stable ids in the archive", () => {
     expect(fs.statSync(path.dirname(idFile)).mode & 0o777).toBe(0o700);
   });
 
+  it("load the digest with fresh ids when the story-ids file was hand-edited into a wrong shape", async () => {
+    fs.writeFileSync(file, digest(A, B));
+    const idFile = path.join(root, "state", "story-ids", "2026-02-18.json");
+    fs.mkdirSync(path.dirname(idFile), { recursive: true });
+    const stories = { "20260218-x": null, "20260218-y": { title: 5 } };
+    fs.writeFileSync(idFile, JSON.stringify({ format: 1, date: "2026-02-18", stories, positions: { "1-1": 7 } }));
+    const a = await open();
+    expect(a.findStory("20260218-1-1")?.story.title).toBe(A);
+    expect(idOf(a, B)).toMatch(/^20260218-anthropic-claude-sonnet-[0-9a-z]{5}$/);
+  });
+
   it("keep a typo-fixed story's id across a restart when the story-ids folder was deleted while running", async () => {
     fs.writeFileSync(file, digest(A, B));
     const running = await open();
