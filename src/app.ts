@@ -34,6 +34,8 @@ export interface AppOptions {
   pacer?: Pacer;
   /** Told about each delivery send (metrics of the HTTP endpoint); optional. */
   observer?: DeliveryObserver;
+  /** Aborted at the first SIGINT/SIGTERM: a digest parse in flight at start is cut short so the stop stays under 3 s. */
+  signal?: AbortSignal;
 }
 
 /** Who asks and where: what an adapter knows about a command invocation. */
@@ -94,7 +96,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_DIR), logger.child({ module: "archive" }));
   // The running bot parses in a worker (no file can stall commands) and owns the id files; one-shot CLIs only read them.
   const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger: logger.child({ module: "archive" }), readOnly: !watch });
-  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch, cache, ids, timeZone: config.POST_TIMEZONE, ...(watch ? { parser: createWorkerParser() } : {}) });
+  const parser = watch ? createWorkerParser() : undefined;
+  // Without this a stop during the first load waited for the slowest file (up to the 5 s parse limit).
+  options.signal?.addEventListener("abort", () => void parser?.close(), { once: true });
+  if (options.signal?.aborted) void parser?.close();
+  const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch, cache, ids, timeZone: config.POST_TIMEZONE, ...(parser ? { parser } : {}) });
   const opened: { close(): unknown }[] = [archive];
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });

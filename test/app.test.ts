@@ -1,5 +1,5 @@
 // The composition root's files: everything the bot writes to DATA_DIR is private to its user (dir 0700, files 0600).
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -31,4 +31,19 @@ it("creates DATA_DIR 0700 with the state database, search index and parse cache 
     const stat = statSync(join(dataDir, entry));
     expect([entry, stat.mode & 0o777]).toEqual([entry, stat.isDirectory() ? 0o700 : 0o600]);
   }
+});
+
+it("a stop signal during the first load cuts the digest parse in flight short instead of waiting for it", async () => {
+  root = mkdtempSync(join(tmpdir(), "digest-bot-app-"));
+  const digests = join(root, "digests");
+  mkdirSync(digests);
+  const file = join(digests, "2026-03-01.md");
+  writeFileSync(file, "## S\n\n### A story\n\nBody.\n");
+  const config = parseConfig({ DIGEST_DIR: digests, DATA_DIR: join(root, "state") });
+  const stop = new AbortController();
+  const opening = createApp({ config, logger: pino({ level: "silent" }), signal: stop.signal });
+  stop.abort(new Error("stopping: SIGTERM")); // arrives while the parser is still starting
+  const app = await opening;
+  await app.close();
+  expect(app.archive.problems()).toEqual([{ file, message: `${file}: not parsed, the archive is closing` }]);
 });

@@ -21,7 +21,7 @@ export async function startConsole(options: {
   life.setLogger(options.logger);
   const { createApp } = await import("../app.js");
   const { runConsole } = await import("../console/run-console.js");
-  const opening = createApp({ config: options.config, logger: options.logger });
+  const opening = createApp({ config: options.config, logger: options.logger, signal: life.signal });
   let quit: (() => void) | undefined;
   life.onStop(async () => {
     const app = await opening.catch(() => undefined);

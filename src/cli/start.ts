@@ -53,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
     const { createApp } = await import("../app.js");
     // Metrics only with the endpoint: without HTTP_PORT nothing is collected.
     const metrics = config.HTTP_PORT !== undefined ? (await import("../http/metrics.js")).createBotMetrics() : undefined;
-    opening = createApp({ config, logger, ...(metrics ? { observer: metrics.observer } : {}) }).then((a) => (app = a));
+    opening = createApp({ config, logger, signal: life.signal, ...(metrics ? { observer: metrics.observer } : {}) }).then((a) => (app = a));
     await opening;
     if (life.stopping) return 0;
     let served: App = app!;

@@ -114,7 +114,12 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
           await fs.promises.mkdir(entriesDir, { recursive: true, mode: 0o700 });
           ready = true;
         }
-        await step();
+        await step().catch(async (err: NodeJS.ErrnoException) => {
+          // The folder was deleted while running (a cleanup of DATA_DIR): make it again rather than fail every write.
+          if (err.code !== "ENOENT") throw err;
+          await fs.promises.mkdir(entriesDir, { recursive: true, mode: 0o700 });
+          await step();
+        });
       } catch (err) {
         logger.warn({ dir, err }, "could not update the digest cache; the next start parses those digests again");
       }

@@ -30,6 +30,13 @@ interface StoredDate {
   positions: Record<string, string>;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isTrace = (v: unknown): v is StoryTrace =>
+  isObject(v) && typeof v.title === "string" && typeof v.text === "string" && Array.isArray(v.links) && v.links.every((l) => typeof l === "string");
+// A hand-edited or damaged file must not stop the archive from loading (a null trace threw in assignStoryIds).
+const isStories = (v: unknown): v is Record<string, StoryTrace> => isObject(v) && Object.values(v).every(isTrace);
+const isPositions = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((id) => typeof id === "string");
+
 /** Keeps assignments in memory only: for one-shot commands and tests. Ids are still derived from content. */
 export function createMemoryStoryIdStore(): StoryIdStore {
   const dates = new Map<string, DateIds>();
@@ -77,7 +84,12 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
     try {
       if (!madeDir) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
       madeDir = true;
-      await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+        // The folder was deleted while running (a cleanup of DATA_DIR): make it again rather than lose every later id.
+        if (err.code !== "ENOENT") throw err;
+        await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+        await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      });
       await fs.promises.rename(tmp, file);
     } catch (err) {
       logger.warn({ file, err }, `could not save the story ids of ${date}; they are derived again from the digest at the next start`);
@@ -102,7 +114,7 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
       let ids: DateIds | undefined;
       try {
         const data = JSON.parse(await fs.promises.readFile(fileOf(date), "utf8")) as Partial<StoredDate>;
-        if (data.format === STORE_FORMAT && data.date === date && data.stories && data.positions) {
+        if (data.format === STORE_FORMAT && data.date === date && isStories(data.stories) && isPositions(data.positions)) {
           ids = { stories: new Map(Object.entries(data.stories)), positions: new Map(Object.entries(data.positions)) };
         } else {
           logger.warn({ file: fileOf(date) }, `story ids of ${date} are in an unknown format; deriving them afresh`);

@@ -260,33 +260,24 @@ export class StoryScorer {
           const masks = this.masks;
           const touched = this.touched;
           const d = BM25.d;
+          let count = this.touchedCount;
+          // One adder for the postings added since load and for a live index's Map, so the BM25 step is written once.
+          const add = (doc: number, tf: number): void => {
+            const length = lengths[doc];
+            if (!length) return;
+            if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
+            if (masks[doc] === 0) touched[count++] = doc;
+            scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
+            masks[doc]! |= bit;
+          };
           if (postings instanceof LazyPostings) {
             // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
-            this.touchedCount = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, this.touchedCount, scores, masks, bit, factor, base, slope);
-            if (!postings.pristine) {
-              let count = this.touchedCount;
-              postings.eachAdded((doc, tf) => {
-                const length = lengths[doc];
-                if (!length) return;
-                if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
-                if (masks[doc] === 0) touched[count++] = doc;
-                scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
-                masks[doc]! |= bit;
-              });
-              this.touchedCount = count;
-            }
+            count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, factor, base, slope);
+            if (!postings.pristine) postings.eachAdded(add);
           } else {
-            let count = this.touchedCount;
-            postings.forEach((tf, doc) => {
-              const length = lengths[doc];
-              if (!length) return;
-              if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
-              if (masks[doc] === 0) touched[count++] = doc;
-              scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
-              masks[doc]! |= bit;
-            });
-            this.touchedCount = count;
+            postings.forEach((tf, doc) => add(doc, tf));
           }
+          this.touchedCount = count;
         }
         // After the title: a story whose headline has the term has it in its title, so it is touched already
         // (and passed the date filter) exactly when its mask has this term's bit.

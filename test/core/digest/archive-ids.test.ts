@@ -57,6 +57,34 @@ describe("stable ids in the archive", () => {
     expect(fs.statSync(path.dirname(idFile)).mode & 0o777).toBe(0o700);
   });
 
+  it("load the digest with fresh ids when the story-ids file was hand-edited into a wrong shape", async () => {
+    fs.writeFileSync(file, digest(A, B));
+    const idFile = path.join(root, "state", "story-ids", "2026-02-18.json");
+    fs.mkdirSync(path.dirname(idFile), { recursive: true });
+    const stories = { "20260218-x": null, "20260218-y": { title: 5 } };
+    fs.writeFileSync(idFile, JSON.stringify({ format: 1, date: "2026-02-18", stories, positions: { "1-1": 7 } }));
+    const a = await open();
+    expect(a.findStory("20260218-1-1")?.story.title).toBe(A);
+    expect(idOf(a, B)).toMatch(/^20260218-anthropic-claude-sonnet-[0-9a-z]{5}$/);
+  });
+
+  it("keep a typo-fixed story's id across a restart when the story-ids folder was deleted while running", async () => {
+    fs.writeFileSync(file, digest(A, B));
+    const running = await open();
+    const original = idOf(running, B);
+    fs.writeFileSync(file, digest(A, B, C));
+    await running.reload(); // the running bot has written its folder once
+    fs.writeFileSync(file, digest(A, B));
+    fs.rmSync(path.join(root, "state", "story-ids"), { recursive: true, force: true }); // an operator's cleanup
+    fs.writeFileSync(file, digest(A, "Anthropic 推出 Claude Sonnet 4.6!"));
+    await running.reload();
+    expect(idOf(running, "Anthropic 推出 Claude Sonnet 4.6!")).toBe(original);
+    await running.close();
+
+    const restarted = await open();
+    expect(idOf(restarted, "Anthropic 推出 Claude Sonnet 4.6!")).toBe(original);
+  });
+
   it("open an old position id on the story that held the position when first seen, after an insert at the top", async () => {
     fs.writeFileSync(file, digest(A, B));
     const a = await open();

@@ -48,6 +48,20 @@ describe("parse cache", () => {
     expect(firstTitle(await load(), "2026-03-01")).toBe("From the cache");
   });
 
+  it("keeps caching after its folder is deleted while running: the next start does not parse again", async () => {
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("First"));
+    const cache = await openParseCache(cacheDir, logger);
+    const archive = await createArchive({ dir: path.join(dir, "digests"), logger, watch: false, cache });
+    await cache.flush();
+    fs.rmSync(cacheDir, { recursive: true, force: true }); // an operator's cleanup of DATA_DIR
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("Revised"));
+    await archive.reload();
+    await archive.close();
+    await cache.flush();
+    tamperWithCache("From the cache");
+    expect(firstTitle(await load(), "2026-03-01")).toBe("From the cache");
+  });
+
   it("parses a file again when its content changed", async () => {
     const file = path.join(dir, "digests", "2026-03-01.md");
     fs.writeFileSync(file, digest("Original"));
