@@ -3,15 +3,25 @@ import type { ExpressionBuilder, Kysely } from "kysely";
 import type { StateTables } from "./schema.js";
 import type { LeaseStore, PartKey, PartStatus, StorageDialect } from "./types.js";
 
-type Eb = ExpressionBuilder<StateTables, "deliveries">;
+/** The tables whose rows are claimed: delivery parts, and revision operations (keyed by their revision id). */
+export type LeasedTable = "deliveries" | "revision_parts";
 
-const isPart = (eb: Eb, key: PartKey) =>
-  eb.and([
-    eb("run_id", "=", key.runId),
-    eb("platform", "=", key.platform),
-    eb("target_id", "=", key.targetId),
-    eb("part_index", "=", key.partIndex),
-  ]);
+/** The columns a lease reads and writes, common to both tables; `key_id` stands for `run_id` / `revision_id`. */
+interface LeasedRow {
+  key_id: string;
+  platform: string;
+  target_id: string;
+  part_index: number;
+  status: string;
+  attempts: number;
+  claimed_by: string | null;
+  lease_expires_at: string | null;
+  updated_at: string;
+}
+type LeaseDb = Kysely<{ leased: LeasedRow }>;
+type Eb = ExpressionBuilder<{ leased: LeasedRow }, "leased">;
+
+const KEY_COLUMN: Record<LeasedTable, string> = { deliveries: "run_id", revision_parts: "revision_id" };
 
 /** Still as read, and free to claim: not in-flight under another owner's live lease (unless that owner is known gone). */
 const claimable = (eb: Eb, seen: { status: PartStatus; attempts: number }, claim: { owner: string; now: string; takeOver?: boolean }) => {
@@ -30,11 +40,28 @@ const claimable = (eb: Eb, seen: { status: PartStatus; attempts: number }, claim
 };
 
 /**
- * The leases of a state database. SQLite: one conditional UPDATE (the database has one writer at a time).
- * PostgreSQL: the row is locked `FOR UPDATE SKIP LOCKED` first, so instances racing for one part never wait on
- * each other; the loser sees no row and leaves the part to the winner.
+ * The leases of a state database, on delivery parts (default) or revision operations — one set of rules for both.
+ * SQLite: one conditional UPDATE (the database has one writer at a time). PostgreSQL: the row is locked
+ * `FOR UPDATE SKIP LOCKED` first, so instances racing for one part never wait on each other; the loser sees no row
+ * and leaves the part to the winner.
+ *
+ * @example
+ * const leases = createLeaseStore(db, "postgres");
+ * const revisionLeases = createLeaseStore(db, "postgres", "revision_parts");
  */
-export function createLeaseStore(db: Kysely<StateTables>, dialect: StorageDialect): LeaseStore {
+export function createLeaseStore(state: Kysely<StateTables>, dialect: StorageDialect, table: LeasedTable = "deliveries"): LeaseStore {
+  // Both tables have the lease columns under the same names; only the key column differs. The typed view below
+  // names the table and that column once, so the claim rules are written once for both.
+  const db = state as unknown as LeaseDb;
+  const name = table as unknown as "leased";
+  const keyColumn = KEY_COLUMN[table] as "key_id";
+  const isPart = (eb: Eb, key: PartKey) =>
+    eb.and([
+      eb(keyColumn, "=", key.runId),
+      eb("platform", "=", key.platform),
+      eb("target_id", "=", key.targetId),
+      eb("part_index", "=", key.partIndex),
+    ]);
   return {
     async claim(key, seen, claim) {
       const set = {
@@ -46,7 +73,7 @@ export function createLeaseStore(db: Kysely<StateTables>, dialect: StorageDialec
       };
       if (dialect === "sqlite") {
         const result = await db
-          .updateTable("deliveries")
+          .updateTable(name)
           .set(set)
           .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
           .executeTakeFirst();
@@ -54,20 +81,20 @@ export function createLeaseStore(db: Kysely<StateTables>, dialect: StorageDialec
       }
       return db.transaction().execute(async (trx) => {
         const row = await trx
-          .selectFrom("deliveries")
-          .select("run_id")
+          .selectFrom(name)
+          .select(keyColumn)
           .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
           .forUpdate()
           .skipLocked()
           .executeTakeFirst();
         if (!row) return false;
-        await trx.updateTable("deliveries").set(set).where((eb) => isPart(eb, key)).execute();
+        await trx.updateTable(name).set(set).where((eb) => isPart(eb, key)).execute();
         return true;
       });
     },
     async renew(key, owner, leaseUntil) {
       const result = await db
-        .updateTable("deliveries")
+        .updateTable(name)
         .set({ lease_expires_at: leaseUntil })
         .where((eb) => eb.and([isPart(eb, key), eb("claimed_by", "=", owner), eb("status", "=", "in-flight")]))
         .executeTakeFirst();

@@ -2,7 +2,8 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { idempotencyKey } from "./part-keys.js";
-import { createRevisionLeases, isRevisionPart as isPart } from "./revision-leases.js";
+import { createLeaseStore } from "./lease-store.js";
+import { isRevisionPart as isPart } from "./revision-leases.js";
 import type { RevisionPartsTable, StateTables } from "./schema.js";
 import type { LeaseStore, LedgerStore, PartKey, PartRow, PartStatus, RunKind, StorageDialect } from "./types.js";
 
@@ -315,7 +316,7 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
         await part(key).set({ status, last_error: error, updated_at: now }).execute();
       },
     },
-    leases: createRevisionLeases(db, dialect),
+    leases: createLeaseStore(db, dialect, "revision_parts"),
     async skipOpenParts(platform, targetId, reason, now) {
       await db
         .updateTable("revision_parts")
