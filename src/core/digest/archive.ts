@@ -105,7 +105,7 @@ const ID_LOADS_AT_ONCE = 32;
  *
  * @example
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger });
- * archive.onChange((c) => console.log(c.summary.text));
+ * archive.onChange((c) => logger.info(c.type === "upsert" ? c.summary?.text : `removed ${c.date}`));
  * archive.latest()?.date; // "2026-02-18"
  * await archive.close();
  */
