@@ -1,6 +1,7 @@
 // The small interface each platform implements so the delivery engine can post without knowing the platform.
 import type { Platform } from "../reply.js";
 import type { DailyPost } from "../summaries.js";
+import type { PostOptions } from "./post-options.js";
 import { scrubTokenLike } from "../safety/scrub.js";
 
 /** Why a send failed, so the engine knows whether to wait, back off, or disable the target. */
@@ -44,6 +45,11 @@ export interface SendOptions {
   idempotencyKey: string;
   /** Aborted when the engine stops: the request is cancelled at once (the part stays in-flight, reconciled later). */
   signal: AbortSignal;
+  /**
+   * The message ids `send` returned for the parts before this one of the same run and target, in part order (empty
+   * for the first part). A Discord thread or forum post continues in the thread its first message started.
+   */
+  earlierMessageIds?: readonly string[];
 }
 
 /** Where to look for a message that may have been posted already. */
@@ -68,8 +74,12 @@ export interface ReconcileOptions {
  */
 export interface Publisher<P = unknown> {
   readonly platform: Platform;
-  /** Pure: the message payloads for a daily post, in order, each within the platform's limits. */
-  planDailyPost(post: DailyPost): P[];
+  /**
+   * Pure: the message payloads for a daily post, in order, each within the platform's limits, with the
+   * subscription's options baked in (silent flag, role ping, preview, thread/forum markers) so a resumed run sends
+   * exactly what was planned.
+   */
+  planDailyPost(post: DailyPost, options?: PostOptions): P[];
   /**
    * Sends one payload. Throws `PublishError` (or `PublishAborted` when `options.signal` aborted it). Must not retry
    * 5xx, resets or timeouts itself: the engine's retry policy does, and counts possible duplicates.
@@ -98,4 +108,9 @@ export interface Publisher<P = unknown> {
    * undefined = no local budget (the platform client paces, e.g. discord.js per-channel buckets).
    */
   readonly editsPerMinute?: number;
+  /**
+   * Pins a delivered header (`options.pin`), quietly, and unpins `unpin` (the header the bot pinned before) if given.
+   * A missing permission throws a `permanent` PublishError naming the permission.
+   */
+  pin?(targetId: string, messageId: string, options: { unpin?: string; signal: AbortSignal }): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // The storage interface: everything digest-bot persists (subscriptions, runs, the delivery ledger, claims), async and backend-neutral.
 import type { Kysely } from "kysely";
+import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { StateTables } from "./schema.js";
@@ -30,6 +31,10 @@ export interface Subscription {
   disabledReason?: string;
   source: "settings" | "command";
   createdAt: string;
+  /** How the post arrives and what it carries (delivery/post-options.ts); undefined = every default. */
+  options?: PostOptions;
+  /** The header the bot pinned last in this target (unpinned when the next one is pinned). */
+  pinnedMessageId?: string;
 }
 
 /** One planned message of one run for one target. */
