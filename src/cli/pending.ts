@@ -45,6 +45,10 @@ export async function runPending(args: string[], io: StateCliIo): Promise<number
     try {
       if (values.cancel !== undefined) {
         const runId = values.cancel.trim();
+        if (runId === "") {
+          io.stderr(`digest-bot pending: --cancel needs a run id (digest-bot pending lists them)\n\n${USAGE}`);
+          return 2;
+        }
         const now = (io.now ?? new Date()).toISOString();
         const cancelled = await storage.ledger.cancelRun(runId, "cancelled by an admin (digest-bot pending --cancel)", now);
         if (cancelled === 0) {

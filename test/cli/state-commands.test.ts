@@ -129,6 +129,9 @@ describe.each(testBackends())("digest-bot pending on %s", (backend: StorageDiale
     const again = io(config);
     expect(await runPending(["--cancel", "m20260218-1"], again.io)).toBe(1);
     expect(again.err()).toBe('digest-bot pending: no pending repost or manual run "m20260218-1"; digest-bot pending lists them\n');
+    const empty = io(config);
+    expect(await runPending(["--cancel", " "], empty.io)).toBe(2);
+    expect(empty.err()).toMatch(/^digest-bot pending: --cancel needs a run id \(digest-bot pending lists them\)\n\nUsage: digest-bot pending/);
     const none = io(config);
     expect(await runPending([], none.io)).toBe(0);
     expect(none.out()).toBe("No pending reposts or manual deliveries.\n");
