@@ -225,7 +225,7 @@ describe("Discord adapter against a fake Discord", () => {
       expect(update.embeds[0]!.description).not.toContain("2026-02-10");
     });
 
-    it("a query too long for a custom id pages through a short key kept in memory", async () => {
+    it("a query too long for a custom id pages through a short key kept in the state database", async () => {
       const query = `agent ${"workflow ".repeat(12)}`.trim(); // over 100 characters with the paging fields
       expect(query.length).toBeGreaterThan(94);
       const pages = pagesOf(query);

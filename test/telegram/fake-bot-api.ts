@@ -30,6 +30,8 @@ export interface PostedMessage {
   text: string;
   messageId: number;
   at: number;
+  /** The inline keyboard sent with it, if any. */
+  replyMarkup?: unknown;
 }
 
 export interface FakeBotApi {
@@ -41,6 +43,17 @@ export interface FakeBotApi {
   sendRequests: { chatId: string; at: number; status: number }[];
   /** 429s the fake answered because a limit was exceeded (not injected ones). */
   limitViolations: number;
+  /** Calls of other methods than sendMessage, getMe and getUpdates (editMessageText, answerCallbackQuery, …), in order. */
+  calls: { method: string; params: Record<string, unknown> }[];
+  /**
+   * From now on sendMessage is accepted (posted) but not answered until {@link release}: a crash now leaves every
+   * send in flight after Telegram took it.
+   */
+  holdAnswers(): void;
+  /** Answers the held sends (those whose client is still connected get their message) and stops holding. */
+  release(): void;
+  /** Sends accepted and not yet answered. */
+  readonly heldCount: number;
   /** The next sendMessage calls to `chatId` (or any chat: "*") meet these faults, one each, in order. */
   fail(chatId: string, ...faults: BotApiFault[]): void;
   /** Resolves when a sendMessage to `chatId` has arrived (counting earlier ones). */
@@ -68,7 +81,9 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   const globalLog: number[] = [];
   const chatLog = new Map<string, number[]>();
   let nextMessageId = 1;
-  const state = { limitViolations: 0 };
+  const state = { limitViolations: 0, holding: false };
+  const calls: FakeBotApi["calls"] = [];
+  const answers = new Map<ServerResponse, () => void>();
 
   const server: Server = createServer((req, res) => {
     void readBody(req).then((raw) => handle(req, res, raw));
@@ -90,8 +105,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   /** Counts in the sliding window ending now; true when one more would exceed `count`. */
   const exceeds = (log: number[], now: number, windowMs: number, count: number) => log.filter((t) => t > now - windowMs).length >= count;
 
-  function post(chatId: string, text: string): PostedMessage {
-    const m = { chatId, text, messageId: nextMessageId++, at: Date.now() };
+  function post(chatId: string, text: string, replyMarkup?: unknown): PostedMessage {
+    const m: PostedMessage = { chatId, text, messageId: nextMessageId++, at: Date.now(), ...(replyMarkup === undefined ? {} : { replyMarkup }) };
     posted.push(m);
     return m;
   }
@@ -112,7 +127,10 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       res.on("close", () => clearTimeout(timer));
       return;
     }
-    if (method !== "sendMessage") return json(res, 200, { ok: true, result: true });
+    if (method !== "sendMessage") {
+      calls.push({ method, params });
+      return json(res, 200, { ok: true, result: true });
+    }
 
     const chatId = String(params.chat_id);
     const text = String(params.text ?? "");
@@ -163,12 +181,19 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       if (chat.length > 25) chat.splice(0, chat.length - 25);
       chatLog.set(chatId, chat);
     }
-    const msg = post(chatId, text);
+    const msg = post(chatId, text, params.reply_markup);
+    const answer = () =>
+      json(res, 200, {
+        ok: true,
+        result: { message_id: msg.messageId, date: Math.floor(now / 1000), chat: { id: Number(chatId) || 0, type: "channel", title: "c" }, text },
+      });
+    if (state.holding) {
+      record(0);
+      answers.set(res, answer);
+      return;
+    }
     record(200);
-    return json(res, 200, {
-      ok: true,
-      result: { message_id: msg.messageId, date: Math.floor(now / 1000), chat: { id: Number(chatId) || 0, type: "channel", title: "c" }, text },
-    });
+    return answer();
   }
 
   return {
@@ -196,8 +221,21 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       });
     },
     messagesTo: (chatId) => posted.filter((p) => p.chatId === chatId),
+    calls,
+    holdAnswers() {
+      state.holding = true;
+    },
+    release() {
+      state.holding = false;
+      for (const [res, answer] of answers) if (!res.destroyed && !res.writableEnded) answer();
+      answers.clear();
+    },
+    get heldCount() {
+      return answers.size;
+    },
     async close() {
       for (const res of held) res.destroy();
+      for (const res of answers.keys()) res.destroy();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
