@@ -5,8 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPostgresStorage } from "../../src/core/storage/open-storage.js";
 import type { Storage } from "../../src/core/storage/types.js";
-import type { FakeDiscord } from "../discord/fake-discord.js";
-import type { FakeBotApi } from "../telegram/fake-bot-api.js";
 import { cleanups, closedPort, startBot, type Running } from "./launch.js";
 
 export const TELEGRAM_TOKEN = "987654:SECRET-cluster-telegram-token-abcdefgh";
@@ -19,8 +17,10 @@ export const PUBLIC_KEY_HEX = keys.publicKey.export({ format: "der", type: "spki
 
 export interface ClusterOptions {
   databaseUrl: string;
-  discord: FakeDiscord;
-  telegram: FakeBotApi;
+  /** The fake Discord's `apiBase`, or a proxy's in front of it. */
+  discordApiBase: string;
+  /** The fake Bot API's `apiRoot`, or a proxy's in front of it. */
+  telegramApiRoot: string;
   channels: string[];
   chats: string[];
 }
@@ -53,11 +53,11 @@ export async function startInstance(name: string, options: ClusterOptions, diges
     DATABASE_URL: options.databaseUrl,
     DIGEST_DIR: digestDir,
     DISCORD_TOKEN,
-    DISCORD_API_BASE: options.discord.apiBase,
+    DISCORD_API_BASE: options.discordApiBase,
     DISCORD_PUBLIC_KEY: PUBLIC_KEY_HEX,
     DISCORD_CHANNEL_IDS: options.channels.join(","),
     TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
-    TELEGRAM_API_ROOT: options.telegram.apiRoot,
+    TELEGRAM_API_ROOT: options.telegramApiRoot,
     TELEGRAM_CHAT_IDS: options.chats.join(","),
     TELEGRAM_WEBHOOK_URL: `https://bot.example.com${WEBHOOK_PATH}`,
     TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,

@@ -27,7 +27,7 @@ describe.runIf(testBackends().includes("postgres"))("search page buttons across 
     cleanups.push(() => discord.close());
     const telegram = await startFakeBotApi();
     cleanups.push(() => telegram.close());
-    const options: ClusterOptions = { databaseUrl: database.url, discord, telegram, channels: [], chats: [] };
+    const options: ClusterOptions = { databaseUrl: database.url, discordApiBase: discord.apiBase, telegramApiRoot: telegram.apiRoot, channels: [], chats: [] };
     const [a, b] = await Promise.all([startInstance("a", options, DIGESTS), startInstance("b", options, DIGESTS)]);
     const url = (port: number) => `http://127.0.0.1:${port}`;
 

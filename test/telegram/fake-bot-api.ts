@@ -45,15 +45,7 @@ export interface FakeBotApi {
   limitViolations: number;
   /** Calls of other methods than sendMessage, getMe and getUpdates (editMessageText, answerCallbackQuery, …), in order. */
   calls: { method: string; params: Record<string, unknown> }[];
-  /**
-   * From now on sendMessage is accepted (posted) but not answered until {@link release}: a crash now leaves every
-   * send in flight after Telegram took it.
-   */
-  holdAnswers(): void;
-  /** Answers the held sends (those whose client is still connected get their message) and stops holding. */
-  release(): void;
-  /** Sends accepted and not yet answered. */
-  readonly heldCount: number;
+
   /** The next sendMessage calls to `chatId` (or any chat: "*") meet these faults, one each, in order. */
   fail(chatId: string, ...faults: BotApiFault[]): void;
   /** Resolves when a sendMessage to `chatId` has arrived (counting earlier ones). */
@@ -81,9 +73,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   const globalLog: number[] = [];
   const chatLog = new Map<string, number[]>();
   let nextMessageId = 1;
-  const state = { limitViolations: 0, holding: false };
+  const state = { limitViolations: 0 };
   const calls: FakeBotApi["calls"] = [];
-  const answers = new Map<ServerResponse, () => void>();
 
   const server: Server = createServer((req, res) => {
     void readBody(req).then((raw) => handle(req, res, raw));
@@ -182,18 +173,11 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       chatLog.set(chatId, chat);
     }
     const msg = post(chatId, text, params.reply_markup);
-    const answer = () =>
-      json(res, 200, {
-        ok: true,
-        result: { message_id: msg.messageId, date: Math.floor(now / 1000), chat: { id: Number(chatId) || 0, type: "channel", title: "c" }, text },
-      });
-    if (state.holding) {
-      record(0);
-      answers.set(res, answer);
-      return;
-    }
     record(200);
-    return answer();
+    return json(res, 200, {
+      ok: true,
+      result: { message_id: msg.messageId, date: Math.floor(now / 1000), chat: { id: Number(chatId) || 0, type: "channel", title: "c" }, text },
+    });
   }
 
   return {
@@ -222,20 +206,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     },
     messagesTo: (chatId) => posted.filter((p) => p.chatId === chatId),
     calls,
-    holdAnswers() {
-      state.holding = true;
-    },
-    release() {
-      state.holding = false;
-      for (const [res, answer] of answers) if (!res.destroyed && !res.writableEnded) answer();
-      answers.clear();
-    },
-    get heldCount() {
-      return answers.size;
-    },
     async close() {
       for (const res of held) res.destroy();
-      for (const res of answers.keys()) res.destroy();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
