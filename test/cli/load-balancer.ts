@@ -22,7 +22,8 @@ interface Answer {
 
 function forward(port: number, req: IncomingMessage, body: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const out = request({ host: "127.0.0.1", port, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${port}` } }, (res) => {
+    // A new connection per request (no pooled socket that a stopping instance closed under us).
+    const out = request({ host: "127.0.0.1", port, agent: false, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${port}`, connection: "close" } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
