@@ -1,5 +1,5 @@
 // Paging of `/search` results on any platform: the page request packed into the button's data, or a cache key.
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 
 /** A `/search` page request carried by a next/previous button. */
 export interface SearchPageRequest {
@@ -23,7 +23,7 @@ export interface PageDataLimit {
   unit: "bytes" | "chars";
 }
 
-/** Most page requests kept in memory for buttons whose request does not fit; the least recently used go first. */
+/** Most page requests the in-memory cache keeps for buttons whose request does not fit; the least recently used go first. */
 export const SEARCH_PAGE_CACHE_SIZE = 1000;
 
 const PACKED_TAG = "s";
@@ -37,7 +37,7 @@ function measure(data: string, unit: PageDataLimit["unit"]): number {
 
 /**
  * Packs a page request into button data (`s|2|2026-02-18|安全|sonnet`): page, date, section, then the query, which
- * may hold anything. Undefined when it does not fit `limit`; {@link searchPageData} then keeps it in the cache.
+ * may hold anything. Undefined when it does not fit `limit`; the button then carries its key (a stored request).
  *
  * @example
  * encodeSearchPage({ query: "sonnet", page: 2 }, { max: 64, unit: "bytes" }); // "s|2|||sonnet"
@@ -58,57 +58,73 @@ export function decodeSearchPage(data: string): SearchPageRequest | undefined {
   return request;
 }
 
-/** Page requests too long for button data, kept in memory behind short keys (`S|<run><n>`). */
+/**
+ * Page requests too long for button data, kept behind short keys (`S|<hash>`): in the state database
+ * (`search_pages`, storage/search-pages-store.ts), so a button works on any instance and after a restart, or in
+ * memory ({@link createSearchPageCache}) for tests and one-shot tools.
+ */
 export interface SearchPageCache {
-  /** The key for this request; the same request gets the same key while it is cached. */
-  put(request: SearchPageRequest): string;
-  get(key: string): SearchPageRequest | undefined;
-  readonly size: number;
+  /** Stores the request (again: refreshes its age) and resolves with its key, always {@link searchPageKey}. */
+  put(request: SearchPageRequest): Promise<string>;
+  /** The stored request, or undefined when it was never stored here, has expired or was pushed out. */
+  get(key: string): Promise<SearchPageRequest | undefined>;
+}
+
+/** The identity of a request: equal requests, equal keys, on every instance. */
+function identityOf(r: SearchPageRequest): string {
+  return JSON.stringify([r.query, r.section ?? "", r.date ?? "", r.page]);
 }
 
 /**
- * A bounded, least-recently-used cache of page requests. Keys carry a random tag of this process, so a button made
- * before a restart reads as expired instead of opening somebody else's search.
+ * The key of a request too long for button data: `S|` and 16 characters of its SHA-256 (96 bits), so every
+ * instance computes the same key without asking the database, and a key never opens another search.
+ *
+ * @example
+ * searchPageKey({ query: "…a very long query…", page: 2 }); // "S|J4bGWyMa8bqk_VzY"
+ */
+export function searchPageKey(request: SearchPageRequest): string {
+  return `${KEYED}${createHash("sha256").update(identityOf(request)).digest("base64url").slice(0, 16)}`;
+}
+
+/** Checks data read back from a store: a page request, or undefined. */
+export function parseSearchPageRequest(json: string): SearchPageRequest | undefined {
+  try {
+    const v = JSON.parse(json) as Partial<SearchPageRequest>;
+    if (typeof v.query !== "string" || !Number.isInteger(v.page) || (v.page as number) < 1) return undefined;
+    const request: SearchPageRequest = { query: v.query, page: v.page as number };
+    if (typeof v.section === "string") request.section = v.section;
+    if (typeof v.date === "string") request.date = v.date;
+    return request;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A bounded, least-recently-used in-memory cache of page requests (one process, lost at exit).
  *
  * @example
  * const pages = createSearchPageCache();
- * const data = searchPageData(request, { max: 100, unit: "chars" }, pages);
+ * const payload = await renderWithSearchPages({ max: 100, unit: "chars" }, pages, (pageData) => render(reply, pageData));
  */
-export function createSearchPageCache(options: { size?: number } = {}): SearchPageCache {
+export function createSearchPageCache(options: { size?: number } = {}): SearchPageCache & { readonly size: number } {
   const size = options.size ?? SEARCH_PAGE_CACHE_SIZE;
   if (!Number.isInteger(size) || size < 1) throw new Error(`paging: cache size must be a positive integer, got ${size}`);
-  const run = randomBytes(3).toString("hex");
   const byKey = new Map<string, SearchPageRequest>();
-  const byRequest = new Map<string, string>();
-  let counter = 0;
-  const identity = (r: SearchPageRequest) => JSON.stringify([r.query, r.section ?? "", r.date ?? "", r.page]);
-  const touch = (key: string, request: SearchPageRequest) => {
-    byKey.delete(key);
-    byKey.set(key, request);
-  };
   return {
-    put(request) {
-      const id = identity(request);
-      const known = byRequest.get(id);
-      if (known) {
-        touch(known, request);
-        return known;
-      }
-      const key = `${KEYED}${run}${(counter++).toString(36)}`;
-      const stored = { ...request };
-      byKey.set(key, stored);
-      byRequest.set(id, key);
-      if (byKey.size > size) {
-        const [oldKey, oldRequest] = byKey.entries().next().value!;
-        byKey.delete(oldKey);
-        byRequest.delete(identity(oldRequest));
-      }
+    async put(request) {
+      const key = searchPageKey(request);
+      byKey.delete(key);
+      byKey.set(key, { ...request });
+      if (byKey.size > size) byKey.delete(byKey.keys().next().value!);
       return key;
     },
-    get(key) {
+    async get(key) {
       const request = byKey.get(key);
-      if (request) touch(key, request);
-      return request && { ...request };
+      if (!request) return undefined;
+      byKey.delete(key);
+      byKey.set(key, request);
+      return { ...request };
     },
     get size() {
       return byKey.size;
@@ -117,28 +133,53 @@ export function createSearchPageCache(options: { size?: number } = {}): SearchPa
 }
 
 /**
- * Button data for a page request: packed when it fits `limit`, otherwise a cache key (always short: ≤ 20 characters).
+ * Button data for a page request: packed when it fits `limit`, otherwise its key ({@link searchPageKey}, 18
+ * characters), which only works once the request is stored — use {@link renderWithSearchPages}, which does both.
  *
  * @example
- * const next = searchPageData({ query, page: 2 }, { max: 64, unit: "bytes" }, pages);
+ * const next = searchPageData({ query, page: 2 }, { max: 64, unit: "bytes" });
  */
-export function searchPageData(request: SearchPageRequest, limit: PageDataLimit, cache: SearchPageCache): string {
-  return encodeSearchPage(request, limit) ?? cache.put(request);
+export function searchPageData(request: SearchPageRequest, limit: PageDataLimit): string {
+  return encodeSearchPage(request, limit) ?? searchPageKey(request);
 }
 
-/** What a clicked button's data means: a page to show, a page that is gone (restart, evicted), or not a page button. */
+/**
+ * Renders a reply whose page buttons get `pageData`, then stores every request that did not fit its button before
+ * resolving, so a button is never shown before its request can be read back (by this or another instance).
+ *
+ * @example
+ * const payload = await renderWithSearchPages(DISCORD_PAGE_DATA_LIMIT, storage.searchPages, (pageData) =>
+ *   toDiscordPayload(reply, locale, { searchPage: pageData }));
+ */
+export async function renderWithSearchPages<T>(
+  limit: PageDataLimit,
+  cache: SearchPageCache,
+  render: (pageData: (request: SearchPageRequest) => string) => T,
+): Promise<T> {
+  const keep: SearchPageRequest[] = [];
+  const rendered = render((request) => {
+    const packed = encodeSearchPage(request, limit);
+    if (packed !== undefined) return packed;
+    keep.push(request);
+    return searchPageKey(request);
+  });
+  for (const request of keep) await cache.put(request);
+  return rendered;
+}
+
+/** What a clicked button's data means: a page to show, a page that is gone (expired, evicted), or not a page button. */
 export type ResolvedSearchPage = { kind: "page"; request: SearchPageRequest } | { kind: "expired" } | { kind: "other" };
 
 /**
  * Reads a clicked button's data back into a page request.
  *
  * @example
- * const page = resolveSearchPage(interaction.customId, pages);
+ * const page = await resolveSearchPage(interaction.customId, pages);
  * if (page.kind === "expired") return answerExpired();
  */
-export function resolveSearchPage(data: string, cache: SearchPageCache): ResolvedSearchPage {
+export async function resolveSearchPage(data: string, cache: SearchPageCache): Promise<ResolvedSearchPage> {
   if (data.startsWith(KEYED)) {
-    const request = cache.get(data);
+    const request = await cache.get(data);
     return request ? { kind: "page", request } : { kind: "expired" };
   }
   if (data.startsWith(PACKED)) {

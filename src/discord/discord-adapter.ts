@@ -15,7 +15,11 @@ import type { DiscordMessagePayload } from "./discord-render.js";
 export const DISCORD_READY_TIMEOUT_MS = 30_000;
 
 /** What the adapter uses of the composition root (`createApp`). */
-export type DiscordAppParts = Pick<App, "registry" | "services" | "run"> & { delivery: Pick<DeliveryEngine, "registerPublisher"> };
+export type DiscordAppParts = Pick<App, "registry" | "services" | "run"> & {
+  delivery: Pick<DeliveryEngine, "registerPublisher">;
+  /** Where `/search` page requests behind button keys live (shared by every instance on the database). */
+  storage: Pick<App["storage"], "searchPages">;
+};
 
 export interface StartDiscordOptions {
   config: Config;
@@ -101,7 +105,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
 
   // DISCORD_ADMIN_IDS now; the application's owner (or team) is added once fetched after login.
   const operators = new Set(config.DISCORD_ADMIN_IDS);
-  const handle = createInteractionHandler({ config, app, logger, operators });
+  const handle = createInteractionHandler({ config, app, logger, operators, searchPages: app.storage.searchPages });
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   const take = (interaction: Interaction): Promise<void> | undefined => {

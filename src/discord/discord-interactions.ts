@@ -19,8 +19,8 @@ import { OPERATOR_SCOPE, tenantScope, type AdminScope } from "../core/safety/adm
 import type { Reply } from "../core/reply.js";
 import {
   createSearchPageCache,
+  renderWithSearchPages,
   resolveSearchPage,
-  searchPageData,
   searchPageOptions,
   type SearchPageCache,
   type SearchPageRequest,
@@ -44,8 +44,9 @@ export interface InteractionDeps {
   app: Pick<App, "registry" | "services" | "run">;
   logger: Logger;
   /**
-   * Where `/search` page requests too long for a custom id are kept; default a new bounded in-memory cache
-   * (`SEARCH_PAGE_CACHE_SIZE` entries), so their buttons stop working after a restart and say so.
+   * Where `/search` page requests too long for a custom id are kept: the adapters pass the state database's
+   * (`storage.searchPages`), so any instance answers their buttons, also after a restart. Default a new in-memory
+   * cache (tests).
    */
   searchPages?: SearchPageCache;
   /** How long a command may run before the answer is deferred; default {@link DEFER_AFTER_MS}. Tests pass less. */
@@ -132,8 +133,9 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
   const { registry, services } = app;
   const searchPages = deps.searchPages ?? createSearchPageCache();
   const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
+  // Page requests too long for a custom id are stored before the answer carrying their buttons goes out.
   const render = (reply: Reply, locale: Locale, options: RenderOptions = {}) =>
-    toDiscordPayload(reply, locale, { ...options, searchPage: (request) => searchPageData(request, DISCORD_PAGE_DATA_LIMIT, searchPages) });
+    renderWithSearchPages(DISCORD_PAGE_DATA_LIMIT, searchPages, (searchPage) => toDiscordPayload(reply, locale, { ...options, searchPage }));
 
   const operators = deps.operators ?? new Set(config.DISCORD_ADMIN_IDS);
   const contextOf = (interaction: Interaction): InvocationContext => {
@@ -177,7 +179,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       await interaction.deferReply(deferredEphemeral ? { flags: MessageFlags.Ephemeral } : {});
     }
     const reply = await work;
-    const payload = render(reply, locale, ephemeral === undefined ? {} : { ephemeral: ephemeral || reply.type === "error" });
+    const payload = await render(reply, locale, ephemeral === undefined ? {} : { ephemeral: ephemeral || reply.type === "error" });
     const wantsEphemeral = payload.flags !== undefined;
     if (deferredEphemeral === undefined) {
       await interaction.reply(toReplyOptions(payload));
@@ -214,11 +216,11 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     if (!early) await interaction.deferUpdate();
     const reply = await work;
     if (reply.type === "error") {
-      const privately = toReplyOptions(render(reply, locale, { ephemeral: true }));
+      const privately = toReplyOptions(await render(reply, locale, { ephemeral: true }));
       await (early ? interaction.reply(privately) : interaction.followUp(privately));
       return;
     }
-    const payload = render(reply, locale, { ephemeral: false });
+    const payload = await render(reply, locale, { ephemeral: false });
     await (early ? interaction.update(toUpdateOptions(payload)) : interaction.editReply(toEditOptions(payload)));
   }
 
@@ -229,14 +231,14 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       await answer(interaction, app.run("story", { query: storyId }, contextOf(interaction)), true, false);
       return;
     }
-    const page = resolveSearchPage(interaction.customId, searchPages);
+    const page = await resolveSearchPage(interaction.customId, searchPages);
     if (page.kind === "page") {
       await turnPage(interaction, page.request);
     } else if (page.kind === "expired") {
-      // Its request was kept in memory and is gone (restart, or pushed out by newer searches).
+      // Its stored request is gone (past its TTL, or from a store this instance does not share).
       const locale = localeOf(interaction.locale, config.BOT_LOCALE);
       const reply: Reply = { type: "error", code: "unavailable", message: t(locale, "error.searchExpired"), hint: t(locale, "error.searchExpired.hint") };
-      await interaction.reply(toReplyOptions(render(reply, locale)));
+      await interaction.reply(toReplyOptions(await render(reply, locale)));
     } else {
       // Not a button this version makes (an older version's, or crafted): acknowledge it so Discord shows no
       // "interaction failed", and change nothing.

@@ -10,7 +10,8 @@ import { t } from "../core/i18n.js";
 import { scrubSecrets, type Logger } from "../core/logger.js";
 import { OPERATOR_SCOPE, tenantScope, type AdminScope } from "../core/safety/admin-scope.js";
 import type { StoryCard } from "../core/reply.js";
-import { createSearchPageCache, resolveSearchPage, searchPageData, searchPageOptions } from "../core/paging.js";
+import { renderWithSearchPages, resolveSearchPage, searchPageOptions } from "../core/paging.js";
+import type { Reply } from "../core/reply.js";
 import { toTelegramCommands } from "./telegram-commands.js";
 import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
 import { startTelegramWebhook, type TelegramWebhook, type WebhookHost } from "./telegram-webhook.js";
@@ -32,8 +33,6 @@ import {
 export const TELEGRAM_INLINE_RESULTS = 20;
 /** How long Telegram may cache an inline answer, in seconds. */
 export const TELEGRAM_INLINE_CACHE_SECONDS = 60;
-/** Search page requests too long for callback data are kept in memory; this many most recent ones. */
-export { SEARCH_PAGE_CACHE_SIZE } from "../core/paging.js";
 /** Long-polling timeout for getUpdates, in seconds. */
 export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
 /** Longest text of a callback query answer (the alert a button click shows). */
@@ -122,11 +121,13 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   const deliveryApi = createTelegramDeliveryApi(token, config.TELEGRAM_API_ROOT);
   app.delivery.registerPublisher(createTelegramPublisher({ api: deliveryApi, locale, botUsername, secrets }));
 
-  const searchPages = createSearchPageCache();
-  const render: RenderOptions = {
-    botUsername,
-    searchCallback: (request) => searchPageData(request, TELEGRAM_PAGE_DATA_LIMIT, searchPages),
-  };
+  // Page requests too long for callback data live in the state database: any instance (or a restarted one) can
+  // turn the page. They are stored before the message carrying their buttons goes out.
+  const searchPages = app.storage.searchPages;
+  const render = (reply: Reply): Promise<TelegramMessage[]> =>
+    renderWithSearchPages(TELEGRAM_PAGE_DATA_LIMIT, searchPages, (searchCallback) =>
+      toTelegramMessage(reply, locale, { botUsername, searchCallback } satisfies RenderOptions),
+    );
 
   /** `scope` undefined = not an admin. */
   const invocationOf = (ctx: Context, scope?: AdminScope): InvocationContext => ({
@@ -186,7 +187,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
       const reply = payload
         ? await app.run("story", { query: payload }, invocationOf(ctx))
         : await app.run("help", {}, invocationOf(ctx));
-      await send(ctx, msg, toTelegramMessage(reply, locale, render));
+      await send(ctx, msg, await render(reply));
       return;
     }
     const parsed = parseTextCommand(text, app.registry, botUsername);
@@ -201,13 +202,13 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     const scope = def?.adminOnly ? await adminScopeOf(ctx, msg) : msg.from !== undefined && adminIds.has(msg.from.id) ? OPERATOR_SCOPE : undefined;
     logger.debug({ chat: msg.chat.id, command: parsed.name, admin: scope?.kind ?? false }, "telegram command");
     const reply = await app.runText(text, invocationOf(ctx, scope), botUsername);
-    if (reply) await send(ctx, msg, toTelegramMessage(reply, locale, render));
+    if (reply) await send(ctx, msg, await render(reply));
   }
 
   async function onCallback(ctx: Context): Promise<void> {
-    const page = resolveSearchPage(ctx.callbackQuery?.data ?? "", searchPages);
+    const page = await resolveSearchPage(ctx.callbackQuery?.data ?? "", searchPages);
     if (page.kind !== "page") {
-      // Kept server-side and lost in a restart or pushed out of the cache, or made by an older version of the bot.
+      // Stored past its TTL, or made by an older version of the bot (whose keys lived in one process's memory).
       const text = alertText(`${t(locale, "error.searchExpired")}\n${t(locale, "error.searchExpired.hint")}`);
       await ctx.answerCallbackQuery({ text, show_alert: true });
       return;
@@ -215,7 +216,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     let alert: string | undefined;
     try {
       const reply = await app.run("search", searchPageOptions(page.request), invocationOf(ctx));
-      const [first] = toTelegramMessage(reply, locale, render);
+      const [first] = await render(reply);
       if (reply.type === "error") {
         // The results stay as they were (e.g. the digests changed and this page is gone); only the clicker is told why.
         alert = alertText(reply.hint ? `${reply.message}\n${reply.hint}` : reply.message);

@@ -198,6 +198,20 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
     expect(await pg.revisions.planRevision({ run, partCount: 3, revisionId: "v2", now: T0, operations: [{ partIndex: 0, operation: "edit", messageId: "70", oldHash: "h0", newHash: "x", payload: "X" }] })).toBe(2);
   });
 
+  it("copies the stored search pages: a long search's page button answered before the move still works after it", async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const sqlite = await openSqliteStorage(dir);
+    const request = { query: `${"很长的查询 ".repeat(20)}agent`, page: 2 };
+    const key = await sqlite.searchPages.put(request);
+    await sqlite.close();
+    const r = io(parseConfig({ DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
+    expect(await runMigrate(["--from", `sqlite:${dir}`], r.io)).toBe(0);
+    const pg = await openPostgresStorage(database.url);
+    cleanups.push(() => pg.close());
+    expect(await pg.searchPages.get(key)).toEqual(request);
+  });
+
   it("copies a version-2 SQLite state into an empty PostgreSQL, keeping order, claims and outcomes", async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());

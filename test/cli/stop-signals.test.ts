@@ -3,8 +3,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openPostgresStorage, openSqliteStorage } from "../../src/core/storage/open-storage.js";
+import type { StorageDialect } from "../../src/core/storage/types.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { longDigest } from "../core/delivery/long-digest.js";
 import { startFakeDiscord, type FakeDiscord } from "../discord/fake-discord.js";
 import { startFakeBotApi, type BotApiFault, type FakeBotApi } from "../telegram/fake-bot-api.js";
@@ -22,14 +25,22 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Where the children of the tests in hand keep their state: SQLite in DATA_DIR, or `DATABASE_URL` (set per test). */
+let backend: StorageDialect = "sqlite";
+let stateEnv: Record<string, string> = {};
+const openState = (dir: string) => (stateEnv.DATABASE_URL ? openPostgresStorage(stateEnv.DATABASE_URL) : openSqliteStorage(join(dir, "state")));
+
 /** A data dir whose subscription existed before today's slot (00:00 UTC), and today's digest: the catch-up sends it. */
 async function prepare(platform: "telegram" | "discord", target: string) {
+  const state = await backendEnv(backend);
+  stateEnv = state.env;
+  cleanups.push(() => state.drop());
   const dir = mkdtempSync(join(tmpdir(), "digest-bot-signals-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "digests"));
   const today = new Date().toISOString().slice(0, 10);
   writeFileSync(join(dir, "digests", `${today}.md`), longDigest(today, 3));
-  const storage = await openSqliteStorage(join(dir, "state"));
+  const storage = await openState(dir);
   await storage.subscriptions.ensureSettingsTarget(platform, target, new Date(Date.now() - 2 * 86_400_000).toISOString());
   await storage.close();
   return dir;
@@ -52,6 +63,7 @@ function startChild(dir: string, env: Record<string, string>): Child {
       POST_TIMEZONE: "UTC",
       DELIVERY_DEADLINE_HOURS: "48",
       LOG_LEVEL: "info",
+      ...stateEnv,
       ...env,
     },
   });
@@ -78,7 +90,7 @@ async function sigterm(c: Child): Promise<number> {
 }
 
 async function possibleDuplicates(dir: string): Promise<number> {
-  const storage = await openSqliteStorage(join(dir, "state"));
+  const storage = await openState(dir);
   try {
     return await storage.ledger.possibleDuplicates();
   } finally {
@@ -122,7 +134,15 @@ describe("SIGTERM during the start-up catch-up (Telegram)", { timeout: 60_000 },
   });
 });
 
-describe("kill -9 mid-send, then restart", { timeout: 60_000 }, () => {
+describe.each(testBackends())("kill -9 mid-send, then restart, state on %s", { timeout: 60_000 }, (b) => {
+  beforeAll(() => {
+    backend = b;
+  });
+  afterAll(() => {
+    backend = "sqlite";
+    stateEnv = {};
+  });
+
   it("Telegram: a message accepted before the crash shows twice at most once, and that repeat is counted", async () => {
     const api = await startFakeBotApi();
     cleanups.push(() => api.close());

@@ -5,8 +5,10 @@ import {
   createSearchPageCache,
   decodeSearchPage,
   encodeSearchPage,
+  renderWithSearchPages,
   resolveSearchPage,
   searchPageData,
+  searchPageKey,
   searchPageOptions,
   type SearchPageRequest,
 } from "../../src/core/paging.js";
@@ -58,43 +60,52 @@ describe("encodeSearchPage / decodeSearchPage", () => {
 describe("the page cache", () => {
   const long = (i: number): SearchPageRequest => ({ query: `${"长查询".repeat(30)} ${i}`, page: 2 });
 
-  it("gives long requests a short key that resolves back; the same request keeps its key", () => {
+  it("gives long requests a short key, stored before the render resolves; the same request keeps its key", async () => {
     const cache = createSearchPageCache();
-    const data = searchPageData(long(1), TELEGRAM, cache);
-    expect(data).toMatch(/^S\|[0-9a-f]{6}[0-9a-z]+$/);
+    const data = await renderWithSearchPages(TELEGRAM, cache, (pageData) => pageData(long(1)));
+    expect(data).toMatch(/^S\|[A-Za-z0-9_-]{16}$/);
     expect(Buffer.byteLength(data)).toBeLessThanOrEqual(20);
-    expect(resolveSearchPage(data, cache)).toEqual({ kind: "page", request: long(1) });
-    expect(searchPageData(long(1), TELEGRAM, cache)).toBe(data);
+    expect(data).toBe(searchPageKey(long(1)));
+    expect(await resolveSearchPage(data, cache)).toEqual({ kind: "page", request: long(1) });
+    expect(await renderWithSearchPages(TELEGRAM, cache, (pageData) => pageData(long(1)))).toBe(data);
     expect(cache.size).toBe(1);
     // Short requests never use the cache.
-    expect(searchPageData({ query: "agent", page: 2 }, TELEGRAM, cache)).toBe("s|2|||agent");
+    expect(await renderWithSearchPages(TELEGRAM, cache, (pageData) => pageData({ query: "agent", page: 2 }))).toBe("s|2|||agent");
+    expect(searchPageData({ query: "agent", page: 2 }, TELEGRAM)).toBe("s|2|||agent");
     expect(cache.size).toBe(1);
   });
 
-  it("keeps at most `size` requests, dropping the least recently used", () => {
-    const cache = createSearchPageCache({ size: 2 });
-    const a = cache.put(long(1));
-    const b = cache.put(long(2));
-    expect(cache.get(a)).toEqual(long(1)); // a is now the most recently used
-    const c = cache.put(long(3));
-    expect(cache.size).toBe(2);
-    expect(resolveSearchPage(b, cache)).toEqual({ kind: "expired" });
-    expect(resolveSearchPage(a, cache).kind).toBe("page");
-    expect(resolveSearchPage(c, cache).kind).toBe("page");
+  it("keys differ for requests that differ in any field", () => {
+    const keys = new Set([long(1), long(2), { ...long(1), page: 3 }, { ...long(1), section: "安全" }, { ...long(1), date: "2026-02-18" }].map(searchPageKey));
+    expect(keys.size).toBe(5);
   });
 
-  it("a key from another run (a restart) is expired, never another search", () => {
+  it("keeps at most `size` requests, dropping the least recently used", async () => {
+    const cache = createSearchPageCache({ size: 2 });
+    const a = await cache.put(long(1));
+    const b = await cache.put(long(2));
+    expect(await cache.get(a)).toEqual(long(1)); // a is now the most recently used
+    const c = await cache.put(long(3));
+    expect(cache.size).toBe(2);
+    expect(await resolveSearchPage(b, cache)).toEqual({ kind: "expired" });
+    expect((await resolveSearchPage(a, cache)).kind).toBe("page");
+    expect((await resolveSearchPage(c, cache)).kind).toBe("page");
+  });
+
+  it("a key another in-memory cache made (another process) is expired, never another search", async () => {
     const before = createSearchPageCache();
     const after = createSearchPageCache();
-    const key = before.put(long(1));
-    after.put(long(2));
-    expect(resolveSearchPage(key, after)).toEqual({ kind: "expired" });
+    const key = await before.put(long(1));
+    await after.put(long(2));
+    expect(await resolveSearchPage(key, after)).toEqual({ kind: "expired" });
   });
 
-  it("tells page buttons from other buttons", () => {
+  it("tells page buttons from other buttons", async () => {
     const cache = createSearchPageCache();
-    expect(resolveSearchPage("digest-bot:story:20260218-1-1", cache)).toEqual({ kind: "other" });
-    expect(resolveSearchPage("s|x|||old format", cache)).toEqual({ kind: "expired" });
+    expect(await resolveSearchPage("digest-bot:story:20260218-1-1", cache)).toEqual({ kind: "other" });
+    expect(await resolveSearchPage("s|x|||old format", cache)).toEqual({ kind: "expired" });
+    // A key of the older per-process format reads as expired too.
+    expect(await resolveSearchPage("S|a1b2c30", cache)).toEqual({ kind: "expired" });
   });
 
   it("refuses a cache size that is not a positive integer", () => {

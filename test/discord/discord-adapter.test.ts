@@ -225,7 +225,7 @@ describe("Discord adapter against a fake Discord", () => {
       expect(update.embeds[0]!.description).not.toContain("2026-02-10");
     });
 
-    it("a query too long for a custom id pages through a short key kept in memory", async () => {
+    it("a query too long for a custom id pages through a short key kept in the state database", async () => {
       const query = `agent ${"workflow ".repeat(12)}`.trim(); // over 100 characters with the paging fields
       expect(query.length).toBeGreaterThan(94);
       const pages = pagesOf(query);
@@ -269,7 +269,7 @@ describe("Discord adapter against a fake Discord", () => {
       const { type, data } = dataOf(await callbackOf(id));
       expect(type).toBe(4);
       expect(data.flags).toBe(64);
-      expect(data.embeds[0]!.description).toBe("这个翻页按钮已经失效。\n机器人重启后，或搜索过去太久，翻页按钮就不能再用了；请重新发送 /search。");
+      expect(data.embeds[0]!.description).toBe("这个翻页按钮已经失效。\n搜索超过 30 天后，它的翻页按钮就不能再用了；请重新发送 /search。");
     });
 
     it("a page that no longer exists is explained privately instead of replacing the results", async () => {
@@ -345,7 +345,7 @@ describe("startDiscord without DISCORD_GUILD_ID", () => {
     const config = parseConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_BASE: other.apiBase, DIGEST_DIR: join(dir, "digests"), DATA_DIR: join(dir, "state3") });
     const lines: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, destination: { write: (l: string) => void lines.push(l) } });
-    const parts = { registry: app.registry, services: app.services, run: app.run, delivery: { registerPublisher: () => undefined } };
+    const parts = { registry: app.registry, services: app.services, run: app.run, storage: app.storage, delivery: { registerPublisher: () => undefined } };
     const first = await startDiscord({ config, logger, app: parts });
     const put = await other.waitForRequest((r) => r.method === "PUT");
     expect(put.path).toBe(`/applications/${other.applicationId}/commands`);

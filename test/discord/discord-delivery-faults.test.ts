@@ -2,9 +2,12 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
+import type { StorageDialect } from "../../src/core/storage/types.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { createLogger } from "../../src/core/logger.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
@@ -25,8 +28,13 @@ let fake: FakeDiscord | undefined;
 let dir: string | undefined;
 const bots: Bot[] = [];
 
-function configFor(fakeDiscord: FakeDiscord, root: string): Config {
+/** Where the state of the tests in hand lives (set by each backend's describe block). */
+let backend: StorageDialect = "sqlite";
+let dropState: (() => Promise<void>) | undefined;
+
+function configFor(fakeDiscord: FakeDiscord, root: string, state: Record<string, string>): Config {
   return parseConfig({
+    ...state,
     DISCORD_TOKEN: TOKEN,
     DISCORD_API_BASE: fakeDiscord.apiBase,
     DISCORD_GUILD_ID: fakeDiscord.guildId,
@@ -60,7 +68,9 @@ async function setup(options: Parameters<typeof startFakeDiscord>[0] = {}) {
   fake = await startFakeDiscord({ channelIds: [CHANNEL], ...options });
   dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-faults-"));
   cpSync("test/fixtures/digests", join(dir, "digests"), { recursive: true });
-  const config = configFor(fake, dir);
+  const state = await backendEnv(backend);
+  dropState = state.drop;
+  const config = configFor(fake, dir, state.env);
   const clock = { now: new Date("2026-02-21T00:30:00Z") };
   const bot = await startBot(config, clock);
   clock.now = new Date("2026-02-21T01:00:30Z"); // 09:00:30 in Shanghai
@@ -73,11 +83,17 @@ afterEach(async () => {
   fake = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
+  await dropState?.();
+  dropState = undefined;
 });
 
 const posts = (f: FakeDiscord) => f.requests.filter((r) => r.method === "POST" && POSTS.test(r.path));
 
-describe("discord delivery faults (real discord.js client, fake Discord)", () => {
+describe.each(testBackends())("discord delivery faults (real discord.js client, fake Discord), state on %s", (b) => {
+  beforeAll(() => {
+    backend = b;
+  });
+
   it("retries a 502 that followed acceptance itself, once, with the same nonce: one message, no possible duplicate", async () => {
     const { fake: f, bot } = await setup();
     f.failNext({ method: "POST", path: POSTS, status: 502, mode: "accept" });

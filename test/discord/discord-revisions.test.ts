@@ -11,6 +11,8 @@ import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-ada
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { toDiscordPayload, type DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { expectedOperations, REVISION_DATE, revisionDigest, untilRevisionsSettled, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
 import { expectWithinDiscordLimits } from "./sample.js";
 
@@ -52,40 +54,48 @@ async function revise(scenario: string, more: DigestEdits): Promise<RecordedRequ
   return requests;
 }
 
-beforeAll(async () => {
-  fake = await startFakeDiscord({ channelIds: [CHANNEL] });
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-rev-"));
-  mkdirSync(join(dir, "digests"));
-  file = join(dir, "digests", `${REVISION_DATE}.md`);
-  writeFileSync(file, revisionDigest());
-  const config = parseConfig({
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_BASE: fake.apiBase,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_IDS: CHANNEL,
-    DIGEST_DIR: join(dir, "digests"),
-    DATA_DIR: join(dir, "state"),
-    BOT_LOCALE: "en",
-    REVISION_QUIET_SECONDS: "0",
+let state: Awaited<ReturnType<typeof backendEnv>> | undefined;
+
+describe.each(testBackends())("Discord: corrections reach the channel, state on %s", (backend) => {
+  beforeAll(async () => {
+    edits = {};
+    revisions = 0;
+    clock.now = new Date(`${REVISION_DATE}T00:30:00Z`);
+    state = await backendEnv(backend);
+    fake = await startFakeDiscord({ channelIds: [CHANNEL] });
+    dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-rev-"));
+    mkdirSync(join(dir, "digests"));
+    file = join(dir, "digests", `${REVISION_DATE}.md`);
+    writeFileSync(file, revisionDigest());
+    const config = parseConfig({
+      ...state.env,
+      DISCORD_TOKEN: TOKEN,
+      DISCORD_API_BASE: fake.apiBase,
+      DISCORD_GUILD_ID: fake.guildId,
+      DISCORD_CHANNEL_IDS: CHANNEL,
+      DIGEST_DIR: join(dir, "digests"),
+      DATA_DIR: join(dir, "state"),
+      BOT_LOCALE: "en",
+      REVISION_QUIET_SECONDS: "0",
+    });
+    const logger = createLogger({ level: "silent", pretty: false });
+    app = await createApp({ config, logger, watch: false, clock: () => clock.now });
+    await app.ready;
+    discord = await startDiscord({ config, logger, app });
+    await app.start();
+    clock.now = new Date(`${REVISION_DATE}T01:00:30Z`); // 09:00:30 in Asia/Shanghai
+    await app.delivery.tick();
   });
-  const logger = createLogger({ level: "silent", pretty: false });
-  app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-  await app.ready;
-  discord = await startDiscord({ config, logger, app });
-  await app.start();
-  clock.now = new Date(`${REVISION_DATE}T01:00:30Z`); // 09:00:30 in Asia/Shanghai
-  await app.delivery.tick();
-});
 
-afterAll(async () => {
-  await discord?.stop();
-  await app?.close();
-  await fake?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(`discord revision counts: ${JSON.stringify(counts)}\n`);
-});
+  afterAll(async () => {
+    await discord?.stop();
+    await app?.close();
+    await fake?.close();
+    await state?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.stdout.write(`discord revision counts (${backend}): ${JSON.stringify(counts)}\n`);
+  });
 
-describe("Discord: corrections reach the channel", () => {
   it("delivers the generated digest as several messages", () => {
     expect(live()).toEqual(shape(planOf({})));
     expect(live().length).toBeGreaterThanOrEqual(2);

@@ -4,6 +4,7 @@ import type { App } from "../../src/app.js";
 import { loadCommands } from "../../src/core/command-registry.js";
 import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
+import { createSearchPageCache } from "../../src/core/paging.js";
 import type { Reply } from "../../src/core/reply.js";
 import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
@@ -24,6 +25,7 @@ beforeAll(async () => {
       return new Promise<Reply>((resolve) => (release = () => resolve({ type: "notice", tone: "info", text: `answered ${name}` })));
     },
     delivery: { registerPublisher: () => undefined },
+    storage: { searchPages: createSearchPageCache() },
   };
   const config = parseConfig({ DISCORD_TOKEN: TOKEN, DISCORD_API_BASE: fake.apiBase, BOT_LOCALE: "en" });
   discord = await startDiscord({ config, logger: createLogger({ level: "silent", pretty: false }), app });

@@ -30,6 +30,8 @@ export interface PostedMessage {
   text: string;
   messageId: number;
   at: number;
+  /** The inline keyboard sent with it, if any. */
+  replyMarkup?: unknown;
 }
 
 export interface FakeBotApi {
@@ -41,6 +43,9 @@ export interface FakeBotApi {
   sendRequests: { chatId: string; at: number; status: number }[];
   /** 429s the fake answered because a limit was exceeded (not injected ones). */
   limitViolations: number;
+  /** Calls of other methods than sendMessage, getMe and getUpdates (editMessageText, answerCallbackQuery, …), in order. */
+  calls: { method: string; params: Record<string, unknown> }[];
+
   /** The next sendMessage calls to `chatId` (or any chat: "*") meet these faults, one each, in order. */
   fail(chatId: string, ...faults: BotApiFault[]): void;
   /** Resolves when a sendMessage to `chatId` has arrived (counting earlier ones). */
@@ -69,6 +74,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   const chatLog = new Map<string, number[]>();
   let nextMessageId = 1;
   const state = { limitViolations: 0 };
+  const calls: FakeBotApi["calls"] = [];
 
   const server: Server = createServer((req, res) => {
     void readBody(req).then((raw) => handle(req, res, raw));
@@ -90,8 +96,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   /** Counts in the sliding window ending now; true when one more would exceed `count`. */
   const exceeds = (log: number[], now: number, windowMs: number, count: number) => log.filter((t) => t > now - windowMs).length >= count;
 
-  function post(chatId: string, text: string): PostedMessage {
-    const m = { chatId, text, messageId: nextMessageId++, at: Date.now() };
+  function post(chatId: string, text: string, replyMarkup?: unknown): PostedMessage {
+    const m: PostedMessage = { chatId, text, messageId: nextMessageId++, at: Date.now(), ...(replyMarkup === undefined ? {} : { replyMarkup }) };
     posted.push(m);
     return m;
   }
@@ -112,7 +118,10 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       res.on("close", () => clearTimeout(timer));
       return;
     }
-    if (method !== "sendMessage") return json(res, 200, { ok: true, result: true });
+    if (method !== "sendMessage") {
+      calls.push({ method, params });
+      return json(res, 200, { ok: true, result: true });
+    }
 
     const chatId = String(params.chat_id);
     const text = String(params.text ?? "");
@@ -163,7 +172,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       if (chat.length > 25) chat.splice(0, chat.length - 25);
       chatLog.set(chatId, chat);
     }
-    const msg = post(chatId, text);
+    const msg = post(chatId, text, params.reply_markup);
     record(200);
     return json(res, 200, {
       ok: true,
@@ -196,6 +205,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       });
     },
     messagesTo: (chatId) => posted.filter((p) => p.chatId === chatId),
+    calls,
     async close() {
       for (const res of held) res.destroy();
       for (const s of sockets) s.destroy();

@@ -86,7 +86,7 @@ describe("telegram bot end to end (seed digest)", () => {
     await f.tg.waitForCall("answerCallbackQuery");
   });
 
-  it("a /search too long for callback data pages through a short key kept in memory", async () => {
+  it("a /search too long for callback data pages through a short key kept in the state database", async () => {
     const query = `agent ${"workflow ".repeat(8)}`.trim();
     const first = await ask(`/search ${query}`);
     const sent = first.response as { result: { message_id: number } };
@@ -109,11 +109,11 @@ describe("telegram bot end to end (seed digest)", () => {
     const edits = f.tg.calls("editMessageText").length;
     const seen = new Set(f.tg.calls("answerCallbackQuery"));
     const user = f.tg.client(TOKEN, { userId: 7, chatId: 7 });
-    // What a cache key looks like after a restart emptied the cache.
+    // A key whose stored request is gone (expired), or never existed.
     await user.sendCallback(user.makeCallbackQuery("S|gone1", { message: { message_id: 1, chat: { id: 7, type: "private" }, date: 0, text: "x" } }));
     const answer = await f.tg.waitForCall("answerCallbackQuery", (c) => !seen.has(c));
     expect(answer.params).toMatchObject({
-      text: "This page button no longer works.\nPage buttons stop working after the bot restarts or when the search is old; send /search again.",
+      text: "This page button no longer works.\nA search's page buttons stop working after 30 days; send /search again.",
       show_alert: true,
     });
     expect(f.tg.calls("editMessageText").length).toBe(edits);

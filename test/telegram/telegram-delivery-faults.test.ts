@@ -2,7 +2,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
@@ -10,6 +10,9 @@ import { GrammyError } from "grammy";
 import { startTelegram, type TelegramAdapter } from "../../src/telegram/telegram-adapter.js";
 import { toPublishError } from "../../src/telegram/telegram-publisher.js";
 import { longDigest } from "../core/delivery/long-digest.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
+import type { StorageDialect } from "../../src/core/storage/types.js";
 import { startFakeBotApi, type FakeBotApi } from "./fake-bot-api.js";
 
 const TOKEN = "987654:SECRET-telegram-token-for-faults-xyz";
@@ -21,9 +24,12 @@ interface Running {
   telegram: TelegramAdapter;
   logs: Record<string, unknown>[];
   dir: string;
+  drop(): Promise<void>;
 }
 
 let running: Running | undefined;
+/** Where the state of the tests in hand lives (set by each backend's describe block). */
+let backend: StorageDialect = "sqlite";
 
 /** The real app and bot on a copy of the fixtures, subscribed to `chats`, the clock just after the 09:00 slot. */
 async function start(chats: string[], apiOptions: Parameters<typeof startFakeBotApi>[0] = {}, long = false): Promise<Running> {
@@ -31,7 +37,9 @@ async function start(chats: string[], apiOptions: Parameters<typeof startFakeBot
   const dir = mkdtempSync(join(tmpdir(), "digest-bot-tg-faults-"));
   cpSync(FIXTURE, join(dir, "digests"), { recursive: true });
   if (long) writeFileSync(join(dir, "digests", "2026-02-21.md"), longDigest("2026-02-21"));
+  const state = await backendEnv(backend);
   const config = parseConfig({
+    ...state.env,
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: api.apiRoot,
     TELEGRAM_CHAT_IDS: chats.join(","),
@@ -46,7 +54,7 @@ async function start(chats: string[], apiOptions: Parameters<typeof startFakeBot
   await app.ready;
   const telegram = await startTelegram({ config, logger, app, pollTimeoutSeconds: 1 });
   clock.now = new Date("2026-02-21T01:00:30Z"); // 09:00:30 in Shanghai
-  running = { api, app, telegram, logs, dir };
+  running = { api, app, telegram, logs, dir, drop: state.drop };
   return running;
 }
 
@@ -56,6 +64,7 @@ async function stop(r: Running | undefined) {
   await r.telegram.stop();
   await r.app.close();
   await r.api.close();
+  await r.drop();
   rmSync(r.dir, { recursive: true, force: true });
 }
 
@@ -66,7 +75,11 @@ afterEach(async () => {
   running = undefined;
 });
 
-describe("telegram delivery faults (real grammY client and plugins, fake Bot API)", () => {
+describe.each(testBackends())("telegram delivery faults (real grammY client and plugins, fake Bot API), state on %s", (b) => {
+  beforeAll(() => {
+    backend = b;
+  });
+
   it("re-sends once after a 502 that followed acceptance, logs it at warn as a possible duplicate and counts it (no silent repeat inside the client)", async () => {
     const r = await start(["-1001"]);
     r.api.fail("-1001", "accept-then-502");

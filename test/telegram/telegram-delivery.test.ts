@@ -6,6 +6,8 @@ import { Bot } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PublishError } from "../../src/core/delivery/publisher.js";
 import { createTelegramPublisher } from "../../src/telegram/telegram-publisher.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { CHANNEL, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
@@ -37,16 +39,19 @@ ${"<&>".repeat(300)}。结尾。
 
 const text = (c: RecordedCall) => String(c.params.text ?? "");
 
-describe("telegram delivery of a hostile digest", () => {
+describe.each(testBackends())("telegram delivery of a hostile digest, state on %s", (backend) => {
   let f: Fixture;
   let source: string;
+  let state: Awaited<ReturnType<typeof backendEnv>>;
   beforeAll(async () => {
     source = mkdtempSync(join(tmpdir(), "digest-bot-hostile-"));
     writeFileSync(join(source, "2026-02-19.md"), hostileDigest());
-    f = await startFixture(source, "2026-02-19T00:50:00Z");
+    state = await backendEnv(backend);
+    f = await startFixture(source, "2026-02-19T00:50:00Z", state.env);
   });
   afterAll(async () => {
     await stopFixture(f);
+    await state?.drop();
     rmSync(source, { recursive: true, force: true });
   });
 

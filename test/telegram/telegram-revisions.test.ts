@@ -8,6 +8,8 @@ import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { TELEGRAM_MESSAGE_LIMIT } from "../../src/telegram/telegram-html.js";
 import { toTelegramMessage } from "../../src/telegram/telegram-render.js";
 import { expectedOperations, REVISION_DATE, revisionDigest, untilRevisionsSettled, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { CHANNEL, startFixture, stopFixture, type Fixture } from "./fixture.js";
 import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
@@ -49,22 +51,27 @@ async function revise(scenario: string, more: DigestEdits): Promise<RecordedCall
   return calls;
 }
 
-beforeAll(async () => {
-  source = mkdtempSync(join(tmpdir(), "digest-bot-tg-rev-"));
-  writeFileSync(join(source, `${REVISION_DATE}.md`), revisionDigest());
-  f = await startFixture(source, `${REVISION_DATE}T00:30:00Z`, { REVISION_QUIET_SECONDS: "0" });
-  await f.app.start();
-  f.clock.now = new Date(`${REVISION_DATE}T01:00:30Z`);
-  await f.app.delivery.tick();
-});
+let state: Awaited<ReturnType<typeof backendEnv>> | undefined;
+describe.each(testBackends())("Telegram: corrections reach the channel, state on %s", (backend) => {
+  beforeAll(async () => {
+    edits = {};
+    revisions = 0;
+    source = mkdtempSync(join(tmpdir(), "digest-bot-tg-rev-"));
+    writeFileSync(join(source, `${REVISION_DATE}.md`), revisionDigest());
+    state = await backendEnv(backend);
+    f = await startFixture(source, `${REVISION_DATE}T00:30:00Z`, { REVISION_QUIET_SECONDS: "0", ...state.env });
+    await f.app.start();
+    f.clock.now = new Date(`${REVISION_DATE}T01:00:30Z`);
+    await f.app.delivery.tick();
+  });
 
-afterAll(async () => {
-  await stopFixture(f);
-  rmSync(source, { recursive: true, force: true });
-  process.stdout.write(`telegram revision counts: ${JSON.stringify(counts)}\n`);
-});
+  afterAll(async () => {
+    await stopFixture(f);
+    await state?.drop();
+    rmSync(source, { recursive: true, force: true });
+    process.stdout.write(`telegram revision counts (${backend}): ${JSON.stringify(counts)}\n`);
+  });
 
-describe("Telegram: corrections reach the channel", () => {
   it("delivers the generated digest as several messages", () => {
     expect(live()).toEqual(shape(planOf({})));
     expect(live().length).toBeGreaterThanOrEqual(2);

@@ -14,7 +14,8 @@ export interface CopyCounts {
 }
 
 /**
- * Copies subscriptions, runs (in planning order, so the target lists them in the same order) and the ledger from
+ * Copies subscriptions, runs (in planning order, so the target lists them in the same order), the ledger, the
+ * corrections and the stored search pages from
  * `from` into `to`, which must hold no state yet; all or nothing.
  *
  * @example
@@ -41,6 +42,8 @@ export async function copyState(from: Storage, to: Storage): Promise<CopyCounts>
   // Corrections too: without them a later revision would re-plan from the original messages and re-send extra parts.
   const requests = await from.db.selectFrom("revision_requests").selectAll().orderBy("digest_date").execute();
   const revisions = (await from.db.selectFrom("revisions").selectAll().orderBy("seq").execute()).map(({ seq: _seq, ...rest }) => rest);
+  // Page requests too, so the buttons of searches answered before the move keep working.
+  const searchPages = await from.db.selectFrom("search_pages").selectAll().orderBy("key").execute();
   const revisionParts = await from.db.selectFrom("revision_parts").selectAll().orderBy("revision_id").orderBy("platform").orderBy("target_id").orderBy("part_index").execute();
   await to.db.transaction().execute(async (trx) => {
     for (let i = 0; i < subscriptions.length; i += BATCH) await trx.insertInto("subscriptions").values(subscriptions.slice(i, i + BATCH)).execute();
@@ -50,6 +53,7 @@ export async function copyState(from: Storage, to: Storage): Promise<CopyCounts>
     for (let i = 0; i < requests.length; i += BATCH) await trx.insertInto("revision_requests").values(requests.slice(i, i + BATCH)).execute();
     for (let i = 0; i < revisions.length; i += BATCH) await trx.insertInto("revisions").values(revisions.slice(i, i + BATCH)).execute();
     for (let i = 0; i < revisionParts.length; i += BATCH) await trx.insertInto("revision_parts").values(revisionParts.slice(i, i + BATCH)).execute();
+    for (let i = 0; i < searchPages.length; i += BATCH) await trx.insertInto("search_pages").values(searchPages.slice(i, i + BATCH)).execute();
   });
   return { subscriptions: subscriptions.length, runs: runs.length, deliveries: deliveries.length };
 }

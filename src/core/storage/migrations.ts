@@ -137,6 +137,16 @@ function revisionTables(serial: string): string {
   `;
 }
 
+/** Migration search_pages: page requests behind button keys, with the time they were stored (for expiry). */
+const searchPagesTable = `
+  CREATE TABLE search_pages (
+    key        TEXT PRIMARY KEY,
+    request    TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX search_pages_by_age ON search_pages (created_at);
+  `;
+
 /**
  * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
  * (it has no rowid), see `runOrder` in ledger-store.ts.
@@ -160,6 +170,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // 5: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
   { sqlite: revisionTables("INTEGER PRIMARY KEY"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
+  // search_pages (scalefaults): `/search` page requests too long for a button, so any instance (and a restarted
+  // one) can turn the page; rows past their TTL are deleted by search-pages-store.ts.
+  { sqlite: searchPagesTable, postgres: searchPagesTable },
 ];
 
 const newer = (where: string, version: number) =>

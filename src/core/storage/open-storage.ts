@@ -7,6 +7,7 @@ import pg from "pg";
 import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { createRevisionStore } from "./revision-store.js";
+import { createSearchPageStore } from "./search-pages-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
 import { TurnTakingSqliteDialect } from "./sqlite-file-lock.js";
@@ -129,6 +130,7 @@ function assemble(
     ledger: createLedgerStore(db, dialect),
     leases: createLeaseStore(db, dialect),
     revisions: createRevisionStore(db, dialect),
+    searchPages: createSearchPageStore(db),
     schemaVersion: version,
     get closed() {
       return closed;

@@ -94,6 +94,15 @@ export interface RevisionPartsTable {
   done_at: string | null;
 }
 
+/** `/search` page requests too long for a button's data, by key (search-pages-store.ts). */
+export interface SearchPagesTable {
+  key: string;
+  /** JSON of the SearchPageRequest. */
+  request: string;
+  /** When it was last stored (ISO); older than the TTL = expired. */
+  created_at: string;
+}
+
 export interface StateTables {
   subscriptions: SubscriptionsTable;
   runs: RunsTable;
@@ -101,7 +110,8 @@ export interface StateTables {
   revision_requests: RevisionRequestsTable;
   revisions: RevisionsTable;
   revision_parts: RevisionPartsTable;
+  search_pages: SearchPagesTable;
 }
 
 /** Table names in the order rows must be copied (foreign keys: runs before deliveries, revisions before their parts). */
-export const TABLES = ["subscriptions", "runs", "deliveries", "revision_requests", "revisions", "revision_parts"] as const;
+export const TABLES = ["subscriptions", "runs", "deliveries", "revision_requests", "revisions", "revision_parts", "search_pages"] as const;

@@ -1,5 +1,6 @@
 // The storage interface: everything digest-bot persists (subscriptions, runs, the delivery ledger, claims), async and backend-neutral.
 import type { Kysely } from "kysely";
+import type { SearchPageCache } from "../paging.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
@@ -208,6 +209,8 @@ export interface Storage {
   readonly leases: LeaseStore;
   /** Corrections of delivered posts: requests, revisions and their per-part operations. */
   readonly revisions: RevisionStore;
+  /** `/search` page requests behind button keys, shared by every instance on the database (table search_pages). */
+  readonly searchPages: SearchPageCache;
   /** The query builder over the state tables, for migrations, copies and tests. */
   readonly db: Kysely<StateTables>;
   /** Applied migrations. */
