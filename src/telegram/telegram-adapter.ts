@@ -135,6 +135,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     ...(scope ? { adminScope: scope } : {}),
     locale,
     ...(ctx.chat ? { target: { platform: "telegram" as const, id: String(ctx.chat.id) } } : {}),
+    // An anonymous admin or a channel post has a bot (or nobody) as sender: no one to alert privately.
+    ...(ctx.from && !ctx.from.is_bot ? { user: { platform: "telegram" as const, id: String(ctx.from.id) } } : {}),
   });
 
   /**

@@ -4,6 +4,7 @@ import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { StateTables } from "./schema.js";
+import type { WatchStore } from "./watch-store.js";
 
 /** How a delivery run came about. */
 export type RunKind = "scheduled" | "repost" | "manual";
@@ -208,6 +209,8 @@ export interface Storage {
   readonly leases: LeaseStore;
   /** Corrections of delivered posts: requests, revisions and their per-part operations. */
   readonly revisions: RevisionStore;
+  /** Personal alerts: users' /watch queries and the alerts sent to them. */
+  readonly watches: WatchStore;
   /** The query builder over the state tables, for migrations, copies and tests. */
   readonly db: Kysely<StateTables>;
   /** Applied migrations. */
