@@ -1,4 +1,5 @@
 // The Telegram adapter: a grammY bot that routes commands, deep links, search paging and inline queries to the app.
+import { createTelegramDm } from "./telegram-dm.js";
 import { apiThrottler, type APIThrottlerOptions } from "@grammyjs/transformer-throttler";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, GrammyError, HttpError, type Context } from "grammy";
@@ -121,6 +122,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   // Daily posts go through their own client: the engine paces and retries them (auto-retry would repeat a 5xx unseen).
   const deliveryApi = createTelegramDeliveryApi(token, config.TELEGRAM_API_ROOT);
   app.delivery.registerPublisher(createTelegramPublisher({ api: deliveryApi, locale, botUsername, secrets }));
+  app.delivery.registerAlertPublisher?.(createTelegramDm({ api: deliveryApi, botUsername, secrets })); // Personal alerts (/watch).
 
   const searchPages = createSearchPageCache();
   const render: RenderOptions = {
