@@ -228,7 +228,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     logger: logger.child({ module: "watch-alerts" }),
     sender,
     clock,
-    requestTick: () => void engine.tick(),
+    // Only a started engine ticks for a new watch: a one-shot `digest-bot ask "/watch …"` must not deliver anything.
+    requestTick: () => void (started && !stopping && engine.tick()),
   });
 
   async function runTick() {
