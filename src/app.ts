@@ -49,6 +49,8 @@ export interface InvocationContext {
   adminScope?: AdminScope;
   /** UI locale; default BOT_LOCALE. */
   locale?: Locale;
+  /** Who asked (owner of personal alerts); undefined when the platform names nobody (a channel post). */
+  user?: { platform: Platform; id: string };
 }
 
 /** The running bot, minus platform adapters. */
@@ -110,13 +112,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     const delivery = createDeliveryEngine({
       storage,
       archive,
+      search,
       config,
       logger: logger.child({ module: "delivery" }),
       clock,
       ...(options.pacer ? { pacer: options.pacer } : {}),
       ...(options.observer ? { observer: options.observer } : {}),
     });
-    const services: BotServices = { config, archive, search, delivery, commands: () => registry.commands };
+    const services: BotServices = { config, archive, search, delivery, watches: delivery.watches, commands: () => registry.commands };
     const commandLogger = logger.child({ module: "commands" });
 
     const contextOf = (invocation: InvocationContext): Omit<CommandContext, "options"> => {
@@ -130,6 +133,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       };
       if (invocation.target) ctx.target = invocation.target;
       if (invocation.adminScope) ctx.adminScope = invocation.adminScope;
+      if (invocation.user) ctx.user = invocation.user;
       return ctx;
     };
 

@@ -8,6 +8,7 @@ import { formatInZone } from "../core/dates.js";
 import { listSeparator, t } from "../core/i18n.js";
 import { renderReplyText } from "../core/render-text.js";
 import type { Reply } from "../core/reply.js";
+import { createConsoleAlerts } from "./console-alerts.js";
 import { CONSOLE_TARGET, createConsolePublisher } from "./publisher.js";
 import { CONSOLE_HISTORY_FILE, openRepl } from "./repl.js";
 import { Writable } from "node:stream";
@@ -34,7 +35,7 @@ export interface ConsoleOptions {
 export const CONSOLE_MARKER_FILE = "console-subscribed";
 
 /** The console user is the local operator: an admin, in the console's one "channel". */
-export const CONSOLE_INVOCATION: InvocationContext = { platform: "console", isAdmin: true, target: { ...CONSOLE_TARGET } };
+export const CONSOLE_INVOCATION: InvocationContext = { platform: "console", isAdmin: true, target: { ...CONSOLE_TARGET }, user: { platform: "console", id: "local" } };
 
 /** Lines describing what the app loaded: digest dates, story counts, files with problems. */
 export function describeLoaded(app: App, locale: Locale): string[] {
@@ -97,6 +98,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
 
   if (options.schedule !== false) {
     app.delivery.registerPublisher(createConsolePublisher({ output: above, locale }));
+    app.delivery.registerAlertPublisher(createConsoleAlerts({ output: above }));
     // Subscribe the console on its first run only, so a later /unsubscribe sticks across restarts.
     const marker = join(app.config.DATA_DIR, CONSOLE_MARKER_FILE);
     if (!existsSync(marker)) {

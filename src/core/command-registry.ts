@@ -20,7 +20,7 @@ export const OPTIONS_MAX = 25;
 export const STRING_LENGTH_MAX = 6000;
 
 /** The order commands are listed in (menus, /help); others follow alphabetically, admin commands last. */
-export const COMMAND_ORDER = ["story", "links", "search", "section", "digest", "today", "sections", "help", "status", "subscribe", "unsubscribe", "repost"];
+export const COMMAND_ORDER = ["story", "links", "search", "section", "digest", "today", "sections", "help", "watch", "unwatch", "status", "subscribe", "unsubscribe", "repost"];
 
 /** The default commands directory (`commands/` at the repository root). */
 export const COMMANDS_DIR = fileURLToPath(new URL("../../commands/", import.meta.url));

@@ -6,6 +6,7 @@ import type { Platform, Reply } from "./reply.js";
 import type { StorySearch } from "./search.js";
 import type { DeliveryControl } from "./delivery/control.js";
 import type { AdminScope } from "./safety/admin-scope.js";
+import type { UserRef, WatchControl } from "./delivery/watch-alerts.js";
 
 /** A text in both UI languages. */
 export type Localized = Record<Locale, string>;
@@ -52,6 +53,8 @@ export interface CommandContext {
   target?: { platform: Platform; id: string };
   /** Set by the adapter after its own permission check; admin commands are refused when false. */
   isAdmin: boolean;
+  /** Who asked (Discord or Telegram user; `console:local`); personal alerts (/watch) belong to them. */
+  user?: UserRef;
   /**
    * What an admin may act on, set by the adapter: the operators (everything) or one chat's/server's admins (their own
    * targets). Unset means the narrowest fit (see `scopeOf`): operator on the console, else only `target`.
@@ -68,6 +71,8 @@ export interface BotServices {
   archive: DigestArchive;
   search: StorySearch;
   delivery: DeliveryControl;
+  /** Personal alerts (/watch, /unwatch); absent where nothing delivers them. */
+  watches?: WatchControl;
   /** All loaded command definitions (for /help). */
   commands: () => readonly CommandDefinition[];
 }

@@ -113,6 +113,15 @@ export const ConfigSchema = z.object({
       .min(0, { error: "use 0 or more seconds, like 60" }),
     60,
   ),
+  // Personal alerts (/watch): how many watches one user may keep.
+  WATCH_LIMIT: withDefault(
+    z.coerce
+      .number({ error: "use a whole number of watches per user like 10" })
+      .int({ error: "use a whole number of watches per user like 10" })
+      .min(1, { error: "use 1 or more watches per user, like 10" })
+      .max(100, { error: "use at most 100 watches per user (each is searched on every new digest), like 10" }),
+    10,
+  ),
   // Zod applies a default after the transform, so it is given as the parsed value (true), not the text.
   EDIT_ON_REVISION: z.preprocess(
     unsetIfEmpty,

@@ -13,6 +13,8 @@ export interface SearchOptions {
   section?: string;
   /** Treat the last term as a prefix (autocomplete). Default false. */
   prefix?: boolean;
+  /** Only stories containing every word of the query (no partial-match fall-back), as a personal alert needs. */
+  everyWord?: boolean;
 }
 
 export interface SearchHit extends StoryHit {

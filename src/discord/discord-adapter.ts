@@ -1,4 +1,5 @@
 // Starts the Discord adapter: logs in, registers the shared commands, answers interactions, publishes daily posts.
+import { createDiscordDm } from "./discord-dm.js";
 import { Client, Events, GatewayIntentBits, Team, type ClientApplication, type Interaction, type RateLimitData } from "discord.js";
 import type { App } from "../app.js";
 import type { Config } from "../core/config.js";
@@ -16,7 +17,7 @@ export const DISCORD_READY_TIMEOUT_MS = 30_000;
 
 /** What the adapter uses of the composition root (`createApp`). */
 export type DiscordAppParts = Pick<App, "registry" | "services" | "run"> & {
-  delivery: Pick<DeliveryEngine, "registerPublisher">;
+  delivery: Pick<DeliveryEngine, "registerPublisher"> & Partial<Pick<DeliveryEngine, "registerAlertPublisher">>;
   /** Where `/search` page requests behind button keys live (shared by every instance on the database). */
   storage: Pick<App["storage"], "searchPages">;
 };
@@ -182,6 +183,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   const publisher = createDiscordPublisher({ rest: deliveryRest, locale: config.BOT_LOCALE, logger });
   try {
     app.delivery.registerPublisher(publisher);
+    // Personal alerts (/watch) go to users' DMs through the same delivery client.
+    app.delivery.registerAlertPublisher?.(createDiscordDm({ rest: deliveryRest, logger }));
   } catch (err) {
     await client.destroy();
     throw err;

@@ -148,6 +148,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     };
     if (scope) ctx.adminScope = scope;
     if (interaction.channelId) ctx.target = { platform: "discord", id: interaction.channelId };
+    ctx.user = { platform: "discord", id: interaction.user.id };
     return ctx;
   };
 

@@ -1,4 +1,5 @@
 // The Telegram adapter: a grammY bot that routes commands, deep links, search paging and inline queries to the app.
+import { createTelegramDm } from "./telegram-dm.js";
 import { apiThrottler, type APIThrottlerOptions } from "@grammyjs/transformer-throttler";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, GrammyError, HttpError, type Context } from "grammy";
@@ -120,6 +121,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   // Daily posts go through their own client: the engine paces and retries them (auto-retry would repeat a 5xx unseen).
   const deliveryApi = createTelegramDeliveryApi(token, config.TELEGRAM_API_ROOT);
   app.delivery.registerPublisher(createTelegramPublisher({ api: deliveryApi, locale, botUsername, secrets }));
+  app.delivery.registerAlertPublisher?.(createTelegramDm({ api: deliveryApi, botUsername, secrets })); // Personal alerts (/watch).
 
   // Page requests too long for callback data live in the state database: any instance (or a restarted one) can
   // turn the page. They are stored before the message carrying their buttons goes out.
@@ -136,6 +138,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     ...(scope ? { adminScope: scope } : {}),
     locale,
     ...(ctx.chat ? { target: { platform: "telegram" as const, id: String(ctx.chat.id) } } : {}),
+    // An anonymous admin or a channel post has a bot (or nobody) as sender: no one to alert privately.
+    ...(ctx.from && !ctx.from.is_bot ? { user: { platform: "telegram" as const, id: String(ctx.from.id) } } : {}),
   });
 
   /**

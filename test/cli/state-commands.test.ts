@@ -198,18 +198,27 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
     expect(await pg.revisions.planRevision({ run, partCount: 3, revisionId: "v2", now: T0, operations: [{ partIndex: 0, operation: "edit", messageId: "70", oldHash: "h0", newHash: "x", payload: "X" }] })).toBe(2);
   });
 
-  it("copies the stored search pages: a long search's page button answered before the move still works after it", async () => {
+  it("copies the stored search pages and personal alerts: a page button and the watches work after the move, no alert is sent again", async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
     const sqlite = await openSqliteStorage(dir);
     const request = { query: `${"很长的查询 ".repeat(20)}agent`, page: 2 };
     const key = await sqlite.searchPages.put(request);
+    for (const query of ["sonnet", "安全"]) await sqlite.watches.add({ platform: "telegram", userId: "7", query }, 10, T0);
+    await sqlite.watches.planAlert({ platform: "telegram", userId: "7", storyId: "s1", digestDate: "2026-02-18", query: "sonnet", payload: { text: "x" }, now: T0 });
+    await sqlite.watches.marks.markSent({ runId: "s1", platform: "telegram", targetId: "7", partIndex: 0 }, "55", T0);
     await sqlite.close();
     const r = io(parseConfig({ DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
     expect(await runMigrate(["--from", `sqlite:${dir}`], r.io)).toBe(0);
     const pg = await openPostgresStorage(database.url);
     cleanups.push(() => pg.close());
     expect(await pg.searchPages.get(key)).toEqual(request);
+    expect((await pg.watches.list("telegram", "7")).map((w) => w.query)).toEqual(["sonnet", "安全"]);
+    expect(await pg.watches.planAlert({ platform: "telegram", userId: "7", storyId: "s1", digestDate: "2026-02-18", query: "sonnet", payload: {}, now: T0 })).toBe(false);
+    expect((await pg.watches.alerts("telegram", "7"))[0]).toMatchObject({ status: "sent", messageId: "55" });
+    // New watches are numbered after the copied ones.
+    expect(await pg.watches.add({ platform: "telegram", userId: "7", query: "glm" }, 10, T0)).toBe("added");
+    expect((await pg.watches.list("telegram", "7")).map((w) => w.query)).toEqual(["sonnet", "安全", "glm"]);
   });
 
   it("copies a version-2 SQLite state into an empty PostgreSQL, keeping order, claims and outcomes", async () => {

@@ -145,6 +145,8 @@ describe("/help", () => {
       "/today",
       "/sections [date]",
       "/help",
+      "/watch [query]",
+      "/unwatch <query>",
       "/status",
       "/subscribe [sections] [cron:…] [timezone:…]",
       "/unsubscribe",

@@ -103,7 +103,7 @@ describe("loadCommands", () => {
   it("loads the repository's commands in menu order", async () => {
     const registry = await loadCommands();
     expect(registry.commands.map((c) => c.name)).toEqual([
-      "story", "links", "search", "section", "digest", "today", "sections", "help",
+      "story", "links", "search", "section", "digest", "today", "sections", "help", "watch", "unwatch",
       "status", "subscribe", "unsubscribe", "repost",
     ]);
     expect(registry.commands.filter((c) => c.adminOnly).map((c) => c.name)).toEqual(["status", "subscribe", "unsubscribe", "repost"]);

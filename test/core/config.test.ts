@@ -65,6 +65,17 @@ describe("parseConfig", () => {
     );
   });
 
+  it("WATCH_LIMIT (personal alerts per user) defaults to 10 and refuses what is not a whole number from 1 to 100", () => {
+    expect(parseConfig({}).WATCH_LIMIT).toBe(10);
+    expect(parseConfig({ WATCH_LIMIT: "25" }).WATCH_LIMIT).toBe(25);
+    expect(() => parseConfig({ WATCH_LIMIT: "0" })).toThrowError('WATCH_LIMIT (got "0") use 1 or more watches per user, like 10');
+    expect(() => parseConfig({ WATCH_LIMIT: "2.5" })).toThrowError('WATCH_LIMIT (got "2.5") use a whole number of watches per user like 10');
+    expect(() => parseConfig({ WATCH_LIMIT: "many" })).toThrowError('WATCH_LIMIT (got "many") use a whole number of watches per user like 10');
+    expect(() => parseConfig({ WATCH_LIMIT: "1000" })).toThrowError(
+      'WATCH_LIMIT (got "1000") use at most 100 watches per user (each is searched on every new digest), like 10',
+    );
+  });
+
   it("never repeats a token's value in the error", () => {
     const token = "not-a-telegram-token-but-secret";
     expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: token })).toThrowError(

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { createPostedMessages } from "./fake-discord-messages.js";
+import { createFakeDmChannels, type FakeDmChannels } from "./fake-discord-dm.js";
 import { guildObject, readBody } from "./fake-discord-parts.js";
 
 /** One REST request the client made, as the fake received it. */
@@ -108,6 +109,8 @@ export interface FakeDiscord {
   deleteAsAdmin(channelId: string, messageId: string): void;
   /** 429s answered because a limit was exceeded (not injected ones). */
   readonly limitViolations: number;
+  /** DM channels opened with POST /users/@me/channels (their messages: `channelMessages(dms.of(userId))`). */
+  readonly dms: FakeDmChannels;
   close(): Promise<void>;
 }
 
@@ -148,6 +151,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const globalLog: number[] = [];
   const channelLog = new Map<string, number[]>();
   const stats = { limitViolations: 0 };
+  const dms = createFakeDmChannels();
   const posted = createPostedMessages();
   const sockets = new Set<WebSocket>();
   const shardCount = options.shardCount ?? 1;
@@ -263,6 +267,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (method === "DELETE") return send(204);
     }
     if (method === "GET" && path === "/users/@me") return send(200, botUser);
+    if (method === "POST" && path === "/users/@me/channels") return send(200, dms.open(String((body as { recipient_id?: unknown })?.recipient_id)));
     if (method === "GET" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const after = url.searchParams.get("after");
       const limit = Number(url.searchParams.get("limit") ?? 50);
@@ -273,7 +278,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (method === "POST" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const channelId = m[1]!;
       const b = (body ?? {}) as Record<string, unknown>;
-      if (!guildOf(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
+      if (!guildOf(channelId) && !dms.has(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
       let headers: Record<string, string> = {};
       if (options.enforceLimits) {
         const now = Date.now();
@@ -482,6 +487,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     get limitViolations() {
       return stats.limitViolations;
     },
+    dms,
     async close() {
       for (const res of held) res.destroy();
       for (const ws of sockets) ws.terminate();

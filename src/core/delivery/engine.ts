@@ -18,6 +18,9 @@ import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
 import { DEFAULT_RETRY, type RetryOptions, type SenderDeps } from "./sender.js";
 import { createSubscriptionControl } from "./subscription-control.js";
+import type { AlertPublisher } from "./alert-publisher.js";
+import type { StorySearch } from "../search.js";
+import { createWatchAlerts, type WatchControl } from "./watch-alerts.js";
 
 /** How often production checks what is due; due-ness itself comes from each target's cron and time zone. */
 export const TICK_CRON = "* * * * *";
@@ -44,6 +47,8 @@ export interface DeliveryEngineOptions {
   /** The open state store (`await openStorage(…)`); the engine never closes it. */
   storage: Storage;
   archive: DigestArchive;
+  /** The search the commands use: personal alerts match with it (none planned without it). */
+  search?: StorySearch & { settled?(): Promise<void> };
   config: Config;
   logger: Logger;
   /** The current time; default `() => new Date()`. Tests pass a fake clock. */
@@ -74,6 +79,10 @@ export interface DeliveryEngine extends DeliveryControl {
   readonly ready: Promise<void>;
   /** Adds a platform; one publisher per platform (a second one is refused). Due targets of it go out on the next tick. */
   registerPublisher(publisher: Publisher): void;
+  /** Adds a platform's private messages for personal alerts (/watch); one per platform. */
+  registerAlertPublisher(publisher: AlertPublisher): void;
+  /** Users' /watch queries: what /watch and /unwatch call. */
+  readonly watches: WatchControl;
   /** Catches up once (what was missed while down, within the deadline), then ticks every minute and on new digests. */
   start(): Promise<void>;
   /**
@@ -211,6 +220,18 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     requestTick: () => void engine.tick(),
   });
 
+  const alerts = createWatchAlerts({
+    storage: options.storage,
+    archive,
+    ...(options.search ? { search: options.search } : {}),
+    config,
+    logger: logger.child({ module: "watch-alerts" }),
+    sender,
+    clock,
+    // Only a started engine ticks for a new watch: a one-shot `digest-bot ask "/watch …"` must not deliver anything.
+    requestTick: () => void (started && !stopping && engine.tick()),
+  });
+
   async function runTick() {
     if (stopping) return;
     const now = clock();
@@ -228,6 +249,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     if (stopping) return;
     await flusher.flushTargets(await ledger.targetsWithOpenParts());
     await revisions.tick();
+    await alerts.tick();
   }
 
   async function deliver(request: DeliverRequest): Promise<RepostResult> {
@@ -290,6 +312,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       }
       publishers.set(publisher.platform, publisher);
     },
+    registerAlertPublisher: (publisher) => alerts.register(publisher),
+    watches: alerts.control,
 
     async start() {
       if (started) throw new DeliveryError("delivery: start() was called twice");
@@ -298,12 +322,15 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (stopping) return;
       unsubscribeArchive = archive.onChange((change) => {
         // A late digest goes out as soon as it appears (within the deadline); a changed one is corrected after a quiet period.
+        // Personal alerts match a new or revised digest's stories on that tick too (each (user, story) once).
+        if (change.type === "upsert" && !stopping) alerts.noteDigest(change.digest.date);
         if (change.type === "upsert" && !stopping) void revisions.noteChange(change).then(() => engine.tick());
       });
       if (options.useCron ?? true) {
         task = cron.schedule(TICK_CRON, () => engine.tick(), { name: "digest-bot-delivery", noOverlap: true });
       }
       await revisions.start();
+      alerts.noteCurrent(); // Today's digest is matched again at every start: an alert planned or not, none is lost.
       // Catch-up: slots missed while the bot was down are considered once, now. A stop aborts it like any tick.
       await engine.tick();
     },

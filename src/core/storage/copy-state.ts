@@ -45,6 +45,9 @@ export async function copyState(from: Storage, to: Storage): Promise<CopyCounts>
   // Page requests too, so the buttons of searches answered before the move keep working.
   const searchPages = await from.db.selectFrom("search_pages").selectAll().orderBy("key").execute();
   const revisionParts = await from.db.selectFrom("revision_parts").selectAll().orderBy("revision_id").orderBy("platform").orderBy("target_id").orderBy("part_index").execute();
+  // Personal alerts: the watches (in their order, which /unwatch numbers follow) and the alerts already planned or sent.
+  const watches = (await from.db.selectFrom("watches").selectAll().orderBy("seq").execute()).map(({ seq: _seq, ...rest }) => rest);
+  const alerts = await from.db.selectFrom("watch_alerts").selectAll().orderBy("platform").orderBy("target_id").orderBy("story_id").execute();
   await to.db.transaction().execute(async (trx) => {
     for (let i = 0; i < subscriptions.length; i += BATCH) await trx.insertInto("subscriptions").values(subscriptions.slice(i, i + BATCH)).execute();
     // Multi-row VALUES are numbered in order, so PostgreSQL's seq follows the source's planning order.
@@ -54,6 +57,8 @@ export async function copyState(from: Storage, to: Storage): Promise<CopyCounts>
     for (let i = 0; i < revisions.length; i += BATCH) await trx.insertInto("revisions").values(revisions.slice(i, i + BATCH)).execute();
     for (let i = 0; i < revisionParts.length; i += BATCH) await trx.insertInto("revision_parts").values(revisionParts.slice(i, i + BATCH)).execute();
     for (let i = 0; i < searchPages.length; i += BATCH) await trx.insertInto("search_pages").values(searchPages.slice(i, i + BATCH)).execute();
+    for (let i = 0; i < watches.length; i += BATCH) await trx.insertInto("watches").values(watches.slice(i, i + BATCH)).execute();
+    for (let i = 0; i < alerts.length; i += BATCH) await trx.insertInto("watch_alerts").values(alerts.slice(i, i + BATCH)).execute();
   });
   return { subscriptions: subscriptions.length, runs: runs.length, deliveries: deliveries.length };
 }

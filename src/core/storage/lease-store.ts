@@ -4,7 +4,7 @@ import type { StateTables } from "./schema.js";
 import type { LeaseStore, PartKey, PartStatus, StorageDialect } from "./types.js";
 
 /** The tables whose rows are claimed: delivery parts, and revision operations (keyed by their revision id). */
-export type LeasedTable = "deliveries" | "revision_parts";
+export type LeasedTable = "deliveries" | "revision_parts" | "watch_alerts";
 
 /** The columns a lease reads and writes, common to both tables; `key_id` stands for `run_id` / `revision_id`. */
 interface LeasedRow {
@@ -21,7 +21,8 @@ interface LeasedRow {
 type LeaseDb = Kysely<{ leased: LeasedRow }>;
 type Eb = ExpressionBuilder<{ leased: LeasedRow }, "leased">;
 
-const KEY_COLUMN: Record<LeasedTable, string> = { deliveries: "run_id", revision_parts: "revision_id" };
+// Personal alerts (watch-store.ts) are keyed by story: the part key's runId is the story id.
+const KEY_COLUMN: Record<LeasedTable, string> = { deliveries: "run_id", revision_parts: "revision_id", watch_alerts: "story_id" };
 
 /** Still as read, and free to claim: not in-flight under another owner's live lease (unless that owner is known gone). */
 const claimable = (eb: Eb, seen: { status: PartStatus; attempts: number }, claim: { owner: string; now: string; takeOver?: boolean }) => {

@@ -148,6 +148,60 @@ const searchPagesTable = `
   `;
 
 /**
+ * Migration "watches" (personal alerts): each user's /watch queries, and one row per alert (user, story).
+ *
+ * Alerts are not runs: `runs.kind` keeps its CHECK (scheduled|repost|manual). A run is a digest post to a
+ * subscription — `/status` shows its last run, `pending` lists unsent reposts, revisions re-plan every delivered run
+ * as a daily post — and an alert is none of these (one story, to a person, never corrected). So alerts live in their
+ * own ledger table with the same part columns (status, attempts, claim, lease, payload, idempotency key) and go
+ * through the same sender, claims (lease-store.ts) and pacer; and the primary key (platform, user, story) makes
+ * "once per story per watch-owner" a database rule: instances sharing PostgreSQL both plan, one insert wins.
+ */
+function watchTables(serial: string): string {
+  return `
+  CREATE TABLE watches (
+    seq             ${serial},
+    platform        TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    query           TEXT NOT NULL,
+    -- The language the user asked in, for the alert's own texts.
+    locale          TEXT,
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    UNIQUE (platform, user_id, query)
+  );
+
+  -- One private message per (user, story); target_id is the user id, part_index always 0 (the lease columns' shape).
+  CREATE TABLE watch_alerts (
+    story_id        TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    part_index      INTEGER NOT NULL DEFAULT 0,
+    digest_date     TEXT NOT NULL,
+    query           TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'in-flight', 'sent', 'failed-permanent', 'skipped')),
+    message_id      TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    payload         TEXT NOT NULL,
+    payload_hash    TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    claimed_by      TEXT,
+    lease_expires_at TEXT,
+    possible_duplicates INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    sent_at         TEXT,
+    PRIMARY KEY (platform, target_id, story_id)
+  );
+  CREATE INDEX watch_alerts_open ON watch_alerts (platform, target_id) WHERE status IN ('pending', 'in-flight');
+  `;
+}
+
+/**
  * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
  * (it has no rowid), see `runOrder` in ledger-store.ts.
  */
@@ -173,6 +227,8 @@ export const MIGRATIONS: readonly Migration[] = [
   // search_pages (scalefaults): `/search` page requests too long for a button, so any instance (and a restarted
   // one) can turn the page; rows past their TTL are deleted by search-pages-store.ts.
   { sqlite: searchPagesTable, postgres: searchPagesTable },
+  // watches: personal alerts (/watch) — the users' queries and one ledger row per (user, story), see watchTables.
+  { sqlite: watchTables("INTEGER PRIMARY KEY"), postgres: watchTables("BIGSERIAL PRIMARY KEY") },
 ];
 
 const newer = (where: string, version: number) =>

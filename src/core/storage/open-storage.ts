@@ -12,6 +12,7 @@ import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from ".
 import type { StateTables } from "./schema.js";
 import { TurnTakingSqliteDialect } from "./sqlite-file-lock.js";
 import { createSubscriptionStore } from "./subscriptions-store.js";
+import { createWatchStore } from "./watch-store.js";
 import type { Storage, StorageDialect } from "./types.js";
 
 /** File name of the SQLite state database inside DATA_DIR. */
@@ -131,6 +132,7 @@ function assemble(
     leases: createLeaseStore(db, dialect),
     revisions: createRevisionStore(db, dialect),
     searchPages: createSearchPageStore(db),
+    watches: createWatchStore(db, dialect),
     schemaVersion: version,
     get closed() {
       return closed;

@@ -103,6 +103,42 @@ export interface SearchPagesTable {
   created_at: string;
 }
 
+/** A user's /watch query (migration "watches"). */
+export interface WatchesTable {
+  seq: Generated<number>;
+  platform: string;
+  user_id: string;
+  query: string;
+  locale: string | null;
+  enabled: Generated<number>;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One personal alert: a story sent privately to a watch's owner (`target_id` = user id), once. */
+export interface WatchAlertsTable {
+  story_id: string;
+  platform: string;
+  target_id: string;
+  part_index: Generated<number>;
+  digest_date: string;
+  query: string;
+  status: Generated<string>;
+  message_id: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  payload: string;
+  payload_hash: string;
+  idempotency_key: string;
+  claimed_by: string | null;
+  lease_expires_at: string | null;
+  possible_duplicates: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 export interface StateTables {
   subscriptions: SubscriptionsTable;
   runs: RunsTable;
@@ -111,7 +147,9 @@ export interface StateTables {
   revisions: RevisionsTable;
   revision_parts: RevisionPartsTable;
   search_pages: SearchPagesTable;
+  watches: WatchesTable;
+  watch_alerts: WatchAlertsTable;
 }
 
 /** Table names in the order rows must be copied (foreign keys: runs before deliveries, revisions before their parts). */
-export const TABLES = ["subscriptions", "runs", "deliveries", "revision_requests", "revisions", "revision_parts", "search_pages"] as const;
+export const TABLES = ["subscriptions", "runs", "deliveries", "revision_requests", "revisions", "revision_parts", "search_pages", "watches", "watch_alerts"] as const;

@@ -5,6 +5,7 @@ import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { StateTables } from "./schema.js";
+import type { WatchStore } from "./watch-store.js";
 
 /** How a delivery run came about. */
 export type RunKind = "scheduled" | "repost" | "manual";
@@ -211,6 +212,8 @@ export interface Storage {
   readonly revisions: RevisionStore;
   /** `/search` page requests behind button keys, shared by every instance on the database (table search_pages). */
   readonly searchPages: SearchPageCache;
+  /** Personal alerts: users' /watch queries and the alerts sent to them. */
+  readonly watches: WatchStore;
   /** The query builder over the state tables, for migrations, copies and tests. */
   readonly db: Kysely<StateTables>;
   /** Applied migrations. */

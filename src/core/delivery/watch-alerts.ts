@@ -1,0 +1,163 @@
+// Personal alerts: when a current digest has stories matching users' /watch queries, plan one private message per (user, story) and send it exactly once.
+import type { Config, Locale } from "../config.js";
+import type { DigestArchive } from "../digest/archive.js";
+import type { Logger } from "../logger.js";
+import type { Platform, StoryCard } from "../reply.js";
+import type { SearchOptions, StorySearch } from "../search.js";
+import type { Storage } from "../storage/types.js";
+import type { AddWatchResult, Watch } from "../storage/watch-store.js";
+import type { AlertPublisher } from "./alert-publisher.js";
+import { isStaleForSlot } from "./planning.js";
+import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
+
+/** Stories one watch may bring from one digest: a query as broad as "ai" must not flood a private chat. */
+export const ALERTS_PER_WATCH_PER_DIGEST = 10;
+/** Users whose alerts are sent at once (each user's own in order; the pacer spaces them per chat). */
+const USERS_AT_ONCE = 16;
+
+/** Who owns a watch: a platform user (Discord user id, Telegram user id, `local` on the console). */
+export interface UserRef {
+  platform: Platform;
+  id: string;
+}
+
+/** What `/watch` and `/unwatch` may ask of the delivery engine. */
+export interface WatchControl {
+  /** The per-user cap (WATCH_LIMIT). */
+  readonly limit: number;
+  /** Adds a watch (re-enabling the user's disabled ones); today's digest is then checked for it at once. */
+  add(user: UserRef, query: string, locale: Locale): Promise<AddWatchResult>;
+  list(user: UserRef): Promise<Watch[]>;
+  /** False when the user had no watch with this exact query. */
+  remove(user: UserRef, query: string): Promise<boolean>;
+}
+
+export interface WatchAlertsOptions {
+  storage: Storage;
+  archive: DigestArchive;
+  /** The engine's search (the same matching as /search); without it no alert is planned. */
+  search?: StorySearch & { settled?(): Promise<void> };
+  config: Pick<Config, "WATCH_LIMIT" | "POST_TIMEZONE" | "DELIVERY_DEADLINE_HOURS" | "BOT_LOCALE">;
+  logger: Logger;
+  /** The engine's sender dependencies (owner, retry policy, pacer, stop signal); marks and claims go to the watch store. */
+  sender: SenderDeps;
+  clock: () => Date;
+  /** Asks the engine for a tick (ticks are serialised there). */
+  requestTick: () => void;
+}
+
+export interface WatchAlerts {
+  readonly control: WatchControl;
+  register(publisher: AlertPublisher): void;
+  /** A digest was loaded or revised: its stories are matched against every watch on the next tick. */
+  noteDigest(date: string): void;
+  /** Queues every current digest (start, catch-up): a digest that arrived while the bot was down is not missed. */
+  noteCurrent(): void;
+  /** Plans the queued digests' alerts, then sends every open alert. Called inside the engine's tick. */
+  tick(): Promise<void>;
+}
+
+/**
+ * Creates the personal alerts of a delivery engine. A digest is "current" while the daily post may still send it:
+ * until DELIVERY_DEADLINE_HOURS after its day ends (POST_TIMEZONE); older digests, edited or not, alert nobody.
+ *
+ * @example
+ * const alerts = createWatchAlerts({ storage, archive, search, config, logger, sender, clock, requestTick });
+ * alerts.register(discordDm);
+ * archive.onChange((c) => c.type === "upsert" && alerts.noteDigest(c.digest.date));
+ */
+export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
+  const { storage, archive, config, logger, clock } = options;
+  const store = storage.watches;
+  const deps: SenderDeps = { ...options.sender, ledger: store.marks, leases: store.leases };
+  const publishers = new Map<Platform, AlertPublisher>();
+  const queued = new Set<string>();
+  const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
+  const isCurrent = (date: string) => !isStaleForSlot(date, clock(), config.POST_TIMEZONE, deadlineMs);
+
+  function noteCurrent() {
+    for (const digest of archive.all().slice(-3)) if (isCurrent(digest.date)) queued.add(digest.date);
+  }
+
+  async function planDigest(date: string): Promise<void> {
+    const digest = archive.get(date);
+    if (!digest || !isCurrent(date) || !options.search) return;
+    await options.search.settled?.();
+    let planned = 0;
+    for (const watch of await store.enabled()) {
+      const publisher = publishers.get(watch.platform);
+      if (!publisher) continue;
+      const query: SearchOptions = { date, everyWord: true, limit: ALERTS_PER_WATCH_PER_DIGEST };
+      for (const hit of options.search.search(watch.query, query)) {
+        const ref = archive.findStory(hit.id);
+        if (!ref || ref.digest.date !== date) continue;
+        const story: StoryCard = { id: ref.story.id, date, section: ref.section.title, title: ref.story.title, body: ref.story.body, text: ref.story.text, links: ref.story.links };
+        const locale = (watch.locale as Locale | undefined) ?? config.BOT_LOCALE;
+        const payload = publisher.planAlert({ story, query: watch.query, locale });
+        const now = clock().toISOString();
+        if (await store.planAlert({ platform: watch.platform, userId: watch.userId, storyId: story.id, digestDate: date, query: watch.query, payload, now })) planned++;
+      }
+    }
+    if (planned > 0) logger.info({ date, alerts: planned }, "personal alerts planned");
+  }
+
+  async function flushUser(platform: Platform, userId: string): Promise<void> {
+    const publisher = publishers.get(platform);
+    if (!publisher) return;
+    const operation: PartOperation = {
+      perform: (part, signal) => publisher.sendDirect(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal }),
+      deduplicates: publisher.deduplicates === true,
+    };
+    const outcome = await sendParts(operation, await store.openAlerts(platform, userId), deps);
+    if (outcome.type === "permanent") {
+      // The user blocked the bot, never started it, or closed DMs: stop trying until they /watch again.
+      await store.disableUser(platform, userId, outcome.error, clock().toISOString());
+      logger.warn({ platform, user: userId, reason: outcome.error }, "personal alerts disabled: the user cannot be messaged");
+    }
+  }
+
+  async function tick(): Promise<void> {
+    for (const date of [...queued]) {
+      queued.delete(date);
+      try {
+        await planDigest(date);
+      } catch (err) {
+        queued.add(date);
+        logger.error({ err, date }, "could not plan personal alerts; retrying on the next tick");
+        break;
+      }
+    }
+    const users = (await store.usersWithOpenAlerts()).filter((u) => publishers.has(u.platform));
+    for (let i = 0; i < users.length && !deps.signal.aborted; i += USERS_AT_ONCE) {
+      await Promise.all(
+        users.slice(i, i + USERS_AT_ONCE).map((u) =>
+          flushUser(u.platform, u.targetId).catch((err: unknown) => logger.error({ err, platform: u.platform, user: u.targetId }, "sending personal alerts failed; retrying on the next tick")),
+        ),
+      );
+    }
+  }
+
+  const control: WatchControl = {
+    limit: config.WATCH_LIMIT,
+    async add(user, query, locale) {
+      const result = await store.add({ platform: user.platform, userId: user.id, query, locale }, config.WATCH_LIMIT, clock().toISOString());
+      if (result !== "limit") {
+        noteCurrent();
+        options.requestTick();
+      }
+      return result;
+    },
+    list: (user) => store.list(user.platform, user.id),
+    remove: (user, query) => store.remove(user.platform, user.id, query),
+  };
+
+  return {
+    control,
+    register(publisher) {
+      publishers.set(publisher.platform, publisher);
+    },
+    noteDigest: (date) => void queued.add(date),
+    noteCurrent,
+    tick,
+  };
+}
