@@ -43,7 +43,9 @@ export type SendOutcome =
   | { type: "permanent"; sent: number; error: string }
   /** Another live digest-bot process is sending this target's next part; it sends the rest, in order. */
   | { type: "busy"; sent: number }
-  | { type: "stopped"; sent: number };
+  | { type: "stopped"; sent: number }
+  /** Another digest-bot process holds this platform's sender lease (spends the bot's budget); it sends these. */
+  | { type: "standby"; sent: number; holder: string | undefined };
 
 /**
  * One operation on a target, as the sender carries it out: today a post (the publisher's `send`); revisions add

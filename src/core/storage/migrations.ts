@@ -137,6 +137,16 @@ function revisionTables(serial: string): string {
   `;
 }
 
+/** The sender leases table (sender-lease-store.ts); transient, so `digest-bot migrate` does not copy it. */
+const SENDER_LEASES = `
+  CREATE TABLE sender_leases (
+    platform    TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    -- ISO time; a released lease expires at the release time.
+    expires_at  TEXT NOT NULL,
+    acquired_at TEXT NOT NULL
+  );`;
+
 /**
  * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
  * (it has no rowid), see `runOrder` in ledger-store.ts.
@@ -160,6 +170,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // 5: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
   { sqlite: revisionTables("INTEGER PRIMARY KEY"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
+  // Sender leases (scalepace): one row per platform naming the one process that spends that bot token's budget.
+  { sqlite: SENDER_LEASES, postgres: SENDER_LEASES },
 ];
 
 const newer = (where: string, version: number) =>

@@ -94,6 +94,14 @@ export interface RevisionPartsTable {
   done_at: string | null;
 }
 
+/** One row per platform: the process spending that bot token's budget (sender-lease-store.ts). */
+export interface SenderLeasesTable {
+  platform: string;
+  holder: string;
+  expires_at: string;
+  acquired_at: string;
+}
+
 export interface StateTables {
   subscriptions: SubscriptionsTable;
   runs: RunsTable;
@@ -101,6 +109,7 @@ export interface StateTables {
   revision_requests: RevisionRequestsTable;
   revisions: RevisionsTable;
   revision_parts: RevisionPartsTable;
+  sender_leases: SenderLeasesTable;
 }
 
 /** Table names in the order rows must be copied (foreign keys: runs before deliveries, revisions before their parts). */

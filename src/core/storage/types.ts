@@ -4,6 +4,7 @@ import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { StateTables } from "./schema.js";
+import type { SenderLeaseStore } from "./sender-lease-store.js";
 
 /** How a delivery run came about. */
 export type RunKind = "scheduled" | "repost" | "manual";
@@ -206,6 +207,8 @@ export interface Storage {
   readonly subscriptions: SubscriptionStore;
   readonly ledger: LedgerStore;
   readonly leases: LeaseStore;
+  /** Which process spends each platform's budget (one sender per bot token across instances). */
+  readonly senderLeases: SenderLeaseStore;
   /** Corrections of delivered posts: requests, revisions and their per-part operations. */
   readonly revisions: RevisionStore;
   /** The query builder over the state tables, for migrations, copies and tests. */
