@@ -64,7 +64,7 @@ export interface DeliveryEngineOptions {
   /** How long a platform call that ignores the stop signal is awaited at stop; default STOP_GRACE_MS. */
   stopGraceMs?: number;
   /** Sender lease length and renewal period; default SENDER_LEASE_MS (15 s) renewed every SENDER_LEASE_RENEW_MS (5 s). */
-  senderLease?: { ms?: number; renewMs?: number };
+  senderLease?: { ms?: number; renewMs?: number; handoverMs?: number };
 }
 
 /** A delivery from a shell or an admin: like a repost, with the run kind recorded. */

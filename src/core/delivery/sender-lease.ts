@@ -29,6 +29,8 @@ export interface SenderLeaseOptions {
   /** Default {@link SENDER_LEASE_MS} / {@link SENDER_LEASE_RENEW_MS}; tests shorten them. */
   ms?: number;
   renewMs?: number;
+  /** Default {@link SENDER_HANDOVER_MS} (the longest window of the platform limits a takeover must respect, plus margin). */
+  handoverMs?: number;
   /** Real time (leases are compared across processes); default Date.now. */
   now?: () => number;
 }
@@ -64,6 +66,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   const { store, owner, logger } = options;
   const ms = options.ms ?? SENDER_LEASE_MS;
   const renewMs = options.renewMs ?? SENDER_LEASE_RENEW_MS;
+  const handoverMs = options.handoverMs ?? SENDER_HANDOVER_MS;
   const now = options.now ?? (() => Date.now());
   const iso = (t: number) => new Date(t).toISOString();
   /** Held leases: known expiry and the renewal timer. */
@@ -136,7 +139,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     keep(platform, t + ms);
     holders.delete(platform);
     if (previous && previous.holder !== owner) {
-      const wait = Date.parse(previous.expiresAt) + SENDER_HANDOVER_MS - t;
+      const wait = Date.parse(previous.expiresAt) + handoverMs - t;
       if (wait > 0) for (const p of pacers) p.penalize(platform, undefined, wait);
       logger.info({ platform, previous: previous.holder, waitMs: Math.max(0, wait) }, "took over the sender lease");
     }
