@@ -96,12 +96,12 @@ interface PlatformQueue {
 
 /**
  * How much faster than the even spacing grants may go while making up for late timers. Catching up in one burst
- * produced 429s on a loaded machine (the claims of a burst queue on the database, so arrivals bunch up); 4× keeps
- * the extra ledger work small while a few ms of lateness per timer is recovered within a grant or two.
+ * produced 429s on a loaded machine (the claims of a burst queue on the database, so arrivals bunch up); at 4× a
+ * load average of 15 still saw a few 429s, 2× recovers a few ms of lateness per timer within the next grant or two.
  */
-export const CATCH_UP = 4;
+export const CATCH_UP = 2;
 /** Lateness made up at most: this share of the window + margin (beyond it, e.g. after a long stall, it is forgotten). */
-const MAX_DEBT_SHARE = 0.25;
+const MAX_DEBT_SHARE = 0.1;
 
 /**
  * The in-process pacer: one per engine, shared by every target of every run, so the running bot and

@@ -1,6 +1,6 @@
 // The pacer: grants within the platform budget and each target's own limit, in order, abortable, pushed back by a 429.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createPacer, PLATFORM_LIMITS, type PlatformLimits } from "../../../src/core/delivery/pacing.js";
+import { CATCH_UP, createPacer, PLATFORM_LIMITS, type PlatformLimits } from "../../../src/core/delivery/pacing.js";
 
 /** A budget scaled down 10× in time so the test runs in a fraction of a second: 10 per 100 ms, 1 per 100 ms per target. */
 const SMALL: PlatformLimits = { global: { count: 10, windowMs: 100 }, target: () => [{ count: 1, windowMs: 100 }] };
@@ -97,7 +97,7 @@ describe("createPacer", () => {
     expect(times.at(-1)! - start).toBeLessThan(ideal * 1.01 + 10);
   });
 
-  it("after a stall, catches up at most 4× the even rate, never in one burst (fake clock)", async () => {
+  it("after a stall, catches up at most CATCH_UP× the even rate, never in one burst (fake clock)", async () => {
     vi.useFakeTimers();
     let stall = 0;
     const now = () => Date.now() + stall;
@@ -116,7 +116,7 @@ describe("createPacer", () => {
     await done;
     times.sort((a, b) => a - b);
     const spacing = 110 / 10;
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(spacing / 4 - 1e-9);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(spacing / CATCH_UP - 1e-9);
     for (let i = 10; i < times.length; i++) expect(times[i]! - times[i - 10]!).toBeGreaterThanOrEqual(110);
   });
 
