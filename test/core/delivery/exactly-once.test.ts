@@ -274,12 +274,8 @@ describe.each(testBackends())("on %s", (backend) => {
       const result = await other.deliver({ kind: "manual", to: { platform: "telegram", id: "-1001" } });
       expect(second.attempts).toEqual([]);
       // It does not even start: the first one holds the Telegram sender lease (one sender per bot token).
-      expect(result.pending).toEqual([
-        {
-          target: { platform: "telegram", id: "-1001" },
-          error: "another running digest-bot process holds the telegram sender lease (one sender per bot token); it sends these",
-        },
-      ]);
+      const error = "another running digest-bot process holds the telegram sender lease (one sender per bot token); it sends these";
+      expect(result.pending).toEqual([{ target: { platform: "telegram", id: "-1001" }, error }]);
 
       await db.close(); // The first one dies mid-send.
       await other.tick();
