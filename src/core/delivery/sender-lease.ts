@@ -62,6 +62,12 @@ export interface SenderLease {
 /** Only platforms with a budget need a sender: the console is not paced. */
 const leased = (platform: Platform) => platform !== "console";
 
+/**
+ * The sender leases of one engine (see {@link SenderLease}); the engine creates one and releases at the end of each job.
+ *
+ * @example
+ * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, onTakeOver: () => void engine.tick() });
+ */
 export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   const { store, owner, logger } = options;
   const ms = options.ms ?? SENDER_LEASE_MS;
