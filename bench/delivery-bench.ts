@@ -129,9 +129,12 @@ const scenarios: [string, () => Promise<Result>][] = [
  */
 const UNPACED = process.argv.includes("--unpaced");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+/** `--instances`: only the multi-instance scenarios on PostgreSQL (delivery-instances.ts); `--no-instances`: only the single-process ones. */
+const INSTANCES = process.argv.includes("--instances");
+const NO_INSTANCES = process.argv.includes("--no-instances") || UNPACED;
 process.stdout.write(`delivery benchmark (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})\n`);
 let failed = false;
-for (const [name, run] of scenarios) {
+for (const [name, run] of INSTANCES ? [] : scenarios) {
   if (only.length > 0 && !only.includes(name)) continue;
   const r = await run();
   const fraction = r.rate / r.budget;
@@ -140,5 +143,17 @@ for (const [name, run] of scenarios) {
   process.stdout.write(
     `${UNPACED ? "UNPACED" : ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s = ${fraction.toFixed(2)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}\n`,
   );
+}
+const pgOnly = only.filter((o) => o.startsWith("pg "));
+if (!NO_INSTANCES && (only.length === 0 || pgOnly.length > 0)) {
+  const { runInstanceScenarios } = await import("./delivery-instances.js");
+  for (const r of await runInstanceScenarios(pgOnly)) {
+    const fraction = r.rate / r.budget;
+    const ok = fraction >= GOAL && r.violations === 0 && r.duplicates === 0 && r.lost === 0;
+    failed ||= !ok;
+    process.stdout.write(
+      `${ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s = ${fraction.toFixed(2)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; sent per instance ${r.byInstance.join(" / ")} (load ${loadavg()[0]!.toFixed(1)})\n`,
+    );
+  }
 }
 process.exitCode = failed ? 1 : 0;

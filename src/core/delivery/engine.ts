@@ -16,6 +16,7 @@ import { createPacer, type Pacer } from "./pacing.js";
 import { createPlanner } from "./planning.js";
 import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
+import { createSenderLease } from "./sender-lease.js";
 import { DEFAULT_RETRY, type RetryOptions, type SenderDeps } from "./sender.js";
 import { createSubscriptionControl } from "./subscription-control.js";
 import type { AlertPublisher } from "./alert-publisher.js";
@@ -67,6 +68,8 @@ export interface DeliveryEngineOptions {
   concurrency?: number;
   /** How long a platform call that ignores the stop signal is awaited at stop; default STOP_GRACE_MS. */
   stopGraceMs?: number;
+  /** Sender lease length and renewal period; default SENDER_LEASE_MS (15 s) renewed every SENDER_LEASE_RENEW_MS (5 s). */
+  senderLease?: { ms?: number; renewMs?: number; handoverMs?: number };
 }
 
 /** A delivery from a shell or an admin: like a repost, with the run kind recorded. */
@@ -151,9 +154,11 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   setMaxListeners(0, abort.signal);
   let chain: Promise<unknown> = Promise.resolve();
 
-  /** Runs jobs one at a time: ticks, reposts and deliveries never interleave their sends. */
+  /** Runs jobs one at a time: ticks, reposts and deliveries never interleave their sends. Each job ends with the
+   * sender leases released, so an idle instance blocks nobody (another instance, `digest-bot deliver`). */
   function exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const result = chain.then(job, job);
+    const run = () => job().finally(() => senderLease.releaseAll());
+    const result = chain.then(run, run);
     chain = result.catch(() => undefined);
     return result;
   }
@@ -173,13 +178,21 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     });
 
   const owner = createOwner(options.storage);
+  // One sender per platform across instances (sender-lease.ts): the lease holder's pacer alone spends the budget.
+  const senderLease = createSenderLease({
+    store: options.storage.senderLeases,
+    owner: owner.id,
+    logger,
+    onTakeOver: () => void engine.tick(),
+    ...options.senderLease,
+  });
   const sender: SenderDeps = {
     owner: owner.id,
     ledger,
     leases: options.storage.leases,
     logger,
     retry,
-    pacer: options.pacer ?? createPacer(),
+    pacer: senderLease.gate(options.pacer ?? createPacer()),
     now: nowIso,
     sleep,
     random: options.random ?? Math.random,
@@ -195,6 +208,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     sender,
     logger,
     nowIso,
+    senderLease,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   const planner = createPlanner({ archive, config, ledger, logger, publishers, nowIso, scheduleFor, noPublisher });
@@ -296,7 +310,9 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
           const error =
             outcome?.type === "busy"
               ? "another running digest-bot process is sending to this target; it sends these too"
-              : (unsent.lastError ?? (outcome?.type === "stopped" || stopping ? "stopped before sending" : "waiting behind an earlier run"));
+              : outcome?.type === "standby"
+                ? `another running digest-bot process holds the ${target.platform} sender lease (one sender per bot token); it sends these`
+                : (unsent.lastError ?? (outcome?.type === "stopped" || stopping ? "stopped before sending" : "waiting behind an earlier run"));
           pending.push({ target: { platform: target.platform, id: target.targetId }, error });
         }
       }
@@ -344,6 +360,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
       if (task) await task.destroy();
       task = undefined;
       await chain;
+      await senderLease.stop();
       owner.release();
     },
 

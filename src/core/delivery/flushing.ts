@@ -4,6 +4,7 @@ import type { Platform } from "../reply.js";
 import type { PartRow, Storage } from "../storage/types.js";
 import { PublishError, type Publisher } from "./publisher.js";
 import { sendParts, type PartOperation, type SendOutcome, type SenderDeps } from "./sender.js";
+import type { SenderLease } from "./sender-lease.js";
 
 /**
  * Targets of one platform in progress at once. The pacer decides when each message goes out; this only bounds
@@ -25,6 +26,8 @@ export interface FlusherDeps {
   nowIso: () => string;
   /** Default {@link FLUSH_CONCURRENCY}. */
   concurrency?: number;
+  /** Only the holder of a platform's sender lease sends there; the others stand by. */
+  senderLease?: SenderLease;
 }
 
 export interface Flusher {
@@ -110,7 +113,16 @@ export function createFlusher(deps: FlusherDeps): Flusher {
       byPlatform.set(t.platform, list);
     });
     await Promise.all(
-      [...byPlatform.values()].map(async (indexes) => {
+      [...byPlatform.entries()].map(async ([platform, indexes]) => {
+        const lease = deps.senderLease;
+        if (lease && !(await lease.ensure(platform))) {
+          // Another instance spends this bot's budget: it sends these (this one takes over if it stops or dies).
+          const holder = lease.holderOf(platform);
+          logger.info({ platform, holder, targets: indexes.length }, "another digest-bot process holds the sender lease; standing by");
+          for (const i of indexes) outcomes[i] = { type: "standby", sent: 0, holder };
+          lease.standBy(platform);
+          return;
+        }
         let next = 0;
         const worker = async () => {
           while (next < indexes.length && !deps.sender.signal.aborted) {

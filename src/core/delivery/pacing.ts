@@ -81,24 +81,41 @@ interface SlotLog {
   notBefore: number;
 }
 
-/** One platform's queue: waiters served in order, each grant at least `spacing` after the previous one actually happened. */
+/**
+ * One platform's queue: waiters served in order. `due` is when the next grant is due on the even schedule
+ * (window + margin) / count apart; it advances by that spacing from where it was, not from when the previous grant
+ * happened, so a timer that fired late is made up by the next grants (at most {@link CATCH_UP}× the rate, and
+ * never more than `count` in any window + margin, counted in `log`).
+ */
 interface PlatformQueue {
   log: SlotLog;
+  due: number;
   waiting: { resolve: (granted: boolean) => void; signal: AbortSignal }[];
   timer: NodeJS.Timeout | undefined;
 }
 
 /**
+ * How much faster than the even spacing grants may go while making up for late timers. Catching up in one burst
+ * produced 429s on a loaded machine (the claims of a burst queue on the database, so arrivals bunch up); at 4× a
+ * load average of 15 still saw a few 429s, 2× recovers a few ms of lateness per timer within the next grant or two.
+ */
+export const CATCH_UP = 2;
+/** Lateness made up at most: this share of the window + margin (beyond it, e.g. after a long stall, it is forgotten). */
+const MAX_DEBT_SHARE = 0.1;
+
+/**
  * The in-process pacer: one per engine, shared by every target of every run, so the running bot and
- * `digest-bot deliver` pace alike. A target waits first for its own limits, then queues for the platform's budget:
- * first come, first served, grants evenly spaced at (window + margin) / count, measured from when the previous grant
- * really happened (a late timer never releases a burst), and never more than `count` in any window + margin. A slow
- * or failing target waits on its own and never holds a ready one.
+ * `digest-bot deliver` pace alike (and with several instances only the holder of the platform's sender lease,
+ * sender-lease.ts, spends its budget). A target waits first for its own limits, then queues for the platform's
+ * budget: first come, first served, grants on an even schedule (window + margin) / count apart. The schedule is kept
+ * from where it was, not restarted from a late grant, so a late timer costs no throughput; a sliding-window log of
+ * the grants makes sure no window + margin ever holds more than `count`, whatever the timers do. A slow or failing
+ * target waits on its own and never holds a ready one.
  */
 export function createPacer(options: PacerOptions = {}): Pacer {
   const limits: Partial<Record<Platform, PlatformLimits>> = options.limits ?? PLATFORM_LIMITS;
   const margin = options.marginMs ?? PACING_MARGIN_MS;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const queues = new Map<Platform, PlatformQueue>();
   const targets = new Map<string, SlotLog>();
   const targetLog = (key: string) => {
@@ -112,7 +129,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
   const queueOf = (platform: Platform) => {
     let q = queues.get(platform);
     if (!q) {
-      q = { log: { times: [], notBefore: 0 }, waiting: [], timer: undefined };
+      q = { log: { times: [], notBefore: 0 }, due: 0, waiting: [], timer: undefined };
       queues.set(platform, q);
     }
     return q;
@@ -139,18 +156,19 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     if (q.waiting.length === 0) return;
     const spacing = (g.windowMs + margin) / g.count;
     const last = q.log.times.at(-1);
-    // Spaced from when the previous grant really happened: a timer that fired late (a busy event loop) costs budget
-    // but never lets two requests bunch up (catching up produced 429s on a loaded machine).
-    const at = Math.max(earliest(q.log, [g]), last === undefined ? 0 : last + spacing);
-    const wait = at - now();
-    if (wait > 0) {
+    const t = now();
+    // Due on the schedule, never more than `count` per window + margin (the log), and a catch-up never a burst.
+    const at = Math.max(q.due, earliest(q.log, [g]), last === undefined ? 0 : last + spacing / CATCH_UP);
+    if (at > t) {
       q.timer = setTimeout(() => {
         q.timer = undefined;
         pump(platform, q, g);
-      }, wait);
+      }, at - t);
       return;
     }
-    remember(q.log, now(), [g]);
+    remember(q.log, t, [g]);
+    // The next one is due a spacing after this one was due: lateness is made up, up to a bound.
+    q.due = Math.max(q.due, t - (g.windowMs + margin) * MAX_DEBT_SHARE, q.log.notBefore) + spacing;
     q.waiting.shift()!.resolve(true);
     pump(platform, q, g);
   }
@@ -163,6 +181,8 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       const own = platformLimits.target(targetId);
       if (!(await sleepUntil(earliest(target, own), now, signal))) return false;
       const q = queueOf(platform);
+      // An idle platform starts its schedule now: time nobody was waiting is no debt to make up.
+      if (q.waiting.length === 0 && !q.timer) q.due = Math.max(q.due, now());
       const granted = await new Promise<boolean>((resolve) => {
         const entry = { resolve, signal };
         q.waiting.push(entry);

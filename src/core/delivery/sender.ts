@@ -43,7 +43,9 @@ export type SendOutcome =
   | { type: "permanent"; sent: number; error: string }
   /** Another live digest-bot process is sending this target's next part; it sends the rest, in order. */
   | { type: "busy"; sent: number }
-  | { type: "stopped"; sent: number };
+  | { type: "stopped"; sent: number }
+  /** Another digest-bot process holds this platform's sender lease (spends the bot's budget); it sends these. */
+  | { type: "standby"; sent: number; holder: string | undefined };
 
 /**
  * One operation on a target, as the sender carries it out: today a post (the publisher's `send`); revisions add
@@ -141,6 +143,7 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
   for (;;) {
     // Pacing comes before the claim: a stop while waiting for a slot leaves the part exactly as it was.
     if (!(await deps.pacer.acquire(part.platform, part.targetId, deps.signal))) return { type: "stopped" };
+    const grantedAt = Date.now();
     const now = deps.now();
     const claim = { owner: deps.owner, now, leaseUntil: leaseUntil(now, deps.leaseMs ?? LEASE_MS), takeOver };
     if (!(await deps.leases.claim(part, seen, claim))) {
@@ -149,6 +152,13 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
     }
     takeOver = false;
     seen.status = "in-flight";
+    // A claim that took long (a stalled fsync, a busy database) would send on a stale slot: the sends queued behind
+    // it would reach the platform in a bunch. Take a fresh slot (the stale one stays counted: never over the limit).
+    if (Date.now() - grantedAt > STALE_SLOT_MS && !(await whileLeased(part, deps, () => deps.pacer.acquire(part.platform, part.targetId, deps.signal)))) {
+      // Stopped before anything went out: back to pending, so the next start does not take it for a possible duplicate.
+      if (!maybePosted) await ledger.markFailed(part, "pending", "stopped before it was sent", deps.now()).catch(() => undefined);
+      return { type: "stopped" };
+    }
     if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
     seen.attempts++;
     let result: { messageId: string } | { failure: PublishError };
@@ -256,6 +266,9 @@ async function markSentPersistently(part: PartRow, messageId: string, deps: Send
     }
   }
 }
+
+/** A paced slot older than this when the claim is done is taken again: half the pacer's margin (PACING_MARGIN_MS). */
+export const STALE_SLOT_MS = 50;
 
 /** Writes tried to record one confirmed send. */
 const MARK_SENT_ATTEMPTS = 3;

@@ -200,6 +200,15 @@ function watchTables(serial: string): string {
   CREATE INDEX watch_alerts_open ON watch_alerts (platform, target_id) WHERE status IN ('pending', 'in-flight');
   `;
 }
+/** The sender leases table (sender-lease-store.ts); transient, so `digest-bot migrate` does not copy it. */
+const SENDER_LEASES = `
+  CREATE TABLE sender_leases (
+    platform    TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    -- ISO time; a released lease expires at the release time.
+    expires_at  TEXT NOT NULL,
+    acquired_at TEXT NOT NULL
+  );`;
 
 /**
  * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
@@ -229,6 +238,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { sqlite: searchPagesTable, postgres: searchPagesTable },
   // watches: personal alerts (/watch) — the users' queries and one ledger row per (user, story), see watchTables.
   { sqlite: watchTables("INTEGER PRIMARY KEY"), postgres: watchTables("BIGSERIAL PRIMARY KEY") },
+  // Sender leases (scalepace): one row per platform naming the one process that spends that bot token's budget.
+  { sqlite: SENDER_LEASES, postgres: SENDER_LEASES },
 ];
 
 const newer = (where: string, version: number) =>

@@ -8,6 +8,7 @@ import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { createRevisionStore } from "./revision-store.js";
 import { createSearchPageStore } from "./search-pages-store.js";
+import { createSenderLeaseStore } from "./sender-lease-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
 import { TurnTakingSqliteDialect } from "./sqlite-file-lock.js";
@@ -130,6 +131,7 @@ function assemble(
     subscriptions: createSubscriptionStore(db),
     ledger: createLedgerStore(db, dialect),
     leases: createLeaseStore(db, dialect),
+    senderLeases: createSenderLeaseStore(db),
     revisions: createRevisionStore(db, dialect),
     searchPages: createSearchPageStore(db),
     watches: createWatchStore(db, dialect),

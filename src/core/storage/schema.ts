@@ -139,6 +139,14 @@ export interface WatchAlertsTable {
   sent_at: string | null;
 }
 
+/** One row per platform: the process spending that bot token's budget (sender-lease-store.ts). */
+export interface SenderLeasesTable {
+  platform: string;
+  holder: string;
+  expires_at: string;
+  acquired_at: string;
+}
+
 export interface StateTables {
   subscriptions: SubscriptionsTable;
   runs: RunsTable;
@@ -149,6 +157,7 @@ export interface StateTables {
   search_pages: SearchPagesTable;
   watches: WatchesTable;
   watch_alerts: WatchAlertsTable;
+  sender_leases: SenderLeasesTable;
 }
 
 /** Table names in the order rows must be copied (foreign keys: runs before deliveries, revisions before their parts). */

@@ -6,6 +6,7 @@ import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
 import type { StateTables } from "./schema.js";
 import type { WatchStore } from "./watch-store.js";
+import type { SenderLeaseStore } from "./sender-lease-store.js";
 
 /** How a delivery run came about. */
 export type RunKind = "scheduled" | "repost" | "manual";
@@ -208,6 +209,8 @@ export interface Storage {
   readonly subscriptions: SubscriptionStore;
   readonly ledger: LedgerStore;
   readonly leases: LeaseStore;
+  /** Which process spends each platform's budget (one sender per bot token across instances). */
+  readonly senderLeases: SenderLeaseStore;
   /** Corrections of delivered posts: requests, revisions and their per-part operations. */
   readonly revisions: RevisionStore;
   /** `/search` page requests behind button keys, shared by every instance on the database (table search_pages). */

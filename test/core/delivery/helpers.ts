@@ -178,6 +178,7 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
       config?: Config;
       retry?: object;
       lease?: { ms?: number; renewMs?: number };
+      senderLease?: { ms?: number; renewMs?: number; handoverMs?: number };
       pacer?: Pacer;
       stopGraceMs?: number;
     }) {
@@ -192,6 +193,7 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
         pacer: opts.pacer ?? createPacer({ limits: {} }),
         stopGraceMs: opts.stopGraceMs ?? 200,
         ...(opts.lease ? { lease: opts.lease } : {}),
+        ...(opts.senderLease ? { senderLease: opts.senderLease } : {}),
       });
       engines.push(engine);
       await engine.ready;
