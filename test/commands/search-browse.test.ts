@@ -148,7 +148,7 @@ describe("/help", () => {
       "/watch [query]",
       "/unwatch <query>",
       "/status",
-      "/subscribe [sections] [cron:…] [timezone:…]",
+      "/subscribe [sections] [cron:…] [timezone:…] [mode:…] [silent:…] [pin:…] [role:…] [preview:…] [keywords:…]",
       "/unsubscribe",
       "/repost [date] [section] [all:…]",
     ]);

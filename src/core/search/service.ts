@@ -300,7 +300,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),
         prefix: opts.prefix === true,
-        ...(opts.everyWord ? { everyWord: true } : {}),
+        ...(opts.everyWord ? { requireAll: true } : {}),
         ...(opts.section !== undefined ? { keep: (day: number, storyId: string) => { const wanted = sectionOfDay(day); return wanted !== undefined && archive.findStory(storyId)?.sectionIndex === wanted; } } : {}),
       });
     }
