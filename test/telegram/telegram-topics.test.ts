@@ -11,6 +11,7 @@ import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
 
 const NEXT_DATE = "2026-03-03";
+const THIRD_DATE = "2026-03-04";
 const ADMIN = 77;
 const TOPIC = 45;
 const CLOSED = 46;
@@ -184,5 +185,22 @@ describe("Telegram forum topics", () => {
     ]);
     expect(f.tg.pinned(GROUP)).toEqual([header]);
     expectValid(calls);
+  });
+
+  it('without the "Pin messages" right the post still goes out, unpinned, the refusal recorded and the subscription kept', async () => {
+    const [yesterday] = f.tg.pinned(GROUP);
+    f.tg.setPinRight(GROUP, false);
+    writeFileSync(join(f.dir, "digests", `${THIRD_DATE}.md`), revisionDigest().replace(`AI digest ${REVISION_DATE}`, `AI digest ${THIRD_DATE}`));
+    await f.app.archive.reload();
+    const calls = await deliverAt(`${THIRD_DATE}T01:00:30Z`);
+    expect(calls.filter((c) => c.method === "sendMessage" && c.status === 200).length).toBeGreaterThan(1);
+    const pins = calls.filter((c) => c.method === "pinChatMessage");
+    expect(pins.map((c) => c.status)).toEqual([400]);
+    expect(calls.filter((c) => c.method === "unpinChatMessage")).toEqual([]);
+    expect(f.tg.pinned(GROUP)).toEqual([yesterday]);
+    const target = (await f.app.delivery.status()).targets.find((t) => t.targetId === `${GROUP}:${TOPIC}`)!;
+    expect(target.enabled).toBe(true);
+    expect(target.lastDelivery?.date).toBe(THIRD_DATE);
+    expect(target.lastDelivery?.pinError).toContain('not enough rights to manage pinned messages in the chat (400); make the bot an admin with the "Pin messages" right');
   });
 });
