@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REVISION_DATE, revisionDigest, untilRevisionsSettled } from "../core/delivery/revision-fixture.js";
 import { TELEGRAM_MESSAGE_LIMIT } from "../../src/telegram/telegram-html.js";
-import { GROUP, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
+import { CHANNEL, GROUP, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
 
@@ -16,6 +16,9 @@ const ADMIN = 77;
 const TOPIC = 45;
 const CLOSED = 46;
 const DELETED = 47;
+/** A topic of another forum given in TELEGRAM_CHAT_IDS. */
+const SETTINGS_FORUM = -100666;
+const SETTINGS_TOPIC = 48;
 const inGroup = (c: RecordedCall) => String(c.params.chat_id) === String(GROUP);
 const text = (c: RecordedCall) => String(c.params.text ?? "");
 
@@ -61,7 +64,11 @@ function expectValid(calls: RecordedCall[]) {
 beforeAll(async () => {
   source = mkdtempSync(join(tmpdir(), "digest-bot-tg-topics-"));
   writeFileSync(join(source, `${REVISION_DATE}.md`), revisionDigest());
-  f = await startFixture(source, `${REVISION_DATE}T00:30:00Z`, { REVISION_QUIET_SECONDS: "0" });
+  f = await startFixture(source, `${REVISION_DATE}T00:30:00Z`, {
+    REVISION_QUIET_SECONDS: "0",
+    TELEGRAM_CHAT_IDS: `${CHANNEL},${SETTINGS_FORUM}:${SETTINGS_TOPIC}`,
+  });
+  f.tg.setForum(SETTINGS_FORUM, { [SETTINGS_TOPIC]: "open" });
   f.tg.setChatAdmins(GROUP, [ADMIN]);
   f.tg.setForum(GROUP, { [TOPIC]: "open", [CLOSED]: "open", [DELETED]: "open" });
   await f.app.start();
@@ -111,6 +118,11 @@ describe("Telegram forum topics", () => {
     expect(calls.filter((c) => c.method === "unpinChatMessage")).toEqual([]);
     expect(f.tg.pinned(GROUP)).toEqual([header]);
     expect(f.tg.liveMessages(GROUP).filter((m) => m.threadId === TOPIC && m.silent).length).toBe(posts.length);
+    // A topic given in TELEGRAM_CHAT_IDS gets the post in that topic (with the defaults: not silent, not pinned).
+    const settings = f.tg.calls("sendMessage").filter((c) => String(c.params.chat_id) === String(SETTINGS_FORUM));
+    expect(settings.length).toBe(posts.length);
+    for (const p of settings) expect([p.status, p.params.message_thread_id, p.params.disable_notification]).toEqual([200, SETTINGS_TOPIC, undefined]);
+    expect(f.tg.pinned(SETTINGS_FORUM)).toEqual([]);
     expectValid(calls);
   });
 
@@ -202,5 +214,15 @@ describe("Telegram forum topics", () => {
     expect(target.enabled).toBe(true);
     expect(target.lastDelivery?.date).toBe(THIRD_DATE);
     expect(target.lastDelivery?.pinError).toContain('not enough rights to manage pinned messages in the chat (400); make the bot an admin with the "Pin messages" right');
+  });
+
+  it("/unsubscribe in a topic removes that topic only", async () => {
+    expect(text(await ask("/unsubscribe", TOPIC))).toContain("Unsubscribed");
+    const targets = (await f.app.delivery.status()).targets.map((t) => t.targetId);
+    expect(targets).not.toContain(`${GROUP}:${TOPIC}`);
+    expect(targets).toContain(`${GROUP}:${CLOSED}`);
+    expect(targets).toContain(`${SETTINGS_FORUM}:${SETTINGS_TOPIC}`);
+    // The group itself was never subscribed: /unsubscribe in General says so.
+    expect(text(await ask("/unsubscribe"))).toMatch(/not subscribed/i);
   });
 });
