@@ -1,5 +1,4 @@
-// End to end: forum topics as targets — /subscribe in a topic, silent posts with the thread id, the header pinned and the
-// previous one unpinned, corrections in the topic, closed and deleted topics disabling their subscription with the reason.
+// End to end: forum topics as targets — /subscribe there, silent pinned posts in the topic, corrections, closed and deleted topics.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
