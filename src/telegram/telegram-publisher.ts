@@ -1,4 +1,4 @@
-// Daily posts to Telegram chats and channels: the delivery engine's Publisher, with Telegram errors sorted by what to do.
+// Daily posts to Telegram chats, channels and forum topics: the delivery engine's Publisher (send, edit, delete, pin), with Telegram errors sorted by what to do.
 import { Api, GrammyError, HttpError } from "grammy";
 import type { Locale } from "../core/config.js";
 import type { PostOptions } from "../core/delivery/post-options.js";
@@ -84,7 +84,6 @@ export function createTelegramDeliveryApi(token: string, apiRoot: string, timeou
 
 /** Network failures where the request certainly never reached Telegram (nothing can have been posted). */
 const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
-
 
 /**
  * Sorts a failed Bot API call into a {@link PublishError}: 429 → rate-limited (with the wait Telegram asked for),
