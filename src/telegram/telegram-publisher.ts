@@ -236,7 +236,7 @@ function pinFailure(err: unknown, method: string, targetId: string, secrets: rea
   if (err instanceof GrammyError && /not enough rights to manage pinned messages|CHAT_ADMIN_REQUIRED/i.test(err.description)) {
     return new PublishError(
       "permanent",
-      `telegram ${method} in ${targetId}: ${scrubSecrets(err.description, secrets)} (${err.error_code}); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or turn pinning off for this subscription`,
+      `telegram ${method} in ${targetId}: ${scrubSecrets(err.description, secrets)} (${err.error_code}); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or /subscribe pin:false there`,
     );
   }
   return toPublishError(err, { method, chatId: targetId }, secrets);

@@ -74,7 +74,7 @@ describe("Telegram pins and topic sends", () => {
     expect(error).toBeInstanceOf(PublishError);
     expect(error!.kind).toBe("permanent");
     expect(error!.message).toBe(
-      `telegram pinChatMessage in ${CHANNEL}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or turn pinning off for this subscription`,
+      `telegram pinChatMessage in ${CHANNEL}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or /subscribe pin:false there`,
     );
     expect(tg.pinned(CHANNEL)).toEqual([]);
   });

@@ -94,8 +94,11 @@ describe("Telegram forum topics", () => {
   });
 
   it("a silent, pinned topic gets every message in the topic without a notification, then the header pinned once", async () => {
-    // The topic's options as /subscribe stores them.
-    expect(await f.app.storage.subscriptions.setOptions("telegram", `${GROUP}:${TOPIC}`, { silent: true, pin: true, linkPreview: true }, new Date().toISOString())).toBeTruthy();
+    const subscribed = await ask("/subscribe silent:true pin:true preview:true", TOPIC);
+    expect(subscribed.params.message_thread_id).toBe(TOPIC);
+    expect((await f.app.storage.subscriptions.get("telegram", `${GROUP}:${TOPIC}`))!.options).toEqual({ silent: true, pin: true, linkPreview: true });
+    // The chat itself and the other topics keep their defaults.
+    expect((await f.app.storage.subscriptions.get("telegram", `${GROUP}:${CLOSED}`))!.options).toBeUndefined();
     f.tg.setTopic(GROUP, CLOSED, "closed");
     f.tg.setTopic(GROUP, DELETED, "deleted");
     const calls = await deliverAt(`${REVISION_DATE}T01:00:30Z`);
@@ -213,6 +216,10 @@ describe("Telegram forum topics", () => {
     expect(target.enabled).toBe(true);
     expect(target.lastDelivery?.date).toBe(THIRD_DATE);
     expect(target.lastDelivery?.pinError).toContain('not enough rights to manage pinned messages in the chat (400); make the bot an admin with the "Pin messages" right');
+    // /status in the topic (answered there) shows the topic's options and why the header is not pinned.
+    const status = await ask("/status", TOPIC);
+    expect(status.params.message_thread_id).toBe(TOPIC);
+    expect(text(status)).toContain(`not pinned: telegram pinChatMessage in ${GROUP}:${TOPIC}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the &quot;Pin messages&quot; right`);
   });
 
   it("/unsubscribe in a topic removes that topic only", async () => {
