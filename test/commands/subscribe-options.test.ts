@@ -1,5 +1,7 @@
 // /subscribe's delivery options (#13): only what is given changes, each platform's own options, exact refusals, /status shows them.
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConsolePublisher } from "../../src/console/publisher.js";
 import { startHarness, type Harness } from "./app-harness.js";
 
 let h: Harness;
@@ -79,6 +81,19 @@ describe("/subscribe delivery options", () => {
     expect((await h.ask("/subscribe mode:thread", { ...telegram, locale: "en" })).reply).toMatchObject({
       message: "The mode option is for Discord only; this is Telegram.",
       hint: "Leave out mode, or set it on Discord.",
+    });
+  });
+});
+
+describe("/repost to a subscription with keywords", () => {
+  it("says when nothing of the digest matches its keywords instead of a bare 0 messages", async () => {
+    const target = { platform: "console", isAdmin: true, target: { platform: "console", id: "local" } } as const;
+    h.app.delivery.registerPublisher(createConsolePublisher({ output: new PassThrough(), locale: "zh" }));
+    await h.ask('/subscribe keywords:"区块链"', target);
+    expect((await h.ask("/repost", target)).reply).toEqual({
+      type: "notice",
+      tone: "success",
+      text: "已重新发送 2026-02-18 的日报：0 条消息，发往 0 个目标。\nconsole:local：没有报道匹配其关键词，没有发送。",
     });
   });
 });
