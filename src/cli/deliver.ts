@@ -7,7 +7,7 @@ import type { Logger } from "../core/logger.js";
 import { join } from "node:path";
 import { createArchive } from "../core/digest/archive.js";
 import { openStoryIdStore, STORY_IDS_DIR } from "../core/digest/story-id-store.js";
-import { loadConfig, type Config } from "../core/config.js";
+import { loadConfig, telegramTargetProblem, type Config } from "../core/config.js";
 import type { TargetRef } from "../core/delivery/control.js";
 import { createDeliveryEngine, DeliveryError } from "../core/delivery/engine.js";
 import type { Publisher } from "../core/delivery/publisher.js";
@@ -27,7 +27,7 @@ const USAGE = `Usage: digest-bot deliver [--date D] [--section S] [--target plat
 Delivers a digest now, recorded in the ledger as a manual run (sent exactly once, resumed by the bot if cut short).
   --date D              the digest of this day (2026-02-18, 02-18, today, yesterday); default the latest
   --section S           only this section (agent, 安全, 2)
-  --target P:ID         where to send; repeatable: console:local, discord:<channel id>, telegram:<chat id or @channel>
+  --target P:ID         where to send; repeatable: console:local, discord:<channel id>, telegram:<chat id or @channel>[:<topic id>]
                         (discord/telegram need DISCORD_TOKEN / TELEGRAM_BOT_TOKEN); default console:local (this terminal)
   --all                 every enabled subscription instead (each with its own section filter unless --section)
 
@@ -71,6 +71,8 @@ function parseTargets(raw: string[]): TargetRef[] {
   return raw.map((value) => {
     const m = /^(console|discord|telegram):(.+)$/.exec(value.trim());
     if (!m) throw new UsageError(`--target "${value}" must look like console:local, discord:<channel id> or telegram:<chat id>`);
+    const problem = m[1] === "telegram" ? telegramTargetProblem(m[2]!) : undefined;
+    if (problem) throw new UsageError(`--target "${value}": ${problem}`);
     return { platform: m[1] as Platform, id: m[2]! };
   });
 }

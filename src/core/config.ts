@@ -182,9 +182,19 @@ export const ConfigSchema = z.object({
   TELEGRAM_BOT_TOKEN: optional(
     z.string().regex(/^\d+:[\w-]{20,}$/, { error: "does not look like a Telegram bot token (123456:ABC…); copy it from @BotFather" }),
   ),
-  TELEGRAM_CHAT_IDS: list(
-    /^(@\w{4,}|-?\d+)$/,
-    "use chat ids (-100…, 12345) or channel usernames (@name) separated by commas",
+  // Chats, channels and forum topics (`<chat>:<topic id>`); each entry is checked on its own so the error names it.
+  TELEGRAM_CHAT_IDS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean))
+      .superRefine((ids, ctx) => {
+        for (const id of ids) {
+          const problem = telegramTargetProblem(id);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }
+      }),
   ),
   TELEGRAM_ADMIN_IDS: list(/^\d+$/, "use numeric Telegram user ids separated by commas"),
   TELEGRAM_API_ROOT: withDefault(httpUrl("use an http(s) URL like https://api.telegram.org"), "https://api.telegram.org"),
@@ -214,6 +224,27 @@ export const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * A Telegram delivery target: a chat (`-1001234567890`, `12345`, `@channel`), or a forum topic in a supergroup as
+ * `<chat>:<topic id>` (`-1001234567890:45`). Topic ids are written without leading zeros, so one topic has one id.
+ */
+export const TELEGRAM_TARGET_ID = /^(@\w{4,}|-?\d+)(?::([1-9]\d*))?$/;
+
+/**
+ * What is wrong with a Telegram target id, or undefined when it is one. The General topic (thread 1) is the chat
+ * itself: Telegram refuses `message_thread_id` 1 ("message thread not found"), so `<chat>:1` is refused here.
+ *
+ * @example
+ * telegramTargetProblem("-1001234567890:45"); // undefined
+ * telegramTargetProblem("-1001234567890:1");  // '"-1001234567890:1" is the General topic, which is the chat itself; write -1001234567890'
+ */
+export function telegramTargetProblem(id: string): string | undefined {
+  const m = TELEGRAM_TARGET_ID.exec(id);
+  if (m && m[2] === "1") return `"${id}" is the General topic, which is the chat itself; write ${m[1]}`;
+  if (m) return undefined;
+  return `"${id}" is not a chat or topic id; use chat ids (-100…, 12345), channel usernames (@name) or forum topics as <chat>:<topic id> (-1001234567890:45)`;
+}
 
 /** Names of settings whose values must never be printed. */
 export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DATABASE_URL"] as const;

@@ -3,7 +3,7 @@ import { createTelegramDm } from "./telegram-dm.js";
 import { apiThrottler, type APIThrottlerOptions } from "@grammyjs/transformer-throttler";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, GrammyError, HttpError, type Context } from "grammy";
-import type { InlineQueryResultArticle, Message } from "grammy/types";
+import type { Message } from "grammy/types";
 import type { App, InvocationContext } from "../app.js";
 import { parseTextCommand } from "../core/command-registry.js";
 import { LOCALES, type Config, type Locale } from "../core/config.js";
@@ -16,30 +16,16 @@ import type { Reply } from "../core/reply.js";
 import { toTelegramCommands } from "./telegram-commands.js";
 import { connectTelegram, TelegramStartError } from "./telegram-startup.js";
 import { startTelegramWebhook, type TelegramWebhook, type WebhookHost } from "./telegram-webhook.js";
-import { splitTelegramHtml, TELEGRAM_INLINE_DESCRIPTION_LIMIT, TELEGRAM_INLINE_TITLE_LIMIT, TELEGRAM_MESSAGE_LIMIT } from "./telegram-html.js";
 import { createTelegramDeliveryApi, createTelegramPublisher } from "./telegram-publisher.js";
 import { createChatQueues } from "./chat-queue.js";
-import { wellFormedPayload } from "../core/safety/well-formed.js";
-import {
-  linkButtons,
-  shorten,
-  storyDeepLink,
-  TELEGRAM_PAGE_DATA_LIMIT,
-  toTelegramMessage,
-  type RenderOptions,
-  type TelegramMessage,
-} from "./telegram-render.js";
+import { answerInlineQuery } from "./telegram-inline.js";
+import { TELEGRAM_PAGE_DATA_LIMIT, toTelegramMessage, type RenderOptions, type TelegramMessage } from "./telegram-render.js";
+import { chatScope, targetOfMessage, topicOf } from "./telegram-targets.js";
 
-/** Most stories offered in one inline answer (Telegram allows 50; 20 keeps answers fast). */
-export const TELEGRAM_INLINE_RESULTS = 20;
-/** How long Telegram may cache an inline answer, in seconds. */
-export const TELEGRAM_INLINE_CACHE_SECONDS = 60;
 /** Long-polling timeout for getUpdates, in seconds. */
 export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
 /** Longest text of a callback query answer (the alert a button click shows). */
 export const TELEGRAM_CALLBACK_ALERT_LIMIT = 200;
-/** Longest inline query we search (the same limit as /search). */
-const INLINE_QUERY_MAX = 200;
 
 export interface StartTelegramOptions {
   config: Config;
@@ -137,7 +123,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     isAdmin: scope !== undefined,
     ...(scope ? { adminScope: scope } : {}),
     locale,
-    ...(ctx.chat ? { target: { platform: "telegram" as const, id: String(ctx.chat.id) } } : {}),
+    // A command written in a forum topic acts on that topic (`<chat>:<topic id>`); elsewhere on the chat.
+    ...(ctx.chat ? { target: { platform: "telegram" as const, id: ctx.msg ? targetOfMessage(ctx.msg) : String(ctx.chat.id) } } : {}),
     // An anonymous admin or a channel post has a bot (or nobody) as sender: no one to alert privately.
     ...(ctx.from && !ctx.from.is_bot ? { user: { platform: "telegram" as const, id: String(ctx.from.id) } } : {}),
   });
@@ -150,7 +137,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   async function adminScopeOf(ctx: Context, msg: Message): Promise<AdminScope | undefined> {
     const chat = msg.chat;
     if (msg.from && adminIds.has(msg.from.id)) return OPERATOR_SCOPE;
-    const own = tenantScope("telegram", String(chat.id));
+    // The chat's admins manage the chat and every topic in it.
+    const own = chatScope(chat.id);
     if (chat.type === "channel") return own;
     // Anonymous group admins post as the group itself.
     if (msg.sender_chat && msg.sender_chat.id === chat.id) return own;
@@ -170,7 +158,8 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
       const { text, ...rest } = m;
       await ctx.api.sendMessage(msg.chat.id, text, {
         ...rest,
-        ...(msg.is_topic_message && msg.message_thread_id !== undefined ? { message_thread_id: msg.message_thread_id } : {}),
+        // Answers stay in the topic they were asked in (without it Telegram posts to the General topic).
+        ...(topicOf(msg) !== undefined ? { message_thread_id: topicOf(msg) } : {}),
         // In groups the answer quotes the question, so it is clear whom it answers.
         ...(i === 0 && msg.chat.type !== "private" && msg.chat.type !== "channel"
           ? { reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true } }
@@ -239,13 +228,6 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     }
   }
 
-  async function onInlineQuery(ctx: Context): Promise<void> {
-    const query = (ctx.inlineQuery?.query ?? "").trim();
-    const cards = Array.from(query).length > INLINE_QUERY_MAX ? [] : inlineStories(app, query);
-    const results = cards.map((card) => wellFormedPayload(inlineArticle(card, locale, botUsername)));
-    await ctx.answerInlineQuery(results, { cache_time: TELEGRAM_INLINE_CACHE_SECONDS, is_personal: false });
-  }
-
   let draining = false;
   let dropped = 0;
   // grammY's polling hands updates over one at a time; each is queued by chat and the loop moves on, so one busy
@@ -267,7 +249,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   });
   bot.on(["message:text", "channel_post:text"], onText);
   bot.on("callback_query:data", onCallback);
-  bot.on("inline_query", onInlineQuery);
+  bot.on("inline_query", (ctx) => answerInlineQuery(ctx, app, locale, botUsername));
   bot.catch((err) => {
     logger.error({ update: err.ctx.update.update_id, error: describe(err.error) }, "telegram: handling an update failed");
   });
@@ -341,42 +323,6 @@ async function registerCommandMenu(bot: Bot, app: App, locale: Locale, logger: L
       }
     }
   }
-}
-
-/** Stories for an inline query: the latest digest's when empty, else the best matches. */
-function inlineStories(app: App, query: string): StoryCard[] {
-  const ids = query
-    ? app.search.search(query, { limit: TELEGRAM_INLINE_RESULTS }).map((h) => h.id)
-    : (app.archive.latest()?.sections.flatMap((s) => s.stories.map((st) => st.id)) ?? []).slice(0, TELEGRAM_INLINE_RESULTS);
-  const cards: StoryCard[] = [];
-  for (const id of ids) {
-    const ref = app.archive.findStory(id);
-    if (!ref) continue;
-    const { story } = ref;
-    cards.push({ id: story.id, date: ref.digest.date, section: ref.section.title, title: story.title, body: story.body, text: story.text, links: story.links });
-  }
-  return cards;
-}
-
-/** An inline result: the story in full as the message a reader drops into any chat. */
-function inlineArticle(card: StoryCard, locale: Locale, botUsername: string): InlineQueryResultArticle {
-  const parts = toTelegramMessage({ type: "story", story: card, alsoMatching: [] }, locale, { botUsername });
-  // One message only: a story longer than that says it goes on, and the Full story button opens the rest.
-  const first = parts.length > 1 ? { text: `${splitTelegramHtml(parts[0]!.text, TELEGRAM_MESSAGE_LIMIT - 2)[0]!}\n…` } : parts[0];
-  const deep = storyDeepLink(botUsername, card.id);
-  const keyboard = [...(deep ? [[{ text: `📖 ${t(locale, "label.fullStory")}`, url: deep }]] : []), ...linkButtons(card.links)];
-  return {
-    type: "article",
-    id: card.id,
-    title: shorten(card.title, TELEGRAM_INLINE_TITLE_LIMIT),
-    description: shorten(`${card.section} · ${card.date}`, TELEGRAM_INLINE_DESCRIPTION_LIMIT),
-    input_message_content: {
-      message_text: first?.text ?? card.title,
-      parse_mode: "HTML",
-      link_preview_options: { is_disabled: true },
-    },
-    ...(keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {}),
-  };
 }
 
 /** Text cut to what an alert can show, keeping its line breaks. */

@@ -2,9 +2,10 @@
 import type { Locale } from "../core/config.js";
 import { planMessages } from "../core/delivery/pack.js";
 import { storyCount, t } from "../core/i18n.js";
+import type { PostOptions } from "../core/delivery/post-options.js";
 import type { DailyPost } from "../core/summaries.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
-import { bold, html, italic, joinHtml, splitTelegramHtml, TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "./telegram-html.js";
+import { bold, html, italic, joinHtml, safeHttpUrl, splitTelegramHtml, TELEGRAM_MESSAGE_LIMIT, telegramTextLength } from "./telegram-html.js";
 import { shorten, summaryBlock, type TelegramMessage } from "./telegram-render.js";
 
 /** Longest digest title in the header, and section name in the header and headings (characters); longer are cut with "…". */
@@ -18,15 +19,18 @@ export interface DailyPlanOptions {
   locale: Locale;
   /** For `https://t.me/<bot>?start=<story id>` links to the full story; without it each story says `/story <id>`. */
   botUsername?: string;
+  /** The subscription's options: `silent` and `linkPreview` are Telegram's (the rest is handled before planning). */
+  post?: Pick<PostOptions, "silent" | "linkPreview">;
 }
 
 /**
  * Plans the messages of a daily post: the header (date, every section with its story count), then each section's
  * heading and story summaries (title, summary, first link, full-story deep link), whole sections packed into as few
- * messages as fit. Link previews are off so a post stays compact.
+ * messages as fit. Link previews are off so a post stays compact — except, with `linkPreview`, on the header, which
+ * then previews the lead story's link. `silent` puts `disable_notification` on every message.
  *
  * @example
- * const messages = planTelegramDailyPost(buildDailyPost(digest), { locale: "zh", botUsername: "DigestBot" });
+ * const messages = planTelegramDailyPost(buildDailyPost(digest), { locale: "zh", botUsername: "DigestBot", post: { silent: true } });
  * for (const m of messages) await bot.api.sendMessage(chatId, m.text, m);
  */
 export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions): TelegramMessage[] {
@@ -51,9 +55,28 @@ export function planTelegramDailyPost(post: DailyPost, options: DailyPlanOptions
       splitStory: (story) => splitTelegramHtml(story, TELEGRAM_MESSAGE_LIMIT),
     },
   );
-  return messages.map((blocks) =>
-    wellFormedPayload<TelegramMessage>({ text: blocks.join(BLOCK_SEPARATOR), parse_mode: "HTML", link_preview_options: { is_disabled: true } }),
+  const preview = options.post?.linkPreview ? leadPreview(post) : undefined;
+  const silent = options.post?.silent === true;
+  return messages.map((blocks, i) =>
+    wellFormedPayload<TelegramMessage>({
+      text: blocks.join(BLOCK_SEPARATOR),
+      parse_mode: "HTML",
+      link_preview_options: i === 0 && preview ? preview : { is_disabled: true },
+      ...(silent ? { disable_notification: true } : {}),
+    }),
   );
+}
+
+/**
+ * The header's preview: the lead story's (the post's first story) first link, when it is a safe http(s) URL; none
+ * otherwise (a later story's preview would pass it off as the lead). The URL need not be in the header's text.
+ * Small media: the header is the post's table of contents, and a large image would push the section list below
+ * the fold on a phone; the small card still shows which story leads.
+ */
+function leadPreview(post: DailyPost): TelegramMessage["link_preview_options"] | undefined {
+  const lead = post.sections[0]?.stories[0]?.link;
+  const url = lead ? safeHttpUrl(lead.url) : undefined;
+  return url ? { is_disabled: false, url, prefer_small_media: true } : undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ import { t } from "../core/i18n.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
 import { bold, html, splitTelegramHtml } from "./telegram-html.js";
 import { linkButtons, renderStory, storyDeepLink, type TelegramMessage } from "./telegram-render.js";
-import { toChatId, toPublishError } from "./telegram-publisher.js";
+import { toPublishError } from "./telegram-publisher.js";
+import { toTelegramPlace } from "./telegram-targets.js";
 
 /** Reasons a watch is disabled with (shown in the user's /watch list): what the user can do about it. */
 export const TELEGRAM_DM_BLOCKED = "Telegram: the user blocked the bot (403 Forbidden: bot was blocked by the user); unblock it, then send /watch again";
@@ -54,7 +55,7 @@ export function createTelegramDm(options: { api: Api; botUsername?: string; secr
     async sendDirect(userId, payload, { signal }) {
       try {
         const { text, ...rest } = payload;
-        const sent = await api.sendMessage(toChatId(userId), text, rest, signal as unknown as Parameters<Api["sendMessage"]>[3]);
+        const sent = await api.sendMessage(toTelegramPlace(userId).chatId, text, rest, signal as unknown as Parameters<Api["sendMessage"]>[3]);
         return { messageId: String(sent.message_id) };
       } catch (err) {
         if (signal.aborted) throw new PublishAborted(`telegram alert to user ${userId}: stopped while the request was in progress`, { cause: err });

@@ -1,11 +1,13 @@
-// Daily posts to Telegram chats and channels: the delivery engine's Publisher, with Telegram errors sorted by what to do.
+// Daily posts to Telegram chats, channels and forum topics: the delivery engine's Publisher (send, edit, delete, pin), with Telegram errors sorted by what to do.
 import { Api, GrammyError, HttpError } from "grammy";
 import type { Locale } from "../core/config.js";
+import type { PostOptions } from "../core/delivery/post-options.js";
 import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
 import { scrubSecrets } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
 import { planTelegramDailyPost } from "./telegram-daily.js";
 import type { TelegramMessage } from "./telegram-render.js";
+import { toTelegramPlace } from "./telegram-targets.js";
 
 /**
  * Descriptions of 400/403 answers that will not get better by retrying: the bot was removed, the chat is gone,
@@ -25,6 +27,16 @@ const PERMANENT = [
   /group chat was upgraded/i,
   /channel_private/i,
   /chat was deleted/i,
+];
+
+/**
+ * A forum topic that no longer takes posts, with what to do. Telegram answers 400 "Bad Request: TOPIC_CLOSED" in a
+ * closed topic, and "Bad Request: message thread not found" (older servers: "TOPIC_DELETED") for a deleted topic or
+ * an id that never was one. Retrying cannot help: the subscription is disabled with the reason.
+ */
+const TOPIC_UNAVAILABLE: [RegExp, string][] = [
+  [/TOPIC_CLOSED/i, "the forum topic is closed; reopen it (or use another topic), then /subscribe in it again"],
+  [/message thread not found|TOPIC_DELETED|TOPIC_ID_INVALID/i, "the forum topic was deleted or its id is wrong; /subscribe in a topic that exists"],
 ];
 
 /** Telegram's limit on edits in one group or channel (about 20 per minute); the revision pacer keeps under it. */
@@ -73,11 +85,6 @@ export function createTelegramDeliveryApi(token: string, apiRoot: string, timeou
 /** Network failures where the request certainly never reached Telegram (nothing can have been posted). */
 const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
-/** A chat id as Telegram takes it: numbers for numeric ids, the string for `@channel` names. */
-export function toChatId(targetId: string): number | string {
-  return /^-?\d+$/.test(targetId) ? Number(targetId) : targetId;
-}
-
 /**
  * Sorts a failed Bot API call into a {@link PublishError}: 429 → rate-limited (with the wait Telegram asked for),
  * 5xx / network / anything unknown → transient (kept pending, retried), kicked / chat not found / no rights →
@@ -99,6 +106,8 @@ export function toPublishError(err: unknown, where: { method: string; chatId: st
         `${at}: the group became a supergroup with id ${err.parameters.migrate_to_chat_id}; subscribe that id instead (${description})`,
       );
     }
+    const topic = err.error_code === 400 ? TOPIC_UNAVAILABLE.find(([re]) => re.test(err.description)) : undefined;
+    if (topic) return new PublishError("permanent", `${at}: ${description} (400); ${topic[1]}`);
     if ((err.error_code === 400 || err.error_code === 403) && PERMANENT.some((re) => re.test(err.description))) {
       const fix = /chat not found|peer_id_invalid/i.test(err.description)
         ? "check the chat id (a channel's id starts with -100, or use @name), then /subscribe again"
@@ -142,12 +151,20 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
   const { api, locale, botUsername, secrets } = options;
   return {
     platform: "telegram",
-    planDailyPost: (post: DailyPost) => planTelegramDailyPost(post, botUsername ? { locale, botUsername } : { locale }),
+    planDailyPost: (post: DailyPost, postOptions?: PostOptions) =>
+      planTelegramDailyPost(post, {
+        locale,
+        ...(botUsername ? { botUsername } : {}),
+        ...(postOptions ? { post: { silent: postOptions.silent, linkPreview: postOptions.linkPreview } } : {}),
+      }),
     async send(targetId, payload, { signal }) {
       try {
         const { text, ...rest } = payload;
+        // The topic comes from the target, not the payload: one plan serves a chat and a topic alike.
+        const { chatId, threadId } = toTelegramPlace(targetId);
+        const params = threadId === undefined ? rest : { ...rest, message_thread_id: threadId };
         // grammY types its signal as the abort-controller polyfill's; it only calls addEventListener on it.
-        const sent = await api.sendMessage(toChatId(targetId), text, rest, signal as unknown as Parameters<Api["sendMessage"]>[3]);
+        const sent = await api.sendMessage(chatId, text, params, signal as unknown as Parameters<Api["sendMessage"]>[3]);
         return { messageId: String(sent.message_id) };
       } catch (err) {
         if (signal.aborted) throw new PublishAborted(`telegram sendMessage to ${targetId}: stopped while the request was in progress`, { cause: err });
@@ -157,10 +174,11 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
     editsPerMinute: TELEGRAM_EDITS_PER_MINUTE,
     async edit(targetId, messageId, payload) {
       try {
-        // message_thread_id is not an editMessageText parameter (message ids are unique per chat); an empty keyboard
-        // removes buttons the old message had and the new one does not.
+        // message_thread_id is not an editMessageText parameter (message ids are unique per chat, topics included);
+        // the header's preview is sent again (an edit without it would turn the preview back on), and an empty
+        // keyboard removes buttons the old message had and the new one does not.
         const { text, parse_mode, link_preview_options, reply_markup } = payload;
-        await api.editMessageText(toChatId(targetId), Number(messageId), text, {
+        await api.editMessageText(toTelegramPlace(targetId).chatId, Number(messageId), text, {
           parse_mode,
           link_preview_options,
           reply_markup: reply_markup ?? { inline_keyboard: [] },
@@ -172,11 +190,54 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
     },
     async delete(targetId, messageId) {
       try {
-        await api.deleteMessage(toChatId(targetId), Number(messageId));
+        await api.deleteMessage(toTelegramPlace(targetId).chatId, Number(messageId));
       } catch (err) {
         const failure = editFailure(err, "deleteMessage", targetId, messageId, secrets);
         if (failure) throw failure;
       }
     },
+    async pin(targetId, messageId, { unpin, signal }) {
+      // A pin in a topic is the topic's pin: Telegram places it by the message, so only the chat is named.
+      const { chatId } = toTelegramPlace(targetId);
+      const aborted = (method: string, err: unknown) =>
+        new PublishAborted(`telegram ${method} in ${targetId}: stopped while the request was in progress`, { cause: err });
+      const pinSignal = signal as unknown as Parameters<Api["pinChatMessage"]>[3];
+      try {
+        // Quietly: a pin notification would ring everyone a second time for the same post.
+        await api.pinChatMessage(chatId, Number(messageId), { disable_notification: true }, pinSignal);
+      } catch (err) {
+        if (signal.aborted) throw aborted("pinChatMessage", err);
+        // Today's header deleted by an admin before the pin: nothing to pin; yesterday's pin is still replaced.
+        if (!(err instanceof GrammyError && /message to pin not found/i.test(err.description))) {
+          throw pinFailure(err, "pinChatMessage", targetId, secrets);
+        }
+      }
+      if (unpin === undefined || unpin === messageId) return;
+      try {
+        await api.unpinChatMessage(chatId, Number(unpin), undefined, signal as unknown as Parameters<Api["unpinChatMessage"]>[3]);
+      } catch (err) {
+        if (signal.aborted) throw aborted("unpinChatMessage", err);
+        // Already unpinned by someone, or deleted: the pin the bot placed is gone either way.
+        if (err instanceof GrammyError && ALREADY_UNPINNED.some((re) => re.test(err.description))) return;
+        throw pinFailure(err, "unpinChatMessage", targetId, secrets);
+      }
+    },
   };
+}
+
+/** "The message is not pinned (any more)" answers to unpinChatMessage. */
+const ALREADY_UNPINNED = [/message to unpin not found/i, /message not found/i, /message_id_invalid/i];
+
+/**
+ * Sorts a failed pin/unpin: a missing right is permanent and names it (groups: "Pin messages"; channels: "Edit
+ * messages of others", which Telegram asks of a channel's admins to pin); anything else as for sends.
+ */
+function pinFailure(err: unknown, method: string, targetId: string, secrets: readonly string[]): PublishError {
+  if (err instanceof GrammyError && /not enough rights to manage pinned messages|CHAT_ADMIN_REQUIRED/i.test(err.description)) {
+    return new PublishError(
+      "permanent",
+      `telegram ${method} in ${targetId}: ${scrubSecrets(err.description, secrets)} (${err.error_code}); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or /subscribe pin:false there`,
+    );
+  }
+  return toPublishError(err, { method, chatId: targetId }, secrets);
 }

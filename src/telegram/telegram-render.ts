@@ -1,6 +1,6 @@
 // Pure renderer: a platform-neutral Reply becomes Telegram sendMessage parameters (HTML, keyboards, link previews).
 import { optionStatusLines } from "../core/post-options-text.js";
-import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
+import type { InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions } from "grammy/types";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
 import type { Reply, StoryCard, StoryHit } from "../core/reply.js";
@@ -33,8 +33,11 @@ export const TELEGRAM_LINK_BUTTONS_MAX = 6;
 export interface TelegramMessage {
   text: string;
   parse_mode: "HTML";
-  link_preview_options: { is_disabled: boolean };
+  /** Off (`is_disabled`) except on a daily post's header with the lead story's preview (`linkPreview`). */
+  link_preview_options: LinkPreviewOptions;
   reply_markup?: InlineKeyboardMarkup;
+  /** Set on every message of a silent subscription's daily post: it arrives without a notification sound. */
+  disable_notification?: boolean;
 }
 
 export type { SearchPageRequest } from "../core/paging.js";

@@ -142,6 +142,22 @@ describe("digest-bot deliver", () => {
       }
     });
 
+    it("delivers to a forum topic (telegram:<chat>:<topic id>) with its thread id on every message", async () => {
+      const tg = await startTelegramHarness();
+      try {
+        tg.setForum(CHAT, { 45: "open" });
+        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const r = io({ config: tgConfig, signals: new EventEmitter() });
+        expect(await runDeliver(["--target", `telegram:${CHAT}:45`, "--section", "agent"], r.io)).toBe(0);
+        const posts = tg.calls("sendMessage");
+        expect(posts.length).toBeGreaterThan(0);
+        for (const p of posts) expect([p.status, String(p.params.chat_id), p.params.message_thread_id]).toEqual([200, CHAT, 45]);
+        expect(r.err()).toMatch(new RegExp(`^digest-bot deliver: 2026-02-18 → telegram:${CHAT}:45: ${posts.length} messages? sent`));
+      } finally {
+        await tg.close();
+      }
+    });
+
     it("a console-only run does not call Telegram even when its token is set", async () => {
       const tg = await startTelegramHarness();
       try {
@@ -161,5 +177,8 @@ describe("digest-bot deliver", () => {
     const bad = io();
     expect(await runDeliver(["--target", "slack"], bad.io)).toBe(2);
     expect(bad.err()).toContain('--target "slack" must look like console:local, discord:<channel id> or telegram:<chat id>');
+    const general = io();
+    expect(await runDeliver(["--target", "telegram:-1001234567890:1"], general.io)).toBe(2);
+    expect(general.err()).toContain('--target "telegram:-1001234567890:1": "-1001234567890:1" is the General topic, which is the chat itself; write -1001234567890');
   });
 });

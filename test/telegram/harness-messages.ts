@@ -3,6 +3,12 @@ export interface LiveMessage {
   messageId: number;
   text: string;
   reply_markup?: unknown;
+  /** The forum topic it was sent to (`message_thread_id`); undefined = the chat itself. */
+  threadId?: number;
+  /** Sent with `disable_notification: true`. */
+  silent?: boolean;
+  /** The `link_preview_options` it was last sent or edited with. */
+  link_preview_options?: unknown;
 }
 
 /** A Bot API answer the harness sends itself. */
@@ -31,7 +37,8 @@ const parseMaybeJson = (v: unknown): unknown => {
  * const answer = book.serve("editMessageText", params); // { status: 200, response: { ok: true, … } }
  */
 export function createMessageBook() {
-  const live = new Map<string, { chatId: string; messageId: number; text: string; reply_markup?: unknown; deleted: boolean }>();
+  type Stored = LiveMessage & { chatId: string; deleted: boolean };
+  const live = new Map<string, Stored>();
   const key = (chatId: unknown, messageId: unknown) => `${String(chatId)}:${String(messageId)}`;
   const fail = (description: string): ServedAnswer => ({ status: 400, response: { ok: false, error_code: 400, description } });
   return {
@@ -39,13 +46,22 @@ export function createMessageBook() {
       const result = (response as { result?: { message_id?: number } } | undefined)?.result;
       if (typeof result?.message_id !== "number") return;
       const markup = parseMaybeJson(params.reply_markup);
+      const preview = parseMaybeJson(params.link_preview_options);
       live.set(key(params.chat_id, result.message_id), {
         chatId: String(params.chat_id),
         messageId: result.message_id,
         text: String(params.text ?? ""),
         ...(markup ? { reply_markup: markup } : {}),
+        ...(params.message_thread_id !== undefined ? { threadId: Number(params.message_thread_id) } : {}),
+        ...(params.disable_notification === true || params.disable_notification === "true" ? { silent: true } : {}),
+        ...(preview ? { link_preview_options: preview } : {}),
         deleted: false,
       });
+    },
+    /** True while the bot's message is in the chat (sent, not deleted). */
+    exists(chatId: unknown, messageId: unknown): boolean {
+      const message = live.get(key(chatId, messageId));
+      return message !== undefined && !message.deleted;
     },
     /** The answer to an editMessageText or deleteMessage call. */
     serve(method: "editMessageText" | "deleteMessage", params: Record<string, unknown>): ServedAnswer {
@@ -65,6 +81,10 @@ export function createMessageBook() {
       message.text = String(params.text);
       if (next === undefined) delete message.reply_markup;
       else message.reply_markup = next;
+      // An edit without link_preview_options shows the preview again: keep what the edit asked for.
+      const preview = parseMaybeJson(params.link_preview_options);
+      if (preview === undefined) delete message.link_preview_options;
+      else message.link_preview_options = preview;
       const date = Math.floor(Date.now() / 1000);
       return {
         status: 200,
@@ -74,7 +94,7 @@ export function createMessageBook() {
     liveMessages(chatId: number | string): LiveMessage[] {
       return [...live.values()]
         .filter((m) => m.chatId === String(chatId) && !m.deleted)
-        .map((m) => ({ messageId: m.messageId, text: m.text, ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}) }));
+        .map(({ chatId: _chat, deleted: _deleted, ...m }) => m);
     },
     deleteAsAdmin(chatId: number | string, messageId: number) {
       const message = live.get(key(chatId, messageId));

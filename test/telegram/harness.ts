@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import TelegramServerModule from "telegram-test-api";
 import type { TelegramServer } from "telegram-test-api/lib/telegramServer.js";
+import { createChatBook, type TopicState } from "./harness-chats.js";
 import { createMessageBook, type LiveMessage } from "./harness-messages.js";
 import { checkTelegramHtml } from "./html-check.js";
 
@@ -66,41 +67,17 @@ export interface TelegramHarness {
   liveMessages(chatId: number | string): LiveMessage[];
   /** Deletes a bot message as a chat admin would: a later edit answers "message to edit not found". */
   deleteAsAdmin(chatId: number | string, messageId: number): void;
+  /** Makes `chatId` a forum with these topics; sends to a closed topic answer TOPIC_CLOSED, deleted or unknown ones "message thread not found". */
+  setForum(chatId: number | string, topics: Record<number, TopicState>): void;
+  /** Opens, closes or deletes one topic of a forum. */
+  setTopic(chatId: number | string, threadId: number, state: TopicState): void;
+  /** Takes the "Pin messages" right from the bot in `chatId` (or gives it back). */
+  setPinRight(chatId: number | string, allowed: boolean): void;
+  /** The chat's pinned messages, oldest pin first. */
+  pinned(chatId: number | string): number[];
   /** Every `parse_mode: "HTML"` text Telegram would have rejected; tests expect none. */
   readonly htmlViolations: HtmlViolation[];
   close(): Promise<void>;
-}
-
-/** The methods the emulator answers with HTTP 500; the harness serves these itself. */
-const SERVED: Record<string, (params: Record<string, unknown>, h: State) => unknown> = {
-  setMyCommands: () => true,
-  deleteMyCommands: () => true,
-  getMyCommands: () => [],
-  setMyDescription: () => true,
-  setMyShortDescription: () => true,
-  setChatMenuButton: () => true,
-  sendChatAction: () => true,
-  answerInlineQuery: () => true,
-  answerCallbackQuery: () => true,
-  close: () => true,
-  logOut: () => true,
-  getChatMember: (params, h) => {
-    const userId = Number(params.user_id);
-    const admins = h.admins.get(String(params.chat_id)) ?? [];
-    return {
-      status: admins.includes(userId) ? "administrator" : "member",
-      user: { id: userId, is_bot: false, first_name: `User ${userId}` },
-    };
-  },
-  getChatAdministrators: (params, h) =>
-    (h.admins.get(String(params.chat_id)) ?? []).map((id) => ({
-      status: "administrator",
-      user: { id, is_bot: false, first_name: `User ${id}` },
-    })),
-};
-
-interface State {
-  admins: Map<string, number[]>;
 }
 
 const BOT_USERNAME = "TestNameBot";
@@ -121,8 +98,8 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
   const holds = new Map<string, { arrive: () => void; released: Promise<void> }[]>();
   const injected = new Map<string, Record<string, unknown>[]>();
   const htmlViolations: HtmlViolation[] = [];
-  const state: State = { admins: new Map() };
   const book = createMessageBook();
+  const chats = createChatBook(book);
   const waiters = new Set<() => void>();
   const pendingPolls = new Set<http.ServerResponse>();
   let nextUpdateId = 1;
@@ -235,9 +212,9 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
         return;
       }
 
-      const served = SERVED[method];
-      if (served) {
-        reply(200, { ok: true, result: served(params, state) });
+      const answer = chats.serve(method, params) ?? (method === "sendMessage" ? chats.refuseSend(params) : undefined);
+      if (answer) {
+        reply(answer.status, answer.response);
         return;
       }
 
@@ -334,7 +311,7 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
       holds.set(method, list);
       return { arrived, release };
     },
-    setChatAdmins: (chatId, userIds) => state.admins.set(String(chatId), userIds),
+    setChatAdmins: (chatId, userIds) => void chats.setAdmins(chatId, userIds),
     pushUpdate: (token, update) => {
       const list = injected.get(token) ?? [];
       list.push(update);
@@ -343,6 +320,10 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
     },
     liveMessages: (chatId) => book.liveMessages(chatId),
     deleteAsAdmin: (chatId, messageId) => book.deleteAsAdmin(chatId, messageId),
+    setForum: (chatId, topics) => void chats.setForum(chatId, topics),
+    setTopic: (chatId, threadId, state) => chats.setTopic(chatId, threadId, state),
+    setPinRight: (chatId, allowed) => void chats.setPinRight(chatId, allowed),
+    pinned: (chatId) => chats.pinned(chatId),
     htmlViolations,
     close: async () => {
       closed = true;

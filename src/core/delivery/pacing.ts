@@ -28,6 +28,8 @@ export interface RateLimit {
 export interface PlatformLimits {
   global: RateLimit;
   target: (targetId: string) => RateLimit[];
+  /** Which budget a target draws from; default its own. Telegram's forum topics (`<chat>:<topic>`) share their chat's. */
+  budgetOf?: (targetId: string) => string;
 }
 
 const isTelegramGroup = (targetId: string) => targetId.startsWith("-") || targetId.startsWith("@");
@@ -40,6 +42,8 @@ export const PLATFORM_LIMITS: Record<"telegram" | "discord", PlatformLimits> = {
       { count: TELEGRAM_CHAT_MESSAGES_PER_SECOND, windowMs: 1000 },
       ...(isTelegramGroup(id) ? [{ count: TELEGRAM_GROUP_MESSAGES_PER_MINUTE, windowMs: 60_000 }] : []),
     ],
+    // Telegram counts messages per chat, whichever topic they go to.
+    budgetOf: (id) => id.replace(/:\d+$/, ""),
   },
   discord: {
     global: { count: DISCORD_REQUESTS_PER_SECOND, windowMs: 1000 },
@@ -177,7 +181,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     async acquire(platform, targetId, signal) {
       const platformLimits = limits[platform];
       if (!platformLimits) return !signal.aborted;
-      const target = targetLog(`${platform}\u0000${targetId}`);
+      const target = targetLog(`${platform}\u0000${platformLimits.budgetOf?.(targetId) ?? targetId}`);
       const own = platformLimits.target(targetId);
       if (!(await sleepUntil(earliest(target, own), now, signal))) return false;
       const q = queueOf(platform);
@@ -204,7 +208,8 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     },
     penalize(platform, targetId, delayMs) {
       const until = now() + delayMs;
-      const log = targetId === undefined ? queueOf(platform).log : targetLog(`${platform}\u0000${targetId}`);
+      const budget = targetId === undefined ? undefined : (limits[platform]?.budgetOf?.(targetId) ?? targetId);
+      const log = budget === undefined ? queueOf(platform).log : targetLog(`${platform}\u0000${budget}`);
       log.notBefore = Math.max(log.notBefore, until);
     },
   };

@@ -8,6 +8,7 @@ import type { DeliveredRun } from "../storage/revision-store.js";
 import type { Storage } from "../storage/types.js";
 import { buildDailyPost } from "../summaries.js";
 import type { Publisher } from "./publisher.js";
+import { PLATFORM_LIMITS, type PlatformLimits } from "./pacing.js";
 import { filterPostByKeywords } from "./keyword-filter.js";
 import { countOperations, planRevision, sectionsOfRun } from "./revision-planner.js";
 import { sendParts, type SenderDeps } from "./sender.js";
@@ -123,7 +124,9 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
   async function paceEdit(publisher: Publisher, targetId: string): Promise<boolean> {
     const limit = publisher.editsPerMinute;
     if (!limit) return true;
-    const key = `${publisher.platform}:${targetId}`;
+    // Topics of one Telegram chat share the chat's edit budget (Telegram counts per chat).
+    const limits: Partial<Record<Platform, PlatformLimits>> = PLATFORM_LIMITS;
+    const key = `${publisher.platform}:${limits[publisher.platform]?.budgetOf?.(targetId) ?? targetId}`;
     const now = Date.now();
     const recent = (recentEdits.get(key) ?? []).filter((t) => now - t < EDIT_BUDGET_WINDOW_MS);
     if (recent.length >= limit) {
