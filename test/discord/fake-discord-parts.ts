@@ -2,7 +2,7 @@
 import type { IncomingMessage } from "node:http";
 
 /** The guild the fake announces after IDENTIFY. */
-export function guildObject(guildId: string, channelIds: string[]) {
+export function guildObject(guildId: string, channelIds: string[], types: Readonly<Record<string, number>> = {}) {
   return {
     id: guildId,
     name: "Fake Guild",
@@ -15,7 +15,7 @@ export function guildObject(guildId: string, channelIds: string[]) {
     emojis: [],
     stickers: [],
     roles: [{ id: guildId, name: "@everyone", permissions: "1024", position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
-    channels: channelIds.map((id, i) => ({ id, type: 0, name: `news-${i + 1}`, guild_id: guildId, position: i, permission_overwrites: [] })),
+    channels: channelIds.map((id, i) => ({ id, type: types[id] ?? 0, name: `news-${i + 1}`, guild_id: guildId, position: i, permission_overwrites: [] })),
     threads: [],
     members: [],
     voice_states: [],

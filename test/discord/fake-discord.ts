@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { createPostedMessages } from "./fake-discord-messages.js";
 import { guildObject, readBody } from "./fake-discord-parts.js";
+import { createChannelNative, type ChannelNative, type FakeForumTag } from "./fake-discord-threads.js";
 
 /** One REST request the client made, as the fake received it. */
 export interface RecordedRequest {
@@ -75,6 +76,10 @@ export interface FakeDiscordOptions {
    * as on Discord). Each server is on shard `(id >> 22) % count` of the count the sessions identified with.
    */
   shardCount?: number;
+  /** Channel types by id (0 text, 5 announcement, 15 forum); default text. */
+  channelTypes?: Record<string, number>;
+  /** A forum channel's `available_tags`. */
+  forumTags?: Record<string, FakeForumTag[]>;
 }
 
 export interface FakeDiscord {
@@ -106,6 +111,8 @@ export interface FakeDiscord {
   liveMessages(channelId: string): { id: string; body: Record<string, unknown> }[];
   /** Deletes a message as an admin would: later edits and deletes of it answer 404 Unknown Message (10008). */
   deleteAsAdmin(channelId: string, messageId: string): void;
+  /** Threads, forum posts, pins and crossposts the bot made (see fake-discord-threads.ts). */
+  native: ChannelNative;
   /** 429s answered because a limit was exceeded (not injected ones). */
   readonly limitViolations: number;
   close(): Promise<void>;
@@ -133,7 +140,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const guildId = options.guildId ?? "800000000000000001";
   const channelIds = options.channelIds ?? ["700000000000000001"];
   const guilds: FakeGuild[] = [{ id: guildId, channelIds }, ...(options.extraGuilds ?? [])];
-  const guildOf = (channelId: string) => guilds.find((g) => g.channelIds.includes(channelId));
+  const guildOf = (channelId: string): FakeGuild | undefined => {
+    const parent = native.parentOf(channelId);
+    return guilds.find((g) => g.channelIds.includes(channelId) || (parent !== undefined && g.channelIds.includes(parent)));
+  };
   const ownerId = options.ownerId ?? "100000000000000001";
   const botUser = { id: applicationId, username: "digest-bot", discriminator: "0", global_name: null, avatar: null, bot: true };
   const requests: RecordedRequest[] = [];
@@ -150,6 +160,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const stats = { limitViolations: 0 };
   const posted = createPostedMessages();
   const sockets = new Set<WebSocket>();
+  const native = createChannelNative({
+    guildIdOf: (id) => guildOf(id)?.id,
+    botId: applicationId,
+    nextId,
+    postAs: (channelId, body, id) => postMessage(channelId, body, id),
+    channelOfMessage: (id) => posted.channelOf(id),
+    channelTypes: options.channelTypes ?? {},
+    forumTags: options.forumTags ?? {},
+  });
   const shardCount = options.shardCount ?? 1;
   /** Which shard each identified session serves, and of how many. */
   const shardOfSocket = new Map<WebSocket, number>();
@@ -274,6 +293,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const channelId = m[1]!;
       const b = (body ?? {}) as Record<string, unknown>;
       if (!guildOf(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
+      if (native.typeOf(channelId) === 15) return send(400, { message: "Cannot send a message in a forum channel", code: 40058 });
+      // Like Discord: a message in an archived (unlocked) thread reopens it.
+      if (native.isArchived(channelId)) native.reopen(channelId);
       let headers: Record<string, string> = {};
       if (options.enforceLimits) {
         const now = Date.now();
@@ -302,21 +324,24 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return send(200, postMessage(channelId, b), headers);
     }
     if ((method === "PATCH" || method === "DELETE") && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      if (native.isArchived(m[1]!)) return send(400, { message: "Thread is archived", code: 50083 });
       const answer = posted.change(method, m[1]!, m[2]!, (body ?? {}) as Record<string, unknown>);
       if (answer.status !== 200) return send(answer.status, answer.json);
       return send(200, { ...messageObject(m[1]!, answer.body!, false), id: m[2]!, edited_timestamp: new Date().toISOString() });
     }
+    const nativeAnswer = native.handle(method, path, body);
+    if (nativeAnswer) return send(nativeAnswer.status, nativeAnswer.json);
     return send(404, { message: `Fake Discord has no route ${method} ${path}`, code: 0 });
   }
 
   /** Posts (or, for a repeated nonce within the window, finds) a message; returns what Discord answers. */
-  function postMessage(channelId: string, b: Record<string, unknown>) {
+  function postMessage(channelId: string, b: Record<string, unknown>, id?: string) {
     const nonce = typeof b.nonce === "string" ? b.nonce : undefined;
     const key = nonce && b.enforce_nonce === true ? `${channelId}:${nonce}` : undefined;
     const earlier = key ? nonces.get(key) : undefined;
     const window = options.nonceWindowMs ?? Number.POSITIVE_INFINITY;
     if (earlier && Date.now() - earlier.at < window) return earlier.msg;
-    const msg = messageObject(channelId, b, false);
+    const msg = messageObject(channelId, b, false, id);
     posted.record(msg.id, channelId, b);
     if (key) nonces.set(key, { msg, at: Date.now() });
     const list = messages.get(channelId) ?? [];
@@ -328,9 +353,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return msg;
   }
 
-  function messageObject(channelId: string, b: Record<string, unknown>, webhook: boolean) {
+  function messageObject(channelId: string, b: Record<string, unknown>, webhook: boolean, id = nextId()) {
     return {
-      id: nextId(),
+      id,
       channel_id: channelId,
       type: 0,
       author: botUser,
@@ -385,7 +410,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           application: { id: applicationId, flags: 0 },
           shard: [shard, count],
         });
-        for (const g of mine) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds));
+        for (const g of mine) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds, options.channelTypes));
       }
     });
   }
@@ -404,7 +429,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       version: 1,
       guild_id: guildId,
       channel_id: channelId,
-      channel: { id: channelId, type: 0, guild_id: guildId, name: "news", position: 0, permission_overwrites: [] },
+      channel: native.channelObject(channelId),
       member: { user, roles: [], permissions: i.member?.permissions ?? "0", joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, nick: null },
       locale: i.locale ?? "en-US",
       guild_locale: "en-US",
@@ -479,6 +504,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     liveMessages: (channelId) => posted.live(channelId),
     deleteAsAdmin: (channelId, messageId) => posted.deleteAsAdmin(channelId, messageId),
+    native,
     get limitViolations() {
       return stats.limitViolations;
     },
