@@ -71,6 +71,16 @@ export function timeZoneProblem(tz: string): string | undefined {
 const httpUrl = (fix: string) =>
   z.string().refine((s) => /^https?:\/\/[^\s]+$/i.test(s), { message: fix }).transform((s) => s.replace(/\/+$/, ""));
 
+/** A true/false setting, false when unset; a bad value says what true means. */
+const boolSetting = (meaning: string) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(["true", "false"], { error: `use true or false (${meaning})` })
+      .transform((v) => v === "true")
+      .default(false),
+  );
+
 /** Every setting of the bot. Keep in step with `.env.example` and the README's settings table. */
 export const ConfigSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `use one of ${LOG_LEVELS.join(", ")}` }), "info"),
@@ -121,6 +131,29 @@ export const ConfigSchema = z.object({
       .transform((v) => v === "true")
       .default(true),
   ),
+  // Delivery options (#13): defaults for the settings targets (DISCORD_CHANNEL_IDS, TELEGRAM_CHAT_IDS); /subscribe overrides per target.
+  DELIVERY_SILENT: boolSetting("true to deliver settings targets' posts without a notification"),
+  DELIVERY_PIN: boolSetting("true to pin each day's header in settings targets (and unpin the previous one)"),
+  DELIVERY_KEYWORDS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((s) => (s ?? "").split(/[,，、;；]/).map((x) => x.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.string().max(100, { error: "has a keyword over 100 characters; use short words or names separated by commas, like agent, 安全" }))
+          .max(20, { error: "has more than 20 keywords; use at most 20, separated by commas" }),
+      ),
+  ),
+  DISCORD_POST_MODE: optional(z.enum(["channel", "thread", "forum"], { error: "use channel, thread or forum" })),
+  DISCORD_PING_ROLE_ID: optional(
+    z
+      .string()
+      .transform((s) => s.trim().replace(/^<@&(\d+)>$/, "$1"))
+      .pipe(z.string().regex(/^\d{5,25}$/, { error: "use the numeric id of a role (a snowflake; Server Settings → Roles → Copy Role ID)" })),
+  ),
+  TELEGRAM_LINK_PREVIEW: boolSetting("true to show the lead story's link preview on the header"),
   DISCORD_TOKEN: optional(
     z.string().regex(/^[\w.-]{20,}$/, { error: "does not look like a Discord bot token; copy it from the Developer Portal's Bot page" }),
   ),

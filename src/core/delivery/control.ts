@@ -23,6 +23,8 @@ export interface RepostResult {
   messagesSent: number;
   /** Parts left pending (will be retried), with the reason. */
   pending: { target: TargetRef; error: string }[];
+  /** Subscribed targets that got nothing because no story matched their keywords. */
+  unmatched?: TargetRef[];
 }
 
 /** The delivery engine's admin surface; implemented in src/core/delivery/. */

@@ -8,6 +8,7 @@ import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { RunKind, Storage, Subscription } from "../storage/types.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
+import { effectiveOptions, withoutKeywords } from "./effective-options.js";
 import { createFlusher } from "./flushing.js";
 import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
@@ -242,23 +243,31 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     if (sectionIndex !== undefined && (!Number.isInteger(sectionIndex) || sectionIndex < 0 || sectionIndex >= digest.sections.length)) {
       throw new DeliveryError(`delivery: the ${digest.date} digest has sections 1–${digest.sections.length}; got ${sectionIndex + 1}`);
     }
-    let targets: { platform: Platform; targetId: string; sections?: number[] }[];
+    let targets: { platform: Platform; targetId: string; sections?: number[]; sub?: Subscription }[];
     if (request.to === "all-subscriptions") {
-      targets = (await subscriptions.list()).filter((s) => s.enabled && publishers.has(s.platform));
+      targets = (await subscriptions.list()).filter((s) => s.enabled && publishers.has(s.platform)).map((sub) => ({ ...sub, sub }));
     } else {
       if (!publishers.has(request.to.platform)) throw noPublisher(request.to.platform);
-      targets = [{ platform: request.to.platform, targetId: request.to.id }];
+      // A subscribed target gets its post as its daily post arrives (silent, pinned, in its thread, …).
+      const sub = await subscriptions.get(request.to.platform, request.to.id);
+      targets = [{ platform: request.to.platform, targetId: request.to.id, ...(sub ? { sub } : {}) }];
     }
     return exclusive(async () => {
       const runId = newRunId(kind, digest.date);
       const planned: typeof targets = [];
+      const unmatched: RepostResult["unmatched"] = [];
       for (const target of targets) {
         // A whole-digest repost to every subscription keeps each one's section filter.
         const sections = sectionIndex !== undefined ? [sectionIndex] : target.sections;
         const extra: { sectionIndex?: number; requestedBy?: string } = {};
         if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
         if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        if ((await planner.planFor(kind, runId, target, digest, sections, extra)) === "planned") planned.push(target);
+        // An explicit section is what was asked for: the keyword filter does not apply to it.
+        const own = effectiveOptions(target.sub, config);
+        const options = sectionIndex !== undefined ? withoutKeywords(own) : own;
+        const outcome = await planner.planFor(kind, runId, { platform: target.platform, targetId: target.targetId, options }, digest, sections, extra);
+        if (outcome === "planned") planned.push(target);
+        if (outcome === "no-match") unmatched.push({ platform: target.platform, id: target.targetId });
       }
       logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
       const outcomes = await flusher.flushTargets(planned);
@@ -268,8 +277,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const outcome = outcomes[i];
         // This run's parts of this one target: a key lookup, so N targets cost O(N), not O(N²).
         const mine = await ledger.runParts(runId, target);
-        messagesSent += mine.filter((p) => p.status === "sent").length;
-        const unsent = mine.find((p) => p.status !== "sent");
+        messagesSent += mine.filter((p) => p.status === "sent" && p.operation !== "pin").length;
+        const unsent = mine.find((p) => p.status !== "sent" && !(p.operation === "pin" && p.status === "failed-permanent"));
         if (unsent) {
           const error =
             outcome?.type === "busy"
@@ -278,7 +287,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
           pending.push({ target: { platform: target.platform, id: target.targetId }, error });
         }
       }
-      return { runId, targets: planned.length, messagesSent, pending };
+      return { runId, targets: planned.length, messagesSent, pending, ...(unmatched.length > 0 ? { unmatched } : {}) };
     });
   }
 

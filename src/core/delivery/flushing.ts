@@ -2,6 +2,7 @@
 import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { PartRow, Storage } from "../storage/types.js";
+import { performPin, type PinStepDeps } from "./pin-step.js";
 import { PublishError, type Publisher } from "./publisher.js";
 import { sendParts, type PartOperation, type SendOutcome, type SenderDeps } from "./sender.js";
 
@@ -37,11 +38,22 @@ export interface Flusher {
   flushTargets(targets: readonly TargetKey[]): Promise<(SendOutcome | undefined)[]>;
 }
 
-/** The delivery path's operation for a publisher: a post. (Revisions add edit/delete parts here.) */
-/** A part's operation on the platform: a post (`send`), or a revision's `edit` / `delete` of a delivered message. */
-async function perform(publisher: Publisher, part: PartRow, signal: AbortSignal): Promise<{ messageId: string }> {
+/**
+ * A part's operation on the platform: a post (`send`), a delivery's `pin` of its header (pin-step.ts), or a
+ * revision's `edit` / `delete` of a delivered message.
+ */
+async function perform(
+  publisher: Publisher,
+  part: PartRow,
+  signal: AbortSignal,
+  context: { earlierMessageIds: readonly string[] },
+  pin: PinStepDeps | undefined,
+): Promise<{ messageId: string }> {
   const operation = part.operation ?? "send";
-  if (operation === "send") return publisher.send(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal });
+  if (operation === "send") {
+    return publisher.send(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal, earlierMessageIds: context.earlierMessageIds });
+  }
+  if (operation === "pin" && pin) return performPin(publisher, part, pin, signal);
   const messageId = part.targetMessageId;
   if (messageId && operation === "edit" && publisher.edit) {
     await publisher.edit(part.targetId, messageId, part.payload);
@@ -54,15 +66,23 @@ async function perform(publisher: Publisher, part: PartRow, signal: AbortSignal)
   throw new PublishError("permanent", `${part.platform}: cannot ${operation} ${messageId ? `message ${messageId}` : "a message without an id"} there`);
 }
 
-export function operationFor(publisher: Publisher): PartOperation {
+/**
+ * The sender's operation for a publisher's parts. `pin`: what a delivery's pin parts need (the delivery ledger and
+ * subscriptions); revisions have none.
+ */
+export function operationFor(publisher: Publisher, pin?: PinStepDeps): PartOperation {
+  const isPin = (part: PartRow) => part.operation === "pin";
   const op: PartOperation = {
     deduplicates: publisher.deduplicates ?? false,
-    perform: (part, signal) => perform(publisher, part, signal),
+    perform: (part, signal, context) => perform(publisher, part, signal, context, pin),
+    // Pinning the same message again is a no-op, and a pin that cannot be done leaves the post delivered.
+    idempotent: isPin,
+    optional: isPin,
   };
   const findSent = publisher.findSent?.bind(publisher);
   if (findSent) {
-    op.findSent = (part, after, signal) =>
-      findSent(part.targetId, part.payload, {
+    op.findSent = async (part, after, signal) =>
+      isPin(part) ? undefined : findSent(part.targetId, part.payload, {
         idempotencyKey: part.idempotencyKey,
         signal,
         ...(after ? { after } : {}),
@@ -89,7 +109,8 @@ export function createFlusher(deps: FlusherDeps): Flusher {
     if (!publisher) return undefined;
     const parts = await ledger.openParts(platform, targetId);
     if (parts.length === 0) return undefined;
-    const outcome = await sendParts(operationFor(publisher), parts, deps.sender);
+    const pin: PinStepDeps = { ledger, subscriptions, now: nowIso, logger };
+    const outcome = await sendParts(operationFor(publisher, pin), parts, deps.sender);
     if (outcome.type === "permanent") {
       const reason = outcome.error;
       await ledger.skipOpenParts(platform, targetId, `not sent: ${reason}`, nowIso());

@@ -6,7 +6,11 @@ import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { LedgerStore, RunKind, Subscription } from "../storage/types.js";
 import { buildDailyPost } from "../summaries.js";
+import { effectiveOptions } from "./effective-options.js";
+import { filterPostByKeywords, noKeywordMatchNote } from "./keyword-filter.js";
 import { newRunId } from "./ledger.js";
+import { withPinStep } from "./pin-step.js";
+import type { PostOptions } from "./post-options.js";
 import type { Publisher } from "./publisher.js";
 import type { Schedule } from "./schedule.js";
 
@@ -61,15 +65,19 @@ export interface PlannerDeps {
 }
 
 export interface Planner {
-  /** Plans a run of `digest` for one target: "empty" when its filter leaves nothing, "taken" when another instance planned this slot first. */
+  /**
+   * Plans a run of `digest` for one target with its effective options (effective-options.ts; undefined for a target
+   * that is no subscription): "empty" when its section filter leaves nothing, "no-match" when no story of those
+   * sections matches its keywords, "taken" when another instance planned this slot first.
+   */
   planFor(
     kind: RunKind,
     runId: string,
-    sub: { platform: Platform; targetId: string },
+    sub: { platform: Platform; targetId: string; options?: PostOptions | undefined },
     digest: Digest,
     sections: number[] | undefined,
     extra: { slot?: string; sectionIndex?: number; requestedBy?: string },
-  ): Promise<"planned" | "empty" | "taken">;
+  ): Promise<"planned" | "empty" | "no-match" | "taken">;
   /** Plans the scheduled run of one subscription if one is due now (or records why its slot is skipped). */
   planIfDue(sub: Subscription, now: Date): Promise<void>;
 }
@@ -90,10 +98,26 @@ export function createPlanner(deps: PlannerDeps): Planner {
   async function planFor(...[kind, runId, sub, digest, sections, extra]: Parameters<Planner["planFor"]>) {
     const publisher = publishers.get(sub.platform);
     if (!publisher) throw deps.noPublisher(sub.platform);
-    const post = buildDailyPost(digest, sections);
-    if (post.sections.length === 0) return "empty" as const;
-    const payloads = publisher.planDailyPost(post);
-    const fresh = await ledger.planRun({ runId, kind, platform: sub.platform, targetId: sub.targetId, digestDate: digest.date, sections: sections ?? "all", payloads, now: nowIso(), ...extra });
+    const all = buildDailyPost(digest, sections);
+    if (all.sections.length === 0) return "empty" as const;
+    const { options } = sub;
+    const post = filterPostByKeywords(all, digest, options?.keywords);
+    if (post.sections.length === 0) return "no-match" as const;
+    // The options are baked into the payloads and recorded with the run: a resume sends, and a revision re-plans, the same.
+    const { payloads, operations } = withPinStep(publisher.planDailyPost(post, options), options, publisher);
+    const fresh = await ledger.planRun({
+      runId,
+      kind,
+      platform: sub.platform,
+      targetId: sub.targetId,
+      digestDate: digest.date,
+      sections: sections ?? "all",
+      payloads,
+      now: nowIso(),
+      ...(options ? { options } : {}),
+      ...(operations ? { operations } : {}),
+      ...extra,
+    });
     return fresh ? ("planned" as const) : ("taken" as const);
   }
 
@@ -114,11 +138,17 @@ export function createPlanner(deps: PlannerDeps): Planner {
       : undefined;
     if (fresh && !late) {
       const runId = newRunId("scheduled", fresh.date);
-      const planned = await planFor("scheduled", runId, sub, fresh, sub.sections, { slot: slotIso });
+      const options = effectiveOptions(sub, config);
+      const planned = await planFor("scheduled", runId, { platform: sub.platform, targetId: sub.targetId, options }, fresh, sub.sections, { slot: slotIso });
       if (planned === "planned") {
         logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
       } else if (planned === "taken") {
         logger.debug(where, "scheduled delivery already planned by another instance");
+      } else if (planned === "no-match") {
+        // What the subscription asked for: recorded (and shown by /status), nothing sent.
+        const note = noKeywordMatchNote(fresh.date, options?.keywords ?? [], sub.sections !== undefined);
+        await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
+        logger.info({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
       } else {
         const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
         await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });

@@ -8,6 +8,7 @@ import type { DeliveredRun } from "../storage/revision-store.js";
 import type { Storage } from "../storage/types.js";
 import { buildDailyPost } from "../summaries.js";
 import type { Publisher } from "./publisher.js";
+import { filterPostByKeywords } from "./keyword-filter.js";
 import { countOperations, planRevision, sectionsOfRun } from "./revision-planner.js";
 import { sendParts, type SenderDeps } from "./sender.js";
 import { operationFor } from "./flushing.js";
@@ -80,7 +81,14 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
       logger.warn({ runId: run.runId, platform: run.platform, target: run.targetId }, "revision skipped: the run's sections are no longer in the digest");
       return "unchanged";
     }
-    const payloads = publisher.planDailyPost(post);
+    // Re-planned with the options the run was planned with (its keywords, mode, silent flag…), so unchanged
+    // messages hash the same and the post keeps its shape.
+    const filtered = filterPostByKeywords(post, digest, run.options?.keywords);
+    if (filtered.sections.length === 0) {
+      logger.warn({ runId: run.runId, platform: run.platform, target: run.targetId }, "revision skipped: no story of the revised digest matches the run's keywords");
+      return "unchanged";
+    }
+    const payloads = publisher.planDailyPost(filtered, run.options);
     const operations = planRevision(await store.currentMessages(run), payloads);
     if (!operations) return "unchanged";
     const revisionId = newRunId("manual", run.digestDate).replace(/^m/, "v");

@@ -51,17 +51,27 @@ export type SendOutcome =
  * possible-duplicate accounting, stop — applies to every operation alike.
  */
 export interface PartOperation {
-  /** Performs the part's operation; resolves with the platform's message id. Throws PublishError / PublishAborted. */
-  perform(part: PartRow, signal: AbortSignal): Promise<{ messageId: string }>;
+  /**
+   * Performs the part's operation; resolves with the platform's message id. Throws PublishError / PublishAborted.
+   * `earlierMessageIds`: the ids of the post's messages before this part (for a `send`; see SendOptions).
+   */
+  perform(part: PartRow, signal: AbortSignal, context: { earlierMessageIds: readonly string[] }): Promise<{ messageId: string }>;
   /** A repeat with the same idempotency key cannot show twice (Discord's nonce). */
   deduplicates: boolean;
+  /** A part whose repeat cannot show twice whatever the platform (a pin): no possible-duplicate accounting. */
+  idempotent?(part: PartRow): boolean;
+  /**
+   * A part whose permanent failure is recorded and skipped, not the target's end (a pin: the post itself went out,
+   * so the subscription stays enabled and the next parts are sent).
+   */
+  optional?(part: PartRow): boolean;
   /** Looks the part up on the platform (after a crash left it in-flight); undefined when not found or not supported. */
   findSent?(part: PartRow, after: string | undefined, signal: AbortSignal): Promise<{ messageId: string } | undefined>;
 }
 
 export interface SenderDeps {
   /** Where the marks go: the delivery ledger, or the revision store's operations (revision-store.ts). */
-  ledger: Pick<LedgerStore, "markSent" | "markFailed"> & Partial<Pick<LedgerStore, "previousMessageId" | "notePossibleDuplicate">>;
+  ledger: Pick<LedgerStore, "markSent" | "markFailed"> & Partial<Pick<LedgerStore, "previousMessageId" | "notePossibleDuplicate" | "earlierMessageIds">>;
   leases: LeaseStore;
   logger: Logger;
   retry: RetryOptions;
@@ -103,6 +113,10 @@ export async function sendParts(operation: PartOperation, parts: PartRow[], deps
       continue;
     }
     if (result.type === "stopped" || result.type === "busy") return { type: result.type, sent };
+    if (result.type === "permanent" && operation.optional?.(part)) {
+      deps.logger.warn({ runId: part.runId, platform: part.platform, target: part.targetId, operation: part.operation, error: result.error }, "optional part failed for good; recorded, the rest goes on");
+      continue;
+    }
     return { type: result.type, sent, error: result.error };
   }
   return { type: "done", sent };
@@ -138,6 +152,8 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
     }
   };
   const seen = { status: part.status, attempts: part.attempts };
+  const deduplicates = operation.deduplicates || operation.idempotent?.(part) === true;
+  const isSend = (part.operation ?? "send") === "send";
   for (;;) {
     // Pacing comes before the claim: a stop while waiting for a slot leaves the part exactly as it was.
     if (!(await deps.pacer.acquire(part.platform, part.targetId, deps.signal))) return { type: "stopped" };
@@ -164,7 +180,7 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
           return { type: "sent" };
         }
       }
-      if (maybePosted && !operation.deduplicates) {
+      if (maybePosted && !deduplicates) {
         await ledger.notePossibleDuplicate?.(part, deps.now());
         logger.warn(
           { ...where, key: part.idempotencyKey, possibleDuplicate: true },
@@ -175,7 +191,9 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
       } else if (maybePosted) {
         logger.info({ ...where, key: part.idempotencyKey }, "re-sending a message that may have been posted, with the same idempotency key (the platform drops a repeat)");
       }
-      result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal), deps));
+      // Read at send time, so a resumed run continues in the thread its first message started.
+      const earlierMessageIds = isSend && part.partIndex > 0 && ledger.earlierMessageIds ? await ledger.earlierMessageIds(part) : [];
+      result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal, { earlierMessageIds }), deps));
     } catch (err) {
       if (err instanceof PublishAborted || deps.signal.aborted) {
         // Its fate is unknown: left in-flight under this owner, released at stop, so the next start reconciles it.
@@ -221,7 +239,7 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
     } else {
       transientFailures++;
       if (transientFailures >= retry.maxAttempts) {
-        if (maybePosted && !operation.deduplicates) {
+        if (maybePosted && !deduplicates) {
           // Pending parts are always sent again: count the possible duplicate now, while it is known to be one.
           await ledger.notePossibleDuplicate?.(part, deps.now());
           logger.warn({ ...where, error, attempts: transientFailures, possibleDuplicate: true }, "send keeps failing ambiguously; part left pending for the next tick, where it may show twice");

@@ -70,6 +70,11 @@ export interface ScoreOptions {
    * (see {@link StoryScorer}). Default `true`; `false` gives plain BM25, exactly as `MiniSearch#search` ranks.
    */
   introductionsFirst?: boolean;
+  /**
+   * Only stories with every query term: no fallback to stories with some of them when none has all. A filter (a
+   * subscription's keywords) needs this; a search ranks partial matches rather than answering nothing.
+   */
+  requireAll?: boolean;
 }
 
 /** A page of hits and the exact number of stories that match (counted, not sorted). */
@@ -135,7 +140,7 @@ export class StoryScorer {
     this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999), full);
     if (options.introductionsFirst !== false) this.putIntroductionsFirst(full);
     let page = this.collect(ix, full, options);
-    if (page.total === 0 && terms.length > 1) page = this.collect(ix, 0, options);
+    if (page.total === 0 && terms.length > 1 && options.requireAll !== true) page = this.collect(ix, 0, options);
     for (let i = 0; i < this.touchedCount; i++) {
       const doc = this.touched[i]!;
       this.scores[doc] = 0;

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { hashPayload, idempotencyKey } from "./part-keys.js";
 import type { DeliveriesTable, StateTables } from "./schema.js";
+import type { PostOptions } from "../delivery/post-options.js";
 import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, RunKind, RunSummary, StorageDialect } from "./types.js";
 
 const OPEN: PartStatus[] = ["pending", "in-flight"];
@@ -30,10 +31,14 @@ export function toPart(r: Selectable<DeliveriesTable>): PartRow {
   if (r.lease_expires_at !== null) p.leaseExpiresAt = r.lease_expires_at;
   if (r.created_at) p.createdAt = r.created_at;
   if (r.possible_duplicates !== undefined && Number(r.possible_duplicates) > 0) p.possibleDuplicates = Number(r.possible_duplicates);
+  // A message part keeps the default (no field), as before parts had operations.
+  if (r.operation === "pin") p.operation = "pin";
   return p;
 }
 
-function aggregate(outcome: string, statuses: string[]): RunSummary["status"] {
+/** A run's parts as its outcome counts them: a pin that failed for good does not make a delivered post a failure. */
+function aggregate(outcome: string, parts: { status: string; operation?: string }[]): RunSummary["status"] {
+  const statuses = parts.filter((p) => !(p.operation === "pin" && p.status === "failed-permanent")).map((p) => p.status);
   if (outcome === "skipped") return "skipped";
   if (statuses.some((s) => s === "failed-permanent")) return "failed";
   if (statuses.some((s) => s === "pending" || s === "in-flight")) return "pending";
@@ -65,6 +70,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
             slot: run.slot ?? null,
             requested_by: run.requestedBy ?? null,
             sections: run.sections ? JSON.stringify(run.sections) : null,
+            options: run.options ? JSON.stringify(run.options) : null,
             created_at: run.now,
           })
           .onConflict((oc) => oc.doNothing())
@@ -87,6 +93,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
                 payload: json,
                 payload_hash: hashPayload(json),
                 idempotency_key: idempotencyKey(run.runId, run.platform, run.targetId, i),
+                operation: run.operations?.[i] ?? "send",
                 created_at: run.now,
                 updated_at: run.now,
               };
@@ -182,9 +189,38 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
         .where("run_id", "=", key.runId)
         .where("platform", "=", key.platform)
         .where("target_id", "=", key.targetId)
-        .where("part_index", "=", key.partIndex - 1)
+        .where("part_index", "<", key.partIndex)
+        .where("operation", "=", "send")
+        .orderBy("part_index", "desc")
+        .limit(1)
         .executeTakeFirst();
       return r?.message_id ?? undefined;
+    },
+    async earlierMessageIds(key) {
+      if (key.partIndex === 0) return [];
+      const rows = await db
+        .selectFrom("deliveries")
+        .select("message_id")
+        .where("run_id", "=", key.runId)
+        .where("platform", "=", key.platform)
+        .where("target_id", "=", key.targetId)
+        .where("part_index", "<", key.partIndex)
+        .where("operation", "=", "send")
+        .where("status", "=", "sent")
+        .orderBy("part_index")
+        .execute();
+      return rows.flatMap((r) => (r.message_id === null ? [] : [r.message_id]));
+    },
+    async messageIdOf(key) {
+      const r = await db
+        .selectFrom("deliveries")
+        .select(["message_id", "status"])
+        .where("run_id", "=", key.runId)
+        .where("platform", "=", key.platform)
+        .where("target_id", "=", key.targetId)
+        .where("part_index", "=", key.partIndex)
+        .executeTakeFirst();
+      return r?.status === "sent" ? (r.message_id ?? undefined) : undefined;
     },
     async notePossibleDuplicate(key, now) {
       await part(key)
@@ -215,7 +251,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
     async lastRun(platform, targetId) {
       const run = await db
         .selectFrom("runs")
-        .select(["run_id", "kind", "digest_date", "outcome", "note", "created_at"])
+        .select(["run_id", "kind", "digest_date", "outcome", "note", "created_at", "options"])
         .where("platform", "=", platform)
         .where("target_id", "=", targetId)
         .orderBy("created_at", "desc")
@@ -225,7 +261,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       if (!run) return undefined;
       const parts = await db
         .selectFrom("deliveries")
-        .select(["status", "last_error"])
+        .select(["status", "last_error", "operation"])
         .where("run_id", "=", run.run_id)
         .where("platform", "=", platform)
         .where("target_id", "=", targetId)
@@ -236,12 +272,15 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
         kind: run.kind as RunKind,
         outcome: run.outcome === "skipped" ? "skipped" : "planned",
         createdAt: run.created_at,
-        status: aggregate(run.outcome, parts.map((p) => p.status)),
+        status: aggregate(run.outcome, parts),
       };
       if (run.digest_date !== null) summary.digestDate = run.digest_date;
       if (run.note !== null) summary.note = run.note;
-      const error = parts.find((p) => p.last_error !== null)?.last_error ?? run.note;
+      if (run.options !== null) summary.options = JSON.parse(run.options) as PostOptions;
+      const error = parts.find((p) => p.last_error !== null && p.operation !== "pin")?.last_error ?? run.note;
       if (error && summary.status !== "sent") summary.lastError = error;
+      const pin = parts.find((p) => p.operation === "pin" && p.status === "failed-permanent");
+      if (pin) summary.pinError = pin.last_error ?? "not pinned";
       return summary;
     },
     async pendingRuns() {
@@ -250,7 +289,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
         .innerJoin("runs as r", (j) =>
           j.onRef("r.run_id", "=", "d.run_id").onRef("r.platform", "=", "d.platform").onRef("r.target_id", "=", "d.target_id"),
         )
-        .select(["d.run_id", "d.kind", "d.digest_date", "d.platform", "d.target_id", "d.part_count", "d.last_error", "r.created_at", "r.requested_by"])
+        .select(["d.run_id", "d.kind", "d.digest_date", "d.platform", "d.target_id", "d.part_count", "d.last_error", "d.operation", "r.created_at", "r.requested_by"])
         .where("d.kind", "in", ["repost", "manual"])
         .where("d.status", "in", OPEN)
         .orderBy(runOrder(dialect, "r"))
@@ -274,10 +313,25 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
           if (r.requested_by !== null) run.requestedBy = r.requested_by;
           runs.set(key, run);
         }
-        run.open++;
+        // Messages left: a pin part still to do is no message of its own.
+        if (r.operation !== "pin") run.open++;
         if (run.lastError === undefined && r.last_error !== null) run.lastError = r.last_error;
       }
-      return [...runs.values()];
+      const withPins = [...runs.values()].filter((run) => run.parts > 1);
+      if (withPins.length > 0) {
+        // The message count of a run with a pin part is its part count less that part.
+        const pins = await db
+          .selectFrom("deliveries")
+          .select(["run_id", "platform", "target_id"])
+          .where("operation", "=", "pin")
+          .where("run_id", "in", [...new Set(withPins.map((run) => run.runId))])
+          .execute();
+        for (const p of pins) {
+          const run = runs.get(`${p.run_id}\u0000${p.platform}\u0000${p.target_id}`);
+          if (run) run.parts--;
+        }
+      }
+      return [...runs.values()].filter((run) => run.open > 0);
     },
     async cancelRun(runId, reason, now) {
       const result = await db

@@ -137,6 +137,17 @@ function revisionTables(serial: string): string {
   `;
 }
 
+/** Delivery options (#13): the same SQL on both dialects. */
+const deliveryOptions = `
+  -- JSON PostOptions (delivery/post-options.ts); NULL = every default.
+  ALTER TABLE subscriptions ADD COLUMN options TEXT;
+  ALTER TABLE subscriptions ADD COLUMN pinned_message_id TEXT;
+  -- JSON: the effective options the run was planned with; NULL = none (and for runs planned before).
+  ALTER TABLE runs ADD COLUMN options TEXT;
+  -- 'send' posts the payload; 'pin' pins the message of the part its payload names ({"pin": 0}) and unpins the previous one.
+  ALTER TABLE deliveries ADD COLUMN operation TEXT NOT NULL DEFAULT 'send' CHECK (operation IN ('send', 'pin'));
+  `;
+
 /**
  * The migrations, in order. Runs are listed in planning order: SQLite by its implicit rowid, PostgreSQL by `seq`
  * (it has no rowid), see `runOrder` in ledger-store.ts.
@@ -160,6 +171,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // 5: revisions — corrections of delivered posts (revision-store.ts), and each run's section filter to re-plan with.
   { sqlite: revisionTables("INTEGER PRIMARY KEY"), postgres: revisionTables("BIGSERIAL PRIMARY KEY") },
+  // Delivery options (#13): each subscription's own options (JSON) and the header it pinned last; the options a run
+  // was planned with (a revision re-plans with them); a part's operation, so a pin is a ledger part after the header.
+  { sqlite: deliveryOptions, postgres: deliveryOptions },
 ];
 
 const newer = (where: string, version: number) =>

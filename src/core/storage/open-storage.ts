@@ -125,7 +125,7 @@ function assemble(
     dialect,
     location,
     db,
-    subscriptions: createSubscriptionStore(db),
+    subscriptions: createSubscriptionStore(db, dialect),
     ledger: createLedgerStore(db, dialect),
     leases: createLeaseStore(db, dialect),
     revisions: createRevisionStore(db, dialect),

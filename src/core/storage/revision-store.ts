@@ -4,6 +4,7 @@ import type { Platform } from "../reply.js";
 import { idempotencyKey } from "./part-keys.js";
 import { createLeaseStore } from "./lease-store.js";
 import { isRevisionPart as isPart } from "./revision-leases.js";
+import type { PostOptions } from "../delivery/post-options.js";
 import type { RevisionPartsTable, StateTables } from "./schema.js";
 import type { LeaseStore, LedgerStore, PartKey, PartRow, PartStatus, RunKind, StorageDialect } from "./types.js";
 
@@ -27,6 +28,8 @@ export interface DeliveredRun {
   /** The sections the run carried ("all" = every section); undefined for runs planned before migration 4. */
   sections?: number[] | "all";
   sectionIndex?: number;
+  /** The effective options the run was planned with (undefined: none, or planned before options existed). */
+  options?: PostOptions;
 }
 
 /** One planned operation of a revision, as the planner made it. */
@@ -83,8 +86,11 @@ export interface RevisionStore {
   /** Open operations (pending / in-flight) of a target as sender parts, oldest revision first, in part order. */
   openParts(platform: Platform, targetId: string): Promise<PartRow[]>;
   targetsWithOpenParts(): Promise<{ platform: Platform; targetId: string }[]>;
-  /** The sender's marks and claims, on revision operations instead of delivery parts. */
-  readonly marks: Pick<LedgerStore, "markSent" | "markFailed">;
+  /**
+   * The sender's marks and claims, on revision operations instead of delivery parts; `earlierMessageIds` gives a
+   * revision `send` the ids of the post's messages before it (kept or edited ones, and earlier sends once sent).
+   */
+  readonly marks: Pick<LedgerStore, "markSent" | "markFailed" | "earlierMessageIds">;
   readonly leases: LeaseStore;
   skipOpenParts(platform: Platform, targetId: string, reason: string, now: string): Promise<void>;
   lastRevision(platform: Platform, targetId: string): Promise<RevisionSummary | undefined>;
@@ -161,7 +167,7 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
       const order = sql.raw(`r.${dialect === "sqlite" ? "rowid" : "seq"}`);
       const rows = await db
         .selectFrom("runs as r")
-        .select(["r.run_id", "r.kind", "r.platform", "r.target_id", "r.digest_date", "r.sections", "r.section_index"])
+        .select(["r.run_id", "r.kind", "r.platform", "r.target_id", "r.digest_date", "r.sections", "r.section_index", "r.options"])
         .where("r.digest_date", "=", digestDate)
         .where("r.outcome", "=", "planned")
         .where(({ exists, selectFrom }) =>
@@ -175,6 +181,8 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
                 .whereRef("d.run_id", "=", "r.run_id")
                 .whereRef("d.platform", "=", "r.platform")
                 .whereRef("d.target_id", "=", "r.target_id")
+                // A pin that failed does not make the post undelivered: its messages can still be corrected.
+                .where("d.operation", "=", "send")
                 .where("d.status", "<>", "sent"),
             ),
           ),
@@ -191,6 +199,7 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
         };
         if (r.sections !== null) run.sections = JSON.parse(r.sections) as number[] | "all";
         if (r.section_index !== null) run.sectionIndex = Number(r.section_index);
+        if (r.options !== null) run.options = JSON.parse(r.options) as PostOptions;
         return run;
       });
     },
@@ -202,6 +211,7 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
         .where("platform", "=", run.platform)
         .where("target_id", "=", run.targetId)
         .where("status", "=", "sent")
+        .where("operation", "=", "send")
         .orderBy("part_index")
         .execute();
       let messages: DeliveredMessage[] = sent.map((r) => ({ messageId: r.message_id ?? "", hash: r.payload_hash }));
@@ -314,6 +324,20 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
       },
       async markFailed(key, status, error, now) {
         await part(key).set({ status, last_error: error, updated_at: now }).execute();
+      },
+      async earlierMessageIds(key) {
+        const rows = await db
+          .selectFrom("revision_parts")
+          .select(["operation", "status", "message_id"])
+          .where("revision_id", "=", key.runId)
+          .where("platform", "=", key.platform)
+          .where("target_id", "=", key.targetId)
+          .where("part_index", "<", key.partIndex)
+          .orderBy("part_index")
+          .execute();
+        return rows.flatMap((r) =>
+          r.message_id !== null && (r.operation === "keep" || r.operation === "edit" || (r.operation === "send" && r.status === "sent")) ? [r.message_id] : [],
+        );
       },
     },
     leases: createLeaseStore(db, dialect, "revision_parts"),

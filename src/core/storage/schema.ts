@@ -13,6 +13,10 @@ export interface SubscriptionsTable {
   source: Generated<string>;
   created_at: string;
   updated_at: string;
+  /** JSON PostOptions; NULL = every default (delivery options migration). */
+  options: string | null;
+  /** The header the bot pinned last here. */
+  pinned_message_id: string | null;
 }
 
 export interface RunsTable {
@@ -29,6 +33,8 @@ export interface RunsTable {
   created_at: string;
   /** JSON: 0-based section indexes the run carried, or "all"; NULL for runs planned before migration 4. */
   sections: string | null;
+  /** JSON: the effective PostOptions the run was planned with; NULL = none. */
+  options: string | null;
 }
 
 export interface DeliveriesTable {
@@ -53,6 +59,8 @@ export interface DeliveriesTable {
   lease_expires_at: string | null;
   /** Re-sends after an ambiguous failure on a platform that cannot de-duplicate (migration 4). */
   possible_duplicates: Generated<number>;
+  /** `send` (a message) or `pin` (pins the message of the part named in its payload). */
+  operation: Generated<string>;
 }
 
 export interface RevisionRequestsTable {

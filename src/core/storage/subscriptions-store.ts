@@ -1,8 +1,10 @@
 // Subscriptions table: where the daily post goes, with filters, schedule overrides and why a target is disabled.
 import type { Kysely, Selectable } from "kysely";
+import { applyOptionsPatch } from "../delivery/effective-options.js";
+import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { StateTables, SubscriptionsTable } from "./schema.js";
-import type { Subscription, SubscriptionStore } from "./types.js";
+import type { StorageDialect, Subscription, SubscriptionStore } from "./types.js";
 
 function toSubscription(r: Selectable<SubscriptionsTable>): Subscription {
   const s: Subscription = {
@@ -16,11 +18,13 @@ function toSubscription(r: Selectable<SubscriptionsTable>): Subscription {
   if (r.cron !== null) s.cron = r.cron;
   if (r.timezone !== null) s.timezone = r.timezone;
   if (r.disabled_reason !== null) s.disabledReason = r.disabled_reason;
+  if (r.options !== null && r.options !== undefined) s.options = JSON.parse(r.options) as PostOptions;
+  if (r.pinned_message_id !== null && r.pinned_message_id !== undefined) s.pinnedMessageId = r.pinned_message_id;
   return s;
 }
 
 /** The subscriptions of a state database (either dialect). */
-export function createSubscriptionStore(db: Kysely<StateTables>): SubscriptionStore {
+export function createSubscriptionStore(db: Kysely<StateTables>, dialect: StorageDialect = "sqlite"): SubscriptionStore {
   const one = (platform: Platform, targetId: string) =>
     db.updateTable("subscriptions").where("platform", "=", platform).where("target_id", "=", targetId);
   return {
@@ -71,6 +75,26 @@ export function createSubscriptionStore(db: Kysely<StateTables>): SubscriptionSt
     },
     async disable(platform, targetId, reason, now) {
       await one(platform, targetId).set({ enabled: 0, disabled_reason: reason, updated_at: now }).execute();
+    },
+    async setOptions(platform, targetId, patch, now) {
+      // Read and write in one transaction: two admins changing different options at once both keep their change.
+      return db.transaction().execute(async (trx) => {
+        const select = trx.selectFrom("subscriptions").select("options").where("platform", "=", platform).where("target_id", "=", targetId);
+        // SQLite has one writer (the transaction holds it); PostgreSQL locks the row.
+        const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
+        if (!row) return false;
+        const next = applyOptionsPatch(row.options ? (JSON.parse(row.options) as PostOptions) : undefined, patch);
+        await trx
+          .updateTable("subscriptions")
+          .set({ options: next ? JSON.stringify(next) : null, updated_at: now })
+          .where("platform", "=", platform)
+          .where("target_id", "=", targetId)
+          .execute();
+        return next;
+      });
+    },
+    async setPinned(platform, targetId, messageId, now) {
+      await one(platform, targetId).set({ pinned_message_id: messageId ?? null, updated_at: now }).execute();
     },
     async remove(platform, targetId) {
       const result = await db

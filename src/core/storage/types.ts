@@ -1,5 +1,6 @@
 // The storage interface: everything digest-bot persists (subscriptions, runs, the delivery ledger, claims), async and backend-neutral.
 import type { Kysely } from "kysely";
+import type { PostOptionsPatch } from "../delivery/effective-options.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import type { RevisionStore } from "./revision-store.js";
@@ -12,10 +13,11 @@ export type RunKind = "scheduled" | "repost" | "manual";
 export type PartStatus = "pending" | "in-flight" | "sent" | "failed-permanent" | "skipped";
 
 /**
- * What sending a part does: a new message (`send`, every delivery part), or — for parts of a revision — an edit or
- * a delete of a message already delivered (revision-store.ts).
+ * What sending a part does: a new message (`send`, every delivery part); `pin`, a delivery part after the messages
+ * that pins the one its payload names (`{ pin: 0 }`, the header) and unpins the previous one (delivery/pin-step.ts);
+ * or — for parts of a revision — an edit or a delete of a message already delivered (revision-store.ts).
  */
-export type PartOperation = "send" | "edit" | "delete";
+export type PartOperation = "send" | "pin" | "edit" | "delete";
 
 /** Which engine holds the state. */
 export type StorageDialect = "sqlite" | "postgres";
@@ -79,6 +81,10 @@ export interface RunSummary {
   /** Aggregated over parts: sent, pending, failed, skipped. */
   status: "sent" | "pending" | "failed" | "skipped";
   lastError?: string;
+  /** The run's pin part failed for good (e.g. a missing permission): the post went out, the header is not pinned. */
+  pinError?: string;
+  /** The effective options the run was planned with. */
+  options?: PostOptions;
 }
 
 /** A run that is not a subscription's scheduled post (a repost or a manual delivery) with parts still to send. */
@@ -107,7 +113,11 @@ export interface PlanRunInput {
   requestedBy?: string;
   /** The 0-based sections the post carries, or "all", kept so a revision re-plans with the same filter. */
   sections?: number[] | "all";
+  /** The effective options the payloads were planned with, kept so a revision re-plans with the same ones. */
+  options?: PostOptions;
   payloads: unknown[];
+  /** The operation of each payload (default all `send`); a `pin` part's payload is `{ pin: <part index> }`. */
+  operations?: readonly ("send" | "pin")[];
   now: string;
 }
 
@@ -131,6 +141,14 @@ export interface SubscriptionStore {
   upsert(platform: Platform, targetId: string, sections: number[] | undefined, now: string): Promise<void>;
   setSchedule(platform: Platform, targetId: string, cron: string | undefined, timezone: string | undefined, now: string): Promise<void>;
   disable(platform: Platform, targetId: string, reason: string, now: string): Promise<void>;
+  /**
+   * Changes a subscription's own delivery options: fields given are set, `null` removes one (back to the default),
+   * fields left out are kept; in one transaction. Returns the options as stored now (undefined = none), or `false`
+   * when there is no such subscription.
+   */
+  setOptions(platform: Platform, targetId: string, patch: PostOptionsPatch, now: string): Promise<PostOptions | undefined | false>;
+  /** Records the header the bot pinned last in this target (undefined forgets it). */
+  setPinned(platform: Platform, targetId: string, messageId: string | undefined, now: string): Promise<void>;
   /** False when there was no such subscription. */
   remove(platform: Platform, targetId: string): Promise<boolean>;
 }
@@ -154,8 +172,12 @@ export interface LedgerStore {
   targetsWithOpenParts(): Promise<{ platform: Platform; targetId: string }[]>;
   /** The parts of a run (of one target of it when `target` is given: a key lookup, O(parts of that target)). */
   runParts(runId: string, target?: { platform: Platform; targetId: string }): Promise<PartRow[]>;
-  /** The platform message id of part `partIndex - 1` of the same run and target, if sent (reconciling needs it). */
+  /** The platform message id of the last message (`send` part) before `partIndex` of the same run and target, if sent (reconciling needs it). */
   previousMessageId(part: PartKey): Promise<string | undefined>;
+  /** The message ids of the sent `send` parts before `partIndex` of the same run and target, in part order (`SendOptions.earlierMessageIds`). */
+  earlierMessageIds(part: PartKey): Promise<string[]>;
+  /** The message id of one part of a run at a target, if sent (a pin part resolves its header with it). */
+  messageIdOf(part: PartKey): Promise<string | undefined>;
   /** Counts one re-send of a part that the platform may already have posted (an ambiguous failure or a crash). */
   notePossibleDuplicate(part: PartKey, now: string): Promise<void>;
   /** Re-sends that may have shown twice, for one target or (no argument) for all: /status and metrics show them. */
