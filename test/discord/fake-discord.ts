@@ -120,7 +120,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (failure) {
       failure.left--;
       const posting = method === "POST" && /^\/channels\/(\d+)\/messages$/.exec(path);
-      if (posting && (failure.mode === "accept" || failure.mode === "accept-then-hang")) postMessage(posting[1]!, (body ?? {}) as Record<string, unknown>);
+      const accepting = failure.mode === "accept" || failure.mode === "accept-then-hang";
+      if (posting && accepting) postMessage(posting[1]!, (body ?? {}) as Record<string, unknown>);
+      // Threads, forum posts, pins, crossposts: done as Discord would, before the failure is answered.
+      else if (accepting) native.handle(method, path, body);
       if (failure.mode === "hang" || failure.mode === "accept-then-hang") {
         record({ method, path, query: url.searchParams, body, authorization: req.headers.authorization, status: 0 });
         held.add(res);
