@@ -1,6 +1,7 @@
 // `digest-bot preview --revision`: for a changed digest, which delivered messages a revision would edit, send or delete, and how.
 import type { Locale } from "../core/config.js";
 import type { Digest } from "../core/digest/model.js";
+import { filterPostByKeywords } from "../core/delivery/keyword-filter.js";
 import { planRevision, sectionsOfRun } from "../core/delivery/revision-planner.js";
 import type { Platform } from "../core/reply.js";
 import type { Storage } from "../core/storage/types.js";
@@ -46,7 +47,8 @@ export async function previewRevisions(
     const target = `${run.platform}:${run.targetId}`;
     if (!EDITABLE.includes(run.platform) || (options.target && options.target !== target)) continue;
     const sub = await storage.subscriptions.get(run.platform, run.targetId);
-    const post = buildDailyPost(digest, sectionsOfRun(run, sub?.sections));
+    // The run's keywords too, as the revision desk re-plans it (its other options are the platform planners' part).
+    const post = filterPostByKeywords(buildDailyPost(digest, sectionsOfRun(run, sub?.sections)), digest, run.options?.keywords);
     const payloads: unknown[] =
       run.platform === "discord"
         ? planDiscordDailyPost(post, options.locale)

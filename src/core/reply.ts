@@ -1,4 +1,5 @@
 // The platform-neutral reply model: what a command answers, as structured data that each platform renders its own way.
+import type { PostOptions } from "./delivery/post-options.js";
 import type { Link } from "./digest/model.js";
 import type { SectionSummary } from "./summaries.js";
 
@@ -55,7 +56,12 @@ export interface TargetStatus {
   cron: string;
   timezone: string;
   nextRun?: string;
-  lastDelivery?: { date: string; status: string; at: string; error?: string };
+  /** `pinError`: the post went out but its header could not be pinned (e.g. a missing permission). */
+  lastDelivery?: { date: string; status: string; at: string; error?: string; pinError?: string };
+  /** The options its posts are planned with (environment defaults for settings targets, then its own); absent = all default. */
+  options?: PostOptions;
+  /** The last scheduled post was skipped because no story of that digest matched the keywords. */
+  nothingMatched?: { date: string; keywords: string[] };
   /**
    * Messages re-sent after an ambiguous failure or a crash mid-send where the platform cannot de-duplicate
    * (Telegram): each may show twice. Absent when none.

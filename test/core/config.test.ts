@@ -65,6 +65,21 @@ describe("parseConfig", () => {
     );
   });
 
+  it("reads the delivery options' defaults (#13) and names a bad one with the fix", () => {
+    expect(parseConfig({})).toMatchObject({ DELIVERY_SILENT: false, DELIVERY_PIN: false, DELIVERY_KEYWORDS: [], TELEGRAM_LINK_PREVIEW: false });
+    const config = parseConfig({ DELIVERY_SILENT: "true", DELIVERY_KEYWORDS: "agent，安全, glm-5", DISCORD_POST_MODE: "forum", DISCORD_PING_ROLE_ID: "<@&123456789012>" });
+    expect(config).toMatchObject({ DELIVERY_SILENT: true, DELIVERY_KEYWORDS: ["agent", "安全", "glm-5"], DISCORD_POST_MODE: "forum", DISCORD_PING_ROLE_ID: "123456789012" });
+    expect(() => parseConfig({ DELIVERY_PIN: "yes", DISCORD_POST_MODE: "threads", DISCORD_PING_ROLE_ID: "@everyone", DELIVERY_KEYWORDS: "agent, " + "长".repeat(101) })).toThrowError(
+      [
+        "Invalid settings:",
+        '  - DELIVERY_PIN (got "yes") use true or false (true to pin each day\'s header in settings targets (and unpin the previous one))',
+        `  - DELIVERY_KEYWORDS (got "agent, ${"长".repeat(101)}") has a keyword over 100 characters; use short words or names separated by commas, like agent, 安全`,
+        '  - DISCORD_POST_MODE (got "threads") use channel, thread or forum',
+        '  - DISCORD_PING_ROLE_ID (got "@everyone") use the numeric id of a role (a snowflake; Server Settings → Roles → Copy Role ID)',
+      ].join("\n"),
+    );
+  });
+
   it("never repeats a token's value in the error", () => {
     const token = "not-a-telegram-token-but-secret";
     expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: token })).toThrowError(

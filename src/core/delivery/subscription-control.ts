@@ -75,7 +75,7 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
 
     async status() {
       await ready;
-      return describeTargets(storage, { archive: deps.archive, now: deps.clock(), scheduleFor: deps.scheduleFor });
+      return describeTargets(storage, { archive: deps.archive, now: deps.clock(), scheduleFor: deps.scheduleFor, config });
     },
   };
 }
