@@ -78,19 +78,20 @@ export async function createForumPost(
 
 /**
  * The bot's own forum post named `name` in `forumId` created after the snowflake `after`, among the server's
- * active threads (a post made a moment ago is active): the post a crashed or ambiguous creation left behind.
+ * active threads (a post made a moment ago is active), not one of `exclude` (posts already known to be other runs'):
+ * the post a crashed or ambiguous creation left behind. Several: the oldest, the first made after the bound.
  */
 export async function findForumPost(
   rest: REST,
   forum: ChannelInfo,
-  find: { name: string; after: string | undefined; ownerId: string },
+  find: { name: string; after: string | undefined; ownerId: string; exclude?: ReadonlySet<string> },
   signal: AbortSignal,
 ): Promise<string | undefined> {
   if (!forum.guildId) throw new PublishError("transient", `discord channel ${forum.id}: its server is unknown, so its posts cannot be listed`);
   const active = (await rest.get(Routes.guildActiveThreads(forum.guildId), { signal })) as { threads: { id: string; parent_id?: string; owner_id?: string; name?: string }[] };
   const after = find.after === undefined ? 0n : BigInt(find.after);
   const mine = active.threads
-    .filter((t) => t.parent_id === forum.id && t.owner_id === find.ownerId && t.name === find.name && BigInt(t.id) > after)
+    .filter((t) => t.parent_id === forum.id && t.owner_id === find.ownerId && t.name === find.name && BigInt(t.id) > after && !find.exclude?.has(t.id))
     .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   return mine[0]?.id;
 }

@@ -66,8 +66,13 @@ export interface DiscordPublisherOptions {
   logger: Logger;
 }
 
-/** Where a ambiguous or unverified forum post creation may have left a post: the lower bound of its id. */
-const FORUM_CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * Slack between our clock and Discord's when looking for a forum post made since a run was planned (or since the
+ * request was sent): a post of another run of the same day made more than this before is never taken for ours.
+ */
+const FORUM_CLOCK_SKEW_MS = 2_000;
+/** Forum posts this process made or found, remembered so another run's lookup never takes them for its own. */
+const KNOWN_FORUM_POSTS_MAX = 10_000;
 
 /**
  * The publisher the delivery engine uses for Discord channels. Modes (`options.mode`, baked into each part by
@@ -94,6 +99,11 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
    * only after the forum was read and the post is not there.
    */
   const unsureForumPosts = new Map<string, string | undefined>();
+  const knownForumPosts = new Set<string>();
+  const remember = (threadId: string) => {
+    knownForumPosts.add(threadId);
+    if (knownForumPosts.size > KNOWN_FORUM_POSTS_MAX) knownForumPosts.delete(knownForumPosts.values().next().value!);
+  };
 
   const failed = (err: unknown, channelId: string, action: DiscordAction, signal: AbortSignal): Error => {
     if (signal.aborted) return new PublishAborted(`discord channel ${channelId}: stopped while the request was in progress`, { cause: err });
@@ -131,7 +141,8 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
   async function lookForForumPost(forumId: string, placement: DiscordPlacement, after: string | undefined, signal: AbortSignal) {
     const forum = await forumInfo(forumId, signal);
     try {
-      const found = await findForumPost(rest, forum, { name: placement.threadName ?? "", after, ownerId: await me(signal) }, signal);
+      const found = await findForumPost(rest, forum, { name: placement.threadName ?? "", after, ownerId: await me(signal), exclude: knownForumPosts }, signal);
+      if (found) remember(found);
       logger.info({ forumId, after, found }, "discord: looked for a forum post left in flight");
       return found;
     } catch (err) {
@@ -156,6 +167,7 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
     const startedAt = new Date(Date.now() - FORUM_CLOCK_SKEW_MS).toISOString();
     try {
       const created = await createForumPost(rest, forumId, { name: placement.threadName ?? "", tags, body: messageBody(payload) }, signal);
+      remember(created.threadId);
       logger.debug({ forumId, threadId: created.threadId, tags }, "discord forum post created");
       return encodeMessageId(forumId, { channelId: created.threadId, messageId: created.messageId });
     } catch (err) {

@@ -102,6 +102,36 @@ describe("Discord daily-post modes against a fake Discord", () => {
     expect(fake.native.threads().filter((t) => t.parentId === FORUM)).toHaveLength(1);
   });
 
+  it("a resumed thread part: the thread is already there (160004 is success) and the nonce returns the same message", async () => {
+    const payloads = publisher.planDailyPost(post, { mode: "thread" });
+    const signal = new AbortController().signal;
+    const header = await publisher.send(TEXT, payloads[0]!, { idempotencyKey: "resumeH", signal, earlierMessageIds: [] });
+    const first = await publisher.send(TEXT, payloads[1]!, { idempotencyKey: "resumeS", signal, earlierMessageIds: [header.messageId] });
+    const mark = fake.requests.length;
+    const again = await publisher.send(TEXT, payloads[1]!, { idempotencyKey: "resumeS", signal, earlierMessageIds: [header.messageId] });
+    expect(again).toEqual(first);
+    expect(since(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      `POST /channels/${TEXT}/messages/${header.messageId}/threads 400`,
+      `POST /channels/${header.messageId}/messages 200`,
+    ]);
+    expect(fake.channelMessages(header.messageId)).toHaveLength(1);
+  });
+
+  it("a forum post whose creation failed after Discord made it (502) is found, not made again", async () => {
+    const payloads = publisher.planDailyPost(post, { mode: "forum" });
+    const signal = new AbortController().signal;
+    const before = fake.native.threads().filter((t) => t.parentId === FORUM).length;
+    fake.failNext({ method: "POST", path: new RegExp(`^/channels/${FORUM}/threads$`), status: 502, mode: "accept" });
+    const failed = await publisher.send(FORUM, payloads[0]!, { idempotencyKey: "forum502", signal, earlierMessageIds: [] }).catch((err: unknown) => err);
+    expect((failed as PublishError).kind).toBe("transient");
+    const mark = fake.requests.length;
+    const retried = await publisher.send(FORUM, payloads[0]!, { idempotencyKey: "forum502", signal, earlierMessageIds: [] });
+    const made = fake.native.threads().filter((t) => t.parentId === FORUM);
+    expect(made).toHaveLength(before + 1);
+    expect(retried.messageId).toBe(`${made.at(-1)!.id}/${made.at(-1)!.id}`);
+    expect(since(mark).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /guilds/${fake.guildId}/threads/active`]);
+  });
+
   it("announcement channel: a short post is crossposted part by part; a crosspost failure does not re-send", async () => {
     fake.failNext({ method: "POST", path: /\/crosspost$/, status: 500 });
     const ids = await deliver(NEWS, {});
