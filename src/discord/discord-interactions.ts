@@ -203,7 +203,7 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
         // The mode must fit the channel type, which only Discord knows: checked (and a forum's target fixed) here.
         const place = await placeOf(interaction);
         if (place) {
-          const placed = placeSubscription(place, typeof raw.mode === "string" ? raw.mode : undefined, ctx.locale ?? config.BOT_LOCALE);
+          const placed = placeSubscription(place, typeof raw.mode === "string" ? raw.mode.trim().toLowerCase() : undefined, ctx.locale ?? config.BOT_LOCALE);
           if (!placed.ok) return { type: "error", code: "bad-option", message: placed.message, hint: placed.hint };
           if (placed.mode && def?.options.some((o) => o.name === "mode")) raw.mode = placed.mode;
           ctx.target = { platform: "discord", id: placed.targetId };

@@ -148,6 +148,20 @@ describe("Discord channel-native posts through the running bot", () => {
     expect(await ask(f, "status")).toContain("give the bot Create Public Threads");
   });
 
+  it("/subscribe mode:forum typed in a post of a forum subscribes the forum itself, in forum mode", async () => {
+    const { fake: f, bot } = await setup(TEXT, {});
+    const made = f.native.handle("POST", `/channels/${FORUM}/threads`, { name: "questions", message: { content: "hi" } });
+    const postId = (made!.json as { id: string }).id;
+    const answer = await ask(f, "subscribe", [{ name: "mode", type: 3, value: "Forum" }], postId);
+    expect(answer).not.toContain("Error");
+    const sub = await bot.app.storage.subscriptions.get("discord", FORUM);
+    expect(sub?.enabled).toBe(true);
+    expect(sub?.options).toMatchObject({ mode: "forum" });
+    expect(await bot.app.storage.subscriptions.get("discord", postId)).toBeUndefined();
+    const thread = await ask(f, "subscribe", [{ name: "mode", type: 3, value: "thread" }], postId);
+    expect(thread).toContain("mode thread needs a text or announcement channel");
+  });
+
   it("/subscribe mode:forum in a text channel is refused with what to do instead", async () => {
     const { fake: f } = await setup(TEXT, {});
     const answer = await ask(f, "subscribe", [{ name: "mode", type: 3, value: "forum" }]);
