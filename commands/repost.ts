@@ -36,6 +36,10 @@ export default defineCommand({
     }
     const section = sectionIndex === undefined ? "" : t(ctx.locale, "admin.repostedSection", { section: digest.sections[sectionIndex]!.title });
     let text = t(ctx.locale, "admin.reposted", { date: digest.date, section, messages: result.messagesSent, targets: result.targets });
+    if (result.unmatched?.length) {
+      // A subscription's keyword filter left nothing of this digest: said, not hidden behind "0 messages".
+      text += `\n${t(ctx.locale, "admin.repostUnmatched", { targets: result.unmatched.map((u) => `${u.platform}:${u.id}`).join(listSeparator(ctx.locale)) })}`;
+    }
     if (result.pending.length > 0) {
       const errors = result.pending.map((p) => `${p.target.platform}:${p.target.id} ${p.error}`).join(listSeparator(ctx.locale));
       text += `\n${t(ctx.locale, "admin.repostPending", { count: result.pending.length, errors })}`;

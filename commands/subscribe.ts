@@ -1,4 +1,4 @@
-// /subscribe [sections…] [cron] [timezone]: deliver the daily digest (all sections, or the ones named) here. Admin only.
+// /subscribe [sections…] [cron] [timezone] [delivery options]: deliver the daily digest (all sections, or the ones named) here, as asked. Admin only.
 import { defineCommand } from "../src/core/command.js";
 import { UserError } from "../src/core/command-registry.js";
 import { createSchedule } from "../src/core/delivery/schedule.js";
@@ -6,6 +6,10 @@ import { scheduleProblem } from "../src/core/schedule-problem.js";
 import { listSeparator, t } from "../src/core/i18n.js";
 import { requireAnyDigest } from "./_shared/helpers.js";
 import { requireTarget, sectionIndexes, viaDelivery } from "./_shared/admin.js";
+import { POST_OPTION_DEFS, readOptionsPatch } from "./_shared/post-options.js";
+import { optionsLine } from "../src/core/post-options-text.js";
+import type { CommandContext } from "../src/core/command.js";
+import type { TargetRef } from "../src/core/delivery/control.js";
 
 /** Words that ask for every section again (`/subscribe 全部`). */
 const ALL_SECTIONS = new Set(["all", "全部", "所有", "*"]);
@@ -35,6 +39,7 @@ export default defineCommand({
       maxLength: 64,
       textRole: "named",
     },
+    ...POST_OPTION_DEFS,
   ],
   async execute(ctx) {
     const { config, delivery } = ctx.services;
@@ -54,12 +59,13 @@ export default defineCommand({
         throw new UserError("bad-option", t(ctx.locale, "error.badSchedule", { problem }), t(ctx.locale, "error.badSchedule.hint"));
       }
     }
+    // Every option is read before anything changes: a refused one leaves the subscription as it was.
+    const patch = readOptionsPatch(ctx);
     // Only what is given changes: no sections keeps the filter (all for a new subscription), "all" clears it.
     let sections: number[] | undefined;
     if (text && ALL_SECTIONS.has(text.trim().toLowerCase())) sections = [];
     else if (text) sections = sectionIndexes(ctx, requireAnyDigest(ctx), text);
-    const before = await viaDelivery(ctx, () => delivery.status());
-    const current = before.targets.find((s) => s.platform === target.platform && s.targetId === target.id);
+    const current = await statusOf(ctx, target);
     await viaDelivery(ctx, () => delivery.subscribe(target, sections));
     if (custom) {
       // A field not given keeps its own value; the status shows a per-target value as one that differs from the default.
@@ -73,13 +79,31 @@ export default defineCommand({
         await delivery.setSchedule(target, schedule);
       });
     }
+    if (patch) {
+      await viaDelivery(ctx, async () => {
+        if (!delivery.setOptions) throw new Error("this delivery engine cannot set delivery options");
+        await delivery.setOptions(target, patch);
+      });
+    }
     // Say what the subscription is now, as stored.
-    const after = (await viaDelivery(ctx, () => delivery.status())).targets.find((s) => s.platform === target.platform && s.targetId === target.id);
+    const after = await statusOf(ctx, target);
     const shown = after?.sections?.length ? after.sections.join(listSeparator(ctx.locale)) : t(ctx.locale, "label.allSections");
     let reply = t(ctx.locale, "admin.subscribed", { target: t(ctx.locale, "label.here"), sections: shown });
     if (after && (after.cron !== config.POST_CRON || after.timezone !== config.POST_TIMEZONE)) {
       reply += `\n${t(ctx.locale, "admin.subscribedSchedule", { cron: after.cron, timezone: after.timezone })}`;
     }
+    const options = optionsLine(ctx.locale, after?.options);
+    if (options) reply += `\n${options}`;
     return { type: "notice", tone: "success", text: reply };
   },
 });
+
+/** This target's status: one key lookup where the engine offers it (`status()` reads every target). */
+function statusOf(ctx: CommandContext, target: TargetRef) {
+  const { delivery } = ctx.services;
+  return viaDelivery(ctx, async () =>
+    delivery.targetStatus
+      ? delivery.targetStatus(target)
+      : (await delivery.status()).targets.find((s) => s.platform === target.platform && s.targetId === target.id),
+  );
+}

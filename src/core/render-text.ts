@@ -2,6 +2,7 @@
 import type { Locale } from "./config.js";
 import { formatInZone } from "./dates.js";
 import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "./i18n.js";
+import { optionStatusLines } from "./post-options-text.js";
 import type { PendingDelivery, Reply, StoryHit, TargetStatus } from "./reply.js";
 import type { DailyPost, SectionSummary } from "./summaries.js";
 
@@ -68,6 +69,7 @@ function renderTarget(target: TargetStatus, locale: Locale): string[] {
     lines.push(`  ${t(locale, "label.lastRevision")}${colon(locale)}${summary}`, ...failed.map((f) => `    ${f}`));
   }
   if (target.possibleDuplicates) lines.push(`  ${t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })}`);
+  lines.push(...optionStatusLines(locale, target).map((line) => `  ${line}`));
   return lines;
 }
 

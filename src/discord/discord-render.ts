@@ -1,4 +1,5 @@
 // Renders the platform-neutral reply model as a Discord message: embeds, link buttons, ephemeral errors, no pings.
+import { optionStatusLines } from "../core/post-options-text.js";
 import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
 import type { DiscordPlacement } from "./discord-placement.js";
@@ -250,6 +251,7 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
             `${t(locale, "label.lastDelivery")}: ${last}`,
             ...(target.lastRevision ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? `${t(locale, "label.lastRevision")}: ${l}` : `· ${l}`)) : []),
             ...(target.possibleDuplicates ? [t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })] : []),
+            ...optionStatusLines(locale, target),
           ];
           return {
             name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),

@@ -1,4 +1,5 @@
 // Pure renderer: a platform-neutral Reply becomes Telegram sendMessage parameters (HTML, keyboards, link previews).
+import { optionStatusLines } from "../core/post-options-text.js";
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
@@ -274,6 +275,7 @@ function renderStatus(reply: Extract<Reply, { type: "status" }>, locale: Locale)
               ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? html`  ${t(locale, "label.lastRevision")}: ${l}` : html`    ${l}`))
               : []),
             target.possibleDuplicates ? html`  ${t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })}` : undefined,
+            ...optionStatusLines(locale, target).map((line) => html`  ${line}`),
           ],
           "\n",
         ),

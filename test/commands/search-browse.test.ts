@@ -146,7 +146,7 @@ describe("/help", () => {
       "/sections [date]",
       "/help",
       "/status",
-      "/subscribe [sections] [cron:…] [timezone:…]",
+      "/subscribe [sections] [cron:…] [timezone:…] [mode:…] [silent:…] [pin:…] [role:…] [preview:…] [keywords:…]",
       "/unsubscribe",
       "/repost [date] [section] [all:…]",
     ]);

@@ -1,5 +1,6 @@
 // What admin commands may ask of the delivery engine: repost, subscriptions and status.
 import type { PendingDelivery, Platform, TargetStatus } from "../reply.js";
+import type { PostOptionsPatch } from "./effective-options.js";
 
 export interface TargetRef {
   platform: Platform;
@@ -44,4 +45,12 @@ export interface DeliveryControl {
    * Optional so simple implementations (test doubles) may leave it out; `/subscribe cron:… timezone:…` needs it.
    */
   setSchedule?(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
+  /**
+   * Changes a subscribed target's own delivery options (delivery/post-options.ts): fields given are set, `null`
+   * clears one, the rest are kept. Refuses options of another platform and too many or too long keywords.
+   * Optional like `setSchedule`; `/subscribe silent:… pin:… keywords:…` needs it.
+   */
+  setOptions?(target: TargetRef, patch: PostOptionsPatch): Promise<void>;
+  /** One target's status (a key lookup, unlike `status()`); undefined when it is not subscribed. */
+  targetStatus?(target: TargetRef): Promise<TargetStatus | undefined>;
 }

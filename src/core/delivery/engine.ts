@@ -5,10 +5,10 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import type { Platform } from "../reply.js";
+import type { Platform, TargetStatus } from "../reply.js";
 import type { RunKind, Storage, Subscription } from "../storage/types.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
-import { effectiveOptions, withoutKeywords } from "./effective-options.js";
+import { effectiveOptions, withoutKeywords, type PostOptionsPatch } from "./effective-options.js";
 import { createFlusher } from "./flushing.js";
 import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
@@ -89,6 +89,8 @@ export interface DeliveryEngine extends DeliveryControl {
   deliver(request: DeliverRequest): Promise<RepostResult>;
   /** Overrides the schedule of one subscription (undefined = back to POST_CRON / POST_TIMEZONE). Validated. */
   setSchedule(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
+  setOptions(target: TargetRef, patch: PostOptionsPatch): Promise<void>;
+  targetStatus(target: TargetRef): Promise<TargetStatus | undefined>;
 }
 
 /**
@@ -349,6 +351,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     subscribe: control.subscribe,
     unsubscribe: control.unsubscribe,
     setSchedule: control.setSchedule,
+    setOptions: control.setOptions,
+    targetStatus: control.targetStatus,
     status: control.status,
   };
   return engine;

@@ -2,10 +2,13 @@
 import type { Config } from "../config.js";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Logger } from "../logger.js";
+import type { TargetStatus } from "../reply.js";
 import type { Storage, Subscription } from "../storage/types.js";
 import type { DeliveryControl, TargetRef } from "./control.js";
 import type { Schedule } from "./schedule.js";
-import { describeTargets } from "./target-status.js";
+import { PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
+import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS } from "./keyword-filter.js";
+import { describeTarget, describeTargets } from "./target-status.js";
 
 export interface SubscriptionControlDeps {
   storage: Storage;
@@ -22,7 +25,24 @@ export interface SubscriptionControlDeps {
 
 export type SubscriptionControl = Pick<DeliveryControl, "subscribe" | "unsubscribe" | "status"> & {
   setSchedule(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
+  setOptions(target: TargetRef, patch: PostOptionsPatch): Promise<void>;
+  targetStatus(target: TargetRef): Promise<TargetStatus | undefined>;
 };
+
+/** Why a patch cannot be stored for a target of `platform`, in the engine's words; undefined when it can. */
+function patchProblem(platform: TargetRef["platform"], patch: PostOptionsPatch): string | undefined {
+  for (const [name, only] of Object.entries(PLATFORM_OPTIONS)) {
+    const value = patch[name as keyof PostOptionsPatch];
+    if (value !== undefined && value !== null && only !== platform) return `${name} is a ${only} option; this target is on ${platform}`;
+  }
+  if (patch.mode && !["channel", "thread", "forum"].includes(patch.mode)) return `mode must be channel, thread or forum; got ${JSON.stringify(patch.mode)}`;
+  if (patch.pingRole && !/^\d{5,25}$/.test(patch.pingRole)) return `pingRole must be a numeric role id; got ${JSON.stringify(patch.pingRole)}`;
+  const keywords = patch.keywords ?? [];
+  if (keywords.length > MAX_KEYWORDS || keywords.some((k) => k.trim() === "" || Array.from(k).length > MAX_KEYWORD_LENGTH)) {
+    return `keywords: use at most ${MAX_KEYWORDS}, each 1–${MAX_KEYWORD_LENGTH} characters`;
+  }
+  return undefined;
+}
 
 /**
  * The engine's subscription API.
@@ -71,6 +91,21 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
         throw deps.refuse((err as Error).message, err);
       }
       await subscriptions.setSchedule(target.platform, target.id, schedule.cron, schedule.timezone, nowIso());
+    },
+
+    async setOptions(target, patch) {
+      const problem = patchProblem(target.platform, patch);
+      if (problem) throw deps.refuse(`delivery: ${problem}`);
+      await ready;
+      const stored = await subscriptions.setOptions(target.platform, target.id, patch, nowIso());
+      if (stored === false) throw deps.refuse(`delivery: ${target.platform}:${target.id} is not subscribed; subscribe it first`);
+      logger.info({ platform: target.platform, target: target.id, options: stored }, "delivery options changed");
+    },
+
+    async targetStatus(target) {
+      await ready;
+      const sub = await subscriptions.get(target.platform, target.id);
+      return sub && describeTarget(storage, sub, { archive: deps.archive, now: deps.clock(), scheduleFor: deps.scheduleFor, config });
     },
 
     async status() {
