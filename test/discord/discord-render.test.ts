@@ -190,6 +190,21 @@ describe("toDiscordPayload: other replies", () => {
     expect(status.embeds[0]!.fields![0]!.value).toContain("2026-02-18 · 已发送 ·");
   });
 
+  it("shows a target's delivery options in /status with the role as a bare id and keywords unable to ping (#13)", () => {
+    const status = toDiscordPayload(
+      {
+        type: "status",
+        digests: { count: 1, latest: "2026-02-18" },
+        targets: [{ platform: "discord", targetId: "7", enabled: true, cron: "0 9 * * *", timezone: "UTC", options: { mode: "thread", pingRole: "323456789012", keywords: ["@everyone"] } }],
+      },
+      "en",
+    );
+    const value = status.embeds[0]!.fields![0]!.value;
+    expect(value).toContain("Options: thread mode; pings role 323456789012; only keywords ");
+    expect(value).not.toContain("@everyone");
+    expect(value).not.toContain("<@&");
+  });
+
   it("lists pending reposts and manual deliveries in /status, with the platform's error text unable to ping", () => {
     const status = toDiscordPayload(
       {

@@ -87,6 +87,30 @@ describe("toTelegramMessage", () => {
     expect(toTelegramMessage(status, "zh")[0]!.text).toContain("2026-02-18 已发送");
   });
 
+  it("shows a target's delivery options, a pin that failed and a day nothing matched, escaped (#13)", () => {
+    const status: Reply = {
+      type: "status",
+      digests: { count: 1, latest: "2026-02-18" },
+      targets: [
+        {
+          platform: "telegram",
+          targetId: "-100",
+          enabled: true,
+          cron: "0 9 * * *",
+          timezone: "UTC",
+          options: { silent: true, pin: true, keywords: ["<b>agent", "安全"] },
+          lastDelivery: { date: "2026-02-18", status: "skipped", at: "2026-02-18T01:00:00Z", pinError: "403 <not enough rights>" },
+          nothingMatched: { date: "2026-02-18", keywords: ["<b>agent", "安全"] },
+        },
+      ],
+    };
+    const [message] = toTelegramMessage(status, "en");
+    expect(checkTelegramHtml(message!.text).problems).toEqual([]);
+    expect(message!.text).toContain(
+      "\n  Options: silent; pins the day's header; only keywords &lt;b&gt;agent, 安全\n  not pinned: 403 &lt;not enough rights&gt;\n  no story of 2026-02-18 matched the keywords (&lt;b&gt;agent, 安全); nothing was sent that day",
+    );
+  });
+
   it("lists pending reposts and manual deliveries under the targets, escaping the platform's error text", () => {
     const status: Reply = {
       type: "status",

@@ -153,7 +153,10 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
   };
   const seen = { status: part.status, attempts: part.attempts };
   const deduplicates = operation.deduplicates || operation.idempotent?.(part) === true;
+  // The parts before this one are sent (a target's parts go in order), so their ids are final: read once, before
+  // the paced slot, so no ledger read sits between a granted slot and its request.
   const isSend = (part.operation ?? "send") === "send";
+  const earlierMessageIds = isSend && part.partIndex > 0 && ledger.earlierMessageIds ? await ledger.earlierMessageIds(part) : [];
   for (;;) {
     // Pacing comes before the claim: a stop while waiting for a slot leaves the part exactly as it was.
     if (!(await deps.pacer.acquire(part.platform, part.targetId, deps.signal))) return { type: "stopped" };
@@ -191,8 +194,6 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
       } else if (maybePosted) {
         logger.info({ ...where, key: part.idempotencyKey }, "re-sending a message that may have been posted, with the same idempotency key (the platform drops a repeat)");
       }
-      // Read at send time, so a resumed run continues in the thread its first message started.
-      const earlierMessageIds = isSend && part.partIndex > 0 && ledger.earlierMessageIds ? await ledger.earlierMessageIds(part) : [];
       result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal, { earlierMessageIds }), deps));
     } catch (err) {
       if (err instanceof PublishAborted || deps.signal.aborted) {
