@@ -51,7 +51,7 @@ export async function previewRevisions(
     const post = filterPostByKeywords(buildDailyPost(digest, sectionsOfRun(run, sub?.sections)), digest, run.options?.keywords);
     const payloads: unknown[] =
       run.platform === "discord"
-        ? planDiscordDailyPost(post, options.locale)
+        ? planDiscordDailyPost(post, options.locale, run.options)
         : planTelegramDailyPost(post, options.botUsername ? { locale: options.locale, botUsername: options.botUsername } : { locale: options.locale });
     const planned = planRevision(await storage.revisions.currentMessages(run), payloads) ?? [];
     previews.push({

@@ -185,6 +185,13 @@ const zh = {
   "alert.title": "🔔 你关注的“{query}”有新报道",
   // Chats (Telegram private chats): text that is not a command.
   "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
+  // Discord channel-native modes (issue 13, Discord side): /subscribe mode checked against the channel type.
+  "error.discord.modeForum": "mode forum 只能用在论坛频道：在论坛的任意帖子里发送 /subscribe mode:forum 订阅整个论坛。",
+  "error.discord.modeForum.hint": "在这个频道用 mode:channel（直接发在频道里）或 mode:thread（标题在频道里，栏目在当天的子区里）。",
+  "error.discord.modeThread": "mode thread 需要文字频道或公告频道：子区里不能再开子区。",
+  "error.discord.modeThread.hint": "在父频道里发送 /subscribe mode:thread，或在这里用 mode:channel。",
+  "error.discord.modeInForum": "论坛频道只能用 mode forum：每天一个帖子。",
+  "error.discord.modeInForum.hint": "发送 /subscribe mode:forum，或在文字频道里订阅。",
 } as const satisfies Record<string, string>;
 
 /** Every UI string key. */
@@ -362,6 +369,13 @@ const en: Record<MessageKey, string> = {
   "unwatch.notFound": "You do not watch “{input}”.",
   "unwatch.notFound.hint": "Send /watch to see your watches and their numbers, then /unwatch <number>.",
   "alert.title": "🔔 New story for your watch “{query}”",
+  // Discord channel-native modes (issue 13, Discord side).
+  "error.discord.modeForum": "mode forum works only in a forum channel: send /subscribe mode:forum in any post of the forum to subscribe the whole forum.",
+  "error.discord.modeForum.hint": "Here use mode:channel (posts in the channel) or mode:thread (the header in the channel, the sections in a thread of the day).",
+  "error.discord.modeThread": "mode thread needs a text or announcement channel: a thread cannot have threads of its own.",
+  "error.discord.modeThread.hint": "Send /subscribe mode:thread in the parent channel, or use mode:channel here.",
+  "error.discord.modeInForum": "A forum channel takes only mode forum: one post per day.",
+  "error.discord.modeInForum.hint": "Send /subscribe mode:forum, or subscribe a text channel instead.",
 };
 
 const STRINGS: Record<Locale, Record<MessageKey, string>> = { zh, en };

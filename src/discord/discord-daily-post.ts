@@ -4,7 +4,9 @@ import { Colors, type APIButtonComponent, type APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { planMessages, splitAtSentences } from "../core/delivery/pack.js";
 import { storyCount, t } from "../core/i18n.js";
+import type { PostOptions } from "../core/delivery/post-options.js";
 import type { DailyPost, StorySummary } from "../core/summaries.js";
+import { DISCORD_SUPPRESS_NOTIFICATIONS, threadNameOf, type DiscordPlacement } from "./discord-placement.js";
 import { embedLength, toRows, type DiscordMessagePayload } from "./discord-render.js";
 import {
   DISCORD_BUTTONS_PER_ROW,
@@ -89,11 +91,18 @@ function storyText(story: StorySummary, n: number): string {
  * characters, descriptions ≤ 4096 and ≤ 25 "Full story" buttons; whole sections are packed into as few messages
  * as fit (the team packer, `planMessages`), a story is split only when it alone exceeds a message.
  *
+ * Options: `thread`/`forum` mode puts the header in a message of its own (the thread starts from it, the forum
+ * post opens with it) and marks each part with where it goes; `silent` sets SUPPRESS_NOTIFICATIONS on every
+ * message; `pingRole` mentions that role in the header's content and allows exactly it (every other message, and
+ * everything from digest text, allows nothing).
+ *
  * @example
- * const messages = planDiscordDailyPost(buildDailyPost(digest), "zh");
+ * const messages = planDiscordDailyPost(buildDailyPost(digest), "zh", { mode: "thread", silent: true });
  * for (const body of messages) await rest.post(Routes.channelMessages(channelId), { body });
  */
-export function planDiscordDailyPost(post: DailyPost, locale: Locale): DiscordMessagePayload[] {
+export function planDiscordDailyPost(post: DailyPost, locale: Locale, options: PostOptions = {}): DiscordMessagePayload[] {
+  const mode = options.mode === "thread" || options.mode === "forum" ? options.mode : undefined;
+  const role = options.pingRole !== undefined && /^\d{1,20}$/.test(options.pingRole) ? options.pingRole : undefined;
   const header: Block = {
     kind: "header",
     title: escapeToFit(post.title ?? t(locale, "label.digest", { date: post.date }), DISCORD_EMBED_TITLE_LIMIT),
@@ -114,7 +123,8 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale): DiscordMe
   const messages = planMessages<Block>(
     { header, sections },
     {
-      fits,
+      // In a thread or forum post the header stands alone: it is what the channel (or the post's opening) shows.
+      fits: (blocks) => (mode && blocks.length > 1 && blocks[0]?.kind === "header" ? false : fits(blocks)),
       splitStory: (block) => {
         if (block.kind !== "story") return [block];
         // The button rides with the first piece, so a split story still has exactly one.
@@ -131,6 +141,19 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale): DiscordMe
     const { embeds, buttons } = assemble(blocks);
     const last = embeds[embeds.length - 1];
     if (last) last.footer = { text: messages.length > 1 ? `${post.date} · ${i + 1}/${messages.length}` : post.date };
-    return { embeds, components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
+    const payload: DiscordMessagePayload = { embeds, components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
+    if (i === 0 && role) {
+      payload.content = `<@&${role}>`;
+      payload.allowed_mentions = { parse: [], roles: [role] };
+    }
+    if (options.silent) payload.flags = DISCORD_SUPPRESS_NOTIFICATIONS;
+    const placement: DiscordPlacement = { part: i, parts: messages.length };
+    if (mode) {
+      placement.mode = mode;
+      placement.threadName = threadNameOf(post.date, post.title);
+      if (i === 0 && mode === "forum") placement.sections = post.sections.map((s) => s.title);
+    }
+    payload.digest_placement = placement;
+    return payload;
   }
 }

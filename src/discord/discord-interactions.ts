@@ -26,6 +26,7 @@ import {
   type SearchPageRequest,
 } from "../core/paging.js";
 import { toDiscordPayload, type DiscordMessagePayload, type RenderOptions } from "./discord-render.js";
+import { placeSubscription, type DiscordPlace } from "./discord-subscribe-place.js";
 import {
   DISCORD_AUTOCOMPLETE_CHOICES,
   DISCORD_CHOICE_NAME_LIMIT,
@@ -200,8 +201,37 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     const ctx = contextOf(interaction);
     logger.debug({ command: interaction.commandName, user: interaction.user.id, guild: interaction.guildId, admin: ctx.adminScope?.kind ?? false }, "discord command");
     const admin = def?.adminOnly === true;
+    const work = (async (): Promise<Reply> => {
+      if (interaction.commandName === "subscribe" && ctx.isAdmin) {
+        // The mode must fit the channel type, which only Discord knows: checked (and a forum's target fixed) here.
+        const place = await placeOf(interaction);
+        if (place) {
+          const placed = placeSubscription(place, typeof raw.mode === "string" ? raw.mode.trim().toLowerCase() : undefined, ctx.locale ?? config.BOT_LOCALE);
+          if (!placed.ok) return { type: "error", code: "bad-option", message: placed.message, hint: placed.hint };
+          if (placed.mode && def?.options.some((o) => o.name === "mode")) raw.mode = placed.mode;
+          ctx.target = { platform: "discord", id: placed.targetId };
+        }
+      }
+      return app.run(interaction.commandName, raw, ctx);
+    })();
     // Admin answers (refusals, confirmations, status) are for the admin only; admin work (repost) can be slow.
-    await answer(interaction, app.run(interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);
+    await answer(interaction, work, admin ? true : undefined, admin && ctx.isAdmin);
+  }
+
+  /** The asking channel's type (and a thread's parent), from the cache or, over HTTP interactions, from Discord. */
+  async function placeOf(interaction: ChatInputCommandInteraction): Promise<DiscordPlace | undefined> {
+    const id = interaction.channelId;
+    if (!id) return undefined;
+    const channels = interaction.client.channels;
+    const channel = interaction.channel ?? (await channels.fetch(id).catch(() => null));
+    if (!channel) return undefined;
+    const place: DiscordPlace = { id, type: channel.type };
+    if (channel.isThread() && channel.parentId) {
+      place.parentId = channel.parentId;
+      const parent = channel.parent ?? (await channels.fetch(channel.parentId).catch(() => null));
+      if (parent) place.parentType = parent.type;
+    }
+    return place;
   }
 
   /**

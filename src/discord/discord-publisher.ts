@@ -1,18 +1,14 @@
-// The Discord side of delivery: posts planned messages with nonce-based de-duplication and classifies failures.
-import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes } from "discord.js";
+// The Discord side of delivery: posts planned messages (channel, thread, forum post) exactly once, crossposts, pins, edits.
+import { DiscordAPIError, REST, Routes } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
 import { planDiscordDailyPost } from "./discord-daily-post.js";
+import { DISCORD_ARCHIVED_THREAD, DISCORD_UNKNOWN_MESSAGE, editFailure, isDiscordCode, toPublishError, type DiscordAction } from "./discord-errors.js";
+import { createChannelInfo, createCrossposter, createForumPost, findForumPost, isAnnouncement, messageBody, pinMessage, startThreadFromHeader } from "./discord-native.js";
+import { DISCORD_CROSSPOST_ALL_MAX_PARTS, DISCORD_CHANNEL_TYPE, decodeMessageId, encodeMessageId, matchForumTags, threadOfFirst, type DiscordPlacement } from "./discord-placement.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
-
-/**
- * Discord JSON error codes after which retrying cannot help: the subscription is disabled with the reason.
- * 10003 Unknown Channel, 10004 Unknown Guild, 50001 Missing Access, 50013 Missing Permissions,
- * 50007 Cannot send messages to this user, 50008 Cannot send messages in a non-text channel.
- */
-export const PERMANENT_DISCORD_CODES: ReadonlySet<number> = new Set([10003, 10004, 50001, 50007, 50008, 50013]);
 
 /**
  * Local budget of edits/deletes per channel per minute, under Discord's per-channel message bucket (about 5 per
@@ -20,10 +16,7 @@ export const PERMANENT_DISCORD_CODES: ReadonlySet<number> = new Set([10003, 1000
  */
 export const DISCORD_EDITS_PER_MINUTE = 50;
 
-/** 10008 Unknown Message: deleted (by an admin, or already by us). */
-export const DISCORD_UNKNOWN_MESSAGE = 10008;
-/** 50005 Cannot edit a message authored by another user. */
-export const DISCORD_NOT_AUTHOR = 50005;
+export { DISCORD_NOT_AUTHOR, DISCORD_UNKNOWN_MESSAGE, PERMANENT_DISCORD_CODES, toPublishError } from "./discord-errors.js";
 
 /** Discord's nonce limit; the engine's idempotency keys already respect it. */
 export const DISCORD_NONCE_LIMIT = 25;
@@ -58,62 +51,11 @@ export function createDiscordDeliveryRest(token: string, api: string, timeoutMs 
 }
 
 /** The message body actually posted: the planned payload plus Discord's idempotency fields. */
-export function withNonce(payload: DiscordMessagePayload, idempotencyKey: string): DiscordMessagePayload & { nonce: string; enforce_nonce: true } {
+export function withNonce(payload: DiscordMessagePayload, idempotencyKey: string): Omit<DiscordMessagePayload, "digest_placement"> & { nonce: string; enforce_nonce: true } {
   if (!/^[A-Za-z0-9]{1,25}$/.test(idempotencyKey)) {
     throw new PublishError("permanent", `discord: idempotency key "${idempotencyKey}" is not 1-${DISCORD_NONCE_LIMIT} letters/digits, which Discord's nonce needs`);
   }
-  return { ...payload, nonce: idempotencyKey, enforce_nonce: true };
-}
-
-/**
- * Maps what discord.js throws to a `PublishError` the engine acts on. 429s never get here: discord.js waits and
- * retries them itself. Messages name the channel and Discord's reason, never the token.
- */
-export function toPublishError(err: unknown, channelId: string): PublishError {
-  if (err instanceof PublishError) return err;
-  const where = `discord channel ${channelId}`;
-  if (err instanceof RateLimitError) {
-    return new PublishError("rate-limited", `${where}: rate limited for ${err.retryAfter} ms`, err.retryAfter, { cause: err });
-  }
-  if (err instanceof DiscordAPIError) {
-    const code = typeof err.code === "number" ? err.code : 0;
-    const reason = `${where}: Discord ${err.status} (code ${code}) ${err.message}`;
-    if (PERMANENT_DISCORD_CODES.has(code)) return new PublishError("permanent", `${reason}; ${fixFor(code)}`, undefined, { cause: err });
-    if (err.status === 401) return new PublishError("permanent", `${reason}; the bot token was rejected — set a valid DISCORD_TOKEN`, undefined, { cause: err });
-    if (err.status === 403 || err.status === 404) return new PublishError("permanent", `${reason}; ${fixFor(code)}`, undefined, { cause: err });
-    if (err.status === 400) return new PublishError("permanent", `${reason}; Discord refused the message body (a bug: please report it)`, undefined, { cause: err });
-    if (err.status === 429) return new PublishError("rate-limited", reason, undefined, { cause: err });
-    return new PublishError("transient", reason, undefined, { cause: err });
-  }
-  if (err instanceof HTTPError) {
-    const kind = err.status >= 500 || err.status === 408 ? "transient" : "permanent";
-    return new PublishError(kind, `${where}: HTTP ${err.status} ${err.message}`, undefined, { cause: err });
-  }
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return new PublishError("transient", `${where}: network error (${message})`, undefined, { cause: err });
-}
-
-/** An edit/delete Discord refused: a deleted or foreign message cannot be corrected (permanent, with the reason). */
-function editFailure(err: unknown, channelId: string, messageId: string, action: "edit" | "delete"): PublishError {
-  if (err instanceof DiscordAPIError && (err.code === DISCORD_UNKNOWN_MESSAGE || err.code === DISCORD_NOT_AUTHOR)) {
-    const why = err.code === DISCORD_UNKNOWN_MESSAGE ? "the message was deleted" : "the message is not the bot's";
-    return new PublishError("permanent", `discord ${action} of message ${messageId} in channel ${channelId}: ${why} (code ${err.code} ${err.message})`, undefined, { cause: err });
-  }
-  return toPublishError(err, channelId);
-}
-
-function fixFor(code: number): string {
-  switch (code) {
-    case 10003:
-      return "the channel no longer exists; /unsubscribe it or remove it from DISCORD_CHANNEL_IDS";
-    case 10004:
-      return "the bot is no longer in that server; invite it again, then /subscribe";
-    case 50001:
-    case 50013:
-      return "give the bot View Channel, Send Messages and Embed Links in that channel, then /subscribe again";
-    default:
-      return "check the bot's access to that channel, then /subscribe again";
-  }
+  return { ...messageBody(payload), nonce: idempotencyKey, enforce_nonce: true };
 }
 
 export interface DiscordPublisherOptions {
@@ -125,7 +67,18 @@ export interface DiscordPublisherOptions {
 }
 
 /**
- * The publisher the delivery engine uses for Discord channels.
+ * Slack between our clock and Discord's when looking for a forum post made since a run was planned (or since the
+ * request was sent): a post of another run of the same day made more than this before is never taken for ours.
+ */
+const FORUM_CLOCK_SKEW_MS = 2_000;
+/** Forum posts this process made or found, remembered so another run's lookup never takes them for its own. */
+const KNOWN_FORUM_POSTS_MAX = 10_000;
+
+/**
+ * The publisher the delivery engine uses for Discord channels. Modes (`options.mode`, baked into each part by
+ * the planner): `channel` posts in the channel; `thread` posts the header in the channel and the rest in a thread
+ * started from it; `forum` opens a forum post with the header and posts the rest in it. Announcement channels get
+ * the header (or every part of a short post) crossposted.
  *
  * @example
  * engine.registerPublisher(createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger }));
@@ -138,64 +91,214 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
     botUserId.catch(() => (botUserId = undefined));
     return botUserId;
   };
+  const channelInfo = createChannelInfo(rest);
+  const crosspost = createCrossposter(rest, logger);
+  /**
+   * Forum posts whose creation may have happened (an ambiguous failure, or a read-back that failed), by idempotency
+   * key → the snowflake the post's id would be above. Forum post creation has no nonce: such a key is created again
+   * only after the forum was read and the post is not there.
+   */
+  const unsureForumPosts = new Map<string, string | undefined>();
+  const knownForumPosts = new Set<string>();
+  const remember = (threadId: string) => {
+    knownForumPosts.add(threadId);
+    if (knownForumPosts.size > KNOWN_FORUM_POSTS_MAX) knownForumPosts.delete(knownForumPosts.values().next().value!);
+  };
+
+  const failed = (err: unknown, channelId: string, action: DiscordAction, signal: AbortSignal): Error => {
+    if (signal.aborted) return new PublishAborted(`discord channel ${channelId}: stopped while the request was in progress`, { cause: err });
+    const failure = toPublishError(err, channelId, action);
+    logger.warn({ channelId, action, kind: failure.kind, reason: failure.message }, "discord send failed");
+    return failure;
+  };
+
+  /** Posts one message with its nonce (a repeat within Discord's window returns the first message). */
+  async function post(channelId: string, payload: DiscordMessagePayload, key: string, action: DiscordAction, signal: AbortSignal): Promise<string> {
+    const body = withNonce(payload, key);
+    try {
+      const message = (await rest.post(Routes.channelMessages(channelId), { body, signal })) as { id: string };
+      logger.debug({ channelId, messageId: message.id, nonce: key }, "discord message sent");
+      return message.id;
+    } catch (err) {
+      throw failed(err, channelId, action, signal);
+    }
+  }
+
+  async function forumInfo(forumId: string, signal: AbortSignal) {
+    let info;
+    try {
+      info = await channelInfo(forumId, signal);
+    } catch (err) {
+      throw failed(err, forumId, "read", signal);
+    }
+    if (info.type !== DISCORD_CHANNEL_TYPE.forum && info.type !== DISCORD_CHANNEL_TYPE.media) {
+      throw new PublishError("permanent", `discord channel ${forumId}: mode forum needs a forum channel, this one is of type ${info.type}; /subscribe there with mode channel or thread`);
+    }
+    return info;
+  }
+
+  /** The bot's post of this part's day created after `after`, or undefined; throws when the forum cannot be read. */
+  async function lookForForumPost(forumId: string, placement: DiscordPlacement, after: string | undefined, signal: AbortSignal) {
+    const forum = await forumInfo(forumId, signal);
+    try {
+      const found = await findForumPost(rest, forum, { name: placement.threadName ?? "", after, ownerId: await me(signal), exclude: knownForumPosts }, signal);
+      if (found) remember(found);
+      logger.info({ forumId, after, found }, "discord: looked for a forum post left in flight");
+      return found;
+    } catch (err) {
+      const failure = failed(err, forumId, "read", signal);
+      if (failure instanceof PublishError && failure.kind === "permanent") throw failure;
+      // Not knowing whether the post exists is never a reason to create it twice: retried later.
+      throw new PublishError("transient", `discord channel ${forumId}: could not list the forum's posts to check for one left in flight (${failure.message})`, undefined, { cause: err, ambiguous: false });
+    }
+  }
+
+  async function openForumPost(forumId: string, payload: DiscordMessagePayload, placement: DiscordPlacement, key: string, signal: AbortSignal): Promise<string> {
+    if (unsureForumPosts.has(key)) {
+      const found = await lookForForumPost(forumId, placement, unsureForumPosts.get(key), signal);
+      if (found) {
+        unsureForumPosts.delete(key);
+        return encodeMessageId(forumId, { channelId: found, messageId: found });
+      }
+      unsureForumPosts.delete(key);
+    }
+    const forum = await forumInfo(forumId, signal);
+    const tags = matchForumTags(forum.availableTags, placement.sections ?? []);
+    const startedAt = new Date(Date.now() - FORUM_CLOCK_SKEW_MS).toISOString();
+    try {
+      const created = await createForumPost(rest, forumId, { name: placement.threadName ?? "", tags, body: messageBody(payload) }, signal);
+      remember(created.threadId);
+      logger.debug({ forumId, threadId: created.threadId, tags }, "discord forum post created");
+      return encodeMessageId(forumId, { channelId: created.threadId, messageId: created.messageId });
+    } catch (err) {
+      const failure = failed(err, forumId, "forum-create", signal);
+      // The post may exist (a 5xx or timeout after Discord made it, or a stop mid-request): look before making it again.
+      if (!(failure instanceof PublishError) || failure.ambiguous) unsureForumPosts.set(key, snowflakeAt(startedAt));
+      throw failure;
+    }
+  }
+
   return {
     platform: "discord",
     // The nonce with enforce_nonce: a repeat within Discord's window returns the first message instead of a second.
+    // Forum posts have no nonce; they are looked for before being made again (see openForumPost).
     deduplicates: true,
-    planDailyPost: (post: DailyPost) => planDiscordDailyPost(post, locale),
-    async send(channelId, payload, { idempotencyKey, signal }) {
-      const body = withNonce(payload, idempotencyKey);
-      try {
-        const message = (await rest.post(Routes.channelMessages(channelId), { body, signal })) as { id: string };
-        logger.debug({ channelId, messageId: message.id, nonce: idempotencyKey }, "discord message sent");
-        return { messageId: message.id };
-      } catch (err) {
-        if (signal.aborted) throw new PublishAborted(`discord channel ${channelId}: stopped while the request was in progress`, { cause: err });
-        const failure = toPublishError(err, channelId);
-        logger.warn({ channelId, kind: failure.kind, reason: failure.message }, "discord send failed");
-        throw failure;
+    planDailyPost: (post: DailyPost, postOptions) => planDiscordDailyPost(post, locale, postOptions),
+    async send(channelId, payload, { idempotencyKey, signal, earlierMessageIds }) {
+      const placement = payload.digest_placement;
+      const part = placement?.part ?? earlierMessageIds?.length ?? 0;
+      if (placement?.mode && part > 0) {
+        const first = earlierMessageIds?.[0];
+        if (!first) throw new PublishError("permanent", `discord channel ${channelId}: part ${part + 1} of a ${placement.mode} post needs the message id of its first part, which this engine did not pass`);
+        const threadId = threadOfFirst(channelId, first);
+        // The thread starts from the header with the first part in it (again on a resumed run: 160004 is success).
+        if (placement.mode === "thread" && earlierMessageIds?.length === 1) {
+          try {
+            await startThreadFromHeader(rest, channelId, threadId, placement.threadName ?? "", signal);
+          } catch (err) {
+            throw failed(err, channelId, "thread-create", signal);
+          }
+        }
+        const id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
+        return { messageId: encodeMessageId(channelId, { channelId: threadId, messageId: id }) };
       }
+      if (placement?.mode === "forum") return { messageId: await openForumPost(channelId, payload, placement, idempotencyKey, signal) };
+      const id = await post(channelId, payload, idempotencyKey, "send", signal);
+      const everyPart = placement !== undefined && placement.parts <= DISCORD_CROSSPOST_ALL_MAX_PARTS && placement.mode === undefined;
+      if (part === 0 || everyPart) {
+        // Best effort: the message is posted; a crosspost failure is logged and never re-sends it.
+        const info = await channelInfo(channelId, signal).catch(() => undefined);
+        if (isAnnouncement(info) && !signal.aborted) await crosspost(channelId, id, signal);
+      }
+      return { messageId: id };
     },
     editsPerMinute: DISCORD_EDITS_PER_MINUTE,
-    async edit(channelId, messageId, payload) {
+    async edit(targetId, messageId, payload) {
+      const at = decodeMessageId(targetId, messageId);
       // Only what an edit may carry: no nonce or flags; components always present so removed buttons go away.
       const body = { embeds: payload.embeds, components: payload.components, allowed_mentions: { parse: [] }, ...(payload.content === undefined ? {} : { content: payload.content }) };
+      const patch = () => rest.patch(Routes.channelMessage(at.channelId, at.messageId), { body });
       try {
-        await rest.patch(Routes.channelMessage(channelId, messageId), { body });
-        logger.debug({ channelId, messageId }, "discord message edited");
+        try {
+          await patch();
+        } catch (err) {
+          // A thread archives itself after a day without messages; the bot's own unlocked thread can be reopened.
+          if (!isDiscordCode(err, DISCORD_ARCHIVED_THREAD)) throw err;
+          await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
+          await patch();
+        }
+        logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message edited");
       } catch (err) {
-        throw editFailure(err, channelId, messageId, "edit");
+        throw editFailure(err, at.channelId, at.messageId, "edit", at.channelId === targetId ? "send" : "thread-send");
       }
     },
-    async delete(channelId, messageId) {
+    async delete(targetId, messageId) {
+      const at = decodeMessageId(targetId, messageId);
       try {
-        await rest.delete(Routes.channelMessage(channelId, messageId));
-        logger.debug({ channelId, messageId }, "discord message deleted");
+        await rest.delete(Routes.channelMessage(at.channelId, at.messageId));
+        logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message deleted");
       } catch (err) {
         // Already gone is what a delete wants.
         if (err instanceof DiscordAPIError && err.code === DISCORD_UNKNOWN_MESSAGE) return;
-        throw editFailure(err, channelId, messageId, "delete");
+        throw editFailure(err, at.channelId, at.messageId, "delete", at.channelId === targetId ? "send" : "thread-send");
+      }
+    },
+    async pin(targetId, messageId, { unpin, signal }) {
+      const locate = (id: string) => {
+        const at = decodeMessageId(targetId, id);
+        // A forum post's opening message shares the post's id: the post itself is pinned in the forum.
+        return { ...at, forumPost: at.channelId !== targetId && at.channelId === at.messageId };
+      };
+      const at = locate(messageId);
+      try {
+        await pinMessage(rest, at, unpin ? locate(unpin) : undefined, signal);
+        logger.debug({ targetId, messageId, unpinned: unpin }, "discord header pinned");
+      } catch (err) {
+        if (signal.aborted) throw new PublishAborted(`discord channel ${targetId}: stopped while pinning`, { cause: err });
+        const failure = toPublishError(err, targetId, "pin");
+        // Forum posts are pinned with Manage Threads, not Pin Messages.
+        throw at.forumPost && failure.kind === "permanent" ? new PublishError("permanent", failure.message.replace(/Pin Messages \([^)]*\)/, "Manage Threads (pinning a forum post)"), undefined, { cause: err }) : failure;
       }
     },
     /**
-     * Beyond the nonce window Discord would post a repeat: read the channel after the previous part (or since the
-     * run was planned) for the bot's own message with the same content and embeds.
+     * Beyond the nonce window Discord would post a repeat: read the channel (or the part's thread) after the
+     * previous part (or since the run was planned) for the bot's own message with the same content and embeds. A
+     * forum post's first part is looked for among the forum's active posts by name, owner and time.
      */
-    async findSent(channelId, payload, { after, plannedAt, signal }) {
-      const since = after ?? (plannedAt ? snowflakeAt(plannedAt) : undefined);
+    async findSent(channelId, payload, { after, plannedAt, idempotencyKey, signal }) {
+      const placement = payload.digest_placement;
+      const since = plannedAt ? snowflakeAt(new Date(Date.parse(plannedAt) - FORUM_CLOCK_SKEW_MS).toISOString()) : undefined;
+      if (placement?.mode === "forum" && placement.part === 0) {
+        try {
+          const found = await lookForForumPost(channelId, placement, since, signal);
+          return found ? { messageId: encodeMessageId(channelId, { channelId: found, messageId: found }) } : undefined;
+        } catch (err) {
+          // Until the forum can be read, the post is not made again (send looks first).
+          unsureForumPosts.set(idempotencyKey, since);
+          throw err;
+        }
+      }
+      // In a thread or forum post, the previous part's id says which thread (the header's id is the thread's).
+      let where = channelId;
+      let from = after ?? (plannedAt ? snowflakeAt(plannedAt) : undefined);
+      if (placement?.mode && placement.part > 0 && after) {
+        const previous = decodeMessageId(channelId, after);
+        where = previous.channelId === channelId ? previous.messageId : previous.channelId;
+        from = previous.messageId;
+      }
       try {
         const self = await me(signal);
         const query = new URLSearchParams({ limit: String(DISCORD_MESSAGES_PAGE_LIMIT) });
-        if (since) query.set("after", since);
-        const messages = (await rest.get(Routes.channelMessages(channelId), { query, signal })) as DiscordMessageSeen[];
+        if (from) query.set("after", from);
+        const messages = (await rest.get(Routes.channelMessages(where), { query, signal })) as DiscordMessageSeen[];
         const wanted = fingerprint(payload);
         const found = messages.find((m) => m.author?.id === self && fingerprint(m) === wanted);
-        logger.info({ channelId, after: since, seen: messages.length, found: found?.id }, "discord: looked for a part left in flight");
-        return found ? { messageId: found.id } : undefined;
+        logger.info({ channelId: where, after: from, seen: messages.length, found: found?.id }, "discord: looked for a part left in flight");
+        return found ? { messageId: encodeMessageId(channelId, { channelId: where, messageId: found.id }) } : undefined;
       } catch (err) {
-        if (signal.aborted) throw new PublishAborted(`discord channel ${channelId}: stopped while reading messages`, { cause: err });
+        if (signal.aborted) throw new PublishAborted(`discord channel ${where}: stopped while reading messages`, { cause: err });
         // Reading back is best effort (it needs Read Message History): the part is then re-sent with its nonce.
-        logger.warn({ channelId, reason: toPublishError(err, channelId).message }, "discord: could not read the channel back; re-sending with the same nonce");
+        logger.warn({ channelId: where, reason: toPublishError(err, where, "read").message }, "discord: could not read the channel back; re-sending with the same nonce");
         return undefined;
       }
     },

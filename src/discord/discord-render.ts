@@ -2,6 +2,7 @@
 import { optionStatusLines } from "../core/post-options-text.js";
 import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
+import type { DiscordPlacement } from "./discord-placement.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
@@ -36,9 +37,12 @@ export interface DiscordMessagePayload {
   content?: string;
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIButtonComponent>[];
-  allowed_mentions: { parse: [] };
-  /** `MessageFlags.Ephemeral` for answers only the asker should see. */
+  /** Never parsed from text; a daily post's header may allow exactly the one role its subscription pings. */
+  allowed_mentions: { parse: []; roles?: string[] };
+  /** `MessageFlags.Ephemeral` for answers only the asker should see; SUPPRESS_NOTIFICATIONS on a silent daily post. */
   flags?: number;
+  /** Daily posts only: where the part goes (thread, forum post) and its place in the post; stripped before sending. */
+  digest_placement?: DiscordPlacement;
 }
 
 export interface RenderOptions {

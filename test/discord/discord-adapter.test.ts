@@ -10,6 +10,7 @@ import { createLogger } from "../../src/core/logger.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { startDiscord, DiscordStartError, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
+import { messageBody } from "../../src/discord/discord-native.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
 import { expectWithinDiscordLimits, shownText } from "./sample.js";
@@ -147,7 +148,8 @@ describe("Discord adapter against a fake Discord", () => {
     const expected = planDiscordDailyPost(buildDailyPost(app.archive.get("2026-02-18")!), "en");
     expect(confirmation).toContain(`Reposted the 2026-02-18 digest: ${expected.length} messages to 1 target.`);
     const posted = fake.channelMessages(ASKING) as (DiscordMessagePayload & { nonce: string; enforce_nonce: boolean })[];
-    expect(posted.map(({ nonce: _n, enforce_nonce: _e, ...body }) => body)).toEqual(expected);
+    // Exactly the planned bodies, without the planner's placement marker (not a Discord field).
+    expect(posted.map(({ nonce: _n, enforce_nonce: _e, ...body }) => body)).toEqual(expected.map(messageBody));
     for (const p of posted) expect(p).toMatchObject({ nonce: expect.stringMatching(/^[A-Za-z0-9]{1,25}$/), enforce_nonce: true });
   });
 
@@ -157,7 +159,8 @@ describe("Discord adapter against a fake Discord", () => {
     await app.delivery.tick();
     const expected = planDiscordDailyPost(buildDailyPost(app.archive.get("2026-02-18")!), "en");
     const posted = fake.channelMessages(SUBSCRIBED) as (DiscordMessagePayload & { nonce?: string; enforce_nonce?: boolean })[];
-    expect(posted.map(({ nonce: _n, enforce_nonce: _e, ...body }) => body)).toEqual(expected);
+    // Exactly the planned bodies, without the planner's placement marker (not a Discord field).
+    expect(posted.map(({ nonce: _n, enforce_nonce: _e, ...body }) => body)).toEqual(expected.map(messageBody));
     for (const p of posted) expectWithinDiscordLimits(p);
     const attempts = fake.requests.filter((r) => r.method === "POST" && r.path === `/channels/${SUBSCRIBED}/messages`);
     expect(attempts.map((r) => r.status)).toEqual([429, ...expected.map(() => 200)]);

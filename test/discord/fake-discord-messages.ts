@@ -5,6 +5,8 @@ export interface PostedMessages {
   change(method: "PATCH" | "DELETE", channelId: string, id: string, body: Record<string, unknown>): { status: number; json?: unknown; body?: Record<string, unknown> };
   live(channelId: string): { id: string; body: Record<string, unknown> }[];
   deleteAsAdmin(channelId: string, id: string): void;
+  /** The channel of a message that exists and was not deleted. */
+  channelOf(id: string): string | undefined;
 }
 
 /**
@@ -35,6 +37,10 @@ export function createPostedMessages(): PostedMessages {
     },
     live(channelId) {
       return [...posted].filter(([, p]) => p.channelId === channelId && !p.deleted).map(([id, p]) => ({ id, body: p.body }));
+    },
+    channelOf(id) {
+      const message = posted.get(id);
+      return message && !message.deleted ? message.channelId : undefined;
     },
     deleteAsAdmin(channelId, id) {
       const message = posted.get(id);

@@ -1,8 +1,8 @@
-// Pieces of the fake Discord: the GUILD_CREATE payload, interaction member/option shapes, request body reading.
+// Pieces of the fake Discord: the GUILD_CREATE payload, interaction member/option shapes, request body reading, message rate limits.
 import type { IncomingMessage } from "node:http";
 
 /** The guild the fake announces after IDENTIFY. */
-export function guildObject(guildId: string, channelIds: string[]) {
+export function guildObject(guildId: string, channelIds: string[], types: Readonly<Record<string, number>> = {}) {
   return {
     id: guildId,
     name: "Fake Guild",
@@ -15,7 +15,7 @@ export function guildObject(guildId: string, channelIds: string[]) {
     emojis: [],
     stickers: [],
     roles: [{ id: guildId, name: "@everyone", permissions: "1024", position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
-    channels: channelIds.map((id, i) => ({ id, type: 0, name: `news-${i + 1}`, guild_id: guildId, position: i, permission_overwrites: [] })),
+    channels: channelIds.map((id, i) => ({ id, type: types[id] ?? 0, name: `news-${i + 1}`, guild_id: guildId, position: i, permission_overwrites: [] })),
     threads: [],
     members: [],
     voice_states: [],
@@ -54,4 +54,43 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+/**
+ * Discord's limits on POST /channels/{id}/messages as the fake enforces them: 5 per channel per 5 s (sent as
+ * X-RateLimit-* headers) and 50 requests/s overall; past them a 429 body and headers.
+ */
+export function createMessageLimits() {
+  const globalLog: number[] = [];
+  const channelLog = new Map<string, number[]>();
+  const stats = { violations: 0 };
+  return {
+    get violations() {
+      return stats.violations;
+    },
+    admit(channelId: string): { refused?: Record<string, unknown>; headers: Record<string, string> } {
+      const now = Date.now();
+      const recent = (channelLog.get(channelId) ?? []).filter((t) => t > now - 5000);
+      if (recent.length >= 5 || globalLog.filter((t) => t > now - 1000).length >= 50) {
+        stats.violations++;
+        const after = recent.length >= 5 ? (recent[0]! + 5000 - now) / 1000 : 1;
+        return {
+          refused: { message: "You are being rate limited.", retry_after: after, global: recent.length < 5 },
+          headers: { "retry-after": String(after), "x-ratelimit-scope": "user", ...(recent.length < 5 ? { "x-ratelimit-global": "true" } : {}) },
+        };
+      }
+      recent.push(now);
+      channelLog.set(channelId, recent);
+      globalLog.push(now);
+      if (globalLog.length > 100) globalLog.splice(0, globalLog.length - 100);
+      return {
+        headers: {
+          "x-ratelimit-limit": "5",
+          "x-ratelimit-remaining": String(5 - recent.length),
+          "x-ratelimit-reset-after": String((recent[0]! + 5000 - now) / 1000),
+          "x-ratelimit-bucket": "channel-messages",
+        },
+      };
+    },
+  };
 }

@@ -4,115 +4,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { createPostedMessages } from "./fake-discord-messages.js";
-import { createFakeDmChannels, type FakeDmChannels } from "./fake-discord-dm.js";
-import { guildObject, readBody } from "./fake-discord-parts.js";
+import { createFakeDmChannels } from "./fake-discord-dm.js";
+import { createMessageLimits, guildObject, readBody } from "./fake-discord-parts.js";
+import { createChannelNative } from "./fake-discord-threads.js";
+import type { FakeDiscord, FakeDiscordOptions, FakeGuild, InjectedFailure, InjectedInteraction, RecordedRequest } from "./fake-discord-types.js";
 
-/** One REST request the client made, as the fake received it. */
-export interface RecordedRequest {
-  method: string;
-  /** Path below the API version, decoded, e.g. `/channels/123/messages` or `/webhooks/1/tok/messages/@original`. */
-  path: string;
-  query: URLSearchParams;
-  body: unknown;
-  /** Authorization header as sent (tests assert the token travels only here). */
-  authorization: string | undefined;
-  status: number;
-}
+export type { FakeDiscord, FakeDiscordOptions, FakeGuild, FakeMember, FakeOption, InjectedFailure, InjectedInteraction, RecordedRequest } from "./fake-discord-types.js";
 
-/** A canned failure for the next request matching `method` + `path`. */
-export interface InjectedFailure {
-  method: string;
-  path: RegExp;
-  status: number;
-  /** For 429: seconds to wait, sent as `Retry-After` and `retry_after`. */
-  retryAfter?: number;
-  /** Discord JSON error code, e.g. 50013 Missing Permissions. */
-  code?: number;
-  /** How many matching requests fail; default 1. */
-  times?: number;
-  /**
-   * `accept`: the message is posted first, then the failure answered (a 5xx after Discord accepted it);
-   * `hang`: no answer at all (not posted); `accept-then-hang`: posted, never answered. Default: just the failure.
-   */
-  mode?: "accept" | "hang" | "accept-then-hang";
-  /** The error body's message; default `Injected <status>` (a proxy may echo request headers here). */
-  message?: string;
-}
-
-export type { FakeMember, FakeOption } from "./fake-discord-parts.js";
-import type { FakeMember, FakeOption } from "./fake-discord-parts.js";
-
-/** `channelId` defaults to the first guild's first channel; the interaction's guild is the channel's. */
-export type InjectedInteraction =
-  | { kind: "command"; name: string; options?: FakeOption[]; member?: FakeMember; channelId?: string; locale?: string }
-  | { kind: "autocomplete"; name: string; options: FakeOption[]; member?: FakeMember; channelId?: string; locale?: string }
-  | { kind: "button"; customId: string; member?: FakeMember; channelId?: string; locale?: string };
-
-/** A further server the bot is in (a second tenant), with its own channels. */
-export interface FakeGuild {
-  id: string;
-  channelIds: string[];
-}
-
-export interface FakeDiscordOptions {
-  guildId?: string;
-  channelIds?: string[];
-  applicationId?: string;
-  /** How long a nonce de-duplicates (Discord: "a few minutes"); default forever. 0 = never (the window has passed). */
-  nonceWindowMs?: number;
-  /**
-   * Enforce Discord's limits on POST /channels/{id}/messages: 5 per channel per 5 s (sent as X-RateLimit-* headers)
-   * and 50 requests/s overall; exceeding answers 429. Default false.
-   */
-  enforceLimits?: boolean;
-  /** More servers the bot is in. */
-  extraGuilds?: FakeGuild[];
-  /** The application's owner, as `GET /applications/@me` reports it; default user 100000000000000001. */
-  ownerId?: string;
-  /** When set, the application belongs to a team with these members (and `owner` is the team's pseudo-user). */
-  teamMemberIds?: string[];
-  /**
-   * Shards `GET /gateway/bot` recommends and the fewest it accepts (default 1; fewer → close 4011 Sharding required,
-   * as on Discord). Each server is on shard `(id >> 22) % count` of the count the sessions identified with.
-   */
-  shardCount?: number;
-}
-
-export interface FakeDiscord {
-  /** REST base to pass as `DISCORD_API_BASE` (`http://127.0.0.1:<port>/api`). */
-  apiBase: string;
-  applicationId: string;
-  guildId: string;
-  /** Every REST request, in order. */
-  requests: RecordedRequest[];
-  /** The IDENTIFY payloads received on the gateway. */
-  identifies: unknown[];
-  failNext(failure: InjectedFailure): void;
-  /**
-   * Holds the next request matching `method` + `path` until `release()`; `arrived` resolves once it came in, so a
-   * test can kill the client while it is in flight. After release the fake handles it as usual.
-   */
-  holdNext(method: string, path: RegExp): { arrived: Promise<void>; release(): void };
-  /** Resolves with the first request (already made or future) matching the predicate. */
-  waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
-  /** Sends INTERACTION_CREATE to the gateway session of the interaction's server's shard; returns its id and token. */
-  interact(interaction: InjectedInteraction): { id: string; token: string };
-  /** The raw interaction payload Discord would send (to POST it to an HTTP interactions endpoint), not dispatched. */
-  interactionPayload(interaction: InjectedInteraction): { id: string; token: string; payload: Record<string, unknown> };
-  /** Shard id of each open gateway session, in the order they identified. */
-  sessionShards(): number[];
-  /** Messages posted to a channel (bodies), in order, after nonce de-duplication. */
-  channelMessages(channelId: string): unknown[];
-  /** What a channel shows now: the bot's messages that were not deleted, with their latest (edited) bodies, in order. */
-  liveMessages(channelId: string): { id: string; body: Record<string, unknown> }[];
-  /** Deletes a message as an admin would: later edits and deletes of it answer 404 Unknown Message (10008). */
-  deleteAsAdmin(channelId: string, messageId: string): void;
-  /** 429s answered because a limit was exceeded (not injected ones). */
-  readonly limitViolations: number;
-  /** DM channels opened with POST /users/@me/channels (their messages: `channelMessages(dms.of(userId))`). */
-  readonly dms: FakeDmChannels;
-  close(): Promise<void>;
-}
 
 const API_PREFIX = /^\/api\/v\d+/;
 let snowflake = 0n;
@@ -136,7 +34,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const guildId = options.guildId ?? "800000000000000001";
   const channelIds = options.channelIds ?? ["700000000000000001"];
   const guilds: FakeGuild[] = [{ id: guildId, channelIds }, ...(options.extraGuilds ?? [])];
-  const guildOf = (channelId: string) => guilds.find((g) => g.channelIds.includes(channelId));
+  const guildOf = (channelId: string): FakeGuild | undefined => {
+    const parent = native.parentOf(channelId);
+    return guilds.find((g) => g.channelIds.includes(channelId) || (parent !== undefined && g.channelIds.includes(parent)));
+  };
   const ownerId = options.ownerId ?? "100000000000000001";
   const botUser = { id: applicationId, username: "digest-bot", discriminator: "0", global_name: null, avatar: null, bot: true };
   const requests: RecordedRequest[] = [];
@@ -148,12 +49,19 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const objects = new Map<string, Record<string, unknown>[]>();
   const nonces = new Map<string, { msg: Record<string, unknown>; at: number }>();
   const held = new Set<ServerResponse>();
-  const globalLog: number[] = [];
-  const channelLog = new Map<string, number[]>();
-  const stats = { limitViolations: 0 };
+  const limits = createMessageLimits();
   const dms = createFakeDmChannels();
   const posted = createPostedMessages();
   const sockets = new Set<WebSocket>();
+  const native = createChannelNative({
+    guildIdOf: (id) => guildOf(id)?.id,
+    botId: applicationId,
+    nextId,
+    postAs: (channelId, body, id) => postMessage(channelId, body, id),
+    channelOfMessage: (id) => posted.channelOf(id),
+    channelTypes: options.channelTypes ?? {},
+    forumTags: options.forumTags ?? {},
+  });
   const shardCount = options.shardCount ?? 1;
   /** Which shard each identified session serves, and of how many. */
   const shardOfSocket = new Map<WebSocket, number>();
@@ -214,7 +122,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (failure) {
       failure.left--;
       const posting = method === "POST" && /^\/channels\/(\d+)\/messages$/.exec(path);
-      if (posting && (failure.mode === "accept" || failure.mode === "accept-then-hang")) postMessage(posting[1]!, (body ?? {}) as Record<string, unknown>);
+      const accepting = failure.mode === "accept" || failure.mode === "accept-then-hang";
+      if (posting && accepting) postMessage(posting[1]!, (body ?? {}) as Record<string, unknown>);
+      // Threads, forum posts, pins, crossposts: done as Discord would, before the failure is answered.
+      else if (accepting) native.handle(method, path, body);
       if (failure.mode === "hang" || failure.mode === "accept-then-hang") {
         record({ method, path, query: url.searchParams, body, authorization: req.headers.authorization, status: 0 });
         held.add(res);
@@ -279,49 +190,36 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const channelId = m[1]!;
       const b = (body ?? {}) as Record<string, unknown>;
       if (!guildOf(channelId) && !dms.has(channelId)) return send(404, { message: "Unknown Channel", code: 10003 });
+      if (native.typeOf(channelId) === 15) return send(400, { message: "Cannot send a message in a forum channel", code: 40058 });
+      // Like Discord: a message in an archived (unlocked) thread reopens it.
+      if (native.isArchived(channelId)) native.reopen(channelId);
       let headers: Record<string, string> = {};
       if (options.enforceLimits) {
-        const now = Date.now();
-        const log = channelLog.get(channelId) ?? [];
-        const recent = log.filter((t) => t > now - 5000);
-        if (recent.length >= 5 || globalLog.filter((t) => t > now - 1000).length >= 50) {
-          stats.limitViolations++;
-          const after = recent.length >= 5 ? (recent[0]! + 5000 - now) / 1000 : 1;
-          return send(
-            429,
-            { message: "You are being rate limited.", retry_after: after, global: recent.length < 5 },
-            { "retry-after": String(after), "x-ratelimit-scope": "user", ...(recent.length < 5 ? { "x-ratelimit-global": "true" } : {}) },
-          );
-        }
-        recent.push(now);
-        channelLog.set(channelId, recent);
-        globalLog.push(now);
-        if (globalLog.length > 100) globalLog.splice(0, globalLog.length - 100);
-        headers = {
-          "x-ratelimit-limit": "5",
-          "x-ratelimit-remaining": String(5 - recent.length),
-          "x-ratelimit-reset-after": String((recent[0]! + 5000 - now) / 1000),
-          "x-ratelimit-bucket": "channel-messages",
-        };
+        const verdict = limits.admit(channelId);
+        if (verdict.refused) return send(429, verdict.refused, verdict.headers);
+        headers = verdict.headers;
       }
       return send(200, postMessage(channelId, b), headers);
     }
     if ((method === "PATCH" || method === "DELETE") && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      if (native.isArchived(m[1]!)) return send(400, { message: "Thread is archived", code: 50083 });
       const answer = posted.change(method, m[1]!, m[2]!, (body ?? {}) as Record<string, unknown>);
       if (answer.status !== 200) return send(answer.status, answer.json);
       return send(200, { ...messageObject(m[1]!, answer.body!, false), id: m[2]!, edited_timestamp: new Date().toISOString() });
     }
+    const nativeAnswer = native.handle(method, path, body);
+    if (nativeAnswer) return send(nativeAnswer.status, nativeAnswer.json);
     return send(404, { message: `Fake Discord has no route ${method} ${path}`, code: 0 });
   }
 
   /** Posts (or, for a repeated nonce within the window, finds) a message; returns what Discord answers. */
-  function postMessage(channelId: string, b: Record<string, unknown>) {
+  function postMessage(channelId: string, b: Record<string, unknown>, id?: string) {
     const nonce = typeof b.nonce === "string" ? b.nonce : undefined;
     const key = nonce && b.enforce_nonce === true ? `${channelId}:${nonce}` : undefined;
     const earlier = key ? nonces.get(key) : undefined;
     const window = options.nonceWindowMs ?? Number.POSITIVE_INFINITY;
     if (earlier && Date.now() - earlier.at < window) return earlier.msg;
-    const msg = messageObject(channelId, b, false);
+    const msg = messageObject(channelId, b, false, id);
     posted.record(msg.id, channelId, b);
     if (key) nonces.set(key, { msg, at: Date.now() });
     const list = messages.get(channelId) ?? [];
@@ -333,9 +231,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return msg;
   }
 
-  function messageObject(channelId: string, b: Record<string, unknown>, webhook: boolean) {
+  function messageObject(channelId: string, b: Record<string, unknown>, webhook: boolean, id = nextId()) {
     return {
-      id: nextId(),
+      id,
       channel_id: channelId,
       type: 0,
       author: botUser,
@@ -390,7 +288,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           application: { id: applicationId, flags: 0 },
           shard: [shard, count],
         });
-        for (const g of mine) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds));
+        for (const g of mine) dispatch(ws, "GUILD_CREATE", guildObject(g.id, g.channelIds, options.channelTypes));
       }
     });
   }
@@ -409,7 +307,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       version: 1,
       guild_id: guildId,
       channel_id: channelId,
-      channel: { id: channelId, type: 0, guild_id: guildId, name: "news", position: 0, permission_overwrites: [] },
+      channel: native.channelObject(channelId),
       member: { user, roles: [], permissions: i.member?.permissions ?? "0", joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, nick: null },
       locale: i.locale ?? "en-US",
       guild_locale: "en-US",
@@ -484,8 +382,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     liveMessages: (channelId) => posted.live(channelId),
     deleteAsAdmin: (channelId, messageId) => posted.deleteAsAdmin(channelId, messageId),
+    native,
     get limitViolations() {
-      return stats.limitViolations;
+      return limits.violations;
     },
     dms,
     async close() {
