@@ -137,7 +137,9 @@ function run(args: string[]): Promise<StartReport> {
 async function main(): Promise<void> {
   if (process.argv[2] === "--child") {
     const [code, root, mode, edits] = process.argv.slice(3) as [string, string, "cold" | "warm", string];
-    process.send?.(await child(code, root, mode, Number(edits)));
+    const report = await child(code, root, mode, Number(edits));
+    if (process.send) process.send(report);
+    else process.stdout.write(`${JSON.stringify(report)}\n`); // run by hand (e.g. under --cpu-prof)
     return;
   }
   const { values, positionals } = parseArgs({

@@ -1,5 +1,6 @@
 // Runs the digest parser for the archive: in a worker thread with a time limit per file, or inline (one-shot CLIs).
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import { DigestParseError, type ParseOptions, type ParsedDigest, parseDigest } from "./parse-digest.js";
@@ -9,6 +10,25 @@ export const PARSE_TIME_LIMIT_MS = 5000;
 
 /** What parsing one file gave: the digest, or a message ready to show (`file:line: …` or `file: …`). */
 export type ParseOutcome = { ok: true; parsed: ParsedDigest } | { ok: false; message: string };
+
+/** The JSON text a worker sent for a parse (kept so the parse cache writes it without serialising again). */
+const jsonByParse = new WeakMap<ParsedDigest, string>();
+
+/**
+ * The parse as JSON: the text the worker made, else serialised now.
+ *
+ * @example
+ * cache.set(key, outcome.parsed, parseJson(outcome.parsed));
+ */
+export function parseJson(parsed: ParsedDigest): string {
+  return jsonByParse.get(parsed) ?? JSON.stringify(parsed);
+}
+
+function fromJson(json: string): ParsedDigest {
+  const parsed = JSON.parse(json) as ParsedDigest;
+  jsonByParse.set(parsed, json);
+  return parsed;
+}
 
 export interface DigestParser {
   /** `options` carry the file's mtime and time zone, for a file that names no date. */
@@ -27,7 +47,8 @@ export interface ParseJob {
   options?: ParseOptions;
 }
 export type ParseReply =
-  | { id: number; ok: true; parsed: ParsedDigest }
+  /** `json`: the parse as JSON, made in the worker (the parse cache stores that text; the bot's thread only reads it). */
+  | { id: number; ok: true; json: string }
   | { id: number; ok: false; typed: boolean; message: string; line?: number };
 
 /** Any failure as the archive reports it: the parser's own `file:line: …`, or `file: …` for anything else. */
@@ -65,12 +86,26 @@ function startWorker(): Worker {
 export interface WorkerParserOptions {
   /** Default {@link PARSE_TIME_LIMIT_MS}; counted from when the worker starts on the file. */
   timeLimitMs?: number;
+  /** Worker threads parsing side by side. Default: 2, or 1 on a single core. */
+  workers?: number;
+}
+
+/** How long an extra worker (beyond the first) stays up with nothing to parse: a cold start needs it, an edit does not. */
+const EXTRA_WORKER_IDLE_MS = 5000;
+
+/** One worker and its queue; `pending` counts files given to it and not yet answered. */
+interface Lane extends DigestParser {
+  pending: number;
+  /** Stops the worker (it restarts on the next file) without closing the lane. */
+  rest(): void;
 }
 
 /**
- * Parses in one worker thread, one file at a time. A file that takes longer than the limit is answered with
- * `file: parsing took longer than N ms; skipped` and the worker is replaced (it may be stuck in a pathological
- * input); a worker that dies answers its file the same way. The worker never keeps the process alive.
+ * Parses in worker threads (two by default), each one file at a time; a file goes to the worker with the fewest
+ * files waiting, so a cold start parses on both cores while an edit uses one (the second worker stops after 5 s
+ * idle). A file that takes longer than the limit is answered with `file: parsing took longer than N ms; skipped`
+ * and its worker is replaced (it may be stuck in a pathological input); a worker that dies answers its file the
+ * same way. Workers never keep the process alive.
  *
  * @example
  * const parser = createWorkerParser();
@@ -79,6 +114,31 @@ export interface WorkerParserOptions {
  */
 export function createWorkerParser(options: WorkerParserOptions = {}): DigestParser {
   const limit = options.timeLimitMs ?? PARSE_TIME_LIMIT_MS;
+  const count = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
+  const lanes = Array.from({ length: count }, () => createLane(limit));
+  const timers: (NodeJS.Timeout | undefined)[] = lanes.map(() => undefined);
+  return {
+    warm: () => lanes[0]?.warm?.(),
+    parse(source, file, opts) {
+      let index = 0;
+      for (let i = 1; i < lanes.length; i++) if ((lanes[i] as Lane).pending < (lanes[index] as Lane).pending) index = i;
+      const lane = lanes[index] as Lane;
+      clearTimeout(timers[index]);
+      return lane.parse(source, file, opts).finally(() => {
+        if (index === 0 || lane.pending > 0) return;
+        timers[index] = setTimeout(() => lane.rest(), EXTRA_WORKER_IDLE_MS);
+        timers[index]?.unref();
+      });
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      await Promise.all(lanes.map((lane) => lane.close()));
+    },
+  };
+}
+
+/** One worker thread parsing one file at a time. */
+function createLane(limit: number): Lane {
   let worker: Worker | undefined;
   let ready: Promise<void> | undefined;
   let nextId = 1;
@@ -139,7 +199,7 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
       };
       const onMessage = (reply: ParseReply) => {
         if (reply.id !== id) return;
-        done(reply.ok ? { ok: true, parsed: reply.parsed } : { ok: false, message: reply.typed ? reply.message : `${file}: ${reply.message}` });
+        done(reply.ok ? { ok: true, parsed: fromJson(reply.json) } : { ok: false, message: reply.typed ? reply.message : `${file}: ${reply.message}` });
       };
       const onError = (err: Error) => {
         stop();
@@ -160,12 +220,15 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
     });
   };
 
-  return {
+  const lane: Lane = {
+    pending: 0,
+    rest: () => stop(),
     warm() {
       if (!closed) ensure().catch(() => stop());
     },
     parse(source, file, options) {
-      const result = queue.then(() => run(source, file, options));
+      lane.pending++;
+      const result = queue.then(() => run(source, file, options)).finally(() => void lane.pending--);
       queue = result.catch(() => undefined);
       return result;
     },
@@ -176,4 +239,5 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
       await queue;
     },
   };
+  return lane;
 }
