@@ -21,7 +21,11 @@ interface StartReport {
   label: string;
   archiveMs: number;
   answerMs: number;
-  readyMs: number;
+  /** CPU time of the process (every thread) until the first answer. */
+  answerCpuS: number;
+  /** Peak RSS until the first answer. */
+  answerPeakRssMb: number;
+  readyMs?: number;
   digests: number;
   source: string;
   stallMs: number;
@@ -33,7 +37,7 @@ interface StartReport {
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** One start (and optionally edits) in this process, from the checkout at `code`. */
-async function child(code: string, root: string, mode: "cold" | "warm", edits: number): Promise<StartReport> {
+async function child(code: string, root: string, mode: "cold" | "warm", edits: number, waitForIndex: boolean): Promise<StartReport> {
   const load = (rel: string) => import(pathToFileURL(path.join(code, rel)).href);
   const { createArchive } = await load("src/core/digest/archive.ts");
   const { createWorkerParser } = await load("src/core/digest/digest-parser.ts");
@@ -51,20 +55,25 @@ async function child(code: string, root: string, mode: "cold" | "warm", edits: n
   const t0 = performance.now();
   const cache = await openParseCache(path.join(state, "digest-cache"), logger);
   const ids = openStoryIdStore({ dir: path.join(state, "story-ids"), logger });
-  const archive = await createArchive({ dir, logger, cache, ids, parser: createWorkerParser(), pollMs: 0 });
+  const archive = await createArchive({ dir, logger, cache, ids, parser: createWorkerParser(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}), pollMs: 0 });
   const archiveMs = performance.now() - t0;
   const search = await createStorySearch({ archive, dataDir: state, logger });
   const hits = search.searchPage("agent", { limit: 10 });
   if (hits.total === 0) throw new Error("bench: the first search found nothing");
   const answerMs = performance.now() - t0;
-  await search.ready;
+  const answerPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const cpu = process.cpuUsage();
+  const answerCpuS = Math.round((cpu.user + cpu.system) / 1e5) / 10;
+  if (waitForIndex) await search.ready;
   const readyMs = performance.now() - t0;
   h.disable();
   const report: StartReport = {
     label: mode,
     archiveMs: Math.round(archiveMs),
     answerMs: Math.round(answerMs),
-    readyMs: Math.round(readyMs),
+    answerPeakRssMb,
+    answerCpuS,
+    ...(waitForIndex ? { readyMs: Math.round(readyMs) } : {}),
     digests: archive.dates().length,
     source: search.stats().source,
     stallMs: Math.round(h.max / 1e6),
@@ -136,15 +145,23 @@ function run(args: string[]): Promise<StartReport> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === "--child") {
-    const [code, root, mode, edits] = process.argv.slice(3) as [string, string, "cold" | "warm", string];
-    const report = await child(code, root, mode, Number(edits));
+    const [code, root, mode, edits, wait] = process.argv.slice(3) as [string, string, "cold" | "warm", string, string];
+    const report = await child(code, root, mode, Number(edits), wait !== "answer");
     if (process.send) process.send(report);
     else process.stdout.write(`${JSON.stringify(report)}\n`); // run by hand (e.g. under --cpu-prof)
     return;
   }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { root: { type: "string" }, baseline: { type: "string" }, "warm-only": { type: "boolean", default: false }, edits: { type: "string", default: "5" } },
+    options: {
+      root: { type: "string" },
+      baseline: { type: "string" },
+      "warm-only": { type: "boolean", default: false },
+      "cold-only": { type: "boolean", default: false },
+      // A cold start stops at the first answer (the search build, minutes at 10 years on a busy machine, is cancelled).
+      "answer-only": { type: "boolean", default: false },
+      edits: { type: "string", default: "5" },
+    },
   });
   const days = Number(positionals[0] ?? 1096);
   const root = values.root ? path.resolve(values.root) : fs.mkdtempSync(path.join(os.tmpdir(), "archive-bench-"));
@@ -162,14 +179,18 @@ async function main(): Promise<void> {
   process.stdout.write(`${count} digests in ${dir}; Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
   const print = (name: string, r: StartReport) =>
     process.stdout.write(
-      `${name}, ${r.label} start: archive ${(r.archiveMs / 1000).toFixed(2)} s, first answer ${(r.answerMs / 1000).toFixed(2)} s, index ready ${(r.readyMs / 1000).toFixed(2)} s (${r.source}), ` +
-        `${r.digests} digests, longest stall ${r.stallMs} ms, RSS ${r.rssMb} MiB, peak RSS ${r.peakRssMb} MiB\n` +
+      `${name}, ${r.label} start: archive ${(r.archiveMs / 1000).toFixed(2)} s, first answer ${(r.answerMs / 1000).toFixed(2)} s (${r.answerCpuS} s CPU, peak RSS until then ${r.answerPeakRssMb} MiB), ` +
+        `${r.readyMs !== undefined ? `index ready ${(r.readyMs / 1000).toFixed(2)} s (${r.source}), ` : ""}${r.digests} digests, longest stall ${r.stallMs} ms, RSS ${r.rssMb} MiB, peak RSS ${r.peakRssMb} MiB\n` +
         (r.edits ?? []).map((e, i) => `  edit ${i + 1}: visible after ${e.visibleMs} ms, longest stall incl. saves ${e.stallMs} ms (longest turn ${e.cpuTurnMs} ms CPU)\n`).join(""),
     );
   try {
-    if (!values["warm-only"]) for (const [name, code] of codes) print(name, await run([code, root, "cold", "0"]));
-    for (const [name, code] of codes) print(name, await run([code, root, "warm", values.edits]));
-    for (const [name, code] of codes) print(name, await run([code, root, "warm", "0"]));
+    const wait = values["answer-only"] ? "answer" : "index";
+    if (!values["warm-only"]) for (const [name, code] of codes) print(name, await run([code, root, "cold", "0", wait]));
+    if (values["cold-only"]) return;
+    // A cold start that stopped at the first answer saved no index: one start builds and saves it first.
+    if (values["answer-only"]) for (const [, code] of codes) await run([code, root, "warm", "0", "index"]);
+    for (const [name, code] of codes) print(name, await run([code, root, "warm", values.edits, "index"]));
+    for (const [name, code] of codes) print(name, await run([code, root, "warm", "0", "index"]));
   } finally {
     if (!values.root) fs.rmSync(root, { recursive: true, force: true });
     process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
