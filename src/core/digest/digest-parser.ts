@@ -96,6 +96,9 @@ export interface WorkerParserOptions {
 /** Young generation of a parser worker, in MiB (V8's default is far smaller). */
 const YOUNG_GENERATION_MB = 64;
 
+/** Files waiting for the first worker before a second one is started. */
+const QUEUE_BEFORE_EXTRA_WORKER = 4;
+
 /** How long an extra worker (beyond the first) stays up with nothing to parse: a cold start needs it, an edit does not. */
 const EXTRA_WORKER_IDLE_MS = 5000;
 
@@ -104,6 +107,8 @@ interface Lane extends DigestParser {
   pending: number;
   /** Stops the worker (it restarts on the next file) without closing the lane. */
   rest(): void;
+  /** Its worker has started (a file given to it now does not wait for a worker start). */
+  isUp(): boolean;
 }
 
 /**
@@ -126,8 +131,23 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   return {
     warm: () => lanes[0]?.warm?.(),
     parse(source, file, opts) {
+      // An extra worker starts once files queue up, and takes files only once it is up: a worker start costs more
+      // than a few parses, so a burst of edits stays on the first worker.
       let index = 0;
-      for (let i = 1; i < lanes.length; i++) if ((lanes[i] as Lane).pending < (lanes[index] as Lane).pending) index = i;
+      for (let i = 1; i < lanes.length; i++) {
+        const extra = lanes[i] as Lane;
+        if (!extra.isUp()) {
+          if ((lanes[0] as Lane).pending >= QUEUE_BEFORE_EXTRA_WORKER && extra.pending === 0) {
+            extra.warm?.();
+            clearTimeout(timers[i]);
+            // Started but given nothing (the queue emptied meanwhile): stopped after a longer while.
+            timers[i] = setTimeout(() => extra.rest(), 12 * EXTRA_WORKER_IDLE_MS);
+            timers[i]?.unref();
+          }
+          continue;
+        }
+        if (extra.pending < (lanes[index] as Lane).pending) index = i;
+      }
       const lane = lanes[index] as Lane;
       clearTimeout(timers[index]);
       return lane.parse(source, file, opts).finally(() => {
@@ -147,6 +167,8 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
 function createLane(limit: number): Lane {
   let worker: Worker | undefined;
   let ready: Promise<void> | undefined;
+  /** The current worker has started and takes files. */
+  let up = false;
   let nextId = 1;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -155,6 +177,7 @@ function createLane(limit: number): Lane {
     const w = worker;
     worker = undefined;
     ready = undefined;
+    up = false;
     void w?.terminate();
   };
 
@@ -169,11 +192,13 @@ function createLane(limit: number): Lane {
       if (worker === w) {
         worker = undefined;
         ready = undefined;
+        up = false;
       }
     });
     ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (!m.ready) return;
+        if (worker === w) up = true;
         w.off("message", onMessage);
         w.off("error", reject);
         resolve();
@@ -229,6 +254,7 @@ function createLane(limit: number): Lane {
   const lane: Lane = {
     pending: 0,
     rest: () => stop(),
+    isUp: () => up,
     warm() {
       if (!closed) ensure().catch(() => stop());
     },
