@@ -15,13 +15,16 @@ export type ParseOutcome = { ok: true; parsed: ParsedDigest } | { ok: false; mes
 const jsonByParse = new WeakMap<ParsedDigest, string>();
 
 /**
- * The parse as JSON: the text the worker made, else serialised now.
+ * The parse as JSON: the text the worker made (forgotten now: the archive keeps the parse for as long as the file
+ * is loaded, and its text must not stay alive with it); `undefined` for a parse made on this thread.
  *
  * @example
- * cache.set(key, outcome.parsed, parseJson(outcome.parsed));
+ * cache.set(key, outcome.parsed, takeParseJson(outcome.parsed));
  */
-export function parseJson(parsed: ParsedDigest): string {
-  return jsonByParse.get(parsed) ?? JSON.stringify(parsed);
+export function takeParseJson(parsed: ParsedDigest): string | undefined {
+  const json = jsonByParse.get(parsed);
+  jsonByParse.delete(parsed);
+  return json;
 }
 
 function fromJson(json: string): ParsedDigest {
