@@ -1,7 +1,7 @@
 // Reading one digest file for the archive: stat first, then the parse cache, then the parser; every failure stays local.
 import fs from "node:fs";
 import type { Logger } from "../logger.js";
-import type { DigestParser } from "./digest-parser.js";
+import { type DigestParser, takeParseJson } from "./digest-parser.js";
 import type { ParseCache } from "./parse-cache.js";
 import type { ParsedDigest } from "./parse-digest.js";
 
@@ -75,8 +75,10 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     }
     const outcome = await deps.parser.parse(source, file, { mtime: stat.mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
     if (!outcome.ok) return fail(seen, outcome.message);
+    // Taken even without a cache: the worker's JSON text must not live as long as the parse.
+    const json = takeParseJson(outcome.parsed);
     if (key !== undefined) {
-      cache?.set(key, outcome.parsed);
+      cache?.set(key, outcome.parsed, json);
       cache?.remember(file, stamp, key);
     }
     return accept(outcome.parsed, seen, deps, file);

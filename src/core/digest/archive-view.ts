@@ -89,6 +89,7 @@ export function lookUpStory(view: View, ids: ReadonlyMap<string, DateIds>, id: s
 
 /** True when two assignments are the same (so an unchanged date is not written again at every start). */
 export function sameIds(a: DateIds | undefined, b: DateIds): boolean {
+  if (a === b) return true;
   if (!a || a.stories.size !== b.stories.size || a.positions.size !== b.positions.size) return false;
   return JSON.stringify([...a.stories, ...a.positions]) === JSON.stringify([...b.stories, ...b.positions]);
 }

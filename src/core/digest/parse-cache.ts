@@ -38,8 +38,8 @@ export interface ParseCache {
   keyOf(file: string, source: string): string;
   /** The cached parse, with warnings naming `file`; `undefined` when not cached (or unreadable). */
   get(key: string, file: string): Promise<ParsedDigest | undefined>;
-  /** Caches a parse (written in the background). */
-  set(key: string, parsed: ParsedDigest): void;
+  /** Caches a parse (written in the background); `json`, when given, is its JSON text (made by the parser's worker). */
+  set(key: string, parsed: ParsedDigest, json?: string): void;
   /** Records which key `file` has at `stamp`, so the next start needs only a stat. */
   remember(file: string, stamp: FileStamp, key: string): void;
   /** Forgets every file not in `files`, and deletes the entries no remembered file uses. */
@@ -157,10 +157,10 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
         return undefined;
       }
     },
-    set(key, parsed) {
+    set(key, parsed, json) {
       if (stored.has(key)) return;
       stored.add(key);
-      const text = JSON.stringify(parsed);
+      const text = json ?? JSON.stringify(parsed);
       enqueue(() => writeAtomic(path.join(entriesDir, `${key}.json`), text));
     },
     remember(file, stamp, key) {

@@ -8,7 +8,7 @@ if (port) {
   port.on("message", (job: ParseJob) => {
     let reply: ParseReply;
     try {
-      reply = { id: job.id, ok: true, parsed: parseDigest(job.source, job.file, job.options) };
+      reply = { id: job.id, ok: true, json: JSON.stringify(parseDigest(job.source, job.file, job.options)) };
     } catch (err) {
       const typed = err instanceof DigestParseError;
       reply = { id: job.id, ok: false, typed, message: err instanceof Error ? err.message : String(err), ...(typed ? { line: err.line } : {}) };

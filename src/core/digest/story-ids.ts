@@ -133,6 +133,47 @@ export interface AssignedIds {
  * const next = assignStoryIds(parsedRevision, first.ids); // a story that moved keeps its id
  */
 export function assignStoryIds(digest: Digest, previous: DateIds | undefined): AssignedIds {
+  return (previous && unchangedRevision(digest, previous)) ?? assignAfresh(digest, previous);
+}
+
+/**
+ * The common case at every start: the digest is the revision the assignments were last made for (each current
+ * story, in order, is the previous one with the same trace, and no position is new). The ids and the assignments
+ * are then those of last time, found without any matching, and `previous` itself is returned (nothing to save).
+ */
+function unchangedRevision(digest: Digest, previous: DateIds): AssignedIds | undefined {
+  const current = new Map<string, string>();
+  for (const [at, id] of previous.positions) current.set(at, id);
+  const used = new Set<string>();
+  const titles = new Set<string>();
+  const sections = [];
+  for (let s = 0; s < digest.sections.length; s++) {
+    const section = digest.sections[s] as Digest["sections"][number];
+    const stories = [];
+    for (let t = 0; t < section.stories.length; t++) {
+      const story = section.stories[t] as Story;
+      const id = current.get(positionKey(s, t));
+      const trace = id === undefined ? undefined : previous.stories.get(id);
+      // Two stories of one title are matched by order of assignment; leave that to the full matching.
+      if (id === undefined || !trace || trace.removed || used.has(id) || titles.has(story.title) || !sameTrace(trace, story)) return undefined;
+      used.add(id);
+      titles.add(story.title);
+      stories.push({ ...story, id });
+    }
+    sections.push({ ...section, stories });
+  }
+  // Every story not removed must still be there (else it is removed now), and only those.
+  for (const [id, trace] of previous.stories) if (!trace.removed && !used.has(id)) return undefined;
+  return { digest: { ...digest, sections }, ids: previous };
+}
+
+function sameTrace(trace: StoryTrace, story: Story): boolean {
+  if (trace.title !== story.title || trace.links.length !== story.links.length) return false;
+  if (trace.text !== story.text.slice(0, TRACE_TEXT_CHARS)) return false;
+  return story.links.every((l, i) => l.url === trace.links[i]);
+}
+
+function assignAfresh(digest: Digest, previous: DateIds | undefined): AssignedIds {
   const before = [...(previous?.stories ?? new Map<string, StoryTrace>())].filter(([, t]) => !t.removed);
   const flat = digest.sections.flatMap((section, s) => section.stories.map((story, t) => ({ story, s, t, trace: traceOf(story) })));
   const ids: (string | undefined)[] = flat.map(() => undefined);

@@ -11,6 +11,8 @@ import { internalsOf, type MiniSearchInternals } from "./minisearch-internals.js
 
 /** File name of the saved index inside DATA_DIR. */
 export const SAVED_INDEX_FILE = "search-index.bin";
+/** Bytes encoded and written per step when saving (one step per event-loop turn, at most). */
+const WRITE_BATCH_BYTES = 2 * 1024 * 1024;
 /** First bytes of the file; anything else is not ours. */
 const MAGIC = "DBSI";
 
@@ -254,33 +256,61 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     fieldIds: snap.fieldIds,
     averageFieldLength: snap.averageFieldLength,
   };
-  const lengthPrefixed = (bodies: Buffer[]) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(bodies.reduce((n, b) => n + b.length, 0));
-    return [len, ...bodies];
-  };
-  const jsonArray = (pieces: JsonPieces) => [
-    Buffer.from("["),
-    ...pieces.filter((x) => x !== "").flatMap((piece, i) => [...(i > 0 ? [Buffer.from(",")] : []), Buffer.from(piece, "utf8")]),
-    Buffer.from("]"),
-  ];
-  const parts: Buffer[] = [
+  // The documents and terms are tens of MB of JSON at 10 years: each piece is encoded just before it is written,
+  // a few MB per event-loop turn, never all at once (encoding them in one go was the longest stall of a save).
+  // Chunk lengths are written as placeholders and filled in once the chunk's bytes are counted.
+  type Item = Buffer | string | { lengthOf: Item[] };
+  const jsonArray = (pieces: JsonPieces): Item[] => ["[", ...pieces.filter((x) => x !== "").flatMap((piece, i) => (i > 0 ? [",", piece] : [piece])), "]"];
+  const items: Item[] = [
     Buffer.from(MAGIC, "latin1"),
-    ...lengthPrefixed([Buffer.from(JSON.stringify(header), "utf8")]),
-    ...lengthPrefixed(jsonArray(snap.documents)),
-    ...lengthPrefixed(jsonArray(snap.terms)),
+    { lengthOf: [JSON.stringify(header)] },
+    { lengthOf: jsonArray(snap.documents) },
+    { lengthOf: jsonArray(snap.terms) },
   ];
-  const used = parts.reduce((n, b) => n + b.length, 0);
-  const count = Buffer.alloc(4);
-  count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
-  parts.push(Buffer.alloc(((used + 3) & ~3) - used), count, ...snap.postings.pieces.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength)));
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  // Written piece by piece (writev in small batches): no copy of the whole file is made on the way.
   const handle = await open(tmp, "w", 0o600);
   try {
-    for (let i = 0; i < parts.length; i += 64) await handle.writev(parts.slice(i, i + 64));
+    let position = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await handle.writev(batch, position);
+      position += batchBytes;
+      batch = [];
+      batchBytes = 0;
+    };
+    const put = async (buf: Buffer) => {
+      batch.push(buf);
+      batchBytes += buf.length;
+      if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= 64) await flush();
+    };
+    const putAll = async (list: Item[]): Promise<void> => {
+      for (const item of list) {
+        if (typeof item === "string") await put(Buffer.from(item, "utf8"));
+        else if (Buffer.isBuffer(item)) await put(item);
+        else {
+          await flush();
+          const at = position;
+          await put(Buffer.alloc(4));
+          await putAll(item.lengthOf);
+          await flush();
+          const length = Buffer.alloc(4);
+          length.writeUInt32LE(position - at - 4);
+          await handle.write(length, 0, 4, at);
+        }
+      }
+    };
+    await putAll(items);
+    await flush();
+    const count = Buffer.alloc(4);
+    count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
+    await put(Buffer.alloc(((position + 3) & ~3) - position));
+    await put(count);
+    for (const d of snap.postings.pieces) await put(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+    await flush();
   } finally {
     await handle.close();
   }

@@ -60,6 +60,30 @@ describe("createWorkerParser", () => {
   });
 });
 
+describe("two worker parsers side by side", () => {
+  it("parses a file on the second worker while the first is busy with a slow one (a cold start uses both cores)", async () => {
+    const pool = createWorkerParser({ workers: 2, timeLimitMs: 60_000 });
+    try {
+      // Files queue up on the first worker: the second one starts, and takes files once it is up.
+      const queued = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.parse(SMALL(`Queued ${i}`), `/x/2026-03-1${i}.md`)));
+      expect(queued.every((o) => o.ok)).toBe(true);
+      // A tenth of BIG (~1,000 stories) is long to parse; a small file given next goes to the idle second worker and
+      // is done first. Until that worker is up (a start takes a while on a busy machine) the small file waits.
+      const medium = BIG.slice(0, BIG.indexOf("### Story 1070\n"));
+      let order: string[] = [];
+      for (let attempt = 0; attempt < 10 && order[0] !== "small Beside the big one"; attempt++) {
+        order = [];
+        const big = pool.parse(medium, "/x/2026-03-07.md").then((o) => void order.push(`big ${o.ok}`));
+        const small = pool.parse(SMALL("Beside the big one"), "/x/2026-03-08.md").then((o) => void order.push(`small ${o.ok && o.parsed.digest.sections[0]?.stories[0]?.title}`));
+        await Promise.all([big, small]);
+      }
+      expect(order).toEqual(["small Beside the big one", "big true"]);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+});
+
 describe("closing the worker parser", () => {
   it("does not wait for a slow file: a stop stays prompt", async () => {
     const parsing = worker.parse(BIG, "/x/2026-03-04.md");

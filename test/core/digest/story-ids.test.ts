@@ -103,6 +103,19 @@ describe("story ids", () => {
     expect(parseStoryId("20260218-1-1001")).toEqual({ date: "2026-02-18", sectionIndex: 0, storyIndex: 1000 });
   });
 
+  it("stay exactly as they were when a date is given its ids again unchanged (every restart), whatever its history", () => {
+    const revisions = [digestOf([A, B], [C]), digestOf([C, A], [B]), digestOf([A], [B]), digestOf([B, A], [C, { title: A.title, body: "Another body." }])];
+    let ids: DateIds | undefined;
+    for (const revision of revisions) {
+      const assigned = assignStoryIds(revision, ids);
+      const again = assignStoryIds(revision, assigned.ids);
+      expect(idsByTitle(again.digest)).toEqual(idsByTitle(assigned.digest));
+      expect(again.digest.sections.map((s) => s.stories.map((st) => st.id))).toEqual(assigned.digest.sections.map((s) => s.stories.map((st) => st.id)));
+      expect(again.ids).toEqual(assigned.ids);
+      ids = again.ids;
+    }
+  });
+
   it("give a removed story its id back when it returns", () => {
     const { one } = revise(digestOf([A, B]), digestOf([A]));
     const removed: DateIds = assignStoryIds(digestOf([A]), one.ids).ids;
