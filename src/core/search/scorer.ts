@@ -60,11 +60,15 @@ export interface ScoreOptions {
   from?: string;
   to?: string;
   /**
-   * Keeps a matching story (other filters, e.g. the section), given its date as the number YYYYMMDD and its
-   * 0-based section position; called once per matching story, so the total stays exact.
+   * Keeps a matching story or not (other filters, e.g. the section), given its date (`YYYYMMDD` as a number) and
+   * its stored fields (`id`, `section`, …). Called once per matching story, so the total stays exact.
    */
-  /** Keeps a matching story or not, given its date (`YYYYMMDD` as a number) and id. Checked for every match. */
-  keep?: (date: number, storyId: string) => boolean;
+  keep?: (date: number, stored: Record<string, unknown>) => boolean;
+  /**
+   * The section title a matching story of this date (`YYYYMMDD` as a number) must have; `undefined`: none of that
+   * date passes. Checked before `keep`, on an interned title per story (no stored-fields lookup), once per date run.
+   */
+  sectionTitle?: (date: number) => string | undefined;
   /**
    * Rank the story that introduces the query's subject in a digest above that digest's follow-ups on it
    * (see {@link StoryScorer}). Default `true`; `false` gives plain BM25, exactly as `MiniSearch#search` ranks.
@@ -161,6 +165,10 @@ export class StoryScorer {
   private dates = new Uint32Array(0);
   /** Story position in its digest (section × 1000 + story, 0-based), by short id. */
   private positions = new Uint32Array(0);
+  /** Story section title, interned (`titleIds`), by short id. */
+  private sectionIds = new Uint32Array(0);
+  /** Section titles seen, numbered from 1 (a few hundred over an archive: digests repeat their sections). */
+  private readonly titleIds = new Map<string, number>();
   /** Short ids below this have been read; stories the arrays hold. */
   private knownNextId = -1;
   private knownCount = 0;
@@ -186,7 +194,17 @@ export class StoryScorer {
     const at = parseStoryId(String(stored.id));
     // Stable ids carry no position; a digest's stories are indexed in digest order, so the document number is it.
     this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : doc;
+    this.sectionIds[doc] = this.titleId(String(stored.section));
     return true;
+  }
+
+  private titleId(title: string): number {
+    let id = this.titleIds.get(title);
+    if (id === undefined) {
+      id = this.titleIds.size + 1;
+      this.titleIds.set(title, id);
+    }
+    return id;
   }
 
   private grow(size: number): void {
@@ -200,6 +218,7 @@ export class StoryScorer {
     for (const field of this.fields) this.lengths[field.id] = bigger(this.lengths[field.id] ?? new Uint32Array(0));
     this.dates = bigger(this.dates);
     this.positions = bigger(this.positions);
+    this.sectionIds = bigger(this.sectionIds);
     this.scores = new Float64Array(capacity);
     this.masks = new Uint32Array(capacity);
     this.touched = new Uint32Array(capacity);
@@ -217,6 +236,7 @@ export class StoryScorer {
     for (const field of this.fields) this.lengths[field.id]!.fill(0);
     this.dates.fill(0);
     this.positions.fill(0);
+    this.sectionIds.fill(0);
     this.knownCount = 0;
     ix._fieldLength.forEach((_, doc) => {
       if (this.readStory(ix, doc)) this.knownCount++;
@@ -331,16 +351,27 @@ export class StoryScorer {
     const limit = options.limit ?? Infinity;
     const want = limit <= 0 ? 0 : offset + limit;
     const heap: Candidate[] = []; // the worst kept candidate at heap[0]
-    const { scores, masks, dates, positions } = this;
-    const keep = options.keep;
+    const { scores, masks, dates, positions, sectionIds } = this;
+    const { keep, sectionTitle } = options;
     const stored = keep ? internalsOf(this.index)._storedFields : undefined;
+    // The wanted section of the last date seen: a date's stories have neighbouring short ids, so this rarely changes.
+    let titleDay = -1;
+    let titleWanted = 0;
     let total = 0;
     for (let i = 0; i < this.touchedCount; i++) {
       const doc = this.touched[i]!;
       const mask = masks[doc]!;
       if ((mask & required) !== required) continue;
-      // Ids no longer carry a section (stable ids), so the caller looks the story up by id.
-      if (keep && !keep(dates[doc]!, String(stored!.get(doc)?.id))) continue;
+      if (sectionTitle) {
+        if (dates[doc] !== titleDay) {
+          titleDay = dates[doc]!;
+          const title = sectionTitle(titleDay);
+          // -1 matches no story: no section that day, or a title no story has.
+          titleWanted = title === undefined ? -1 : (this.titleIds.get(title) ?? -1);
+        }
+        if (sectionIds[doc] !== titleWanted) continue;
+      }
+      if (keep && !keep(dates[doc]!, stored!.get(doc) ?? {})) continue;
       total++;
       if (want === 0) continue;
       const score = scores[doc]! * popcount(mask);

@@ -7,6 +7,7 @@ import { matchSection } from "../section-match.js";
 import { createIndex, digestToDocs } from "./index-options.js";
 import { LiveIndex } from "./live-index.js";
 import { runNow } from "./index-codec.js";
+import { SectionFilters } from "./section-filter.js";
 import { internalsOf } from "./minisearch-internals.js";
 import { digestHash, loadSavedIndex, writeSavedIndex } from "./saved-index.js";
 import { SubstringScanner } from "./substring-scan.js";
@@ -195,7 +196,9 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     saveTimer.unref();
   }
 
+  const sections = new SectionFilters(archive);
   const unsubscribe = archive.onChange((change) => {
+    sections.forget();
     if (closed) return;
     pending.push(change);
     drain();
@@ -284,11 +287,6 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
       }
       return sectionByDate.get(date);
     };
-    const sectionByDay = new Map<number, number | undefined>();
-    const sectionOfDay = (day: number): number | undefined => {
-      if (!sectionByDay.has(day)) sectionByDay.set(day, sectionOf(`${String(day).slice(0, 4)}-${String(day).slice(4, 6)}-${String(day).slice(6, 8)}`));
-      return sectionByDay.get(day);
-    };
     const offset = Math.max(0, opts.offset ?? 0);
     if (live) {
       // Dates are filtered inside the scorer's postings loop (cheap); the section rule needs the digest.
@@ -301,7 +299,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
         ...(to !== undefined ? { to } : {}),
         prefix: opts.prefix === true,
         ...(opts.everyWord ? { requireAll: true } : {}),
-        ...(opts.section !== undefined ? { keep: (day: number, storyId: string) => { const wanted = sectionOfDay(day); return wanted !== undefined && archive.findStory(storyId)?.sectionIndex === wanted; } } : {}),
+        ...(opts.section !== undefined ? sections.filter(opts.section) : {}),
       });
     }
     // Still building: a substring scan over the newest digests, same filters, ranked by counts then recency.
