@@ -1,7 +1,10 @@
 // Which storage backends the tests run on, and a fresh database on each: SQLite in a temp dir, PostgreSQL on the test server.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { openPostgresStorage, openSqliteStorage } from "../../../src/core/storage/open-storage.js";
 import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
 
@@ -68,4 +71,38 @@ export function storageOpener(backend: StorageDialect, dataDir: string) {
       if (database) await (await database).drop();
     },
   };
+}
+
+/**
+ * For a store test file: cleans up after each test, and returns `opener(backend)`, which makes a fresh place for
+ * state (a temp dir, or a schema on the test server) and gives a function opening a new connection to it.
+ * `onCleanup` adds a test's own cleanup, run in reverse order after it.
+ *
+ * @example
+ * const { opener } = useStoreOpeners("digest-bot-store-");
+ * it("…", async () => { const open = opener("postgres"); const a = await open(); const b = await open(); });
+ */
+export function useStoreOpeners(tempPrefix: string) {
+  let cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups = [];
+  });
+  const onCleanup = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
+  function opener(backend: StorageDialect): () => Promise<Storage> {
+    const dir = mkdtempSync(join(tmpdir(), tempPrefix));
+    const o = storageOpener(backend, dir);
+    const opened: Storage[] = [];
+    onCleanup(async () => {
+      for (const s of opened) await s.close();
+      await o.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return async () => {
+      const s = await o.open();
+      opened.push(s);
+      return s;
+    };
+  }
+  return { opener, onCleanup };
 }

@@ -1,38 +1,15 @@
 // The storage interface on both backends: subscriptions, runs and parts, pending runs and cancelling, racing claims, migrations.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../../src/core/storage/migrations.js";
 import { openPostgresStorage, redactUrl } from "../../../src/core/storage/open-storage.js";
-import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
-import { createTestDatabase, storageOpener, testBackends } from "./backends.js";
+import type { Storage } from "../../../src/core/storage/types.js";
+import { createTestDatabase, testBackends, useStoreOpeners } from "./backends.js";
 
 const T0 = "2026-02-18T09:00:00.000Z";
 const LATER = "2026-02-18T09:05:00.000Z";
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function opener(backend: StorageDialect) {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-store-"));
-  const o = storageOpener(backend, dir);
-  const opened: Storage[] = [];
-  cleanups.push(async () => {
-    for (const s of opened) await s.close();
-    await o.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return async () => {
-    const s = await o.open();
-    opened.push(s);
-    return s;
-  };
-}
+const { opener, onCleanup } = useStoreOpeners("digest-bot-store-");
 
 const plan = (s: Storage, runId: string, kind: "manual" | "repost" | "scheduled", targetId: string, payloads: unknown[], extra: object = {}) =>
   s.ledger.planRun({ runId, kind, platform: "telegram", targetId, digestDate: "2026-02-18", payloads, now: T0, ...extra });
@@ -148,9 +125,9 @@ describe.each(testBackends())("on %s", (backend) => {
 describe.runIf(testBackends().includes("postgres"))("PostgreSQL only", () => {
   it("migrates once when several instances start on an empty database at the same moment", async () => {
     const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    onCleanup(() => database.drop());
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStorage(database.url)));
-    cleanups.push(async () => void (await Promise.all(stores.map((s) => s.close()))));
+    onCleanup(async () => void (await Promise.all(stores.map((s) => s.close()))));
     expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual(Array(4).fill(MIGRATIONS.length));
     const versions = await sql<{ version: number }>`SELECT version FROM digest_bot_schema`.execute(stores[0]!.db);
     expect(versions.rows).toEqual([{ version: MIGRATIONS.length }]);
@@ -158,7 +135,7 @@ describe.runIf(testBackends().includes("postgres"))("PostgreSQL only", () => {
 
   it("refuses a database written by a newer version, naming DATABASE_URL without its password", async () => {
     const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    onCleanup(() => database.drop());
     const s = await openPostgresStorage(database.url);
     await sql`UPDATE digest_bot_schema SET version = ${MIGRATIONS.length + 2}`.execute(s.db);
     await s.close();

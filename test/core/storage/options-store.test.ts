@@ -2,36 +2,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { copyState } from "../../../src/core/storage/copy-state.js";
 import { openPostgresStorage, openSqliteStorage } from "../../../src/core/storage/open-storage.js";
-import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
-import { createTestDatabase, storageOpener, testBackends } from "./backends.js";
+import { createTestDatabase, testBackends, useStoreOpeners } from "./backends.js";
 
 const T0 = "2026-02-18T09:00:00.000Z";
 const LATER = "2026-02-18T09:05:00.000Z";
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function opener(backend: StorageDialect) {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-options-"));
-  const o = storageOpener(backend, dir);
-  const opened: Storage[] = [];
-  cleanups.push(async () => {
-    for (const s of opened) await s.close();
-    await o.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return async () => {
-    const s = await o.open();
-    opened.push(s);
-    return s;
-  };
-}
+const { opener, onCleanup } = useStoreOpeners("digest-bot-options-");
 
 const key = (runId: string, partIndex: number) => ({ runId, platform: "telegram" as const, targetId: "-1", partIndex });
 
@@ -135,7 +114,7 @@ describe.runIf(testBackends().includes("postgres"))("migrate --from sqlite", () 
     const database = await createTestDatabase();
     const from = await openSqliteStorage(dir);
     const to = await openPostgresStorage(database.url);
-    cleanups.push(async () => {
+    onCleanup(async () => {
       await from.close();
       await to.close();
       await database.drop();

@@ -1,38 +1,15 @@
 // The search_pages table on both backends: a key stored by one instance resolves on another and after a restart; old rows expire and are deleted.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { renderWithSearchPages, resolveSearchPage, type SearchPageRequest } from "../../../src/core/paging.js";
 import { createSearchPageStore, SEARCH_PAGE_TTL_MS } from "../../../src/core/storage/search-pages-store.js";
-import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
-import { storageOpener, testBackends } from "./backends.js";
+import type { Storage } from "../../../src/core/storage/types.js";
+import { testBackends, useStoreOpeners } from "./backends.js";
 
 const DISCORD = { max: 100, unit: "chars" } as const;
 const long = (i: number): SearchPageRequest => ({ query: `${"长查询 agent ".repeat(12)}${i}`, section: "Agent 与工具链", date: "2026-02-18", page: 2 });
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function opener(backend: StorageDialect) {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-pages-"));
-  const o = storageOpener(backend, dir);
-  const opened: Storage[] = [];
-  cleanups.push(async () => {
-    for (const s of opened) await s.close();
-    await o.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return async () => {
-    const s = await o.open();
-    opened.push(s);
-    return s;
-  };
-}
+const { opener } = useStoreOpeners("digest-bot-pages-");
 
 const rows = async (s: Storage) => Number((await s.db.selectFrom("search_pages").select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()).n);
 

@@ -1,35 +1,11 @@
 // Sender leases on both backends: one holder per platform, renewed by it, taken over after expiry, released on stop, raced atomically.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
-import { storageOpener, testBackends } from "./backends.js";
+import { describe, expect, it } from "vitest";
+import { testBackends, useStoreOpeners } from "./backends.js";
 
 const at = (s: number) => new Date(Date.UTC(2026, 1, 18, 9, 0, s)).toISOString();
 const claimAt = (owner: string, s: number, ms = 15) => ({ owner, now: at(s), until: at(s + ms) });
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function opener(backend: StorageDialect) {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-sender-lease-"));
-  const o = storageOpener(backend, dir);
-  const opened: Storage[] = [];
-  cleanups.push(async () => {
-    for (const s of opened) await s.close();
-    await o.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return async () => {
-    const s = await o.open();
-    opened.push(s);
-    return s;
-  };
-}
+const { opener } = useStoreOpeners("digest-bot-sender-lease-");
 
 describe.each(testBackends())("sender leases on %s", (backend) => {
   it("gives a platform to one holder, which renews it; others are refused until it runs out, then one takes over", async () => {

@@ -1,36 +1,12 @@
 // The watch store on both backends: watches with their cap, one alert per (user, story) even when two instances plan it, claims and disabling.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../../src/core/storage/migrations.js";
-import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
-import { storageOpener, testBackends } from "./backends.js";
+import { testBackends, useStoreOpeners } from "./backends.js";
 
 const T0 = "2026-02-18T09:00:00.000Z";
 const T1 = "2026-02-18T09:01:00.000Z";
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function opener(backend: StorageDialect) {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-watch-store-"));
-  const o = storageOpener(backend, dir);
-  const opened: Storage[] = [];
-  cleanups.push(async () => {
-    for (const s of opened) await s.close();
-    await o.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return async () => {
-    const s = await o.open();
-    opened.push(s);
-    return s;
-  };
-}
+const { opener } = useStoreOpeners("digest-bot-watch-store-");
 
 const alert = (userId: string, storyId: string) => ({ platform: "discord" as const, userId, storyId, digestDate: "2026-02-18", query: "sonnet", payload: { content: storyId }, now: T0 });
 
