@@ -7,6 +7,7 @@ import { WATCH_QUERY_MAX_LENGTH, normalizeWatchQuery, requireWatcher } from "./_
 export default defineCommand({
   name: "unwatch",
   description: { zh: "取消一个关注（编号见 /watch，或写出关键词）", en: "Stop one of your watches (its number from /watch, or its query)" },
+  personal: true,
   options: [
     {
       name: "query",

@@ -199,7 +199,8 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
     logger.debug({ command: interaction.commandName, user: interaction.user.id, guild: interaction.guildId, admin: ctx.adminScope?.kind ?? false }, "discord command");
     const admin = def?.adminOnly === true;
     // Admin answers (refusals, confirmations, status) are for the admin only; admin work (repost) can be slow.
-    await answer(interaction, app.run(interaction.commandName, raw, ctx), admin ? true : undefined, admin && ctx.isAdmin);
+    // Personal answers (/watch lists, confirmations) are the asker's own business, never the channel's.
+    await answer(interaction, app.run(interaction.commandName, raw, ctx), admin || def?.personal === true ? true : undefined, admin && ctx.isAdmin);
   }
 
   /**
