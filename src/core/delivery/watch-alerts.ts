@@ -12,6 +12,8 @@ import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
 /** Stories one watch may bring from one digest: a query as broad as "ai" must not flood a private chat. */
 export const ALERTS_PER_WATCH_PER_DIGEST = 10;
+/** Why an unsent alert was given up when its story left the digest (a revision removed it). */
+export const STORY_GONE = "the story was removed from its digest before the alert was sent";
 /** Users whose alerts are sent at once (each user's own in order; the pacer spaces them per chat). */
 const USERS_AT_ONCE = 16;
 
@@ -108,7 +110,14 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       perform: (part, signal) => publisher.sendDirect(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal }),
       deduplicates: publisher.deduplicates === true,
     };
-    const outcome = await sendParts(operation, await store.openAlerts(platform, userId), deps);
+    const open = await store.openAlerts(platform, userId);
+    // A story removed from its digest (or the digest itself) since planning is not sent: the editor took it back.
+    const gone = open.filter((a) => a.status === "pending" && archive.findStory(a.runId)?.digest.date !== a.digestDate);
+    if (gone.length > 0) {
+      await store.skipAlerts(platform, userId, gone.map((a) => a.runId), STORY_GONE, clock().toISOString());
+      logger.info({ platform, user: userId, stories: gone.map((a) => a.runId) }, "personal alerts given up: the story left its digest before it was sent");
+    }
+    const outcome = await sendParts(operation, open.filter((a) => !gone.includes(a)), deps);
     if (outcome.type === "permanent") {
       // The user blocked the bot, never started it, or closed DMs: stop trying until they /watch again.
       await store.disableUser(platform, userId, outcome.error, clock().toISOString());
@@ -148,7 +157,15 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       return result;
     },
     list: (user) => store.list(user.platform, user.id),
-    remove: (user, query) => store.remove(user.platform, user.id, query),
+    async remove(user, query) {
+      const removed = await store.remove(user.platform, user.id, query, clock().toISOString());
+      // Alerts of the removed watch were given up; one that another of the user's watches matches is planned again.
+      if (removed) {
+        noteCurrent();
+        options.requestTick();
+      }
+      return removed;
+    },
   };
 
   return {
