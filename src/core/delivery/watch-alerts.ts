@@ -6,7 +6,7 @@ import type { Platform, StoryCard } from "../reply.js";
 import type { SearchOptions, StorySearch } from "../search.js";
 import type { Storage } from "../storage/types.js";
 import type { AddWatchResult, Watch } from "../storage/watch-store.js";
-import type { AlertPublisher } from "./alert-publisher.js";
+import { RecipientUnreachable, type AlertPublisher } from "./alert-publisher.js";
 import { isStaleForSlot } from "./planning.js";
 import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
@@ -106,8 +106,16 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   async function flushUser(platform: Platform, userId: string): Promise<void> {
     const publisher = publishers.get(platform);
     if (!publisher) return;
+    let unreachable = false;
     const operation: PartOperation = {
-      perform: (part, signal) => publisher.sendDirect(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal }),
+      perform: async (part, signal) => {
+        try {
+          return await publisher.sendDirect(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal });
+        } catch (err) {
+          unreachable = err instanceof RecipientUnreachable;
+          throw err;
+        }
+      },
       deduplicates: publisher.deduplicates === true,
     };
     const open = await store.openAlerts(platform, userId);
@@ -118,10 +126,13 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       logger.info({ platform, user: userId, stories: gone.map((a) => a.runId) }, "personal alerts given up: the story left its digest before it was sent");
     }
     const outcome = await sendParts(operation, open.filter((a) => !gone.includes(a)), deps);
-    if (outcome.type === "permanent") {
+    if (outcome.type === "permanent" && unreachable) {
       // The user blocked the bot, never started it, or closed DMs: stop trying until they /watch again.
       await store.disableUser(platform, userId, outcome.error, clock().toISOString());
       logger.warn({ platform, user: userId, reason: outcome.error }, "personal alerts disabled: the user cannot be messaged");
+    } else if (outcome.type === "permanent") {
+      // A rejected token or body is the bot's fault: disabling every watcher would need each of them to act.
+      logger.error({ platform, user: userId, reason: outcome.error }, "a personal alert could not be sent; the user's watches stay on, and the alert is planned again when its digest is next matched (a start, a revision)");
     }
   }
 

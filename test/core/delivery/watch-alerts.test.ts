@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AlertPublisher } from "../../../src/core/delivery/alert-publisher.js";
+import { RecipientUnreachable, type AlertPublisher } from "../../../src/core/delivery/alert-publisher.js";
 import { PublishError } from "../../../src/core/delivery/publisher.js";
 import { STORY_GONE } from "../../../src/core/delivery/watch-alerts.js";
 import { SAMPLE_DIR, startHarness, type Harness } from "../../commands/app-harness.js";
@@ -26,14 +26,15 @@ afterEach(async () => {
 function recordingDm() {
   const sent: { user: string; title: string }[] = [];
   const dm = {
-    mode: "ok" as "ok" | "rate-limited" | "blocked",
+    mode: "ok" as "ok" | "rate-limited" | "blocked" | "token-rejected",
     sent,
     publisher: {
       platform: "console",
       planAlert: ({ story }) => ({ title: story.title }),
       sendDirect(userId: string, payload: { title: string }) {
         if (dm.mode === "rate-limited") return Promise.reject(new PublishError("rate-limited", "429 Too Many Requests: retry after 1", 1));
-        if (dm.mode === "blocked") return Promise.reject(new PublishError("permanent", "the user blocked the bot"));
+        if (dm.mode === "blocked") return Promise.reject(new RecipientUnreachable("the user blocked the bot"));
+        if (dm.mode === "token-rejected") return Promise.reject(new PublishError("permanent", "401 Unauthorized; the bot token was rejected"));
         sent.push({ user: userId, title: payload.title });
         return Promise.resolve({ messageId: String(sent.length) });
       },
@@ -105,6 +106,22 @@ describe("personal alerts, the way the world breaks them", () => {
     const count = titles.length;
     await h.app.delivery.tick();
     expect(dm.sent).toHaveLength(count);
+  });
+
+  it("a permanent failure that is not the user's (a rejected token) leaves their watches on; the alert comes once the bot is fixed", async () => {
+    const { h, dm } = await start();
+    dm.mode = "token-rejected";
+    await h.ask("/watch sonnet", AS_USER);
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    expect((await h.ask("/watch", AS_USER)).text).toBe("Your watches (1/10); matching new stories come to you in a private message:\n1. sonnet");
+    // The operator fixes the token; the next match of the digest (a start, a revision, here a /watch) plans it again.
+    dm.mode = "ok";
+    await h.app.archive.reload();
+    await h.ask("/watch cursor", AS_USER);
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent.map((s) => s.title)).toEqual(expect.arrayContaining([expect.stringMatching(SONNET_LAUNCH), expect.stringMatching(SONNET_TOOLS)]));
   });
 
   it("a query in another case or width is the same watch, and /unwatch finds it", async () => {
