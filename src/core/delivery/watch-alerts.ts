@@ -7,6 +7,7 @@ import type { SearchOptions, StorySearch } from "../search.js";
 import type { Storage } from "../storage/types.js";
 import type { AddWatchResult, Watch } from "../storage/watch-store.js";
 import { RecipientUnreachable, type AlertPublisher } from "./alert-publisher.js";
+import { dayIn } from "../dates.js";
 import { isStaleForSlot } from "./planning.js";
 import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
@@ -61,7 +62,8 @@ export interface WatchAlerts {
 
 /**
  * Creates the personal alerts of a delivery engine. A digest is "current" while the daily post may still send it:
- * until DELIVERY_DEADLINE_HOURS after its day ends (POST_TIMEZONE); older digests, edited or not, alert nobody.
+ * until DELIVERY_DEADLINE_HOURS after its day ends (POST_TIMEZONE); older digests, edited or not, alert nobody. A
+ * digest of a day that has not begun (POST_TIMEZONE) alerts nobody before that day: a draft is not leaked early.
  *
  * @example
  * const alerts = createWatchAlerts({ storage, archive, search, config, logger, sender, clock, requestTick });
@@ -74,6 +76,9 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   const deps: SenderDeps = { ...options.sender, ledger: store.marks, leases: store.leases };
   const publishers = new Map<Platform, AlertPublisher>();
   const queued = new Set<string>();
+  // Digests of a day not begun yet (an editor's draft for tomorrow): their alerts wait for the day, like the daily post.
+  const notYet = new Set<string>();
+  const hasBegun = (date: string) => date <= dayIn(clock(), config.POST_TIMEZONE);
   const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
   const isCurrent = (date: string) => !isStaleForSlot(date, clock(), config.POST_TIMEZONE, deadlineMs);
 
@@ -84,6 +89,10 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   async function planDigest(date: string): Promise<void> {
     const digest = archive.get(date);
     if (!digest || !isCurrent(date) || !options.search) return;
+    if (!hasBegun(date)) {
+      notYet.add(date);
+      return;
+    }
     await options.search.settled?.();
     let planned = 0;
     for (const watch of await store.enabled()) {
@@ -137,6 +146,11 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   }
 
   async function tick(): Promise<void> {
+    for (const date of [...notYet]) {
+      if (!hasBegun(date)) continue;
+      notYet.delete(date);
+      queued.add(date);
+    }
     for (const date of [...queued]) {
       queued.delete(date);
       try {

@@ -124,6 +124,25 @@ describe("personal alerts, the way the world breaks them", () => {
     expect(dm.sent.map((s) => s.title)).toEqual(expect.arrayContaining([expect.stringMatching(SONNET_LAUNCH), expect.stringMatching(SONNET_TOOLS)]));
   });
 
+  it("tomorrow's digest, saved early, alerts nobody before its day begins (POST_TIMEZONE); then it does", async () => {
+    const { h, dm, dir } = await start();
+    await h.ask("/watch sonnet", AS_USER);
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(2);
+    // 2026-02-18 10:00 in Shanghai: the editor saves tomorrow's draft.
+    writeFileSync(join(dir, "2026-02-19.md"), readFileSync(join(dir, FILE), "utf8"));
+    await h.app.archive.reload();
+    expect(h.app.archive.dates()).toContain("2026-02-19");
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(2);
+    h.setNow(new Date("2026-02-18T16:00:30Z")); // 00:00:30 on the 19th in Shanghai
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(4);
+    expect((await h.app.storage.watches.alerts("console", "local")).filter((a) => a.digestDate === "2026-02-19")).toHaveLength(2);
+  });
+
   it("a query in another case or width is the same watch, and /unwatch finds it", async () => {
     const { h } = await start();
     expect((await h.ask("/watch Sonnet", AS_USER)).text).toContain("Watching “Sonnet”");
