@@ -9,6 +9,7 @@ import { WATCH_QUERY_MAX_LENGTH, normalizeWatchQuery, requireWatcher } from "./_
 export default defineCommand({
   name: "watch",
   description: { zh: "关注关键词：新日报有匹配的报道时私信发给你；不带关键词则列出你的关注", en: "Get matching stories of new digests privately; without a query, list your watches" },
+  personal: true,
   options: [
     {
       name: "query",

@@ -94,6 +94,11 @@ export interface CommandDefinition {
   options: CommandOptionDef[];
   /** Only admins may run it; default false. Adapters also mark it (Discord: Manage Server). */
   adminOnly?: boolean;
+  /**
+   * The answer is about the asker alone (their personal alerts): shown only to them where the platform can (Discord
+   * ephemeral), so a server channel never sees someone's watch list. Default false.
+   */
+  personal?: boolean;
   execute(ctx: CommandContext): Reply | Promise<Reply>;
 }
 

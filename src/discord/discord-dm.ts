@@ -1,6 +1,6 @@
 // Discord personal alerts: opens (and caches) a user's DM channel with POST /users/@me/channels, then posts the alert there with a nonce.
 import { DiscordAPIError, Routes, type REST } from "discord.js";
-import type { AlertPublisher } from "../core/delivery/alert-publisher.js";
+import { RecipientUnreachable, type AlertPublisher } from "../core/delivery/alert-publisher.js";
 import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
 import { t } from "../core/i18n.js";
 import type { Logger } from "../core/logger.js";
@@ -65,7 +65,7 @@ export function createDiscordDm(options: { rest: REST; logger: Logger }): AlertP
       } catch (err) {
         if (signal.aborted) throw new PublishAborted(`discord DM to user ${userId}: stopped while the request was in progress`, { cause: err });
         if (err instanceof DiscordAPIError && (err.code === DISCORD_CANNOT_DM || err.code === DISCORD_UNKNOWN_USER)) {
-          throw new PublishError("permanent", err.code === DISCORD_CANNOT_DM ? DISCORD_DM_REFUSED : `Discord does not know user ${userId} (code 10013 Unknown User)`, undefined, { cause: err });
+          throw new RecipientUnreachable(err.code === DISCORD_CANNOT_DM ? DISCORD_DM_REFUSED : `Discord does not know user ${userId} (code 10013 Unknown User)`, { cause: err });
         }
         const failure = toPublishError(err, channelId ?? `DM of user ${userId}`);
         logger.warn({ userId, kind: failure.kind, reason: failure.message }, "discord alert failed");

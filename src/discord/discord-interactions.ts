@@ -215,7 +215,8 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       return app.run(interaction.commandName, raw, ctx);
     })();
     // Admin answers (refusals, confirmations, status) are for the admin only; admin work (repost) can be slow.
-    await answer(interaction, work, admin ? true : undefined, admin && ctx.isAdmin);
+    // Personal answers (/watch lists, confirmations) are the asker's own business, never the channel's.
+    await answer(interaction, work, admin || def?.personal === true ? true : undefined, admin && ctx.isAdmin);
   }
 
   /** The asking channel's type (and a thread's parent), from the cache or, over HTTP interactions, from Discord. */

@@ -1,6 +1,6 @@
 // Telegram personal alerts: the story sent to the watcher's private chat (its id is the user id), with the reasons a user cannot be messaged.
 import { GrammyError, type Api } from "grammy";
-import type { AlertPublisher, WatchAlert } from "../core/delivery/alert-publisher.js";
+import { RecipientUnreachable, type AlertPublisher, type WatchAlert } from "../core/delivery/alert-publisher.js";
 import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
 import { t } from "../core/i18n.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
@@ -60,7 +60,7 @@ export function createTelegramDm(options: { api: Api; botUsername?: string; secr
       } catch (err) {
         if (signal.aborted) throw new PublishAborted(`telegram alert to user ${userId}: stopped while the request was in progress`, { cause: err });
         const reason = unreachableUser(err);
-        if (reason) throw new PublishError("permanent", reason, undefined, { cause: err });
+        if (reason) throw new RecipientUnreachable(reason, { cause: err });
         throw toPublishError(err, { method: "sendMessage", chatId: `user ${userId}` }, secrets);
       }
     },

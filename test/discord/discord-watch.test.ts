@@ -58,8 +58,10 @@ async function run(name: string, userId: string, query?: string) {
   if ((callback.body as { type: number }).type === 5) {
     body = (await fake.waitForRequest((r) => r.method === "PATCH" && r.path.endsWith(`/${token}/messages/@original`), 10_000)).body as DiscordMessagePayload;
   }
+  lastFlags = body.flags;
   return body.embeds[0]?.description ?? body.content ?? "";
 }
+let lastFlags: number | undefined;
 
 const dmsTo = (userId: string) => {
   const channel = fake.dms.of(userId);
@@ -75,6 +77,12 @@ describe("Discord personal alerts", () => {
     expect(await run("watch", WATCHER, "封号")).toBe("Watching “封号”: when a new digest has a matching story, you get it in a private message (1/10).");
     expect(await run("watch", OTHER, "blockchain")).toContain("(1/10)");
     expect(await run("watch", WATCHER)).toBe("Your watches (1/10); matching new stories come to you in a private message:\n1\\. 封号");
+    // The list and the confirmations are for the asker only (ephemeral, flag 64): the channel never sees them.
+    expect(lastFlags).toBe(64);
+    expect(await run("watch", OTHER, "agent")).toContain("(2/10)");
+    expect(lastFlags).toBe(64);
+    expect(await run("unwatch", OTHER, "agent")).toBe("Stopped watching “agent”.");
+    expect(lastFlags).toBe(64);
   });
 
   it("a new digest with two matching stories sends those two as DMs to the watcher only, each with a nonce and no pings", async () => {

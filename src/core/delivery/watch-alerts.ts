@@ -6,12 +6,15 @@ import type { Platform, StoryCard } from "../reply.js";
 import type { SearchOptions, StorySearch } from "../search.js";
 import type { Storage } from "../storage/types.js";
 import type { AddWatchResult, Watch } from "../storage/watch-store.js";
-import type { AlertPublisher } from "./alert-publisher.js";
+import { RecipientUnreachable, type AlertPublisher } from "./alert-publisher.js";
+import { dayIn } from "../dates.js";
 import { isStaleForSlot } from "./planning.js";
 import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
 /** Stories one watch may bring from one digest: a query as broad as "ai" must not flood a private chat. */
 export const ALERTS_PER_WATCH_PER_DIGEST = 10;
+/** Why an unsent alert was given up when its story left the digest (a revision removed it). */
+export const STORY_GONE = "the story was removed from its digest before the alert was sent";
 /** Users whose alerts are sent at once (each user's own in order; the pacer spaces them per chat). */
 const USERS_AT_ONCE = 16;
 
@@ -59,7 +62,8 @@ export interface WatchAlerts {
 
 /**
  * Creates the personal alerts of a delivery engine. A digest is "current" while the daily post may still send it:
- * until DELIVERY_DEADLINE_HOURS after its day ends (POST_TIMEZONE); older digests, edited or not, alert nobody.
+ * until DELIVERY_DEADLINE_HOURS after its day ends (POST_TIMEZONE); older digests, edited or not, alert nobody. A
+ * digest of a day that has not begun (POST_TIMEZONE) alerts nobody before that day: a draft is not leaked early.
  *
  * @example
  * const alerts = createWatchAlerts({ storage, archive, search, config, logger, sender, clock, requestTick });
@@ -72,6 +76,9 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   const deps: SenderDeps = { ...options.sender, ledger: store.marks, leases: store.leases };
   const publishers = new Map<Platform, AlertPublisher>();
   const queued = new Set<string>();
+  // Digests of a day not begun yet (an editor's draft for tomorrow): their alerts wait for the day, like the daily post.
+  const notYet = new Set<string>();
+  const hasBegun = (date: string) => date <= dayIn(clock(), config.POST_TIMEZONE);
   const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
   const isCurrent = (date: string) => !isStaleForSlot(date, clock(), config.POST_TIMEZONE, deadlineMs);
 
@@ -82,6 +89,10 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   async function planDigest(date: string): Promise<void> {
     const digest = archive.get(date);
     if (!digest || !isCurrent(date) || !options.search) return;
+    if (!hasBegun(date)) {
+      notYet.add(date);
+      return;
+    }
     await options.search.settled?.();
     let planned = 0;
     for (const watch of await store.enabled()) {
@@ -104,19 +115,42 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
   async function flushUser(platform: Platform, userId: string): Promise<void> {
     const publisher = publishers.get(platform);
     if (!publisher) return;
+    let unreachable = false;
     const operation: PartOperation = {
-      perform: (part, signal) => publisher.sendDirect(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal }),
+      perform: async (part, signal) => {
+        try {
+          return await publisher.sendDirect(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal });
+        } catch (err) {
+          unreachable = err instanceof RecipientUnreachable;
+          throw err;
+        }
+      },
       deduplicates: publisher.deduplicates === true,
     };
-    const outcome = await sendParts(operation, await store.openAlerts(platform, userId), deps);
-    if (outcome.type === "permanent") {
+    const open = await store.openAlerts(platform, userId);
+    // A story removed from its digest (or the digest itself) since planning is not sent: the editor took it back.
+    const gone = open.filter((a) => a.status === "pending" && archive.findStory(a.runId)?.digest.date !== a.digestDate);
+    if (gone.length > 0) {
+      await store.skipAlerts(platform, userId, gone.map((a) => a.runId), STORY_GONE, clock().toISOString());
+      logger.info({ platform, user: userId, stories: gone.map((a) => a.runId) }, "personal alerts given up: the story left its digest before it was sent");
+    }
+    const outcome = await sendParts(operation, open.filter((a) => !gone.includes(a)), deps);
+    if (outcome.type === "permanent" && unreachable) {
       // The user blocked the bot, never started it, or closed DMs: stop trying until they /watch again.
       await store.disableUser(platform, userId, outcome.error, clock().toISOString());
       logger.warn({ platform, user: userId, reason: outcome.error }, "personal alerts disabled: the user cannot be messaged");
+    } else if (outcome.type === "permanent") {
+      // A rejected token or body is the bot's fault: disabling every watcher would need each of them to act.
+      logger.error({ platform, user: userId, reason: outcome.error }, "a personal alert could not be sent; the user's watches stay on, and the alert is planned again when its digest is next matched (a start, a revision)");
     }
   }
 
   async function tick(): Promise<void> {
+    for (const date of [...notYet]) {
+      if (!hasBegun(date)) continue;
+      notYet.delete(date);
+      queued.add(date);
+    }
     for (const date of [...queued]) {
       queued.delete(date);
       try {
@@ -148,7 +182,15 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       return result;
     },
     list: (user) => store.list(user.platform, user.id),
-    remove: (user, query) => store.remove(user.platform, user.id, query),
+    async remove(user, query) {
+      const removed = await store.remove(user.platform, user.id, query, clock().toISOString());
+      // Alerts of the removed watch were given up; one that another of the user's watches matches is planned again.
+      if (removed) {
+        noteCurrent();
+        options.requestTick();
+      }
+      return removed;
+    },
   };
 
   return {

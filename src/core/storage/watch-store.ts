@@ -7,6 +7,19 @@ import type { StateTables, WatchAlertsTable } from "./schema.js";
 import type { LeaseStore, LedgerStore, PartKey, PartRow, PartStatus, StorageDialect } from "./types.js";
 
 const OPEN: PartStatus[] = ["pending", "in-flight"];
+/** Alerts that ended unsent: the one refused (the user blocked the bot), the ones given up with it or by /unwatch. */
+const NEVER_SENT: PartStatus[] = ["failed-permanent", "skipped"];
+
+/**
+ * The identity of a watch query: `Sonnet`, `sonnet` and full-width `ｓｏｎｎｅｔ` are one watch (the search folds them
+ * alike, so two of them could only ever match the same stories), and `/unwatch` finds it by any of these spellings.
+ *
+ * @example
+ * watchQueryKey("ＧＰＴ  5") === watchQueryKey("gpt 5"); // true
+ */
+export function watchQueryKey(query: string): string {
+  return query.normalize("NFKC").toLowerCase().trim().replace(/\s+/g, " ");
+}
 
 /** One /watch query of one user. */
 export interface Watch {
@@ -44,14 +57,20 @@ export interface WatchStore {
   add(watch: { platform: Platform; userId: string; query: string; locale?: string }, limit: number, now: string): Promise<AddWatchResult>;
   /** The user's watches, oldest first (the numbers /watch shows and /unwatch takes). */
   list(platform: Platform, userId: string): Promise<Watch[]>;
-  /** False when the user had no such watch. */
-  remove(platform: Platform, userId: string, query: string): Promise<boolean>;
+  /** False when the user had no such watch (exact stored query). Its unsent alerts are given up (re-planned if another watch matches). */
+  remove(platform: Platform, userId: string, query: string, now: string): Promise<boolean>;
   /** Every enabled watch, oldest first. */
   enabled(): Promise<Watch[]>;
   /** Disables every watch of a user who cannot be messaged, with the reason, and gives up their unsent alerts. */
   disableUser(platform: Platform, userId: string, reason: string, now: string): Promise<void>;
-  /** Records an alert, pending; false (nothing written) when this user already has one for this story. */
+  /**
+   * Records an alert, pending; false (nothing written) when this user already has one for this story. An alert given
+   * up earlier (`failed-permanent`/`skipped`: the user was unreachable, or unwatched) is opened again: it was never sent, and a watch
+   * matches it now.
+   */
   planAlert(alert: PlanAlertInput): Promise<boolean>;
+  /** Gives up a user's pending alerts of these stories (removed from their digest before the alert went out). */
+  skipAlerts(platform: Platform, userId: string, storyIds: readonly string[], reason: string, now: string): Promise<void>;
   /** A user's unsent alerts, oldest first. */
   openAlerts(platform: Platform, userId: string): Promise<AlertPart[]>;
   /** Users with unsent alerts. */
@@ -123,7 +142,7 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
           .where("user_id", "=", watch.userId)
           .where("enabled", "=", 0)
           .execute();
-        if (mine.some((w) => w.query === watch.query)) return "exists";
+        if (mine.some((w) => watchQueryKey(w.query) === watchQueryKey(watch.query))) return "exists";
         if (mine.length >= limit) return "limit";
         await trx
           .insertInto("watches")
@@ -136,9 +155,21 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
       const rows = await db.selectFrom("watches").selectAll().where("platform", "=", platform).where("user_id", "=", userId).orderBy("seq").execute();
       return rows.map(toWatch);
     },
-    async remove(platform, userId, query) {
-      const r = await db.deleteFrom("watches").where("platform", "=", platform).where("user_id", "=", userId).where("query", "=", query).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
+    async remove(platform, userId, query, now) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx.deleteFrom("watches").where("platform", "=", platform).where("user_id", "=", userId).where("query", "=", query).executeTakeFirst();
+        // An /unwatch means "stop": alerts of that watch still waiting (a rate limit, a retry) are not sent afterwards.
+        // In-flight ones are left to finish (the send may already be accepted).
+        await trx
+          .updateTable("watch_alerts")
+          .set({ status: "skipped", last_error: "unwatched before the alert was sent", updated_at: now })
+          .where("platform", "=", platform)
+          .where("target_id", "=", userId)
+          .where("query", "=", query)
+          .where("status", "=", "pending")
+          .execute();
+        return Number(r.numDeletedRows) > 0;
+      });
     },
     async enabled() {
       return (await db.selectFrom("watches").selectAll().where("enabled", "=", 1).orderBy("seq").execute()).map(toWatch);
@@ -177,9 +208,25 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
           created_at: a.now,
           updated_at: a.now,
         })
-        .onConflict((oc) => oc.columns(["platform", "target_id", "story_id"]).doNothing())
+        .onConflict((oc) =>
+          oc
+            .columns(["platform", "target_id", "story_id"])
+            .doUpdateSet({ status: "pending", attempts: 0, query: a.query, payload: json, payload_hash: hashPayload(json), last_error: null, claimed_by: null, lease_expires_at: null, updated_at: a.now })
+            .where("watch_alerts.status", "in", NEVER_SENT),
+        )
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async skipAlerts(platform, userId, storyIds, reason, now) {
+      if (storyIds.length === 0) return;
+      await db
+        .updateTable("watch_alerts")
+        .set({ status: "skipped", last_error: reason, updated_at: now })
+        .where("platform", "=", platform)
+        .where("target_id", "=", userId)
+        .where("story_id", "in", [...storyIds])
+        .where("status", "=", "pending")
+        .execute();
     },
     async openAlerts(platform, userId) {
       const rows = await db

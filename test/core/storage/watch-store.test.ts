@@ -30,8 +30,8 @@ describe.each(testBackends())("watch store on %s", (backend) => {
       ["sonnet", "en", true],
       ["安全", undefined, true],
     ]);
-    expect(await s.watches.remove("telegram", "42", "sonnet")).toBe(true);
-    expect(await s.watches.remove("telegram", "42", "sonnet")).toBe(false);
+    expect(await s.watches.remove("telegram", "42", "sonnet", T1)).toBe(true);
+    expect(await s.watches.remove("telegram", "42", "sonnet", T1)).toBe(false);
     expect((await s.watches.list("telegram", "42")).map((w) => w.query)).toEqual(["安全"]);
   });
 
@@ -80,5 +80,23 @@ describe.each(testBackends())("watch store on %s", (backend) => {
     expect((await s.watches.alerts("discord", "7"))[0]).toMatchObject({ status: "skipped", lastError: "blocked" });
     expect(await s.watches.add({ ...user, query: "sonnet" }, 10, T1)).toBe("exists");
     expect((await s.watches.list("discord", "7")).every((w) => w.enabled && w.disabledReason === undefined)).toBe(true);
+    // Planned again once re-enabled: the given-up alert opens (never sent); a sent one never does.
+    expect(await s.watches.planAlert({ ...alert("7", "s1"), now: T1 })).toBe(true);
+    expect((await s.watches.alerts("discord", "7"))[0]).toMatchObject({ status: "pending", attempts: 0 });
+    expect((await s.watches.alerts("discord", "7"))[0]?.lastError).toBeUndefined();
+    await s.watches.marks.markSent({ runId: "s1", platform: "discord", targetId: "7", partIndex: 0 }, "m1", T1);
+    expect(await s.watches.planAlert({ ...alert("7", "s1"), now: T1 })).toBe(false);
+    expect((await s.watches.alerts("discord", "7"))[0]).toMatchObject({ status: "sent", messageId: "m1" });
+  });
+
+  it("/unwatch gives up that watch's pending alerts only; an in-flight one and other watches' are left", async () => {
+    const s = await opener(backend)();
+    const user = { platform: "discord" as const, userId: "7" };
+    await s.watches.add({ ...user, query: "sonnet" }, 10, T0);
+    await s.watches.planAlert(alert("7", "s1"));
+    await s.watches.planAlert({ ...alert("7", "s2"), query: "agent" });
+    expect(await s.watches.remove("discord", "7", "sonnet", T1)).toBe(true);
+    const byStory = Object.fromEntries((await s.watches.alerts("discord", "7")).map((a) => [a.runId, a.status]));
+    expect(byStory).toEqual({ s1: "skipped", s2: "pending" });
   });
 });

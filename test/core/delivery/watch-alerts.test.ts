@@ -1,0 +1,154 @@
+// Personal alerts the way users break them: a story removed before its alert went out, /unwatch with alerts waiting, a blocked user coming back, a query typed in another case or width.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RecipientUnreachable, type AlertPublisher } from "../../../src/core/delivery/alert-publisher.js";
+import { PublishError } from "../../../src/core/delivery/publisher.js";
+import { STORY_GONE } from "../../../src/core/delivery/watch-alerts.js";
+import { SAMPLE_DIR, startHarness, type Harness } from "../../commands/app-harness.js";
+
+const FILE = "2026-02-18.md";
+// The console's user and platform: the same engine code as Discord and Telegram, without their pacing (tested elsewhere).
+const USER = { platform: "console" as const, id: "local" };
+const AS_USER = { locale: "en" as const };
+
+let h: Harness | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** An alert publisher that records what reaches the user; `mode` says how the next sends end. */
+function recordingDm() {
+  const sent: { user: string; title: string }[] = [];
+  const dm = {
+    mode: "ok" as "ok" | "rate-limited" | "blocked" | "token-rejected",
+    sent,
+    publisher: {
+      platform: "console",
+      planAlert: ({ story }) => ({ title: story.title }),
+      sendDirect(userId: string, payload: { title: string }) {
+        if (dm.mode === "rate-limited") return Promise.reject(new PublishError("rate-limited", "429 Too Many Requests: retry after 1", 1));
+        if (dm.mode === "blocked") return Promise.reject(new RecipientUnreachable("the user blocked the bot"));
+        if (dm.mode === "token-rejected") return Promise.reject(new PublishError("permanent", "401 Unauthorized; the bot token was rejected"));
+        sent.push({ user: userId, title: payload.title });
+        return Promise.resolve({ messageId: String(sent.length) });
+      },
+    } satisfies AlertPublisher<{ title: string }>,
+  };
+  return dm;
+}
+
+async function start() {
+  dir = mkdtempSync(join(tmpdir(), "digest-bot-watch-qa-"));
+  copyFileSync(join(SAMPLE_DIR, FILE), join(dir, FILE));
+  h = await startHarness({ locale: "en", digestDir: dir });
+  const dm = recordingDm();
+  h.app.delivery.registerAlertPublisher(dm.publisher);
+  await h.app.start();
+  return { h, dm, dir };
+}
+
+const SONNET_LAUNCH = /^Anthropic 推出 Claude Sonnet 4\.6/;
+const SONNET_TOOLS = /^Sonnet 4\.6 快速铺货/;
+
+describe("personal alerts, the way the world breaks them", () => {
+  it("a story removed by a revision before its alert went out is not sent; the story that stayed is", async () => {
+    const { h, dm, dir } = await start();
+    dm.mode = "rate-limited";
+    await h.app.delivery.watches.add(USER, "sonnet", "en");
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    // The editor takes the launch story back out of today's digest while its alert waits out the rate limit.
+    const lines = readFileSync(join(dir, FILE), "utf8").split("\n");
+    writeFileSync(join(dir, FILE), [lines[0], ...lines.slice(5)].join("\n"));
+    await h.app.archive.reload();
+    dm.mode = "ok";
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent.map((s) => s.title)).toEqual([expect.stringMatching(SONNET_TOOLS)]);
+    const alerts = await h.app.storage.watches.alerts("console", "local");
+    expect(alerts.map((a) => [a.status, a.lastError ?? null])).toEqual(expect.arrayContaining([["skipped", STORY_GONE], ["sent", null]]));
+  });
+
+  it("/unwatch gives up that watch's waiting alerts, unless another watch of the user matches the story", async () => {
+    const { h, dm } = await start();
+    dm.mode = "rate-limited";
+    expect((await h.ask("/watch sonnet", AS_USER)).text).toContain("(1/10)");
+    expect((await h.ask("/watch cursor", AS_USER)).text).toContain("(2/10)");
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    expect((await h.ask("/unwatch sonnet", AS_USER)).text).toBe("Stopped watching “sonnet”.");
+    dm.mode = "ok";
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    // The launch story matched only "sonnet": never sent. The tools story also matches "cursor": it still comes.
+    expect(dm.sent.map((s) => s.title)).toEqual([expect.stringMatching(SONNET_TOOLS)]);
+  });
+
+  it("a user disabled for blocking the bot who sends /watch again gets today's matches they missed, once", async () => {
+    const { h, dm } = await start();
+    dm.mode = "blocked";
+    await h.ask("/watch sonnet", AS_USER);
+    await h.app.delivery.tick();
+    expect((await h.ask("/watch", AS_USER)).text).toContain("1. sonnet (disabled: the user blocked the bot)");
+    dm.mode = "ok";
+    expect((await h.ask("/watch cursor", AS_USER)).text).toContain("(2/10)");
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    const titles = dm.sent.map((s) => s.title);
+    expect(titles).toEqual(expect.arrayContaining([expect.stringMatching(SONNET_LAUNCH), expect.stringMatching(SONNET_TOOLS)]));
+    expect(new Set(titles).size).toBe(titles.length);
+    const count = titles.length;
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(count);
+  });
+
+  it("a permanent failure that is not the user's (a rejected token) leaves their watches on; the alert comes once the bot is fixed", async () => {
+    const { h, dm } = await start();
+    dm.mode = "token-rejected";
+    await h.ask("/watch sonnet", AS_USER);
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    expect((await h.ask("/watch", AS_USER)).text).toBe("Your watches (1/10); matching new stories come to you in a private message:\n1. sonnet");
+    // The operator fixes the token; the next match of the digest (a start, a revision, here a /watch) plans it again.
+    dm.mode = "ok";
+    await h.app.archive.reload();
+    await h.ask("/watch cursor", AS_USER);
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent.map((s) => s.title)).toEqual(expect.arrayContaining([expect.stringMatching(SONNET_LAUNCH), expect.stringMatching(SONNET_TOOLS)]));
+  });
+
+  it("tomorrow's digest, saved early, alerts nobody before its day begins (POST_TIMEZONE); then it does", async () => {
+    const { h, dm, dir } = await start();
+    await h.ask("/watch sonnet", AS_USER);
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(2);
+    // 2026-02-18 10:00 in Shanghai: the editor saves tomorrow's draft.
+    writeFileSync(join(dir, "2026-02-19.md"), readFileSync(join(dir, FILE), "utf8"));
+    await h.app.archive.reload();
+    expect(h.app.archive.dates()).toContain("2026-02-19");
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(2);
+    h.setNow(new Date("2026-02-18T16:00:30Z")); // 00:00:30 on the 19th in Shanghai
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(4);
+    expect((await h.app.storage.watches.alerts("console", "local")).filter((a) => a.digestDate === "2026-02-19")).toHaveLength(2);
+  });
+
+  it("a query in another case or width is the same watch, and /unwatch finds it", async () => {
+    const { h } = await start();
+    expect((await h.ask("/watch Sonnet", AS_USER)).text).toContain("Watching “Sonnet”");
+    expect((await h.ask("/watch sonnet", AS_USER)).text).toBe("You already watch “sonnet” (1/10).");
+    expect((await h.ask("/watch ＳＯＮＮＥＴ", AS_USER)).text).toBe("You already watch “ＳＯＮＮＥＴ” (1/10).");
+    expect((await h.ask("/unwatch SONNET", AS_USER)).text).toBe("Stopped watching “Sonnet”.");
+    expect((await h.ask("/watch", AS_USER)).text).toContain("You do not watch anything yet.");
+  });
+});
