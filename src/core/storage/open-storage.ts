@@ -8,6 +8,7 @@ import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { createRevisionStore } from "./revision-store.js";
 import { createSearchPageStore } from "./search-pages-store.js";
+import { createTelegramUpdateStore } from "./telegram-updates-store.js";
 import { createSenderLeaseStore } from "./sender-lease-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
@@ -134,6 +135,7 @@ function assemble(
     senderLeases: createSenderLeaseStore(db),
     revisions: createRevisionStore(db, dialect),
     searchPages: createSearchPageStore(db),
+    telegramUpdates: createTelegramUpdateStore(db),
     watches: createWatchStore(db, dialect),
     schemaVersion: version,
     get closed() {
