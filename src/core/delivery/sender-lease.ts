@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { SenderLeaseStore } from "../storage/sender-lease-store.js";
 import { judgeOwner } from "./owner.js";
+import type { DeliveryObserver } from "./observer.js";
 import type { Pacer } from "./pacing.js";
 
 /**
@@ -26,6 +27,8 @@ export interface SenderLeaseOptions {
   logger: Logger;
   /** Called when a standby took the lease over, so the engine sends what was left (a tick). */
   onTakeOver: () => void;
+  /** Told when this process takes or gives up a lease (the `digest_bot_sender_lease_held` metric). */
+  observer?: DeliveryObserver;
   /** Default {@link SENDER_LEASE_MS} / {@link SENDER_LEASE_RENEW_MS}; tests shorten them. */
   ms?: number;
   renewMs?: number;
@@ -106,8 +109,10 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
 
   function drop(platform: Platform) {
     const h = held.get(platform);
-    if (h) clearInterval(h.timer);
+    if (!h) return;
+    clearInterval(h.timer);
     held.delete(platform);
+    options.observer?.senderLease?.(platform, false);
   }
 
   function keep(platform: Platform, expiresAt: number) {
@@ -128,6 +133,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     }, renewMs);
     timer.unref();
     held.set(platform, { expiresAt, timer });
+    options.observer?.senderLease?.(platform, true);
   }
 
   /** Claims in progress: the workers of one flush asking at once make one statement. */
