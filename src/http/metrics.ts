@@ -35,6 +35,7 @@ export function createBotMetrics(): BotMetrics {
   const rateLimited = new Counter({ name: "digest_bot_rate_limited_total", help: "429 answers to delivery sends.", labelNames: ["platform"], registers: [registry] });
   const edits = new Counter({ name: "digest_bot_message_edits_total", help: "Messages edited in place (search pages).", labelNames: ["platform"], registers: [registry] });
   const lastDelivery = new Gauge({ name: "digest_bot_last_delivery_timestamp_seconds", help: "Unix time of the last message delivered to a target.", labelNames: ["platform", "target"], registers: [registry] });
+  const leaseHeld = new Gauge({ name: "digest_bot_sender_lease_held", help: "1 while this process holds the platform's sender lease (it is the one sending), else 0.", labelNames: ["platform"], registers: [registry] });
   const pendingParts = new Set<string>();
   const pendingByPlatform = () => {
     const counts = new Map<string, number>();
@@ -84,6 +85,9 @@ export function createBotMetrics(): BotMetrics {
     },
     leftPending(part) {
       pendingParts.add(keyOf(part));
+    },
+    senderLease(platform, held) {
+      leaseHeld.set({ platform }, held ? 1 : 0);
     },
   };
 

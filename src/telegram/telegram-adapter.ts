@@ -276,6 +276,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
       url: config.TELEGRAM_WEBHOOK_URL,
       secret: config.TELEGRAM_WEBHOOK_SECRET,
       allowedUpdates: TELEGRAM_ALLOWED_UPDATES,
+      updates: app.storage.telegramUpdates,
       logger,
     });
   } else {

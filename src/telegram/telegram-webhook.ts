@@ -4,11 +4,10 @@ import type { IncomingMessage } from "node:http";
 import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "../core/logger.js";
+import type { TelegramUpdateStore } from "../core/storage/telegram-updates-store.js";
 
 /** Header Telegram sends the webhook secret in. */
 export const TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token";
-/** Update ids remembered to drop a re-delivered update (Telegram re-sends when an answer was slow or lost). */
-export const TELEGRAM_WEBHOOK_SEEN_UPDATES = 10_000;
 
 /** What the webhook needs of the HTTP endpoint (src/http/http-server.ts), kept structural so core stays apart. */
 export interface WebhookHost {
@@ -29,11 +28,13 @@ function sameSecret(given: string | string[] | undefined, secret: string): boole
 
 /**
  * Serves the webhook at the path of `url` on `host` and tells Telegram about it (secret token, allowed updates).
- * A request without the right `X-Telegram-Bot-Api-Secret-Token` gets 401 and is not handled; an update id seen
- * before is acknowledged and not handled again.
+ * A request without the right `X-Telegram-Bot-Api-Secret-Token` gets 401 and is not handled. Each update id is
+ * claimed in the database before it is handled (`updates`, shared by every instance on it), so an update Telegram
+ * re-delivers — to this instance or another — is acknowledged and not handled again; one another instance is still
+ * handling gets 503 (Telegram retries it later, by then acknowledged).
  *
  * @example
- * const webhook = await startTelegramWebhook({ bot, host: http, url, secret, allowedUpdates, logger });
+ * const webhook = await startTelegramWebhook({ bot, host: http, url, secret, allowedUpdates, updates: storage.telegramUpdates, logger });
  */
 export async function startTelegramWebhook(options: {
   bot: Bot;
@@ -41,11 +42,12 @@ export async function startTelegramWebhook(options: {
   url: string;
   secret: string;
   allowedUpdates: readonly string[];
+  updates: TelegramUpdateStore;
   logger: Logger;
 }): Promise<TelegramWebhook> {
-  const { bot, logger, secret } = options;
+  const { bot, logger, secret, updates } = options;
   const path = new URL(options.url).pathname || "/";
-  const seen = new Set<number>();
+  const botId = String(bot.botInfo.id);
   const inFlight = new Set<Promise<unknown>>();
   let draining = false;
 
@@ -62,20 +64,39 @@ export async function startTelegramWebhook(options: {
       return { status: 400, body: { ok: false, description: "body is not JSON" } };
     }
     if (typeof update?.update_id !== "number") return { status: 400, body: { ok: false, description: "no update_id" } };
-    if (seen.has(update.update_id)) {
-      logger.debug({ update: update.update_id }, "telegram webhook: update delivered again; already handled");
+    const updateId = update.update_id;
+    const job = (async () => {
+      let claim: Awaited<ReturnType<TelegramUpdateStore["claim"]>>;
+      try {
+        claim = await updates.claim(botId, updateId);
+      } catch (err) {
+        // Not handled and not acknowledged: Telegram re-sends it, to this or another instance.
+        logger.warn({ update: updateId, error: err instanceof Error ? err.message : String(err) }, "telegram webhook: could not claim the update in the state database; Telegram will re-send it");
+        return { status: 503, body: { ok: false, description: "state database unavailable; retry later" } };
+      }
+      if (claim === "done") {
+        logger.debug({ update: updateId }, "telegram webhook: update delivered again; already handled");
+        return { status: 200, body: { ok: true } };
+      }
+      if (claim === "busy") {
+        logger.debug({ update: updateId }, "telegram webhook: update delivered again while another instance handles it; retry later");
+        return { status: 503, body: { ok: false, description: "being handled; retry later" } };
+      }
+      try {
+        await bot.handleUpdate(update);
+      } finally {
+        await updates.markDone(botId, updateId).catch((err: unknown) => {
+          logger.warn({ update: updateId, error: err instanceof Error ? err.message : String(err) }, "telegram webhook: could not mark the update handled; a re-delivery waits until its claim is stale");
+        });
+      }
       return { status: 200, body: { ok: true } };
-    }
-    seen.add(update.update_id);
-    if (seen.size > TELEGRAM_WEBHOOK_SEEN_UPDATES) seen.delete(seen.values().next().value!);
-    const job = bot.handleUpdate(update);
+    })();
     inFlight.add(job);
     try {
-      await job;
+      return await job;
     } finally {
       inFlight.delete(job);
     }
-    return { status: 200, body: { ok: true } };
   });
 
   await bot.api.setWebhook(options.url, {

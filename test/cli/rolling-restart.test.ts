@@ -74,8 +74,8 @@ describe.runIf(testBackends().includes("postgres"))("rolling restart (start new,
 
     const statuses = await Promise.all(telegramStatuses);
     const answers = await Promise.all(discordAnswers);
-    expect(statuses.every((s) => s === 200)).toBe(true);
-    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(statuses.every((s) => s === 200), `telegram statuses ${statuses.join(",")}`).toBe(true);
+    expect(answers.every((a) => a.status === 200), `discord statuses ${answers.map((a) => a.status).join(",")}`).toBe(true);
     // In the HTTP reply (type 4), or deferred (type 5, on a slow machine) and then edited in through the webhook.
     for (const a of answers) {
       if (a.body.type === 4) expect(JSON.stringify(a.body)).toContain("Sections of the");

@@ -55,4 +55,27 @@ describe("delivery metrics", () => {
     expect(await metrics.registry.metrics()).not.toContain('digest_bot_pending_parts{platform="telegram"}');
     await engine.stop();
   });
+  it("say whether this process holds a platform's sender lease: 1 while its delivery job sends, 0 once it released it", async () => {
+    const metrics = createBotMetrics();
+    h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" });
+    const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+    const storage = await h.open();
+    const seen: string[] = [];
+    const observer = { ...metrics.observer, senderLease: (platform: string, held: boolean) => { seen.push(`${platform} ${held}`); metrics.observer.senderLease!(platform, held); } };
+    const engine = createDeliveryEngine({ storage, archive: new MemoryArchive([digestOn(DAY)]), config: h.config, logger: quietLogger(), clock: clock.read, retry: FAST_RETRY, useCron: false, observer });
+    await engine.ready;
+    let during = "";
+    const publisher = new (class extends ScriptedPublisher {
+      override async send(...args: Parameters<ScriptedPublisher["send"]>) {
+        during ||= line(await metrics.registry.metrics(), 'digest_bot_sender_lease_held{platform="telegram"}');
+        return super.send(...args);
+      }
+    })("telegram");
+    engine.registerPublisher(publisher);
+    clock.set("2026-02-18T09:00:00Z");
+    await engine.tick();
+    expect(during).toBe('digest_bot_sender_lease_held{platform="telegram"} 1');
+    expect(seen).toEqual(["telegram true", "telegram false"]);
+    expect(line(await metrics.registry.metrics(), 'digest_bot_sender_lease_held{platform="telegram"}')).toBe('digest_bot_sender_lease_held{platform="telegram"} 0');
+  });
 });

@@ -187,7 +187,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     owner: owner.id,
     logger,
     onTakeOver: () => void engine.tick(),
-    ...options.senderLease,
+    ...{ observer: options.observer, ...options.senderLease },
   });
   const sender: SenderDeps = {
     owner: owner.id,

@@ -24,4 +24,6 @@ export interface DeliveryObserver {
   retried?(part: ObservedPart): void;
   /** The part was left pending for a later tick. */
   leftPending?(part: ObservedPart): void;
+  /** This process took (`held`) or gave up the platform's sender lease (sender-lease.ts): which instance sends. */
+  senderLease?(platform: string, held: boolean): void;
 }

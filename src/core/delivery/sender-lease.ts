@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { SenderLeaseStore } from "../storage/sender-lease-store.js";
 import { judgeOwner } from "./owner.js";
+import type { DeliveryObserver } from "./observer.js";
 import type { Pacer } from "./pacing.js";
 
 /**
@@ -26,12 +27,14 @@ export interface SenderLeaseOptions {
   logger: Logger;
   /** Called when a standby took the lease over, so the engine sends what was left (a tick). */
   onTakeOver: () => void;
+  /** Told when this process takes or gives up a lease (the `digest_bot_sender_lease_held` metric). */
+  observer?: DeliveryObserver;
   /** Default {@link SENDER_LEASE_MS} / {@link SENDER_LEASE_RENEW_MS}; tests shorten them. */
   ms?: number;
   renewMs?: number;
   /** Default {@link SENDER_HANDOVER_MS} (the longest window of the platform limits a takeover must respect, plus margin). */
   handoverMs?: number;
-  /** Real time (leases are compared across processes); default Date.now. */
+  /** This host's clock; default Date.now. Lease times use it corrected to the database's clock (hosts' clocks differ). */
   now?: () => number;
 }
 
@@ -73,7 +76,21 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   const ms = options.ms ?? SENDER_LEASE_MS;
   const renewMs = options.renewMs ?? SENDER_LEASE_RENEW_MS;
   const handoverMs = options.handoverMs ?? SENDER_HANDOVER_MS;
-  const now = options.now ?? (() => Date.now());
+  const localNow = options.now ?? (() => Date.now());
+  /** Database clock minus this host's, measured at each claim: lease times are compared across hosts. */
+  let offset = 0;
+  let warnedSkew = false;
+  const now = () => localNow() + offset;
+  async function syncClock() {
+    const before = localNow();
+    const db = await store.databaseTime();
+    const after = localNow();
+    offset = db - (before + after) / 2;
+    if (Math.abs(offset) > 2_000 && !warnedSkew) {
+      warnedSkew = true;
+      logger.warn({ offsetMs: Math.round(offset) }, "this host's clock differs from the database's; sender lease times use the database's (check NTP)");
+    }
+  }
   const iso = (t: number) => new Date(t).toISOString();
   /** Held leases: known expiry and the renewal timer. */
   const held = new Map<Platform, { expiresAt: number; timer: NodeJS.Timeout }>();
@@ -92,8 +109,10 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
 
   function drop(platform: Platform) {
     const h = held.get(platform);
-    if (h) clearInterval(h.timer);
+    if (!h) return;
+    clearInterval(h.timer);
     held.delete(platform);
+    options.observer?.senderLease?.(platform, false);
   }
 
   function keep(platform: Platform, expiresAt: number) {
@@ -114,6 +133,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     }, renewMs);
     timer.unref();
     held.set(platform, { expiresAt, timer });
+    options.observer?.senderLease?.(platform, true);
   }
 
   /** Claims in progress: the workers of one flush asking at once make one statement. */
@@ -130,6 +150,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   }
 
   async function claim(platform: Platform): Promise<boolean> {
+    await syncClock();
     const t = now();
     const claim = { owner, now: iso(t), until: iso(t + ms) };
     let { held: got, previous } = await store.claim(platform, claim);

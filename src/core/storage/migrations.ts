@@ -210,6 +210,17 @@ const SENDER_LEASES = `
     acquired_at TEXT NOT NULL
   );`;
 
+/** Migration "telegram_updates": webhook update ids claimed by some instance (telegram-updates-store.ts). */
+const TELEGRAM_UPDATES = `
+  CREATE TABLE telegram_updates (
+    bot_id     TEXT NOT NULL,
+    update_id  BIGINT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    done       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (bot_id, update_id)
+  );
+  CREATE INDEX telegram_updates_by_age ON telegram_updates (claimed_at);`;
+
 /** Delivery options (#13): the same SQL on both dialects. */
 const deliveryOptions = `
   -- JSON PostOptions (delivery/post-options.ts); NULL = every default.
@@ -254,6 +265,9 @@ export const MIGRATIONS: readonly Migration[] = [
   // Delivery options (#13): each subscription's own options (JSON) and the header it pinned last; the options a run
   // was planned with (a revision re-plans with them); a part's operation, so a pin is a ledger part after the header.
   { sqlite: deliveryOptions, postgres: deliveryOptions },
+  // telegram_updates (qascale): the webhook's "update id already handled" memory, shared by every instance behind a
+  // load balancer (was per process, so an update Telegram re-delivered to another instance was answered twice).
+  { sqlite: TELEGRAM_UPDATES, postgres: TELEGRAM_UPDATES },
 ];
 
 const newer = (where: string, version: number) =>

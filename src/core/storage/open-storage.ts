@@ -8,6 +8,7 @@ import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { createRevisionStore } from "./revision-store.js";
 import { createSearchPageStore } from "./search-pages-store.js";
+import { createTelegramUpdateStore } from "./telegram-updates-store.js";
 import { createSenderLeaseStore } from "./sender-lease-store.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
@@ -131,9 +132,10 @@ function assemble(
     subscriptions: createSubscriptionStore(db, dialect),
     ledger: createLedgerStore(db, dialect),
     leases: createLeaseStore(db, dialect),
-    senderLeases: createSenderLeaseStore(db),
+    senderLeases: createSenderLeaseStore(db, dialect),
     revisions: createRevisionStore(db, dialect),
     searchPages: createSearchPageStore(db),
+    telegramUpdates: createTelegramUpdateStore(db),
     watches: createWatchStore(db, dialect),
     schemaVersion: version,
     get closed() {

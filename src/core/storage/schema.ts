@@ -155,6 +155,15 @@ export interface SenderLeasesTable {
   acquired_at: string;
 }
 
+export interface TelegramUpdatesTable {
+  bot_id: string;
+  update_id: number;
+  /** When an instance claimed it (ISO). */
+  claimed_at: string;
+  /** 1 once handled. */
+  done: number;
+}
+
 export interface StateTables {
   subscriptions: SubscriptionsTable;
   runs: RunsTable;
@@ -166,6 +175,7 @@ export interface StateTables {
   watches: WatchesTable;
   watch_alerts: WatchAlertsTable;
   sender_leases: SenderLeasesTable;
+  telegram_updates: TelegramUpdatesTable;
 }
 
 /** Table names in the order rows must be copied (foreign keys: runs before deliveries, revisions before their parts). */

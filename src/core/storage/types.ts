@@ -1,6 +1,7 @@
 // The storage interface: everything digest-bot persists (subscriptions, runs, the delivery ledger, claims), async and backend-neutral.
 import type { Kysely } from "kysely";
 import type { SearchPageCache } from "../paging.js";
+import type { TelegramUpdateStore } from "./telegram-updates-store.js";
 import type { PostOptionsPatch } from "../delivery/effective-options.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
@@ -237,6 +238,8 @@ export interface Storage {
   readonly revisions: RevisionStore;
   /** `/search` page requests behind button keys, shared by every instance on the database (table search_pages). */
   readonly searchPages: SearchPageCache;
+  /** Telegram webhook update ids claimed by some instance, so a re-delivered update is handled once (telegram_updates). */
+  readonly telegramUpdates: TelegramUpdateStore;
   /** Personal alerts: users' /watch queries and the alerts sent to them. */
   readonly watches: WatchStore;
   /** The query builder over the state tables, for migrations, copies and tests. */

@@ -41,7 +41,7 @@ describe("openSqliteStorage", () => {
     expect(await pragma(storage, "journal_mode")).toBe("wal");
     expect(await storage.schemaVersion()).toBe(MIGRATIONS.length);
     const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(storage.db);
-    expect(tables.rows.map((r) => r.name)).toEqual(["deliveries", "revision_parts", "revision_requests", "revisions", "runs", "search_pages", "sender_leases", "subscriptions", "watch_alerts", "watches"]);
+    expect(tables.rows.map((r) => r.name)).toEqual(["deliveries", "revision_parts", "revision_requests", "revisions", "runs", "search_pages", "sender_leases", "subscriptions", "telegram_updates", "watch_alerts", "watches"]);
     // FULL: a ledger mark survives a power cut, so a sent message is never re-sent unannounced.
     expect(await pragma(storage, "synchronous")).toBe(2);
     await storage.subscriptions.upsert("telegram", "-100", undefined, "x");
