@@ -145,6 +145,7 @@ const zh = {
   "problem.mode": "要填 channel、thread 或 forum，收到“{value}”",
   "problem.role": "要填身份组 ID（如 123456789012345678）、<@&…> 提及或 none，收到“{value}”",
   "problem.keywords": "最多 {max} 个关键词，每个不超过 {length} 个字",
+  "problem.keywordUnsearchable": "{keywords} 里没有可以搜索的字词（只有标点、符号或表情），永远不会匹配任何报道",
   "admin.repostUnmatched": "{targets}：没有报道匹配其关键词，没有发送。",
   // Console.
   "console.loaded": "已加载 {count} 期日报：{dates}",
@@ -324,6 +325,7 @@ const en: Record<MessageKey, string> = {
   "problem.mode": "use channel, thread or forum, got “{value}”",
   "problem.role": "use a role id (like 123456789012345678), a <@&…> mention or none, got “{value}”",
   "problem.keywords": "use at most {max} keywords of at most {length} characters each",
+  "problem.keywordUnsearchable": "no word to search for in {keywords} (only punctuation, symbols or emoji); it would never match a story",
   "admin.repostUnmatched": "{targets}: no story matches its keywords; nothing sent there.",
   "console.loaded": "Loaded {count} {count|digest|digests}: {dates}",
   "console.loadedNone": "No digest loaded (directory: {dir}).",
