@@ -162,6 +162,14 @@ describe.each(testBackends())("on %s", (backend) => {
       expect((await engine.status()).targets[0]).not.toHaveProperty("nothingMatched");
     });
 
+    it("the engine refuses options it cannot carry out, whoever calls it, and stores nothing", async () => {
+      const { db, engine } = await setup();
+      const to = { platform: "telegram", id: "-1" } as const;
+      await expect(engine.setOptions!(to, { keywords: ["agent", "🤖"] })).rejects.toThrowError('delivery: keywords: "🤖" has no word to search for and would never match a story');
+      await expect(engine.setOptions!(to, { mode: "thread" })).rejects.toThrowError("delivery: mode is a discord option; this target is on telegram");
+      expect((await db.subscriptions.get("telegram", "-1"))?.options).toBeUndefined();
+    });
+
     it("a repost to the subscription applies its keywords; a repost of one section by name does not", async () => {
       const { db, engine, platform } = await setup();
       await setOptions(db, { keywords: ["区块链"], silent: true });
