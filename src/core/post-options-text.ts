@@ -1,7 +1,7 @@
 // Delivery options in words (#13): the "Options:" line of /subscribe and /status on every platform.
 import type { Locale } from "./config.js";
 import type { PostOptions } from "./delivery/post-options.js";
-import { t } from "./i18n.js";
+import { listSeparator, t } from "./i18n.js";
 import type { TargetStatus } from "./reply.js";
 
 /** Characters of keywords `/status` and `/subscribe` show: 20 keywords of 100 would fill a Discord embed field (1024) alone. */
@@ -12,12 +12,13 @@ const SHOWN_KEYWORDS_LENGTH = 240;
  * lines after it (a pin that failed, a day nothing matched) still fit the platform's limits. At least one is shown.
  *
  * @example
- * keywordList("en", ["agent", "安全"]); // "agent, 安全"
+ * keywordList("zh", ["agent", "安全"]); // "agent、安全"
  */
 export function keywordList(locale: Locale, keywords: readonly string[]): string {
+  const separator = listSeparator(locale);
   let shown = keywords[0] ?? "";
   let count = keywords.length > 0 ? 1 : 0;
-  while (count < keywords.length && shown.length + 2 + keywords[count]!.length <= SHOWN_KEYWORDS_LENGTH) shown += `, ${keywords[count++]}`;
+  while (count < keywords.length && shown.length + separator.length + keywords[count]!.length <= SHOWN_KEYWORDS_LENGTH) shown += `${separator}${keywords[count++]}`;
   return count < keywords.length ? t(locale, "option.keywordsCut", { shown, count: keywords.length }) : shown;
 }
 
@@ -26,7 +27,7 @@ export function keywordList(locale: Locale, keywords: readonly string[]): string
  * A role is shown as its bare id, never as a mention (a reply must not ping it).
  *
  * @example
- * describeOptions("en", { silent: true, keywords: ["agent", "安全"] }); // "silent; only keywords agent, 安全"
+ * describeOptions("en", { silent: true, keywords: ["agent", "安全"] }); // "silent; only stories matching agent, 安全"
  */
 export function describeOptions(locale: Locale, options: PostOptions | undefined): string | undefined {
   if (!options) return undefined;

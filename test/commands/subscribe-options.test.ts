@@ -20,10 +20,10 @@ describe("/subscribe delivery options", () => {
     expect((await h.ask('/subscribe silent:true pin:true keywords:"agent, 安全，glm5"', telegram)).reply).toEqual({
       type: "notice",
       tone: "success",
-      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；置顶当天的日报；只含关键词 agent, 安全, glm5",
+      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；置顶当天的日报；只发匹配关键词 agent、安全、glm5 的报道",
     });
     expect((await h.ask("/subscribe preview:yes pin:false", telegram)).reply).toMatchObject({
-      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；首条链接预览；只含关键词 agent, 安全, glm5",
+      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；首条链接预览；只发匹配关键词 agent、安全、glm5 的报道",
     });
     // Sections alone keep the options; the options alone keep the sections.
     await h.ask("/subscribe 安全", telegram);

@@ -200,7 +200,7 @@ describe("toDiscordPayload: other replies", () => {
       "en",
     );
     const value = status.embeds[0]!.fields![0]!.value;
-    expect(value).toContain("Options: thread mode; pings role 323456789012; only keywords ");
+    expect(value).toContain("Options: thread mode; pings role 323456789012; only stories matching ");
     expect(value).not.toContain("@everyone");
     expect(value).not.toContain("<@&");
   });
@@ -228,7 +228,7 @@ describe("toDiscordPayload: other replies", () => {
     );
     const value = status.embeds[0]!.fields![0]!.value;
     expect(value.length).toBeLessThanOrEqual(1024);
-    expect(value).toContain(`only keywords ${keywords[0]}, ${keywords[1]}… (20 in all)`);
+    expect(value).toContain(`only stories matching ${keywords[0]}, ${keywords[1]}… (20 in all)`);
     expect(value).toContain("not pinned: 403 Missing Permissions");
     expect(value).toContain(`no story of 2026-02-18 matched the keywords (${keywords[0]}, ${keywords[1]}… (20 in all)); nothing was sent that day`);
   });
