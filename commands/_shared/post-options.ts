@@ -2,9 +2,9 @@
 import type { CommandContext, CommandOptionDef } from "../../src/core/command.js";
 import { UserError } from "../../src/core/command-registry.js";
 import { PLATFORM_OPTIONS, type PostOptionsPatch } from "../../src/core/delivery/effective-options.js";
-import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS } from "../../src/core/delivery/keyword-filter.js";
+import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS, uniqueKeywords, unsearchableKeywords } from "../../src/core/delivery/keyword-filter.js";
 import type { PostOptions } from "../../src/core/delivery/post-options.js";
-import { t } from "../../src/core/i18n.js";
+import { listSeparator, t } from "../../src/core/i18n.js";
 import type { Platform } from "../../src/core/reply.js";
 
 /** Words that clear a role or the keywords (`role:none`, `keywords:全部`). */
@@ -88,9 +88,14 @@ export function readOptionsPatch(ctx: CommandContext): PostOptionsPatch | undefi
     } else if (def.name === "keywords") {
       if (NONE.has(text.toLowerCase())) patch.keywords = [];
       else {
-        const keywords = [...new Set(text.split(/[,，、;；]/).map((k) => k.trim()).filter(Boolean))];
+        const keywords = uniqueKeywords(text.split(/[,，、;；]/).map((k) => k.trim()).filter(Boolean));
         if (keywords.length === 0 || keywords.length > MAX_KEYWORDS || keywords.some((k) => Array.from(k).length > MAX_KEYWORD_LENGTH)) {
           throw bad("keywords", t(ctx.locale, "problem.keywords", { max: MAX_KEYWORDS, length: MAX_KEYWORD_LENGTH }));
+        }
+        // A keyword with nothing searchable in it would match no story ever: every day would be skipped.
+        const unsearchable = unsearchableKeywords(keywords);
+        if (unsearchable.length > 0) {
+          throw bad("keywords", t(ctx.locale, "problem.keywordUnsearchable", { keywords: unsearchable.map((k) => `“${k}”`).join(listSeparator(ctx.locale)) }));
         }
         patch.keywords = keywords;
       }

@@ -160,6 +160,8 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
       const where = to === "all-subscriptions" ? `${result.targets} subscriptions` : `${to.platform}:${to.id}`;
       io.stderr(`digest-bot deliver: ${digest.date} → ${where}: ${result.messagesSent} messages sent (run ${result.runId})\n`);
       for (const p of result.pending) io.stderr(`  pending ${p.target.platform}:${p.target.id}: ${p.error}\n`);
+      // What the subscription asked for, not a failure: said, so "0 messages sent" is not a mystery.
+      for (const u of result.unmatched ?? []) io.stderr(`  nothing sent to ${u.platform}:${u.id}: no story matches its keywords\n`);
       pendingCount += result.pending.length;
     }
     return pendingCount > 0 ? 1 : 0;

@@ -151,7 +151,13 @@ export const ConfigSchema = z.object({
       .transform((s) => (s ?? "").split(/[,，、;；]/).map((x) => x.trim()).filter(Boolean))
       .pipe(
         z
-          .array(z.string().max(100, { error: "has a keyword over 100 characters; use short words or names separated by commas, like agent, 安全" }))
+          .array(
+            z
+              .string()
+              .refine((k) => Array.from(k).length <= 100, { error: "has a keyword over 100 characters; use short words or names separated by commas, like agent, 安全" })
+              // The tokenizer finds no word without a letter or digit (`!!!`, `🤖`): such a keyword matches nothing, every day.
+              .regex(/[\p{L}\p{N}]/u, { error: "has a keyword with no word to search for (only punctuation, symbols or emoji); use words or names, like agent, 安全" }),
+          )
           .max(20, { error: "has more than 20 keywords; use at most 20, separated by commas" }),
       ),
   ),

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDeliver } from "../../src/cli/deliver.js";
 import { runPreview } from "../../src/cli/preview.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
-import { STATE_DB_FILE } from "../../src/core/storage/open-storage.js";
+import { openSqliteStorage, STATE_DB_FILE } from "../../src/core/storage/open-storage.js";
 import { ScriptedPublisher } from "../core/delivery/helpers.js";
 import { startTelegramHarness } from "../telegram/harness.js";
 
@@ -92,6 +92,20 @@ describe("digest-bot deliver", () => {
     expect(runs).toHaveLength(2);
     expect(runs.every((x) => x.kind === "manual" && x.target === "local" && x.by === "cli" && x.parts === x.sent)).toBe(true);
     expect(runs[1]!.parts).toBeLessThan(runs[0]!.parts);
+  });
+
+  it("says which subscription got nothing because no story matched its keywords (--all and --target)", async () => {
+    const storage = await openSqliteStorage(dir);
+    await storage.subscriptions.upsert("console", "local", undefined, "2026-02-17T00:00:00Z");
+    await storage.subscriptions.setOptions("console", "local", { keywords: ["区块链"] }, "2026-02-17T00:00:00Z");
+    await storage.close();
+    const all = io();
+    expect(await runDeliver(["--all"], all.io)).toBe(0);
+    expect(all.err()).toMatch(/^digest-bot deliver: 2026-02-18 → 0 subscriptions: 0 messages sent \(run m20260218-[0-9a-f]{8}\)\n  nothing sent to console:local: no story matches its keywords\n$/);
+    const one = io();
+    expect(await runDeliver(["--target", "console:local"], one.io)).toBe(0);
+    expect(one.err()).toContain("\n  nothing sent to console:local: no story matches its keywords\n");
+    expect(one.out()).toBe("");
   });
 
   it("sends to a platform target through its publisher and reports what stays pending", async () => {

@@ -20,10 +20,10 @@ describe("/subscribe delivery options", () => {
     expect((await h.ask('/subscribe silent:true pin:true keywords:"agent, 安全，glm5"', telegram)).reply).toEqual({
       type: "notice",
       tone: "success",
-      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；置顶当天的日报；只含关键词 agent, 安全, glm5",
+      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；置顶当天的日报；只发匹配关键词 agent、安全、glm5 的报道",
     });
     expect((await h.ask("/subscribe preview:yes pin:false", telegram)).reply).toMatchObject({
-      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；首条链接预览；只含关键词 agent, 安全, glm5",
+      text: "已订阅：本频道将在每天定时收到日报（全部栏目）。\n选项：静音；首条链接预览；只发匹配关键词 agent、安全、glm5 的报道",
     });
     // Sections alone keep the options; the options alone keep the sections.
     await h.ask("/subscribe 安全", telegram);
@@ -72,6 +72,24 @@ describe("/subscribe delivery options", () => {
     const many = Array.from({ length: 21 }, (_, i) => `k${i}`).join(",");
     expect((await h.ask(`/subscribe keywords:"${many}"`, telegram)).reply).toMatchObject({ message: "选项 keywords 不正确：最多 20 个关键词，每个不超过 100 个字" });
     expect((await h.ask("/subscribe pin:maybe", telegram)).reply).toMatchObject({ code: "bad-option", message: expect.stringContaining("maybe") });
+  });
+
+  it("refuses keywords that could never match (only punctuation or emoji) and keeps one of each repeated keyword", async () => {
+    const before = await own("telegram", "-100555");
+    expect((await h.ask('/subscribe keywords:"agent, !!!, 🤖"', telegram)).reply).toEqual({
+      type: "error",
+      code: "bad-option",
+      message: "选项 keywords 不正确：“!!!”、“🤖” 里没有可以搜索的字词（只有标点、符号或表情），永远不会匹配任何报道",
+      hint: '例如：/subscribe silent:true pin:true keywords:"agent, 安全"（keywords:none 取消关键词）',
+    });
+    expect((await h.ask('/subscribe keywords:"—"', { ...telegram, locale: "en" })).reply).toMatchObject({
+      message: "The keywords option does not work: no word to search for in “—” (only punctuation, symbols or emoji); it would never match a story",
+    });
+    expect(await own("telegram", "-100555")).toEqual(before);
+    // A one-character Chinese keyword and a model name with a non-breaking hyphen are words; repeats as search reads them go.
+    await h.ask('/subscribe keywords:"安, GLM\u20115, Agent, agent, 封號, 封号, glm-5"', telegram);
+    expect((await own("telegram", "-100555"))?.keywords).toEqual(["安", "GLM\u20115", "Agent", "封號"]);
+    await h.ask("/subscribe keywords:none", telegram);
   });
 
   it("answers in English", async () => {

@@ -91,6 +91,14 @@ describe("parseConfig", () => {
     );
   });
 
+  it("refuses a DELIVERY_KEYWORDS keyword with nothing to search for, and counts characters, not UTF-16 units", () => {
+    expect(() => parseConfig({ DELIVERY_KEYWORDS: "agent, !!!" })).toThrowError(
+      'Invalid settings:\n  - DELIVERY_KEYWORDS (got "agent, !!!") has a keyword with no word to search for (only punctuation, symbols or emoji); use words or names, like agent, 安全',
+    );
+    // 60 astral Han characters (CJK Extension B) are 120 UTF-16 units but 60 characters: allowed, as /subscribe allows them.
+    expect(parseConfig({ DELIVERY_KEYWORDS: "𠀀".repeat(60) }).DELIVERY_KEYWORDS).toEqual(["𠀀".repeat(60)]);
+  });
+
   it("never repeats a token's value in the error", () => {
     const token = "not-a-telegram-token-but-secret";
     expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: token })).toThrowError(

@@ -200,9 +200,37 @@ describe("toDiscordPayload: other replies", () => {
       "en",
     );
     const value = status.embeds[0]!.fields![0]!.value;
-    expect(value).toContain("Options: thread mode; pings role 323456789012; only keywords ");
+    expect(value).toContain("Options: thread mode; pings role 323456789012; only stories matching ");
     expect(value).not.toContain("@everyone");
     expect(value).not.toContain("<@&");
+  });
+
+  it("keeps a target's pin failure and nothing-matched day in /status with 20 keywords of 100 characters (field limit 1024)", () => {
+    const keywords = Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(100, "k"));
+    const status = toDiscordPayload(
+      {
+        type: "status",
+        digests: { count: 1, latest: "2026-02-18" },
+        targets: [
+          {
+            platform: "discord",
+            targetId: "7",
+            enabled: true,
+            cron: "0 9 * * *",
+            timezone: "UTC",
+            options: { pin: true, keywords },
+            lastDelivery: { date: "2026-02-18", status: "skipped", at: "2026-02-18T09:00:00Z", pinError: "403 Missing Permissions" },
+            nothingMatched: { date: "2026-02-18", keywords },
+          },
+        ],
+      },
+      "en",
+    );
+    const value = status.embeds[0]!.fields![0]!.value;
+    expect(value.length).toBeLessThanOrEqual(1024);
+    expect(value).toContain(`only stories matching ${keywords[0]}, ${keywords[1]}… (20 in all)`);
+    expect(value).toContain("not pinned: 403 Missing Permissions");
+    expect(value).toContain(`no story of 2026-02-18 matched the keywords (${keywords[0]}, ${keywords[1]}… (20 in all)); nothing was sent that day`);
   });
 
   it("lists pending reposts and manual deliveries in /status, with the platform's error text unable to ping", () => {

@@ -107,7 +107,7 @@ describe("toTelegramMessage", () => {
     const [message] = toTelegramMessage(status, "en");
     expect(checkTelegramHtml(message!.text).problems).toEqual([]);
     expect(message!.text).toContain(
-      "\n  Options: silent; pins the day's header; only keywords &lt;b&gt;agent, 安全\n  not pinned: 403 &lt;not enough rights&gt;\n  no story of 2026-02-18 matched the keywords (&lt;b&gt;agent, 安全); nothing was sent that day",
+      "\n  Options: silent; pins the day's header; only stories matching &lt;b&gt;agent, 安全\n  not pinned: 403 &lt;not enough rights&gt;\n  no story of 2026-02-18 matched the keywords (&lt;b&gt;agent, 安全); nothing was sent that day",
     );
   });
 

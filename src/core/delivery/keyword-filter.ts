@@ -1,13 +1,43 @@
 // A subscription's keyword filter: which stories of a digest match its keywords, by the search engine's own matching.
 import type { Digest } from "../digest/model.js";
 import { createIndex, digestToDocs } from "../search/index-options.js";
+import { normalizeText } from "../search/normalize.js";
 import { StoryScorer } from "../search/scorer.js";
+import { tokenizeQuery } from "../search/tokenize.js";
 import type { DailyPost } from "../summaries.js";
 
 /** Most keywords one subscription may have (and DELIVERY_KEYWORDS). */
 export const MAX_KEYWORDS = 20;
 /** Longest keyword, in characters. */
 export const MAX_KEYWORD_LENGTH = 100;
+
+/**
+ * The keywords that could never match a story: nothing in them is searchable (only punctuation, symbols or emoji,
+ * like `!!!` or `🤖`), so a subscription with only such keywords would skip every day without a word.
+ *
+ * @example
+ * unsearchableKeywords(["agent", "!!!", "🤖"]); // ["!!!", "🤖"]
+ */
+export function unsearchableKeywords(keywords: readonly string[]): string[] {
+  return keywords.filter((k) => tokenizeQuery(k).length === 0);
+}
+
+/**
+ * The keywords without repeats, where a repeat is the same keyword as search reads it (case, width, dashes,
+ * traditional/simplified: `Agent` = `agent`, `封號` = `封号`); the first spelling is kept.
+ *
+ * @example
+ * uniqueKeywords(["Agent", "agent", "封號", "封号"]); // ["Agent", "封號"]
+ */
+export function uniqueKeywords(keywords: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return keywords.filter((k) => {
+    const key = normalizeText(k).replace(/\s+/g, " ").trim();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 /** One scorer per digest object: a revised digest is a new object and gets its own; a dropped one is forgotten. */
 const scorers = new WeakMap<Digest, StoryScorer>();

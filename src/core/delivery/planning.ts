@@ -147,7 +147,7 @@ export function createPlanner(deps: PlannerDeps): Planner {
       } else if (planned === "no-match") {
         // What the subscription asked for: recorded (and shown by /status), nothing sent.
         const note = noKeywordMatchNote(fresh.date, options?.keywords ?? [], sub.sections !== undefined);
-        await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
+        await ledger.skipSlot({ runId, platform: sub.platform, targetId: sub.targetId, slot: slotIso, digestDate: fresh.date, note, now: nowIso(), ...(options ? { options } : {}) });
         logger.info({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
       } else {
         const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;

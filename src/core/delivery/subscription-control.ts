@@ -7,7 +7,7 @@ import type { Storage, Subscription } from "../storage/types.js";
 import type { DeliveryControl, TargetRef } from "./control.js";
 import type { Schedule } from "./schedule.js";
 import { PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
-import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS } from "./keyword-filter.js";
+import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS, unsearchableKeywords } from "./keyword-filter.js";
 import { describeTarget, describeTargets } from "./target-status.js";
 
 export interface SubscriptionControlDeps {
@@ -41,6 +41,8 @@ function patchProblem(platform: TargetRef["platform"], patch: PostOptionsPatch):
   if (keywords.length > MAX_KEYWORDS || keywords.some((k) => k.trim() === "" || Array.from(k).length > MAX_KEYWORD_LENGTH)) {
     return `keywords: use at most ${MAX_KEYWORDS}, each 1–${MAX_KEYWORD_LENGTH} characters`;
   }
+  const [unsearchable] = unsearchableKeywords(keywords);
+  if (unsearchable !== undefined) return `keywords: ${JSON.stringify(unsearchable)} has no word to search for and would never match a story`;
   return undefined;
 }
 

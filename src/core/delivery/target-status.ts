@@ -68,7 +68,8 @@ export async function describeTarget(
     if (last.lastError) status.lastDelivery.error = last.lastError;
     if (last.pinError) status.lastDelivery.pinError = last.pinError;
     if (last.outcome === "skipped" && last.note?.startsWith(NO_KEYWORD_MATCH_NOTE)) {
-      status.nothingMatched = { date: last.digestDate ?? "", keywords: options?.keywords ?? [] };
+      // The keywords that day was judged with: the subscription may have changed them since.
+      status.nothingMatched = { date: last.digestDate ?? "", keywords: last.options?.keywords ?? options?.keywords ?? [] };
     }
   }
   const revision = await storage.revisions.lastRevision(sub.platform, sub.targetId);

@@ -116,6 +116,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
           outcome: "skipped",
           note: run.note,
           created_at: run.now,
+          options: run.options ? JSON.stringify(run.options) : null,
         })
         .onConflict((oc) => oc.doNothing())
         .execute();

@@ -133,6 +133,8 @@ export interface SkipSlotInput {
   digestDate?: string;
   note: string;
   now: string;
+  /** The effective options the slot was judged with (a day nothing matched: its keywords, for `/status`). */
+  options?: PostOptions;
 }
 
 /** Subscriptions: where the daily post goes. */

@@ -147,6 +147,29 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(target).toMatchObject({ lastDelivery: { date: DAY, status: "skipped", error: note }, nothingMatched: { date: DAY, keywords: ["区块链", "claude code 2"] } });
     });
 
+    it("/status names the keywords the skipped day had, not ones set since; the next day goes out with the new ones", async () => {
+      const { archive, clock, db, engine, platform } = await setup();
+      await setOptions(db, { keywords: ["区块链"] });
+      clock.set(SLOT);
+      await engine.tick();
+      await setOptions(db, { keywords: ["agent"] });
+      const [target] = (await engine.status()).targets;
+      expect(target).toMatchObject({ options: { keywords: ["agent"] }, nothingMatched: { date: DAY, keywords: ["区块链"] } });
+      archive.put(digestOn("2026-02-19"));
+      clock.set("2026-02-19T09:00:00Z");
+      await engine.tick();
+      expect(platform.received.length).toBeGreaterThan(0);
+      expect((await engine.status()).targets[0]).not.toHaveProperty("nothingMatched");
+    });
+
+    it("the engine refuses options it cannot carry out, whoever calls it, and stores nothing", async () => {
+      const { db, engine } = await setup();
+      const to = { platform: "telegram", id: "-1" } as const;
+      await expect(engine.setOptions!(to, { keywords: ["agent", "🤖"] })).rejects.toThrowError('delivery: keywords: "🤖" has no word to search for and would never match a story');
+      await expect(engine.setOptions!(to, { mode: "thread" })).rejects.toThrowError("delivery: mode is a discord option; this target is on telegram");
+      expect((await db.subscriptions.get("telegram", "-1"))?.options).toBeUndefined();
+    });
+
     it("a repost to the subscription applies its keywords; a repost of one section by name does not", async () => {
       const { db, engine, platform } = await setup();
       await setOptions(db, { keywords: ["区块链"], silent: true });
