@@ -9,6 +9,12 @@ export const HTTP_MAX_BODY_BYTES = 1024 * 1024;
 
 /** How long a stop lets requests in progress finish before their connections are closed. */
 export const HTTP_CLOSE_GRACE_MS = 500;
+/**
+ * How long a stop keeps listening, answering every request `503` with `Connection: close`, before it stops
+ * accepting: a connection a load balancer opened just before the stop then gets an answer it can retry elsewhere,
+ * instead of a reset (closing the listener drops connections whose request has not been read yet).
+ */
+export const HTTP_DRAIN_MS = 250;
 
 /** One readiness condition: undefined when met, else the reason it is not. */
 export type ReadinessCheck = { name: string; check: () => string | undefined };
@@ -75,7 +81,14 @@ export async function startHttpEndpoint(options: { host: string; port: number; m
     });
   });
 
+  let draining = false;
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (draining) {
+      res.setHeader("connection", "close");
+      res.setHeader("retry-after", "1");
+      return send(res, 503, "stopping; retry on another instance\n");
+    }
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const route = routes.get(path);
     if (route) {
@@ -132,8 +145,10 @@ export async function startHttpEndpoint(options: { host: string; port: number; m
     url,
     addReadiness: (check) => void checks.push(check),
     addPostRoute: (path, route) => void routes.set(path, route),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      draining = true;
+      await new Promise((r) => setTimeout(r, HTTP_DRAIN_MS));
+      await new Promise<void>((resolve) => {
         // A connection mid-request (a half-sent request, a slow scrape) would hold server.close() until the client
         // gives up (headersTimeout is 60 s) and the stop past its 3 s: after a short grace such connections are cut.
         const force = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
@@ -142,7 +157,8 @@ export async function startHttpEndpoint(options: { host: string; port: number; m
           resolve();
         });
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -29,15 +29,17 @@ function forward(port: number, req: IncomingMessage, body: Buffer): Promise<Answ
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on("error", reject);
     });
-    out.on("error", reject);
+    // Failed before any answer (refused, or reset by an instance closing its listener): nothing was handled there.
+    out.on("error", (err: NodeJS.ErrnoException) => reject(Object.assign(err, { beforeAnswer: true })));
     out.end(body);
   });
 }
 
 /**
- * Starts the balancer on an ephemeral port. Round robin; a refused connection or a 503 (an instance starting or
- * stopping) moves on to the next instance, as Telegram's re-delivery and a real balancer's health checks would;
- * any other failure (a connection reset mid-answer) is given up at once, so the test sees it.
+ * Starts the balancer on an ephemeral port. Round robin; a refused connection, a connection reset before any
+ * answer or a 503 (an instance starting or stopping) moves on to the next instance, as Telegram's re-delivery and a
+ * real balancer's retries would; any other failure (a connection reset mid-answer) is given up at once, so the test
+ * sees it.
  *
  * @example
  * const lb = await startLoadBalancer([portA, portB]);
@@ -72,7 +74,9 @@ export async function startLoadBalancer(initial: number[], giveUpMs = 30_000): P
           res.end(answer.body);
           return;
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === "ECONNREFUSED") {
+          // Like HAProxy's `retry-on conn-failure empty-response`: no answer came, so the instance handled nothing
+          // (a Discord interaction is answered in the response; a Telegram update id is claimed in the database).
+          if ((err as NodeJS.ErrnoException).code === "ECONNREFUSED" || (err as { beforeAnswer?: boolean }).beforeAnswer === true) {
             stats.retried++;
             await new Promise((r) => setTimeout(r, 20));
             continue;

@@ -2,7 +2,7 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/core/logger.js";
-import { HTTP_CLOSE_GRACE_MS, HTTP_MAX_BODY_BYTES, startHttpEndpoint, type HttpEndpoint } from "../../src/http/http-server.js";
+import { HTTP_CLOSE_GRACE_MS, HTTP_DRAIN_MS, HTTP_MAX_BODY_BYTES, startHttpEndpoint, type HttpEndpoint } from "../../src/http/http-server.js";
 import { createBotMetrics } from "../../src/http/metrics.js";
 
 let endpoint: HttpEndpoint | undefined;
@@ -45,6 +45,21 @@ describe("HTTP endpoint requests", () => {
     expect([missing.status, await missing.text()]).toEqual([404, "not found; try /healthz, /readyz or /metrics\n"]);
   });
 
+  it("answers 503 with Connection: close while it drains at a stop, so a balancer retries elsewhere instead of seeing a reset", async () => {
+    const { http } = await start();
+    const closing = http.close();
+    const during = await fetch(`${http.url}/healthz`);
+    expect([during.status, during.headers.get("connection"), during.headers.get("retry-after"), await during.text()]).toEqual([
+      503,
+      "close",
+      "1",
+      "stopping; retry on another instance\n",
+    ]);
+    await closing;
+    endpoint = undefined;
+    await expect(fetch(`${http.url}/healthz`)).rejects.toThrow();
+  });
+
   it("closes within the grace time while a client holds a half-sent request open (the stop stays under 3 s)", async () => {
     const { http } = await start();
     const { port } = new URL(http.url);
@@ -56,7 +71,7 @@ describe("HTTP endpoint requests", () => {
     await new Promise((r) => setTimeout(r, 100));
     const closed = await Promise.race([
       http.close().then(() => "closed"),
-      new Promise((r) => setTimeout(() => r("still open"), HTTP_CLOSE_GRACE_MS + 2000)),
+      new Promise((r) => setTimeout(() => r("still open"), HTTP_DRAIN_MS + HTTP_CLOSE_GRACE_MS + 2000)),
     ]);
     endpoint = undefined;
     expect(closed).toBe("closed");
