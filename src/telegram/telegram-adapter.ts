@@ -46,7 +46,16 @@ export interface StartTelegramOptions {
   webhookHost?: WebhookHost;
   /** Counts messages edited in place (metrics). */
   onEdit?: () => void;
+  /** How long after a stop begins queued commands are still started (ms; default {@link TELEGRAM_STOP_ANSWER_BUDGET_MS}). */
+  stopAnswerBudgetMs?: number;
 }
+
+/**
+ * Commands queued behind a slower one in their chat are still answered when they can start within this long of the
+ * stop (ms): Telegram already counts them delivered (the batch was confirmed as it was queued), so a command not
+ * started is lost for good. Past it they are dropped and counted, so the stop stays within its 3 s.
+ */
+export const TELEGRAM_STOP_ANSWER_BUDGET_MS = 1500;
 
 /** Updates the bot asks for, polling or webhook. */
 export const TELEGRAM_ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "inline_query"] as const;
@@ -57,8 +66,9 @@ export interface TelegramAdapter {
   /** Taking updates: polling runs, or the webhook is set. For /readyz. */
   connected(): boolean;
   /**
-   * Stops taking updates and resolves once the one in hand is answered. Updates fetched with it but not yet started
-   * are left unconfirmed, so Telegram hands them to the next start instead of this bot dropping or half-doing them.
+   * Stops taking updates and resolves once the one in hand is answered, and those queued behind it in its chat that
+   * could start within {@link TELEGRAM_STOP_ANSWER_BUDGET_MS} (Telegram already counts them delivered). Updates
+   * fetched after the stop began are left unconfirmed, so Telegram hands them to the next start.
    * `bot.api` keeps working (delivery can still post). Idempotent.
    */
   drain(): Promise<void>;
@@ -229,6 +239,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   }
 
   let draining = false;
+  let dropAfter = Number.POSITIVE_INFINITY;
   let dropped = 0;
   // grammY's polling hands updates over one at a time; each is queued by chat and the loop moves on, so one busy
   // chat (40 commands flooded into a group) does not hold another's /help. One chat's updates keep their order.
@@ -238,9 +249,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     if (draining) return;
     const key = String(ctx.chat?.id ?? ctx.from?.id ?? "");
     queues.push(key, async () => {
-      // Queued behind a slow one in its chat when the stop began: already confirmed to Telegram, so it is dropped
-      // (and counted) rather than holding the stop.
-      if (draining) {
+      // Queued behind a slow one in its chat when the stop began: already confirmed to Telegram, so it is answered
+      // while the stop budget lasts, then dropped (and counted) rather than holding the stop past its 3 s.
+      if (draining && Date.now() >= dropAfter) {
         dropped++;
         return;
       }
@@ -261,10 +272,11 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     drained ??= (async () => {
       if (webhook) await webhook.drain();
       draining = true;
+      dropAfter = Date.now() + (options.stopAnswerBudgetMs ?? TELEGRAM_STOP_ANSWER_BUDGET_MS);
       if (bot.isRunning()) await bot.stop();
       await polling;
       await queues.idle();
-      if (dropped > 0) logger.warn({ dropped }, "telegram: commands queued behind a slower one in the same chat were dropped at the stop; their senders can send them again");
+      if (dropped > 0) logger.warn({ dropped }, "telegram: commands queued behind a slower one in the same chat were dropped at the stop (not started within the stop budget); their senders can send them again");
     })();
     return drained;
   };
