@@ -20,7 +20,7 @@ import { createTelegramDeliveryApi, createTelegramPublisher } from "./telegram-p
 import { createChatQueues } from "./chat-queue.js";
 import { answerInlineQuery } from "./telegram-inline.js";
 import { TELEGRAM_PAGE_DATA_LIMIT, toTelegramMessage, type RenderOptions, type TelegramMessage } from "./telegram-render.js";
-import { chatScope, targetOfMessage, topicOf } from "./telegram-targets.js";
+import { chatScope, sameChatTarget, targetOfMessage, topicOf } from "./telegram-targets.js";
 
 /** Long-polling timeout for getUpdates, in seconds. */
 export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
@@ -128,13 +128,13 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     );
 
   /** `scope` undefined = not an admin. */
-  const invocationOf = (ctx: Context, scope?: AdminScope): InvocationContext => ({
+  const invocationOf = (ctx: Context, scope?: AdminScope, targetId?: string): InvocationContext => ({
     platform: "telegram",
     isAdmin: scope !== undefined,
     ...(scope ? { adminScope: scope } : {}),
     locale,
     // A command written in a forum topic acts on that topic (`<chat>:<topic id>`); elsewhere on the chat.
-    ...(ctx.chat ? { target: { platform: "telegram" as const, id: ctx.msg ? targetOfMessage(ctx.msg) : String(ctx.chat.id) } } : {}),
+    ...(ctx.chat ? { target: { platform: "telegram" as const, id: targetId ?? (ctx.msg ? targetOfMessage(ctx.msg) : String(ctx.chat.id)) } } : {}),
     // An anonymous admin or a channel post has a bot (or nobody) as sender: no one to alert privately.
     ...(ctx.from && !ctx.from.is_bot ? { user: { platform: "telegram" as const, id: String(ctx.from.id) } } : {}),
   });
@@ -148,7 +148,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     const chat = msg.chat;
     if (msg.from && adminIds.has(msg.from.id)) return OPERATOR_SCOPE;
     // The chat's admins manage the chat and every topic in it.
-    const own = chatScope(chat.id);
+    const own = chatScope(chat.id, "username" in chat ? chat.username : undefined);
     if (chat.type === "channel") return own;
     // Anonymous group admins post as the group itself.
     if (msg.sender_chat && msg.sender_chat.id === chat.id) return own;
@@ -204,7 +204,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     if (!def && msg.chat.type !== "private") return;
     const scope = def?.adminOnly ? await adminScopeOf(ctx, msg) : msg.from !== undefined && adminIds.has(msg.from.id) ? OPERATOR_SCOPE : undefined;
     logger.debug({ chat: msg.chat.id, command: parsed.name, admin: scope?.kind ?? false }, "telegram command");
-    const reply = await app.runText(text, invocationOf(ctx, scope), botUsername);
+    // A public chat may be subscribed as @name: the command acts on that target, not on a second one for the same chat.
+    const named = "username" in msg.chat && msg.chat.username ? (await app.storage.subscriptions.list()).filter((s) => s.platform === "telegram").map((s) => s.targetId) : [];
+    const reply = await app.runText(text, invocationOf(ctx, scope, sameChatTarget(msg, named)), botUsername);
     if (reply) await send(ctx, msg, await render(reply));
   }
 
