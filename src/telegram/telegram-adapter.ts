@@ -20,6 +20,7 @@ import { createTelegramDeliveryApi, createTelegramPublisher } from "./telegram-p
 import { createChatQueues } from "./chat-queue.js";
 import { answerInlineQuery } from "./telegram-inline.js";
 import { TELEGRAM_PAGE_DATA_LIMIT, toTelegramMessage, type RenderOptions, type TelegramMessage } from "./telegram-render.js";
+import { followGroupMigration } from "./telegram-migration.js";
 import { chatScope, sameChatTarget, targetOfMessage, topicOf } from "./telegram-targets.js";
 
 /** Long-polling timeout for getUpdates, in seconds. */
@@ -259,6 +260,10 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
       }
       await next();
     });
+  });
+  // A group upgraded to a supergroup: the old id stops taking posts, so the subscription follows the new one.
+  bot.on("message:migrate_to_chat_id", async (ctx) => {
+    await followGroupMigration(app.storage, ctx.chat.id, ctx.msg.migrate_to_chat_id, app.clock().toISOString(), logger);
   });
   bot.on(["message:text", "channel_post:text"], onText);
   bot.on("callback_query:data", onCallback);
