@@ -20,7 +20,8 @@ import { createTelegramDeliveryApi, createTelegramPublisher } from "./telegram-p
 import { createChatQueues } from "./chat-queue.js";
 import { answerInlineQuery } from "./telegram-inline.js";
 import { TELEGRAM_PAGE_DATA_LIMIT, toTelegramMessage, type RenderOptions, type TelegramMessage } from "./telegram-render.js";
-import { chatScope, targetOfMessage, topicOf } from "./telegram-targets.js";
+import { followGroupMigration } from "./telegram-migration.js";
+import { chatScope, sameChatTarget, targetOfMessage, topicOf } from "./telegram-targets.js";
 
 /** Long-polling timeout for getUpdates, in seconds. */
 export const TELEGRAM_POLL_TIMEOUT_SECONDS = 30;
@@ -46,7 +47,16 @@ export interface StartTelegramOptions {
   webhookHost?: WebhookHost;
   /** Counts messages edited in place (metrics). */
   onEdit?: () => void;
+  /** How long after a stop begins queued commands are still started (ms; default {@link TELEGRAM_STOP_ANSWER_BUDGET_MS}). */
+  stopAnswerBudgetMs?: number;
 }
+
+/**
+ * Commands queued behind a slower one in their chat are still answered when they can start within this long of the
+ * stop (ms): Telegram already counts them delivered (the batch was confirmed as it was queued), so a command not
+ * started is lost for good. Past it they are dropped and counted, so the stop stays within its 3 s.
+ */
+export const TELEGRAM_STOP_ANSWER_BUDGET_MS = 1500;
 
 /** Updates the bot asks for, polling or webhook. */
 export const TELEGRAM_ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "inline_query"] as const;
@@ -57,8 +67,9 @@ export interface TelegramAdapter {
   /** Taking updates: polling runs, or the webhook is set. For /readyz. */
   connected(): boolean;
   /**
-   * Stops taking updates and resolves once the one in hand is answered. Updates fetched with it but not yet started
-   * are left unconfirmed, so Telegram hands them to the next start instead of this bot dropping or half-doing them.
+   * Stops taking updates and resolves once the one in hand is answered, and those queued behind it in its chat that
+   * could start within {@link TELEGRAM_STOP_ANSWER_BUDGET_MS} (Telegram already counts them delivered). Updates
+   * fetched after the stop began are left unconfirmed, so Telegram hands them to the next start.
    * `bot.api` keeps working (delivery can still post). Idempotent.
    */
   drain(): Promise<void>;
@@ -118,13 +129,13 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     );
 
   /** `scope` undefined = not an admin. */
-  const invocationOf = (ctx: Context, scope?: AdminScope): InvocationContext => ({
+  const invocationOf = (ctx: Context, scope?: AdminScope, targetId?: string): InvocationContext => ({
     platform: "telegram",
     isAdmin: scope !== undefined,
     ...(scope ? { adminScope: scope } : {}),
     locale,
     // A command written in a forum topic acts on that topic (`<chat>:<topic id>`); elsewhere on the chat.
-    ...(ctx.chat ? { target: { platform: "telegram" as const, id: ctx.msg ? targetOfMessage(ctx.msg) : String(ctx.chat.id) } } : {}),
+    ...(ctx.chat ? { target: { platform: "telegram" as const, id: targetId ?? (ctx.msg ? targetOfMessage(ctx.msg) : String(ctx.chat.id)) } } : {}),
     // An anonymous admin or a channel post has a bot (or nobody) as sender: no one to alert privately.
     ...(ctx.from && !ctx.from.is_bot ? { user: { platform: "telegram" as const, id: String(ctx.from.id) } } : {}),
   });
@@ -138,7 +149,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     const chat = msg.chat;
     if (msg.from && adminIds.has(msg.from.id)) return OPERATOR_SCOPE;
     // The chat's admins manage the chat and every topic in it.
-    const own = chatScope(chat.id);
+    const own = chatScope(chat.id, "username" in chat ? chat.username : undefined);
     if (chat.type === "channel") return own;
     // Anonymous group admins post as the group itself.
     if (msg.sender_chat && msg.sender_chat.id === chat.id) return own;
@@ -194,7 +205,9 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     if (!def && msg.chat.type !== "private") return;
     const scope = def?.adminOnly ? await adminScopeOf(ctx, msg) : msg.from !== undefined && adminIds.has(msg.from.id) ? OPERATOR_SCOPE : undefined;
     logger.debug({ chat: msg.chat.id, command: parsed.name, admin: scope?.kind ?? false }, "telegram command");
-    const reply = await app.runText(text, invocationOf(ctx, scope), botUsername);
+    // A public chat may be subscribed as @name: the command acts on that target, not on a second one for the same chat.
+    const named = "username" in msg.chat && msg.chat.username ? (await app.storage.subscriptions.list()).filter((s) => s.platform === "telegram").map((s) => s.targetId) : [];
+    const reply = await app.runText(text, invocationOf(ctx, scope, sameChatTarget(msg, named)), botUsername);
     if (reply) await send(ctx, msg, await render(reply));
   }
 
@@ -229,6 +242,7 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
   }
 
   let draining = false;
+  let dropAfter = Number.POSITIVE_INFINITY;
   let dropped = 0;
   // grammY's polling hands updates over one at a time; each is queued by chat and the loop moves on, so one busy
   // chat (40 commands flooded into a group) does not hold another's /help. One chat's updates keep their order.
@@ -238,14 +252,18 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     if (draining) return;
     const key = String(ctx.chat?.id ?? ctx.from?.id ?? "");
     queues.push(key, async () => {
-      // Queued behind a slow one in its chat when the stop began: already confirmed to Telegram, so it is dropped
-      // (and counted) rather than holding the stop.
-      if (draining) {
+      // Queued behind a slow one in its chat when the stop began: already confirmed to Telegram, so it is answered
+      // while the stop budget lasts, then dropped (and counted) rather than holding the stop past its 3 s.
+      if (draining && Date.now() >= dropAfter) {
         dropped++;
         return;
       }
       await next();
     });
+  });
+  // A group upgraded to a supergroup: the old id stops taking posts, so the subscription follows the new one.
+  bot.on("message:migrate_to_chat_id", async (ctx) => {
+    await followGroupMigration(app.storage, ctx.chat.id, ctx.msg.migrate_to_chat_id, app.clock().toISOString(), logger);
   });
   bot.on(["message:text", "channel_post:text"], onText);
   bot.on("callback_query:data", onCallback);
@@ -261,10 +279,11 @@ export async function startTelegram(options: StartTelegramOptions): Promise<Tele
     drained ??= (async () => {
       if (webhook) await webhook.drain();
       draining = true;
+      dropAfter = Date.now() + (options.stopAnswerBudgetMs ?? TELEGRAM_STOP_ANSWER_BUDGET_MS);
       if (bot.isRunning()) await bot.stop();
       await polling;
       await queues.idle();
-      if (dropped > 0) logger.warn({ dropped }, "telegram: commands queued behind a slower one in the same chat were dropped at the stop; their senders can send them again");
+      if (dropped > 0) logger.warn({ dropped }, "telegram: commands queued behind a slower one in the same chat were dropped at the stop (not started within the stop budget); their senders can send them again");
     })();
     return drained;
   };

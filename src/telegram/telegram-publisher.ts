@@ -103,7 +103,7 @@ export function toPublishError(err: unknown, where: { method: string; chatId: st
     if (err.parameters.migrate_to_chat_id !== undefined) {
       return new PublishError(
         "permanent",
-        `${at}: the group became a supergroup with id ${err.parameters.migrate_to_chat_id}; subscribe that id instead (${description})`,
+        `${at}: the group was upgraded to a supergroup, whose id is ${err.parameters.migrate_to_chat_id} (${description}); run /subscribe in the group again, or put ${err.parameters.migrate_to_chat_id} in TELEGRAM_CHAT_IDS in place of ${toTelegramPlace(where.chatId).chatId}`,
       );
     }
     const topic = err.error_code === 400 ? TOPIC_UNAVAILABLE.find(([re]) => re.test(err.description)) : undefined;

@@ -51,12 +51,36 @@ export function targetOfMessage(msg: Pick<Message, "chat" | "is_topic_message" |
 }
 
 /**
- * A chat's admins manage the chat and every topic in it (topics have no admins of their own).
+ * A chat's admins manage the chat and every topic in it (topics have no admins of their own), whether a target names
+ * the chat by id or, for a public chat, by its `@username` (Telegram usernames are case-insensitive).
  *
  * @example
  * chatScope(-100123).owns({ platform: "telegram", id: "-100123:45" }); // true
+ * chatScope(-100123, "ai_digest").owns({ platform: "telegram", id: "@AI_Digest" }); // true
  */
-export function chatScope(chatId: number | string): AdminScope {
+export function chatScope(chatId: number | string, username?: string): AdminScope {
   const chat = String(chatId);
-  return tenantScope("telegram", chat, (t) => t.platform === "telegram" && String(toTelegramPlace(t.id).chatId) === chat);
+  const name = username ? `@${username.toLowerCase()}` : undefined;
+  return tenantScope("telegram", chat, (t) => {
+    if (t.platform !== "telegram") return false;
+    const of = String(toTelegramPlace(t.id).chatId);
+    return of === chat || (name !== undefined && of.toLowerCase() === name);
+  });
+}
+
+/**
+ * The target a command written in `msg` acts on, among those already subscribed: a public chat written as `@name`
+ * (in TELEGRAM_CHAT_IDS, or a topic `@name:45`) is the same chat as its numeric id, so a command there acts on the
+ * `@name` target instead of adding the numeric one next to it (which would post every daily post twice and split
+ * the chat's pacing budget in two). The numeric id wins when it is subscribed; neither subscribed: the numeric id.
+ *
+ * @example
+ * sameChatTarget(msg, ["@ai_digest"]); // "@ai_digest" for a command in the channel t.me/ai_digest
+ */
+export function sameChatTarget(msg: Pick<Message, "chat" | "is_topic_message" | "message_thread_id">, subscribed: readonly string[]): string {
+  const id = targetOfMessage(msg);
+  const username = "username" in msg.chat ? msg.chat.username : undefined;
+  if (!username || subscribed.includes(id)) return id;
+  const named = toTargetId(`@${username}`, topicOf(msg)).toLowerCase();
+  return subscribed.find((t) => t.toLowerCase() === named) ?? id;
 }

@@ -28,7 +28,12 @@ export interface Fixture {
 }
 
 /** Starts harness, app (on a copy of `digestDir`) and bot; the clock starts before the day's 09:00 Shanghai slot. */
-export async function startFixture(digestDir: string, start: string, extraEnv: Record<string, string> = {}): Promise<Fixture> {
+export async function startFixture(
+  digestDir: string,
+  start: string,
+  extraEnv: Record<string, string> = {},
+  adapter: { stopAnswerBudgetMs?: number } = {},
+): Promise<Fixture> {
   const tg = await startTelegramHarness();
   const dir = mkdtempSync(join(tmpdir(), "digest-bot-telegram-"));
   cpSync(digestDir, join(dir, "digests"), { recursive: true });
@@ -48,7 +53,7 @@ export async function startFixture(digestDir: string, start: string, extraEnv: R
   const clock = { now: new Date(start) };
   const app = await createApp({ config, logger, watch: false, clock: () => clock.now });
   await app.ready;
-  const telegram = await startTelegram({ config, logger, app, throttle: FAST_THROTTLE, pollTimeoutSeconds: 2 });
+  const telegram = await startTelegram({ config, logger, app, throttle: FAST_THROTTLE, pollTimeoutSeconds: 2, ...adapter });
   return { tg, app, telegram, logs, clock, dir };
 }
 

@@ -27,6 +27,8 @@ export interface InjectedFailure {
   error_code: number;
   description: string;
   retry_after?: number;
+  /** A basic group upgraded to a supergroup: Telegram names the new chat id in `parameters.migrate_to_chat_id`. */
+  migrate_to_chat_id?: number;
 }
 
 export interface HtmlViolation {
@@ -141,6 +143,7 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
       if (failure) {
         const response: Record<string, unknown> = { ok: false, error_code: failure.error_code, description: failure.description };
         if (failure.retry_after !== undefined) response.parameters = { retry_after: failure.retry_after };
+        if (failure.migrate_to_chat_id !== undefined) response.parameters = { migrate_to_chat_id: failure.migrate_to_chat_id };
         reply(failure.error_code, response);
         return;
       }

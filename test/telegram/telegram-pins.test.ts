@@ -94,4 +94,22 @@ describe("Telegram pins and topic sends", () => {
     const bad = await failure(publisher.pin!(`${FORUM}:45`, "1", { signal }));
     expect(bad!.kind).toBe("transient");
   });
+
+  it("a basic group upgraded to a supergroup: permanent, naming the new id and both ways to follow it", async () => {
+    tg.failNext("sendMessage", { error_code: 400, description: "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id: -1009990001 });
+    const [header] = publisher.planDailyPost(post);
+    const moved = await failure(publisher.send("-4242", header!, { idempotencyKey: "k", signal }));
+    expect([moved!.kind, moved!.message]).toEqual([
+      "permanent",
+      "telegram sendMessage to -4242: the group was upgraded to a supergroup, whose id is -1009990001 (Bad Request: group chat was upgraded to a supergroup chat); run /subscribe in the group again, or put -1009990001 in TELEGRAM_CHAT_IDS in place of -4242",
+    ]);
+  });
+
+  it("a 429 on pinChatMessage is rate-limited with Telegram's wait, so the pin is retried later", async () => {
+    tg.failNext("pinChatMessage", { error_code: 429, description: "Too Many Requests: retry after 9", retry_after: 9 });
+    const header = await sendHeader(`${FORUM}:45`);
+    const limited = await failure(publisher.pin!(`${FORUM}:45`, String(header), { signal }));
+    expect([limited!.kind, limited!.retryAfterMs]).toEqual(["rate-limited", 9000]);
+    expect(tg.pinned(FORUM)).not.toContain(header);
+  });
 });

@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from "../../src/core/config.js";
 import type { DailyPost } from "../../src/core/summaries.js";
 import { PLATFORM_LIMITS } from "../../src/core/delivery/pacing.js";
 import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
-import { chatScope, targetOfMessage, toTargetId, toTelegramPlace, topicOf } from "../../src/telegram/telegram-targets.js";
+import { chatScope, sameChatTarget, targetOfMessage, toTargetId, toTelegramPlace, topicOf } from "../../src/telegram/telegram-targets.js";
 import { checkTelegramHtml } from "./html-check.js";
 
 const chat = { id: -1001234567890, type: "supergroup" as const, title: "Forum", is_forum: true as const };
@@ -35,6 +35,26 @@ describe("Telegram target ids", () => {
     expect(scope.owns({ platform: "telegram", id: "-1009999999999:45" })).toBe(false);
     expect(scope.owns({ platform: "telegram", id: "-10012345678901" })).toBe(false);
     expect(scope.owns({ platform: "discord", id: "-1001234567890" })).toBe(false);
+  });
+
+  it("a public chat's admins own its @name targets too (any case), not another chat's @name", () => {
+    const scope = chatScope(-1001234567890, "ai_forum");
+    if (scope.kind !== "tenant") throw new Error("expected a tenant scope");
+    expect(scope.owns({ platform: "telegram", id: "@AI_Forum:45" })).toBe(true);
+    expect(scope.owns({ platform: "telegram", id: "@ai_forum" })).toBe(true);
+    expect(scope.owns({ platform: "telegram", id: "@ai_forum2" })).toBe(false);
+    const unnamed = chatScope(-1001234567890);
+    expect(unnamed.kind === "tenant" && unnamed.owns({ platform: "telegram", id: "@ai_forum" })).toBe(false);
+  });
+
+  it("a command in a public chat acts on its @name target when that is the one subscribed, else on the numeric id", () => {
+    const named = { ...chat, username: "ai_forum" };
+    const inTopic = { chat: named, is_topic_message: true as const, message_thread_id: 45 };
+    expect(sameChatTarget(inTopic, ["@AI_Forum:45"])).toBe("@AI_Forum:45");
+    expect(sameChatTarget(inTopic, ["@AI_Forum:45", "-1001234567890:45"])).toBe("-1001234567890:45");
+    expect(sameChatTarget(inTopic, ["@ai_forum"])).toBe("-1001234567890:45"); // the chat by name is not this topic
+    expect(sameChatTarget({ chat: named }, ["@ai_forum"])).toBe("@ai_forum");
+    expect(sameChatTarget({ chat }, ["@ai_forum"])).toBe("-1001234567890"); // no username: cannot be that chat
   });
 
   it("TELEGRAM_CHAT_IDS takes topics and names a bad entry with the fix", () => {

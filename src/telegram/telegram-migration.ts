@@ -1,0 +1,37 @@
+// A basic group upgraded to a supergroup gets a new chat id: its /subscribe'd subscription moves to the new id with its settings.
+import type { Logger } from "../core/logger.js";
+import type { Storage } from "../core/storage/types.js";
+
+/**
+ * Moves the subscription of a group that Telegram upgraded to a supergroup (the service message in the old group
+ * carries `migrate_to_chat_id`) to the new id, keeping its sections, schedule and options; the old id is removed
+ * and its unsent messages skipped (Telegram refuses them). A TELEGRAM_CHAT_IDS target is not moved — the setting
+ * would bring the old id back — it is left for the first post to disable with the new id in the reason.
+ *
+ * @example
+ * await followGroupMigration(app.storage, -4242, -1009990001, new Date().toISOString(), logger);
+ */
+export async function followGroupMigration(
+  storage: Pick<Storage, "subscriptions" | "ledger" | "revisions">,
+  from: number,
+  to: number,
+  now: string,
+  logger: Logger,
+): Promise<"moved" | "settings" | "none"> {
+  const { subscriptions } = storage;
+  const old = await subscriptions.get("telegram", String(from));
+  if (!old) return "none";
+  if (old.source === "settings") {
+    logger.warn({ from, to }, `telegram: group ${from} was upgraded to supergroup ${to}; put ${to} in TELEGRAM_CHAT_IDS in place of ${from}`);
+    return "settings";
+  }
+  const target = String(to);
+  await subscriptions.upsert("telegram", target, old.sections, now);
+  if (old.cron !== undefined || old.timezone !== undefined) await subscriptions.setSchedule("telegram", target, old.cron, old.timezone, now);
+  if (old.options) await subscriptions.setOptions("telegram", target, old.options, now);
+  await subscriptions.remove("telegram", String(from));
+  await storage.ledger.skipOpenParts("telegram", String(from), `the group was upgraded to supergroup ${to}`, now);
+  await storage.revisions.skipOpenParts("telegram", String(from), `the group was upgraded to supergroup ${to}`, now);
+  logger.info({ from, to }, "telegram: group upgraded to a supergroup; its subscription follows the new id");
+  return "moved";
+}
