@@ -4,7 +4,7 @@ import type { Locale } from "../core/config.js";
 import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
-import { planDiscordDailyPost } from "./discord-daily-post.js";
+import { partCountOf, planDiscordDailyPost } from "./discord-daily-post.js";
 import { DISCORD_ARCHIVED_THREAD, DISCORD_UNKNOWN_MESSAGE, editFailure, isDiscordCode, toPublishError, type DiscordAction } from "./discord-errors.js";
 import { createChannelInfo, createCrossposter, createForumPost, findForumPost, isAnnouncement, messageBody, pinMessage, startThreadFromHeader } from "./discord-native.js";
 import { DISCORD_CROSSPOST_ALL_MAX_PARTS, DISCORD_CHANNEL_TYPE, decodeMessageId, encodeMessageId, matchForumTags, threadOfFirst, type DiscordPlacement } from "./discord-placement.js";
@@ -204,7 +204,7 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
       }
       if (placement?.mode === "forum") return { messageId: await openForumPost(channelId, payload, placement, idempotencyKey, signal) };
       const id = await post(channelId, payload, idempotencyKey, "send", signal);
-      const everyPart = placement !== undefined && placement.parts <= DISCORD_CROSSPOST_ALL_MAX_PARTS && placement.mode === undefined;
+      const everyPart = placement?.mode === undefined && partCountOf(payload) <= DISCORD_CROSSPOST_ALL_MAX_PARTS;
       if (part === 0 || everyPart) {
         // Best effort: the message is posted; a crosspost failure is logged and never re-sends it.
         const info = await channelInfo(channelId, signal).catch(() => undefined);
