@@ -215,7 +215,12 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
             throw failed(err, channelId, "thread-create", signal);
           }
         }
-        const id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
+        let id: string;
+        try {
+          id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
+        } catch (err) {
+          throw threadGone(err, channelId, threadId, placement.mode);
+        }
         return { messageId: encodeMessageId(channelId, { channelId: threadId, messageId: id }) };
       }
       if (placement?.mode === "forum") return { messageId: await openForumPost(channelId, payload, placement, idempotencyKey, signal) };
@@ -323,6 +328,21 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
       }
     },
   };
+}
+
+/**
+ * A part refused because today's thread (or forum post) was deleted: "Unknown Channel" would otherwise tell the
+ * admin to unsubscribe a channel that still exists.
+ */
+function threadGone(err: unknown, channelId: string, threadId: string, mode: "thread" | "forum"): unknown {
+  if (!(err instanceof PublishError) || !isDiscordCode(err.cause, 10003)) return err;
+  const what = mode === "forum" ? "forum post" : "thread";
+  return new PublishError(
+    "permanent",
+    `discord channel ${channelId}: today's ${what} ${threadId} no longer exists (deleted by a moderator?), so the rest of today's post cannot be sent there; run /subscribe in the channel again to resume delivery`,
+    undefined,
+    { cause: err.cause },
+  );
 }
 
 /** What a listed message carries that identifies a daily-post part. */
