@@ -249,7 +249,11 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
         } catch (err) {
           // A thread archives itself after a day without messages; the bot's own unlocked thread can be reopened.
           if (!isDiscordCode(err, DISCORD_ARCHIVED_THREAD)) throw err;
-          await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
+          try {
+            await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
+          } catch (reopenErr) {
+            throw reopenFailure(reopenErr, at.channelId);
+          }
           await patch();
         }
         logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message edited");
@@ -343,6 +347,14 @@ function threadGone(err: unknown, channelId: string, threadId: string, mode: "th
     undefined,
     { cause: err.cause },
   );
+}
+
+/** An archived thread the bot could not reopen to edit in: a moderator locked it, which only Manage Threads undoes. */
+function reopenFailure(err: unknown, threadId: string): PublishError {
+  const failure = toPublishError(err, threadId, "read");
+  if (failure.kind !== "permanent") return failure;
+  const reason = failure.message.replace(/; [^;]*$/, "");
+  return new PublishError("permanent", `${reason}; the thread is archived and the bot cannot reopen it to edit the post (a locked thread needs Manage Threads): unlock it, or give the bot Manage Threads there`, undefined, { cause: err });
 }
 
 /** What a listed message carries that identifies a daily-post part. */

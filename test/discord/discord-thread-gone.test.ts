@@ -36,3 +36,22 @@ describe("Discord thread deleted mid-post", () => {
     expect((err as PublishError).message).not.toContain(TOKEN);
   });
 });
+
+describe("Discord thread locked by a moderator, then a revision", () => {
+  it("the edit that cannot reopen the archived thread names Manage Threads, not Send Messages", async () => {
+    const logger = createLogger({ level: "silent", pretty: false });
+    const publisher = createDiscordPublisher({ rest: createDiscordDeliveryRest(TOKEN, fake.apiBase), locale: "en", logger });
+    const [header, second] = publisher.planDailyPost(buildDailyPost(sampleDigest()), { mode: "thread" });
+    const signal = new AbortController().signal;
+    const first = await publisher.send(TEXT, header!, { idempotencyKey: "l1p0", signal, earlierMessageIds: [] });
+    const part = await publisher.send(TEXT, second!, { idempotencyKey: "l1p1", signal, earlierMessageIds: [first.messageId] });
+    fake.native.archive(first.messageId);
+    // Locked: reopening needs Manage Threads, which the bot lacks.
+    fake.failNext({ method: "PATCH", path: new RegExp(`^/channels/${first.messageId}$`), status: 403, code: 50013, message: "Missing Permissions" });
+    const err = await publisher.edit!(TEXT, part.messageId, second!).catch((e: unknown) => e);
+    expect((err as PublishError).kind).toBe("permanent");
+    expect((err as PublishError).message).toBe(
+      `discord channel ${first.messageId}: Discord 403 (code 50013) Missing Permissions; the thread is archived and the bot cannot reopen it to edit the post (a locked thread needs Manage Threads): unlock it, or give the bot Manage Threads there`,
+    );
+  });
+});
