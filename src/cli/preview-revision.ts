@@ -7,6 +7,7 @@ import type { Platform } from "../core/reply.js";
 import type { Storage } from "../core/storage/types.js";
 import { buildDailyPost } from "../core/summaries.js";
 import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
+import { messageBody } from "../discord/discord-native.js";
 import { embedLength, type DiscordMessagePayload } from "../discord/discord-render.js";
 import { DISCORD_MESSAGE_EMBED_TOTAL_LIMIT } from "../discord/discord-text.js";
 import { planTelegramDailyPost } from "../telegram/telegram-daily.js";
@@ -64,7 +65,8 @@ export async function previewRevisions(
         ...(op.messageId ? { messageId: op.messageId } : {}),
         ...(op.oldHash ? { oldHash: op.oldHash } : {}),
         ...(op.newHash ? { newHash: op.newHash } : {}),
-        ...(op.payload !== undefined ? { size: sizeOf(run.platform, op.payload), payload: op.payload } : {}),
+        // The request body as sent: a Discord part's placement marker is the planner's note to the publisher.
+        ...(op.payload !== undefined ? { size: sizeOf(run.platform, op.payload), payload: run.platform === "discord" ? messageBody(op.payload as DiscordMessagePayload) : op.payload } : {}),
       })),
     });
   }

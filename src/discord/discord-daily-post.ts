@@ -87,6 +87,20 @@ function storyText(story: StorySummary, n: number): string {
 }
 
 /**
+ * How many messages the post of a planned part has, from the footer the planner numbered it with
+ * (`2026-02-18 · 2/3`; a post of one message has no count). The marker's `parts` when there is one.
+ *
+ * @example
+ * partCountOf(planDiscordDailyPost(post, "en")[0]!); // 3
+ */
+export function partCountOf(payload: Pick<DiscordMessagePayload, "embeds" | "digest_placement">): number {
+  if (payload.digest_placement) return payload.digest_placement.parts;
+  const footer = payload.embeds.at(-1)?.footer?.text ?? "";
+  const count = / · \d+\/(\d+)$/.exec(footer);
+  return count ? Number(count[1]) : 1;
+}
+
+/**
  * The Discord messages of a daily post, in order. Pure. Each message has at most 10 embeds, 6000 embed
  * characters, descriptions ≤ 4096 and ≤ 25 "Full story" buttons; whole sections are packed into as few messages
  * as fit (the team packer, `planMessages`), a story is split only when it alone exceeds a message.
@@ -147,13 +161,13 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale, options: P
       payload.allowed_mentions = { parse: [], roles: [role] };
     }
     if (options.silent) payload.flags = DISCORD_SUPPRESS_NOTIFICATIONS;
-    const placement: DiscordPlacement = { part: i, parts: messages.length };
+    // Channel mode carries no marker: its payloads (and so their hashes) stay exactly as delivered before modes
+    // existed, so revising an older post edits only what changed. Its part count is read from the footer instead.
     if (mode) {
-      placement.mode = mode;
-      placement.threadName = threadNameOf(post.date, post.title);
+      const placement: DiscordPlacement = { part: i, parts: messages.length, mode, threadName: threadNameOf(post.date, post.title) };
       if (i === 0 && mode === "forum") placement.sections = post.sections.map((s) => s.title);
+      payload.digest_placement = placement;
     }
-    payload.digest_placement = placement;
     return payload;
   }
 }

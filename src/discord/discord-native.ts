@@ -29,12 +29,20 @@ export function messageBody(payload: DiscordMessagePayload): Omit<DiscordMessage
   return body;
 }
 
-/** Channel lookups, cached for {@link CHANNEL_INFO_TTL_MS}. */
-export function createChannelInfo(rest: REST, now: () => number = Date.now) {
+/**
+ * How long a channel's type alone is trusted for the crosspost decision: longer than a day, so a daily run reads
+ * each channel once a week rather than once per run (a channel rarely changes between text and announcement).
+ */
+export const CHANNEL_TYPE_TTL_MS = 7 * 24 * 3_600_000;
+/** Longest the crosspost decision's channel lookup, or a crosspost, may hold a part that is already posted. */
+export const CROSSPOST_TIMEOUT_MS = 5_000;
+
+/** Channel lookups, cached for `ttlMs` ({@link CHANNEL_INFO_TTL_MS} by default: forum tags change). */
+export function createChannelInfo(rest: REST, now: () => number = Date.now, ttlMs = CHANNEL_INFO_TTL_MS) {
   const cache = new Map<string, { at: number; info: ChannelInfo }>();
   return async (channelId: string, signal: AbortSignal): Promise<ChannelInfo> => {
     const hit = cache.get(channelId);
-    if (hit && now() - hit.at < CHANNEL_INFO_TTL_MS) return hit.info;
+    if (hit && now() - hit.at < ttlMs) return hit.info;
     const raw = (await rest.get(Routes.channel(channelId), { signal })) as {
       id: string;
       type: number;
@@ -101,7 +109,7 @@ export async function findForumPost(
  * {@link DISCORD_CROSSPOSTS_PER_HOUR} per channel per hour (Discord's limit; past it the bot skips rather than
  * wait an hour). Never throws: the message is posted either way, and a failed crosspost must not re-send it.
  */
-export function createCrossposter(rest: REST, logger: Logger, now: () => number = Date.now) {
+export function createCrossposter(rest: REST, logger: Logger, now: () => number = Date.now, timeoutMs = CROSSPOST_TIMEOUT_MS) {
   const recent = new Map<string, number[]>();
   return async (channelId: string, messageId: string, signal: AbortSignal): Promise<boolean> => {
     const hourAgo = now() - 3_600_000;
@@ -113,7 +121,9 @@ export function createCrossposter(rest: REST, logger: Logger, now: () => number 
     }
     try {
       log.push(now());
-      await rest.post(Routes.channelMessageCrosspost(channelId, messageId), { signal });
+      // Bounded: the message is posted, and a crosspost must never hold the run (a 429 is rejected, not waited out:
+      // see createDiscordDeliveryRest).
+      await rest.post(Routes.channelMessageCrosspost(channelId, messageId), { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
       logger.debug({ channelId, messageId }, "discord message crossposted");
       return true;
     } catch (err) {

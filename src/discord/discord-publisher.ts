@@ -4,9 +4,9 @@ import type { Locale } from "../core/config.js";
 import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
-import { planDiscordDailyPost } from "./discord-daily-post.js";
+import { partCountOf, planDiscordDailyPost } from "./discord-daily-post.js";
 import { DISCORD_ARCHIVED_THREAD, DISCORD_UNKNOWN_MESSAGE, editFailure, isDiscordCode, toPublishError, type DiscordAction } from "./discord-errors.js";
-import { createChannelInfo, createCrossposter, createForumPost, findForumPost, isAnnouncement, messageBody, pinMessage, startThreadFromHeader } from "./discord-native.js";
+import { CHANNEL_TYPE_TTL_MS, CROSSPOST_TIMEOUT_MS, createChannelInfo, createCrossposter, createForumPost, findForumPost, isAnnouncement, messageBody, pinMessage, startThreadFromHeader } from "./discord-native.js";
 import { DISCORD_CROSSPOST_ALL_MAX_PARTS, DISCORD_CHANNEL_TYPE, decodeMessageId, encodeMessageId, matchForumTags, threadOfFirst, type DiscordPlacement } from "./discord-placement.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
@@ -44,10 +44,20 @@ export function snowflakeAt(iso: string): string {
  * const rest = createDiscordDeliveryRest(config.DISCORD_TOKEN, config.DISCORD_API_BASE);
  */
 export function createDiscordDeliveryRest(token: string, api: string, timeoutMs = DISCORD_REQUEST_TIMEOUT_MS): REST {
-  const rest = new REST({ api, retries: 0, timeout: timeoutMs }).setToken(token);
+  // A crosspost's 429 (Discord's 10 per hour per channel answers retry_after of up to an hour) is rejected, never
+  // waited out: discord.js would otherwise sleep, unabortable, while the posted part is still in flight.
+  const rest = new REST({ api, retries: 0, timeout: timeoutMs, rejectOnRateLimit: (limit) => isUnwaited(limit.method, limit.route) }).setToken(token);
   rest.clearHashSweeper();
   rest.clearHandlerSweeper();
   return rest;
+}
+
+/**
+ * Requests whose rate limits fail at once rather than being waited out: crossposts (best effort) and channel
+ * lookups (a forum's then fails as rate-limited and is retried by the engine; the crosspost decision skips).
+ */
+function isUnwaited(method: string, route: string): boolean {
+  return route === "/channels/:id/messages/:id/crosspost" || (method.toUpperCase() === "GET" && route === "/channels/:id");
 }
 
 /** The message body actually posted: the planned payload plus Discord's idempotency fields. */
@@ -64,6 +74,10 @@ export interface DiscordPublisherOptions {
   /** UI language of the daily posts. */
   locale: Locale;
   logger: Logger;
+  /** The clock of the channel caches (tests). */
+  now?: () => number;
+  /** Bound of the crosspost decision's lookup and of a crosspost ({@link CROSSPOST_TIMEOUT_MS}; tests). */
+  crosspostTimeoutMs?: number;
 }
 
 /**
@@ -84,15 +98,17 @@ const KNOWN_FORUM_POSTS_MAX = 10_000;
  * engine.registerPublisher(createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger }));
  */
 export function createDiscordPublisher(options: DiscordPublisherOptions): Publisher<DiscordMessagePayload> {
-  const { rest, locale, logger } = options;
+  const { rest, locale, logger, now = Date.now, crosspostTimeoutMs = CROSSPOST_TIMEOUT_MS } = options;
   let botUserId: Promise<string> | undefined;
   const me = (signal: AbortSignal) => {
     botUserId ??= (rest.get(Routes.user(), { signal }) as Promise<{ id: string }>).then((u) => u.id);
     botUserId.catch(() => (botUserId = undefined));
     return botUserId;
   };
-  const channelInfo = createChannelInfo(rest);
-  const crosspost = createCrossposter(rest, logger);
+  const channelInfo = createChannelInfo(rest, now);
+  // The crosspost decision needs the type only, trusted for days: one lookup per channel per week, not per run.
+  const channelType = createChannelInfo(rest, now, CHANNEL_TYPE_TTL_MS);
+  const crosspost = createCrossposter(rest, logger, now, crosspostTimeoutMs);
   /**
    * Forum posts whose creation may have happened (an ambiguous failure, or a read-back that failed), by idempotency
    * key → the snowflake the post's id would be above. Forum post creation has no nonce: such a key is created again
@@ -199,15 +215,24 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
             throw failed(err, channelId, "thread-create", signal);
           }
         }
-        const id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
+        let id: string;
+        try {
+          id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
+        } catch (err) {
+          throw threadGone(err, channelId, threadId, placement.mode);
+        }
         return { messageId: encodeMessageId(channelId, { channelId: threadId, messageId: id }) };
       }
       if (placement?.mode === "forum") return { messageId: await openForumPost(channelId, payload, placement, idempotencyKey, signal) };
       const id = await post(channelId, payload, idempotencyKey, "send", signal);
-      const everyPart = placement !== undefined && placement.parts <= DISCORD_CROSSPOST_ALL_MAX_PARTS && placement.mode === undefined;
+      const everyPart = placement?.mode === undefined && partCountOf(payload) <= DISCORD_CROSSPOST_ALL_MAX_PARTS;
       if (part === 0 || everyPart) {
         // Best effort: the message is posted; a crosspost failure is logged and never re-sends it.
-        const info = await channelInfo(channelId, signal).catch(() => undefined);
+        // Bounded, and a failed lookup only means no crosspost this time (retried with the next part or run).
+        const info = await channelType(channelId, AbortSignal.any([signal, AbortSignal.timeout(crosspostTimeoutMs)])).catch((err: unknown) => {
+          logger.warn({ channelId, reason: toPublishError(err, channelId, "read").message }, "discord: could not read the channel's type; not crossposting this part");
+          return undefined;
+        });
         if (isAnnouncement(info) && !signal.aborted) await crosspost(channelId, id, signal);
       }
       return { messageId: id };
@@ -224,7 +249,11 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
         } catch (err) {
           // A thread archives itself after a day without messages; the bot's own unlocked thread can be reopened.
           if (!isDiscordCode(err, DISCORD_ARCHIVED_THREAD)) throw err;
-          await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
+          try {
+            await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
+          } catch (reopenErr) {
+            throw reopenFailure(reopenErr, at.channelId);
+          }
           await patch();
         }
         logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message edited");
@@ -303,6 +332,29 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
       }
     },
   };
+}
+
+/**
+ * A part refused because today's thread (or forum post) was deleted: "Unknown Channel" would otherwise tell the
+ * admin to unsubscribe a channel that still exists.
+ */
+function threadGone(err: unknown, channelId: string, threadId: string, mode: "thread" | "forum"): unknown {
+  if (!(err instanceof PublishError) || !isDiscordCode(err.cause, 10003)) return err;
+  const what = mode === "forum" ? "forum post" : "thread";
+  return new PublishError(
+    "permanent",
+    `discord channel ${channelId}: today's ${what} ${threadId} no longer exists (deleted by a moderator?), so the rest of today's post cannot be sent there; run /subscribe in the channel again to resume delivery`,
+    undefined,
+    { cause: err.cause },
+  );
+}
+
+/** An archived thread the bot could not reopen to edit in: a moderator locked it, which only Manage Threads undoes. */
+function reopenFailure(err: unknown, threadId: string): PublishError {
+  const failure = toPublishError(err, threadId, "read");
+  if (failure.kind !== "permanent") return failure;
+  const reason = failure.message.replace(/; [^;]*$/, "");
+  return new PublishError("permanent", `${reason}; the thread is archived and the bot cannot reopen it to edit the post (a locked thread needs Manage Threads): unlock it, or give the bot Manage Threads there`, undefined, { cause: err });
 }
 
 /** What a listed message carries that identifies a daily-post part. */

@@ -79,6 +79,23 @@ describe("digest-bot preview --revision", () => {
     expect(ops[2]!.payload).toEqual(planDiscordDailyPost(await post(), "en")[2]);
   });
 
+  it("--json shows the request bodies Discord would get: no internal placement marker, also for a thread-mode run", async () => {
+    const storage = await openSqliteStorage(config.DATA_DIR);
+    const payloads = planDiscordDailyPost(await post(), "en", { mode: "thread" });
+    await storage.ledger.planRun({ runId: "m20260302-th", kind: "manual", platform: "discord", targetId: "223456789", digestDate: REVISION_DATE, sections: "all", payloads, now, options: { mode: "thread" } });
+    for (let i = 0; i < payloads.length; i++) await storage.ledger.markSent({ runId: "m20260302-th", platform: "discord", targetId: "223456789", partIndex: i }, String(200 + i), now);
+    await storage.close();
+    writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest({ addStories: 25 }));
+    const r = io();
+    expect(await runPreview(["--revision", "--target", "discord:223456789", "--json"], r.io)).toBe(0);
+    const ops = (JSON.parse(r.out()) as { operations: { operation: string; payload?: object }[] }[])[0]!.operations;
+    expect(ops.filter((o) => o.payload).length).toBeGreaterThan(0);
+    for (const o of ops.filter((op) => op.payload)) expect(o.payload).not.toHaveProperty("digest_placement");
+    const plain = io();
+    expect(await runPreview(["--json", "--platform", "discord"], plain.io)).toBe(0);
+    expect(plain.out()).not.toContain("digest_placement");
+  });
+
   it("an unchanged digest says every message already shows it", async () => {
     writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest());
     const r = io();
