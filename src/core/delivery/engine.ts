@@ -23,25 +23,12 @@ import { createSubscriptionControl } from "./subscription-control.js";
 import type { AlertPublisher } from "./alert-publisher.js";
 import type { StorySearch } from "../search.js";
 import { createWatchAlerts, type WatchControl } from "./watch-alerts.js";
+import { DeliveryError, noPublisher } from "./delivery-error.js";
 
 /** How often production checks what is due; due-ness itself comes from each target's cron and time zone. */
 export const TICK_CRON = "* * * * *";
 
-/** A delivery request the engine cannot carry out; the message says why and what to do. */
-export class DeliveryError extends Error {
-  override name = "DeliveryError";
-}
-
-/** What to do when a platform has no publisher: the fix depends on the platform. */
-function noPublisher(platform: Platform): DeliveryError {
-  const fix =
-    platform === "discord"
-      ? "set DISCORD_TOKEN to deliver there"
-      : platform === "telegram"
-        ? "set TELEGRAM_BOT_TOKEN to deliver there"
-        : "only the running local console (digest-bot console) delivers there";
-  return new DeliveryError(`delivery: no ${platform} publisher is running; ${fix}`);
-}
+export { DeliveryError } from "./delivery-error.js";
 
 export interface DeliveryEngineOptions {
   /** Told about each send (the HTTP endpoint's metrics); optional. */
