@@ -13,6 +13,9 @@ import { openPostgresStorage, openSqliteStorage, STATE_DB_FILE } from "../../src
 import type { Storage, StorageDialect } from "../../src/core/storage/types.js";
 import { createTestDatabase, storageOpener, testBackends } from "../core/storage/backends.js";
 
+/** Digests from the fixtures, never the checkout's data/ (these commands read only the state, but a config must not point there). */
+const FIXTURE_DIGESTS = "test/fixtures/sample";
+
 const T0 = "2026-02-18T09:00:00.000Z";
 let dir: string;
 let cleanups: (() => Promise<void> | void)[];
@@ -40,7 +43,7 @@ const plan = (s: Storage, runId: string, kind: "manual" | "repost" | "scheduled"
 
 describe("digest-bot backup", () => {
   it("copies the state while another connection keeps writing, and the copy restores as a working state", async () => {
-    const config = parseConfig({ DATA_DIR: join(dir, "state") });
+    const config = parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dir, "state") });
     const live = await openSqliteStorage(config.DATA_DIR);
     cleanups.push(() => live.close());
     await live.subscriptions.upsert("telegram", "-1001", [1], T0);
@@ -72,7 +75,7 @@ describe("digest-bot backup", () => {
   });
 
   it("refuses to overwrite a file, a missing state, PostgreSQL, and bad usage, each with the reason", async () => {
-    const config = parseConfig({ DATA_DIR: join(dir, "state") });
+    const config = parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dir, "state") });
     const missing = io(config);
     expect(await runBackup([join(dir, "b.sqlite")], missing.io)).toBe(1);
     expect(missing.err()).toBe(`digest-bot backup: state: there is no state database at ${join(dir, "state", STATE_DB_FILE)}; check DATA_DIR\n`);
@@ -82,7 +85,7 @@ describe("digest-bot backup", () => {
     const taken = io(config);
     expect(await runBackup([existing], taken.io)).toBe(1);
     expect(taken.err()).toBe(`digest-bot backup: state: ${existing} already exists; back up into a new file\n`);
-    const pg = io(parseConfig({ DATA_DIR: dir, DATABASE_URL: "postgres://bot@db/x" }));
+    const pg = io(parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: dir, DATABASE_URL: "postgres://bot@db/x" }));
     expect(await runBackup(["x.sqlite"], pg.io)).toBe(1);
     expect(pg.err()).toBe("digest-bot backup: the state is in PostgreSQL (DATABASE_URL); back it up with pg_dump\n");
     const usage = io(config);
@@ -99,7 +102,7 @@ describe.each(testBackends())("digest-bot pending on %s", (backend: StorageDiale
     if (backend === "postgres") env.DATABASE_URL = await o.url();
     const s = await o.open();
     cleanups.push(() => s.close());
-    return { s, config: parseConfig(env) };
+    return { s, config: parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, ...env }) };
   }
 
   it("lists manual runs and reposts with messages left, not scheduled posts", async () => {
@@ -188,7 +191,7 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
       { messageId: "72", hash: "h2" },
     ]);
     await sqlite.close();
-    const r = io(parseConfig({ DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
+    const r = io(parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
     expect(await runMigrate(["--from", `sqlite:${dir}`], r.io)).toBe(0);
     const pg = await openPostgresStorage(database.url);
     cleanups.push(() => pg.close());
@@ -208,7 +211,7 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
     await sqlite.watches.planAlert({ platform: "telegram", userId: "7", storyId: "s1", digestDate: "2026-02-18", query: "sonnet", payload: { text: "x" }, now: T0 });
     await sqlite.watches.marks.markSent({ runId: "s1", platform: "telegram", targetId: "7", partIndex: 0 }, "55", T0);
     await sqlite.close();
-    const r = io(parseConfig({ DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
+    const r = io(parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
     expect(await runMigrate(["--from", `sqlite:${dir}`], r.io)).toBe(0);
     const pg = await openPostgresStorage(database.url);
     cleanups.push(() => pg.close());
@@ -226,7 +229,7 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
     cleanups.push(() => database.drop());
     const file = join(dir, STATE_DB_FILE);
     olderState(file);
-    const r = io(parseConfig({ DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
+    const r = io(parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: join(dir, "unused"), DATABASE_URL: database.url }));
     expect(await runMigrate(["--from", `sqlite:${dir}`], r.io)).toBe(0);
     expect(r.err()).toBe(`digest-bot migrate: copied 2 subscriptions, 2 runs and 4 messages from ${file} into ${new URL(database.url).toString()}\n`);
     const pg = await openPostgresStorage(database.url);
@@ -247,7 +250,7 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
     expect(src.prepare("SELECT count(*) FROM deliveries").pluck().get()).toBe(4);
     src.close();
     // A second copy into the same database is refused: it would double the ledger.
-    const again = io(parseConfig({ DATA_DIR: dir, DATABASE_URL: database.url }));
+    const again = io(parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: dir, DATABASE_URL: database.url }));
     expect(await runMigrate(["--from", `sqlite:${file}`], again.io)).toBe(1);
     expect(again.err()).toBe(
       `digest-bot migrate: state: ${new URL(database.url).toString()} already holds state (2 subscriptions, 2 runs, 4 messages); migrate into an empty database\n`,
@@ -255,10 +258,10 @@ describe.runIf(testBackends().includes("postgres"))("digest-bot migrate", () => 
   });
 
   it("explains bad usage: no DATABASE_URL, no source, a source that is not there", async () => {
-    const noUrl = io(parseConfig({ DATA_DIR: dir }));
+    const noUrl = io(parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: dir }));
     expect(await runMigrate(["--from", `sqlite:${dir}`], noUrl.io)).toBe(2);
     expect(noUrl.err()).toBe("digest-bot migrate: set DATABASE_URL to the PostgreSQL database to copy into (postgres://user:password@host:5432/database)\n");
-    const config = parseConfig({ DATA_DIR: dir, DATABASE_URL: "postgres://bot@127.0.0.1:1/x" });
+    const config = parseConfig({ DIGEST_DIR: FIXTURE_DIGESTS, DATA_DIR: dir, DATABASE_URL: "postgres://bot@127.0.0.1:1/x" });
     const noFrom = io(config);
     expect(await runMigrate([], noFrom.io)).toBe(2);
     expect(noFrom.err()).toContain("digest-bot migrate: give the source as --from sqlite:PATH, e.g. --from sqlite:data/state");

@@ -66,7 +66,7 @@ describe("parseConfig", () => {
   });
 
   it("WATCH_LIMIT (personal alerts per user) defaults to 10 and refuses what is not a whole number from 1 to 100", () => {
-    expect(parseConfig({}).WATCH_LIMIT).toBe(10);
+    expect(parseConfig({ DIGEST_DIR: "test/fixtures/sample" }).WATCH_LIMIT).toBe(10);
     expect(parseConfig({ WATCH_LIMIT: "25" }).WATCH_LIMIT).toBe(25);
     expect(() => parseConfig({ WATCH_LIMIT: "0" })).toThrowError('WATCH_LIMIT (got "0") use 1 or more watches per user, like 10');
     expect(() => parseConfig({ WATCH_LIMIT: "2.5" })).toThrowError('WATCH_LIMIT (got "2.5") use a whole number of watches per user like 10');
@@ -77,7 +77,7 @@ describe("parseConfig", () => {
   });
 
   it("reads the delivery options' defaults (#13) and names a bad one with the fix", () => {
-    expect(parseConfig({})).toMatchObject({ DELIVERY_SILENT: false, DELIVERY_PIN: false, DELIVERY_KEYWORDS: [], TELEGRAM_LINK_PREVIEW: false });
+    expect(parseConfig({ DIGEST_DIR: "test/fixtures/sample" })).toMatchObject({ DELIVERY_SILENT: false, DELIVERY_PIN: false, DELIVERY_KEYWORDS: [], TELEGRAM_LINK_PREVIEW: false });
     const config = parseConfig({ DELIVERY_SILENT: "true", DELIVERY_KEYWORDS: "agent，安全, glm-5", DISCORD_POST_MODE: "forum", DISCORD_PING_ROLE_ID: "<@&123456789012>" });
     expect(config).toMatchObject({ DELIVERY_SILENT: true, DELIVERY_KEYWORDS: ["agent", "安全", "glm-5"], DISCORD_POST_MODE: "forum", DISCORD_PING_ROLE_ID: "123456789012" });
     expect(() => parseConfig({ DELIVERY_PIN: "yes", DISCORD_POST_MODE: "threads", DISCORD_PING_ROLE_ID: "@everyone", DELIVERY_KEYWORDS: "agent, " + "长".repeat(101) })).toThrowError(
