@@ -14,7 +14,7 @@ export interface SearchOptions {
   /** Treat the last term as a prefix (autocomplete). Default false. */
   prefix?: boolean;
   /** Only stories containing every word of the query (no partial-match fall-back), as a personal alert needs. */
-  everyWord?: boolean;
+  requireAll?: boolean;
 }
 
 export interface SearchHit extends StoryHit {

@@ -98,7 +98,7 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
     for (const watch of await store.enabled()) {
       const publisher = publishers.get(watch.platform);
       if (!publisher) continue;
-      const query: SearchOptions = { date, everyWord: true, limit: ALERTS_PER_WATCH_PER_DIGEST };
+      const query: SearchOptions = { date, requireAll: true, limit: ALERTS_PER_WATCH_PER_DIGEST };
       for (const hit of options.search.search(watch.query, query)) {
         const ref = archive.findStory(hit.id);
         if (!ref || ref.digest.date !== date) continue;

@@ -298,7 +298,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),
         prefix: opts.prefix === true,
-        ...(opts.everyWord ? { requireAll: true } : {}),
+        ...(opts.requireAll ? { requireAll: true } : {}),
         ...(opts.section !== undefined ? sections.filter(opts.section) : {}),
       });
     }
