@@ -1,7 +1,7 @@
 // The delivery engine: decides what is due for each subscription, plans runs into the ledger, and sends them exactly once.
 import { setMaxListeners } from "node:events";
 import type { DeliveryObserver } from "./observer.js";
-import cron, { type ScheduledTask } from "node-cron";
+import type { ScheduledTask } from "node-cron";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -24,9 +24,9 @@ import type { AlertPublisher } from "./alert-publisher.js";
 import type { StorySearch } from "../search.js";
 import { createWatchAlerts, type WatchControl } from "./watch-alerts.js";
 import { DeliveryError, noPublisher } from "./delivery-error.js";
+import { scheduleTicks } from "./tick-timer.js";
 
-/** How often production checks what is due; due-ness itself comes from each target's cron and time zone. */
-export const TICK_CRON = "* * * * *";
+export { TICK_CRON } from "./tick-timer.js";
 
 export { DeliveryError } from "./delivery-error.js";
 
@@ -341,7 +341,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         if (change.type === "upsert" && !stopping) void revisions.noteChange(change).then(() => engine.tick());
       });
       if (options.useCron ?? true) {
-        task = cron.schedule(TICK_CRON, () => engine.tick(), { name: "digest-bot-delivery", noOverlap: true });
+        task = scheduleTicks(() => engine.tick(), logger);
       }
       await revisions.start();
       alerts.noteCurrent(); // Today's digest is matched again at every start: an alert planned or not, none is lost.
