@@ -31,8 +31,9 @@ Prints the daily post exactly as it would be sent, message by message; sends not
   --json             the request bodies: Discord message payloads, Telegram sendMessage parameters, console parts
   --locale zh|en     UI language of labels (default BOT_LOCALE)
   --bot-username U   Telegram: the bot's username, for full-story deep links
-  --revision         compare the digest with what the ledger (DATA_DIR) says was delivered from it: per delivered
-                     post, which messages a revision would edit, send or delete; sends and records nothing
+  --revision         compare the digest with what the ledger (in DATABASE_URL if set, else DATA_DIR) says was
+                     delivered from it: per delivered post, which messages a revision would edit, send or delete;
+                     sends and records nothing
   --target P:ID      with --revision: only this target (telegram:-100…, discord:123…)
 
 Exit code: 0 printed, 1 no such digest, 2 bad usage.
@@ -112,7 +113,7 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
     }
     const { digest, sectionIndex } = selection;
     if (values.revision) {
-      const storage = await openStorage({ dataDir: config.DATA_DIR });
+      const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
       try {
         const previews = await previewRevisions(storage, digest, { locale, botUsername: values["bot-username"], target: values.target });
         io.stdout(values.json ? `${JSON.stringify(previews, null, 2)}\n` : renderRevisionPreviews(digest.date, previews));

@@ -7,6 +7,8 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDeliver } from "../../src/cli/deliver.js";
 import { parseConfig } from "../../src/core/config.js";
+import { openStorage } from "../../src/core/storage/open-storage.js";
+import { column } from "../core/delivery/helpers.js";
 import { backendEnv } from "../core/storage/backend-env.js";
 import { testBackends } from "../core/storage/backends.js";
 import { startTelegramHarness, type TelegramHarness } from "../telegram/harness.js";
@@ -43,5 +45,12 @@ describe.each(testBackends())("deliver to a forum topic and its chat, state on %
     for (const p of posts) expect([p.status, String(p.params.chat_id)]).toEqual([200, CHAT]);
     expect(err).toContain(`→ telegram:${CHAT}:45: ${inTopic.length} message`);
     expect(err).toContain(`→ telegram:${CHAT}: ${inGeneral.length} message`);
+    // Both runs are in the ledger of the backend the settings name (DATABASE_URL's schema, or DATA_DIR's file).
+    const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+    try {
+      expect(await column(storage, "SELECT target_id FROM runs ORDER BY :order")).toEqual([`${CHAT}:45`, CHAT]);
+    } finally {
+      await storage.close();
+    }
   });
 });

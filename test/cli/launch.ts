@@ -14,7 +14,10 @@ export interface Running {
   out: () => string;
   err: () => string;
   exited: Promise<{ code: number | null; at: number }>;
+  /** Resolves once the output contains `text`; rejects, with the output, if the process ends first or after `timeoutMs`. */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** `promise`, unless the process ends before it settles: then rejects at once with the output (no wait for its timeout). */
+  during<T>(promise: Promise<T>): Promise<T>;
 }
 
 /** Cleanups to run after each test (the caller's afterEach runs them). */
@@ -40,18 +43,53 @@ export function launch(command: string, args: string[], env: Record<string, stri
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
+  // 'close', not 'exit': the output is complete then, so a last line is not mistaken for a missing one.
+  let isClosed = false;
+  const closed = new Promise<number | null>((resolve) =>
+    child.once("close", (code) => {
+      isClosed = true;
+      resolve(code);
+    }),
+  );
   return {
     child,
     all: () => out + err,
     out: () => out,
     err: () => err,
     exited,
-    async waitFor(text, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!(out + err).includes(text)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${text}" in output:\n${out}\n${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitFor(text, timeoutMs = 45_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!(out + err).includes(text)) return false;
+          finish();
+          resolve();
+          return true;
+        };
+        const fail = (why: string) => {
+          finish();
+          reject(new Error(`no "${text}" ${why}; output:\n${out}\n${err}`));
+        };
+        const timer = setTimeout(() => fail(`within ${timeoutMs} ms`), timeoutMs);
+        const onClose = (code: number | null) => check() || fail(`before the process ended (exit ${code ?? child.signalCode})`);
+        const finish = () => {
+          clearTimeout(timer);
+          child.stdout.off("data", check);
+          child.stderr.off("data", check);
+          child.off("close", onClose);
+        };
+        if (check()) return;
+        if (isClosed) return fail("(the process had ended)");
+        child.stdout.on("data", check);
+        child.stderr.on("data", check);
+        child.once("close", onClose);
+      });
+    },
+    during<T>(promise: Promise<T>) {
+      const early = closed.then((code) => {
+        throw new Error(`the process ended (exit ${code ?? child.signalCode}) while waiting; output:\n${out}\n${err}`);
+      });
+      early.catch(() => undefined);
+      return Promise.race([promise, early]);
     },
   };
 }

@@ -3,14 +3,15 @@ import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDeliver } from "../../src/cli/deliver.js";
 import { runPreview } from "../../src/cli/preview.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
-import { openSqliteStorage, STATE_DB_FILE } from "../../src/core/storage/open-storage.js";
-import { ScriptedPublisher } from "../core/delivery/helpers.js";
+import { openStorage } from "../../src/core/storage/open-storage.js";
+import { rows as query, ScriptedPublisher } from "../core/delivery/helpers.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { startTelegramHarness } from "../telegram/harness.js";
 
 let dir: string;
@@ -72,13 +73,28 @@ describe("digest-bot preview", () => {
   });
 });
 
-describe("digest-bot deliver", () => {
-  const rows = () => {
-    const db = new Database(join(dir, STATE_DB_FILE), { readonly: true });
+describe.each(testBackends())("digest-bot deliver, state on %s", (backend) => {
+  let state: Awaited<ReturnType<typeof backendEnv>>;
+  /** Settings as the command gets them: the state in a fresh PostgreSQL schema or in DATA_DIR's SQLite file. */
+  const configWith = (env: Record<string, string> = {}) => parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", ...env, ...state.env });
+  beforeEach(async () => {
+    state = await backendEnv(backend);
+    config = configWith();
+  });
+  afterEach(() => state.drop());
+  const openState = () => openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+  /** The runs recorded, in planning order, with their parts and how many were sent. */
+  const rows = async () => {
+    const storage = await openState();
     try {
-      return db.prepare("SELECT r.kind, r.target_id AS target, r.requested_by AS by, count(d.part_index) AS parts, sum(d.status = 'sent') AS sent FROM runs r JOIN deliveries d USING (run_id, platform, target_id) GROUP BY r.run_id, r.target_id ORDER BY r.created_at").all();
+      const per = "d.run_id = runs.run_id AND d.platform = runs.platform AND d.target_id = runs.target_id";
+      const found = await query<{ kind: string; target: string; requested_by: string; parts: unknown; sent: unknown }>(
+        storage,
+        `SELECT kind, target_id AS target, requested_by, (SELECT count(*) FROM deliveries d WHERE ${per}) AS parts, (SELECT count(*) FROM deliveries d WHERE ${per} AND d.status = 'sent') AS sent FROM runs ORDER BY :order`,
+      );
+      return found.map((r) => ({ kind: r.kind, target: r.target, by: r.requested_by, parts: Number(r.parts), sent: Number(r.sent) }));
     } finally {
-      db.close();
+      await storage.close();
     }
   };
 
@@ -88,14 +104,14 @@ describe("digest-bot deliver", () => {
     expect(r.out()).toContain("—— post to console:local (2026-02-18, part 1/");
     expect(r.err()).toMatch(/^digest-bot deliver: 2026-02-18 → console:local: \d+ messages sent \(run m20260218-[0-9a-f]{8}\)\n$/);
     expect(await runDeliver(["--section", "2"], io().io)).toBe(0);
-    const runs = rows() as { kind: string; target: string; by: string; parts: number; sent: number }[];
+    const runs = await rows();
     expect(runs).toHaveLength(2);
     expect(runs.every((x) => x.kind === "manual" && x.target === "local" && x.by === "cli" && x.parts === x.sent)).toBe(true);
     expect(runs[1]!.parts).toBeLessThan(runs[0]!.parts);
   });
 
   it("says which subscription got nothing because no story matched its keywords (--all and --target)", async () => {
-    const storage = await openSqliteStorage(dir);
+    const storage = await openState();
     await storage.subscriptions.upsert("console", "local", undefined, "2026-02-17T00:00:00Z");
     await storage.subscriptions.setOptions("console", "local", { keywords: ["区块链"] }, "2026-02-17T00:00:00Z");
     await storage.close();
@@ -124,7 +140,7 @@ describe("digest-bot deliver", () => {
     it("asks getMe for the bot's username first, so posts link to the full story with deep links", async () => {
       const tg = await startTelegramHarness();
       try {
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = configWith({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         const r = io({ config: tgConfig, signals: new EventEmitter() });
         expect(await runDeliver(["--target", `telegram:${CHAT}`, "--section", "agent"], r.io)).toBe(0);
         const methods = tg.calls().map((c) => c.method);
@@ -146,7 +162,7 @@ describe("digest-bot deliver", () => {
       const tg = await startTelegramHarness();
       try {
         tg.failNext("getMe", { error_code: 401, description: "Unauthorized" });
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = configWith({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         const r = io({ config: tgConfig, signals: new EventEmitter() });
         expect(await runDeliver(["--target", `telegram:${CHAT}`], r.io)).toBe(1);
         expect(r.err()).toBe("digest-bot deliver: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token again from @BotFather\n");
@@ -160,7 +176,7 @@ describe("digest-bot deliver", () => {
       const tg = await startTelegramHarness();
       try {
         tg.setForum(CHAT, { 45: "open" });
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = configWith({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         const r = io({ config: tgConfig, signals: new EventEmitter() });
         expect(await runDeliver(["--target", `telegram:${CHAT}:45`, "--section", "agent"], r.io)).toBe(0);
         const posts = tg.calls("sendMessage");
@@ -175,7 +191,7 @@ describe("digest-bot deliver", () => {
     it("a console-only run does not call Telegram even when its token is set", async () => {
       const tg = await startTelegramHarness();
       try {
-        const tgConfig = parseConfig({ DATA_DIR: dir, DIGEST_DIR: "test/fixtures/sample", BOT_LOCALE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
+        const tgConfig = configWith({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
         expect(await runDeliver(["--section", "agent"], io({ config: tgConfig, signals: new EventEmitter() }).io)).toBe(0);
         expect(tg.calls()).toEqual([]);
       } finally {

@@ -6,40 +6,24 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runPreview } from "../../src/cli/preview.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
-import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
+import { openStorage } from "../../src/core/storage/open-storage.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { column } from "../core/delivery/helpers.js";
 import { digestAsTheBotSees, REVISION_DATE, revisionDigest } from "../core/delivery/revision-fixture.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 
 let dir: string;
 let config: Config;
+let state: Awaited<ReturnType<typeof backendEnv>>;
 const now = "2026-03-02T02:00:00Z";
 /** The post of the digest file now, with the story ids the bot assigned (recorded in DATA_DIR). */
 const post = async (write = false) => buildDailyPost(await digestAsTheBotSees(join(dir, "digests"), config.DATA_DIR, write));
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-preview-rev-"));
-  mkdirSync(join(dir, "digests"));
-  config = parseConfig({ DATA_DIR: join(dir, "state"), DIGEST_DIR: join(dir, "digests"), BOT_LOCALE: "en" });
-  // What was delivered this morning: the first version, to one Telegram chat and one Discord channel.
-  writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest());
-  const first = await post(true);
-  const storage = await openSqliteStorage(config.DATA_DIR);
-  const delivered: [string, "telegram" | "discord", unknown[]][] = [
-    ["m20260302-tg", "telegram", planTelegramDailyPost(first, { locale: "en", botUsername: "DigestBot" })],
-    ["m20260302-dc", "discord", planDiscordDailyPost(first, "en")],
-  ];
-  let id = 100;
-  for (const [runId, platform, payloads] of delivered) {
-    const targetId = platform === "telegram" ? "-1001" : "123456789";
-    await storage.ledger.planRun({ runId, kind: "manual", platform, targetId, digestDate: REVISION_DATE, sections: "all", payloads, now });
-    for (let i = 0; i < payloads.length; i++) await storage.ledger.markSent({ runId, platform, targetId, partIndex: i }, String(id++), now);
-  }
-  await storage.close();
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+/** The state the command reads: DATABASE_URL's schema on PostgreSQL, DATA_DIR's file on SQLite. */
+const openState = () => openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
 
 function io() {
   let out = "";
@@ -51,7 +35,33 @@ function io() {
   };
 }
 
-describe("digest-bot preview --revision", () => {
+describe.each(testBackends())("digest-bot preview --revision, state on %s", (backend) => {
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "digest-bot-preview-rev-"));
+    mkdirSync(join(dir, "digests"));
+    state = await backendEnv(backend);
+    config = parseConfig({ DATA_DIR: join(dir, "state"), DIGEST_DIR: join(dir, "digests"), BOT_LOCALE: "en", ...state.env });
+    // What was delivered this morning: the first version, to one Telegram chat and one Discord channel.
+    writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest());
+    const first = await post(true);
+    const storage = await openState();
+    const delivered: [string, "telegram" | "discord", unknown[]][] = [
+      ["m20260302-tg", "telegram", planTelegramDailyPost(first, { locale: "en", botUsername: "DigestBot" })],
+      ["m20260302-dc", "discord", planDiscordDailyPost(first, "en")],
+    ];
+    let id = 100;
+    for (const [runId, platform, payloads] of delivered) {
+      const targetId = platform === "telegram" ? "-1001" : "123456789";
+      await storage.ledger.planRun({ runId, kind: "manual", platform, targetId, digestDate: REVISION_DATE, sections: "all", payloads, now });
+      for (let i = 0; i < payloads.length; i++) await storage.ledger.markSent({ runId, platform, targetId, partIndex: i }, String(id++), now);
+    }
+    await storage.close();
+  });
+  afterEach(async () => {
+    await state.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("shows, per delivered post, which message would be edited (with sizes) and that the others stay, and records nothing", async () => {
     writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest({ fixTypo: true }));
     const r = io();
@@ -63,8 +73,8 @@ describe("digest-bot preview --revision", () => {
     expect(out).toContain(`──── discord:123456789 · manual run m20260302-dc · ${REVISION_DATE} ────`);
     expect(out).toMatch(/ {2}message 1 \(message 102\): edit in place: [0-9a-f]{16} → [0-9a-f]{16}, \d+ embeds, \d+\/6000 embed chars\n {2}message 2 \(message 103\): unchanged\n/);
     expect(out.match(/→ 1 to edit, 0 to send, 0 to delete, 1 unchanged/g)).toHaveLength(2);
-    const storage = await openSqliteStorage(config.DATA_DIR);
-    expect(await column(storage, "SELECT count(*) FROM revisions")).toEqual([0]);
+    const storage = await openState();
+    expect((await column(storage, "SELECT count(*) FROM revisions")).map(Number)).toEqual([0]);
     await storage.close();
   });
 
@@ -80,7 +90,7 @@ describe("digest-bot preview --revision", () => {
   });
 
   it("--json shows the request bodies Discord would get: no internal placement marker, also for a thread-mode run", async () => {
-    const storage = await openSqliteStorage(config.DATA_DIR);
+    const storage = await openState();
     const payloads = planDiscordDailyPost(await post(), "en", { mode: "thread" });
     await storage.ledger.planRun({ runId: "m20260302-th", kind: "manual", platform: "discord", targetId: "223456789", digestDate: REVISION_DATE, sections: "all", payloads, now, options: { mode: "thread" } });
     for (let i = 0; i < payloads.length; i++) await storage.ledger.markSent({ runId: "m20260302-th", platform: "discord", targetId: "223456789", partIndex: i }, String(200 + i), now);

@@ -8,6 +8,7 @@ import { cleanups, closedPort, launch, ROOT, startBot, tempDir } from "./launch.
 
 const TELEGRAM_TOKEN = "987654:SECRET-life-test-token-abcdefgh";
 const DISCORD_TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRET-life-test-discord-token";
+const DB_PASSWORD = "secretpw-life-test";
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -99,6 +100,23 @@ describe("start-up failures", () => {
       "digest-bot: Discord rejected DISCORD_TOKEN (401 Unauthorized); copy the token again from the Developer Portal's Bot page (Reset Token)\n",
     );
     expect(running.all()).not.toContain(DISCORD_TOKEN);
+    expect(running.all()).not.toMatch(/\n\s+at /);
+  });
+
+  it("an unreachable DATABASE_URL exits 1 within seconds with one line naming DATABASE_URL and the fix, never the password", async () => {
+    const port = await closedPort();
+    const url = `postgres://digest:${DB_PASSWORD}@127.0.0.1:${port}/digest`;
+    // The sample digest: no parser warnings, so stderr holds only what the failure printed.
+    const running = bot({ DATABASE_URL: url, DIGEST_DIR: join(ROOT, "test/fixtures/sample"), TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, TELEGRAM_API_ROOT: "http://127.0.0.1:9" });
+    const started = Date.now();
+    const { code, at } = await running.exited;
+    expect(code).toBe(1);
+    // A refused connection is known at once; the bound is process start-up (tsx, search index) on a loaded 2-core machine.
+    expect(at - started).toBeLessThan(10_000);
+    expect(running.err()).toBe(
+      `digest-bot: state: cannot use PostgreSQL at postgres://digest@127.0.0.1:${port}/digest: connect ECONNREFUSED 127.0.0.1:${port}; check DATABASE_URL and that the server is running\n`,
+    );
+    expect(running.all()).not.toContain(DB_PASSWORD);
     expect(running.all()).not.toMatch(/\n\s+at /);
   });
 

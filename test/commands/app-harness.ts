@@ -8,7 +8,9 @@ import { parseConfig, type Locale } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import { renderReplyText } from "../../src/core/render-text.js";
 import type { Reply } from "../../src/core/reply.js";
+import type { StorageDialect } from "../../src/core/storage/types.js";
 import { CONSOLE_INVOCATION } from "../../src/console/run-console.js";
+import { backendEnv } from "../core/storage/backend-env.js";
 
 /** 2026-02-18 10:00 in Shanghai: "today" is the sample digest's day. */
 export const SAMPLE_NOW = new Date("2026-02-18T02:00:00Z");
@@ -26,16 +28,27 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { locale?: Locale; now?: Date; digestDir?: string; env?: Record<string, string>; dataDir?: string; watch?: boolean } = {},
+  options: {
+    locale?: Locale;
+    now?: Date;
+    digestDir?: string;
+    env?: Record<string, string>;
+    dataDir?: string;
+    watch?: boolean;
+    /** Where the state lives (default SQLite in DATA_DIR); PostgreSQL gets a fresh schema, dropped on close. */
+    backend?: StorageDialect;
+  } = {},
 ): Promise<Harness> {
   // A given dataDir belongs to the caller (e.g. a restart on the same state), so it is not removed on close.
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "digest-bot-cmd-"));
+  const state = await backendEnv(options.backend ?? "sqlite");
   const config = parseConfig({
     DIGEST_DIR: options.digestDir ?? SAMPLE_DIR,
     DATA_DIR: dataDir,
     BOT_LOCALE: options.locale ?? "zh",
     LOG_LEVEL: "info",
+    ...state.env,
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];
@@ -63,6 +76,7 @@ export async function startHarness(
     },
     async close() {
       await app.close();
+      await state.drop();
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

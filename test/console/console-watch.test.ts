@@ -3,6 +3,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { runConsole } from "../../src/console/run-console.js";
 import { startHarness, type Harness } from "../commands/app-harness.js";
+import { testBackends } from "../core/storage/backends.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -10,9 +11,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-describe("console personal alerts", () => {
+describe.each(testBackends())("console personal alerts, state on %s", (backend) => {
   it("/watch prints today's matching stories once, under the alert title; /watch lists and /unwatch removes", async () => {
-    h = await startHarness({ locale: "en" });
+    h = await startHarness({ locale: "en", backend });
     const input = new PassThrough();
     const output = new PassThrough();
     let printed = "";

@@ -50,6 +50,8 @@ export interface FakeBotApi {
   fail(chatId: string, ...faults: BotApiFault[]): void;
   /** Resolves when a sendMessage to `chatId` has arrived (counting earlier ones). */
   waitForSend(chatId: string, count?: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once `check()` holds, checked now and after each sendMessage request (so no polling). */
+  waitUntil(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   messagesTo(chatId: string): PostedMessage[];
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   const sockets = new Set<Socket>();
   const held = new Set<ServerResponse>();
   const waiters: { chatId: string; count: number; resolve: () => void }[] = [];
+  const conditions = new Set<() => void>();
   const globalLog: number[] = [];
   const chatLog = new Map<string, number[]>();
   let nextMessageId = 1;
@@ -134,6 +137,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
           w.resolve();
         }
       }
+      for (const c of [...conditions]) c();
     };
     const queue = faults.get(chatId)?.length ? faults.get(chatId)! : faults.get("*");
     const fault = queue?.shift();
@@ -202,6 +206,22 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
             resolve();
           },
         });
+      });
+    },
+    waitUntil(check, what, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const test = () => {
+          if (!check()) return;
+          conditions.delete(test);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          conditions.delete(test);
+          reject(new Error(`fake Bot API: ${what} did not happen within ${timeoutMs} ms`));
+        }, timeoutMs);
+        conditions.add(test);
+        test();
       });
     },
     messagesTo: (chatId) => posted.filter((p) => p.chatId === chatId),

@@ -3,32 +3,41 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { openSqliteStorage } from "../../src/core/storage/open-storage.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { openStorage } from "../../src/core/storage/open-storage.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { planTelegramDailyPost } from "../../src/telegram/telegram-daily.js";
 import { digestAsTheBotSees, expectedOperations, REVISION_DATE, revisionDigest, type DigestEdits } from "../core/delivery/revision-fixture.js";
-import { startBot as startProcess } from "../core/delivery/bot-process.js";
+import { CHILD_WAIT_MS, startBot as startProcess, whileAlive } from "../core/delivery/bot-process.js";
 import { rows } from "../core/delivery/helpers.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { TOKEN } from "./fixture.js";
 import { startTelegramHarness, type RecordedCall, type TelegramHarness } from "./harness.js";
 
 const CHANNEL = "-1009876543210";
 let tg: TelegramHarness | undefined;
 let dir: string | undefined;
+let state: Awaited<ReturnType<typeof backendEnv>> | undefined;
 const children: ChildProcess[] = [];
 const startBot = (env: Record<string, string>, line: string) => startProcess(join(import.meta.dirname, "revision-child.ts"), env, line, children);
 
-afterAll(async () => {
+afterEach(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   await tg?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  children.length = 0;
+  await state?.drop();
+  tg = undefined;
+  dir = undefined;
+  state = undefined;
 });
 
-describe("kill -9 during a revision (child process, Telegram)", () => {
+describe.each(testBackends())("kill -9 during a revision (child process, Telegram), state on %s", (backend) => {
   it("the restarted bot completes the revision: every edit lands once, the extra part is sent once", async () => {
     tg = await startTelegramHarness();
     dir = mkdtempSync(join(tmpdir(), "digest-bot-rev-crash-"));
+    state = await backendEnv(backend);
     mkdirSync(join(dir, "digests"));
     const file = join(dir, "digests", `${REVISION_DATE}.md`);
     writeFileSync(file, revisionDigest());
@@ -40,6 +49,7 @@ describe("kill -9 during a revision (child process, Telegram)", () => {
       BOT_LOCALE: "en",
       POST_CRON: "0 0 1 1 *",
       REVISION_QUIET_SECONDS: "0",
+      ...state.env,
     };
     // The post as the bot plans it, with the story ids it recorded in DATA_DIR.
     const planNow = async () =>
@@ -53,16 +63,13 @@ describe("kill -9 during a revision (child process, Telegram)", () => {
     const edits: DigestEdits = { addStories: 25, fixTypo: true };
     const held = tg.holdNext("editMessageText");
     writeFileSync(file, revisionDigest(edits));
-    await held.arrived;
+    await whileAlive(first, held.arrived);
     first.kill("SIGKILL"); // Dies with the edit in flight; Telegram then applies it, the answer is lost.
     await new Promise((r) => first.once("exit", r));
     held.release();
 
     const second = await startBot(env, "READY");
-    for (let waited = 0; tg.calls("sendMessage").filter(toChannel).length < before.length + 1; waited += 50) {
-      if (waited > 20_000) throw new Error("the restarted bot did not send the extra part");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await whileAlive(second, tg.waitForCalls("sendMessage", before.length + 1, toChannel, CHILD_WAIT_MS));
     second.kill("SIGTERM");
     await new Promise((r) => second.once("exit", r));
 
@@ -76,7 +83,7 @@ describe("kill -9 during a revision (child process, Telegram)", () => {
     // The interrupted edit is made again after the restart; Telegram answers "not modified", which counts as done.
     expect(editCalls.map((c) => c.status)).toEqual([200, 400, 200]);
     expect(JSON.stringify(editCalls[1]!.response)).toContain("message is not modified");
-    const storage = await openSqliteStorage(join(dir, "state"));
+    const storage = await openStorage({ dataDir: env.DATA_DIR, databaseUrl: state.env.DATABASE_URL });
     try {
       const parts = await rows<{ operation: string; status: string }>(storage, "SELECT operation, status FROM revision_parts ORDER BY part_index");
       expect(parts).toEqual([
@@ -87,5 +94,5 @@ describe("kill -9 during a revision (child process, Telegram)", () => {
     } finally {
       await storage.close();
     }
-  }, 60_000);
+  }, 90_000);
 });

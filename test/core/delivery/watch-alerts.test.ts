@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RecipientUnreachable, type AlertPublisher } from "../../../src/core/delivery/alert-publisher.js";
 import { PublishError } from "../../../src/core/delivery/publisher.js";
 import { STORY_GONE } from "../../../src/core/delivery/watch-alerts.js";
+import type { StorageDialect } from "../../../src/core/storage/types.js";
 import { SAMPLE_DIR, startHarness, type Harness } from "../../commands/app-harness.js";
+import { testBackends } from "../storage/backends.js";
 
 const FILE = "2026-02-18.md";
 // The console's user and platform: the same engine code as Discord and Telegram, without their pacing (tested elsewhere).
@@ -43,10 +45,10 @@ function recordingDm() {
   return dm;
 }
 
-async function start() {
+async function start(backend: StorageDialect) {
   dir = mkdtempSync(join(tmpdir(), "digest-bot-watch-qa-"));
   copyFileSync(join(SAMPLE_DIR, FILE), join(dir, FILE));
-  h = await startHarness({ locale: "en", digestDir: dir });
+  h = await startHarness({ locale: "en", digestDir: dir, backend });
   const dm = recordingDm();
   h.app.delivery.registerAlertPublisher(dm.publisher);
   await h.app.start();
@@ -56,9 +58,9 @@ async function start() {
 const SONNET_LAUNCH = /^Anthropic 推出 Claude Sonnet 4\.6/;
 const SONNET_TOOLS = /^Sonnet 4\.6 快速铺货/;
 
-describe("personal alerts, the way the world breaks them", () => {
+describe.each(testBackends())("personal alerts, the way the world breaks them, state on %s", (backend) => {
   it("a story removed by a revision before its alert went out is not sent; the story that stayed is", async () => {
-    const { h, dm, dir } = await start();
+    const { h, dm, dir } = await start(backend);
     dm.mode = "rate-limited";
     await h.app.delivery.watches.add(USER, "sonnet", "en");
     await h.app.delivery.tick();
@@ -76,7 +78,7 @@ describe("personal alerts, the way the world breaks them", () => {
   });
 
   it("/unwatch gives up that watch's waiting alerts, unless another watch of the user matches the story", async () => {
-    const { h, dm } = await start();
+    const { h, dm } = await start(backend);
     dm.mode = "rate-limited";
     expect((await h.ask("/watch sonnet", AS_USER)).text).toContain("(1/10)");
     expect((await h.ask("/watch cursor", AS_USER)).text).toContain("(2/10)");
@@ -91,7 +93,7 @@ describe("personal alerts, the way the world breaks them", () => {
   });
 
   it("a user disabled for blocking the bot who sends /watch again gets today's matches they missed, once", async () => {
-    const { h, dm } = await start();
+    const { h, dm } = await start(backend);
     dm.mode = "blocked";
     await h.ask("/watch sonnet", AS_USER);
     await h.app.delivery.tick();
@@ -109,7 +111,7 @@ describe("personal alerts, the way the world breaks them", () => {
   });
 
   it("a permanent failure that is not the user's (a rejected token) leaves their watches on; the alert comes once the bot is fixed", async () => {
-    const { h, dm } = await start();
+    const { h, dm } = await start(backend);
     dm.mode = "token-rejected";
     await h.ask("/watch sonnet", AS_USER);
     await h.app.delivery.tick();
@@ -125,7 +127,7 @@ describe("personal alerts, the way the world breaks them", () => {
   });
 
   it("tomorrow's digest, saved early, alerts nobody before its day begins (POST_TIMEZONE); then it does", async () => {
-    const { h, dm, dir } = await start();
+    const { h, dm, dir } = await start(backend);
     await h.ask("/watch sonnet", AS_USER);
     await h.app.delivery.tick();
     expect(dm.sent).toHaveLength(2);
@@ -144,7 +146,7 @@ describe("personal alerts, the way the world breaks them", () => {
   });
 
   it("a query in another case or width is the same watch, and /unwatch finds it", async () => {
-    const { h } = await start();
+    const { h } = await start(backend);
     expect((await h.ask("/watch Sonnet", AS_USER)).text).toContain("Watching “Sonnet”");
     expect((await h.ask("/watch sonnet", AS_USER)).text).toBe("You already watch “sonnet” (1/10).");
     expect((await h.ask("/watch ＳＯＮＮＥＴ", AS_USER)).text).toBe("You already watch “ＳＯＮＮＥＴ” (1/10).");
