@@ -1,6 +1,7 @@
 // One sender per bot token across instances: the holder of a platform's sender lease is the only process whose pacer spends its budget.
 import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
+import type { DatabaseClock } from "../storage/database-clock.js";
 import type { SenderLeaseStore } from "../storage/sender-lease-store.js";
 import { judgeOwner } from "./owner.js";
 import type { DeliveryObserver } from "./observer.js";
@@ -34,15 +35,15 @@ export interface SenderLeaseOptions {
   renewMs?: number;
   /** Default {@link SENDER_HANDOVER_MS} (the longest window of the platform limits a takeover must respect, plus margin). */
   handoverMs?: number;
-  /** This host's clock; default Date.now. Lease times use it corrected to the database's clock (hosts' clocks differ). */
-  now?: () => number;
+  /** The database's clock (hosts' clocks differ): lease times are written and compared in it; each claim measures it again. */
+  clock: DatabaseClock;
 }
 
 /**
  * The sender leases one engine holds or waits for.
  *
  * @example
- * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, onTakeOver: () => void engine.tick() });
+ * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, clock, onTakeOver: () => void engine.tick() });
  * const pacer = lease.gate(createPacer()); // grants only while the platform's lease is held
  * if (!(await lease.ensure("telegram"))) lease.standBy("telegram");
  * await lease.stop(); // at stop: released, a standby takes over at once
@@ -69,28 +70,15 @@ const leased = (platform: Platform) => platform !== "console";
  * The sender leases of one engine (see {@link SenderLease}); the engine creates one and releases at the end of each job.
  *
  * @example
- * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, onTakeOver: () => void engine.tick() });
+ * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, clock, onTakeOver: () => void engine.tick() });
  */
 export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   const { store, owner, logger } = options;
   const ms = options.ms ?? SENDER_LEASE_MS;
   const renewMs = options.renewMs ?? SENDER_LEASE_RENEW_MS;
   const handoverMs = options.handoverMs ?? SENDER_HANDOVER_MS;
-  const localNow = options.now ?? (() => Date.now());
-  /** Database clock minus this host's, measured at each claim: lease times are compared across hosts. */
-  let offset = 0;
-  let warnedSkew = false;
-  const now = () => localNow() + offset;
-  async function syncClock() {
-    const before = localNow();
-    const db = await store.databaseTime();
-    const after = localNow();
-    offset = db - (before + after) / 2;
-    if (Math.abs(offset) > 2_000 && !warnedSkew) {
-      warnedSkew = true;
-      logger.warn({ offsetMs: Math.round(offset) }, "this host's clock differs from the database's; sender lease times use the database's (check NTP)");
-    }
-  }
+  const { clock } = options;
+  const now = () => clock.now();
   const iso = (t: number) => new Date(t).toISOString();
   /** Held leases: known expiry and the renewal timer. */
   const held = new Map<Platform, { expiresAt: number; timer: NodeJS.Timeout }>();
@@ -150,7 +138,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   }
 
   async function claim(platform: Platform): Promise<boolean> {
-    await syncClock();
+    await clock.sync();
     const t = now();
     const claim = { owner, now: iso(t), until: iso(t + ms) };
     let { held: got, previous } = await store.claim(platform, claim);
