@@ -142,9 +142,11 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     const t = now();
     const claim = { owner, now: iso(t), until: iso(t + ms) };
     let { held: got, previous } = await store.claim(platform, claim);
+    let fromGone = false;
     if (!got && previous && judgeOwner(previous.holder, previous.expiresAt, iso(t)) === "gone") {
       // The holder is provably dead (this host, no such process): no need to wait for its lease to run out.
       ({ held: got } = await store.claim(platform, { ...claim, takeOverFrom: previous.holder }));
+      fromGone = got;
     }
     if (!got) {
       if (previous) holders.set(platform, previous.holder);
@@ -154,7 +156,9 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     keep(platform, t + ms);
     holders.delete(platform);
     if (previous && previous.holder !== owner) {
-      const wait = Date.parse(previous.expiresAt) + handoverMs - t;
+      // The previous holder spent the budget until its lease's end at the latest; a dead one, until now at the latest.
+      const lastMoment = fromGone ? Math.min(Date.parse(previous.expiresAt), t) : Date.parse(previous.expiresAt);
+      const wait = lastMoment + handoverMs - t;
       if (wait > 0) for (const p of pacers) p.penalize(platform, undefined, wait);
       logger.info({ platform, previous: previous.holder, waitMs: Math.max(0, wait) }, "took over the sender lease");
     }
