@@ -53,7 +53,10 @@ export interface SenderLease {
   ensure(platform: Platform): Promise<boolean>;
   /** The holder seen by the last failed claim (for logs and answers). */
   holderOf(platform: Platform): string | undefined;
-  /** Looks every renewal period whether the lease is free, takes it and calls `onTakeOver`. */
+  /**
+   * Looks every renewal period whether the lease is free, takes it and calls `onTakeOver`; while this engine sends
+   * another platform, one look later (an idle standby goes first).
+   */
   standBy(platform: Platform): void;
   /** A pacer that grants a slot only while this engine holds the platform's lease (revisions go through it too). */
   gate(inner: Pacer): Pacer;
@@ -165,6 +168,23 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     return true;
   }
 
+  /** Platforms whose lease a busy standby found free on its last look: it claims on the next one if still free. */
+  const foundFree = new Set<Platform>();
+  /**
+   * A standby's look at a lease. One busy sending another platform would send this one only after its job: it lets
+   * an idle standby (looking as often) have one renewal period to take the lease first, then takes it itself.
+   */
+  async function look(platform: Platform): Promise<boolean> {
+    const busy = [...held.keys()].some((p) => p !== platform);
+    const seenFree = foundFree.delete(platform);
+    if (!busy || held.has(platform) || seenFree) return ensure(platform);
+    await clock.sync();
+    const current = await store.get(platform);
+    if (!current || judgeOwner(current.holder, current.expiresAt, iso(now())) !== "live") foundFree.add(platform);
+    else holders.set(platform, current.holder);
+    return false;
+  }
+
   async function release(platform: Platform) {
     if (!held.has(platform)) return;
     drop(platform);
@@ -181,7 +201,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     standBy(platform) {
       if (stopped || standing.has(platform)) return;
       const timer = setInterval(() => {
-        ensure(platform).then(
+        look(platform).then(
           (got) => {
             if (!got) return;
             clearInterval(timer);
