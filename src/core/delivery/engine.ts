@@ -6,6 +6,7 @@ import type { DigestArchive } from "../digest/archive.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Platform, TargetStatus } from "../reply.js";
+import { createDatabaseClock, readDatabaseTime, type DatabaseClock } from "../storage/database-clock.js";
 import type { RunKind, Storage, Subscription } from "../storage/types.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
 import { effectiveOptions, withoutKeywords, type PostOptionsPatch } from "./effective-options.js";
@@ -58,6 +59,8 @@ export interface DeliveryEngineOptions {
   stopGraceMs?: number;
   /** Sender lease length and renewal period; default SENDER_LEASE_MS (15 s) renewed every SENDER_LEASE_RENEW_MS (5 s). */
   senderLease?: { ms?: number; renewMs?: number; handoverMs?: number };
+  /** The clock of lease times (database-clock.ts; its offset is added to `clock`); default the storage's server. */
+  databaseClock?: DatabaseClock;
 }
 
 /** A delivery from a shell or an admin: like a repost, with the run kind recorded. */
@@ -147,7 +150,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   /** Runs jobs one at a time: ticks, reposts and deliveries never interleave their sends. Each job ends with the
    * sender leases released, so an idle instance blocks nobody (another instance, `digest-bot deliver`). */
   function exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = () => job().finally(() => senderLease.releaseAll());
+    // The database's clock is measured again first (an unreachable database fails the job itself, not this).
+    const run = () => databaseClock.sync().catch(() => 0).then(job).finally(() => senderLease.releaseAll());
     const result = chain.then(run, run);
     chain = result.catch(() => undefined);
     return result;
@@ -168,11 +172,15 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     });
 
   const owner = createOwner(options.storage);
+  // Lease times are compared across hosts, so the sender's are in the database's clock; schedules keep the host's.
+  const databaseClock = options.databaseClock ?? createDatabaseClock({ read: readDatabaseTime(options.storage.db, options.storage.dialect), logger });
+  const leaseNowIso = () => new Date(clock().getTime() + databaseClock.offsetMs).toISOString();
   // One sender per platform across instances (sender-lease.ts): the lease holder's pacer alone spends the budget.
   const senderLease = createSenderLease({
     store: options.storage.senderLeases,
     owner: owner.id,
     logger,
+    clock: databaseClock,
     onTakeOver: () => void engine.tick(),
     ...{ observer: options.observer, ...options.senderLease },
   });
@@ -183,7 +191,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     logger,
     retry,
     pacer: senderLease.gate(options.pacer ?? createPacer()),
-    now: nowIso,
+    // Part claims, their renewals and the judgement of another owner's lease: in the database's clock.
+    now: leaseNowIso,
     sleep,
     random: options.random ?? Math.random,
     signal: abort.signal,

@@ -1,6 +1,7 @@
 // One sender per bot token across instances: the holder of a platform's sender lease is the only process whose pacer spends its budget.
 import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
+import type { DatabaseClock } from "../storage/database-clock.js";
 import type { SenderLeaseStore } from "../storage/sender-lease-store.js";
 import { judgeOwner } from "./owner.js";
 import type { DeliveryObserver } from "./observer.js";
@@ -34,15 +35,15 @@ export interface SenderLeaseOptions {
   renewMs?: number;
   /** Default {@link SENDER_HANDOVER_MS} (the longest window of the platform limits a takeover must respect, plus margin). */
   handoverMs?: number;
-  /** This host's clock; default Date.now. Lease times use it corrected to the database's clock (hosts' clocks differ). */
-  now?: () => number;
+  /** The database's clock (hosts' clocks differ): lease times are written and compared in it; each claim measures it again. */
+  clock: DatabaseClock;
 }
 
 /**
  * The sender leases one engine holds or waits for.
  *
  * @example
- * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, onTakeOver: () => void engine.tick() });
+ * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, clock, onTakeOver: () => void engine.tick() });
  * const pacer = lease.gate(createPacer()); // grants only while the platform's lease is held
  * if (!(await lease.ensure("telegram"))) lease.standBy("telegram");
  * await lease.stop(); // at stop: released, a standby takes over at once
@@ -52,7 +53,10 @@ export interface SenderLease {
   ensure(platform: Platform): Promise<boolean>;
   /** The holder seen by the last failed claim (for logs and answers). */
   holderOf(platform: Platform): string | undefined;
-  /** Looks every renewal period whether the lease is free, takes it and calls `onTakeOver`. */
+  /**
+   * Looks every renewal period whether the lease is free, takes it and calls `onTakeOver`; while this engine sends
+   * another platform, one look later (an idle standby goes first).
+   */
   standBy(platform: Platform): void;
   /** A pacer that grants a slot only while this engine holds the platform's lease (revisions go through it too). */
   gate(inner: Pacer): Pacer;
@@ -69,28 +73,15 @@ const leased = (platform: Platform) => platform !== "console";
  * The sender leases of one engine (see {@link SenderLease}); the engine creates one and releases at the end of each job.
  *
  * @example
- * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, onTakeOver: () => void engine.tick() });
+ * const lease = createSenderLease({ store: storage.senderLeases, owner: owner.id, logger, clock, onTakeOver: () => void engine.tick() });
  */
 export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   const { store, owner, logger } = options;
   const ms = options.ms ?? SENDER_LEASE_MS;
   const renewMs = options.renewMs ?? SENDER_LEASE_RENEW_MS;
   const handoverMs = options.handoverMs ?? SENDER_HANDOVER_MS;
-  const localNow = options.now ?? (() => Date.now());
-  /** Database clock minus this host's, measured at each claim: lease times are compared across hosts. */
-  let offset = 0;
-  let warnedSkew = false;
-  const now = () => localNow() + offset;
-  async function syncClock() {
-    const before = localNow();
-    const db = await store.databaseTime();
-    const after = localNow();
-    offset = db - (before + after) / 2;
-    if (Math.abs(offset) > 2_000 && !warnedSkew) {
-      warnedSkew = true;
-      logger.warn({ offsetMs: Math.round(offset) }, "this host's clock differs from the database's; sender lease times use the database's (check NTP)");
-    }
-  }
+  const { clock } = options;
+  const now = () => clock.now();
   const iso = (t: number) => new Date(t).toISOString();
   /** Held leases: known expiry and the renewal timer. */
   const held = new Map<Platform, { expiresAt: number; timer: NodeJS.Timeout }>();
@@ -150,13 +141,15 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   }
 
   async function claim(platform: Platform): Promise<boolean> {
-    await syncClock();
+    await clock.sync();
     const t = now();
     const claim = { owner, now: iso(t), until: iso(t + ms) };
     let { held: got, previous } = await store.claim(platform, claim);
+    let fromGone = false;
     if (!got && previous && judgeOwner(previous.holder, previous.expiresAt, iso(t)) === "gone") {
       // The holder is provably dead (this host, no such process): no need to wait for its lease to run out.
       ({ held: got } = await store.claim(platform, { ...claim, takeOverFrom: previous.holder }));
+      fromGone = got;
     }
     if (!got) {
       if (previous) holders.set(platform, previous.holder);
@@ -166,11 +159,30 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     keep(platform, t + ms);
     holders.delete(platform);
     if (previous && previous.holder !== owner) {
-      const wait = Date.parse(previous.expiresAt) + handoverMs - t;
+      // The previous holder spent the budget until its lease's end at the latest; a dead one, until now at the latest.
+      const lastMoment = fromGone ? Math.min(Date.parse(previous.expiresAt), t) : Date.parse(previous.expiresAt);
+      const wait = lastMoment + handoverMs - t;
       if (wait > 0) for (const p of pacers) p.penalize(platform, undefined, wait);
       logger.info({ platform, previous: previous.holder, waitMs: Math.max(0, wait) }, "took over the sender lease");
     }
     return true;
+  }
+
+  /** Platforms whose lease a busy standby found free on its last look: it claims on the next one if still free. */
+  const foundFree = new Set<Platform>();
+  /**
+   * A standby's look at a lease. One busy sending another platform would send this one only after its job: it lets
+   * an idle standby (looking as often) have one renewal period to take the lease first, then takes it itself.
+   */
+  async function look(platform: Platform): Promise<boolean> {
+    const busy = [...held.keys()].some((p) => p !== platform);
+    const seenFree = foundFree.delete(platform);
+    if (!busy || held.has(platform) || seenFree) return ensure(platform);
+    await clock.sync();
+    const current = await store.get(platform);
+    if (!current || judgeOwner(current.holder, current.expiresAt, iso(now())) !== "live") foundFree.add(platform);
+    else holders.set(platform, current.holder);
+    return false;
   }
 
   async function release(platform: Platform) {
@@ -189,7 +201,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     standBy(platform) {
       if (stopped || standing.has(platform)) return;
       const timer = setInterval(() => {
-        ensure(platform).then(
+        look(platform).then(
           (got) => {
             if (!got) return;
             clearInterval(timer);

@@ -132,7 +132,7 @@ function assemble(
     subscriptions: createSubscriptionStore(db, dialect),
     ledger: createLedgerStore(db, dialect),
     leases: createLeaseStore(db, dialect),
-    senderLeases: createSenderLeaseStore(db, dialect),
+    senderLeases: createSenderLeaseStore(db),
     revisions: createRevisionStore(db, dialect),
     searchPages: createSearchPageStore(db),
     telegramUpdates: createTelegramUpdateStore(db),

@@ -1,9 +1,8 @@
 // Sender leases: one row per platform naming the one process that may spend that bot token's budget, until when.
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { StateTables } from "./schema.js";
-import type { StorageDialect } from "./types.js";
 
-/** A platform's sender lease as stored. */
+/** A platform's sender lease as stored; its times are the database's clock (database-clock.ts), whichever host wrote them. */
 export interface SenderLease {
   platform: string;
   holder: string;
@@ -36,11 +35,6 @@ export interface SenderLeaseStore {
   release(platform: string, owner: string, now: string): Promise<void>;
   /** The lease as stored, if any. */
   get(platform: string): Promise<SenderLease | undefined>;
-  /**
-   * The database server's clock (ms since the epoch): lease times are written by one host and read by another, so
-   * they are in this clock, not each host's. On SQLite (one host) the local clock.
-   */
-  databaseTime(): Promise<number>;
 }
 
 type Row = StateTables["sender_leases"];
@@ -50,20 +44,15 @@ const toLease = (r: Row): SenderLease => ({ platform: r.platform, holder: r.hold
  * The sender lease store over the state tables (the same statements on SQLite and PostgreSQL).
  *
  * @example
- * const senderLeases = createSenderLeaseStore(db, "postgres");
+ * const senderLeases = createSenderLeaseStore(db);
  */
-export function createSenderLeaseStore(db: Kysely<StateTables>, dialect: StorageDialect): SenderLeaseStore {
+export function createSenderLeaseStore(db: Kysely<StateTables>): SenderLeaseStore {
   const get = async (platform: string) => {
     const row = await db.selectFrom("sender_leases").selectAll().where("platform", "=", platform).executeTakeFirst();
     return row ? toLease(row) : undefined;
   };
   return {
     get,
-    async databaseTime() {
-      if (dialect === "sqlite") return Date.now();
-      const row = (await sql<{ t: number | string }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS t`.execute(db)).rows[0]!;
-      return Number(row.t);
-    },
     async claim(platform, claim) {
       const previous = await get(platform);
       // INSERT … ON CONFLICT DO UPDATE … WHERE: one atomic statement; the WHERE decides whether a held lease changes hands.

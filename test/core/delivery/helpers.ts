@@ -14,6 +14,7 @@ import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import type { Platform } from "../../../src/core/reply.js";
 import { sql } from "kysely";
 import { runOrder } from "../../../src/core/storage/ledger-store.js";
+import type { DatabaseClock } from "../../../src/core/storage/database-clock.js";
 import type { Storage, StorageDialect } from "../../../src/core/storage/types.js";
 import { storageOpener } from "../storage/backends.js";
 
@@ -173,7 +174,7 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
     async engine(opts: {
       db: Storage;
       archive: DigestArchive;
-      clock: FakeClock;
+      clock: Pick<FakeClock, "read">;
       logger?: pino.Logger;
       config?: Config;
       retry?: object;
@@ -181,6 +182,7 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
       senderLease?: { ms?: number; renewMs?: number; handoverMs?: number };
       pacer?: Pacer;
       stopGraceMs?: number;
+      databaseClock?: DatabaseClock;
     }) {
       const engine = createDeliveryEngine({
         storage: opts.db,
@@ -194,6 +196,7 @@ export function harness(env: Record<string, string> = {}, backend: StorageDialec
         stopGraceMs: opts.stopGraceMs ?? 200,
         ...(opts.lease ? { lease: opts.lease } : {}),
         ...(opts.senderLease ? { senderLease: opts.senderLease } : {}),
+        ...(opts.databaseClock ? { databaseClock: opts.databaseClock } : {}),
       });
       engines.push(engine);
       await engine.ready;
