@@ -73,47 +73,12 @@ const AUTOLINK_RISK = /https?:\/\/|www\.|mailto:|xmpp:|[\w+.-]@/i;
  * positions included, exactly as mdast-util-from-markdown with GFM would, or throws {@link OutsideSubset}.
  */
 export function readInline(source: string, segments: readonly Segment[], lineStarts: readonly number[]): PhrasingContent[] {
-  let s = "";
-  const starts: number[] = [];
-  for (let k = 0; k < segments.length; k++) {
-    const seg = segments[k] as Segment;
-    if (k > 0) s += "\n";
-    starts.push(s.length);
-    s += source.slice(seg.start, seg.end);
-  }
-  // Concatenated index → source point: inside segment k it is a plain shift; the joining "\n" maps to the line's end.
-  const point = (i: number): Point => {
-    let k = segments.length - 1;
-    while (k > 0 && (starts[k] as number) > i) k--;
-    const seg = segments[k] as Segment;
-    const offset = seg.start + (i - (starts[k] as number));
-    return { line: seg.line, column: offset - (lineStarts[seg.line - 1] as number) + 1, offset };
-  };
-  const points: Points = {
-    point,
-    // A text node that starts or ends with a line ending spans the line's trailing spaces or the next line's prefix.
-    textStart: (i) => {
-      if (s[i] !== "\n") return point(i);
-      const seg = segments[segmentAt(i)] as Segment;
-      return { line: seg.line, column: seg.rawEnd - (lineStarts[seg.line - 1] as number) + 1, offset: seg.rawEnd };
-    },
-    textEnd: (e) => {
-      if (s[e - 1] !== "\n") return point(e);
-      const seg = segments[segmentAt(e)] as Segment;
-      return { line: seg.line, column: 1, offset: seg.lineStart };
-    },
-  };
-  function segmentAt(i: number): number {
-    let k = segments.length - 1;
-    while (k > 0 && (starts[k] as number) > i) k--;
-    return k;
-  }
-
+  const points = new Points(source, segments, lineStarts);
+  const s = points.s;
   const items: Item[] = [];
   const brackets: number[] = [];
   /** Sizes of the tilde runs so far that could open a strikethrough. */
   const tildeOpeners = new Set<number>();
-  const text = (from: number, to: number, v: string) => items.push({ t: "text", s: from, e: to, v });
   let i = 0;
   while (i < s.length) {
     const c = s[i] as string;
@@ -121,10 +86,10 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
       const next = s[i + 1];
       if (next === "\n") outside("backslash hard break");
       if (next !== undefined && ASCII_PUNCTUATION.test(next)) {
-        text(i, i + 2, next);
+        items.push({ t: "text", s: i, e: i + 2, v: next });
         i += 2;
       } else {
-        text(i, i + 1, "\\");
+        items.push({ t: "text", s: i, e: i + 1, v: "\\" });
         i++;
       }
     } else if (c === "`") {
@@ -132,14 +97,14 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
       while (s[i + n] === "`") n++;
       const close = findBackticks(s, i + n, n);
       if (close < 0) {
-        text(i, i + n, "`".repeat(n));
+        items.push({ t: "text", s: i, e: i + n, v: "`".repeat(n) });
         i += n;
         continue;
       }
       let value = s.slice(i + n, close);
       if (value.includes("\n")) outside("code span across lines");
       if (value.startsWith(" ") && value.endsWith(" ") && /[^ ]/.test(value)) value = value.slice(1, -1);
-      items.push({ t: "node", node: { type: "inlineCode", value, position: { start: point(i), end: point(close + n) } } });
+      items.push({ t: "node", node: { type: "inlineCode", value, position: { start: points.point(i), end: points.point(close + n) } } });
       i = close + n;
     } else if (c === "*" || c === "_") {
       let n = 1;
@@ -164,7 +129,7 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
       const at = brackets.pop();
       const opener = at === undefined ? undefined : (items[at] as Item & { t: "bracket" });
       if (at === undefined || !opener || !opener.active || s[i + 1] !== "(") {
-        text(i, i + 1, "]");
+        items.push({ t: "text", s: i, e: i + 1, v: "]" });
         i++;
         continue;
       }
@@ -173,7 +138,7 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
       items.length = at;
       items.push({
         t: "node",
-        node: { type: "link", title: null, url: dest.url, children, position: { start: point(opener.s), end: point(dest.end) } },
+        node: { type: "link", title: null, url: dest.url, children, position: { start: points.point(opener.s), end: points.point(dest.end) } },
       });
       for (const b of brackets) (items[b] as Item & { t: "bracket" }).active = false;
       i = dest.end;
@@ -181,17 +146,17 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
       REFERENCE.lastIndex = i;
       const m = REFERENCE.exec(s);
       if (!m) {
-        text(i, i + 1, "&");
+        items.push({ t: "text", s: i, e: i + 1, v: "&" });
         i++;
         continue;
       }
       const value = m[1] !== undefined ? decodeNumeric(m[1], 16) : m[2] !== undefined ? decodeNumeric(m[2], 10) : NAMED[m[3] as string];
       if (value === undefined) outside("named character reference");
-      text(i, i + m[0].length, value as string);
+      items.push({ t: "text", s: i, e: i + m[0].length, v: value as string });
       i += m[0].length;
     } else if (c === "<") {
       if (/[A-Za-z/!?]/.test(s[i + 1] ?? "")) outside("HTML or autolink");
-      text(i, i + 1, "<");
+      items.push({ t: "text", s: i, e: i + 1, v: "<" });
       i++;
     } else if (c === "~") {
       let n = 1;
@@ -205,33 +170,78 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
         if (close && tildeOpeners.has(n)) outside("strikethrough");
         if (!after || (after === PUNCTUATION && before !== 0)) tildeOpeners.add(n);
       }
-      text(i, i + n, "~".repeat(n));
+      items.push({ t: "text", s: i, e: i + n, v: "~".repeat(n) });
       i += n;
     } else if (c === "!" && s[i + 1] === "[") {
       outside("image");
-    } else if (c === "\n" && (segments[segmentAt(i)] as Segment).hardBreak) {
-      const k = segmentAt(i);
+    } else if (c === "\n" && (segments[points.segmentAt(i)] as Segment).hardBreak) {
+      const k = points.segmentAt(i);
       const next = segments[k + 1] as Segment;
-      const start = point(i);
+      const start = points.point(i);
       items.push({ t: "node", node: { type: "break", position: { start, end: { line: next.line, column: 1, offset: next.lineStart } } } });
       i++;
     } else {
       let j = i + 1;
-      while (j < s.length && !SPECIAL.has(s[j] as string)) j++;
-      text(i, j, s.slice(i, j));
+      while (j < s.length && SPECIAL[s.charCodeAt(j)] !== 1) j++;
+      items.push({ t: "text", s: i, e: j, v: s.slice(i, j) });
       i = j;
     }
   }
   return toNodes(resolveEmphasis(items), points);
 }
 
-interface Points {
-  point: (i: number) => Point;
-  textStart: (i: number) => Point;
-  textEnd: (e: number) => Point;
+/** The block's lines joined by "\n", and where each of its indices is in the source. */
+class Points {
+  readonly s: string;
+  private readonly starts: number[] = [];
+
+  constructor(
+    source: string,
+    private readonly segments: readonly Segment[],
+    private readonly lineStarts: readonly number[],
+  ) {
+    let s = "";
+    for (let k = 0; k < segments.length; k++) {
+      const seg = segments[k] as Segment;
+      if (k > 0) s += "\n";
+      this.starts.push(s.length);
+      s += source.slice(seg.start, seg.end);
+    }
+    this.s = s;
+  }
+
+  segmentAt(i: number): number {
+    let k = this.segments.length - 1;
+    while (k > 0 && (this.starts[k] as number) > i) k--;
+    return k;
+  }
+
+  /** Inside segment k an index is a plain shift; the joining "\n" maps to the end of the line's text. */
+  point(i: number): Point {
+    const k = this.segmentAt(i);
+    const seg = this.segments[k] as Segment;
+    const offset = seg.start + (i - (this.starts[k] as number));
+    return { line: seg.line, column: offset - (this.lineStarts[seg.line - 1] as number) + 1, offset };
+  }
+
+  /** A text node that starts with a line ending starts after the line's trailing spaces. */
+  textStart(i: number): Point {
+    if (this.s.charCodeAt(i) !== 10) return this.point(i);
+    const seg = this.segments[this.segmentAt(i)] as Segment;
+    return { line: seg.line, column: seg.rawEnd - (this.lineStarts[seg.line - 1] as number) + 1, offset: seg.rawEnd };
+  }
+
+  /** A text node that ends with a line ending ends where the next raw line begins (before its prefix). */
+  textEnd(e: number): Point {
+    if (this.s.charCodeAt(e - 1) !== 10) return this.point(e);
+    const seg = this.segments[this.segmentAt(e)] as Segment;
+    return { line: seg.line, column: 1, offset: seg.lineStart };
+  }
 }
 
-const SPECIAL = new Set(["\\", "`", "*", "_", "[", "]", "&", "<", "~", "!", "\n"]);
+/** 1 for the characters the scan stops at (the rest is plain text). */
+const SPECIAL = new Uint8Array(128);
+for (const c of "\\`*_[]&<~!\n") SPECIAL[c.charCodeAt(0)] = 1;
 
 /** The index of the next run of exactly `n` backticks from `from`, or -1. */
 function findBackticks(s: string, from: number, n: number): number {
@@ -294,23 +304,20 @@ function resolveEmphasis(items: Item[]): Item[] {
 /** Items → mdast nodes: emphasis groups get their children and positions, adjacent literal text merges into one node. */
 function toNodes(items: readonly Item[], at: Points): PhrasingContent[] {
   const out: PhrasingContent[] = [];
-  let run: { s: number; e: number; v: string } | undefined;
-  const flush = () => {
-    if (run) out.push({ type: "text", value: run.v, position: { start: at.textStart(run.s), end: at.textEnd(run.e) } } satisfies Text);
-    run = undefined;
-  };
-  const add = (s: number, e: number, v: string) => {
-    if (run) {
-      run.e = e;
-      run.v += v;
-    } else run = { s, e, v };
-  };
+  // The literal run being gathered: unmatched delimiters and brackets are text too, merged with their neighbours.
+  let runStart = -1;
+  let runEnd = -1;
+  let value = "";
   for (const item of items) {
-    if (item.t === "text") add(item.s, item.e, item.v);
-    else if (item.t === "delim") add(item.s, item.s + item.n, item.m.repeat(item.n));
-    else if (item.t === "bracket") add(item.s, item.s + 1, "[");
+    let s: number;
+    let e: number;
+    let v: string;
+    if (item.t === "text") [s, e, v] = [item.s, item.e, item.v];
+    else if (item.t === "delim") [s, e, v] = [item.s, item.s + item.n, item.m.repeat(item.n)];
+    else if (item.t === "bracket") [s, e, v] = [item.s, item.s + 1, "["];
     else {
-      flush();
+      if (runStart >= 0) out.push(textNode(value, runStart, runEnd, at));
+      runStart = -1;
       const g = item as { inner?: Item[]; from?: number; to?: number };
       if (g.inner) {
         const node = item.node as PhrasingContent & { children: PhrasingContent[] };
@@ -318,9 +325,19 @@ function toNodes(items: readonly Item[], at: Points): PhrasingContent[] {
         node.position = { start: at.point(g.from as number), end: at.point(g.to as number) };
       }
       out.push(item.node);
+      continue;
     }
+    if (runStart < 0) {
+      runStart = s;
+      value = v;
+    } else value += v;
+    runEnd = e;
   }
-  flush();
-  for (const node of out) if (node.type === "text" && AUTOLINK_RISK.test(node.value)) outside("autolink literal");
+  if (runStart >= 0) out.push(textNode(value, runStart, runEnd, at));
   return out;
+}
+
+function textNode(value: string, s: number, e: number, at: Points): Text {
+  if (AUTOLINK_RISK.test(value)) outside("autolink literal");
+  return { type: "text", value, position: { start: at.textStart(s), end: at.textEnd(e) } };
 }

@@ -50,11 +50,11 @@ export function readFastMarkdown(text: string): Root | undefined {
 function readDocument(text: string): Root {
   const lineStarts = [0];
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const lines: Line[] = lineStarts.map((off, k) => ({
-    line: k + 1,
-    off,
-    str: text.slice(off, k + 1 < lineStarts.length ? (lineStarts[k + 1] as number) - 1 : text.length),
-  }));
+  const lines: Line[] = [];
+  for (let k = 0; k < lineStarts.length; k++) {
+    const off = lineStarts[k] as number;
+    lines.push({ line: k + 1, off, str: text.slice(off, k + 1 < lineStarts.length ? (lineStarts[k + 1] as number) - 1 : text.length) });
+  }
   const reader = new BlockReader(text, lineStarts);
   const children: RootContent[] = [];
   let first = 0;
@@ -184,19 +184,20 @@ class BlockReader {
     }
     const own = lines.slice(from, i);
     const firstRest = (own[0] as Line).str.slice(leadingSpaces((own[0] as Line).str));
-    if (firstRest.startsWith("[") && own.some((l) => l.str.includes("]:"))) outside("possible definition");
-    const segments: Segment[] = own.map((line, k) => {
-      const start = line.off + leadingSpaces(line.str);
+    const segments: Segment[] = [];
+    for (let k = 0; k < own.length; k++) {
+      const line = own[k] as Line;
+      if (firstRest.startsWith("[") && line.str.includes("]:")) outside("possible definition");
       const trimmed = trimSpacesEnd(line.str);
-      return {
-        start,
+      segments.push({
+        start: line.off + leadingSpaces(line.str),
         end: line.off + trimmed.length,
         line: line.line,
         lineStart: this.lineStarts[line.line - 1] as number,
         rawEnd: line.off + line.str.length,
         hardBreak: k < own.length - 1 && line.str.length - trimmed.length >= 2,
-      };
-    });
+      });
+    }
     const first = own[0] as Line;
     const last = own[own.length - 1] as Line;
     const node: Paragraph = {
