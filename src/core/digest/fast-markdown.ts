@@ -94,7 +94,7 @@ class BlockReader {
     return { line, column: offset - (this.lineStarts[line - 1] as number) + 1, offset };
   }
 
-  blocks(lines: readonly Line[]): BlockContent[] {
+  blocks(lines: readonly Line[], nested = false): BlockContent[] {
     const out: BlockContent[] = [];
     let i = 0;
     while (i < lines.length) {
@@ -108,7 +108,7 @@ class BlockReader {
       const rest = line.str.slice(indent);
       const c = rest[0];
       if (c === "#" && ATX.test(rest)) {
-        out.push(this.heading(line, indent));
+        out.push(this.heading(line, indent, nested));
         i++;
       } else if (c === "<" || FENCE.test(rest) || LIST_MARKER.test(rest) && !THEMATIC.test(rest)) {
         outside("HTML, fenced code or a list");
@@ -118,13 +118,13 @@ class BlockReader {
       } else if (c === ">") {
         i = this.blockquote(lines, i, out);
       } else {
-        i = this.paragraph(lines, i, out);
+        i = this.paragraph(lines, i, out, nested);
       }
     }
     return out;
   }
 
-  private heading(line: Line, indent: number): Heading {
+  private heading(line: Line, indent: number, nested: boolean): Heading {
     const depth = (ATX.exec(line.str.slice(indent)) as RegExpExecArray)[1]?.length as 1 | 2 | 3 | 4 | 5 | 6;
     const from = line.off + indent + depth;
     const raw = this.source.slice(from, line.off + line.str.length);
@@ -137,7 +137,7 @@ class BlockReader {
     return {
       type: "heading",
       depth,
-      children: content === "" ? [] : readInline(this.source, [segment], this.lineStarts),
+      children: content === "" ? [] : readInline(this.source, [segment], this.lineStarts, nested),
       position: { start: this.pointAt(line.line, line.off + indent), end: this.pointAt(line.line, line.off + line.str.length) },
     };
   }
@@ -163,14 +163,14 @@ class BlockReader {
     const last = lines[i - 1] as Line;
     const node: Blockquote = {
       type: "blockquote",
-      children: this.blocks(inner),
+      children: this.blocks(inner, true),
       position: { start: this.pointAt(first.line, first.off + leadingSpaces(first.str)), end: this.pointAt(last.line, last.off + last.str.length) },
     };
     out.push(node);
     return i;
   }
 
-  private paragraph(lines: readonly Line[], from: number, out: BlockContent[]): number {
+  private paragraph(lines: readonly Line[], from: number, out: BlockContent[], nested: boolean): number {
     let i = from + 1;
     for (; i < lines.length; i++) {
       const str = (lines[i] as Line).str;
@@ -202,7 +202,7 @@ class BlockReader {
     const last = own[own.length - 1] as Line;
     const node: Paragraph = {
       type: "paragraph",
-      children: readInline(this.source, segments, this.lineStarts),
+      children: readInline(this.source, segments, this.lineStarts, nested),
       position: { start: this.pointAt(first.line, first.off + leadingSpaces(first.str)), end: this.pointAt(last.line, last.off + last.str.length) },
     };
     out.push(node);
