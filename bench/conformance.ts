@@ -1,8 +1,10 @@
-// `npm run conformance`: reads other publishers' real digests (../shared/real-digests) and compares with a reader's count.
+// `npm run conformance`: reads other publishers' real digests (../shared/real-digests), compares with a reader's count and the fast Markdown reader's tree with the full parser's.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DigestParseError, parseDigest } from "../src/core/digest/parse-digest.js";
+import { isDeepStrictEqual } from "node:util";
+import { readFastMarkdown } from "../src/core/digest/fast-markdown.js";
+import { DigestParseError, parseDigest, parseFullMarkdown, scrubText } from "../src/core/digest/parse-digest.js";
 
 /**
  * What a reader counts in each file (counted by hand, reading the file): stories and links in them. `refuse`: the
@@ -43,13 +45,26 @@ if (!dir) {
   process.exit(0);
 }
 
+/** Whether the fast reader read the file (it must then give the full parser's tree exactly) or left it to the full parser. */
+function compareTrees(source: string): "same" | "declined" | "different" {
+  const text = scrubText(source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
+  const fast = readFastMarkdown(text);
+  if (!fast) return "declined";
+  return isDeepStrictEqual(fast, parseFullMarkdown(text)) ? "same" : "different";
+}
+
 let pass = 0;
 let total = 0;
+const trees = { same: 0, declined: 0, different: 0 };
 const sum = { sections: 0, stories: 0, links: 0 };
 for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".md") && n !== "README.md").sort()) {
   const file = path.join(dir, name);
   const expected = EXPECTED[name];
   total++;
+  const tree = compareTrees(fs.readFileSync(file, "utf8"));
+  trees[tree]++;
+  const treeNote = tree === "same" ? "fast reader: same tree" : tree === "declined" ? "fast reader: declined (full parser)" : "fast reader: DIFFERENT TREE";
+  if (tree === "different") process.exitCode = 1;
   try {
     const { digest, explain } = parseDigest(fs.readFileSync(file, "utf8"), file, { mtime: fs.statSync(file).mtime });
     const stories = digest.sections.reduce((n, s) => n + s.stories.length, 0);
@@ -61,12 +76,13 @@ for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".md") && n !== 
       Math.abs(links - expected.links) <= Math.max(1, expected.links * 0.1);
     if (ok) pass++;
     const want = expected === undefined ? "no expectation" : expected === "refuse" ? "expected a refusal" : `expected ${expected.stories} stories, ${expected.links} links`;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}: ${digest.date} (${explain.dateSource}), ${digest.sections.length} sections, ${stories} stories, ${links} links; ${want}`);
+    console.log(`${ok ? "PASS" : "FAIL"} ${name}: ${digest.date} (${explain.dateSource}), ${digest.sections.length} sections, ${stories} stories, ${links} links; ${want}; ${treeNote}`);
   } catch (err) {
     if (!(err instanceof DigestParseError)) throw err;
     const ok = expected === "refuse";
     if (ok) pass++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}: refused: ${err.reason}`);
+    console.log(`${ok ? "PASS" : "FAIL"} ${name}: refused: ${err.reason}; ${treeNote}`);
   }
 }
 console.log(`\n${pass} of ${total} files read as a reader counts them; totals: ${sum.sections} sections, ${sum.stories} stories, ${sum.links} links`);
+console.log(`fast Markdown reader: ${trees.same} files read with the full parser's exact tree, ${trees.declined} left to the full parser, ${trees.different} with a different tree`);

@@ -51,8 +51,13 @@ export function plainText(node: Nodes): string {
 
 /** Folds runs of whitespace (including NBSP and zero-width spaces) into one space and trims. */
 export function foldWhitespace(text: string): string {
+  // Most text has single plain spaces only: nothing to fold, and the replace below would rebuild it for nothing.
+  if (!FOLDABLE.test(text)) return text.trim();
   return text.replace(/[\s\u200b\u200c\u200d\ufeff]+/gu, " ").trim();
 }
+
+/** White space `foldWhitespace` would change: any but a lone plain space. */
+const FOLDABLE = /(?! )[\s\u200b\u200c\u200d\ufeff]| {2}/u;
 
 function rawText(node: Nodes): string {
   switch (node.type) {

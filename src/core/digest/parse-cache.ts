@@ -12,7 +12,7 @@ import type { Logger } from "../logger.js";
 import type { ParsedDigest } from "./parse-digest.js";
 
 /** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */
-const PARSER_SOURCES = ["parse-digest", "digest-date", "digest-links", "digest-story", "digest-items", "digest-layout", "model"];
+const PARSER_SOURCES = ["parse-digest", "fast-markdown", "fast-inline", "digest-date", "digest-links", "digest-story", "digest-items", "digest-layout", "model"];
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;

@@ -9,6 +9,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { dateFromFileName, dateFromPath, dayInTimeZone, findAnyDate, findDateInText, writesDayFirst } from "./digest-date.js";
 import { collectDefinitions, foldWhitespace, plainText } from "./digest-links.js";
 import { cleanTitle } from "./digest-items.js";
+import { readFastMarkdown } from "./fast-markdown.js";
 import { isStrayHeading, type LeftOut, readLayout, type SectionDraft } from "./digest-layout.js";
 import { buildStory, type Context, lineOf, warnAboutHeadingLinks } from "./digest-story.js";
 import { type Digest, DigestSchema, makeStoryId, type Section } from "./model.js";
@@ -168,7 +169,13 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
   return { digest, warnings: ctx.warnings, dateLine: resolved.line, explain };
 }
 
+/** The plain subset digests are written in is read by the fast reader (same tree); anything else by micromark. */
 function parseMarkdown(text: string): Root {
+  return readFastMarkdown(text) ?? parseFullMarkdown(text);
+}
+
+/** The full CommonMark + GFM + front matter parse (exported so tests can compare the fast reader with it). */
+export function parseFullMarkdown(text: string): Root {
   return fromMarkdown(text, {
     extensions: [gfm(), frontmatter(["yaml"])],
     mdastExtensions: [gfmFromMarkdown(), frontmatterFromMarkdown(["yaml"])],

@@ -1,0 +1,224 @@
+// A fast Markdown reader for the plain subset digests are written in: the same mdast tree as the full parser, or none.
+import type { BlockContent, Blockquote, Heading, Paragraph, Root, RootContent, ThematicBreak, Yaml } from "mdast";
+import type { Point } from "unist";
+import { OutsideSubset, readInline, type Segment } from "./fast-inline.js";
+
+/** One line as a block sees it: `str` starts at `off` in the source (after any container markers). */
+interface Line {
+  /** 1-based line number. */
+  line: number;
+  off: number;
+  str: string;
+}
+
+const outside = (why: string): never => {
+  throw new OutsideSubset(why);
+};
+
+/** Control characters (tabs, CR, …) change columns or block structure: left to the full parser. */
+const UNSUPPORTED_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f]/;
+const ATX = /^(#{1,6})(?: |$)/;
+const THEMATIC = /^([-*_])(?: *\1){2,} *$/;
+const LIST_MARKER = /^(?:[-*+]|\d{1,9}[.)])(?: |$)/;
+const FENCE = /^(?:`{3,}|~{3,})/;
+/** A line a paragraph could take as a setext underline or a table's delimiter row. */
+const UNDERLINE_OR_DELIMITER_ROW = /^(?:[ |:]*-[ |:-]*|=+ *)$/;
+
+/**
+ * The mdast tree mdast-util-from-markdown (with GFM and YAML front matter) makes of `text`, positions included, when
+ * `text` keeps to the plain subset digests use: ATX headings, paragraphs, quotes of those, thematic breaks, front
+ * matter, and inline text with emphasis, code spans and `[text](url)` links. `undefined` for anything else (lists,
+ * tables, HTML, setext headings, definitions, tabs, bare URLs, titles in links, …), which the caller then reads
+ * with the full parser: every construct not handled here makes the whole document fall back, never a guess.
+ *
+ * @example
+ * const tree = readFastMarkdown(text) ?? fromMarkdown(text, options);
+ */
+export function readFastMarkdown(text: string): Root | undefined {
+  if (UNSUPPORTED_CHARACTERS.test(text)) return undefined;
+  try {
+    return readDocument(text);
+  } catch (err) {
+    if (err instanceof OutsideSubset) {
+      if (process.env.FAST_MD_DEBUG) process.stderr.write(`fast-markdown: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function readDocument(text: string): Root {
+  const lineStarts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const lines: Line[] = [];
+  for (let k = 0; k < lineStarts.length; k++) {
+    const off = lineStarts[k] as number;
+    lines.push({ line: k + 1, off, str: text.slice(off, k + 1 < lineStarts.length ? (lineStarts[k + 1] as number) - 1 : text.length) });
+  }
+  const reader = new BlockReader(text, lineStarts);
+  const children: RootContent[] = [];
+  let first = 0;
+  const yaml = readFrontMatter(lines, reader);
+  if (yaml) {
+    children.push(yaml.node);
+    first = yaml.next;
+  }
+  children.push(...reader.blocks(lines.slice(first)));
+  return { type: "root", children, position: { start: { line: 1, column: 1, offset: 0 }, end: reader.pointAt(lines.length, text.length) } };
+}
+
+/** `---` … `---` at the very top; anything close to a fence that is not exactly one goes to the full parser. */
+function readFrontMatter(lines: readonly Line[], reader: BlockReader): { node: Yaml; next: number } | undefined {
+  const open = lines[0]?.str ?? "";
+  if (!/^[ ]*-{3,}[ ]*$/.test(open)) return undefined;
+  if (open !== "---") return outside("front matter fence with spaces or more dashes");
+  for (let k = 1; k < lines.length; k++) {
+    const line = lines[k] as Line;
+    if (line.str === "---") {
+      const value = lines.slice(1, k).map((l) => l.str).join("\n");
+      const end = reader.pointAt(line.line, line.off + 3);
+      return { node: { type: "yaml", value, position: { start: { line: 1, column: 1, offset: 0 }, end } }, next: k + 1 };
+    }
+    if (/^[ ]*(?:-{3,}|\.{3,})[ ]*$/.test(line.str)) outside("front matter fence lookalike");
+  }
+  return outside("front matter never closed");
+}
+
+class BlockReader {
+  constructor(
+    private readonly source: string,
+    private readonly lineStarts: readonly number[],
+  ) {}
+
+  pointAt(line: number, offset: number): Point {
+    return { line, column: offset - (this.lineStarts[line - 1] as number) + 1, offset };
+  }
+
+  blocks(lines: readonly Line[], nested = false): BlockContent[] {
+    const out: BlockContent[] = [];
+    let i = 0;
+    while (i < lines.length) {
+      const line = lines[i] as Line;
+      const indent = leadingSpaces(line.str);
+      if (indent === line.str.length) {
+        i++;
+        continue;
+      }
+      if (indent >= 4) outside("indented code");
+      const rest = line.str.slice(indent);
+      const c = rest[0];
+      if (c === "#" && ATX.test(rest)) {
+        out.push(this.heading(line, indent, nested));
+        i++;
+      } else if (c === "<" || FENCE.test(rest) || LIST_MARKER.test(rest) && !THEMATIC.test(rest)) {
+        outside("HTML, fenced code or a list");
+      } else if (THEMATIC.test(rest)) {
+        out.push(this.thematicBreak(line, indent));
+        i++;
+      } else if (c === ">") {
+        i = this.blockquote(lines, i, out);
+      } else {
+        i = this.paragraph(lines, i, out, nested);
+      }
+    }
+    return out;
+  }
+
+  private heading(line: Line, indent: number, nested: boolean): Heading {
+    const depth = (ATX.exec(line.str.slice(indent)) as RegExpExecArray)[1]?.length as 1 | 2 | 3 | 4 | 5 | 6;
+    const from = line.off + indent + depth;
+    const raw = this.source.slice(from, line.off + line.str.length);
+    const start = from + leadingSpaces(raw);
+    const end = line.off + trimSpacesEnd(line.str).length;
+    const content = this.source.slice(start, Math.max(start, end));
+    // A closing `#` sequence moves the heading's end; such headings are left to the full parser.
+    if (/(?:^| )#+$/.test(content)) outside("closing sequence on a heading");
+    const segment: Segment = { start, end: Math.max(start, end), line: line.line, lineStart: this.lineStarts[line.line - 1] as number, rawEnd: line.off + line.str.length, hardBreak: false };
+    return {
+      type: "heading",
+      depth,
+      children: content === "" ? [] : readInline(this.source, [segment], this.lineStarts, nested),
+      position: { start: this.pointAt(line.line, line.off + indent), end: this.pointAt(line.line, line.off + line.str.length) },
+    };
+  }
+
+  private thematicBreak(line: Line, indent: number): ThematicBreak {
+    return { type: "thematicBreak", position: { start: this.pointAt(line.line, line.off + indent), end: this.pointAt(line.line, line.off + line.str.length) } };
+  }
+
+  /** Consecutive `>` lines; a quote followed by anything but a blank line or a heading (lazy text) is left to the full parser. */
+  private blockquote(lines: readonly Line[], from: number, out: BlockContent[]): number {
+    const inner: Line[] = [];
+    let i = from;
+    for (; i < lines.length; i++) {
+      const line = lines[i] as Line;
+      const indent = leadingSpaces(line.str);
+      if (indent >= 4 || line.str[indent] !== ">") break;
+      const skip = indent + 1 + (line.str[indent + 1] === " " ? 1 : 0);
+      inner.push({ line: line.line, off: line.off + skip, str: line.str.slice(skip) });
+    }
+    const next = lines[i];
+    if (next && leadingSpaces(next.str) < next.str.length && !ATX.test(next.str.slice(leadingSpaces(next.str)))) outside("lazy continuation of a quote");
+    const first = lines[from] as Line;
+    const last = lines[i - 1] as Line;
+    const node: Blockquote = {
+      type: "blockquote",
+      children: this.blocks(inner, true),
+      position: { start: this.pointAt(first.line, first.off + leadingSpaces(first.str)), end: this.pointAt(last.line, last.off + last.str.length) },
+    };
+    out.push(node);
+    return i;
+  }
+
+  private paragraph(lines: readonly Line[], from: number, out: BlockContent[], nested: boolean): number {
+    let i = from + 1;
+    for (; i < lines.length; i++) {
+      const str = (lines[i] as Line).str;
+      const indent = leadingSpaces(str);
+      if (indent === str.length) break;
+      if (indent >= 4) continue;
+      const rest = str.slice(indent);
+      if (ATX.test(rest) || rest[0] === ">") break;
+      if (rest[0] === "<" || FENCE.test(rest) || LIST_MARKER.test(rest) || UNDERLINE_OR_DELIMITER_ROW.test(rest)) outside("setext heading, table, HTML, code or list after a paragraph line");
+      if (THEMATIC.test(rest)) break;
+    }
+    const own = lines.slice(from, i);
+    const firstRest = (own[0] as Line).str.slice(leadingSpaces((own[0] as Line).str));
+    const segments: Segment[] = [];
+    for (let k = 0; k < own.length; k++) {
+      const line = own[k] as Line;
+      if (firstRest.startsWith("[") && line.str.includes("]:")) outside("possible definition");
+      const trimmed = trimSpacesEnd(line.str);
+      segments.push({
+        start: line.off + leadingSpaces(line.str),
+        end: line.off + trimmed.length,
+        line: line.line,
+        lineStart: this.lineStarts[line.line - 1] as number,
+        rawEnd: line.off + line.str.length,
+        hardBreak: k < own.length - 1 && line.str.length - trimmed.length >= 2,
+      });
+    }
+    const first = own[0] as Line;
+    const last = own[own.length - 1] as Line;
+    const node: Paragraph = {
+      type: "paragraph",
+      children: readInline(this.source, segments, this.lineStarts, nested),
+      position: { start: this.pointAt(first.line, first.off + leadingSpaces(first.str)), end: this.pointAt(last.line, last.off + last.str.length) },
+    };
+    out.push(node);
+    return i;
+  }
+}
+
+function leadingSpaces(s: string): number {
+  let n = 0;
+  while (s.charCodeAt(n) === 32) n++;
+  return n;
+}
+
+/** Cuts trailing spaces only: other white space (U+00A0, U+3000) is text to Markdown. */
+function trimSpacesEnd(s: string): string {
+  let n = s.length;
+  while (n > 0 && s.charCodeAt(n - 1) === 32) n--;
+  return s.slice(0, n);
+}
