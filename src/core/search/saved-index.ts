@@ -1,13 +1,15 @@
 // The saved search index: one binary file under DATA_DIR with per-digest content hashes, checked against its own documents at load.
-import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
+import { digestHash } from "../digest/digest-hash.js";
 import type { Digest } from "../digest/model.js";
 import { LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
 import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
 import { internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
+
+export { digestHash };
 
 /** File name of the saved index inside DATA_DIR. */
 export const SAVED_INDEX_FILE = "search-index.bin";
@@ -35,19 +37,6 @@ interface Header {
 }
 
 type SavedDoc = [shortId: number, fieldLengths: number[], stored: Record<string, unknown>];
-
-/** Content hash of one parsed digest: any edit, or a parser change that alters the parsed form, changes it. */
-export function digestHash(digest: Digest): string {
-  let hash = hashes.get(digest);
-  if (hash === undefined) {
-    hash = createHash("sha256").update(JSON.stringify(digest)).digest("base64url");
-    hashes.set(digest, hash);
-  }
-  return hash;
-}
-
-/** Digests are immutable once loaded (a reload swaps in a new object), so their hashes can be kept. */
-const hashes = new WeakMap<Digest, string>();
 
 export interface LoadedIndex {
   index: MiniSearch<StoryDoc>;
