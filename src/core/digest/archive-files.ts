@@ -1,16 +1,24 @@
-// Reading one digest file for the archive: stat first, then the parse cache, then the parser; every failure stays local.
+// Reading one digest file for the archive: stat first, then its outline or the parse cache, then the parser; every failure stays local.
 import fs from "node:fs";
 import type { Logger } from "../logger.js";
+import { type DigestOutline, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
 import type { ParseCache } from "./parse-cache.js";
-import type { ParsedDigest } from "./parse-digest.js";
+import { type ParsedDigest, parseDigest } from "./parse-digest.js";
 
 /** Largest digest file the archive parses; a bigger file is reported, since parsing it would stall the bot. */
 export const ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
+/** What the archive keeps of a parse. */
+export type GoodParse = Pick<ParsedDigest, "digest" | "warnings" | "dateLine">;
+
 /** What the archive knows about one file: its last good parse and the version (mtime/size) last read. */
 export interface FileEntry {
-  good?: ParsedDigest;
+  good?: GoodParse;
+  /** The parse-cache key of the content in `good` (with a cache). */
+  key?: string;
+  /** `good.digest` came from its outline: it has its stable ids already, and its stories load on first use. */
+  outlined?: boolean;
   /** `mtimeMs:size` of the version last read; "" when it could not be read. */
   seen: string;
   /** Why the current version is not loaded (`file:line: …` or `file: …`). */
@@ -23,9 +31,15 @@ export interface ReadDeps {
   log: Logger;
   /** Time zone (`POST_TIMEZONE`) for the date of a file that names none: its modification day there. Default UTC. */
   timeZone?: string;
+  /**
+   * Build digests from their outlines when the story-id file they were made with is still there unchanged
+   * (`stamp` of the date's file). Only at start: while running, the archive's own ids may be newer than any file.
+   */
+  outlines?: { stamp(date: string): Promise<string | undefined> };
 }
 
-const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good"> => (entry?.good ? { good: entry.good } : {});
+const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good" | "key" | "outlined"> =>
+  entry?.good ? { good: entry.good, ...(entry.key !== undefined ? { key: entry.key } : {}), ...(entry.outlined ? { outlined: true } : {}) } : {};
 
 /**
  * The next state of one file. Unchanged size and mtime → the entry as it was (nothing read). A version known to
@@ -57,8 +71,10 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     }
     const stamp = { size: stat.size, mtimeMs: stat.mtimeMs };
     const known = cache?.knownKey(file, stamp);
+    const outlinedStat = known === undefined ? undefined : await fromOutline(file, known, seen, deps);
+    if (outlinedStat) return outlinedStat;
     const fromStat = known === undefined ? undefined : await cache?.get(known, file);
-    if (fromStat) return accept(fromStat, seen, deps, file);
+    if (fromStat) return accept(fromStat, seen, deps, file, known);
 
     let source: string;
     try {
@@ -68,10 +84,16 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       throw err;
     }
     const key = cache?.keyOf(file, source);
+    // The same content elsewhere (a moved folder) or back as it was: only read and hashed, never parsed.
+    const outlined = key === undefined ? undefined : await fromOutline(file, key, seen, deps);
+    if (outlined) {
+      cache?.remember(file, stamp, key as string);
+      return outlined;
+    }
     const cached = key === undefined ? undefined : await cache?.get(key, file);
     if (cached) {
       cache?.remember(file, stamp, key as string);
-      return accept(cached, seen, deps, file);
+      return accept(cached, seen, deps, file, key);
     }
     const outcome = await deps.parser.parse(source, file, { mtime: stat.mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
     if (!outcome.ok) return fail(seen, outcome.message);
@@ -81,14 +103,49 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       cache?.set(key, outcome.parsed, json);
       cache?.remember(file, stamp, key);
     }
-    return accept(outcome.parsed, seen, deps, file);
+    return accept(outcome.parsed, seen, deps, file, key);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return fail(seen, code ? `${file}:1: cannot read the file (${code})` : `${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function accept(parsed: ParsedDigest, seen: string, deps: ReadDeps, file: string): FileEntry {
+function accept(parsed: GoodParse, seen: string, deps: ReadDeps, file: string, key: string | undefined, outlined = false): FileEntry {
   for (const w of parsed.warnings) deps.log.warn({ file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-  return { good: parsed, seen };
+  const good = { digest: parsed.digest, warnings: parsed.warnings, dateLine: parsed.dateLine };
+  return { good, seen, ...(key !== undefined ? { key } : {}), ...(outlined ? { outlined } : {}) };
+}
+
+/** The entry of `file` built from the outline of `key`, when there is one and its story-id file is as it was. */
+async function fromOutline(file: string, key: string, seen: string, deps: ReadDeps): Promise<FileEntry | undefined> {
+  const { cache, outlines } = deps;
+  const outline = outlines && cache?.outline(key);
+  if (!outline || (await outlines.stamp(outline.digest.date)) !== outline.idsStamp) return undefined;
+  const digest = outlineDigest(outline, () => loadStories(file, key, outline, cache as ParseCache, deps));
+  return accept({ digest, warnings: outline.warnings.map((w) => ({ ...w, file })), dateLine: outline.dateLine }, seen, deps, file, key, true);
+}
+
+/**
+ * The stories of an outlined digest: from its parse-cache entry; when that is gone or damaged, from parsing the
+ * file again (on this thread: a reader is waiting) as long as it still has the outlined content.
+ */
+function loadStories(file: string, key: string, outline: DigestOutline, cache: ParseCache, deps: ReadDeps) {
+  const cached = cache.getNow(key, file);
+  const stories = cached && storiesUnderOutline(cached.digest, outline);
+  if (stories) return stories;
+  deps.log.warn({ file }, `${file}: its cached parse is missing or damaged; parsing the file again`);
+  let source: string;
+  let mtime: Date;
+  try {
+    source = fs.readFileSync(file, "utf8");
+    mtime = fs.statSync(file).mtime;
+  } catch (err) {
+    throw new Error(`${file}: cannot read the file to load its stories (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (cache.keyOf(file, source) !== key) throw new Error(`${file}: changed since it was loaded; its new version is loaded at the next rescan`);
+  const parsed = parseDigest(source, file, { mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
+  const fresh = storiesUnderOutline(parsed.digest, outline);
+  if (!fresh) throw new Error(`${file}: does not parse as it did when its outline was saved`);
+  cache.set(key, parsed);
+  return fresh;
 }

@@ -62,7 +62,7 @@ function refsOf(digest: Digest): Map<string, StoryRef> {
  * before stable ids) goes through the date's first-seen position map, so it opens the story that held that
  * position then, wherever it is now. An id the date once had but its digest no longer does is `removed`.
  */
-export function lookUpStory(view: View, ids: ReadonlyMap<string, DateIds>, id: string): StoryLookup {
+export function lookUpStory(view: View, ids: Pick<ReadonlyMap<string, DateIds>, "get">, id: string): StoryLookup {
   const wanted = id.trim();
   const date = storyIdDate(wanted);
   if (!date) return { kind: "unknown" };

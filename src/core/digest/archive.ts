@@ -5,12 +5,15 @@ import { chooseOwners, EMPTY_VIEW, lookUpStory, sameIds, type StoryLookup, type 
 import { type ChangeSummary, summarizeChange } from "./change-summary.js";
 import { createInlineParser, type DigestParser } from "./digest-parser.js";
 import { listDigestTree } from "./digest-files.js";
+import { saveOutlines } from "./archive-outlines.js";
+import { isOutlined, loadOutlined } from "./digest-outline.js";
 import { type DirWatcher, watchDigestDir } from "./dir-watcher.js";
 import type { Digest, StoryRef } from "./model.js";
 import type { ParseCache } from "./parse-cache.js";
 import type { DigestWarning } from "./parse-digest.js";
 import { createMemoryStoryIdStore, type StoryIdStore } from "./story-id-store.js";
 import { assignStoryIds, type DateIds } from "./story-ids.js";
+
 
 export { ARCHIVE_MAX_FILE_BYTES } from "./archive-files.js";
 export type { StoryLookup } from "./archive-view.js";
@@ -96,6 +99,8 @@ const YIELD_AFTER_MS = 20;
 const FILES_AT_ONCE = 8;
 /** How many id files are read at once at start. */
 const ID_LOADS_AT_ONCE = 32;
+/** The parser's worker starts this long after the archive is up, not while the search index is still loading. */
+const WARM_PARSER_AFTER_MS = 2000;
 
 /**
  * Loads every digest under `dir`, then follows the directory: a new or edited file is parsed off to the side and
@@ -130,6 +135,20 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   let poll: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  let warmTimer: NodeJS.Timeout | undefined;
+  /** Outlines being recorded for the next start (they wait for the id files to be written). */
+  let recording: Promise<void> = Promise.resolve();
+
+  /** Loads an outlined digest's stories before its cache entry may go (its file changed or went away). */
+  const settle = (entry: FileEntry | undefined): void => {
+    const digest = entry?.good?.digest;
+    if (!digest || !isOutlined(digest)) return;
+    try {
+      loadOutlined(digest);
+    } catch (err) {
+      log.warn({ err }, "could not load the stories of a digest's previous version");
+    }
+  };
 
   const emit = (change: ArchiveChange & { summary: ChangeSummary }): void => {
     // At start every digest is "loaded": one line for the lot, not one per file; while running, one per change.
@@ -158,21 +177,28 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     dirProblem = undefined;
     watcher?.sync(tree.dirs);
     const present = new Set(tree.files);
-    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}) };
+    // Outlines only at start: later, the archive's own ids may be newer than any id file.
+    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store } : {}) };
     // Stats and cache reads overlap (a start with years of digests is mostly waiting on them); parses still run
     // one at a time in the parser.
     let at = 0;
     const step = async (): Promise<void> => {
       while (at < tree.files.length && !closed) {
         const file = tree.files[at++] as string;
-        const next = await readDigestFile(file, files.get(file), deps);
+        const before = files.get(file);
+        const next = await readDigestFile(file, before, deps);
+        if (next !== before) settle(before);
         if (next === "gone") present.delete(file);
         else files.set(file, next);
       }
     };
     await Promise.all(Array.from({ length: FILES_AT_ONCE }, step));
     if (closed) return;
-    for (const file of [...files.keys()]) if (!present.has(file)) files.delete(file);
+    for (const file of [...files.keys()]) {
+      if (present.has(file)) continue;
+      settle(files.get(file));
+      files.delete(file);
+    }
     options.cache?.retain(present);
     if (closed) return;
     await applyView();
@@ -198,10 +224,12 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     duplicates = nextDuplicates;
 
     const changedDates = [...owners].filter(([date, file]) => stable.get(date)?.parsed !== files.get(file)?.good?.digest).map(([date]) => date);
+    const outlined = (date: string): boolean => files.get(owners.get(date) as string)?.outlined === true;
     for (let i = 0; i < changedDates.length; i += ID_LOADS_AT_ONCE) {
       await Promise.all(
         changedDates.slice(i, i + ID_LOADS_AT_ONCE).map(async (date) => {
-          if (ids.has(date)) return;
+          // An outlined digest has its ids; the date's assignments are read only if an id look-up needs them.
+          if (ids.has(date) || outlined(date)) return;
           const loaded = await store.load(date);
           if (loaded && !ids.has(date)) ids.set(date, loaded);
         }),
@@ -209,12 +237,19 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     }
     // Ids for the changed digests, computed aside (yielding now and then: at a cold start this is every story of
     // the archive) and committed together with the new snapshot, so readers never see ids and digests disagree.
-    const assigned = new Map<string, { parsed: Digest; digest: Digest; ids: DateIds; save: boolean }>();
+    const assigned = new Map<string, { parsed: Digest; digest: Digest; ids?: DateIds; save: boolean }>();
     let slice = performance.now();
     for (const date of changedDates) {
       const parsed = (files.get(owners.get(date) as string)?.good as { digest: Digest }).digest;
-      const next = assignStoryIds(parsed, ids.get(date));
-      assigned.set(date, { parsed, digest: next.digest, ids: next.ids, save: !sameIds(ids.get(date), next.ids) });
+      if (outlined(date) && !ids.has(date)) {
+        assigned.set(date, { parsed, digest: parsed, save: false });
+        continue;
+      }
+      const before = ids.get(date);
+      const next = assignStoryIds(parsed, before);
+      const save = !sameIds(before, next.ids);
+      // Unchanged assignments stay the very object the store holds (`savedStamp` recognises them by identity).
+      assigned.set(date, { parsed, digest: next.digest, ids: save || !before ? next.ids : before, save });
       if (performance.now() - slice > YIELD_AFTER_MS) {
         await new Promise((r) => setImmediate(r));
         slice = performance.now();
@@ -226,12 +261,14 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       const fresh = assigned.get(date);
       if (fresh) {
         stable.set(date, { parsed: fresh.parsed, digest: fresh.digest });
-        ids.set(date, fresh.ids);
-        if (fresh.save) store.save(date, fresh.ids);
+        if (fresh.ids) ids.set(date, fresh.ids);
+        if (fresh.save && fresh.ids) store.save(date, fresh.ids);
       }
       byDate.set(date, { digest: (stable.get(date) as { digest: Digest }).digest, file });
     }
     for (const date of [...stable.keys()]) if (!owners.has(date)) stable.delete(date);
+
+    recordOutlines([...assigned].filter(([, a]) => a.ids !== undefined).map(([date]) => date));
 
     const previous = view;
     view = { byDate, dates: [...byDate.keys()].sort() };
@@ -245,6 +282,17 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     for (const [date, { digest, file }] of previous.byDate) {
       if (!byDate.has(date)) emit({ type: "remove", date, file, summary: summarizeChange(digest, undefined) });
     }
+  }
+
+  /** Records the outlines of `dates` for the next start (in the background: they wait for the id files). */
+  function recordOutlines(dates: string[]): void {
+    const cache = options.cache;
+    if (!cache || dates.length === 0) return;
+    const items = dates.map((date) => {
+      const held = stable.get(date) as { parsed: Digest; digest: Digest };
+      return { date, entry: files.get(owners.get(date) as string) as FileEntry, ...held, ids: ids.get(date) as DateIds, current: () => stable.get(date) === held };
+    });
+    recording = recording.then(() => saveOutlines(items, cache, store));
   }
 
   /** Runs one rescan at a time; a request during a rescan queues exactly one more. */
@@ -283,13 +331,26 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   started = true;
   const count = view.dates.length;
   log.info({ dir, digests: count, problems: duplicates.length + [...files.values()].filter((e) => e.problem).length }, `loaded ${count} digest(s) from ${dir}`);
-  // A warm start parses nothing; the first edit should not also wait for the parser's worker to start.
-  if (watching) parser.warm?.();
+  // A warm start parses nothing; the first edit should not also wait for the parser's worker to start (but the
+  // search index loading right after this should not wait for it either).
+  if (watching && parser.warm) {
+    warmTimer = setTimeout(() => parser.warm?.(), WARM_PARSER_AFTER_MS);
+    warmTimer.unref();
+  }
   const pollMs = options.pollMs ?? ARCHIVE_POLL_MS;
   if (watching && pollMs > 0) {
     poll = setInterval(() => void reload(), pollMs);
     poll.unref();
   }
+
+  /** A date's id assignments; an outlined digest's are read when an id look-up first needs them. */
+  const idsFor = {
+    get(date: string): DateIds | undefined {
+      const file = view.byDate.get(date)?.file;
+      if (!ids.has(date) && file !== undefined && files.get(file)?.outlined) ids.set(date, store.loadNow(date) as DateIds);
+      return ids.get(date);
+    },
+  };
 
   return {
     dates: () => [...view.dates],
@@ -300,10 +361,10 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       return last === undefined ? undefined : view.byDate.get(last)?.digest;
     },
     findStory: (id) => {
-      const found = lookUpStory(view, ids, id);
+      const found = lookUpStory(view, idsFor, id);
       return found.kind === "found" ? found.ref : undefined;
     },
-    lookUpStory: (id) => lookUpStory(view, ids, id),
+    lookUpStory: (id) => lookUpStory(view, idsFor, id),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -321,10 +382,12 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       if (closed) return;
       closed = true;
       clearInterval(poll);
+      clearTimeout(warmTimer);
       watcher?.close();
       watcher = undefined;
       listeners.clear();
       await running;
+      await recording;
       await Promise.all([parser.close(), options.cache?.flush(), store.flush()]);
     },
   };

@@ -1,4 +1,5 @@
 // What one archive change did, in numbers and as the one readable log line the publisher sees.
+import { countStories } from "./digest-outline.js";
 import type { Digest, Story } from "./model.js";
 
 /** A change in words: loaded (new date), revised (same date, new content) or removed. */
@@ -39,7 +40,8 @@ export function summarizeChange(previous: Digest | undefined, next: Digest | und
   const date = (next ?? previous)?.date ?? "";
   if (!next) return { kind: "removed", date, sections: 0, stories: 0, changed: 0, added: 0, removed: 0, text: `removed ${date}` };
   const sections = next.sections.length;
-  const stories = next.sections.reduce((n, s) => n + s.stories.length, 0);
+  // Counted without loading an outlined digest's stories: a warm start summarises every digest.
+  const stories = countStories(next);
   const counts = `${plural(sections, "section", "sections")}, ${plural(stories, "story", "stories")}`;
   if (!previous) return { kind: "loaded", date, sections, stories, changed: 0, added: 0, removed: 0, text: `loaded ${date}: ${counts}` };
   const before = storiesById(previous);

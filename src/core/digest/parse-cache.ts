@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../logger.js";
+import { type DigestOutline, isOutline } from "./digest-outline.js";
 import type { ParsedDigest } from "./parse-digest.js";
 
 /** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */
@@ -29,6 +30,8 @@ interface IndexFile {
   format: number;
   parser: string;
   files: Record<string, FileStamp & { key: string }>;
+  /** By key: the archive's outline of that content (see `digest-outline.ts`), so a warm start reads no entry. */
+  outlines?: Record<string, DigestOutline>;
 }
 
 export interface ParseCache {
@@ -38,6 +41,12 @@ export interface ParseCache {
   keyOf(file: string, source: string): string;
   /** The cached parse, with warnings naming `file`; `undefined` when not cached (or unreadable). */
   get(key: string, file: string): Promise<ParsedDigest | undefined>;
+  /** `get`, read at once: for the stories of an outlined digest, loaded when first looked at. */
+  getNow(key: string, file: string): ParsedDigest | undefined;
+  /** The outline recorded for a key whose parse is cached; `undefined` when there is none. */
+  outline(key: string): DigestOutline | undefined;
+  /** Records the archive's outline of a cached key (written with the index, in the background). */
+  setOutline(key: string, outline: DigestOutline): void;
   /** Caches a parse (written in the background); `json`, when given, is its JSON text (made by the parser's worker). */
   set(key: string, parsed: ParsedDigest, json?: string): void;
   /** Records which key `file` has at `stamp`, so the next start needs only a stat. */
@@ -59,6 +68,22 @@ function parserFingerprint(): string {
     }
   }
   return hash.digest("hex");
+}
+
+/** The entry may come from the same content at another path (a moved folder): warnings name this file. */
+function named(parsed: ParsedDigest, file: string): ParsedDigest {
+  return { ...parsed, warnings: parsed.warnings.map((w) => ({ ...w, file })) };
+}
+
+/** Outlines are immutable once recorded: their JSON is kept with them. */
+const outlineTexts = new WeakMap<DigestOutline, string>();
+function outlineJson(outline: DigestOutline): string {
+  let text = outlineTexts.get(outline);
+  if (text === undefined) {
+    text = JSON.stringify(outline);
+    outlineTexts.set(outline, text);
+  }
+  return text;
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -86,12 +111,16 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
   const entriesDir = path.join(dir, "entries");
   let files = new Map<string, FileStamp & { key: string }>();
   const stored = new Set<string>();
+  const outlines = new Map<string, DigestOutline>();
   try {
     const data = JSON.parse(await fs.promises.readFile(indexFile, "utf8")) as Partial<IndexFile>;
     if (data.format === CACHE_FORMAT && data.parser === parser && data.files && typeof data.files === "object") {
       files = new Map(Object.entries(data.files));
       for (const name of await fs.promises.readdir(entriesDir).catch(() => [] as string[])) {
         if (name.endsWith(".json")) stored.add(name.slice(0, -5));
+      }
+      if (data.outlines && typeof data.outlines === "object") {
+        for (const [key, outline] of Object.entries(data.outlines)) if (stored.has(key) && isOutline(outline)) outlines.set(key, outline);
       }
     } else {
       logger.info({ dir }, "digest cache is from another parser version; parsing every digest once");
@@ -129,8 +158,13 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
     indexTimer = undefined;
     if (!indexDirty) return;
     indexDirty = false;
-    // Serialised when the write runs, so it holds every change made until then.
-    enqueue(() => writeAtomic(indexFile, JSON.stringify({ format: CACHE_FORMAT, parser, files: Object.fromEntries(files) } satisfies IndexFile)));
+    // Serialised when the write runs, so it holds every change made until then. Outlines are most of the file
+    // (megabytes at 3 years) and rarely change: each is serialised once and the text reused at every write.
+    enqueue(() => {
+      const head = JSON.stringify({ format: CACHE_FORMAT, parser, files: Object.fromEntries(files) } satisfies IndexFile);
+      const parts = [...outlines].map(([key, outline]) => `${JSON.stringify(key)}:${outlineJson(outline)}`);
+      return writeAtomic(indexFile, `${head.slice(0, -1)},"outlines":{${parts.join(",")}}}`);
+    });
   };
   const touchIndex = (): void => {
     indexDirty = true;
@@ -149,13 +183,28 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
     async get(key, file) {
       if (!stored.has(key)) return undefined;
       try {
-        const parsed = JSON.parse(await fs.promises.readFile(path.join(entriesDir, `${key}.json`), "utf8")) as ParsedDigest;
-        // The entry may come from the same content at another path (a moved folder): warnings name this file.
-        return { ...parsed, warnings: parsed.warnings.map((w) => ({ ...w, file })) };
+        return named(JSON.parse(await fs.promises.readFile(path.join(entriesDir, `${key}.json`), "utf8")) as ParsedDigest, file);
       } catch {
+        stored.delete(key);
+        outlines.delete(key);
+        return undefined;
+      }
+    },
+    getNow(key, file) {
+      if (!stored.has(key)) return undefined;
+      try {
+        return named(JSON.parse(fs.readFileSync(path.join(entriesDir, `${key}.json`), "utf8")) as ParsedDigest, file);
+      } catch {
+        // Not forgotten: the archive parses the file again and stores the entry anew (`set` needs it unknown).
         stored.delete(key);
         return undefined;
       }
+    },
+    outline: (key) => (stored.has(key) ? outlines.get(key) : undefined),
+    setOutline(key, outline) {
+      if (!stored.has(key) || outlines.get(key) === outline) return;
+      outlines.set(key, outline);
+      touchIndex();
     },
     set(key, parsed, json) {
       if (stored.has(key)) return;
@@ -181,6 +230,7 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
       for (const key of [...stored]) {
         if (used.has(key)) continue;
         stored.delete(key);
+        if (outlines.delete(key)) changed = true;
         enqueue(() => fs.promises.rm(path.join(entriesDir, `${key}.json`), { force: true }));
       }
       if (changed) touchIndex();

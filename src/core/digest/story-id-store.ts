@@ -15,6 +15,18 @@ export interface StoryIdStore {
   save(date: string, ids: DateIds): void;
   /** Resolves once everything saved so far is on disk (or has failed and been logged). Never throws. */
   flush(): Promise<void>;
+  /** `load`, read at once (for a look-up by id of a date whose assignments a warm start did not need to read). */
+  loadNow(date: string): DateIds | undefined;
+  /**
+   * What the date's file is now (`mtimeMs:size:ino`), without reading it; `undefined` when there is none. An outline
+   * made with the ids of one version is void for another (the file deleted, rewritten, or damaged).
+   */
+  stamp(date: string): Promise<string | undefined>;
+  /**
+   * The `stamp` of the file once `ids` are what it holds (pending writes done); `undefined` when they are not (a
+   * write failed, newer ids were saved meanwhile, a read-only or in-memory store).
+   */
+  savedStamp(date: string, ids: DateIds): Promise<string | undefined>;
 }
 
 /** The folder under DATA_DIR holding the id files. */
@@ -42,8 +54,12 @@ export function createMemoryStoryIdStore(): StoryIdStore {
   const dates = new Map<string, DateIds>();
   return {
     load: async (date) => dates.get(date),
+    loadNow: (date) => dates.get(date),
     save: (date, ids) => void dates.set(date, ids),
     flush: async () => undefined,
+    // Nothing survives the process: no outline may rely on these ids.
+    stamp: async () => undefined,
+    savedStamp: async () => undefined,
   };
 }
 
@@ -67,6 +83,8 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
   const { dir, logger, readOnly = false } = options;
   const memory = new Map<string, DateIds | undefined>();
   const pending = new Map<string, DateIds>();
+  /** Dates whose last write failed (their file holds older ids, or none). */
+  const failed = new Set<string>();
   let writing: Promise<void> = Promise.resolve();
   let madeDir = false;
 
@@ -91,7 +109,9 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
         await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
       });
       await fs.promises.rename(tmp, file);
+      failed.delete(date);
     } catch (err) {
+      failed.add(date);
       logger.warn({ file, err }, `could not save the story ids of ${date}; they are derived again from the digest at the next start`);
       await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     }
@@ -108,25 +128,57 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
     });
   }
 
+  /** The assignments in a file's text; `undefined` (with a warning) for a file that is not valid. */
+  function decode(date: string, text: string): DateIds | undefined {
+    try {
+      const data = JSON.parse(text) as Partial<StoredDate>;
+      if (data.format === STORE_FORMAT && data.date === date && isStories(data.stories) && isPositions(data.positions)) {
+        return { stories: new Map(Object.entries(data.stories)), positions: new Map(Object.entries(data.positions)) };
+      }
+      logger.warn({ file: fileOf(date) }, `story ids of ${date} are in an unknown format; deriving them afresh`);
+    } catch (err) {
+      logger.warn({ file: fileOf(date), err }, `story ids of ${date} unreadable; deriving them afresh`);
+    }
+    return undefined;
+  }
+  const unreadable = (date: string, err: unknown): undefined => {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ file: fileOf(date), err }, `story ids of ${date} unreadable; deriving them afresh`);
+    return undefined;
+  };
+  const stampOf = (st: fs.Stats): string => `${st.mtimeMs}:${st.size}:${st.ino}`;
+
   return {
     async load(date) {
       if (memory.has(date)) return memory.get(date);
-      let ids: DateIds | undefined;
-      try {
-        const data = JSON.parse(await fs.promises.readFile(fileOf(date), "utf8")) as Partial<StoredDate>;
-        if (data.format === STORE_FORMAT && data.date === date && isStories(data.stories) && isPositions(data.positions)) {
-          ids = { stories: new Map(Object.entries(data.stories)), positions: new Map(Object.entries(data.positions)) };
-        } else {
-          logger.warn({ file: fileOf(date) }, `story ids of ${date} are in an unknown format; deriving them afresh`);
-        }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-          logger.warn({ file: fileOf(date), err }, `story ids of ${date} unreadable; deriving them afresh`);
-        }
-      }
+      const text = await fs.promises.readFile(fileOf(date), "utf8").catch((err: unknown) => unreadable(date, err));
+      const ids = text === undefined ? undefined : decode(date, text);
       // A save may have happened while the file was being read.
       if (!memory.has(date)) memory.set(date, ids);
       return memory.get(date);
+    },
+    loadNow(date) {
+      if (memory.has(date)) return memory.get(date);
+      let text: string | undefined;
+      try {
+        text = fs.readFileSync(fileOf(date), "utf8");
+      } catch (err) {
+        unreadable(date, err);
+      }
+      memory.set(date, text === undefined ? undefined : decode(date, text));
+      return memory.get(date);
+    },
+    async stamp(date) {
+      const st = await fs.promises.stat(fileOf(date)).catch(() => undefined);
+      return st?.isFile() ? stampOf(st) : undefined;
+    },
+    async savedStamp(date, ids) {
+      if (readOnly) return undefined;
+      await this.flush();
+      if (memory.get(date) !== ids || pending.has(date) || failed.has(date)) return undefined;
+      const st = await fs.promises.stat(fileOf(date)).catch(() => undefined);
+      // Saved again while the stat ran: the stamp may be of the newer file.
+      if (!st?.isFile() || memory.get(date) !== ids || pending.has(date) || failed.has(date)) return undefined;
+      return stampOf(st);
     },
     save(date, ids) {
       memory.set(date, ids);

@@ -1,13 +1,16 @@
 // The saved search index: one binary file under DATA_DIR with per-digest content hashes, checked against its own documents at load.
-import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
+import { digestHash } from "../digest/digest-hash.js";
 import type { Digest } from "../digest/model.js";
 import { LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
 import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
-import { internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
+import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
+import { fillTermTree } from "./term-tree.js";
+
+export { digestHash };
 
 /** File name of the saved index inside DATA_DIR. */
 export const SAVED_INDEX_FILE = "search-index.bin";
@@ -35,19 +38,6 @@ interface Header {
 }
 
 type SavedDoc = [shortId: number, fieldLengths: number[], stored: Record<string, unknown>];
-
-/** Content hash of one parsed digest: any edit, or a parser change that alters the parsed form, changes it. */
-export function digestHash(digest: Digest): string {
-  let hash = hashes.get(digest);
-  if (hash === undefined) {
-    hash = createHash("sha256").update(JSON.stringify(digest)).digest("base64url");
-    hashes.set(digest, hash);
-  }
-  return hash;
-}
-
-/** Digests are immutable once loaded (a reload swaps in a new object), so their hashes can be kept. */
-const hashes = new WeakMap<Digest, string>();
 
 export interface LoadedIndex {
   index: MiniSearch<StoryDoc>;
@@ -113,43 +103,15 @@ function decode(buf: Buffer): LoadOutcome {
   const data = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, count) : new Uint32Array(Uint8Array.from(bytes).buffer);
 
   const fieldCount = Object.keys(header.fieldIds).length;
-  const live = new Uint8Array(header.nextId + 1);
-  const lengths: number[][] = [];
-  const documentIds: Record<string, unknown> = {};
-  const fieldLength: Record<string, number[]> = {};
-  const storedFields: Record<string, unknown> = {};
-  const idsByDate = new Map<string, string[]>();
-  const seenIds = new Set<string>();
-  for (const [shortId, fl, stored] of docs) {
-    if (!Number.isInteger(shortId) || shortId < 0 || shortId >= header.nextId || live[shortId]) throw new Inconsistent(`story ${shortId} is out of range or listed twice`);
-    const id = String(stored.id);
-    if (seenIds.has(id)) throw new Inconsistent(`story id ${id} is listed twice`);
-    seenIds.add(id);
-    live[shortId] = 1;
-    lengths[shortId] = fl;
-    documentIds[shortId] = id;
-    fieldLength[shortId] = fl;
-    storedFields[shortId] = stored;
-    const date = String(stored.date);
-    const ids = idsByDate.get(date) ?? [];
-    ids.push(id);
-    idsByDate.set(date, ids);
-  }
-  if (docs.length !== header.documentCount) throw new Inconsistent(`the header counts ${header.documentCount} stories, the file holds ${docs.length}`);
-  const dates = Object.keys(header.digests);
-  if (dates.length !== idsByDate.size || dates.some((d) => !idsByDate.has(d))) throw new Inconsistent("the digest hashes do not match the stories' dates");
-
-  // Every posting must belong to a stored story, and a story's postings in a field must number its field length.
-  const counted = Array.from({ length: fieldCount }, () => new Uint32Array(header.nextId + 1));
   const index = MiniSearch.loadJS<StoryDoc>(
     {
       documentCount: docs.length,
       nextId: header.nextId,
-      documentIds,
+      documentIds: {},
       fieldIds: header.fieldIds,
-      fieldLength,
+      fieldLength: {},
       averageFieldLength: averageLengths(docs, fieldCount),
-      storedFields,
+      storedFields: {},
       dirtCount: 0,
       index: [],
       serializationVersion: 2,
@@ -157,11 +119,42 @@ function decode(buf: Buffer): LoadOutcome {
     INDEX_OPTIONS,
   );
   const ix = internalsOf(index);
+  // The maps are filled here rather than by `loadJS` from objects keyed by short id (twice the work), in the
+  // ascending short-id order `loadJS` gives them.
+  for (let i = 1; i < docs.length; i++) {
+    if (!(docs[i]![0] > docs[i - 1]![0])) {
+      docs.sort((x, y) => x[0] - y[0]);
+      break;
+    }
+  }
+  const live = new Uint8Array(header.nextId + 1);
+  const idsByDate = new Map<string, string[]>();
+  for (const [shortId, fl, stored] of docs) {
+    if (!Number.isInteger(shortId) || shortId < 0 || shortId >= header.nextId || live[shortId]) throw new Inconsistent(`story ${shortId} is out of range or listed twice`);
+    const id = String(stored.id);
+    if (ix._idToShortId.has(id)) throw new Inconsistent(`story id ${id} is listed twice`);
+    live[shortId] = 1;
+    ix._documentIds.set(shortId, id);
+    ix._idToShortId.set(id, shortId);
+    ix._fieldLength.set(shortId, fl);
+    ix._storedFields.set(shortId, stored);
+    const date = String(stored.date);
+    const ids = idsByDate.get(date);
+    if (ids) ids.push(id);
+    else idsByDate.set(date, [id]);
+  }
+  if (docs.length !== header.documentCount) throw new Inconsistent(`the header counts ${header.documentCount} stories, the file holds ${docs.length}`);
+  const dates = Object.keys(header.digests);
+  if (dates.length !== idsByDate.size || dates.some((d) => !idsByDate.has(d))) throw new Inconsistent("the digest hashes do not match the stories' dates");
+
+  // Every posting must belong to a stored story, and a story's postings in a field must number its field length.
+  const counted = Array.from({ length: fieldCount }, () => new Uint32Array(header.nextId + 1));
+  const values: FieldTermData[] = new Array(terms.length);
   let p = 0;
-  for (const term of terms) {
-    const fields = new Map<number, Map<number, number>>();
+  for (let t = 0; t < terms.length; t++) {
+    const fields: FieldTermData = new Map();
     const nFields = data[p++]!;
-    if (nFields === 0 || nFields > fieldCount) throw new Inconsistent(`term ${JSON.stringify(term)} has ${nFields} fields`);
+    if (nFields === 0 || nFields > fieldCount) throw new Inconsistent(`term ${JSON.stringify(terms[t])} has ${nFields} fields`);
     for (let f = nFields; f > 0; f--) {
       const fieldId = data[p++]!;
       const n = data[p++]!;
@@ -179,13 +172,18 @@ function decode(buf: Buffer): LoadOutcome {
       fields.set(fieldId, new LazyPostings(data, p, n));
       p += 2 * n;
     }
-    ix._index.set(term, fields);
+    values[t] = fields;
+  }
+  // Terms come in the order the saved tree iterated them: the tree is built in one pass (one by one otherwise).
+  const tree = (ix._index as unknown as { _tree?: unknown })._tree;
+  if (!(tree instanceof Map) || !fillTermTree(tree as Map<string, unknown>, terms, values)) {
+    for (let t = 0; t < terms.length; t++) ix._index.set(terms[t]!, values[t]!);
   }
   if (p !== count) throw new Inconsistent("postings do not match the terms");
   for (const [shortId, fl] of docs) {
     for (let f = 0; f < fieldCount; f++) {
       if ((fl[f] ?? 0) !== counted[f]![shortId]) {
-        throw new Inconsistent(`story ${String(documentIds[shortId])} has ${counted[f]![shortId]} terms in field ${f}, its recorded length is ${fl[f] ?? 0}`);
+        throw new Inconsistent(`story ${String(ix._documentIds.get(shortId))} has ${counted[f]![shortId]} terms in field ${f}, its recorded length is ${fl[f] ?? 0}`);
       }
     }
   }

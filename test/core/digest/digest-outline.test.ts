@@ -1,0 +1,114 @@
+// Outlines: a warm start reads one cache index, no parse-cache entry or story-id file; a digest's stories are read when first looked at.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createArchive } from "../../../src/core/digest/archive.js";
+import { digestHash } from "../../../src/core/digest/digest-hash.js";
+import { isOutlined } from "../../../src/core/digest/digest-outline.js";
+import { openParseCache } from "../../../src/core/digest/parse-cache.js";
+import { openStoryIdStore } from "../../../src/core/digest/story-id-store.js";
+import { createLogger } from "../../../src/core/logger.js";
+
+const logger = createLogger({ level: "silent" });
+const digest = (title: string, more = "") => `## Section\n\n### ${title}\n\nBody of ${title}.\n\n### Second ${title}\n\nMore.\n${more}`;
+let root: string;
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "digest-outline-"));
+  fs.mkdirSync(path.join(root, "digests"));
+  for (let d = 1; d <= 5; d++) fs.writeFileSync(path.join(root, "digests", `2026-03-0${d}.md`), digest(`Story ${d}`));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function open(options: { readOnly?: boolean } = {}) {
+  const cache = await openParseCache(path.join(root, "state", "digest-cache"), logger);
+  const ids = openStoryIdStore({ dir: path.join(root, "state", "story-ids"), logger, ...options });
+  return createArchive({ dir: path.join(root, "digests"), logger, watch: false, cache, ids });
+}
+
+/** Files read (whole) under the state folder while `fn` runs, as paths relative to it. */
+async function readsDuring<T>(fn: () => Promise<T> | T): Promise<{ value: T; reads: string[] }> {
+  const reads: string[] = [];
+  const state = path.join(root, "state");
+  const note = (file: unknown) => {
+    if (typeof file === "string" && file.startsWith(state)) reads.push(path.relative(state, file));
+  };
+  const asyncRead = fs.promises.readFile.bind(fs.promises);
+  const syncRead = fs.readFileSync.bind(fs);
+  vi.spyOn(fs.promises, "readFile").mockImplementation(((file: string, ...rest: unknown[]) => {
+    note(file);
+    return (asyncRead as (...a: unknown[]) => unknown)(file, ...rest);
+  }) as typeof fs.promises.readFile);
+  vi.spyOn(fs, "readFileSync").mockImplementation(((file: string, ...rest: unknown[]) => {
+    note(file);
+    return (syncRead as (...a: unknown[]) => unknown)(file, ...rest);
+  }) as typeof fs.readFileSync);
+  try {
+    return { value: await fn(), reads };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe("digest outlines", () => {
+  it("let a warm start read only the cache index, then one entry per digest when its stories are first looked at", async () => {
+    const cold = await open();
+    const coldDigests = JSON.stringify(cold.all());
+    await cold.close();
+
+    const { value: warm, reads } = await readsDuring(() => open());
+    expect(reads).toEqual([path.join("digest-cache", "index.json")]);
+    expect(warm.all().every(isOutlined)).toBe(true);
+    // Dates, sections and hashes need no story.
+    expect(warm.dates()).toEqual(["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]);
+    expect(warm.get("2026-03-02")?.sections.map((s) => s.title)).toEqual(["Section"]);
+    const { reads: first } = await readsDuring(() => warm.get("2026-03-02")?.sections[0]?.stories[0]?.title);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(/^digest-cache\/entries\/.+\.json$/);
+    const { reads: again } = await readsDuring(() => warm.get("2026-03-02")?.sections[0]?.stories[1]?.title);
+    expect(again).toEqual([]);
+    expect(JSON.stringify(warm.all())).toBe(coldDigests);
+    expect(warm.all().map(digestHash)).toEqual(JSON.parse(coldDigests).map(digestHash));
+    await warm.close();
+  });
+
+  it("read a date's story-id file only when an id look-up needs it (an old position id), and answer as before", async () => {
+    const cold = await open();
+    const id = cold.get("2026-03-04")?.sections[0]?.stories[1]?.id as string;
+    await cold.close();
+    const warm = await open();
+    const { value, reads } = await readsDuring(() => warm.lookUpStory("20260304-1-2"));
+    expect(value.kind === "found" && value.ref.story.id).toBe(id);
+    expect(reads.filter((r) => r.startsWith("story-ids"))).toEqual([path.join("story-ids", "2026-03-04.json")]);
+    await warm.close();
+  });
+
+  it("are not used for a date whose story-id file changed or went, nor written by a read-only start", async () => {
+    await (await open({ readOnly: true })).close();
+    const index = path.join(root, "state", "digest-cache", "index.json");
+    expect(JSON.parse(fs.readFileSync(index, "utf8")).outlines).toEqual({});
+    await (await open()).close();
+    expect(Object.keys(JSON.parse(fs.readFileSync(index, "utf8")).outlines)).toHaveLength(5);
+    fs.rmSync(path.join(root, "state", "story-ids", "2026-03-03.json"));
+    const warm = await open();
+    expect(warm.all().filter((d) => !isOutlined(d)).map((d) => d.date)).toEqual(["2026-03-03"]);
+    await warm.close();
+  });
+
+  it("load the stories of a digest's old version before its file changes, so a change summary and the search can drop them", async () => {
+    await (await open()).close();
+    const archive = await open();
+    const old = archive.get("2026-03-01");
+    const changes: string[] = [];
+    archive.onChange((c) => changes.push(c.summary?.text ?? ""));
+    fs.writeFileSync(path.join(root, "digests", "2026-03-01.md"), digest("Story 1", "\n### Third\n\nNew.\n"));
+    await archive.reload();
+    expect(changes).toEqual(["2026-03-01 revised: 1 added; now 1 section, 3 stories"]);
+    expect(old && !isOutlined(old) && old.sections[0]?.stories.map((s) => s.title)).toEqual(["Story 1", "Second Story 1"]);
+    await archive.close();
+  });
+});
