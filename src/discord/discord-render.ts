@@ -1,9 +1,10 @@
 // Renders the platform-neutral reply model as a Discord message: embeds, link buttons, ephemeral errors, no pings.
 import { optionStatusLines } from "../core/post-options-text.js";
-import { ActionRowBuilder, ButtonBuilder, Colors, EmbedBuilder, MessageFlags } from "discord.js";
+import { ActionRowBuilder, ButtonBuilder, Colors, MessageFlags } from "discord.js";
+import { plainEmbed } from "./discord-embed.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
 import type { DiscordPlacement } from "./discord-placement.js";
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed } from "discord.js";
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from "discord.js";
 import type { Locale } from "../core/config.js";
 import { deliveryStatusLabel, listSeparator, revisionLines, storyCount, t } from "../core/i18n.js";
 import type { PendingDelivery, Reply, StoryHit } from "../core/reply.js";
@@ -123,38 +124,42 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
   switch (reply.type) {
     case "story": {
       const { story } = reply;
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(escapeToFit(orDash(story.title), DISCORD_EMBED_TITLE_LIMIT))
-        .setDescription(escapeToFit(orDash(story.text || story.title), DISCORD_EMBED_DESCRIPTION_LIMIT))
-        .setFooter({ text: storyFooter(story) });
       const first = story.links[0] && safeUrl(story.links[0].url);
       // Discord refuses the whole message for an over-long embed URL; the link is still in the field and buttons.
       // The title becomes that link's label: a title naming another site (a bullet led by `[https://good.example](https://evil.example)`) gets no link.
       const honestTitle = first !== undefined && displayLinkLabel(story.title, first) === story.title.trim();
-      if (first && honestTitle && first.length <= DISCORD_EMBED_URL_LIMIT) embed.setURL(first);
+      const fields: APIEmbedField[] = [];
       if (story.links.length > 0) {
-        embed.addFields({
+        fields.push({
           name: t(locale, "label.links"),
           value: joinLinesToFit(story.links.map((l) => `• ${maskedLink(l)}`), DISCORD_FIELD_VALUE_LIMIT),
         });
       }
       if (reply.alsoMatching.length > 0) {
-        embed.addFields({
+        fields.push({
           name: t(locale, "label.alsoMatching"),
           value: joinLinesToFit(reply.alsoMatching.map(hitLine), DISCORD_FIELD_VALUE_LIMIT),
         });
       }
-      return { embeds: [embed.toJSON()], buttons: linkButtons(story.links, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE) };
+      const embed = plainEmbed({
+        color: COLOR.info,
+        title: escapeToFit(orDash(story.title), DISCORD_EMBED_TITLE_LIMIT),
+        description: escapeToFit(orDash(story.text || story.title), DISCORD_EMBED_DESCRIPTION_LIMIT),
+        footer: storyFooter(story),
+        ...(first && honestTitle && first.length <= DISCORD_EMBED_URL_LIMIT ? { url: first } : {}),
+        ...(fields.length > 0 ? { fields } : {}),
+      });
+      return { embeds: [embed], buttons: linkButtons(story.links, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE) };
     }
     case "links": {
       const lines = reply.links.map((l, i) => `${i + 1}. ${maskedLink(l, 200)}`);
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(escapeToFit(`${t(locale, "label.links")} · ${reply.story.title}`, DISCORD_EMBED_TITLE_LIMIT))
-        .setDescription(joinLinesToFit(lines.length ? lines : ["—"], DISCORD_EMBED_DESCRIPTION_LIMIT))
-        .setFooter({ text: storyFooter(reply.story) });
-      return { embeds: [embed.toJSON()], buttons: linkButtons(reply.links, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE) };
+      const embed = plainEmbed({
+        color: COLOR.info,
+        title: escapeToFit(`${t(locale, "label.links")} · ${reply.story.title}`, DISCORD_EMBED_TITLE_LIMIT),
+        description: joinLinesToFit(lines.length ? lines : ["—"], DISCORD_EMBED_DESCRIPTION_LIMIT),
+        footer: storyFooter(reply.story),
+      });
+      return { embeds: [embed], buttons: linkButtons(reply.links, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE) };
     }
     case "results": {
       // Pages are equal-sized except the last, so the page size is known from any page.
@@ -168,18 +173,19 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
       const filters = [reply.filters.section, reply.filters.date].filter((x): x is string => Boolean(x));
       const footer = [t(locale, "label.page", { page: reply.page, pageCount: reply.pageCount })];
       if (filters.length) footer.push(t(locale, "label.resultsFilters", { filters: filters.join(listSeparator(locale)) }));
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(escapeToFit(t(locale, "label.results", { query: reply.query, total: reply.total }), DISCORD_EMBED_TITLE_LIMIT))
-        .setDescription(joinLinesToFit(lines.length ? lines : [t(locale, "label.noResults")], DISCORD_EMBED_DESCRIPTION_LIMIT))
-        .setFooter({ text: cutText(footer.join(" · "), DISCORD_FOOTER_LIMIT) });
+      const embed = plainEmbed({
+        color: COLOR.info,
+        title: escapeToFit(t(locale, "label.results", { query: reply.query, total: reply.total }), DISCORD_EMBED_TITLE_LIMIT),
+        description: joinLinesToFit(lines.length ? lines : [t(locale, "label.noResults")], DISCORD_EMBED_DESCRIPTION_LIMIT),
+        footer: cutText(footer.join(" · "), DISCORD_FOOTER_LIMIT),
+      });
       const customId = options.searchPage ?? ((r: SearchPageRequest) => encodeSearchPage(r, DISCORD_PAGE_DATA_LIMIT));
       const prev = reply.page > 1 ? customId(searchPageRequest(reply, reply.page - 1)) : undefined;
       const next = reply.page < reply.pageCount ? customId(searchPageRequest(reply, reply.page + 1)) : undefined;
       const buttons: APIButtonComponent[] = [];
       if (prev) buttons.push(pageButton(prev, `◀ ${t(locale, "label.previous")}`));
       if (next) buttons.push(pageButton(next, `${t(locale, "label.next")} ▶`));
-      return { embeds: [embed.toJSON()], buttons };
+      return { embeds: [embed], buttons };
     }
     case "section-summary": {
       const { summary } = reply;
@@ -187,91 +193,79 @@ function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { emb
         const link = s.link ? `\n${maskedLink(s.link)}` : "";
         return `**${i + 1}. ${escapeToFit(s.title, 200)}**\n${escapeToFit(s.summary, 600)}${link} · \`${s.id}\``;
       });
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(escapeToFit(t(locale, "label.sectionSummary", { section: summary.title, date: reply.date }), DISCORD_EMBED_TITLE_LIMIT))
-        .setDescription(joinParagraphsToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT));
+      const embed = plainEmbed({
+        color: COLOR.info,
+        title: escapeToFit(t(locale, "label.sectionSummary", { section: summary.title, date: reply.date }), DISCORD_EMBED_TITLE_LIMIT),
+        description: joinParagraphsToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT),
+      });
       const buttons = summary.stories.map((s, i) => storyButton(s.id, `${i + 1}. ${t(locale, "label.fullStory")} · ${s.title}`));
-      return { embeds: [embed.toJSON()], buttons };
+      return { embeds: [embed], buttons };
     }
     case "digest-overview": {
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(escapeToFit(orDash(reply.title ?? t(locale, "label.digest", { date: reply.date })), DISCORD_EMBED_TITLE_LIMIT))
-        .setFooter({ text: reply.date });
-      embed.addFields(
-        reply.sections.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((s, i) => ({
+      const embed = plainEmbed({
+        color: COLOR.info,
+        title: escapeToFit(orDash(reply.title ?? t(locale, "label.digest", { date: reply.date })), DISCORD_EMBED_TITLE_LIMIT),
+        footer: reply.date,
+        fields: reply.sections.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((s, i) => ({
           name: `${i + 1} · ${escapeToFit(s.title, DISCORD_FIELD_NAME_LIMIT - 8)}`,
           value: joinLinesToFit(s.stories.map(hitLine), DISCORD_FIELD_VALUE_LIMIT) || "—",
         })),
-      );
-      return { embeds: [embed.toJSON()], buttons: [] };
+      });
+      return { embeds: [embed], buttons: [] };
     }
     case "sections": {
       const lines = reply.sections.map(
         (s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${storyCount(locale, s.storyCount)}`,
       );
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(t(locale, "label.sectionsOf", { date: reply.date }))
-        .setDescription(joinLinesToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT));
-      return { embeds: [embed.toJSON()], buttons: [] };
+      const embed = plainEmbed({
+        color: COLOR.info,
+        title: t(locale, "label.sectionsOf", { date: reply.date }),
+        description: joinLinesToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT),
+      });
+      return { embeds: [embed], buttons: [] };
     }
     case "help": {
       const lines = reply.commands.map(
         (c) => `\`${c.usage}\` — ${escapeToFit(c.description, 200)}${c.adminOnly ? ` *(${t(locale, "label.adminOnly")})*` : ""}`,
       );
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(t(locale, "label.help"))
-        .setDescription(joinLinesToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT));
-      return { embeds: [embed.toJSON()], buttons: [] };
+      const embed = plainEmbed({ color: COLOR.info, title: t(locale, "label.help"), description: joinLinesToFit(lines, DISCORD_EMBED_DESCRIPTION_LIMIT) });
+      return { embeds: [embed], buttons: [] };
     }
     case "status": {
       const digests = reply.digests.latest
         ? t(locale, "label.digestsLoaded", { count: reply.digests.count, latest: reply.digests.latest })
         : t(locale, "label.noDigestsLoaded");
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.info)
-        .setTitle(t(locale, "label.status"))
-        .setDescription(withPending(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`, reply.pending, locale));
-      embed.addFields(
-        reply.targets.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((target) => {
-          const state = target.enabled
-            ? t(locale, "label.enabled")
-            : `${t(locale, "label.disabled")} (${t(locale, "label.reason")}: ${target.disabledReason ?? "?"})`;
-          const last = target.lastDelivery
-            ? `${target.lastDelivery.date} · ${deliveryStatusLabel(locale, target.lastDelivery.status)} · ${target.lastDelivery.at}${target.lastDelivery.error ? ` · ${target.lastDelivery.error}` : ""}`
-            : t(locale, "label.never");
-          const lines = [
-            state,
-            `${t(locale, "label.section")}: ${target.sections?.join(listSeparator(locale)) ?? t(locale, "label.allSections")}`,
-            `${t(locale, "label.schedule")}: ${target.cron} (${target.timezone})`,
-            ...(target.nextRun ? [`${t(locale, "label.nextRun")}: ${target.nextRun}`] : []),
-            `${t(locale, "label.lastDelivery")}: ${last}`,
-            ...(target.lastRevision ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? `${t(locale, "label.lastRevision")}: ${l}` : `· ${l}`)) : []),
-            ...(target.possibleDuplicates ? [t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })] : []),
-            ...optionStatusLines(locale, target),
-          ];
-          return {
-            name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),
-            value: escapeToFit(lines.join("\n"), DISCORD_FIELD_VALUE_LIMIT),
-          };
-        }),
-      );
-      return { embeds: [embed.toJSON()], buttons: [] };
+      const fields: APIEmbedField[] = reply.targets.slice(0, DISCORD_EMBED_FIELDS_LIMIT).map((target) => {
+        const state = target.enabled
+          ? t(locale, "label.enabled")
+          : `${t(locale, "label.disabled")} (${t(locale, "label.reason")}: ${target.disabledReason ?? "?"})`;
+        const last = target.lastDelivery
+          ? `${target.lastDelivery.date} · ${deliveryStatusLabel(locale, target.lastDelivery.status)} · ${target.lastDelivery.at}${target.lastDelivery.error ? ` · ${target.lastDelivery.error}` : ""}`
+          : t(locale, "label.never");
+        const lines = [
+          state,
+          `${t(locale, "label.section")}: ${target.sections?.join(listSeparator(locale)) ?? t(locale, "label.allSections")}`,
+          `${t(locale, "label.schedule")}: ${target.cron} (${target.timezone})`,
+          ...(target.nextRun ? [`${t(locale, "label.nextRun")}: ${target.nextRun}`] : []),
+          `${t(locale, "label.lastDelivery")}: ${last}`,
+          ...(target.lastRevision ? revisionLines(locale, target.lastRevision).map((l, i) => (i === 0 ? `${t(locale, "label.lastRevision")}: ${l}` : `· ${l}`)) : []),
+          ...(target.possibleDuplicates ? [t(locale, "label.possibleDuplicates", { count: target.possibleDuplicates })] : []),
+          ...optionStatusLines(locale, target),
+        ];
+        return {
+          name: cutText(`${target.platform}:${target.targetId}`, DISCORD_FIELD_NAME_LIMIT),
+          value: escapeToFit(lines.join("\n"), DISCORD_FIELD_VALUE_LIMIT),
+        };
+      });
+      const description = withPending(reply.targets.length ? digests : `${digests}\n${t(locale, "label.noTargets")}`, reply.pending, locale);
+      return { embeds: [plainEmbed({ color: COLOR.info, title: t(locale, "label.status"), description, fields })], buttons: [] };
     }
-    case "notice": {
-      const embed = new EmbedBuilder().setColor(COLOR[reply.tone]).setDescription(escapeToFit(orDash(reply.text), DISCORD_EMBED_DESCRIPTION_LIMIT));
-      return { embeds: [embed.toJSON()], buttons: [] };
-    }
+    case "notice":
+      return { embeds: [plainEmbed({ color: COLOR[reply.tone], description: escapeToFit(orDash(reply.text), DISCORD_EMBED_DESCRIPTION_LIMIT) })], buttons: [] };
     case "error": {
       const text = reply.hint ? `${reply.message}\n${reply.hint}` : reply.message;
-      const embed = new EmbedBuilder()
-        .setColor(COLOR.error)
-        .setTitle(t(locale, "label.error"))
-        .setDescription(escapeToFit(text, DISCORD_EMBED_DESCRIPTION_LIMIT));
-      return { embeds: [embed.toJSON()], buttons: [] };
+      const embed = plainEmbed({ color: COLOR.error, title: t(locale, "label.error"), description: escapeToFit(text, DISCORD_EMBED_DESCRIPTION_LIMIT) });
+      return { embeds: [embed], buttons: [] };
     }
   }
 }

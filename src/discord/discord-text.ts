@@ -48,6 +48,30 @@ const ZWSP = "\u200b";
  * escapeText("**hi** @everyone"); // "\\*\\*hi\\*\\* @\u200beveryone"
  */
 export function escapeText(text: string): string {
+  return needsNoEscaping(text) ? text : escapeTextFully(text);
+}
+
+/**
+ * A character some escape rule acts on: `escapeMarkdown`'s (`\\`, code, emphasis, underline, strike, spoiler,
+ * headings) and {@link finishEscaping}'s (quotes, brackets, mentions).
+ */
+const ESCAPED_ANYWHERE = /[\\`*_~|#>[@<]/;
+/** Lists: a `-` or a number and `.` at the start of a line — of a chunk too, and in a longer text any place may start one. */
+const LIST_AT_LINE_START = /^ *(?:-|\d+\.)/m;
+const LIST_ANYWHERE = /-|\d\./;
+
+/**
+ * True when escaping leaves the text as it is (most titles and section names): no character any rule acts on.
+ * Conservative — a text it rejects may still come out unchanged; the property tests check it against the full
+ * escaping.
+ */
+export function needsNoEscaping(text: string): boolean {
+  if (ESCAPED_ANYWHERE.test(text)) return false;
+  return !(text.length <= ESCAPE_CHUNK ? LIST_AT_LINE_START : LIST_ANYWHERE).test(text);
+}
+
+/** The full escaping, without the shortcut; exported for the property tests that hold the shortcut to it. */
+export function escapeTextFully(text: string): string {
   return finishEscaping(splitForEscaping(text).map(escapeChunk).join(""));
 }
 
@@ -134,16 +158,28 @@ export function cutText(text: string, max: number): string {
  * surrogate pair at the end.
  */
 export function escapeToFit(text: string, max: number): string {
+  return fitEscaped(text, max, true);
+}
+
+/** {@link escapeToFit} without the shortcut for text no rule acts on; exported for the property tests. */
+export function escapeToFitFully(text: string, max: number): string {
+  return fitEscaped(text, max, false);
+}
+
+function fitEscaped(text: string, max: number, shortcut: boolean): string {
   // Escaping only adds characters, so no more than `max` characters of the text can fit: a 256 KB story is never
   // escaped whole to show its first 4096.
   if (text.length <= max) {
-    const whole = escapeText(text);
+    const whole = shortcut ? escapeText(text) : escapeTextFully(text);
     if (whole.length <= max) return whole;
   }
   const chars = Array.from(text.slice(0, max + 1)).slice(0, max);
   // The chunks of a prefix are the prefix's chunks of the whole but the last: each is escaped once for the search.
   const memo = new Map<string, string>();
+  const plain = shortcut && needsNoEscaping(text.slice(0, max + 1));
   const escapeOf = (prefix: string) => {
+    // A prefix of a text no rule acts on holds nothing any rule acts on either.
+    if (plain) return prefix;
     let out = "";
     let at = 0;
     for (const chunk of splitForEscaping(prefix)) {

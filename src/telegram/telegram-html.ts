@@ -1,4 +1,4 @@
-// Telegram HTML that is always valid: an escaping builder, Markdown → Telegram HTML, and a tag-aware splitter.
+// Telegram HTML that is always valid: an escaping builder and Markdown → Telegram HTML (the splitter, re-exported here, is in telegram-split.ts).
 import type { Nodes } from "mdast";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
@@ -6,8 +6,8 @@ import { gfm } from "micromark-extension-gfm";
 import { displayLinkLabel } from "../core/safety/link-label.js";
 import { flatText, nestingDepth } from "./markdown-depth.js";
 
-/** Most characters of a message text, counted after entity parsing (Bot API `sendMessage`). */
-export const TELEGRAM_MESSAGE_LIMIT = 4096;
+export { TELEGRAM_MESSAGE_LIMIT, splitTelegramHtml, splitTelegramHtmlByAtoms, telegramTextLength } from "./telegram-split.js";
+
 /** Most bytes of an inline button's `callback_data`. */
 export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
 /** Most bytes of a `/start` deep-link payload (`A-Za-z0-9_-`). */
@@ -229,128 +229,4 @@ function renderNode(node: Nodes, open: OpenTags, depth: number): string {
       // Anything else (references, footnote calls, frontmatter): its plain text, escaped.
       return escapeText(flatText(node));
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Measuring and splitting
-
-type Atom =
-  | { kind: "open"; name: string; raw: string }
-  | { kind: "close"; name: string; raw: string }
-  | { kind: "text"; raw: string; visible: string };
-
-/** Cuts Telegram HTML into tags and text atoms (one entity or one code point each). */
-function atomize(source: string): Atom[] {
-  const atoms: Atom[] = [];
-  const re = /<\/([a-z-]+)>|<([a-z-]+)(?:\s[^>]*)?>|&(?:#\d+|#x[0-9a-f]+|[a-z]+);|[\s\S]/giu;
-  for (const m of source.matchAll(re)) {
-    const raw = m[0];
-    if (m[1]) atoms.push({ kind: "close", name: m[1], raw });
-    else if (m[2]) atoms.push({ kind: "open", name: m[2], raw });
-    else atoms.push({ kind: "text", raw, visible: raw.startsWith("&") && raw.length > 1 ? decodeEntity(raw) : raw });
-  }
-  return atoms;
-}
-
-function decodeEntity(entity: string): string {
-  const body = entity.slice(1, -1);
-  if (body === "lt") return "<";
-  if (body === "gt") return ">";
-  if (body === "amp") return "&";
-  if (body === "quot") return '"';
-  const codePoint = body.startsWith("#x") ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-  return Number.isFinite(codePoint) && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : "";
-}
-
-/** The length Telegram counts for a message: UTF-16 units of the text after tags are removed and entities decoded. */
-export function telegramTextLength(source: string | TelegramHtml): number {
-  let n = 0;
-  for (const atom of atomize(String(source))) if (atom.kind === "text") n += atom.visible.length;
-  return n;
-}
-
-/**
- * Splits Telegram HTML into messages of at most `limit` characters (as Telegram counts them).
- * Cuts at a blank line if it can, else at a line end, a sentence end, a space, or between characters — never inside
- * a tag, an entity or a surrogate pair; tags open at a cut are closed before it and reopened after it.
- *
- * @example
- * splitTelegramHtml(`<b>${"a ".repeat(3000)}</b>`) // two messages, each "<b>…</b>"
- */
-export function splitTelegramHtml(source: string | TelegramHtml, limit = TELEGRAM_MESSAGE_LIMIT): string[] {
-  if (limit < 16) throw new RangeError(`splitTelegramHtml: limit ${limit} is too small; use at least 16`);
-  const atoms = atomize(String(source));
-  // stacks[i] = the open tags before atom i.
-  const stacks: Atom[][] = [];
-  const stack: Atom[] = [];
-  for (const atom of atoms) {
-    stacks.push([...stack]);
-    if (atom.kind === "open") stack.push(atom);
-    else if (atom.kind === "close") {
-      const at = stack.map((a) => (a.kind === "open" ? a.name : "")).lastIndexOf(atom.name);
-      if (at >= 0) stack.splice(at, 1);
-    }
-  }
-  stacks.push([...stack]);
-
-  const pieces: string[] = [];
-  let start = 0;
-  while (start < atoms.length) {
-    // Skip whitespace at the start of a piece (Telegram trims it anyway).
-    while (start < atoms.length && atoms[start]!.kind === "text" && /^\s+$/.test((atoms[start] as { visible: string }).visible)) start++;
-    if (start >= atoms.length) break;
-    let length = 0;
-    let end = start;
-    while (end < atoms.length) {
-      const atom = atoms[end]!;
-      if (atom.kind === "text") {
-        if (length + atom.visible.length > limit) break;
-        length += atom.visible.length;
-      }
-      end++;
-    }
-    let cut = end;
-    if (end < atoms.length) cut = bestCut(atoms, start, end);
-    // Closing tags right after the cut belong to this piece.
-    while (cut < atoms.length && atoms[cut]!.kind === "close") cut++;
-    const reopen = stacks[start]!.map((a) => a.raw).join("");
-    const body = atoms.slice(start, cut).map((a) => a.raw).join("");
-    const close = [...stacks[cut]!].reverse().map((a) => `</${(a as { name: string }).name}>`).join("");
-    // Trailing whitespace (also before the closing tags) is dropped; Telegram would trim it anyway.
-    const piece = (reopen + body + close).replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1");
-    if (hasVisibleText(piece)) pieces.push(piece);
-    start = cut;
-  }
-  return pieces;
-}
-
-function hasVisibleText(piece: string): boolean {
-  return atomize(piece).some((a) => a.kind === "text" && a.visible.trim() !== "");
-}
-
-/** Where to end a piece that would run past `end`: the latest good break in its second half. */
-function bestCut(atoms: Atom[], start: number, end: number): number {
-  const textIdx: number[] = [];
-  for (let i = start; i < end; i++) if (atoms[i]!.kind === "text") textIdx.push(i);
-  const half = textIdx[Math.floor(textIdx.length / 2)] ?? start;
-  const visible = (i: number) => (atoms[i]?.kind === "text" ? (atoms[i] as { visible: string }).visible : "");
-  const rules: ((i: number) => boolean)[] = [
-    (i) => visible(i) === "\n" && visible(i - 1) === "\n",
-    (i) => visible(i) === "\n",
-    (i) => /[。！？!?]/.test(visible(i)) || (visible(i) === "." && /\s/.test(visible(i + 1))),
-    (i) => /\s/.test(visible(i)),
-    (i) => !(/[A-Za-z0-9]/.test(visible(i)) && /[A-Za-z0-9]/.test(visible(nextText(atoms, i)))),
-  ];
-  for (const rule of rules) {
-    for (let k = textIdx.length - 1; k >= 0 && textIdx[k]! >= half; k--) {
-      const i = textIdx[k]!;
-      if (rule(i)) return i + 1;
-    }
-  }
-  return end;
-}
-
-function nextText(atoms: Atom[], i: number): number {
-  for (let j = i + 1; j < atoms.length; j++) if (atoms[j]!.kind === "text") return j;
-  return atoms.length;
 }

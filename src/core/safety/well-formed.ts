@@ -10,6 +10,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * wellFormedText("a\uD800b\u0000c"); // "a\uFFFDbc"
  */
 export function wellFormedText(text: string): string {
+  // Almost every string is already well-formed; checking is much cheaper than two regex replaces.
+  if ((text as unknown as { isWellFormed(): boolean }).isWellFormed() && !text.includes("\u0000")) return text;
   return text.replace(LONE_SURROGATE, "\uFFFD").replace(/\u0000/g, "");
 }
 

@@ -1,0 +1,32 @@
+// Splitting Telegram HTML: a source that fits in one message takes a shortcut that gives exactly what cutting it into atoms gives.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { splitTelegramHtml, splitTelegramHtmlByAtoms } from "../../src/telegram/telegram-split.js";
+
+/** Pieces of rendered replies, and the odd ones: unclosed and stray tags, entities that decode to blanks, a lone `<` or `&`. */
+const PIECES = [
+  "<b>", "</b>", "<i>", "</i>", '<a href="https://t.me/bot?start=1">', "</a>", "<code>", "</code>", "<blockquote>", "</blockquote>",
+  "模型", "发布", "GLM‑5", " ", "\n", "\n\n", "·", "&lt;", "&amp;", "&#32;", "&#10;", "&#x1F600;", "&quot;", "<", "&", ">", "😀",
+  "</s>", "<b ", "x",
+];
+const source = fc.array(fc.constantFrom(...PIECES), { maxLength: 80 }).map((p) => p.join(""));
+
+describe("splitTelegramHtml shortcut", () => {
+  it("gives byte for byte what cutting into atoms gives, whether or not the source fits", () => {
+    let fits = 0;
+    fc.assert(
+      fc.property(source, fc.integer({ min: 16, max: 400 }), (html, limit) => {
+        if (html.length <= limit) fits++;
+        expect(splitTelegramHtml(html, limit)).toEqual(splitTelegramHtmlByAtoms(html, limit));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(fits).toBeGreaterThan(1000);
+  });
+
+  it("closes a tag left open and drops trailing blanks and pieces with nothing to show, as the general path does", () => {
+    expect(splitTelegramHtml("<b>模型 ")).toEqual(["<b>模型</b>"]);
+    expect(splitTelegramHtml("<b>&#32;</b>")).toEqual([]);
+    expect(splitTelegramHtml("<b>&lt;</b>")).toEqual(["<b>&lt;</b>"]);
+  });
+});
