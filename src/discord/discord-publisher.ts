@@ -1,7 +1,9 @@
 // The Discord side of delivery: posts planned messages (channel, thread, forum post) exactly once, crossposts, pins, edits.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { pacedRest } from "./discord-paced-rest.js";
 import { DiscordAPIError, REST, Routes } from "discord.js";
 import type { Locale } from "../core/config.js";
-import { PublishAborted, PublishError, type Publisher } from "../core/delivery/publisher.js";
+import { PublishAborted, PublishError, type Publisher, type ReconcileOptions, type SendOptions } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
 import { partCountOf, planDiscordDailyPost } from "./discord-daily-post.js";
@@ -98,7 +100,13 @@ const KNOWN_FORUM_POSTS_MAX = 10_000;
  * engine.registerPublisher(createDiscordPublisher({ rest: client.rest, locale: config.BOT_LOCALE, logger }));
  */
 export function createDiscordPublisher(options: DiscordPublisherOptions): Publisher<DiscordMessagePayload> {
-  const { rest, locale, logger, now = Date.now, crosspostTimeoutMs = CROSSPOST_TIMEOUT_MS } = options;
+  const { locale, logger, now = Date.now, crosspostTimeoutMs = CROSSPOST_TIMEOUT_MS } = options;
+  // Every request of an operation (the channel read and crosspost after a post, the unpin after a pin, a reopen
+  // before an edit) draws from the token's 50/s like the post itself: the engine's `pace`, found through the
+  // operation's async context by whichever helper (and cache) makes the request.
+  const pacing = new AsyncLocalStorage<(() => Promise<void>) | undefined>();
+  const rest = pacedRest(options.rest, pacing);
+  const within = <T>(pace: (() => Promise<void>) | undefined, run: () => Promise<T>) => pacing.run(pace, run);
   let botUserId: Promise<string> | undefined;
   const me = (signal: AbortSignal) => {
     botUserId ??= (rest.get(Routes.user(), { signal }) as Promise<{ id: string }>).then((u) => u.id);
@@ -200,138 +208,148 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
     // Forum posts have no nonce; they are looked for before being made again (see openForumPost).
     deduplicates: true,
     planDailyPost: (post: DailyPost, postOptions) => planDiscordDailyPost(post, locale, postOptions),
-    async send(channelId, payload, { idempotencyKey, signal, earlierMessageIds }) {
-      const placement = payload.digest_placement;
-      const part = placement?.part ?? earlierMessageIds?.length ?? 0;
-      if (placement?.mode && part > 0) {
-        const first = earlierMessageIds?.[0];
-        if (!first) throw new PublishError("permanent", `discord channel ${channelId}: part ${part + 1} of a ${placement.mode} post needs the message id of its first part, which this engine did not pass`);
-        const threadId = threadOfFirst(channelId, first);
-        // The thread starts from the header with the first part in it (again on a resumed run: 160004 is success).
-        if (placement.mode === "thread" && earlierMessageIds?.length === 1) {
-          try {
-            await startThreadFromHeader(rest, channelId, threadId, placement.threadName ?? "", signal);
-          } catch (err) {
-            throw failed(err, channelId, "thread-create", signal);
-          }
-        }
-        let id: string;
-        try {
-          id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
-        } catch (err) {
-          throw threadGone(err, channelId, threadId, placement.mode);
-        }
-        return { messageId: encodeMessageId(channelId, { channelId: threadId, messageId: id }) };
-      }
-      if (placement?.mode === "forum") return { messageId: await openForumPost(channelId, payload, placement, idempotencyKey, signal) };
-      const id = await post(channelId, payload, idempotencyKey, "send", signal);
-      const everyPart = placement?.mode === undefined && partCountOf(payload) <= DISCORD_CROSSPOST_ALL_MAX_PARTS;
-      if (part === 0 || everyPart) {
-        // Best effort: the message is posted; a crosspost failure is logged and never re-sends it.
-        // Bounded, and a failed lookup only means no crosspost this time (retried with the next part or run).
-        const info = await channelType(channelId, AbortSignal.any([signal, AbortSignal.timeout(crosspostTimeoutMs)])).catch((err: unknown) => {
-          logger.warn({ channelId, reason: toPublishError(err, channelId, "read").message }, "discord: could not read the channel's type; not crossposting this part");
-          return undefined;
-        });
-        if (isAnnouncement(info) && !signal.aborted) await crosspost(channelId, id, signal);
-      }
-      return { messageId: id };
-    },
+    send: (channelId, payload, sendOptions) => within(sendOptions.pace, () => send(channelId, payload, sendOptions)),
     editsPerMinute: DISCORD_EDITS_PER_MINUTE,
-    async edit(targetId, messageId, payload) {
-      const at = decodeMessageId(targetId, messageId);
-      // Only what an edit may carry: no nonce or flags; components always present so removed buttons go away.
-      const body = { embeds: payload.embeds, components: payload.components, allowed_mentions: { parse: [] }, ...(payload.content === undefined ? {} : { content: payload.content }) };
-      const patch = () => rest.patch(Routes.channelMessage(at.channelId, at.messageId), { body });
-      try {
-        try {
-          await patch();
-        } catch (err) {
-          // A thread archives itself after a day without messages; the bot's own unlocked thread can be reopened.
-          if (!isDiscordCode(err, DISCORD_ARCHIVED_THREAD)) throw err;
-          try {
-            await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
-          } catch (reopenErr) {
-            throw reopenFailure(reopenErr, at.channelId);
-          }
-          await patch();
-        }
-        logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message edited");
-      } catch (err) {
-        throw editFailure(err, at.channelId, at.messageId, "edit", at.channelId === targetId ? "send" : "thread-send");
-      }
-    },
-    async delete(targetId, messageId) {
-      const at = decodeMessageId(targetId, messageId);
-      try {
-        await rest.delete(Routes.channelMessage(at.channelId, at.messageId));
-        logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message deleted");
-      } catch (err) {
-        // Already gone is what a delete wants.
-        if (err instanceof DiscordAPIError && err.code === DISCORD_UNKNOWN_MESSAGE) return;
-        throw editFailure(err, at.channelId, at.messageId, "delete", at.channelId === targetId ? "send" : "thread-send");
-      }
-    },
-    async pin(targetId, messageId, { unpin, signal }) {
-      const locate = (id: string) => {
-        const at = decodeMessageId(targetId, id);
-        // A forum post's opening message shares the post's id: the post itself is pinned in the forum.
-        return { ...at, forumPost: at.channelId !== targetId && at.channelId === at.messageId };
-      };
-      const at = locate(messageId);
-      try {
-        await pinMessage(rest, at, unpin ? locate(unpin) : undefined, signal);
-        logger.debug({ targetId, messageId, unpinned: unpin }, "discord header pinned");
-      } catch (err) {
-        if (signal.aborted) throw new PublishAborted(`discord channel ${targetId}: stopped while pinning`, { cause: err });
-        const failure = toPublishError(err, targetId, "pin");
-        // Forum posts are pinned with Manage Threads, not Pin Messages.
-        throw at.forumPost && failure.kind === "permanent" ? new PublishError("permanent", failure.message.replace(/Pin Messages \([^)]*\)/, "Manage Threads (pinning a forum post)"), undefined, { cause: err }) : failure;
-      }
-    },
-    /**
-     * Beyond the nonce window Discord would post a repeat: read the channel (or the part's thread) after the
-     * previous part (or since the run was planned) for the bot's own message with the same content and embeds. A
-     * forum post's first part is looked for among the forum's active posts by name, owner and time.
-     */
-    async findSent(channelId, payload, { after, plannedAt, idempotencyKey, signal }) {
-      const placement = payload.digest_placement;
-      const since = plannedAt ? snowflakeAt(new Date(Date.parse(plannedAt) - FORUM_CLOCK_SKEW_MS).toISOString()) : undefined;
-      if (placement?.mode === "forum" && placement.part === 0) {
-        try {
-          const found = await lookForForumPost(channelId, placement, since, signal);
-          return found ? { messageId: encodeMessageId(channelId, { channelId: found, messageId: found }) } : undefined;
-        } catch (err) {
-          // Until the forum can be read, the post is not made again (send looks first).
-          unsureForumPosts.set(idempotencyKey, since);
-          throw err;
-        }
-      }
-      // In a thread or forum post, the previous part's id says which thread (the header's id is the thread's).
-      let where = channelId;
-      let from = after ?? (plannedAt ? snowflakeAt(plannedAt) : undefined);
-      if (placement?.mode && placement.part > 0 && after) {
-        const previous = decodeMessageId(channelId, after);
-        where = previous.channelId === channelId ? previous.messageId : previous.channelId;
-        from = previous.messageId;
-      }
-      try {
-        const self = await me(signal);
-        const query = new URLSearchParams({ limit: String(DISCORD_MESSAGES_PAGE_LIMIT) });
-        if (from) query.set("after", from);
-        const messages = (await rest.get(Routes.channelMessages(where), { query, signal })) as DiscordMessageSeen[];
-        const wanted = fingerprint(payload);
-        const found = messages.find((m) => m.author?.id === self && fingerprint(m) === wanted);
-        logger.info({ channelId: where, after: from, seen: messages.length, found: found?.id }, "discord: looked for a part left in flight");
-        return found ? { messageId: encodeMessageId(channelId, { channelId: where, messageId: found.id }) } : undefined;
-      } catch (err) {
-        if (signal.aborted) throw new PublishAborted(`discord channel ${where}: stopped while reading messages`, { cause: err });
-        // Reading back is best effort (it needs Read Message History): the part is then re-sent with its nonce.
-        logger.warn({ channelId: where, reason: toPublishError(err, where, "read").message }, "discord: could not read the channel back; re-sending with the same nonce");
-        return undefined;
-      }
-    },
+    edit: (targetId, messageId, payload, requestOptions) => within(requestOptions?.pace, () => edit(targetId, messageId, payload)),
+    delete: (targetId, messageId, requestOptions) => within(requestOptions?.pace, () => remove(targetId, messageId)),
+    pin: (targetId, messageId, pinOptions) => within(pinOptions.pace, () => pin(targetId, messageId, pinOptions)),
+    findSent: (channelId, payload, reconcileOptions) => within(reconcileOptions.pace, () => findSent(channelId, payload, reconcileOptions)),
   };
+
+  async function send(channelId: string, payload: DiscordMessagePayload, { idempotencyKey, signal, earlierMessageIds }: SendOptions): Promise<{ messageId: string }> {
+    const placement = payload.digest_placement;
+    const part = placement?.part ?? earlierMessageIds?.length ?? 0;
+    if (placement?.mode && part > 0) {
+      const first = earlierMessageIds?.[0];
+      if (!first) throw new PublishError("permanent", `discord channel ${channelId}: part ${part + 1} of a ${placement.mode} post needs the message id of its first part, which this engine did not pass`);
+      const threadId = threadOfFirst(channelId, first);
+      // The thread starts from the header with the first part in it (again on a resumed run: 160004 is success).
+      if (placement.mode === "thread" && earlierMessageIds?.length === 1) {
+        try {
+          await startThreadFromHeader(rest, channelId, threadId, placement.threadName ?? "", signal);
+        } catch (err) {
+          throw failed(err, channelId, "thread-create", signal);
+        }
+      }
+      let id: string;
+      try {
+        id = await post(threadId, payload, idempotencyKey, "thread-send", signal);
+      } catch (err) {
+        throw threadGone(err, channelId, threadId, placement.mode);
+      }
+      return { messageId: encodeMessageId(channelId, { channelId: threadId, messageId: id }) };
+    }
+    if (placement?.mode === "forum") return { messageId: await openForumPost(channelId, payload, placement, idempotencyKey, signal) };
+    const id = await post(channelId, payload, idempotencyKey, "send", signal);
+    const everyPart = placement?.mode === undefined && partCountOf(payload) <= DISCORD_CROSSPOST_ALL_MAX_PARTS;
+    if (part === 0 || everyPart) {
+      // Best effort: the message is posted; a crosspost failure is logged and never re-sends it.
+      // Bounded, and a failed lookup only means no crosspost this time (retried with the next part or run).
+      const info = await channelType(channelId, AbortSignal.any([signal, AbortSignal.timeout(crosspostTimeoutMs)])).catch((err: unknown) => {
+        logger.warn({ channelId, reason: toPublishError(err, channelId, "read").message }, "discord: could not read the channel's type; not crossposting this part");
+        return undefined;
+      });
+      if (isAnnouncement(info) && !signal.aborted) await crosspost(channelId, id, signal);
+    }
+    return { messageId: id };
+  }
+
+  async function edit(targetId: string, messageId: string, payload: DiscordMessagePayload): Promise<void> {
+    const at = decodeMessageId(targetId, messageId);
+    // Only what an edit may carry: no nonce or flags; components always present so removed buttons go away.
+    const body = { embeds: payload.embeds, components: payload.components, allowed_mentions: { parse: [] }, ...(payload.content === undefined ? {} : { content: payload.content }) };
+    const patch = () => rest.patch(Routes.channelMessage(at.channelId, at.messageId), { body });
+    try {
+      try {
+        await patch();
+      } catch (err) {
+        // A thread archives itself after a day without messages; the bot's own unlocked thread can be reopened.
+        if (!isDiscordCode(err, DISCORD_ARCHIVED_THREAD)) throw err;
+        try {
+          await rest.patch(Routes.channel(at.channelId), { body: { archived: false } });
+        } catch (reopenErr) {
+          throw reopenFailure(reopenErr, at.channelId);
+        }
+        await patch();
+      }
+      logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message edited");
+    } catch (err) {
+      throw editFailure(err, at.channelId, at.messageId, "edit", at.channelId === targetId ? "send" : "thread-send");
+    }
+  }
+
+  async function remove(targetId: string, messageId: string): Promise<void> {
+    const at = decodeMessageId(targetId, messageId);
+    try {
+      await rest.delete(Routes.channelMessage(at.channelId, at.messageId));
+      logger.debug({ channelId: at.channelId, messageId: at.messageId }, "discord message deleted");
+    } catch (err) {
+      // Already gone is what a delete wants.
+      if (err instanceof DiscordAPIError && err.code === DISCORD_UNKNOWN_MESSAGE) return;
+      throw editFailure(err, at.channelId, at.messageId, "delete", at.channelId === targetId ? "send" : "thread-send");
+    }
+  }
+
+  async function pin(targetId: string, messageId: string, { unpin, signal }: { unpin?: string; signal: AbortSignal }): Promise<void> {
+    const locate = (id: string) => {
+      const at = decodeMessageId(targetId, id);
+      // A forum post's opening message shares the post's id: the post itself is pinned in the forum.
+      return { ...at, forumPost: at.channelId !== targetId && at.channelId === at.messageId };
+    };
+    const at = locate(messageId);
+    try {
+      await pinMessage(rest, at, unpin ? locate(unpin) : undefined, signal);
+      logger.debug({ targetId, messageId, unpinned: unpin }, "discord header pinned");
+    } catch (err) {
+      if (signal.aborted) throw new PublishAborted(`discord channel ${targetId}: stopped while pinning`, { cause: err });
+      const failure = toPublishError(err, targetId, "pin");
+      // Forum posts are pinned with Manage Threads, not Pin Messages.
+      throw at.forumPost && failure.kind === "permanent" ? new PublishError("permanent", failure.message.replace(/Pin Messages \([^)]*\)/, "Manage Threads (pinning a forum post)"), undefined, { cause: err }) : failure;
+    }
+  }
+
+  /**
+   * Beyond the nonce window Discord would post a repeat: read the channel (or the part's thread) after the
+   * previous part (or since the run was planned) for the bot's own message with the same content and embeds. A
+   * forum post's first part is looked for among the forum's active posts by name, owner and time.
+   */
+  async function findSent(channelId: string, payload: DiscordMessagePayload, { after, plannedAt, idempotencyKey, signal }: ReconcileOptions): Promise<{ messageId: string } | undefined> {
+    const placement = payload.digest_placement;
+    const since = plannedAt ? snowflakeAt(new Date(Date.parse(plannedAt) - FORUM_CLOCK_SKEW_MS).toISOString()) : undefined;
+    if (placement?.mode === "forum" && placement.part === 0) {
+      try {
+        const found = await lookForForumPost(channelId, placement, since, signal);
+        return found ? { messageId: encodeMessageId(channelId, { channelId: found, messageId: found }) } : undefined;
+      } catch (err) {
+        // Until the forum can be read, the post is not made again (send looks first).
+        unsureForumPosts.set(idempotencyKey, since);
+        throw err;
+      }
+    }
+    // In a thread or forum post, the previous part's id says which thread (the header's id is the thread's).
+    let where = channelId;
+    let from = after ?? (plannedAt ? snowflakeAt(plannedAt) : undefined);
+    if (placement?.mode && placement.part > 0 && after) {
+      const previous = decodeMessageId(channelId, after);
+      where = previous.channelId === channelId ? previous.messageId : previous.channelId;
+      from = previous.messageId;
+    }
+    try {
+      const self = await me(signal);
+      const query = new URLSearchParams({ limit: String(DISCORD_MESSAGES_PAGE_LIMIT) });
+      if (from) query.set("after", from);
+      const messages = (await rest.get(Routes.channelMessages(where), { query, signal })) as DiscordMessageSeen[];
+      const wanted = fingerprint(payload);
+      const found = messages.find((m) => m.author?.id === self && fingerprint(m) === wanted);
+      logger.info({ channelId: where, after: from, seen: messages.length, found: found?.id }, "discord: looked for a part left in flight");
+      return found ? { messageId: encodeMessageId(channelId, { channelId: where, messageId: found.id }) } : undefined;
+    } catch (err) {
+      if (signal.aborted) throw new PublishAborted(`discord channel ${where}: stopped while reading messages`, { cause: err });
+      // Reading back is best effort (it needs Read Message History): the part is then re-sent with its nonce.
+      logger.warn({ channelId: where, reason: toPublishError(err, where, "read").message }, "discord: could not read the channel back; re-sending with the same nonce");
+      return undefined;
+    }
+  }
 }
 
 /**

@@ -196,13 +196,14 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
         if (failure) throw failure;
       }
     },
-    async pin(targetId, messageId, { unpin, signal }) {
+    async pin(targetId, messageId, { unpin, signal, pace }) {
       // A pin in a topic is the topic's pin: Telegram places it by the message, so only the chat is named.
       const { chatId } = toTelegramPlace(targetId);
       const aborted = (method: string, err: unknown) =>
         new PublishAborted(`telegram ${method} in ${targetId}: stopped while the request was in progress`, { cause: err });
       const pinSignal = signal as unknown as Parameters<Api["pinChatMessage"]>[3];
       try {
+        await pace?.();
         // Quietly: a pin notification would ring everyone a second time for the same post.
         await api.pinChatMessage(chatId, Number(messageId), { disable_notification: true }, pinSignal);
       } catch (err) {
@@ -214,6 +215,8 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
       }
       if (unpin === undefined || unpin === messageId) return;
       try {
+        // A second request: it waits for its own slot of the bot's budget.
+        await pace?.();
         await api.unpinChatMessage(chatId, Number(unpin), undefined, signal as unknown as Parameters<Api["unpinChatMessage"]>[3]);
       } catch (err) {
         if (signal.aborted) throw aborted("unpinChatMessage", err);

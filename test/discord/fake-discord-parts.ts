@@ -57,32 +57,45 @@ export function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * Discord's limits on POST /channels/{id}/messages as the fake enforces them: 5 per channel per 5 s (sent as
- * X-RateLimit-* headers) and 50 requests/s overall; past them a 429 body and headers.
+ * Discord's limits as the fake enforces them: 50 requests/s overall (every request of the bot, as Discord counts its
+ * global limit; interactions and webhooks aside) and, on POST /channels/{id}/messages, 5 per channel per 5 s (sent as
+ * X-RateLimit-* headers); past them a 429 body and headers.
  */
 export function createMessageLimits() {
   const globalLog: number[] = [];
   const channelLog = new Map<string, number[]>();
-  const stats = { violations: 0 };
+  const stats = { violations: 0, requests: 0 };
+  const refuse = (after: number, global: boolean) => {
+    stats.violations++;
+    return {
+      refused: { message: "You are being rate limited.", retry_after: after, global },
+      headers: { "retry-after": String(after), "x-ratelimit-scope": "user", ...(global ? { "x-ratelimit-global": "true" } : {}) },
+    };
+  };
   return {
     get violations() {
       return stats.violations;
     },
+    /** Requests counted in the global limit (admitted or not). */
+    get requests() {
+      return stats.requests;
+    },
+    /** Any request of the bot: the global 50/s. */
+    admitRequest(): { refused?: Record<string, unknown>; headers: Record<string, string> } {
+      const now = Date.now();
+      stats.requests++;
+      if (globalLog.filter((t) => t > now - 1000).length >= 50) return refuse(1, true);
+      globalLog.push(now);
+      if (globalLog.length > 100) globalLog.splice(0, globalLog.length - 100);
+      return { headers: {} };
+    },
+    /** A message post (already admitted by {@link admitRequest}): the channel's 5 per 5 s. */
     admit(channelId: string): { refused?: Record<string, unknown>; headers: Record<string, string> } {
       const now = Date.now();
       const recent = (channelLog.get(channelId) ?? []).filter((t) => t > now - 5000);
-      if (recent.length >= 5 || globalLog.filter((t) => t > now - 1000).length >= 50) {
-        stats.violations++;
-        const after = recent.length >= 5 ? (recent[0]! + 5000 - now) / 1000 : 1;
-        return {
-          refused: { message: "You are being rate limited.", retry_after: after, global: recent.length < 5 },
-          headers: { "retry-after": String(after), "x-ratelimit-scope": "user", ...(recent.length < 5 ? { "x-ratelimit-global": "true" } : {}) },
-        };
-      }
+      if (recent.length >= 5) return refuse((recent[0]! + 5000 - now) / 1000, false);
       recent.push(now);
       channelLog.set(channelId, recent);
-      globalLog.push(now);
-      if (globalLog.length > 100) globalLog.splice(0, globalLog.length - 100);
       return {
         headers: {
           "x-ratelimit-limit": "5",

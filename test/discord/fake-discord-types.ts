@@ -110,6 +110,8 @@ export interface FakeDiscord {
   native: ChannelNative;
   /** 429s answered because a limit was exceeded (not injected ones). */
   readonly limitViolations: number;
+  /** With `enforceLimits`: requests counted in the global 50/s (every request but interactions and webhooks). */
+  readonly limitedRequests: number;
   /** DM channels opened with POST /users/@me/channels (their messages: `channelMessages(dms.of(userId))`). */
   readonly dms: FakeDmChannels;
   close(): Promise<void>;

@@ -11,7 +11,6 @@ import type { FakeDiscord, FakeDiscordOptions, FakeGuild, InjectedFailure, Injec
 
 export type { FakeDiscord, FakeDiscordOptions, FakeGuild, FakeMember, FakeOption, InjectedFailure, InjectedInteraction, RecordedRequest } from "./fake-discord-types.js";
 
-
 const API_PREFIX = /^\/api\/v\d+/;
 let snowflake = 0n;
 /** Snowflakes as Discord makes them: the time since 2015 in the high bits, so `after=<time-based id>` works. */
@@ -142,6 +141,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return send(failure.status, { message: failure.message ?? `Injected ${failure.status}`, code: failure.code ?? 0 });
     }
 
+    // Interactions and webhooks are outside Discord's global limit; everything else the bot asks counts.
+    const overall = options.enforceLimits && !/^\/(interactions|webhooks)\//.test(path) ? limits.admitRequest() : undefined;
+    if (overall?.refused) return send(429, overall.refused, overall.headers);
     let m: RegExpExecArray | null;
     if (method === "GET" && path === "/gateway/bot") {
       return send(200, {
@@ -293,7 +295,6 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     });
   }
 
-
   function interactionPayload(i: InjectedInteraction) {
     const id = nextId();
     const token = `itok-${randomUUID()}`;
@@ -386,6 +387,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     get limitViolations() {
       return limits.violations;
     },
+    get limitedRequests() { return limits.requests; },
     dms,
     async close() {
       for (const res of held) res.destroy();

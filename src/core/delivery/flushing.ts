@@ -4,7 +4,7 @@ import type { Platform } from "../reply.js";
 import type { PartRow, Storage } from "../storage/types.js";
 import { performPin, type PinStepDeps } from "./pin-step.js";
 import { PublishError, type Publisher } from "./publisher.js";
-import { sendParts, type PartOperation, type SendOutcome, type SenderDeps } from "./sender.js";
+import { sendParts, type PaceRequest, type PartOperation, type SendOutcome, type SenderDeps } from "./sender.js";
 import type { SenderLease } from "./sender-lease.js";
 
 /**
@@ -49,21 +49,21 @@ async function perform(
   publisher: Publisher,
   part: PartRow,
   signal: AbortSignal,
-  context: { earlierMessageIds: readonly string[] },
+  context: { earlierMessageIds: readonly string[]; pace: PaceRequest },
   pin: PinStepDeps | undefined,
 ): Promise<{ messageId: string }> {
   const operation = part.operation ?? "send";
   if (operation === "send") {
-    return publisher.send(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal, earlierMessageIds: context.earlierMessageIds });
+    return publisher.send(part.targetId, part.payload, { idempotencyKey: part.idempotencyKey, signal, earlierMessageIds: context.earlierMessageIds, pace: context.pace });
   }
-  if (operation === "pin" && pin) return performPin(publisher, part, pin, signal);
+  if (operation === "pin" && pin) return performPin(publisher, part, pin, signal, context.pace);
   const messageId = part.targetMessageId;
   if (messageId && operation === "edit" && publisher.edit) {
-    await publisher.edit(part.targetId, messageId, part.payload);
+    await publisher.edit(part.targetId, messageId, part.payload, { pace: context.pace });
     return { messageId };
   }
   if (messageId && operation === "delete" && publisher.delete) {
-    await publisher.delete(part.targetId, messageId);
+    await publisher.delete(part.targetId, messageId, { pace: context.pace });
     return { messageId };
   }
   throw new PublishError("permanent", `${part.platform}: cannot ${operation} ${messageId ? `message ${messageId}` : "a message without an id"} there`);
@@ -84,10 +84,11 @@ export function operationFor(publisher: Publisher, pin?: PinStepDeps): PartOpera
   };
   const findSent = publisher.findSent?.bind(publisher);
   if (findSent) {
-    op.findSent = async (part, after, signal) =>
+    op.findSent = async (part, after, signal, pace) =>
       isPin(part) ? undefined : findSent(part.targetId, part.payload, {
         idempotencyKey: part.idempotencyKey,
         signal,
+        pace,
         ...(after ? { after } : {}),
         ...(part.createdAt ? { plannedAt: part.createdAt } : {}),
       });

@@ -1,4 +1,4 @@
-// Broadcast pacing: every platform operation of the delivery path waits here for a slot within the bot token's budget.
+// Broadcast pacing: every platform request of the delivery path waits here for a slot within the bot token's budget.
 import type { Platform } from "../reply.js";
 
 /** Telegram: messages per second one bot may send overall (Bot API FAQ, "about 30"). */
@@ -11,12 +11,6 @@ export const TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20;
 export const DISCORD_REQUESTS_PER_SECOND = 50;
 /** Discord: messages per channel per 5 s (the POST /channels/{id}/messages route bucket as Discord answers it). */
 export const DISCORD_CHANNEL_MESSAGES_PER_5S = 5;
-/**
- * Added to every window the pacer keeps. Requests leave some ms after their slot (event-loop lag, a ledger write)
- * and the platforms count arrivals: with 100 ms, arrivals would have to bunch up by more than that for a limit to
- * be exceeded. It costs 9 % of the budget (30 per 1.1 s = 27.3/s; Discord 50 per 1.1 s = 45.5/s).
- */
-export const PACING_MARGIN_MS = 100;
 
 /** One sliding-window limit: at most `count` operations in any `windowMs`. */
 export interface RateLimit {
@@ -52,80 +46,136 @@ export const PLATFORM_LIMITS: Record<"telegram" | "discord", PlatformLimits> = {
 };
 
 /**
- * Hands out send slots. `acquire` resolves `true` when this operation may go out now, or `false` when `signal`
- * aborted the wait (then nothing was taken). `penalize` pushes a target (or, with no target, the whole platform)
- * back after the platform answered 429.
+ * One granted request. Its windows are counted from `done()`, when the platform's answer arrived (or the request
+ * failed): the platform counts arrivals, and every arrival is before its answer, so a window counted from the answer
+ * always covers the platform's. A slot used for nothing is given back with `cancel()`.
+ */
+export interface Slot {
+  /** The request is over (answered, failed or aborted). Idempotent. */
+  done(): void;
+  /** Nothing was sent on this slot: it counts for nothing. No effect after `done()`. */
+  cancel(): void;
+}
+
+/**
+ * Hands out request slots. `acquire` resolves a {@link Slot} when this operation's request may go out now, or
+ * `false` when `signal` aborted the wait (then nothing was taken). `acquireFollowUp` is for a further request of an
+ * operation already under way (Discord's channel read and crosspost after a post, the unpin after a pin): the
+ * platform's budget only, served before new operations so an operation under way finishes first. `penalize` pushes a
+ * target (or, with no target, the whole platform) back after the platform answered 429.
  *
- * The interface is async and keyed by (platform, target) only, so a multi-instance version can keep the slots in
- * the shared database (one row per key with its next free time, taken with a conditional UPDATE) without any caller
- * changing.
+ * The interface is async and keyed by (platform, target) only, so a multi-instance version could keep the slots in
+ * the shared database without any caller changing.
  *
  * @example
  * const pacer = createPacer();
- * if (!(await pacer.acquire("telegram", "-100123", signal))) return "stopped";
- * await publisher.send(…);
+ * const slot = await pacer.acquire("telegram", "-100123", signal);
+ * if (!slot) return "stopped";
+ * try { await publisher.send(…); } finally { slot.done(); }
  */
 export interface Pacer {
-  acquire(platform: Platform, targetId: string, signal: AbortSignal): Promise<boolean>;
+  acquire(platform: Platform, targetId: string, signal: AbortSignal): Promise<Slot | false>;
+  acquireFollowUp(platform: Platform, signal: AbortSignal): Promise<Slot | false>;
   penalize(platform: Platform, targetId: string | undefined, delayMs: number): void;
+  /**
+   * Requests of the last `ms` to each target that has a limit longer than a second (Telegram's groups): ages in ms
+   * (0 = now), for a sender lease's next holder ({@link Pacer.absorb}).
+   */
+  recent?(platform: Platform, ms: number): Record<string, number[]>;
+  /** Counts requests another process made (ages in ms before now, per target) in this pacer's windows. */
+  absorb?(platform: Platform, recent: Record<string, readonly number[]>): void;
 }
 
 export interface PacerOptions {
   /** Per platform; default {@link PLATFORM_LIMITS}. Platforms not listed (console) are not paced. */
   limits?: Partial<Record<Platform, PlatformLimits>>;
-  /** Default {@link PACING_MARGIN_MS}. */
-  marginMs?: number;
+  /** A monotonic clock in ms; default `performance.now()` (a wall clock set back by NTP would reopen a window). */
   now?: () => number;
 }
 
-/** Recent slots of one key (a platform's budget or one target), newest last. */
+/** Requests of one key (a platform's budget or one target's). */
 interface SlotLog {
-  times: number[];
+  /** Slots granted whose request is not over yet: they count in every window until they are. */
+  open: number;
+  /** When recent requests ended (`done`), ascending; only as many as the largest limit's count are kept. */
+  ended: number[];
   /** Not before this (after a 429). */
   notBefore: number;
+  /** Called when a slot of this log ends or is given back (waiters look again). */
+  wake: (() => void)[];
 }
 
 /**
- * One platform's queue: waiters served in order. `due` is when the next grant is due on the even schedule
- * (window + margin) / count apart; it advances by that spacing from where it was, not from when the previous grant
- * happened, so a timer that fired late is made up by the next grants (at most {@link CATCH_UP}× the rate, and
- * never more than `count` in any window + margin, counted in `log`).
- */
-interface PlatformQueue {
-  log: SlotLog;
-  due: number;
-  waiting: { resolve: (granted: boolean) => void; signal: AbortSignal }[];
-  timer: NodeJS.Timeout | undefined;
-}
-
-/**
- * How much faster than the even spacing grants may go while making up for late timers. Catching up in one burst
- * produced 429s on a loaded machine (the claims of a burst queue on the database, so arrivals bunch up); at 4× a
- * load average of 15 still saw a few 429s, 2× recovers a few ms of lateness per timer within the next grant or two.
+ * How much faster than the even spacing grants may go while making up for late timers: 2× recovers a few ms of
+ * lateness per timer within the next grant or two, never a burst.
  */
 export const CATCH_UP = 2;
-/** Lateness made up at most: this share of the window + margin (beyond it, e.g. after a long stall, it is forgotten). */
+/** Lateness made up at most: this share of the window (beyond it, e.g. after a long stall, it is forgotten). */
 const MAX_DEBT_SHARE = 0.1;
+
+/** One platform's queue: follow-ups first, then new operations, each in order. */
+interface PlatformQueue {
+  log: SlotLog;
+  /** When the next grant is due on the even schedule window / count apart (kept from where it was: lateness is made up). */
+  due: number;
+  lastGrant: number | undefined;
+  followUps: Waiter[];
+  waiting: Waiter[];
+  timer: NodeJS.Timeout | undefined;
+}
+interface Waiter {
+  resolve: (granted: boolean) => void;
+  signal: AbortSignal;
+}
+
+const newLog = (): SlotLog => ({ open: 0, ended: [], notBefore: 0, wake: [] });
+
+/** The earliest time `log` allows one more request under `limits`; Infinity while it waits for an open slot to end. */
+function earliest(log: SlotLog, limits: readonly RateLimit[]): number {
+  let at = log.notBefore;
+  for (const limit of limits) {
+    const room = limit.count - log.open;
+    if (room <= 0) return Number.POSITIVE_INFINITY;
+    // Fewer than `room` requests may have ended within the window before the new one leaves.
+    const older = log.ended[log.ended.length - room];
+    if (older !== undefined) at = Math.max(at, older + limit.windowMs);
+  }
+  return at;
+}
+
+function end(log: SlotLog, t: number, keep: number) {
+  log.open--;
+  let i = log.ended.length;
+  while (i > 0 && log.ended[i - 1]! > t) i--;
+  log.ended.splice(i, 0, t);
+  if (log.ended.length > keep) log.ended.splice(0, log.ended.length - keep);
+  wakeUp(log);
+}
+function wakeUp(log: SlotLog) {
+  const wake = log.wake.splice(0);
+  for (const w of wake) w();
+}
 
 /**
  * The in-process pacer: one per engine, shared by every target of every run, so the running bot and
  * `digest-bot deliver` pace alike (and with several instances only the holder of the platform's sender lease,
- * sender-lease.ts, spends its budget). A target waits first for its own limits, then queues for the platform's
- * budget: first come, first served, grants on an even schedule (window + margin) / count apart. The schedule is kept
- * from where it was, not restarted from a late grant, so a late timer costs no throughput; a sliding-window log of
- * the grants makes sure no window + margin ever holds more than `count`, whatever the timers do. A slow or failing
- * target waits on its own and never holds a ready one.
+ * sender-lease.ts, spends its budget). A target waits first for its own limits (and takes its place there at once,
+ * so two topics of one chat never both pass), then queues for the platform's budget: follow-ups first, then first
+ * come, first served, on an even schedule window / count apart. Every window is counted from the end of a request
+ * (its answer), and a request not yet answered counts in every window, so whatever the timers, the event loop or the
+ * network do, the platform never sees more than `count` arrivals in a window. The schedule is kept from where it
+ * was, not restarted from a late grant, so a late timer costs no throughput. A slow or failing target waits on its
+ * own and never holds a ready one.
  */
 export function createPacer(options: PacerOptions = {}): Pacer {
   const limits: Partial<Record<Platform, PlatformLimits>> = options.limits ?? PLATFORM_LIMITS;
-  const margin = options.marginMs ?? PACING_MARGIN_MS;
-  const now = options.now ?? (() => Date.now());
+  const now = options.now ?? (() => performance.now());
   const queues = new Map<Platform, PlatformQueue>();
   const targets = new Map<string, SlotLog>();
   const targetLog = (key: string) => {
     let log = targets.get(key);
     if (!log) {
-      log = { times: [], notBefore: 0 };
+      log = newLog();
       targets.set(key, log);
     }
     return log;
@@ -133,102 +183,188 @@ export function createPacer(options: PacerOptions = {}): Pacer {
   const queueOf = (platform: Platform) => {
     let q = queues.get(platform);
     if (!q) {
-      q = { log: { times: [], notBefore: 0 }, due: 0, waiting: [], timer: undefined };
+      q = { log: newLog(), due: 0, lastGrant: undefined, followUps: [], waiting: [], timer: undefined };
+      q.log.wake.push(function again() {
+        // The queue listens for good: every end of a platform slot may let the next waiter go.
+        q!.log.wake.push(again);
+        pump(platform);
+      });
       queues.set(platform, q);
     }
     return q;
   };
+  const keyOf = (platform: Platform, targetId: string) => `${platform}\u0000${limits[platform]?.budgetOf?.(targetId) ?? targetId}`;
+  const maxCount = (ls: readonly RateLimit[]) => Math.max(1, ...ls.map((l) => l.count));
 
-  /** The earliest time `log` allows one more under `own` limits. */
-  function earliest(log: SlotLog, own: RateLimit[]): number {
-    let at = log.notBefore;
-    for (const limit of own) {
-      const older = log.times[log.times.length - limit.count];
-      if (older !== undefined) at = Math.max(at, older + limit.windowMs + margin);
+  function pump(platform: Platform) {
+    const g = limits[platform]?.global;
+    if (!g) return;
+    const q = queueOf(platform);
+    if (q.timer) {
+      clearTimeout(q.timer);
+      q.timer = undefined;
     }
-    return at;
+    for (;;) {
+      for (const list of [q.followUps, q.waiting]) while (list.length > 0 && list[0]!.signal.aborted) list.shift()!.resolve(false);
+      const next = q.followUps[0] ?? q.waiting[0];
+      if (!next) return;
+      const spacing = g.windowMs / g.count;
+      const t = now();
+      // Due on the schedule, within every window (the log), and a catch-up never a burst.
+      const at = Math.max(q.due, earliest(q.log, [g]), q.lastGrant === undefined ? 0 : q.lastGrant + spacing / CATCH_UP);
+      if (at === Number.POSITIVE_INFINITY) return; // An ending slot pumps again.
+      if (at > t) {
+        q.timer = setTimeout(() => {
+          q.timer = undefined;
+          pump(platform);
+        }, delayTo(at, t));
+        return;
+      }
+      q.log.open++;
+      q.lastGrant = t;
+      // The next one is due a spacing after this one was due: lateness is made up, up to a bound.
+      q.due = Math.max(q.due, t - g.windowMs * MAX_DEBT_SHARE, q.log.notBefore) + spacing;
+      (q.followUps[0] === next ? q.followUps : q.waiting).shift();
+      next.resolve(true);
+    }
   }
-  const remember = (log: SlotLog, t: number, own: RateLimit[]) => {
-    log.times.push(t);
-    const keep = Math.max(...own.map((l) => l.count));
-    if (log.times.length > keep) log.times.splice(0, log.times.length - keep);
-  };
 
-  function pump(platform: Platform, q: PlatformQueue, g: RateLimit) {
-    if (q.timer) return;
-    while (q.waiting.length > 0 && q.waiting[0]!.signal.aborted) q.waiting.shift()!.resolve(false);
-    if (q.waiting.length === 0) return;
-    const spacing = (g.windowMs + margin) / g.count;
-    const last = q.log.times.at(-1);
-    const t = now();
-    // Due on the schedule, never more than `count` per window + margin (the log), and a catch-up never a burst.
-    const at = Math.max(q.due, earliest(q.log, [g]), last === undefined ? 0 : last + spacing / CATCH_UP);
-    if (at > t) {
-      q.timer = setTimeout(() => {
-        q.timer = undefined;
-        pump(platform, q, g);
-      }, at - t);
-      return;
+  /** Waits in the platform's queue; true when a platform slot was granted (already counted open). */
+  function queueFor(platform: Platform, signal: AbortSignal, followUp: boolean): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    const q = queueOf(platform);
+    // An idle platform starts its schedule now: time nobody was waiting is no debt to make up.
+    if (q.waiting.length === 0 && q.followUps.length === 0 && !q.timer) q.due = Math.max(q.due, now());
+    return new Promise<boolean>((resolve) => {
+      const entry: Waiter = { resolve, signal };
+      (followUp ? q.followUps : q.waiting).push(entry);
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const list of [q.followUps, q.waiting]) {
+            const i = list.indexOf(entry);
+            if (i >= 0) {
+              list.splice(i, 1);
+              resolve(false);
+            }
+          }
+        },
+        { once: true },
+      );
+      pump(platform);
+    });
+  }
+
+  /** A slot over the given logs: each already counts it open. */
+  function slotOver(platform: Platform, logs: { log: SlotLog; keep: number }[]): Slot {
+    let over = false;
+    const finish = (counted: boolean) => {
+      if (over) return;
+      over = true;
+      const t = now();
+      for (const { log, keep } of logs) {
+        if (counted) end(log, t, keep);
+        else {
+          log.open--;
+          wakeUp(log);
+        }
+      }
+      if (!counted) pump(platform);
+    };
+    return { done: () => finish(true), cancel: () => finish(false) };
+  }
+
+  /** Waits until `log` allows one more under `own`, then counts it open; false when aborted. */
+  async function takeTarget(log: SlotLog, own: RateLimit[], signal: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (signal.aborted) return false;
+      const at = earliest(log, own);
+      if (at <= now()) {
+        log.open++;
+        return true;
+      }
+      if (!(await sleepUntil(at, now, signal, log))) return false;
     }
-    remember(q.log, t, [g]);
-    // The next one is due a spacing after this one was due: lateness is made up, up to a bound.
-    q.due = Math.max(q.due, t - (g.windowMs + margin) * MAX_DEBT_SHARE, q.log.notBefore) + spacing;
-    q.waiting.shift()!.resolve(true);
-    pump(platform, q, g);
   }
 
   return {
     async acquire(platform, targetId, signal) {
       const platformLimits = limits[platform];
-      if (!platformLimits) return !signal.aborted;
-      const target = targetLog(`${platform}\u0000${platformLimits.budgetOf?.(targetId) ?? targetId}`);
+      if (!platformLimits) return signal.aborted ? false : { done: () => undefined, cancel: () => undefined };
+      const target = targetLog(keyOf(platform, targetId));
       const own = platformLimits.target(targetId);
-      if (!(await sleepUntil(earliest(target, own), now, signal))) return false;
-      const q = queueOf(platform);
-      // An idle platform starts its schedule now: time nobody was waiting is no debt to make up.
-      if (q.waiting.length === 0 && !q.timer) q.due = Math.max(q.due, now());
-      const granted = await new Promise<boolean>((resolve) => {
-        const entry = { resolve, signal };
-        q.waiting.push(entry);
-        signal.addEventListener(
-          "abort",
-          () => {
-            const i = q.waiting.indexOf(entry);
-            if (i >= 0) {
-              q.waiting.splice(i, 1);
-              resolve(false);
-            }
-          },
-          { once: true },
-        );
-        pump(platform, q, platformLimits.global);
-      });
-      if (granted) remember(target, now(), own);
-      return granted;
+      if (!(await takeTarget(target, own, signal))) return false;
+      if (!(await queueFor(platform, signal, false))) {
+        target.open--;
+        wakeUp(target);
+        return false;
+      }
+      return slotOver(platform, [
+        { log: target, keep: maxCount(own) },
+        { log: queueOf(platform).log, keep: platformLimits.global.count },
+      ]);
+    },
+    async acquireFollowUp(platform, signal) {
+      const platformLimits = limits[platform];
+      if (!platformLimits) return signal.aborted ? false : { done: () => undefined, cancel: () => undefined };
+      if (!(await queueFor(platform, signal, true))) return false;
+      return slotOver(platform, [{ log: queueOf(platform).log, keep: platformLimits.global.count }]);
     },
     penalize(platform, targetId, delayMs) {
       const until = now() + delayMs;
-      const budget = targetId === undefined ? undefined : (limits[platform]?.budgetOf?.(targetId) ?? targetId);
-      const log = budget === undefined ? queueOf(platform).log : targetLog(`${platform}\u0000${budget}`);
+      const log = targetId === undefined ? queueOf(platform).log : targetLog(keyOf(platform, targetId));
       log.notBefore = Math.max(log.notBefore, until);
+      wakeUp(log);
+    },
+    recent(platform, ms) {
+      const t = now();
+      const out: Record<string, number[]> = {};
+      const prefix = `${platform}\u0000`;
+      for (const [key, log] of targets) {
+        if (!key.startsWith(prefix)) continue;
+        const id = key.slice(prefix.length);
+        if (!(limits[platform]?.target(id) ?? []).some((l) => l.windowMs > 1000)) continue;
+        // A request still open counts as ending now (the next holder waits out the handover for those anyway).
+        const ages = [...log.ended.filter((e) => t - e < ms).map((e) => Math.max(0, Math.round(t - e))), ...Array<number>(log.open).fill(0)];
+        if (ages.length > 0) out[id] = ages;
+      }
+      return out;
+    },
+    absorb(platform, recent) {
+      const platformLimits = limits[platform];
+      if (!platformLimits) return;
+      const t = now();
+      for (const [id, ages] of Object.entries(recent)) {
+        const log = targetLog(keyOf(platform, id));
+        const keep = maxCount(platformLimits.target(id));
+        for (const age of ages) {
+          log.open++;
+          end(log, t - Math.max(0, age), keep);
+        }
+      }
     },
   };
 }
 
-/** Resolves true at `at`, or false as soon as `signal` aborts. */
-function sleepUntil(at: number, now: () => number, signal: AbortSignal): Promise<boolean> {
+/** Whole ms to wait from `t` until `at` (a timer set to a fraction of a ms could fire before the clock reaches it). */
+const delayTo = (at: number, t: number) => Math.max(1, Math.ceil(at - t));
+
+/** Resolves true at `at` (or when `log` changes), or false as soon as `signal` aborts. */
+function sleepUntil(at: number, now: () => number, signal: AbortSignal, log: SlotLog): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
-  const ms = at - now();
-  if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (value: boolean) => {
       clearTimeout(timer);
-      resolve(false);
+      signal.removeEventListener("abort", onAbort);
+      const i = log.wake.indexOf(onWake);
+      if (i >= 0) log.wake.splice(i, 1);
+      resolve(value);
     };
+    const onAbort = () => finish(false);
+    const onWake = () => finish(true);
+    if (at !== Number.POSITIVE_INFINITY) timer = setTimeout(onWake, delayTo(at, now()));
+    log.wake.push(onWake);
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }

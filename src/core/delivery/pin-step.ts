@@ -38,7 +38,7 @@ export interface PinStepDeps {
  * pinned again (a no-op on both platforms) and the previous one unpinned again. Resolves with the pinned message's id.
  * A missing permission is the publisher's `permanent` PublishError; the sender records it and goes on (`optional`).
  */
-export async function performPin(publisher: Publisher, part: PartRow, deps: PinStepDeps, signal: AbortSignal): Promise<{ messageId: string }> {
+export async function performPin(publisher: Publisher, part: PartRow, deps: PinStepDeps, signal: AbortSignal, pace?: () => Promise<void>): Promise<{ messageId: string }> {
   if (!publisher.pin) throw new PublishError("permanent", `${part.platform}: this platform cannot pin messages`);
   const at = (part.payload as Partial<PinPayload> | undefined)?.pin ?? 0;
   const messageId = await deps.ledger.messageIdOf({ runId: part.runId, platform: part.platform, targetId: part.targetId, partIndex: at });
@@ -46,7 +46,7 @@ export async function performPin(publisher: Publisher, part: PartRow, deps: PinS
   const sub = await deps.subscriptions.get(part.platform, part.targetId);
   const previous = sub?.pinnedMessageId;
   if (previous === messageId) return { messageId };
-  await publisher.pin(part.targetId, messageId, previous ? { unpin: previous, signal } : { signal });
+  await publisher.pin(part.targetId, messageId, { signal, ...(previous ? { unpin: previous } : {}), ...(pace ? { pace } : {}) });
   if (sub) await deps.subscriptions.setPinned(part.platform, part.targetId, messageId, deps.now());
   deps.logger.info({ runId: part.runId, platform: part.platform, target: part.targetId, messageId, unpinned: previous }, "header pinned");
   return { messageId };

@@ -50,6 +50,17 @@ export interface SendOptions {
    * for the first part). A Discord thread or forum post continues in the thread its first message started.
    */
   earlierMessageIds?: readonly string[];
+  /**
+   * Called before each platform request of this operation (when a send makes more than one: Discord's channel read
+   * and crosspost): the first request goes on the slot the engine took for the operation, each further one waits
+   * for a slot of the bot token's budget. Rejects with PublishAborted when the engine stops. Absent: not paced.
+   */
+  pace?: () => Promise<void>;
+}
+
+/** What an edit, delete or pin gets: the engine's pacing of each request (see {@link SendOptions.pace}). */
+export interface RequestOptions {
+  pace?: () => Promise<void>;
 }
 
 /** Where to look for a message that may have been posted already. */
@@ -60,6 +71,7 @@ export interface ReconcileOptions {
   plannedAt?: string;
   idempotencyKey: string;
   signal: AbortSignal;
+  pace?: () => Promise<void>;
 }
 
 /**
@@ -100,9 +112,9 @@ export interface Publisher<P = unknown> {
    * can no longer be edited (deleted, too old, no permission) throws a `permanent` PublishError saying why: the
    * revision records it and goes on. Platforms without it get no revisions.
    */
-  edit?(targetId: string, messageId: string, payload: P): Promise<void>;
+  edit?(targetId: string, messageId: string, payload: P, options?: RequestOptions): Promise<void>;
   /** Removes a delivered message (a revision that needs fewer messages). An already deleted message is success. */
-  delete?(targetId: string, messageId: string): Promise<void>;
+  delete?(targetId: string, messageId: string, options?: RequestOptions): Promise<void>;
   /**
    * How many edits/deletes one target takes per minute before the revision pacer waits (Telegram ~20 per group);
    * undefined = no local budget (the platform client paces, e.g. discord.js per-channel buckets).
@@ -112,5 +124,5 @@ export interface Publisher<P = unknown> {
    * Pins a delivered header (`options.pin`), quietly, and unpins `unpin` (the header the bot pinned before) if given.
    * A missing permission throws a `permanent` PublishError naming the permission.
    */
-  pin?(targetId: string, messageId: string, options: { unpin?: string; signal: AbortSignal }): Promise<void>;
+  pin?(targetId: string, messageId: string, options: { unpin?: string; signal: AbortSignal } & RequestOptions): Promise<void>;
 }

@@ -219,10 +219,14 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
       return {
         async acquire(platform, targetId, signal) {
           if (leased(platform) && !holds(platform) && !(await ensure(platform))) return false;
-          const granted = await inner.acquire(platform, targetId, signal);
+          const slot = await inner.acquire(platform, targetId, signal);
           // Lost while waiting for the slot: the new holder spends the budget now.
-          return granted && (!leased(platform) || holds(platform));
+          if (slot && leased(platform) && !holds(platform)) slot.cancel();
+          else return slot;
+          return false;
         },
+        // A request of an operation begun while holding: granting stops a renewal period before the lease runs out.
+        acquireFollowUp: (platform, signal) => inner.acquireFollowUp(platform, signal),
         penalize: (platform, targetId, delayMs) => inner.penalize(platform, targetId, delayMs),
       };
     },

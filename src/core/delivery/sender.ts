@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import { PublishAborted, PublishError } from "./publisher.js";
 import type { LeaseStore, LedgerStore, PartRow } from "../storage/types.js";
 import { judgeOwner, LEASE_MS, LEASE_RENEW_MS } from "./owner.js";
-import type { Pacer } from "./pacing.js";
+import type { Pacer, Slot } from "./pacing.js";
 
 /**
  * After a stop aborts the signal, how long a platform operation that ignores the signal is still awaited before the
@@ -57,7 +57,7 @@ export interface PartOperation {
    * Performs the part's operation; resolves with the platform's message id. Throws PublishError / PublishAborted.
    * `earlierMessageIds`: the ids of the post's messages before this part (for a `send`; see SendOptions).
    */
-  perform(part: PartRow, signal: AbortSignal, context: { earlierMessageIds: readonly string[] }): Promise<{ messageId: string }>;
+  perform(part: PartRow, signal: AbortSignal, context: { earlierMessageIds: readonly string[]; pace: PaceRequest }): Promise<{ messageId: string }>;
   /** A repeat with the same idempotency key cannot show twice (Discord's nonce). */
   deduplicates: boolean;
   /** A part whose repeat cannot show twice whatever the platform (a pin): no possible-duplicate accounting. */
@@ -68,8 +68,11 @@ export interface PartOperation {
    */
   optional?(part: PartRow): boolean;
   /** Looks the part up on the platform (after a crash left it in-flight); undefined when not found or not supported. */
-  findSent?(part: PartRow, after: string | undefined, signal: AbortSignal): Promise<{ messageId: string } | undefined>;
+  findSent?(part: PartRow, after: string | undefined, signal: AbortSignal, pace: PaceRequest): Promise<{ messageId: string } | undefined>;
 }
+
+/** Called by a publisher before each platform request of one operation (see the sender's `pacedRequests`). */
+export type PaceRequest = () => Promise<void>;
 
 export interface SenderDeps {
   /** Where the marks go: the delivery ledger, or the revision store's operations (revision-store.ts). */
@@ -161,62 +164,69 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
   const earlierMessageIds = isSend && part.partIndex > 0 && ledger.earlierMessageIds ? await ledger.earlierMessageIds(part) : [];
   for (;;) {
     // Pacing comes before the claim: a stop while waiting for a slot leaves the part exactly as it was.
-    if (!(await deps.pacer.acquire(part.platform, part.targetId, deps.signal))) return { type: "stopped" };
-    const grantedAt = Date.now();
-    const now = deps.now();
-    const claim = { owner: deps.owner, now, leaseUntil: leaseUntil(now, deps.leaseMs ?? LEASE_MS), takeOver };
-    if (!(await deps.leases.claim(part, seen, claim))) {
-      logger.info(where, "part was claimed by another digest-bot process; leaving it to that one");
-      return { type: "busy" };
-    }
-    takeOver = false;
-    seen.status = "in-flight";
-    // A claim that took long (a stalled fsync, a busy database) would send on a stale slot: the sends queued behind
-    // it would reach the platform in a bunch. Take a fresh slot (the stale one stays counted: never over the limit).
-    if (Date.now() - grantedAt > STALE_SLOT_MS && !(await whileLeased(part, deps, () => deps.pacer.acquire(part.platform, part.targetId, deps.signal)))) {
-      // Stopped before anything went out: back to pending, so the next start does not take it for a possible duplicate.
-      if (!maybePosted) await ledger.markFailed(part, "pending", "stopped before it was sent", deps.now()).catch(() => undefined);
-      return { type: "stopped" };
-    }
-    if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
-    seen.attempts++;
+    const slot = await deps.pacer.acquire(part.platform, part.targetId, deps.signal);
+    if (!slot) return { type: "stopped" };
+    const requests = pacedRequests(slot, part, deps);
     let result: { messageId: string } | { failure: PublishError };
     try {
-      if (reconcile) {
-        reconcile = false;
-        const after = await ledger.previousMessageId!(part);
-        const found = await whileLeased(part, deps, () => untilStopped(operation.findSent!(part, after, deps.signal), deps));
-        if (found) {
-          await markSentPersistently(part, found.messageId, deps);
-          notify((o) => o.sent?.(observed, new Date(deps.now())));
-          logger.info({ ...where, messageId: found.messageId }, "found the in-flight part already posted; marked sent without posting it again");
-          return { type: "sent" };
-        }
+      const now = deps.now();
+      const claim = { owner: deps.owner, now, leaseUntil: leaseUntil(now, deps.leaseMs ?? LEASE_MS), takeOver };
+      if (!(await deps.leases.claim(part, seen, claim))) {
+        logger.info(where, "part was claimed by another digest-bot process; leaving it to that one");
+        return { type: "busy" };
       }
-      if (maybePosted && !deduplicates) {
-        await ledger.notePossibleDuplicate?.(part, deps.now());
-        logger.warn(
-          { ...where, key: part.idempotencyKey, possibleDuplicate: true },
-          seen.attempts === part.attempts + 1 && part.status === "in-flight"
-            ? "re-sending a message that was in flight when the bot stopped; the platform cannot de-duplicate, so it may show twice (counted as a possible duplicate)"
-            : "re-sending a message after an ambiguous failure (the platform may have posted it); it may show twice (counted as a possible duplicate)",
-        );
-      } else if (maybePosted) {
-        logger.info({ ...where, key: part.idempotencyKey }, "re-sending a message that may have been posted, with the same idempotency key (the platform drops a repeat)");
-      }
-      result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal, { earlierMessageIds }), deps));
-    } catch (err) {
-      if (err instanceof PublishAborted || deps.signal.aborted) {
-        // Its fate is unknown: left in-flight under this owner, released at stop, so the next start reconciles it.
-        logger.warn({ ...where }, "stopped while a message was being sent; left in flight for the next start to reconcile");
+      takeOver = false;
+      seen.status = "in-flight";
+      if (deps.signal.aborted) {
+        // Stopped during the claim, before anything went out: back to pending, so the next start does not take it for a possible duplicate.
+        if (!maybePosted) await ledger.markFailed(part, "pending", "stopped before it was sent", deps.now()).catch(() => undefined);
         return { type: "stopped" };
       }
-      result = {
-        failure:
-          err instanceof PublishError
-            ? err
-            : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }),
-      };
+      if (seen.attempts > part.attempts) notify((o) => o.retried?.(observed));
+      seen.attempts++;
+      try {
+        if (reconcile) {
+          reconcile = false;
+          const after = await ledger.previousMessageId!(part);
+          requests.started = true;
+          const found = await whileLeased(part, deps, () => untilStopped(operation.findSent!(part, after, deps.signal, requests.pace), deps));
+          if (found) {
+            requests.finish();
+            await markSentPersistently(part, found.messageId, deps);
+            notify((o) => o.sent?.(observed, new Date(deps.now())));
+            logger.info({ ...where, messageId: found.messageId }, "found the in-flight part already posted; marked sent without posting it again");
+            return { type: "sent" };
+          }
+        }
+        if (maybePosted && !deduplicates) {
+          await ledger.notePossibleDuplicate?.(part, deps.now());
+          logger.warn(
+            { ...where, key: part.idempotencyKey, possibleDuplicate: true },
+            seen.attempts === part.attempts + 1 && part.status === "in-flight"
+              ? "re-sending a message that was in flight when the bot stopped; the platform cannot de-duplicate, so it may show twice (counted as a possible duplicate)"
+              : "re-sending a message after an ambiguous failure (the platform may have posted it); it may show twice (counted as a possible duplicate)",
+          );
+        } else if (maybePosted) {
+          logger.info({ ...where, key: part.idempotencyKey }, "re-sending a message that may have been posted, with the same idempotency key (the platform drops a repeat)");
+        }
+        requests.started = true;
+        result = await whileLeased(part, deps, () => untilStopped(operation.perform(part, deps.signal, { earlierMessageIds, pace: requests.pace }), deps));
+      } catch (err) {
+        if (err instanceof PublishAborted || deps.signal.aborted) {
+          // Its fate is unknown: left in-flight under this owner, released at stop, so the next start reconciles it.
+          logger.warn({ ...where }, "stopped while a message was being sent; left in flight for the next start to reconcile");
+          return { type: "stopped" };
+        }
+        result = {
+          failure:
+            err instanceof PublishError
+              ? err
+              : new PublishError("transient", `unexpected error from the ${part.platform} publisher: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }),
+        };
+      }
+    } finally {
+      // The platform answered (or the request failed): the slot's windows start now. A slot nothing was sent on is given back.
+      requests.finish();
     }
     if ("messageId" in result) {
       // Outside the send's try: a failing ledger write is not a failed send (re-sending would post it twice).
@@ -270,6 +280,41 @@ async function sendPart(operation: PartOperation, part: PartRow, deps: SenderDep
 }
 
 /**
+ * The requests of one attempt at a part. The sender's slot pays for the first request; `pace` is called by a
+ * publisher before each of its requests, and from the second one on it ends the previous request's slot (requests
+ * of one operation go one after another) and waits for a follow-up slot of the platform's budget.
+ */
+function pacedRequests(slot: Slot, part: PartRow, deps: SenderDeps) {
+  let current = slot;
+  let paced = 0;
+  let over = false;
+  const state = {
+    /** Set once a request may have gone out on the slot (a publisher that does not call `pace` sends one on it). */
+    started: false,
+    async pace(): Promise<void> {
+      if (over) throw new PublishAborted("a request after its part was over");
+      state.started = true;
+      if (paced++ === 0) return;
+      current.done();
+      const next = await deps.pacer.acquireFollowUp(part.platform, deps.signal);
+      if (!next) throw new PublishAborted(`${part.platform}: stopped while waiting for a request slot`);
+      if (over) {
+        next.cancel();
+        throw new PublishAborted("a request after its part was over");
+      }
+      current = next;
+    },
+    finish() {
+      if (over) return;
+      over = true;
+      if (state.started) current.done();
+      else current.cancel();
+    },
+  };
+  return state;
+}
+
+/**
  * Records a send the platform confirmed, retrying a failing write (a database blip) a few times: a lost mark means
  * the part is sent again after a restart. If it still fails, the error ends the tick with the part in-flight.
  */
@@ -285,9 +330,6 @@ async function markSentPersistently(part: PartRow, messageId: string, deps: Send
     }
   }
 }
-
-/** A paced slot older than this when the claim is done is taken again: half the pacer's margin (PACING_MARGIN_MS). */
-export const STALE_SLOT_MS = 50;
 
 /** Writes tried to record one confirmed send. */
 const MARK_SENT_ATTEMPTS = 3;

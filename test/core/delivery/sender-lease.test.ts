@@ -78,7 +78,7 @@ describe.each(testBackends())("on %s", (backend) => {
     const instance = async (name: string) => {
       const db = freezable(await h.open());
       // Its own pacer, as in its own process: 40 messages/s per platform, so a broadcast takes a while.
-      const pacer = createPacer({ limits: { telegram: BUDGET, discord: BUDGET }, marginMs: 0 });
+      const pacer = createPacer({ limits: { telegram: BUDGET, discord: BUDGET } });
       const engine = await h.engine({ db: db.storage, archive, clock, pacer, lease: PART_LEASE, senderLease: SENDER_LEASE });
       const publishers = { telegram: new RecordingPublisher("telegram", name, sends, received), discord: new RecordingPublisher("discord", name, sends, received) };
       engine.registerPublisher(publishers.telegram);
