@@ -10,6 +10,8 @@ import { buildDailyPost } from "../../src/core/summaries.js";
 import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { REVISION_DATE, revisionDigest, untilRevisionsSettled, type DigestEdits } from "../core/delivery/revision-fixture.js";
+import { backendEnv } from "../core/storage/backend-env.js";
+import { testBackends } from "../core/storage/backends.js";
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tests_xyz";
@@ -39,68 +41,77 @@ async function revise(more: DigestEdits): Promise<RecordedRequest[]> {
   return fake.requests.slice(mark).filter((r) => r.path.startsWith("/channels/"));
 }
 
-beforeAll(async () => {
-  fake = await startFakeDiscord({ channelIds: [FORUM], channelTypes: { [FORUM]: 15 } });
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-native-rev-"));
-  mkdirSync(join(dir, "digests"));
-  file = join(dir, "digests", `${REVISION_DATE}.md`);
-  writeFileSync(file, revisionDigest());
-  const config = parseConfig({
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_BASE: fake.apiBase,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_IDS: FORUM,
-    DISCORD_POST_MODE: "forum",
-    DIGEST_DIR: join(dir, "digests"),
-    DATA_DIR: join(dir, "state"),
-    BOT_LOCALE: "en",
-    REVISION_QUIET_SECONDS: "0",
-  });
-  const logger = createLogger({ level: "silent", pretty: false });
-  app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-  await app.ready;
-  discord = await startDiscord({ config, logger, app });
-  await app.start();
-  clock.now = new Date(`${REVISION_DATE}T01:00:30Z`);
-  await app.delivery.tick();
-  postId = fake.native.threads().find((t) => t.parentId === FORUM)!.id;
-});
-
-afterAll(async () => {
-  await discord?.stop();
-  await app?.close();
-  await fake?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-describe("Discord: corrections reach the forum post", () => {
-  it("delivered the digest as one forum post of several messages", () => {
-    expect(fake.native.threads().filter((t) => t.parentId === FORUM)).toHaveLength(1);
-    expect(live()).toEqual(shape(planOf()));
-    expect(live().length).toBeGreaterThanOrEqual(3);
+describe.each(testBackends())("Discord forum post corrections, state on %s", (backend) => {
+  let state: Awaited<ReturnType<typeof backendEnv>>;
+  beforeAll(async () => {
+    state = await backendEnv(backend);
+    edits = {};
+    revisions = 0;
+    clock.now = new Date(`${REVISION_DATE}T00:30:00Z`);
+    fake = await startFakeDiscord({ channelIds: [FORUM], channelTypes: { [FORUM]: 15 } });
+    dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-native-rev-"));
+    mkdirSync(join(dir, "digests"));
+    file = join(dir, "digests", `${REVISION_DATE}.md`);
+    writeFileSync(file, revisionDigest());
+    const config = parseConfig({
+      DISCORD_TOKEN: TOKEN,
+      DISCORD_API_BASE: fake.apiBase,
+      DISCORD_GUILD_ID: fake.guildId,
+      DISCORD_CHANNEL_IDS: FORUM,
+      DISCORD_POST_MODE: "forum",
+      DIGEST_DIR: join(dir, "digests"),
+      DATA_DIR: join(dir, "state"),
+      BOT_LOCALE: "en",
+      ...state.env,
+      REVISION_QUIET_SECONDS: "0",
+    });
+    const logger = createLogger({ level: "silent", pretty: false });
+    app = await createApp({ config, logger, watch: false, clock: () => clock.now });
+    await app.ready;
+    discord = await startDiscord({ config, logger, app });
+    await app.start();
+    clock.now = new Date(`${REVISION_DATE}T01:00:30Z`);
+    await app.delivery.tick();
+    postId = fake.native.threads().find((t) => t.parentId === FORUM)!.id;
   });
 
-  it("a fixed typo edits the one message inside the post that shows it", async () => {
-    const requests = await revise({ fixTypo: true });
-    const patches = requests.filter((r) => r.method === "PATCH");
-    expect(patches).toHaveLength(1);
-    expect(patches[0]!.path).toMatch(new RegExp(`^/channels/${postId}/messages/\\d+$`));
-    expect(patches[0]!.status).toBe(200);
-    expect(live()).toEqual(shape(planOf()));
+  afterAll(async () => {
+    await discord?.stop();
+    await app?.close();
+    await fake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await state?.drop();
   });
 
-  it("late stories send the extra messages into the post, removed ones delete inside it", async () => {
-    const added = await revise({ addStories: 25 });
-    const sends = added.filter((r) => r.method === "POST");
-    expect(sends.length).toBeGreaterThan(0);
-    for (const s of sends) expect(s.path).toBe(`/channels/${postId}/messages`);
-    expect(live()).toEqual(shape(planOf()));
-    const removed = await revise({ addStories: 0 });
-    const deletes = removed.filter((r) => r.method === "DELETE");
-    expect(deletes.length).toBeGreaterThan(0);
-    for (const d of deletes) expect(d.path).toMatch(new RegExp(`^/channels/${postId}/messages/\\d+$`));
-    expect(live()).toEqual(shape(planOf()));
-    // Still one post: nothing of a correction opens another.
-    expect(fake.native.threads().filter((t) => t.parentId === FORUM)).toHaveLength(1);
+  describe("Discord: corrections reach the forum post", () => {
+    it("delivered the digest as one forum post of several messages", () => {
+      expect(fake.native.threads().filter((t) => t.parentId === FORUM)).toHaveLength(1);
+      expect(live()).toEqual(shape(planOf()));
+      expect(live().length).toBeGreaterThanOrEqual(3);
+    });
+
+    it("a fixed typo edits the one message inside the post that shows it", async () => {
+      const requests = await revise({ fixTypo: true });
+      const patches = requests.filter((r) => r.method === "PATCH");
+      expect(patches).toHaveLength(1);
+      expect(patches[0]!.path).toMatch(new RegExp(`^/channels/${postId}/messages/\\d+$`));
+      expect(patches[0]!.status).toBe(200);
+      expect(live()).toEqual(shape(planOf()));
+    });
+
+    it("late stories send the extra messages into the post, removed ones delete inside it", async () => {
+      const added = await revise({ addStories: 25 });
+      const sends = added.filter((r) => r.method === "POST");
+      expect(sends.length).toBeGreaterThan(0);
+      for (const s of sends) expect(s.path).toBe(`/channels/${postId}/messages`);
+      expect(live()).toEqual(shape(planOf()));
+      const removed = await revise({ addStories: 0 });
+      const deletes = removed.filter((r) => r.method === "DELETE");
+      expect(deletes.length).toBeGreaterThan(0);
+      for (const d of deletes) expect(d.path).toMatch(new RegExp(`^/channels/${postId}/messages/\\d+$`));
+      expect(live()).toEqual(shape(planOf()));
+      // Still one post: nothing of a correction opens another.
+      expect(fake.native.threads().filter((t) => t.parentId === FORUM)).toHaveLength(1);
+    });
   });
 });

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { createApp, type App } from "../../src/app.js";
 import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
+import type { StorageDialect } from "../../src/core/storage/types.js";
 import { startTelegram, type TelegramAdapter } from "../../src/telegram/telegram-adapter.js";
+import { backendEnv } from "../core/storage/backend-env.js";
 import { startTelegramHarness, type TelegramHarness } from "./harness.js";
 
 export const TOKEN = "987654:SECRET-telegram-token-for-tests-xyz";
@@ -25,15 +27,22 @@ export interface Fixture {
   logs: string[];
   clock: { now: Date };
   dir: string;
+  /** Removes the PostgreSQL schema of the state (nothing for SQLite). */
+  drop(): Promise<void>;
 }
 
-/** Starts harness, app (on a copy of `digestDir`) and bot; the clock starts before the day's 09:00 Shanghai slot. */
+/**
+ * Starts harness, app (on a copy of `digestDir`) and bot; the clock starts before the day's 09:00 Shanghai slot.
+ * `options.backend` puts the state on PostgreSQL (a fresh schema) instead of SQLite in DATA_DIR.
+ */
 export async function startFixture(
   digestDir: string,
   start: string,
   extraEnv: Record<string, string> = {},
-  adapter: { stopAnswerBudgetMs?: number } = {},
+  options: { stopAnswerBudgetMs?: number; backend?: StorageDialect } = {},
 ): Promise<Fixture> {
+  const { backend = "sqlite", ...adapter } = options;
+  const state = await backendEnv(backend);
   const tg = await startTelegramHarness();
   const dir = mkdtempSync(join(tmpdir(), "digest-bot-telegram-"));
   cpSync(digestDir, join(dir, "digests"), { recursive: true });
@@ -45,6 +54,7 @@ export async function startFixture(
     DIGEST_DIR: join(dir, "digests"),
     DATA_DIR: join(dir, "state"),
     BOT_LOCALE: "en",
+    ...state.env,
     ...extraEnv,
   });
   const logs: string[] = [];
@@ -54,7 +64,7 @@ export async function startFixture(
   const app = await createApp({ config, logger, watch: false, clock: () => clock.now });
   await app.ready;
   const telegram = await startTelegram({ config, logger, app, throttle: FAST_THROTTLE, pollTimeoutSeconds: 2, ...adapter });
-  return { tg, app, telegram, logs, clock, dir };
+  return { tg, app, telegram, logs, clock, dir, drop: () => state.drop() };
 }
 
 export async function stopFixture(f: Fixture | undefined): Promise<void> {
@@ -62,6 +72,7 @@ export async function stopFixture(f: Fixture | undefined): Promise<void> {
   await f.telegram.stop();
   await f.app.close();
   await f.tg.close();
+  await f.drop();
   rmSync(f.dir, { recursive: true, force: true });
 }
 

@@ -2,14 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
+import { testBackends } from "../core/storage/backends.js";
 import { ADMIN_ID, CHANNEL, GROUP, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 
 const text = (c: RecordedCall) => String(c.params.text ?? "");
 
-describe("telegram bot end to end (seed digest)", () => {
+describe.each(testBackends())("telegram bot end to end (seed digest), state on %s", (backend) => {
   let f: Fixture;
   beforeAll(async () => {
-    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z");
+    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z", {}, { backend });
   });
   afterAll(async () => {
     await stopFixture(f);

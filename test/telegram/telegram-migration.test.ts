@@ -1,5 +1,6 @@
 // A basic group upgraded to a supergroup (Telegram's migrate_to_chat_id service message): the /subscribe'd subscription follows the new id.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testBackends } from "../core/storage/backends.js";
 import { startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 
 const ADMIN = 79;
@@ -20,9 +21,9 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
 }
 const group = (id: number) => ({ id, type: "group", title: "AI group" });
 
-describe("a group upgraded to a supergroup", () => {
+describe.each(testBackends())("a group upgraded to a supergroup, state on %s", (backend) => {
   beforeAll(async () => {
-    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z", { TELEGRAM_CHAT_IDS: String(SETTINGS_GROUP) });
+    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z", { TELEGRAM_CHAT_IDS: String(SETTINGS_GROUP) }, { backend });
     f.tg.setChatAdmins(OLD, [ADMIN]);
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 // A public group or channel given as @name (TELEGRAM_CHAT_IDS) is the same chat as its numeric id: commands there act on the @name target, never add a second.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testBackends } from "../core/storage/backends.js";
 import { GROUP, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 import type { RecordedCall } from "./harness.js";
 
@@ -26,9 +27,9 @@ async function ask(line: string, thread?: number): Promise<RecordedCall> {
 }
 const targets = async () => (await f.app.storage.subscriptions.list()).filter((s) => s.platform === "telegram").map((s) => [s.targetId, s.enabled]);
 
-describe("a chat subscribed by its @name", () => {
+describe.each(testBackends())("a chat subscribed by its @name, state on %s", (backend) => {
   beforeAll(async () => {
-    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z", { TELEGRAM_CHAT_IDS: `@AI_Forum:${TOPIC}` });
+    f = await startFixture("test/fixtures/sample", "2026-02-18T00:50:00Z", { TELEGRAM_CHAT_IDS: `@AI_Forum:${TOPIC}` }, { backend });
     f.tg.setChatAdmins(GROUP, [ADMIN]);
     f.tg.setForum(GROUP, { [TOPIC]: "open" });
   });

@@ -1,6 +1,7 @@
 // Tenants kept apart on Telegram: a chat's admins (and channel posts) act on that chat only; global actions are the operators'.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedCall } from "./harness.js";
+import { testBackends } from "../core/storage/backends.js";
 import { ADMIN_ID, CHANNEL, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 
 const text = (c: RecordedCall) => String(c.params.text ?? "");
@@ -9,11 +10,11 @@ const B_ADMIN = 51;
 const OPERATOR_ONLY =
   "/repost all:true reaches every subscription, so only the bot's operators can use it; group and server admins manage their own subscriptions.";
 
-describe("Telegram: a chat's admins act on their own chat only", () => {
+describe.each(testBackends())("Telegram: a chat's admins act on their own chat only, state on %s", (backend) => {
   let f: Fixture;
   beforeAll(async () => {
     // Before the day's 09:00 Shanghai slot: nothing goes out on schedule during the test.
-    f = await startFixture("test/fixtures/digests", "2026-02-21T00:10:00Z");
+    f = await startFixture("test/fixtures/digests", "2026-02-21T00:10:00Z", {}, { backend });
     await f.app.start();
     f.tg.setChatAdmins(GROUP_B, [B_ADMIN]);
   });

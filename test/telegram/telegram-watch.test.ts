@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TELEGRAM_DM_BLOCKED } from "../../src/telegram/telegram-dm.js";
 import { checkTelegramHtml } from "./html-check.js";
 import type { RecordedCall } from "./harness.js";
+import { testBackends } from "../core/storage/backends.js";
 import { GROUP, startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
 
 const text = (c: RecordedCall) => String(c.params.text ?? "");
@@ -13,11 +14,11 @@ const SAMPLE = readFileSync("test/fixtures/sample/2026-02-18.md", "utf8");
 const isAlert = (c: RecordedCall) => c.status === 200 && text(c).includes("New story for your watch");
 const alertsTo = (f: Fixture, chat: number) => f.tg.calls("sendMessage").filter((c) => Number(c.params.chat_id) === chat && isAlert(c));
 
-describe("Telegram personal alerts", () => {
+describe.each(testBackends())("Telegram personal alerts, state on %s", (backend) => {
   let f: Fixture;
   beforeAll(async () => {
     // The sample (2026-02-18) is too old to alert anyone at this time; the new digest of 2026-02-20 is today's.
-    f = await startFixture("test/fixtures/sample", `${NEW_DATE}T00:30:00Z`, { WATCH_LIMIT: "3" });
+    f = await startFixture("test/fixtures/sample", `${NEW_DATE}T00:30:00Z`, { WATCH_LIMIT: "3" }, { backend });
     await f.app.start();
   });
   afterAll(async () => {
