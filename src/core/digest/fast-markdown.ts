@@ -1,5 +1,5 @@
 // A fast Markdown reader for the plain subset digests are written in: the same mdast tree as the full parser, or none.
-import type { BlockContent, Blockquote, Heading, Paragraph, Root, RootContent, ThematicBreak, Yaml } from "mdast";
+import type { BlockContent, Blockquote, Heading, List, ListItem, Paragraph, Root, RootContent, ThematicBreak, Yaml } from "mdast";
 import type { Point } from "unist";
 import { OutsideSubset, readInline, type Segment } from "./fast-inline.js";
 
@@ -20,6 +20,8 @@ const UNSUPPORTED_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 const ATX = /^(#{1,6})(?: |$)/;
 const THEMATIC = /^([-*_])(?: *\1){2,} *$/;
 const LIST_MARKER = /^(?:[-*+]|\d{1,9}[.)])(?: |$)/;
+/** A list item's marker and the spaces after it: bullet, or number and delimiter. */
+const ITEM = /^(?:([-*+])|(\d{1,9})([.)]))( *)/;
 const FENCE = /^(?:`{3,}|~{3,})/;
 /** A line a paragraph could take as a setext underline or a table's delimiter row. */
 const UNDERLINE_OR_DELIMITER_ROW = /^(?:[ |:]*-[ |:-]*|=+ *)$/;
@@ -110,8 +112,10 @@ class BlockReader {
       if (c === "#" && ATX.test(rest)) {
         out.push(this.heading(line, indent, nested));
         i++;
-      } else if (c === "<" || FENCE.test(rest) || LIST_MARKER.test(rest) && !THEMATIC.test(rest)) {
-        outside("HTML, fenced code or a list");
+      } else if (c === "<" || FENCE.test(rest)) {
+        outside("HTML or fenced code");
+      } else if (LIST_MARKER.test(rest) && !THEMATIC.test(rest)) {
+        i = this.list(lines, i, out);
       } else if (THEMATIC.test(rest)) {
         out.push(this.thematicBreak(line, indent));
         i++;
@@ -170,6 +174,81 @@ class BlockReader {
     return i;
   }
 
+  /**
+   * A list whose items are blocks indented to their content column. Left to the full parser: lazy lines, blank lines
+   * inside an item, empty items, task items, a change of marker, and anything but a heading right after the list.
+   */
+  private list(lines: readonly Line[], from: number, out: BlockContent[]): number {
+    const items: ListItem[] = [];
+    let spread = false;
+    let i = from;
+    let bullet: string | undefined;
+    let delimiter: string | undefined;
+    let start: number | null = null;
+    for (;;) {
+      const line = lines[i] as Line;
+      const indent = leadingSpaces(line.str);
+      const m = ITEM.exec(line.str.slice(indent)) as RegExpExecArray;
+      const spaces = (m[4] as string).length;
+      if (spaces === 0 || spaces > 4 || indent + m[0].length === line.str.length) outside("list item without plain content");
+      if (items.length === 0) {
+        bullet = m[1];
+        delimiter = m[3];
+        if (m[2] !== undefined) start = Number(m[2]);
+      } else if (m[1] !== bullet || m[3] !== delimiter) outside("list marker changes");
+      const column = indent + m[0].length;
+      if (/^\[[ xX]\]/.test(line.str.slice(column))) outside("task list item");
+      const own: Line[] = [{ line: line.line, off: line.off + column, str: line.str.slice(column) }];
+      let last = line;
+      let next: "item" | "end" = "end";
+      for (i++; i < lines.length; i++) {
+        const l = lines[i] as Line;
+        const ind = leadingSpaces(l.str);
+        if (ind === l.str.length) {
+          let j = i + 1;
+          while (j < lines.length && leadingSpaces((lines[j] as Line).str) === (lines[j] as Line).str.length) j++;
+          const after = lines[j];
+          if (!after) break;
+          const afterIndent = leadingSpaces(after.str);
+          if (afterIndent >= column) outside("blank line inside a list item");
+          if (afterIndent < 4 && LIST_MARKER.test(after.str.slice(afterIndent))) {
+            spread = true;
+            i = j;
+            next = "item";
+          }
+          break;
+        }
+        if (ind >= column) {
+          own.push({ line: l.line, off: l.off + column, str: l.str.slice(column) });
+          last = l;
+          continue;
+        }
+        const rest = l.str.slice(ind);
+        if (ind < 4 && LIST_MARKER.test(rest) && !THEMATIC.test(rest)) next = "item";
+        else if (ind >= 4 || !ATX.test(rest)) outside("lazy line or block after a list item");
+        break;
+      }
+      items.push({
+        type: "listItem",
+        spread: false,
+        checked: null,
+        children: this.blocks(own, true),
+        position: { start: this.pointAt(line.line, line.off + indent), end: this.pointAt(last.line, last.off + last.str.length) },
+      });
+      if (next === "end") break;
+    }
+    const node: List = {
+      type: "list",
+      ordered: start !== null,
+      start,
+      spread,
+      children: items,
+      position: { start: (items[0] as ListItem).position?.start as Point, end: (items[items.length - 1] as ListItem).position?.end as Point },
+    };
+    out.push(node);
+    return i;
+  }
+
   private paragraph(lines: readonly Line[], from: number, out: BlockContent[], nested: boolean): number {
     let i = from + 1;
     for (; i < lines.length; i++) {
@@ -179,8 +258,14 @@ class BlockReader {
       if (indent >= 4) continue;
       const rest = str.slice(indent);
       if (ATX.test(rest) || rest[0] === ">") break;
-      if (rest[0] === "<" || FENCE.test(rest) || LIST_MARKER.test(rest) || UNDERLINE_OR_DELIMITER_ROW.test(rest)) outside("setext heading, table, HTML, code or list after a paragraph line");
+      if (rest[0] === "<" || FENCE.test(rest) || UNDERLINE_OR_DELIMITER_ROW.test(rest)) outside("setext heading, table, HTML or code after a paragraph line");
       if (THEMATIC.test(rest)) break;
+      if (LIST_MARKER.test(rest)) {
+        // A list interrupts a paragraph only with content, and an ordered one only from 1.
+        const m = ITEM.exec(rest) as RegExpExecArray;
+        if (m[0].length === rest.length || (m[2] !== undefined && Number(m[2]) !== 1)) outside("list marker that may not interrupt a paragraph");
+        break;
+      }
     }
     const own = lines.slice(from, i);
     const firstRest = (own[0] as Line).str.slice(leadingSpaces((own[0] as Line).str));
