@@ -178,7 +178,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     watcher?.sync(tree.dirs);
     const present = new Set(tree.files);
     // Outlines only at start: later, the archive's own ids may be newer than any id file.
-    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store } : {}) };
+    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store, statNow: true } : {}) };
     // Stats and cache reads overlap (a start with years of digests is mostly waiting on them); parses still run
     // one at a time in the parser.
     let at = 0;
