@@ -107,6 +107,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
+    // A warm start parsed nothing: the first edit should not also wait for the worker to boot, and the boot (about
+    // a second of CPU) should not slow the start, so it begins once the archive and the saved index are loaded.
+    parser?.warm?.();
     const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);
     const delivery = createDeliveryEngine({

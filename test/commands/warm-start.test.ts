@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Archive } from "../../src/core/digest/archive.js";
+import type { SearchService } from "../../src/core/search/service.js";
 import { startHarness, SAMPLE_DIR, type Harness } from "./app-harness.js";
 
 const FIXTURES = path.join(import.meta.dirname, "../fixtures");
@@ -157,5 +159,26 @@ describe("warm start", () => {
     h = await start(state);
     expect(await answers(h)).toEqual(expected);
     await stop(h);
+  }, 120_000);
+
+  it("drops an old version by its ids when its stories cannot be loaded any more (cache entry damaged, file changed)", async () => {
+    const state = path.join(root, "state");
+    await stop(await start(state));
+    const file = path.join(digests, "2026-02-21.md");
+    const { files } = JSON.parse(fs.readFileSync(path.join(state, "digest-cache", "index.json"), "utf8")) as { files: Record<string, { key: string }> };
+    const plain = await start(withoutOutlines(state));
+    fs.writeFileSync(path.join(state, "digest-cache", "entries", `${files[file]!.key}.json`), "{");
+    const warm = await start(state);
+    const before = storyIds(plain);
+    // Both running when the file changes: the warm one cannot read the old stories (its entry is damaged).
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("Sparse attention gets cheaper", "Dense attention gets cheaper"));
+    for (const h of [plain, warm]) {
+      await (h.app.services.archive as Archive).reload();
+      await (h.app.services.search as SearchService).settled();
+    }
+    expect(warnings(warm)).toContain("could not load the stories of a digest's previous version");
+    const expected = await answers(plain, before);
+    expect(expected["/search sparse attention"]).not.toContain("Sparse attention gets cheaper");
+    expect(await answers(warm, before)).toEqual(expected);
   }, 120_000);
 });

@@ -35,7 +35,9 @@ export interface ReadDeps {
    * Build digests from their outlines when the story-id file they were made with is still there unchanged
    * (`stamp` of the date's file). Only at start: while running, the archive's own ids may be newer than any file.
    */
-  outlines?: { stamp(date: string): Promise<string | undefined> };
+  outlines?: { stamp(date: string): string | undefined };
+  /** Stat at once rather than through the thread pool (at start, when nothing else waits and stats are most of the work). */
+  statNow?: boolean;
 }
 
 const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good" | "key" | "outlined"> =>
@@ -59,7 +61,7 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
   try {
     let stat: fs.Stats;
     try {
-      stat = await fs.promises.stat(file);
+      stat = deps.statNow ? fs.statSync(file) : await fs.promises.stat(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone"; // removed between listing and reading
       throw err;
@@ -71,7 +73,7 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     }
     const stamp = { size: stat.size, mtimeMs: stat.mtimeMs };
     const known = cache?.knownKey(file, stamp);
-    const outlinedStat = known === undefined ? undefined : await fromOutline(file, known, seen, deps);
+    const outlinedStat = known === undefined ? undefined : fromOutline(file, known, seen, deps);
     if (outlinedStat) return outlinedStat;
     const fromStat = known === undefined ? undefined : await cache?.get(known, file);
     if (fromStat) return accept(fromStat, seen, deps, file, known);
@@ -85,7 +87,7 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     }
     const key = cache?.keyOf(file, source);
     // The same content elsewhere (a moved folder) or back as it was: only read and hashed, never parsed.
-    const outlined = key === undefined ? undefined : await fromOutline(file, key, seen, deps);
+    const outlined = key === undefined ? undefined : fromOutline(file, key, seen, deps);
     if (outlined) {
       cache?.remember(file, stamp, key as string);
       return outlined;
@@ -117,10 +119,10 @@ function accept(parsed: GoodParse, seen: string, deps: ReadDeps, file: string, k
 }
 
 /** The entry of `file` built from the outline of `key`, when there is one and its story-id file is as it was. */
-async function fromOutline(file: string, key: string, seen: string, deps: ReadDeps): Promise<FileEntry | undefined> {
+function fromOutline(file: string, key: string, seen: string, deps: ReadDeps): FileEntry | undefined {
   const { cache, outlines } = deps;
   const outline = outlines && cache?.outline(key);
-  if (!outline || (await outlines.stamp(outline.digest.date)) !== outline.idsStamp) return undefined;
+  if (!outline || outlines.stamp(outline.digest.date) !== outline.idsStamp) return undefined;
   const digest = outlineDigest(outline, () => loadStories(file, key, outline, cache as ParseCache, deps));
   return accept({ digest, warnings: outline.warnings.map((w) => ({ ...w, file })), dateLine: outline.dateLine }, seen, deps, file, key, true);
 }

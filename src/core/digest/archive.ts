@@ -99,8 +99,6 @@ const YIELD_AFTER_MS = 20;
 const FILES_AT_ONCE = 8;
 /** How many id files are read at once at start. */
 const ID_LOADS_AT_ONCE = 32;
-/** The parser's worker starts this long after the archive is up, not while the search index is still loading. */
-const WARM_PARSER_AFTER_MS = 2000;
 
 /**
  * Loads every digest under `dir`, then follows the directory: a new or edited file is parsed off to the side and
@@ -135,7 +133,6 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   let poll: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
-  let warmTimer: NodeJS.Timeout | undefined;
   /** Outlines being recorded for the next start (they wait for the id files to be written). */
   let recording: Promise<void> = Promise.resolve();
 
@@ -178,7 +175,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     watcher?.sync(tree.dirs);
     const present = new Set(tree.files);
     // Outlines only at start: later, the archive's own ids may be newer than any id file.
-    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store } : {}) };
+    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store, statNow: true } : {}) };
     // Stats and cache reads overlap (a start with years of digests is mostly waiting on them); parses still run
     // one at a time in the parser.
     let at = 0;
@@ -331,12 +328,8 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   started = true;
   const count = view.dates.length;
   log.info({ dir, digests: count, problems: duplicates.length + [...files.values()].filter((e) => e.problem).length }, `loaded ${count} digest(s) from ${dir}`);
-  // A warm start parses nothing; the first edit should not also wait for the parser's worker to start (but the
-  // search index loading right after this should not wait for it either).
-  if (watching && parser.warm) {
-    warmTimer = setTimeout(() => parser.warm?.(), WARM_PARSER_AFTER_MS);
-    warmTimer.unref();
-  }
+  // A warm start parses nothing. The parser's worker is started by the owner (`warm()`) once the start is done:
+  // booting it costs about a second of CPU, which would only slow the search index loading right after this.
   const pollMs = options.pollMs ?? ARCHIVE_POLL_MS;
   if (watching && pollMs > 0) {
     poll = setInterval(() => void reload(), pollMs);
@@ -382,7 +375,6 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       if (closed) return;
       closed = true;
       clearInterval(poll);
-      clearTimeout(warmTimer);
       watcher?.close();
       watcher = undefined;
       listeners.clear();

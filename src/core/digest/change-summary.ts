@@ -1,5 +1,5 @@
 // What one archive change did, in numbers and as the one readable log line the publisher sees.
-import { countStories } from "./digest-outline.js";
+import { countStories, storyIdsOf } from "./digest-outline.js";
 import type { Digest, Story } from "./model.js";
 
 /** A change in words: loaded (new date), revised (same date, new content) or removed. */
@@ -44,7 +44,14 @@ export function summarizeChange(previous: Digest | undefined, next: Digest | und
   const stories = countStories(next);
   const counts = `${plural(sections, "section", "sections")}, ${plural(stories, "story", "stories")}`;
   if (!previous) return { kind: "loaded", date, sections, stories, changed: 0, added: 0, removed: 0, text: `loaded ${date}: ${counts}` };
-  const before = storiesById(previous);
+  let before: Map<string, string>;
+  try {
+    before = storiesById(previous);
+  } catch {
+    // An outlined old version whose stories could not be loaded (its cache entry damaged, its file already
+    // changed): what was added and removed is still known from its ids; changes in place are not.
+    before = new Map(storyIdsOf(previous).flat().map((id) => [id, ""]));
+  }
   const after = storiesById(next);
   let changed = 0;
   let added = 0;

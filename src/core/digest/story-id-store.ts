@@ -19,9 +19,10 @@ export interface StoryIdStore {
   loadNow(date: string): DateIds | undefined;
   /**
    * What the date's file is now (`mtimeMs:size:ino`), without reading it; `undefined` when there is none. An outline
-   * made with the ids of one version is void for another (the file deleted, rewritten, or damaged).
+   * made with the ids of one version is void for another (the file deleted, rewritten, or damaged). A stat at once:
+   * it is asked for every date at start, when a thousand stats through the thread pool cost 20× their CPU.
    */
-  stamp(date: string): Promise<string | undefined>;
+  stamp(date: string): string | undefined;
   /**
    * The `stamp` of the file once `ids` are what it holds (pending writes done); `undefined` when they are not (a
    * write failed, newer ids were saved meanwhile, a read-only or in-memory store).
@@ -58,7 +59,7 @@ export function createMemoryStoryIdStore(): StoryIdStore {
     save: (date, ids) => void dates.set(date, ids),
     flush: async () => undefined,
     // Nothing survives the process: no outline may rely on these ids.
-    stamp: async () => undefined,
+    stamp: () => undefined,
     savedStamp: async () => undefined,
   };
 }
@@ -167,8 +168,8 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
       memory.set(date, text === undefined ? undefined : decode(date, text));
       return memory.get(date);
     },
-    async stamp(date) {
-      const st = await fs.promises.stat(fileOf(date)).catch(() => undefined);
+    stamp(date) {
+      const st = fs.statSync(fileOf(date), { throwIfNoEntry: false });
       return st?.isFile() ? stampOf(st) : undefined;
     },
     async savedStamp(date, ids) {

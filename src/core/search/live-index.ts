@@ -1,6 +1,7 @@
 // The index as it follows the archive: exact removal of a digest's old stories, compaction and snapshots in event-loop-friendly steps.
 import type MiniSearch from "minisearch";
 import type { ArchiveChange } from "../digest/archive.js";
+import { storyIdsOf } from "../digest/digest-outline.js";
 import type { Digest } from "../digest/model.js";
 import { attachPacked, packPostings, runInSlices, runNow } from "./index-codec.js";
 import { digestToDocs, type StoryDoc } from "./index-options.js";
@@ -68,8 +69,15 @@ export class LiveIndex {
     if (!this.indexed.has(date)) return;
     const ix = internalsOf(this.index);
     const old = this.indexed.get(date);
-    if (old) {
-      for (const doc of digestToDocs(old)) {
+    let docs: StoryDoc[] | undefined;
+    try {
+      docs = old && digestToDocs(old);
+    } catch {
+      // An outlined digest whose stories can no longer be loaded: its stories go by id, as a saved date's do.
+      this.savedIds.set(date, storyIdsOf(old as Digest).flat());
+    }
+    if (docs) {
+      for (const doc of docs) {
         const shortId = ix._idToShortId.get(doc.id);
         if (shortId === undefined) continue;
         this.scorer.forget(shortId);
