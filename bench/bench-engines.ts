@@ -142,9 +142,10 @@ export async function paired(root: string, dir: string, state: string, rounds: n
   const scanner = new SubstringScanner();
   scanner.scan(archive.all(), "预热");
   const scan = (query: string, options: SearchOptions) => scanner.scan(archive.all(), query, keeper(archive, options)).slice(0, 10);
-  // Each query's runs, per measurement. The scan, the scorer and the command path run the same number of times,
-  // back to back (scan, then ours, `inner` times per round), so a busy machine slows both sides of a ratio alike and
-  // no side gets more tries at a lucky run.
+  // Each query's runs, per measurement. The scan and the scorer (or the command path) run the same number of times
+  // per round, in two adjacent blocks (`inner` scans, then `inner` searches), so a busy machine slows both sides of a
+  // ratio alike and no side gets more tries at a lucky run. Blocks, not alternation: a scan reads the whole archive
+  // and leaves the CPU caches cold, which would make every search after it pay for the scan (4× the p50 at 10 years).
   const inner = 3;
   const runs = {
     sub: QUERY_MIX.map(() => [] as number[]), ours: QUERY_MIX.map(() => [] as number[]),
@@ -159,17 +160,13 @@ export async function paired(root: string, dir: string, state: string, rounds: n
   for (const o of COMMAND_MIX) await command(o);
   for (let r = 0; r < rounds; r++) {
     for (const [i, q] of QUERY_MIX.entries()) {
-      for (let k = 0; k < inner; k++) {
-        runs.sub[i]!.push(await timed(() => scan(q.query, q.options ?? {})));
-        runs.ours[i]!.push(await timed(() => s.search(q.query, { ...q.options, limit: 10 })));
-      }
+      for (let k = 0; k < inner; k++) runs.sub[i]!.push(await timed(() => scan(q.query, q.options ?? {})));
+      for (let k = 0; k < inner; k++) runs.ours[i]!.push(await timed(() => s.search(q.query, { ...q.options, limit: 10 })));
     }
     for (const [i, o] of COMMAND_MIX.entries()) {
       const options = { ...(o.section ? { section: String(o.section) } : {}), ...(o.date ? { date: String(o.date) } : {}) };
-      for (let k = 0; k < inner; k++) {
-        runs.cmdSub[i]!.push(await timed(() => scan(String(o.query), options)));
-        runs.cmd[i]!.push(await timed(() => command(o)));
-      }
+      for (let k = 0; k < inner; k++) runs.cmdSub[i]!.push(await timed(() => scan(String(o.query), options)));
+      for (let k = 0; k < inner; k++) runs.cmd[i]!.push(await timed(() => command(o)));
     }
   }
   const recall = RELEVANCE_SET.filter((c) => s.search(c.query, { ...c.options, limit: 1 })[0]?.id === c.want).length / RELEVANCE_SET.length;

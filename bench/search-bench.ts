@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const stories = digests.reduce((n, d) => n + d.sections.reduce((m, s) => m + s.stories.length, 0), 0);
   process.stdout.write(
     `Synthetic archive: ${years} years, ${digests.length} daily digests (${digests[0]!.date} … ${digests.at(-1)!.date}), ${stories} stories, plus the relevance digests.\n` +
-      `Query mix: ${QUERY_MIX.length} queries; per round each is scanned and searched (scorer) 3× in turn, then each /search command and a scan of its query 3× in turn. ` +
+      `Query mix: ${QUERY_MIX.length} queries; per round each is scanned 3×, then searched (scorer) 3×; each /search command's query scanned 3×, then the command run 3×. ` +
       `${rounds} rounds. Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores.\n\n`,
   );
   const dir = mkdtempSync(join(tmpdir(), "digest-bench-"));
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const [r50, r99] = both("ratio");
     const [c50, c99] = both("cmdRatio");
     const checks: [string, boolean][] = [
-      [`scorer ≥ ${GOALS.ratio}× faster than substring at p50 and p99 (each query at its median run; as many runs of each, back to back): ${r50}× / ${r99}× (best runs: ${n("paired", "bestRatioP50")}× / ${n("paired", "bestRatioP99")}×)`, atLeast([r50, r99])],
+      [`scorer ≥ ${GOALS.ratio}× faster than substring at p50 and p99 (each query at its median run; as many runs of each, in adjacent blocks): ${r50}× / ${r99}× (best runs: ${n("paired", "bestRatioP50")}× / ${n("paired", "bestRatioP99")}×)`, atLeast([r50, r99])],
       [`/search command path ≥ ${GOALS.ratio}× faster than a substring scan of the same queries at p50 and p99 (median runs): ${c50}× / ${c99}× (best runs: ${n("paired", "bestCmdRatioP50")}× / ${n("paired", "bestCmdRatioP99")}×)`, atLeast([c50, c99])],
       ...(cmdGoal !== undefined
         ? [[`/search p99 via the command path ≤ ${cmdGoal} ms at ${years} years, over queries at their best run: ${n("paired", "bestCmdP99")} ms (median runs: ${n("paired", "medCmdP99")} ms, all runs: ${n("paired", "cmdP99")} ms)`, n("paired", "bestCmdP99") <= cmdGoal] as [string, boolean]]
