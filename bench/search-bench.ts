@@ -12,7 +12,7 @@ import { generateSyntheticDigests } from "./synthetic-archive.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SAMPLE = join(ROOT, "data/digests/2026-02-18.md");
 
-/** Goals (issue 15); the speed-ups are paired ratios from one process, so they hold on a busy machine. */
+/** Goals (issue 15); the speed-ups are paired ratios from one process (same runs, back to back), so they hold on a busy machine. */
 const GOALS = { ratio: 50, cmdP99Ms: { 3: 2, 10: 5 } as Record<number, number>, rssMb: 250, stallMs: 50, loadMs: 2000, recall: 0.95 };
 
 async function child(args: string[]): Promise<Report> {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const stories = digests.reduce((n, d) => n + d.sections.reduce((m, s) => m + s.stories.length, 0), 0);
   process.stdout.write(
     `Synthetic archive: ${years} years, ${digests.length} daily digests (${digests[0]!.date} … ${digests.at(-1)!.date}), ${stories} stories, plus the relevance digests.\n` +
-      `Query mix: ${QUERY_MIX.length} queries; per round each is scanned once and searched 5× (scorer) and 5× (/search command path), interleaved. ` +
+      `Query mix: ${QUERY_MIX.length} queries; per round each is scanned 3×, then searched (scorer) 3×; each /search command's query scanned 3×, then the command run 3×. ` +
       `${rounds} rounds. Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores.\n\n`,
   );
   const dir = mkdtempSync(join(tmpdir(), "digest-bench-"));
@@ -91,17 +91,24 @@ async function main(): Promise<void> {
       ["substring scan p50 / p99, all runs", "paired", "subP50", " ms"], ["", "paired", "subP99", " ms"],
       ["scorer p50 / p99 (limit 10), all runs", "paired", "oursP50", " ms"], ["", "paired", "oursP99", " ms"],
       ["/search command path p50 / p99, all runs", "paired", "cmdP50", " ms"], ["", "paired", "cmdP99", " ms"],
+      ["substring p50 / p99 over queries, each at its median run", "paired", "medSubP50", " ms"], ["", "paired", "medSubP99", " ms"],
+      ["scorer p50 / p99 over queries, median run", "paired", "medOursP50", " ms"], ["", "paired", "medOursP99", " ms"],
+      ["substring scan of the commands' queries, median run", "paired", "medCmdSubP50", " ms"], ["", "paired", "medCmdSubP99", " ms"],
+      ["/search command path p50 / p99 over queries, median run", "paired", "medCmdP50", " ms"], ["", "paired", "medCmdP99", " ms"],
       ["substring p50 / p99 over queries, each at its best run", "paired", "bestSubP50", " ms"], ["", "paired", "bestSubP99", " ms"],
       ["scorer p50 / p99 over queries, best run", "paired", "bestOursP50", " ms"], ["", "paired", "bestOursP99", " ms"],
       ["/search command path p50 / p99 over queries, best run", "paired", "bestCmdP50", " ms"], ["", "paired", "bestCmdP99", " ms"],
-      ["speed-up vs substring, all runs, scorer p50 / p99", "paired", "rawRatioP50", "×"], ["", "paired", "rawRatioP99", "×"],
       ["/search agent (command path, p50)", "paired", "agentCmdMs", " ms"],
-      ["speed-up vs substring, best runs, scorer p50 / p99", "paired", "ratioP50", "×"], ["", "paired", "ratioP99", "×"],
-      ["speed-up vs substring, best runs, command p50 / p99", "paired", "cmdRatioP50", "×"], ["", "paired", "cmdRatioP99", "×"],
+      ["speed-up vs substring, all runs, scorer p50 / p99", "paired", "rawRatioP50", "×"], ["", "paired", "rawRatioP99", "×"],
+      ["speed-up vs substring, median runs, scorer p50 / p99", "paired", "ratioP50", "×"], ["", "paired", "ratioP99", "×"],
+      ["speed-up vs substring, median runs, command p50 / p99", "paired", "cmdRatioP50", "×"], ["", "paired", "cmdRatioP99", "×"],
+      ["speed-up vs substring, best runs, scorer p50 / p99", "paired", "bestRatioP50", "×"], ["", "paired", "bestRatioP99", "×"],
+      ["speed-up vs substring, best runs, command p50 / p99", "paired", "bestCmdRatioP50", "×"], ["", "paired", "bestCmdRatioP99", "×"],
       ["recall@1 of the relevance set inside the archive", "paired", "recallBig", ""],
       ["RSS loaded / after the day's digest / after 100 edits", "edits", "rssLoaded", " MiB"], ["", "edits", "rssFirst", " MiB"], ["", "edits", "rssAfter100", " MiB"],
       ["RSS growth over the 100 edits", "edits", "rssGrowthPct", " %"], ["heap after the 100 edits", "edits", "heapAfter100", " MiB"],
       ["longest event-loop stall on a change incl. save, wall / CPU", "edits", "stallMaxMs", " ms"], ["", "edits", "stallCpuMaxMs", " ms"],
+      ["  that CPU is the CPU of the", "edits", "stallCpuOf", ""], ["  process CPU in the same window (GC helpers, file writes)", "edits", "stallProcCpuMaxMs", " ms"],
       ["longest synchronous update, wall / CPU", "edits", "applyMaxMs", " ms"], ["", "edits", "applyCpuMaxMs", " ms"],
       ["scorer p50 before / after the edits", "edits", "queryP50Before", " ms"], ["", "edits", "queryP50After", " ms"],
     ];
@@ -121,15 +128,19 @@ async function main(): Promise<void> {
     const ours = results.ours!;
     const n = (mode: string, key: string) => Number(ours[mode]![key]);
     const cmdGoal = GOALS.cmdP99Ms[years];
+    const both = (key: string) => [n("paired", `${key}P50`), n("paired", `${key}P99`)] as const;
+    const atLeast = ([p50, p99]: readonly [number, number]) => p50 >= GOALS.ratio && p99 >= GOALS.ratio;
+    const [r50, r99] = both("ratio");
+    const [c50, c99] = both("cmdRatio");
     const checks: [string, boolean][] = [
-      [`scorer ≥ ${GOALS.ratio}× faster than substring at p50 and p99 (paired, best runs): ${n("paired", "ratioP50")}× / ${n("paired", "ratioP99")}×`, n("paired", "ratioP50") >= GOALS.ratio && n("paired", "ratioP99") >= GOALS.ratio],
-      [`/search command path ≥ ${GOALS.ratio}× faster than substring at p50 and p99 (paired, best runs): ${n("paired", "cmdRatioP50")}× / ${n("paired", "cmdRatioP99")}×`, n("paired", "cmdRatioP50") >= GOALS.ratio && n("paired", "cmdRatioP99") >= GOALS.ratio],
+      [`scorer ≥ ${GOALS.ratio}× faster than substring at p50 and p99 (each query at its median run; as many runs of each, in adjacent blocks): ${r50}× / ${r99}× (best runs: ${n("paired", "bestRatioP50")}× / ${n("paired", "bestRatioP99")}×)`, atLeast([r50, r99])],
+      [`/search command path ≥ ${GOALS.ratio}× faster than a substring scan of the same queries at p50 and p99 (median runs): ${c50}× / ${c99}× (best runs: ${n("paired", "bestCmdRatioP50")}× / ${n("paired", "bestCmdRatioP99")}×)`, atLeast([c50, c99])],
       ...(cmdGoal !== undefined
-        ? [[`/search p99 via the command path ≤ ${cmdGoal} ms at ${years} years, over queries at their best run: ${n("paired", "bestCmdP99")} ms (all runs: ${n("paired", "cmdP99")} ms)`, n("paired", "bestCmdP99") <= cmdGoal] as [string, boolean]]
+        ? [[`/search p99 via the command path ≤ ${cmdGoal} ms at ${years} years, over queries at their best run: ${n("paired", "bestCmdP99")} ms (median runs: ${n("paired", "medCmdP99")} ms, all runs: ${n("paired", "cmdP99")} ms)`, n("paired", "bestCmdP99") <= cmdGoal] as [string, boolean]]
         : []),
       ...(years === 3 ? [[`RSS after the day's digest + 100 edits ≤ ${GOALS.rssMb} MiB: ${n("edits", "rssAfter100")} MiB`, n("edits", "rssAfter100") <= GOALS.rssMb] as [string, boolean]] : []),
       [`RSS after 100 edits within 10% of after the first: ${n("edits", "rssGrowthPct")} %`, n("edits", "rssGrowthPct") <= 10],
-      [`event-loop stall on a change ≤ ${GOALS.stallMs} ms, as CPU time of the longest turn (wall, inflated by preemption: ${n("edits", "stallMaxMs")} ms): ${n("edits", "stallCpuMaxMs")} ms`, n("edits", "stallCpuMaxMs") <= GOALS.stallMs],
+      [`event-loop stall on a change ≤ ${GOALS.stallMs} ms, as CPU time of the ${ours.edits!.stallCpuOf} in the longest turn (wall, inflated by preemption: ${n("edits", "stallMaxMs")} ms; process CPU: ${n("edits", "stallProcCpuMaxMs")} ms): ${n("edits", "stallCpuMaxMs")} ms`, n("edits", "stallCpuMaxMs") <= GOALS.stallMs],
       [`start from saved index ≤ 2 s: ${n("paired", "loadMs")} ms`, n("paired", "loadMs") <= GOALS.loadMs],
       [`recall@1 inside the archive (informative, judged by npm test on the relevance digests): ${n("paired", "recallBig")}`, true],
     ];

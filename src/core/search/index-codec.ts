@@ -147,16 +147,18 @@ export function runNow<T>(steps: Generator<void, T>): T {
 
 /**
  * Runs a step generator in slices of about `sliceMs`, yielding to the event loop in between, so a big index is
- * packed without blocking commands (a 10-year index takes a few hundred ms of work).
+ * packed without blocking commands (a 10-year index takes a few hundred ms of work). It yields before the first
+ * slice too: the caller's turn has often done a slice of other work already (the last change applied, the previous
+ * phase of a snapshot), and the two together were the longest turns of a save.
  */
 export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 10): Promise<T> {
   for (;;) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const until = performance.now() + sliceMs;
     for (;;) {
       const next = steps.next();
       if (next.done) return next.value;
       if (performance.now() >= until) break;
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -174,7 +174,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
         compactNext = false;
       } finally {
         busy = false;
-        drain();
+        // On the next turn: this one ended a slice of the snapshot.
+        setImmediate(drain);
       }
       if (!dataDir) return;
       try {
