@@ -166,11 +166,12 @@ const pgOnly = only.filter((o) => o.startsWith("pg "));
 if (!NO_INSTANCES && (only.length === 0 || pgOnly.length > 0)) {
   const { runInstanceScenarios } = await import("./delivery-instances.js");
   for (const r of await runInstanceScenarios(pgOnly)) {
-    const fraction = r.rate / r.budget;
+    const fraction = r.requests / r.seconds / r.budget;
     const ok = fraction >= GOAL && r.violations === 0 && r.duplicates === 0 && r.lost === 0;
     failed ||= !ok;
+    const requests = r.requests === r.messages ? "" : `, ${r.requests} requests = ${(r.requests / r.seconds).toFixed(1)} req/s`;
     process.stdout.write(
-      `${ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s = ${fraction.toFixed(2)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; sent per instance ${r.byInstance.join(" / ")} (load ${loadavg()[0]!.toFixed(1)})\n`,
+      `${ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s${requests} = ${fraction.toFixed(3)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; sent per instance ${r.byInstance.join(" / ")} (load ${loadavg()[0]!.toFixed(1)})\n`,
     );
   }
 }

@@ -32,6 +32,8 @@ export interface InstancesResult {
   violations: number;
   duplicates: number;
   lost: number;
+  /** Requests the platform counted in its global limit (Discord: every request; Telegram: the messages). */
+  requests: number;
   /** Messages each instance sent (the sender lease holder sends them all). */
   byInstance: number[];
 }
@@ -119,7 +121,7 @@ export async function runInstanceScenarios(only: string[]): Promise<InstancesRes
             createTelegramPublisher({ api: createTelegramDeliveryApi(TELEGRAM_TOKEN, api.apiRoot), locale: "zh", botUsername: "BenchBot", secrets: [TELEGRAM_TOKEN] }) as Publisher,
           );
           const keys = api.posted.map((p) => `${p.chatId}\u0000${p.text}`);
-          results.push(summarise(tgName, r, keys, TELEGRAM_MESSAGES_PER_SECOND, api.limitViolations));
+          results.push(summarise(tgName, r, keys, TELEGRAM_MESSAGES_PER_SECOND, api.limitViolations, keys.length));
         } finally {
           await api.close();
         }
@@ -134,7 +136,7 @@ export async function runInstanceScenarios(only: string[]): Promise<InstancesRes
             createDiscordPublisher({ rest: createDiscordDeliveryRest(DISCORD_TOKEN, fake.apiBase), locale: "zh", logger: pino({ level: "warn" }) }) as Publisher,
           );
           const keys = targets.flatMap((t) => fake.channelMessages(t).map((b) => `${t}\u0000${JSON.stringify((b as { embeds?: unknown }).embeds)}`));
-          results.push(summarise(dcName, r, keys, DISCORD_REQUESTS_PER_SECOND, fake.limitViolations));
+          results.push(summarise(dcName, r, keys, DISCORD_REQUESTS_PER_SECOND, fake.limitViolations, fake.limitedRequests));
         } finally {
           await fake.close();
         }
@@ -146,7 +148,7 @@ export async function runInstanceScenarios(only: string[]): Promise<InstancesRes
   return results;
 }
 
-function summarise(scenario: string, r: { seconds: number; byInstance: number[]; planned: number }, keys: string[], budget: number, violations: number): InstancesResult {
+function summarise(scenario: string, r: { seconds: number; byInstance: number[]; planned: number }, keys: string[], budget: number, violations: number, requests: number): InstancesResult {
   const distinct = new Set(keys).size;
   return {
     scenario,
@@ -155,6 +157,7 @@ function summarise(scenario: string, r: { seconds: number; byInstance: number[];
     rate: distinct / r.seconds,
     budget,
     violations,
+    requests,
     duplicates: keys.length - distinct,
     lost: r.planned - distinct,
     byInstance: r.byInstance,

@@ -94,17 +94,27 @@ export function createPlanner(deps: PlannerDeps): Planner {
   const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
   /** Slots already logged as waiting behind a stale digest, so a minute tick does not repeat the line. */
   const staleLogged = new Set<string>();
+  /** Plans already made per digest (a revised digest is a new object, planned afresh). */
+  const plansOf = new WeakMap<Digest, Map<string, "empty" | "no-match" | ReturnType<typeof withPinStep>>>();
 
   async function planFor(...[kind, runId, sub, digest, sections, extra]: Parameters<Planner["planFor"]>) {
     const publisher = publishers.get(sub.platform);
     if (!publisher) throw deps.noPublisher(sub.platform);
-    const all = buildDailyPost(digest, sections);
-    if (all.sections.length === 0) return "empty" as const;
     const { options } = sub;
-    const post = filterPostByKeywords(all, digest, options?.keywords);
-    if (post.sections.length === 0) return "no-match" as const;
-    // The options are baked into the payloads and recorded with the run: a resume sends, and a revision re-plans, the same.
-    const { payloads, operations } = withPinStep(publisher.planDailyPost(post, options), options, publisher);
+    // Planning is pure: a broadcast renders each (digest, platform, sections, options) once, not once per target.
+    let plans = plansOf.get(digest);
+    if (!plans) plansOf.set(digest, (plans = new Map()));
+    const key = JSON.stringify([sub.platform, sections ?? null, options ?? null]);
+    let plan = plans.get(key);
+    if (!plan) {
+      const all = buildDailyPost(digest, sections);
+      const post = all.sections.length === 0 ? undefined : filterPostByKeywords(all, digest, options?.keywords);
+      // The options are baked into the payloads and recorded with the run: a resume sends, and a revision re-plans, the same.
+      plan = !post ? "empty" : post.sections.length === 0 ? "no-match" : withPinStep(publisher.planDailyPost(post, options), options, publisher);
+      plans.set(key, plan);
+    }
+    if (plan === "empty" || plan === "no-match") return plan;
+    const { payloads, operations } = plan;
     const fresh = await ledger.planRun({
       runId,
       kind,

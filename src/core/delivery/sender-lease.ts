@@ -2,7 +2,7 @@
 import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { DatabaseClock } from "../storage/database-clock.js";
-import type { SenderLeaseStore } from "../storage/sender-lease-store.js";
+import type { RecentSends, SenderLeaseStore } from "../storage/sender-lease-store.js";
 import { judgeOwner } from "./owner.js";
 import type { DeliveryObserver } from "./observer.js";
 import type { Pacer } from "./pacing.js";
@@ -83,6 +83,12 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   const { clock } = options;
   const now = () => clock.now();
   const iso = (t: number) => new Date(t).toISOString();
+  /** This holder's sends of the last minute per group (Telegram's 20/min), in database time, for the next holder. */
+  const recentOf = (platform: Platform): RecentSends => {
+    const out: RecentSends = {};
+    for (const p of pacers) for (const [id, ages] of Object.entries(p.recent?.(platform, 60_000) ?? {})) out[id] = [...(out[id] ?? []), ...ages.map((a) => Math.round(now() - a))];
+    return out;
+  };
   /** Held leases: known expiry and the renewal timer. */
   const held = new Map<Platform, { expiresAt: number; timer: NodeJS.Timeout }>();
   const standing = new Map<Platform, NodeJS.Timeout>();
@@ -109,7 +115,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
   function keep(platform: Platform, expiresAt: number) {
     const timer = setInterval(() => {
       const until = now() + ms;
-      store.renew(platform, owner, iso(until)).then(
+      store.renew(platform, owner, iso(until), recentOf(platform)).then(
         (ok) => {
           const h = held.get(platform);
           if (!h || h.timer !== timer) return;
@@ -163,6 +169,9 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
       const lastMoment = fromGone ? Math.min(Date.parse(previous.expiresAt), t) : Date.parse(previous.expiresAt);
       const wait = lastMoment + handoverMs - t;
       if (wait > 0) for (const p of pacers) p.penalize(platform, undefined, wait);
+      // What it sent to each group in the last minute counts here too (as of its last renewal or its release).
+      const ages = Object.fromEntries(Object.entries(previous.recentSends ?? {}).map(([id, times]) => [id, times.map((at) => t - at)]));
+      for (const p of pacers) p.absorb?.(platform, ages);
       logger.info({ platform, previous: previous.holder, waitMs: Math.max(0, wait) }, "took over the sender lease");
     }
     return true;
@@ -189,7 +198,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
     if (!held.has(platform)) return;
     drop(platform);
     try {
-      await store.release(platform, owner, iso(now()));
+      await store.release(platform, owner, iso(now()), recentOf(platform));
     } catch (err) {
       logger.warn({ err, platform }, "could not release the sender lease; another process takes over when it runs out");
     }

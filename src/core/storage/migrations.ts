@@ -210,6 +210,9 @@ const SENDER_LEASES = `
     acquired_at TEXT NOT NULL
   );`;
 
+/** Migration "sender_recent_sends": see the MIGRATIONS entry. */
+const SENDER_RECENT_SENDS = `ALTER TABLE sender_leases ADD COLUMN recent_sends TEXT;`;
+
 /** Migration "telegram_updates": webhook update ids claimed by some instance (telegram-updates-store.ts). */
 const TELEGRAM_UPDATES = `
   CREATE TABLE telegram_updates (
@@ -268,6 +271,9 @@ export const MIGRATIONS: readonly Migration[] = [
   // telegram_updates (qascale): the webhook's "update id already handled" memory, shared by every instance behind a
   // load balancer (was per process, so an update Telegram re-delivered to another instance was answered twice).
   { sqlite: TELEGRAM_UPDATES, postgres: TELEGRAM_UPDATES },
+  // sender_leases.recent_sends (pace): the holder's sends of the last minute per group, written at each renewal and at
+  // release, so the next holder's pacer counts them in Telegram's 20/min per group.
+  { sqlite: SENDER_RECENT_SENDS, postgres: SENDER_RECENT_SENDS },
 ];
 
 const newer = (where: string, version: number) =>

@@ -1,5 +1,5 @@
 // Table shapes of the state database as the query builder sees them (the same on SQLite and PostgreSQL).
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 export interface SubscriptionsTable {
   platform: string;
@@ -153,6 +153,8 @@ export interface SenderLeasesTable {
   holder: string;
   expires_at: string;
   acquired_at: string;
+  /** JSON `{ target: [database-clock ms, …] }`: the holder's sends of the last minute to targets with a per-minute limit. */
+  recent_sends: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TelegramUpdatesTable {

@@ -1,5 +1,5 @@
 // Sender leases: one row per platform naming the one process that may spend that bot token's budget, until when.
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { StateTables } from "./schema.js";
 
 /** A platform's sender lease as stored; its times are the database's clock (database-clock.ts), whichever host wrote them. */
@@ -9,7 +9,12 @@ export interface SenderLease {
   /** ISO time; a released lease has it set to the release time. */
   expiresAt: string;
   acquiredAt: string;
+  /** The holder's last written sends to targets with a per-minute limit: target → database-clock ms. */
+  recentSends?: RecentSends;
 }
+
+/** Sends per target, in the database's clock (ms since the epoch). */
+export type RecentSends = Record<string, number[]>;
 
 /**
  * The sender leases of a state database (`sender_leases`, one row per platform). Every statement is a single
@@ -29,16 +34,38 @@ export interface SenderLeaseStore {
     platform: string,
     claim: { owner: string; now: string; until: string; takeOverFrom?: string },
   ): Promise<{ held: boolean; previous: SenderLease | undefined }>;
-  /** Extends the lease `owner` holds; false when another owner holds it now. */
-  renew(platform: string, owner: string, until: string): Promise<boolean>;
-  /** Ends the lease `owner` holds (expires now), so a standby takes over at once. */
-  release(platform: string, owner: string, now: string): Promise<void>;
+  /** Extends the lease `owner` holds (with its recent sends, for the next holder); false when another owner holds it now. */
+  renew(platform: string, owner: string, until: string, recent?: RecentSends): Promise<boolean>;
+  /** Ends the lease `owner` holds (expires now), so a standby takes over at once; `recent` is left for the next holder. */
+  release(platform: string, owner: string, now: string, recent?: RecentSends): Promise<void>;
   /** The lease as stored, if any. */
   get(platform: string): Promise<SenderLease | undefined>;
 }
 
-type Row = StateTables["sender_leases"];
-const toLease = (r: Row): SenderLease => ({ platform: r.platform, holder: r.holder, expiresAt: r.expires_at, acquiredAt: r.acquired_at });
+type Row = Selectable<StateTables["sender_leases"]>;
+const toLease = (r: Row): SenderLease => ({
+  platform: r.platform,
+  holder: r.holder,
+  expiresAt: r.expires_at,
+  acquiredAt: r.acquired_at,
+  ...(r.recent_sends ? { recentSends: readRecent(r.recent_sends) } : {}),
+});
+
+/** A stored history, or none when it cannot be read (a damaged row must not stop sending). */
+function readRecent(json: string): RecentSends | undefined {
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (typeof value !== "object" || value === null) return undefined;
+    const out: RecentSends = {};
+    for (const [target, times] of Object.entries(value)) {
+      if (Array.isArray(times)) out[target] = times.filter((t): t is number => typeof t === "number");
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+const writeRecent = (recent: RecentSends | undefined) => (recent === undefined ? {} : { recent_sends: JSON.stringify(recent) });
 
 /**
  * The sender lease store over the state tables (the same statements on SQLite and PostgreSQL).
@@ -85,17 +112,17 @@ export function createSenderLeaseStore(db: Kysely<StateTables>): SenderLeaseStor
         .executeTakeFirst();
       return { held: row?.holder === claim.owner, previous };
     },
-    async renew(platform, owner, until) {
+    async renew(platform, owner, until, recent) {
       const result = await db
         .updateTable("sender_leases")
-        .set({ expires_at: until })
+        .set({ expires_at: until, ...writeRecent(recent) })
         .where("platform", "=", platform)
         .where("holder", "=", owner)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async release(platform, owner, now) {
-      await db.updateTable("sender_leases").set({ expires_at: now }).where("platform", "=", platform).where("holder", "=", owner).execute();
+    async release(platform, owner, now, recent) {
+      await db.updateTable("sender_leases").set({ expires_at: now, ...writeRecent(recent) }).where("platform", "=", platform).where("holder", "=", owner).execute();
     },
   };
 }
