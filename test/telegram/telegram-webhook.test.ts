@@ -35,7 +35,7 @@ async function post(url: string, body: unknown, secret?: string): Promise<number
   return res.status;
 }
 
-describe("Telegram webhook mode", () => {
+describe("Telegram webhook mode", { timeout: 60_000 }, () => {
   it("sets the webhook with the secret, refuses wrong secrets, handles each update once; polling mode deletes it", async () => {
     const tg = await startTelegramHarness();
     cleanups.push(() => tg.close());
