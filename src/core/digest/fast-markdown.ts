@@ -41,10 +41,7 @@ export function readFastMarkdown(text: string): Root | undefined {
   try {
     return readDocument(text);
   } catch (err) {
-    if (err instanceof OutsideSubset) {
-      if (process.env.FAST_MD_DEBUG) process.stderr.write(`fast-markdown: ${err.message}\n`);
-      return undefined;
-    }
+    if (err instanceof OutsideSubset) return undefined;
     throw err;
   }
 }
