@@ -28,7 +28,8 @@ export interface Segment {
 type Item =
   | { t: "text"; s: number; e: number; v: string }
   | { t: "delim"; s: number; n: number; m: string; open: boolean; close: boolean }
-  | { t: "node"; node: PhrasingContent }
+  /** `level`: how deep emphasis and links nest inside this node, counting itself. */
+  | { t: "node"; node: PhrasingContent; level?: number }
   | { t: "bracket"; s: number; active: boolean };
 
 const WHITESPACE = 1;
@@ -137,10 +138,13 @@ export function readInline(source: string, segments: readonly Segment[], lineSta
         continue;
       }
       const dest = readDestination(s, i + 2);
-      const children = toNodes(resolveEmphasis(items.slice(at + 1)), points);
+      const label = resolveEmphasis(items.slice(at + 1));
+      const level = levelOf(label) + 1;
+      const children = toNodes(label, points);
       items.length = at;
       items.push({
         t: "node",
+        level,
         node: { type: "link", title: null, url: dest.url, children, position: { start: points.point(opener.s), end: points.point(dest.end) } },
       });
       for (const b of brackets) (items[b] as Item & { t: "bracket" }).active = false;
@@ -213,10 +217,16 @@ class Points {
     this.s = s;
   }
 
+  /** The last segment starting at or before `i` (binary search: a paragraph may have thousands of lines). */
   segmentAt(i: number): number {
-    let k = this.segments.length - 1;
-    while (k > 0 && (this.starts[k] as number) > i) k--;
-    return k;
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] as number) <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /** Inside segment k an index is a plain shift; the joining "\n" maps to the end of the line's text. */
@@ -277,6 +287,15 @@ function readDestination(s: string, from: number): { url: string; end: number } 
   return { url: s.slice(from, i), end: i + 1 };
 }
 
+/** Deeper emphasis goes to the full parser, so the recursion building nodes never nears the stack's limit. */
+const MAX_EMPHASIS_DEPTH = 200;
+
+function levelOf(items: readonly Item[]): number {
+  let level = 0;
+  for (const item of items) if (item.t === "node" && item.level !== undefined && item.level > level) level = item.level;
+  return level;
+}
+
 /** micromark's attention resolver: each closer, in order, takes the nearest opener of its marker it may pair with. */
 function resolveEmphasis(items: Item[]): Item[] {
   for (let index = 0; index < items.length; index++) {
@@ -288,7 +307,10 @@ function resolveEmphasis(items: Item[]): Item[] {
       if ((opener.close || closer.open) && closer.n % 3 && !((opener.n + closer.n) % 3)) continue;
       const use = opener.n > 1 && closer.n > 1 ? 2 : 1;
       const inner = resolveEmphasis(items.slice(o + 1, index));
-      const group: Item = { t: "node", node: { type: use > 1 ? "strong" : "emphasis", children: [] } };
+      const level = levelOf(inner) + 1;
+      // Emphasis nested this deep is refused by the digest parser anyway; the full parser gets to say how.
+      if (level > MAX_EMPHASIS_DEPTH) outside("emphasis nested too deep");
+      const group: Item = { t: "node", level, node: { type: use > 1 ? "strong" : "emphasis", children: [] } };
       (group as { inner?: Item[]; from?: number; to?: number }).inner = inner;
       (group as { from?: number }).from = opener.s + opener.n - use;
       (group as { to?: number }).to = closer.s + use;

@@ -65,6 +65,10 @@ describe("readFastMarkdown on hand-picked cases", () => {
     "😀**a**😀", "- item", "* a *", "1. item", "- a\n- b  \n  c\n\nx", " 1.  a **b**\n 2.  c\n", "* a\n  * b\n* c", "- a\n\n- b",
     "> - a\n> - b", "- > a\n- b", "- a\n# h", "- a\n  **b**", "2. x\n3. y", "**a**\u00a0b", "a\u3000**b**", "***\n***", "a\n***\nb", "# a\n> b\n# c",
   ];
+  it("reads emphasis nested 150 deep as the full parser does", () => {
+    expect(expectSameTree("*a ".repeat(150) + "b* ".repeat(150))).toBe(true);
+  });
+
   it.each(read)("reads %j as the full parser does", (doc) => {
     expect(expectSameTree(doc)).toBe(true);
   });
@@ -76,6 +80,8 @@ describe("readFastMarkdown on hand-picked cases", () => {
     "![img](https://x/y.png)", "~~del~~", "~a~", "note[^1]", "text\\\nmore", "## closed ##", "> quote\nlazy",
     "&unknown;", "[link](<https://x>)", '[link](https://x "title")', "<https://auto.example>", "a <b>html</b>",
     "[a](b c)", "[a]()", "---\nunclosed", "`a\nb`",
+    // Emphasis nested 300 deep (the reader's own recursion would near the stack's limit).
+    "_a ".repeat(300) + "a_ ".repeat(300),
   ];
   it.each(declined)("leaves %j to the full parser", (doc) => {
     expect(readFastMarkdown(doc)).toBeUndefined();
