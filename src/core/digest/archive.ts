@@ -14,7 +14,6 @@ import type { DigestWarning } from "./parse-digest.js";
 import { createMemoryStoryIdStore, type StoryIdStore } from "./story-id-store.js";
 import { assignStoryIds, type DateIds } from "./story-ids.js";
 
-
 export { ARCHIVE_MAX_FILE_BYTES } from "./archive-files.js";
 export type { StoryLookup } from "./archive-view.js";
 export type { ChangeSummary } from "./change-summary.js";
