@@ -26,10 +26,8 @@ export async function followGroupMigration(
     return "settings";
   }
   const target = String(to);
-  await subscriptions.upsert("telegram", target, old.sections, now);
-  if (old.cron !== undefined || old.timezone !== undefined) await subscriptions.setSchedule("telegram", target, old.cron, old.timezone, now);
-  if (old.options) await subscriptions.setOptions("telegram", target, old.options, now);
-  await subscriptions.remove("telegram", String(from));
+  // One transaction: a delivery planned meanwhile finds the subscription at one id, with all its settings.
+  if (!(await subscriptions.move("telegram", String(from), target, now))) return "none";
   await storage.ledger.skipOpenParts("telegram", String(from), `the group was upgraded to supergroup ${to}`, now);
   await storage.revisions.skipOpenParts("telegram", String(from), `the group was upgraded to supergroup ${to}`, now);
   logger.info({ from, to }, "telegram: group upgraded to a supergroup; its subscription follows the new id");

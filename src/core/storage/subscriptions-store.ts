@@ -104,5 +104,31 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
+    async move(platform, from, to, now) {
+      return db.transaction().execute(async (trx) => {
+        const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", from);
+        const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
+        if (!row) return false;
+        // The pinned header stays behind: it is a message of the old chat, which the new id cannot unpin.
+        const moved = {
+          sections: row.sections,
+          cron: row.cron,
+          timezone: row.timezone,
+          options: row.options ?? null,
+          // As a new /subscribe would: a target disabled for the old id (Telegram refused it as upgraded) is good again.
+          enabled: 1,
+          disabled_reason: null,
+          source: row.source,
+          updated_at: now,
+        };
+        await trx
+          .insertInto("subscriptions")
+          .values({ platform, target_id: to, created_at: row.created_at, ...moved })
+          .onConflict((oc) => oc.columns(["platform", "target_id"]).doUpdateSet({ ...moved, pinned_message_id: null }))
+          .execute();
+        await trx.deleteFrom("subscriptions").where("platform", "=", platform).where("target_id", "=", from).execute();
+        return true;
+      });
+    },
   };
 }

@@ -157,6 +157,12 @@ export interface SubscriptionStore {
   setPinned(platform: Platform, targetId: string, messageId: string | undefined, now: string): Promise<void>;
   /** False when there was no such subscription. */
   remove(platform: Platform, targetId: string): Promise<boolean>;
+  /**
+   * Moves a subscription to another target id (a Telegram group upgraded to a supergroup) with its sections,
+   * schedule and options, in one transaction: no reader ever sees it at both ids, or at the new one without its
+   * settings. A subscription already at `to` is replaced. False when there is none at `from`.
+   */
+  move(platform: Platform, from: string, to: string, now: string): Promise<boolean>;
 }
 
 /** Runs and their planned parts: the delivery ledger. */

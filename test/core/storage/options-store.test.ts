@@ -44,6 +44,38 @@ describe.each(testBackends())("on %s", (backend) => {
     expect((await a.subscriptions.get("telegram", "-1"))?.options).toEqual({ silent: true, pin: true });
   });
 
+  it("moves a subscription to a new id with its sections, schedule and options at once, and re-enables it", async () => {
+    const open = opener(backend);
+    const [a, b] = [await open(), await open()];
+    expect(await a.subscriptions.move("telegram", "-4242", "-1009990001", T0)).toBe(false);
+    await a.subscriptions.upsert("telegram", "-4242", [2], T0);
+    await a.subscriptions.setSchedule("telegram", "-4242", "30 7 * * *", "Asia/Shanghai", T0);
+    await a.subscriptions.setOptions("telegram", "-4242", { silent: true, pin: true }, T0);
+    await a.subscriptions.setPinned("telegram", "-4242", "77", T0);
+    await a.subscriptions.disable("telegram", "-4242", "the group was upgraded to a supergroup", T0);
+    // Another instance reading all along never sees the new id without its options, nor both ids at once.
+    let reading = true;
+    const seen: string[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const list = (await b.subscriptions.list()).filter((x) => x.platform === "telegram");
+        const moved = list.find((x) => x.targetId === "-1009990001");
+        if (list.length !== 1) seen.push(`${list.length} subscriptions`);
+        if (moved && !moved.options?.pin) seen.push("moved without its options");
+      }
+    })();
+    expect(await a.subscriptions.move("telegram", "-4242", "-1009990001", LATER)).toBe(true);
+    reading = false;
+    await reader;
+    expect(seen).toEqual([]);
+    expect(await b.subscriptions.get("telegram", "-4242")).toBeUndefined();
+    const moved = await b.subscriptions.get("telegram", "-1009990001");
+    expect(moved).toMatchObject({ enabled: true, source: "command", sections: [2], cron: "30 7 * * *", timezone: "Asia/Shanghai", options: { silent: true, pin: true } });
+    // The pinned header is a message of the old chat: the new id has none.
+    expect(moved).not.toHaveProperty("pinnedMessageId");
+    expect(moved).not.toHaveProperty("disabledReason");
+  });
+
   it("records a run's options and a pin part, which is no message: not in earlier ids, pending counts or the revision's messages", async () => {
     const s = await opener(backend)();
     const options = { pin: true, keywords: ["agent"] };
