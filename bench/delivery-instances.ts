@@ -50,7 +50,7 @@ function oneDigestArchive(digest: Digest): DigestArchive {
 }
 
 /** A fresh schema on the server for one scenario (as a fresh database would be). */
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   await client.query(`CREATE SCHEMA ${name}`);

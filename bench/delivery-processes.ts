@@ -2,7 +2,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { DISCORD_REQUESTS_PER_SECOND, TELEGRAM_MESSAGES_PER_SECOND } from "../src/core/delivery/pacing.js";
 import { openPostgresStorage } from "../src/core/storage/open-storage.js";
 import type { Storage } from "../src/core/storage/types.js";
@@ -12,6 +11,7 @@ import { cleanups } from "../test/cli/launch.js";
 import { startPostgres } from "../test/core/storage/postgres-server.js";
 import { startFakeDiscord, type FakeDiscord } from "../test/discord/fake-discord.js";
 import { startFakeBotApi, type FakeBotApi } from "../test/telegram/fake-bot-api.js";
+import { freshDatabase } from "./delivery-instances.js";
 
 const SAMPLE = "data/digests/2026-02-18.md";
 const CHATS = Array.from({ length: 1000 }, (_, i) => String(5_000_000 + i));
@@ -50,17 +50,6 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(" ");
-
-/** A fresh schema on the server for one scenario, as a fresh database would be. */
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.searchParams.set("options", `-c search_path=${name}`);
-  return url.toString();
-}
 
 const pidOf = (owner: string | null | undefined) => Number(/:(\d+):\d*$/.exec(owner ?? "")?.[1] ?? 0);
 
