@@ -75,7 +75,7 @@ describe("readFastMarkdown on hand-picked cases", () => {
     "    indented", "a\tb", "[a]: https://x.y\n\n[a]", "see https://bare.example", "mail me@example.com", "www.example.com",
     "![img](https://x/y.png)", "~~del~~", "~a~", "note[^1]", "text\\\nmore", "## closed ##", "> quote\nlazy",
     "&unknown;", "[link](<https://x>)", '[link](https://x "title")', "<https://auto.example>", "a <b>html</b>",
-    "[a](b c)", "[a]()", "---\nunclosed", "`a\nb`",
+    "[a](b c)", "[a]()", "---\nunclosed", "`a\nb`", "\uFEFF# a", "\uFEFFa",
   ];
   it.each(declined)("leaves %j to the full parser", (doc) => {
     expect(readFastMarkdown(doc)).toBeUndefined();
