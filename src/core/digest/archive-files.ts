@@ -19,7 +19,7 @@ export interface FileEntry {
   key?: string;
   /** `good.digest` came from its outline: it has its stable ids already, and its stories load on first use. */
   outlined?: boolean;
-  /** `mtimeMs:size` of the version last read; "" when it could not be read. */
+  /** `mtimeMs:size:ino` of the version last read; "" when it could not be read. */
   seen: string;
   /** Why the current version is not loaded (`file:line: …` or `file: …`). */
   problem?: string;
@@ -66,12 +66,12 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone"; // removed between listing and reading
       throw err;
     }
-    seen = `${stat.mtimeMs}:${stat.size}`;
+    seen = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
     if (entry && entry.seen === seen) return entry;
     if (stat.size > ARCHIVE_MAX_FILE_BYTES) {
       return fail(seen, `${file}:1: file is ${stat.size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded`);
     }
-    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs };
+    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
     const known = cache?.knownKey(file, stamp);
     const outlinedStat = known === undefined ? undefined : fromOutline(file, known, seen, deps);
     if (outlinedStat) return outlinedStat;
