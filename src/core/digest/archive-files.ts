@@ -1,7 +1,7 @@
 // Reading one digest file for the archive: stat first, then its outline or the parse cache, then the parser; every failure stays local.
 import fs from "node:fs";
 import type { Logger } from "../logger.js";
-import { type DigestOutline, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
+import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
 import type { ParseCache } from "./parse-cache.js";
 import { type ParsedDigest, parseDigest } from "./parse-digest.js";
@@ -44,6 +44,23 @@ const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good" | "key" | "o
   entry?.good ? { good: entry.good, ...(entry.key !== undefined ? { key: entry.key } : {}), ...(entry.outlined ? { outlined: true } : {}) } : {};
 
 /**
+ * What of `entry` can be kept once its file turned bad: an outlined last good version only if its stories can still
+ * be loaded (its cache entry gone and its file changed, nothing holds them: kept, it would throw at every reader).
+ */
+function keepable(entry: FileEntry | undefined, log: Logger): Pick<FileEntry, "good" | "key" | "outlined"> {
+  const digest = entry?.good?.digest;
+  if (digest && isOutlined(digest)) {
+    try {
+      loadOutlined(digest);
+    } catch (err) {
+      log.warn({ err }, "the last good version's stories cannot be loaded any more; it is not kept");
+      return {};
+    }
+  }
+  return keep(entry);
+}
+
+/**
  * The next state of one file. Unchanged size and mtime → the entry as it was (nothing read). A version known to
  * the parse cache → its cached parse (nothing read or hashed at start). Otherwise the file is read, hashed, and
  * parsed (in the parser's worker) unless the cache has that content. Any failure — unreadable, too big, not a
@@ -53,9 +70,10 @@ const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good" | "key" | "o
 export async function readDigestFile(file: string, entry: FileEntry | undefined, deps: ReadDeps): Promise<FileEntry | "gone"> {
   const { cache, log } = deps;
   const fail = (seen: string, problem: string): FileEntry => {
-    const keeping = entry?.good ? `; keeping the last good version (${entry.good.digest.date})` : "; file skipped";
+    const kept = keepable(entry, log);
+    const keeping = kept.good ? `; keeping the last good version (${kept.good.digest.date})` : "; file skipped";
     if (entry?.problem !== problem) log.error({ file }, `${problem}${keeping}`);
-    return { ...keep(entry), seen, problem };
+    return { ...kept, seen, problem };
   };
   let seen = "";
   try {

@@ -99,6 +99,23 @@ describe("digest outlines", () => {
     await warm.close();
   });
 
+  it("never hold a digest whose stories cannot be loaded: the cache emptied while running, then a bad edit, skips the file", async () => {
+    await (await open()).close();
+    const archive = await open();
+    const file = path.join(root, "digests", "2026-03-01.md");
+    fs.rmSync(path.join(root, "state", "digest-cache"), { recursive: true, force: true }); // an operator's cleanup of DATA_DIR
+    fs.writeFileSync(file, "not a digest\n");
+    await archive.reload();
+    // The last good version is neither in the cache nor in the file: there is nothing left to keep (as at a cold start).
+    expect(archive.dates()).toEqual(["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]);
+    expect(archive.get("2026-03-01")).toBeUndefined();
+    expect(archive.problems()).toEqual([
+      { file, message: `${file}:1: no sections found: expected section headings (e.g. "## Section") with story headings one level below ("### Story")` },
+    ]);
+    expect(archive.all().flatMap((d) => d.sections[0]?.stories.map((s) => s.title))).toContain("Story 2");
+    await archive.close();
+  });
+
   it("load the stories of a digest's old version before its file changes, so a change summary and the search can drop them", async () => {
     await (await open()).close();
     const archive = await open();
