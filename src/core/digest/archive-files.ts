@@ -1,8 +1,10 @@
 // Reading one digest file for the archive: stat first, then its outline or the parse cache, then the parser; every failure stays local.
 import fs from "node:fs";
+import path from "node:path";
 import type { Logger } from "../logger.js";
 import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
+import { dateFromFileName, dayInTimeZone } from "./digest-date.js";
 import type { ParseCache } from "./parse-cache.js";
 import { type ParsedDigest, parseDigest } from "./parse-digest.js";
 
@@ -90,7 +92,8 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       return fail(seen, `${file}:1: file is ${stat.size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded`);
     }
     const stamp = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
-    const known = cache?.knownKey(file, stamp);
+    // A stat cannot vouch for a file dated by its folders or mtime: POST_TIMEZONE may have changed since.
+    const known = datedByName(file) ? cache?.knownKey(file, stamp) : undefined;
     const outlinedStat = known === undefined ? undefined : fromOutline(file, known, seen, deps);
     if (outlinedStat) return outlinedStat;
     const fromStat = known === undefined ? undefined : await cache?.get(known, file);
@@ -103,7 +106,7 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone";
       throw err;
     }
-    const key = cache?.keyOf(file, source);
+    const key = cache && contentKey(cache, file, source, stat.mtime, deps);
     // The same content elsewhere (a moved folder) or back as it was: only read and hashed, never parsed.
     const outlined = key === undefined ? undefined : fromOutline(file, key, seen, deps);
     if (outlined) {
@@ -128,6 +131,20 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     const code = (err as NodeJS.ErrnoException).code;
     return fail(seen, code ? `${file}:1: cannot read the file (${code})` : `${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** True when the file's name is its date (`2026-02-18.md`): then its parse depends on nothing but its name and bytes. */
+const datedByName = (file: string): boolean => dateFromFileName(file).kind !== "none";
+
+/**
+ * The cache key of `source` at `file`. Without a date in its name, a digest with no date inside is dated by its
+ * path's folders, or by its modification day in `POST_TIMEZONE`: those are part of its key then, so a touched or
+ * moved file, or another zone, is parsed again rather than served under its old date.
+ */
+function contentKey(cache: ParseCache, file: string, source: string, mtime: Date, deps: ReadDeps): string {
+  if (datedByName(file)) return cache.keyOf(file, source);
+  const zone = deps.timeZone ?? "UTC";
+  return cache.keyOf(file, `${path.dirname(file)}\0${dayInTimeZone(mtime, zone)}\0${zone}\0${source}`);
 }
 
 function accept(parsed: GoodParse, seen: string, deps: ReadDeps, file: string, key: string | undefined, outlined = false): FileEntry {
@@ -162,7 +179,7 @@ function loadStories(file: string, key: string, outline: DigestOutline, cache: P
   } catch (err) {
     throw new Error(`${file}: cannot read the file to load its stories (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  if (cache.keyOf(file, source) !== key) throw new Error(`${file}: changed since it was loaded; its new version is loaded at the next rescan`);
+  if (contentKey(cache, file, source, mtime, deps) !== key) throw new Error(`${file}: changed since it was loaded; its new version is loaded at the next rescan`);
   const parsed = parseDigest(source, file, { mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
   const fresh = storiesUnderOutline(parsed.digest, outline);
   if (!fresh) throw new Error(`${file}: does not parse as it did when its outline was saved`);
