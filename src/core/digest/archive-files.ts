@@ -5,8 +5,10 @@ import type { Logger } from "../logger.js";
 import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
 import { dateFromFileName, dayInTimeZone } from "./digest-date.js";
+import type { Digest, Story } from "./model.js";
 import type { ParseCache } from "./parse-cache.js";
 import { type ParsedDigest, parseDigest } from "./parse-digest.js";
+import { assignStoryIds, type DateIds } from "./story-ids.js";
 
 /** Largest digest file the archive parses; a bigger file is reported, since parsing it would stall the bot. */
 export const ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -37,7 +39,7 @@ export interface ReadDeps {
    * Build digests from their outlines when the story-id file they were made with is still there unchanged
    * (`stamp` of the date's file). Only at start: while running, the archive's own ids may be newer than any file.
    */
-  outlines?: { stamp(date: string): string | undefined };
+  outlines?: { stamp(date: string): string | undefined; loadNow(date: string): DateIds | undefined };
   /** Stat at once rather than through the thread pool (at start, when nothing else waits and stats are most of the work). */
   statNow?: boolean;
 }
@@ -133,6 +135,19 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
   }
 }
 
+/**
+ * The stories of `parsed` (the outlined content) with ids assigned from the date's id file as a start without the
+ * outline assigns them, when the outline's story ids disagree with the parse (a damaged or older index) but its
+ * date, title and sections, which readers have already seen, are the parse's.
+ */
+function storiesAsAtColdStart(parsed: Digest, outline: DigestOutline, deps: ReadDeps): Story[][] | undefined {
+  const want = outline.digest;
+  if (parsed.date !== want.date || parsed.title !== want.title || parsed.sections.length !== want.sections.length) return undefined;
+  if (parsed.sections.some((section, i) => section.title !== want.sections[i]?.title)) return undefined;
+  deps.log.warn({ date: want.date }, `the saved outline of ${want.date} does not match its digest; its story ids are assigned again`);
+  return assignStoryIds(parsed, deps.outlines?.loadNow(want.date)).digest.sections.map((section) => section.stories);
+}
+
 /** True when the file's name is its date (`2026-02-18.md`): then its parse depends on nothing but its name and bytes. */
 const datedByName = (file: string): boolean => dateFromFileName(file).kind !== "none";
 
@@ -181,7 +196,7 @@ function loadStories(file: string, key: string, outline: DigestOutline, cache: P
   }
   if (contentKey(cache, file, source, mtime, deps) !== key) throw new Error(`${file}: changed since it was loaded; its new version is loaded at the next rescan`);
   const parsed = parseDigest(source, file, { mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
-  const fresh = storiesUnderOutline(parsed.digest, outline);
+  const fresh = storiesUnderOutline(parsed.digest, outline) ?? storiesAsAtColdStart(parsed.digest, outline, deps);
   if (!fresh) throw new Error(`${file}: does not parse as it did when its outline was saved`);
   cache.set(key, parsed);
   return fresh;
