@@ -1,10 +1,14 @@
 // Reading one digest file for the archive: stat first, then its outline or the parse cache, then the parser; every failure stays local.
 import fs from "node:fs";
+import path from "node:path";
 import type { Logger } from "../logger.js";
-import { type DigestOutline, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
+import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
+import { dateFromFileName, dayInTimeZone } from "./digest-date.js";
+import type { Digest, Story } from "./model.js";
 import type { ParseCache } from "./parse-cache.js";
 import { type ParsedDigest, parseDigest } from "./parse-digest.js";
+import { assignStoryIds, type DateIds } from "./story-ids.js";
 
 /** Largest digest file the archive parses; a bigger file is reported, since parsing it would stall the bot. */
 export const ARCHIVE_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -19,7 +23,7 @@ export interface FileEntry {
   key?: string;
   /** `good.digest` came from its outline: it has its stable ids already, and its stories load on first use. */
   outlined?: boolean;
-  /** `mtimeMs:size` of the version last read; "" when it could not be read. */
+  /** `mtimeMs:size:ino` of the version last read; "" when it could not be read. */
   seen: string;
   /** Why the current version is not loaded (`file:line: …` or `file: …`). */
   problem?: string;
@@ -35,13 +39,30 @@ export interface ReadDeps {
    * Build digests from their outlines when the story-id file they were made with is still there unchanged
    * (`stamp` of the date's file). Only at start: while running, the archive's own ids may be newer than any file.
    */
-  outlines?: { stamp(date: string): string | undefined };
+  outlines?: { stamp(date: string): string | undefined; loadNow(date: string): DateIds | undefined };
   /** Stat at once rather than through the thread pool (at start, when nothing else waits and stats are most of the work). */
   statNow?: boolean;
 }
 
 const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good" | "key" | "outlined"> =>
   entry?.good ? { good: entry.good, ...(entry.key !== undefined ? { key: entry.key } : {}), ...(entry.outlined ? { outlined: true } : {}) } : {};
+
+/**
+ * What of `entry` can be kept once its file turned bad: an outlined last good version only if its stories can still
+ * be loaded (its cache entry gone and its file changed, nothing holds them: kept, it would throw at every reader).
+ */
+function keepable(entry: FileEntry | undefined, log: Logger): Pick<FileEntry, "good" | "key" | "outlined"> {
+  const digest = entry?.good?.digest;
+  if (digest && isOutlined(digest)) {
+    try {
+      loadOutlined(digest);
+    } catch (err) {
+      log.warn({ err }, "the last good version's stories cannot be loaded any more; it is not kept");
+      return {};
+    }
+  }
+  return keep(entry);
+}
 
 /**
  * The next state of one file. Unchanged size and mtime → the entry as it was (nothing read). A version known to
@@ -53,9 +74,10 @@ const keep = (entry: FileEntry | undefined): Pick<FileEntry, "good" | "key" | "o
 export async function readDigestFile(file: string, entry: FileEntry | undefined, deps: ReadDeps): Promise<FileEntry | "gone"> {
   const { cache, log } = deps;
   const fail = (seen: string, problem: string): FileEntry => {
-    const keeping = entry?.good ? `; keeping the last good version (${entry.good.digest.date})` : "; file skipped";
+    const kept = keepable(entry, log);
+    const keeping = kept.good ? `; keeping the last good version (${kept.good.digest.date})` : "; file skipped";
     if (entry?.problem !== problem) log.error({ file }, `${problem}${keeping}`);
-    return { ...keep(entry), seen, problem };
+    return { ...kept, seen, problem };
   };
   let seen = "";
   try {
@@ -66,13 +88,14 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone"; // removed between listing and reading
       throw err;
     }
-    seen = `${stat.mtimeMs}:${stat.size}`;
+    seen = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
     if (entry && entry.seen === seen) return entry;
     if (stat.size > ARCHIVE_MAX_FILE_BYTES) {
       return fail(seen, `${file}:1: file is ${stat.size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded`);
     }
-    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs };
-    const known = cache?.knownKey(file, stamp);
+    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
+    // A stat cannot vouch for a file dated by its folders or mtime: POST_TIMEZONE may have changed since.
+    const known = datedByName(file) ? cache?.knownKey(file, stamp) : undefined;
     const outlinedStat = known === undefined ? undefined : fromOutline(file, known, seen, deps);
     if (outlinedStat) return outlinedStat;
     const fromStat = known === undefined ? undefined : await cache?.get(known, file);
@@ -85,7 +108,7 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone";
       throw err;
     }
-    const key = cache?.keyOf(file, source);
+    const key = cache && contentKey(cache, file, source, stat.mtime, deps);
     // The same content elsewhere (a moved folder) or back as it was: only read and hashed, never parsed.
     const outlined = key === undefined ? undefined : fromOutline(file, key, seen, deps);
     if (outlined) {
@@ -110,6 +133,33 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     const code = (err as NodeJS.ErrnoException).code;
     return fail(seen, code ? `${file}:1: cannot read the file (${code})` : `${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * The stories of `parsed` (the outlined content) with ids assigned from the date's id file as a start without the
+ * outline assigns them, when the outline's story ids disagree with the parse (a damaged or older index) but its
+ * date, title and sections, which readers have already seen, are the parse's.
+ */
+function storiesAsAtColdStart(parsed: Digest, outline: DigestOutline, deps: ReadDeps): Story[][] | undefined {
+  const want = outline.digest;
+  if (parsed.date !== want.date || parsed.title !== want.title || parsed.sections.length !== want.sections.length) return undefined;
+  if (parsed.sections.some((section, i) => section.title !== want.sections[i]?.title)) return undefined;
+  deps.log.warn({ date: want.date }, `the saved outline of ${want.date} does not match its digest; its story ids are assigned again`);
+  return assignStoryIds(parsed, deps.outlines?.loadNow(want.date)).digest.sections.map((section) => section.stories);
+}
+
+/** True when the file's name is its date (`2026-02-18.md`): then its parse depends on nothing but its name and bytes. */
+const datedByName = (file: string): boolean => dateFromFileName(file).kind !== "none";
+
+/**
+ * The cache key of `source` at `file`. Without a date in its name, a digest with no date inside is dated by its
+ * path's folders, or by its modification day in `POST_TIMEZONE`: those are part of its key then, so a touched or
+ * moved file, or another zone, is parsed again rather than served under its old date.
+ */
+function contentKey(cache: ParseCache, file: string, source: string, mtime: Date, deps: ReadDeps): string {
+  if (datedByName(file)) return cache.keyOf(file, source);
+  const zone = deps.timeZone ?? "UTC";
+  return cache.keyOf(file, `${path.dirname(file)}\0${dayInTimeZone(mtime, zone)}\0${zone}\0${source}`);
 }
 
 function accept(parsed: GoodParse, seen: string, deps: ReadDeps, file: string, key: string | undefined, outlined = false): FileEntry {
@@ -144,9 +194,9 @@ function loadStories(file: string, key: string, outline: DigestOutline, cache: P
   } catch (err) {
     throw new Error(`${file}: cannot read the file to load its stories (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  if (cache.keyOf(file, source) !== key) throw new Error(`${file}: changed since it was loaded; its new version is loaded at the next rescan`);
+  if (contentKey(cache, file, source, mtime, deps) !== key) throw new Error(`${file}: changed since it was loaded; its new version is loaded at the next rescan`);
   const parsed = parseDigest(source, file, { mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
-  const fresh = storiesUnderOutline(parsed.digest, outline);
+  const fresh = storiesUnderOutline(parsed.digest, outline) ?? storiesAsAtColdStart(parsed.digest, outline, deps);
   if (!fresh) throw new Error(`${file}: does not parse as it did when its outline was saved`);
   cache.set(key, parsed);
   return fresh;

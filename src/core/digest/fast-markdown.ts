@@ -15,8 +15,11 @@ const outside = (why: string): never => {
   throw new OutsideSubset(why);
 };
 
-/** Control characters (tabs, CR, …) change columns or block structure: left to the full parser. */
-const UNSUPPORTED_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f]/;
+/**
+ * Control characters (tabs, CR, …) change columns or block structure, and a leading BOM (a second one: the caller
+ * cuts the first) is dropped by the full parser, shifting every position: left to the full parser.
+ */
+const UNSUPPORTED_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f]|^\uFEFF/;
 const ATX = /^(#{1,6})(?: |$)/;
 const THEMATIC = /^([-*_])(?: *\1){2,} *$/;
 const LIST_MARKER = /^(?:[-*+]|\d{1,9}[.)])(?: |$)/;

@@ -20,10 +20,14 @@ const CACHE_FORMAT = 2;
 /** Quiet time before the index is written after a change (a rescan records many files at once). */
 const INDEX_WRITE_DELAY_MS = 200;
 
-/** What a stat says about a file version: unchanged size and mtime mean unchanged content. */
+/**
+ * What a stat says about a file version: unchanged size, mtime and inode mean unchanged content. The inode catches
+ * a file replaced by a rename, or swapped with another, with its times kept (`touch -r`, `rsync -t`, tar).
+ */
 export interface FileStamp {
   size: number;
   mtimeMs: number;
+  ino: number;
 }
 
 interface IndexFile {
@@ -56,6 +60,9 @@ export interface ParseCache {
   /** Resolves once every pending write is done. Never throws (failures are logged; the next start parses again). */
   flush(): Promise<void>;
 }
+
+// An index written before inodes were recorded has none: its files are read and hashed once (not parsed).
+const sameStamp = (a: FileStamp, b: FileStamp): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 
 /** Fingerprint of the parser's code, read next to this module (works from source, as the bot runs under tsx). */
 function parserFingerprint(): string {
@@ -177,7 +184,7 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
   return {
     knownKey(file, stamp) {
       const known = files.get(file);
-      return known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs && stored.has(known.key) ? known.key : undefined;
+      return known && sameStamp(known, stamp) && stored.has(known.key) ? known.key : undefined;
     },
     keyOf: (file, source) => createHash("sha256").update(path.basename(file)).update("\0").update(source).digest("base64url"),
     async get(key, file) {
@@ -214,8 +221,8 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
     },
     remember(file, stamp, key) {
       const known = files.get(file);
-      if (known && known.key === key && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs) return;
-      files.set(file, { size: stamp.size, mtimeMs: stamp.mtimeMs, key });
+      if (known && known.key === key && sameStamp(known, stamp)) return;
+      files.set(file, { size: stamp.size, mtimeMs: stamp.mtimeMs, ino: stamp.ino, key });
       touchIndex();
     },
     retain(keep) {

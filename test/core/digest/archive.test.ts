@@ -165,6 +165,18 @@ describe("createArchive: watching", () => {
     expect(a.problems()).toEqual([]);
   });
 
+  it("takes a new version put in place by a rename with the old one's size and mtime (a sync tool keeping times)", async () => {
+    const file = write("2026-02-22.md", story("Version one"));
+    fs.utimesSync(file, 1_770_000_000, 1_770_000_000);
+    const a = await open(false);
+    const tmp = path.join(dir, ".2026-02-22.md.tmp");
+    fs.writeFileSync(tmp, story("Version two"));
+    fs.utimesSync(tmp, 1_770_000_000, 1_770_000_000);
+    fs.renameSync(tmp, file);
+    await a.reload();
+    expect(a.get("2026-02-22")?.sections[0]?.stories[0]?.title).toBe("Version two");
+  });
+
   it("keeps the last good version when a file turns bad, and takes the fix later", async () => {
     const file = write("2026-02-19.md", story("Good version"));
     const a = await open(true);

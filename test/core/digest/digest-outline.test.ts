@@ -99,6 +99,41 @@ describe("digest outlines", () => {
     await warm.close();
   });
 
+  it("never hold a digest whose stories cannot be loaded: the cache emptied while running, then a bad edit, skips the file", async () => {
+    await (await open()).close();
+    const archive = await open();
+    const file = path.join(root, "digests", "2026-03-01.md");
+    fs.rmSync(path.join(root, "state", "digest-cache"), { recursive: true, force: true }); // an operator's cleanup of DATA_DIR
+    fs.writeFileSync(file, "not a digest\n");
+    await archive.reload();
+    // The last good version is neither in the cache nor in the file: there is nothing left to keep (as at a cold start).
+    expect(archive.dates()).toEqual(["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]);
+    expect(archive.get("2026-03-01")).toBeUndefined();
+    expect(archive.problems()).toEqual([
+      { file, message: `${file}:1: no sections found: expected section headings (e.g. "## Section") with story headings one level below ("### Story")` },
+    ]);
+    expect(archive.all().flatMap((d) => d.sections[0]?.stories.map((s) => s.title))).toContain("Story 2");
+    await archive.close();
+  });
+
+  it("never leave a digest unreadable when its outline in the index disagrees with its parse (a damaged or older index)", async () => {
+    const cold = await open();
+    const coldDigests = JSON.stringify(cold.all());
+    await cold.close();
+    const index = path.join(root, "state", "digest-cache", "index.json");
+    const data = JSON.parse(fs.readFileSync(index, "utf8")) as { outlines: Record<string, { digest: { sections: { ids: string[] }[] } }> };
+    for (const outline of Object.values(data.outlines)) outline.digest.sections[0]!.ids.pop(); // well-formed, one id short
+    fs.writeFileSync(index, JSON.stringify(data));
+    const warm = await open();
+    // Otherwise every reader of these digests throws "…: does not parse as it did when its outline was saved", at
+    // this start and at every later one (the outline stays in the index).
+    expect(JSON.stringify(warm.all())).toBe(coldDigests);
+    await warm.close();
+    const next = await open();
+    expect(JSON.stringify(next.all())).toBe(coldDigests);
+    await next.close();
+  });
+
   it("load the stories of a digest's old version before its file changes, so a change summary and the search can drop them", async () => {
     await (await open()).close();
     const archive = await open();

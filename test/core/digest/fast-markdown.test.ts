@@ -79,7 +79,7 @@ describe("readFastMarkdown on hand-picked cases", () => {
     "    indented", "a\tb", "[a]: https://x.y\n\n[a]", "see https://bare.example", "mail me@example.com", "www.example.com",
     "![img](https://x/y.png)", "~~del~~", "~a~", "note[^1]", "text\\\nmore", "## closed ##", "> quote\nlazy",
     "&unknown;", "[link](<https://x>)", '[link](https://x "title")', "<https://auto.example>", "a <b>html</b>",
-    "[a](b c)", "[a]()", "---\nunclosed", "`a\nb`",
+    "[a](b c)", "[a]()", "---\nunclosed", "`a\nb`", "\uFEFF# a", "\uFEFFa",
     // Emphasis nested 300 deep (the reader's own recursion would near the stack's limit).
     "_a ".repeat(300) + "a_ ".repeat(300),
   ];

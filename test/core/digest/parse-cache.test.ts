@@ -82,6 +82,52 @@ describe("parse cache", () => {
     expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
   });
 
+  it("reads a file again at start when another file took its name, even with the same size and mtime", async () => {
+    const a = path.join(dir, "digests", "2026-03-01.md");
+    const b = path.join(dir, "digests", "2026-03-02.md");
+    fs.writeFileSync(a, digest("Story A"));
+    fs.writeFileSync(b, digest("Story B"));
+    for (const f of [a, b]) fs.utimesSync(f, 1_770_000_000, 1_770_000_000); // as a tar or rsync -t extraction leaves them
+    await load();
+    // Swapped while the bot was stopped (mv a t; mv b a; mv t b); then a new version put in place by a rename with
+    // the old one's times (touch -r), as a sync tool does.
+    const t = path.join(dir, "digests", "t");
+    fs.renameSync(a, t);
+    fs.renameSync(b, a);
+    fs.renameSync(t, b);
+    const next = await load();
+    expect([firstTitle(next, "2026-03-01"), firstTitle(next, "2026-03-02")]).toEqual(["Story B", "Story A"]);
+    fs.writeFileSync(t, digest("Story C"));
+    fs.utimesSync(t, 1_770_000_000, 1_770_000_000);
+    fs.renameSync(t, a);
+    expect(firstTitle(await load(), "2026-03-01")).toBe("Story C");
+  });
+
+  it("gives a digest dated by its modification time the new day when the file is touched or POST_TIMEZONE changes", async () => {
+    const file = path.join(dir, "digests", "weekly-notes.md");
+    fs.writeFileSync(file, digest("Dateless"));
+    fs.utimesSync(file, new Date("2026-03-10T23:30:00Z"), new Date("2026-03-10T23:30:00Z"));
+    const start = async (timeZone: string) => {
+      const cache = await openParseCache(cacheDir, logger);
+      const archive = await createArchive({ dir: path.join(dir, "digests"), logger, watch: false, cache, timeZone });
+      await archive.close();
+      return archive.dates();
+    };
+    expect(await start("UTC")).toEqual(["2026-03-10"]);
+    // Same bytes, same name: what a start without the cache gives is the day of the new mtime, in the new zone.
+    expect(await start("Europe/Berlin")).toEqual(["2026-03-11"]);
+    fs.utimesSync(file, new Date("2026-03-12T12:00:00Z"), new Date("2026-03-12T12:00:00Z"));
+    expect(await start("Europe/Berlin")).toEqual(["2026-03-12"]);
+  });
+
+  it("gives a digest dated by its folder's name the new folder's date when it moves to another", async () => {
+    fs.mkdirSync(path.join(dir, "digests", "2026-03-01"));
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01", "notes.md"), digest("Filed"));
+    expect((await load()).dates()).toEqual(["2026-03-01"]);
+    fs.renameSync(path.join(dir, "digests", "2026-03-01"), path.join(dir, "digests", "2026-03-02"));
+    expect((await load()).dates()).toEqual(["2026-03-02"]);
+  });
+
   it("does not parse again when the digest folder moves (keyed on content), and warnings name the new place", async () => {
     fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), `## Section\n\n### Story\n\n`);
     const first = await load();
