@@ -40,8 +40,14 @@ function checkOutcome(source: string, file: string): void {
   }
 }
 
+/**
+ * Link targets a renderer would be handed. An address-like run of text (`press@example.com`, or `-@x.io` left by a
+ * broken link) is a GFM email autolink literal, `mailto:` + its own text: no link the digest wrote, and the
+ * renderers keep only http(s) targets anyway, so it is not counted.
+ */
 function linkTargets(node: Nodes): string[] {
-  const own = node.type === "link" || node.type === "image" ? [node.url] : [];
+  const emailLiteral = node.type === "link" && node.children.length === 1 && node.children[0]!.type === "text" && node.url === `mailto:${node.children[0]!.value}`;
+  const own = (node.type === "link" && !emailLiteral) || node.type === "image" ? [node.url] : [];
   return "children" in node ? [...own, ...node.children.flatMap(linkTargets)] : own;
 }
 
