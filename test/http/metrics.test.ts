@@ -3,14 +3,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine } from "../../src/core/delivery/engine.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
 import { createBotMetrics } from "../../src/http/metrics.js";
+import type { StorageDialect } from "../../src/core/storage/types.js";
 import { digestOn, FakeClock, FAST_RETRY, harness, MemoryArchive, quietLogger, ScriptedPublisher } from "../core/delivery/helpers.js";
+import { testBackends } from "../core/storage/backends.js";
 
 const DAY = "2026-02-18";
 let h: ReturnType<typeof harness>;
 afterEach(async () => h.cleanup());
 
-async function setup() {
-  h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" });
+async function setup(backend: StorageDialect) {
+  h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" }, backend);
   const metrics = createBotMetrics();
   const archive = new MemoryArchive([digestOn(DAY)]);
   const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
@@ -25,9 +27,9 @@ async function setup() {
 
 const line = (text: string, name: string) => text.split("\n").find((l) => l.startsWith(name)) ?? `${name} (missing)`;
 
-describe("delivery metrics", () => {
+describe.each(testBackends())("delivery metrics, state on %s", (backend) => {
   it("count sent messages, failures by kind, retries and 429s, and the last delivery time per target", async () => {
-    const { metrics, engine, clock, publisher, planned } = await setup();
+    const { metrics, engine, clock, publisher, planned } = await setup(backend);
     publisher.script = [{ status: 500 }, { status: 429, retryAfterMs: 1 }];
     clock.set("2026-02-18T09:00:00Z");
     await engine.tick();
@@ -45,7 +47,7 @@ describe("delivery metrics", () => {
   });
 
   it("show a part left pending by a lasting outage, and clear it once sent", async () => {
-    const { metrics, engine, clock, publisher } = await setup();
+    const { metrics, engine, clock, publisher } = await setup(backend);
     publisher.script = [{ status: 500 }, { status: 500 }, { status: 500 }];
     clock.set("2026-02-18T09:00:00Z");
     await engine.tick();
@@ -57,7 +59,7 @@ describe("delivery metrics", () => {
   });
   it("say whether this process holds a platform's sender lease: 1 while its delivery job sends, 0 once it released it", async () => {
     const metrics = createBotMetrics();
-    h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" });
+    h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" }, backend);
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
     const storage = await h.open();
     const seen: string[] = [];

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Pacer } from "../../../src/core/delivery/pacing.js";
 import type { Storage } from "../../../src/core/storage/types.js";
+import { testBackends } from "../storage/backends.js";
 import { digestOn, FakeClock, harness, MemoryArchive, ScriptedPublisher } from "./helpers.js";
 
 let h: ReturnType<typeof harness>;
@@ -40,9 +41,9 @@ function slowClaims(storage: Storage, ms: number): Storage {
   return new Proxy(storage, { get: (t, k) => (k === "leases" ? leases : (Reflect.get(t, k) as unknown)) });
 }
 
-describe("a slow claim between the slot and the send", () => {
+describe.each(testBackends())("a slow claim between the slot and the send, on %s", (backend) => {
   async function run(claimMs: number, stopDuringClaim = false) {
-    h = harness({ TELEGRAM_CHAT_IDS: "-1001" });
+    h = harness({ TELEGRAM_CHAT_IDS: "-1001" }, backend);
     const db = await h.open();
     const { pacer, grants, given } = countingPacer();
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
