@@ -1,5 +1,13 @@
 // Embeds as plain API objects: what discord.js's EmbedBuilder makes of the same parts, without its validators' cost.
 import type { APIEmbed, APIEmbedField } from "discord.js";
+import {
+  DISCORD_EMBED_DESCRIPTION_LIMIT,
+  DISCORD_EMBED_FIELDS_LIMIT,
+  DISCORD_EMBED_TITLE_LIMIT,
+  DISCORD_FIELD_NAME_LIMIT,
+  DISCORD_FIELD_VALUE_LIMIT,
+  DISCORD_FOOTER_LIMIT,
+} from "./discord-text.js";
 
 /** The parts of an embed the renderer sets; each present one is checked as EmbedBuilder's setter checks it. */
 export interface EmbedParts {
@@ -11,13 +19,7 @@ export interface EmbedParts {
   fields?: readonly APIEmbedField[];
 }
 
-/** EmbedBuilder's limits (the same as Discord's); a renderer bug breaking one throws here, as the builder did. */
-const TITLE_MAX = 256;
-const DESCRIPTION_MAX = 4096;
-const FOOTER_MAX = 2048;
-const FIELDS_MAX = 25;
-const FIELD_NAME_MAX = 256;
-const FIELD_VALUE_MAX = 1024;
+// EmbedBuilder's limits are Discord's: a renderer bug breaking one throws here, as the builder did.
 
 function checkLength(what: string, text: string, min: number, max: number): void {
   if (text.length < min || text.length > max) throw new RangeError(`discord embed: ${what} must be ${min}–${max} characters, got ${text.length}`);
@@ -35,15 +37,15 @@ export function plainEmbed(parts: EmbedParts): APIEmbed {
   if (!Number.isInteger(parts.color) || parts.color < 0 || parts.color > 0xffffff) throw new RangeError(`discord embed: bad color ${parts.color}`);
   const embed: APIEmbed = { color: parts.color };
   if (parts.title !== undefined) {
-    checkLength("title", parts.title, 1, TITLE_MAX);
+    checkLength("title", parts.title, 1, DISCORD_EMBED_TITLE_LIMIT);
     embed.title = parts.title;
   }
   if (parts.description !== undefined) {
-    checkLength("description", parts.description, 1, DESCRIPTION_MAX);
+    checkLength("description", parts.description, 1, DISCORD_EMBED_DESCRIPTION_LIMIT);
     embed.description = parts.description;
   }
   if (parts.footer !== undefined) {
-    checkLength("footer", parts.footer, 1, FOOTER_MAX);
+    checkLength("footer", parts.footer, 1, DISCORD_FOOTER_LIMIT);
     // The builder sets `icon_url` to undefined; kept so the object is the builder's, key for key.
     embed.footer = { text: parts.footer, icon_url: undefined };
   }
@@ -52,10 +54,10 @@ export function plainEmbed(parts: EmbedParts): APIEmbed {
     embed.url = parts.url;
   }
   if (parts.fields !== undefined) {
-    if (parts.fields.length > FIELDS_MAX) throw new RangeError(`discord embed: at most ${FIELDS_MAX} fields, got ${parts.fields.length}`);
+    if (parts.fields.length > DISCORD_EMBED_FIELDS_LIMIT) throw new RangeError(`discord embed: at most ${DISCORD_EMBED_FIELDS_LIMIT} fields, got ${parts.fields.length}`);
     for (const f of parts.fields) {
-      checkLength("field name", f.name, 0, FIELD_NAME_MAX);
-      checkLength("field value", f.value, 0, FIELD_VALUE_MAX);
+      checkLength("field name", f.name, 0, DISCORD_FIELD_NAME_LIMIT);
+      checkLength("field value", f.value, 0, DISCORD_FIELD_VALUE_LIMIT);
     }
     embed.fields = [...parts.fields];
   }
