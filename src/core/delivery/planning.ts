@@ -94,16 +94,19 @@ export function createPlanner(deps: PlannerDeps): Planner {
   const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
   /** Slots already logged as waiting behind a stale digest, so a minute tick does not repeat the line. */
   const staleLogged = new Set<string>();
-  /** Plans already made per digest (a revised digest is a new object, planned afresh). */
-  const plansOf = new WeakMap<Digest, Map<string, "empty" | "no-match" | ReturnType<typeof withPinStep>>>();
+  /**
+   * Plans already made for the digest planned last (a revised digest is a new object, planned afresh). One digest
+   * only: a broadcast plans one digest for every target, and plans kept per digest would pile up day after day.
+   */
+  let lastPlans: { digest: Digest; plans: Map<string, "empty" | "no-match" | ReturnType<typeof withPinStep>> } | undefined;
 
   async function planFor(...[kind, runId, sub, digest, sections, extra]: Parameters<Planner["planFor"]>) {
     const publisher = publishers.get(sub.platform);
     if (!publisher) throw deps.noPublisher(sub.platform);
     const { options } = sub;
     // Planning is pure: a broadcast renders each (digest, platform, sections, options) once, not once per target.
-    let plans = plansOf.get(digest);
-    if (!plans) plansOf.set(digest, (plans = new Map()));
+    if (lastPlans?.digest !== digest) lastPlans = { digest, plans: new Map() };
+    const { plans } = lastPlans;
     const key = JSON.stringify([sub.platform, sections ?? null, options ?? null]);
     let plan = plans.get(key);
     if (!plan) {
