@@ -8,7 +8,7 @@ import { LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
 import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
-import { fillTermTree } from "./term-tree.js";
+import { fillLazyTermTree } from "./lazy-term-tree.js";
 
 export { digestHash };
 
@@ -149,10 +149,11 @@ function decode(buf: Buffer): LoadOutcome {
 
   // Every posting must belong to a stored story, and a story's postings in a field must number its field length.
   const counted = Array.from({ length: fieldCount }, () => new Uint32Array(header.nextId + 1));
-  const values: FieldTermData[] = new Array(terms.length);
+  // Where each term's postings start: its value (field → postings) is made when the tree first reaches the term.
+  const termStart = new Uint32Array(terms.length);
   let p = 0;
   for (let t = 0; t < terms.length; t++) {
-    const fields: FieldTermData = new Map();
+    termStart[t] = p;
     const nFields = data[p++]!;
     if (nFields === 0 || nFields > fieldCount) throw new Inconsistent(`term ${JSON.stringify(terms[t])} has ${nFields} fields`);
     for (let f = nFields; f > 0; f--) {
@@ -169,15 +170,25 @@ function decode(buf: Buffer): LoadOutcome {
         seen[doc]!++;
         last = doc;
       }
-      fields.set(fieldId, new LazyPostings(data, p, n));
       p += 2 * n;
     }
-    values[t] = fields;
   }
-  // Terms come in the order the saved tree iterated them: the tree is built in one pass (one by one otherwise).
+  const valueOf = (t: number): FieldTermData => {
+    const fields: FieldTermData = new Map();
+    let at = termStart[t]!;
+    for (let f = data[at++]!; f > 0; f--) {
+      const fieldId = data[at++]!;
+      const n = data[at++]!;
+      fields.set(fieldId, new LazyPostings(data, at, n));
+      at += 2 * n;
+    }
+    return fields;
+  };
+  // Terms come in the order the saved tree iterated them: each node of the tree is built from them when a query
+  // (or a save) first reads it (one by one, all at once, if they are not in that order).
   const tree = (ix._index as unknown as { _tree?: unknown })._tree;
-  if (!(tree instanceof Map) || !fillTermTree(tree as Map<string, unknown>, terms, values)) {
-    for (let t = 0; t < terms.length; t++) ix._index.set(terms[t]!, values[t]!);
+  if (!(tree instanceof Map) || !fillLazyTermTree(tree as Map<string, unknown>, terms, valueOf)) {
+    for (let t = 0; t < terms.length; t++) ix._index.set(terms[t]!, valueOf(t));
   }
   if (p !== count) throw new Inconsistent("postings do not match the terms");
   for (const [shortId, fl] of docs) {
