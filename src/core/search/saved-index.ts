@@ -8,14 +8,13 @@ import { LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
 import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
+import { IndexFileWriter } from "./index-file-writer.js";
 import { fillTermTree } from "./term-tree.js";
 
 export { digestHash };
 
 /** File name of the saved index inside DATA_DIR. */
 export const SAVED_INDEX_FILE = "search-index.bin";
-/** Bytes encoded and written per step when saving (one step per event-loop turn, at most). */
-const WRITE_BATCH_BYTES = 2 * 1024 * 1024;
 /** First bytes of the file; anything else is not ours. */
 const MAGIC = "DBSI";
 
@@ -255,61 +254,44 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     averageFieldLength: snap.averageFieldLength,
   };
   // The documents and terms are tens of MB of JSON at 10 years: each piece is encoded just before it is written,
-  // a few MB per event-loop turn, never all at once (encoding them in one go was the longest stall of a save).
-  // Chunk lengths are written as placeholders and filled in once the chunk's bytes are counted.
-  type Item = Buffer | string | { lengthOf: Item[] };
-  const jsonArray = (pieces: JsonPieces): Item[] => ["[", ...pieces.filter((x) => x !== "").flatMap((piece, i) => (i > 0 ? [",", piece] : [piece])), "]"];
-  const items: Item[] = [
-    Buffer.from(MAGIC, "latin1"),
-    { lengthOf: [JSON.stringify(header)] },
-    { lengthOf: jsonArray(snap.documents) },
-    { lengthOf: jsonArray(snap.terms) },
-  ];
+  // a few MB per event-loop turn, never all at once (encoding them in one go was the longest stall of a save),
+  // through one reused buffer (`IndexFileWriter`). A chunk's length is written as a placeholder and filled in
+  // once its bytes are counted.
+  const chunk = async (w: IndexFileWriter, body: () => Promise<void>) => {
+    const at = w.position;
+    await w.bytes(new Uint8Array(4));
+    await body();
+    await w.patchUInt32(at, w.position - at - 4);
+  };
+  const jsonArray = (w: IndexFileWriter, pieces: JsonPieces) => async () => {
+    let first = true;
+    await w.text("[");
+    for (const piece of pieces) {
+      if (piece === "") continue;
+      if (!first) await w.text(",");
+      first = false;
+      await w.text(piece);
+    }
+    await w.text("]");
+  };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   const handle = await open(tmp, "w", 0o600);
+  const w = new IndexFileWriter(handle);
   try {
-    let position = 0;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await handle.writev(batch, position);
-      position += batchBytes;
-      batch = [];
-      batchBytes = 0;
-    };
-    const put = async (buf: Buffer) => {
-      batch.push(buf);
-      batchBytes += buf.length;
-      if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= 64) await flush();
-    };
-    const putAll = async (list: Item[]): Promise<void> => {
-      for (const item of list) {
-        if (typeof item === "string") await put(Buffer.from(item, "utf8"));
-        else if (Buffer.isBuffer(item)) await put(item);
-        else {
-          await flush();
-          const at = position;
-          await put(Buffer.alloc(4));
-          await putAll(item.lengthOf);
-          await flush();
-          const length = Buffer.alloc(4);
-          length.writeUInt32LE(position - at - 4);
-          await handle.write(length, 0, 4, at);
-        }
-      }
-    };
-    await putAll(items);
-    await flush();
+    await w.text(MAGIC);
+    await chunk(w, () => w.text(JSON.stringify(header)));
+    await chunk(w, jsonArray(w, snap.documents));
+    await chunk(w, jsonArray(w, snap.terms));
     const count = Buffer.alloc(4);
     count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
-    await put(Buffer.alloc(((position + 3) & ~3) - position));
-    await put(count);
-    for (const d of snap.postings.pieces) await put(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-    await flush();
+    await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
+    await w.bytes(count);
+    for (const d of snap.postings.pieces) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    await w.flush();
   } finally {
+    w.release();
     await handle.close();
   }
   await rename(tmp, file);
