@@ -46,7 +46,9 @@ function packedRecord(termFields: FieldTermData): Uint32Array | undefined {
 /**
  * Storage reused by the saves that do not compact, for the records of the terms changed since the last pack. Fresh
  * arrays for them on every save were garbage that V8 frees only at its next full collection (~64 MiB of external
- * memory later): the allocator kept that high-water mark as RSS (+80–180 MiB over 100 edits of one digest).
+ * memory later), and the allocator kept that high-water mark as RSS (+80–180 MiB over 100 edits of one digest).
+ * At least a block of `PIECE_WORDS` (see there), so it is mapped on its own and only the part a save has used
+ * counts as RSS (~16 MiB at 3 years); growing it by doubling through smaller sizes left holes in the heap instead.
  * A save's pieces live in it until the next save packs, so saves using one arena must not overlap.
  */
 export class PackArena {
@@ -54,7 +56,7 @@ export class PackArena {
   /** Storage for a save's changed records: the arena's array, or a bigger one that replaces it (kept for next time). */
   take(minWords: number, previous?: Uint32Array): Uint32Array {
     if (previous === undefined && this.words.length >= minWords) return this.words;
-    this.words = new Uint32Array(Math.max(minWords, 2 * this.words.length, 1 << 16));
+    this.words = new Uint32Array(Math.max(minWords, 2 * this.words.length, PIECE_WORDS));
     return this.words;
   }
 }
