@@ -7,7 +7,7 @@ import { attachPacked, PackArena, packPostings, runInSlices, runNow } from "./in
 import { digestToDocs, type StoryDoc } from "./index-options.js";
 import { LazyPostings } from "./lazy-postings.js";
 import { internalsOf } from "./minisearch-internals.js";
-import { digestHash, documentsJson, type IndexSnapshot, termsJson } from "./saved-index.js";
+import { digestHash, documentsOf, type IndexSnapshot } from "./saved-index.js";
 import { StoryScorer } from "./scorer.js";
 
 /**
@@ -135,8 +135,7 @@ export class LiveIndex {
     const ix = internalsOf(this.index);
     const pack = compact || this.changedSincePack >= Math.max(500, ix._documentCount / 100);
     const postings = await runInSlices(packPostings(ix, { copy: pack, arena: this.arena }), sliceMs);
-    const documents = await runInSlices(documentsJson(ix), sliceMs);
-    const terms = await runInSlices(termsJson(postings.terms), sliceMs);
+    const documents = await runInSlices(documentsOf(ix), sliceMs);
     if (pack) {
       await runInSlices(attachPacked(postings), sliceMs);
       this.changedSincePack = 0;
@@ -148,7 +147,6 @@ export class LiveIndex {
       fieldIds: ix._fieldIds,
       averageFieldLength: [...ix._avgFieldLength],
       documents,
-      terms,
       postings,
     };
   }

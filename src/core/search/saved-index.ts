@@ -200,33 +200,20 @@ function averageLengths(docs: SavedDoc[], fieldCount: number): number[] {
   return sums.map((s) => (docs.length === 0 ? 0 : s / docs.length));
 }
 
-/** JSON as pieces whose comma-joined concatenation, in brackets, is the array: no one giant string. */
-export type JsonPieces = string[];
-
-/** The documents part of the file, built in steps (JSON of 100k stories at once is a long stall). */
-export function* documentsJson(ix: MiniSearchInternals): Generator<void, JsonPieces> {
-  const parts: string[] = [];
-  let batch: SavedDoc[] = [];
+/**
+ * The documents part of the file, captured in steps: each story's `[shortId, fieldLengths, stored]`, the objects
+ * the index holds (MiniSearch replaces them, never changes them, so they stay as captured). They become JSON only
+ * as they are written, a few hundred at a time: JSON of all of them in the snapshot was ~20 MiB of strings at
+ * 3 years that lived until written, long enough to reach the old generation, whose pages V8 kept (RSS growing
+ * with each save).
+ */
+export function* documentsOf(ix: MiniSearchInternals): Generator<void, SavedDoc[]> {
+  const docs: SavedDoc[] = [];
   for (const [shortId, stored] of ix._storedFields) {
-    batch.push([shortId, ix._fieldLength.get(shortId) ?? [], stored]);
-    if (batch.length === 2000) {
-      parts.push(JSON.stringify(batch).slice(1, -1));
-      batch = [];
-      yield;
-    }
+    docs.push([shortId, ix._fieldLength.get(shortId) ?? [], stored]);
+    if (docs.length % 5000 === 0) yield;
   }
-  if (batch.length > 0) parts.push(JSON.stringify(batch).slice(1, -1));
-  return parts;
-}
-
-/** JSON of the term list, in steps. */
-export function* termsJson(terms: readonly string[]): Generator<void, JsonPieces> {
-  const parts: string[] = [];
-  for (let i = 0; i < terms.length; i += 20000) {
-    parts.push(JSON.stringify(terms.slice(i, i + 20000)).slice(1, -1));
-    yield;
-  }
-  return parts;
+  return docs;
 }
 
 /** What `writeSavedIndex` writes: captured from the index at one moment (it may change while the file is written). */
@@ -236,9 +223,8 @@ export interface IndexSnapshot {
   nextId: number;
   fieldIds: Record<string, number>;
   averageFieldLength: number[];
-  /** JSON of the documents (`documentsJson`) and of `postings.terms` (`termsJson`). */
-  documents: JsonPieces;
-  terms: JsonPieces;
+  /** The documents (`documentsOf`); the terms are `postings.terms`. */
+  documents: readonly SavedDoc[];
   postings: PackedPostings;
 }
 
@@ -253,7 +239,7 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     fieldIds: snap.fieldIds,
     averageFieldLength: snap.averageFieldLength,
   };
-  // The documents and terms are tens of MB of JSON at 10 years: each piece is encoded just before it is written,
+  // The documents and terms are tens of MB of JSON at 10 years: each piece is made JSON just before it is written,
   // a few MB per event-loop turn, never all at once (encoding them in one go was the longest stall of a save),
   // through one reused buffer (`IndexFileWriter`). A chunk's length is written as a placeholder and filled in
   // once its bytes are counted.
@@ -263,14 +249,12 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     await body();
     await w.patchUInt32(at, w.position - at - 4);
   };
-  const jsonArray = (w: IndexFileWriter, pieces: JsonPieces) => async () => {
-    let first = true;
+  /** A JSON array, encoded `batch` items at a time (small strings that die young). */
+  const jsonArray = (w: IndexFileWriter, items: readonly unknown[], batch: number) => async () => {
     await w.text("[");
-    for (const piece of pieces) {
-      if (piece === "") continue;
-      if (!first) await w.text(",");
-      first = false;
-      await w.text(piece);
+    for (let i = 0; i < items.length; i += batch) {
+      if (i > 0) await w.text(",");
+      await w.text(JSON.stringify(items.slice(i, i + batch)).slice(1, -1));
     }
     await w.text("]");
   };
@@ -282,8 +266,8 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   try {
     await w.text(MAGIC);
     await chunk(w, () => w.text(JSON.stringify(header)));
-    await chunk(w, jsonArray(w, snap.documents));
-    await chunk(w, jsonArray(w, snap.terms));
+    await chunk(w, jsonArray(w, snap.documents, 200));
+    await chunk(w, jsonArray(w, snap.postings.terms, 2000));
     const count = Buffer.alloc(4);
     count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
     await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
@@ -314,8 +298,7 @@ export async function saveIndex(dataDir: string, digests: readonly Digest[], ind
     nextId: ix._nextId,
     fieldIds: ix._fieldIds,
     averageFieldLength: [...ix._avgFieldLength],
-    documents: runNow(documentsJson(ix)),
-    terms: runNow(termsJson(postings.terms)),
+    documents: runNow(documentsOf(ix)),
     postings,
   });
 }
