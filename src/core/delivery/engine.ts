@@ -28,7 +28,6 @@ import { DeliveryError, noPublisher } from "./delivery-error.js";
 import { scheduleTicks } from "./tick-timer.js";
 
 export { TICK_CRON } from "./tick-timer.js";
-
 export { DeliveryError } from "./delivery-error.js";
 
 export interface DeliveryEngineOptions {
@@ -231,6 +230,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     sender,
     clock,
     requestTick: () => void engine.tick(),
+    planPost: planner.planPost,
   });
 
   const alerts = createWatchAlerts({
