@@ -117,6 +117,8 @@ export const en: Record<MessageKey, string> = {
   "schedule.unknownZone": "{zone} is not a known time zone; use an IANA name such as Asia/Shanghai or UTC",
   "error.badSchedule.hint": "For example: /subscribe cron:\"0 8 * * *\" timezone:Europe/Berlin (minute hour day month weekday; an IANA time zone)",
   "admin.unsubscribed": "Unsubscribed: {target} no longer gets the digest.",
+  "admin.unpinned": "The digest header the bot had pinned here is unpinned.",
+  "admin.unpinFailed": "The digest header the bot pinned here is still pinned; unpin it by hand ({reason}).",
   "admin.notSubscribed": "Nothing to do: {target} was not subscribed.",
   "admin.notSubscribed.hint": "Send /subscribe to subscribe.",
   "label.options": "Options: {options}",

@@ -125,6 +125,8 @@ export const zh = {
   "schedule.unknownZone": "不认识时区 {zone}；请用 IANA 名称，例如 Asia/Shanghai 或 UTC",
   "error.badSchedule.hint": "例如：/subscribe cron:\"0 8 * * *\" timezone:Europe/Berlin（分 时 日 月 星期；时区用 IANA 名称）",
   "admin.unsubscribed": "已取消订阅：{target}不再接收日报。",
+  "admin.unpinned": "机器人置顶的日报已取消置顶。",
+  "admin.unpinFailed": "机器人置顶的日报仍在置顶，请手动取消置顶（{reason}）。",
   "admin.notSubscribed": "{target}本来就没有订阅。",
   "admin.notSubscribed.hint": "发送 /subscribe 订阅。",
   // Delivery options (#13): /subscribe options and /status lines.

@@ -80,9 +80,13 @@ export function effectiveOptions(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** The options without the keyword filter (a repost of one section asked for by name); undefined when nothing is left. */
-export function withoutKeywords(options: PostOptions | undefined): PostOptions | undefined {
-  if (!options?.keywords) return options;
-  const { keywords: _keywords, ...rest } = options;
+/**
+ * The options of a repost of one section asked for by name; undefined when nothing is left. Without the keyword
+ * filter (that section is what was asked for) and without the pin (only the day's header is pinned: a section's
+ * repost must not take the pin from it).
+ */
+export function forSectionRepost(options: PostOptions | undefined): PostOptions | undefined {
+  if (!options?.keywords && !options?.pin) return options;
+  const { keywords: _keywords, pin: _pin, ...rest } = options;
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
