@@ -131,6 +131,8 @@ export const en: Record<MessageKey, string> = {
   "option.keywordsCut": "{shown}… ({count} in all)",
   "label.pinFailed": "not pinned: {reason}",
   "label.nothingMatched": "no story of {date} matched the keywords ({keywords}); nothing was sent that day",
+  "error.cannotPin": "{here} cannot pin messages: the pin option is for Discord and Telegram only.",
+  "error.cannotPin.hint": "Leave out pin, or set it in a Discord channel or a Telegram group or channel.",
   "error.optionPlatform": "The {option} option is for {platform} only; this is {here}.",
   "error.optionPlatform.hint": "Leave out {option}, or set it on {platform}.",
   "error.badPostOption": "The {option} option does not work: {problem}",

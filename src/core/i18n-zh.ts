@@ -140,6 +140,8 @@ export const zh = {
   "option.keywordsCut": "{shown}…（共 {count} 个）",
   "label.pinFailed": "未能置顶：{reason}",
   "label.nothingMatched": "{date} 没有报道匹配关键词（{keywords}），当天没有发送",
+  "error.cannotPin": "{here}不能置顶消息：选项 pin 只适用于 Discord 和 Telegram。",
+  "error.cannotPin.hint": "去掉 pin，或在 Discord 频道、Telegram 群组或频道里设置。",
   "error.optionPlatform": "选项 {option} 只适用于 {platform}，这里是 {here}。",
   "error.optionPlatform.hint": "去掉 {option}，或在 {platform} 里设置。",
   "error.badPostOption": "选项 {option} 不正确：{problem}",

@@ -20,6 +20,9 @@ export const PLATFORM_OPTIONS: Readonly<Partial<Record<keyof PostOptions, Platfo
   linkPreview: "telegram",
 };
 
+/** The platforms that can pin a message (the console prints posts: nothing to pin). */
+export const PIN_PLATFORMS: readonly Platform[] = ["discord", "telegram"];
+
 /**
  * Applies a patch to stored options; undefined when nothing is left (stored as NULL). Pure.
  *
@@ -70,7 +73,7 @@ export function effectiveOptions(
   const merged: PostOptions = { ...(sub.source === "settings" ? environmentOptions(config, sub.platform) : {}), ...sub.options };
   const out: PostOptions = {};
   if (merged.silent) out.silent = true;
-  if (merged.pin) out.pin = true;
+  if (merged.pin && PIN_PLATFORMS.includes(sub.platform)) out.pin = true;
   if (merged.keywords && merged.keywords.length > 0) out.keywords = [...merged.keywords];
   if (sub.platform === "discord") {
     if (merged.mode && merged.mode !== "channel") out.mode = merged.mode;

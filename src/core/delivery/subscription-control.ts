@@ -7,7 +7,7 @@ import type { Storage, Subscription } from "../storage/types.js";
 import type { Publisher } from "./publisher.js";
 import type { DeliveryControl, TargetRef } from "./control.js";
 import type { Schedule } from "./schedule.js";
-import { PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
+import { PIN_PLATFORMS, PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
 import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS, unsearchableKeywords } from "./keyword-filter.js";
 import { describeTarget, describeTargets } from "./target-status.js";
 
@@ -41,6 +41,7 @@ function patchProblem(platform: TargetRef["platform"], patch: PostOptionsPatch):
     const value = patch[name as keyof PostOptionsPatch];
     if (value !== undefined && value !== null && only !== platform) return `${name} is a ${only} option; this target is on ${platform}`;
   }
+  if (patch.pin && !PIN_PLATFORMS.includes(platform)) return `pin: the ${platform} cannot pin messages; it works on ${PIN_PLATFORMS.join(" and ")}`;
   if (patch.mode && !["channel", "thread", "forum"].includes(patch.mode)) return `mode must be channel, thread or forum; got ${JSON.stringify(patch.mode)}`;
   if (patch.pingRole && !/^\d{5,25}$/.test(patch.pingRole)) return `pingRole must be a numeric role id; got ${JSON.stringify(patch.pingRole)}`;
   const keywords = patch.keywords ?? [];
