@@ -179,6 +179,7 @@ export const en: Record<MessageKey, string> = {
   "unwatch.notFound": "You do not watch “{input}”.",
   "unwatch.notFound.hint": "Send /watch to see your watches and their numbers, then /unwatch <number>.",
   "alert.title": "🔔 New story for your watch “{query}”",
+  "alert.more": "…and {count} more stories of the {date} digest match your watches (at most {cap} alerts a digest); /search finds them",
   // Discord channel-native modes (issue 13, Discord side).
   "error.discord.modeForum": "mode forum works only in a forum channel: send /subscribe mode:forum in any post of the forum to subscribe the whole forum.",
   "error.discord.modeForum.hint": "Here use mode:channel (posts in the channel) or mode:thread (the header in the channel, the sections in a thread of the day).",

@@ -188,6 +188,7 @@ export const zh = {
   "unwatch.notFound": "你没有关注“{input}”。",
   "unwatch.notFound.hint": "发送 /watch 查看你的关注和编号，再发送 /unwatch <编号>。",
   "alert.title": "🔔 你关注的“{query}”有新报道",
+  "alert.more": "……{date} 的日报还有 {count} 篇报道匹配你的关注（每期日报最多提醒 {cap} 篇），用 /search 查看",
   // Chats (Telegram private chats): text that is not a command.
   "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
   // Discord channel-native modes (issue 13, Discord side): /subscribe mode checked against the channel type.

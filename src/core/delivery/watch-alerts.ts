@@ -8,6 +8,7 @@ import type { Storage } from "../storage/types.js";
 import type { AddWatchResult, Watch } from "../storage/watch-store.js";
 import { RecipientUnreachable, type AlertPublisher } from "./alert-publisher.js";
 import { dayIn } from "../dates.js";
+import { capAlerts, type AlertCandidate } from "./alert-caps.js";
 import { isStaleForSlot } from "./planning.js";
 import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
@@ -94,22 +95,34 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       return;
     }
     await options.search.settled?.();
-    let planned = 0;
+    // Every user's matches first (in watch order, each story once), then at most the cap per user (alert-caps.ts).
+    const users = new Map<string, { platform: Platform; userId: string; candidates: AlertCandidate[] }>();
     for (const watch of await store.enabled()) {
-      const publisher = publishers.get(watch.platform);
-      if (!publisher) continue;
+      if (!publishers.has(watch.platform)) continue;
+      const key = `${watch.platform}\u0000${watch.userId}`;
+      const user = users.get(key) ?? { platform: watch.platform, userId: watch.userId, candidates: [] };
+      users.set(key, user);
       const query: SearchOptions = { date, requireAll: true, limit: ALERTS_PER_WATCH_PER_DIGEST };
       for (const hit of options.search.search(watch.query, query)) {
         const ref = archive.findStory(hit.id);
         if (!ref || ref.digest.date !== date) continue;
         const story: StoryCard = { id: ref.story.id, date, section: ref.section.title, title: ref.story.title, body: ref.story.body, text: ref.story.text, links: ref.story.links };
-        const locale = (watch.locale as Locale | undefined) ?? config.BOT_LOCALE;
-        const payload = publisher.planAlert({ story, query: watch.query, locale });
-        const now = clock().toISOString();
-        if (await store.planAlert({ platform: watch.platform, userId: watch.userId, storyId: story.id, digestDate: date, query: watch.query, payload, now })) planned++;
+        user.candidates.push({ story, query: watch.query, locale: (watch.locale as Locale | undefined) ?? config.BOT_LOCALE });
       }
     }
-    if (planned > 0) logger.info({ date, alerts: planned }, "personal alerts planned");
+    let planned = 0;
+    let refreshed = 0;
+    for (const { platform, userId, candidates } of users.values()) {
+      const publisher = publishers.get(platform)!;
+      const recorded = candidates.length > 0 ? await store.digestAlerts(platform, userId, date) : new Set<string>();
+      for (const { alert, recorded: again } of capAlerts(candidates, recorded)) {
+        const row = { platform, userId, storyId: alert.story.id, query: alert.query, payload: publisher.planAlert(alert), now: clock().toISOString() };
+        // One still waiting (a rate limit, a retry) goes out with the story as the revision left it.
+        if (again) refreshed += (await store.refreshAlert(row)) ? 1 : 0;
+        else if (await store.planAlert({ ...row, digestDate: date })) planned++;
+      }
+    }
+    if (planned > 0 || refreshed > 0) logger.info({ date, alerts: planned, refreshed }, "personal alerts planned");
   }
 
   async function flushUser(platform: Platform, userId: string): Promise<void> {
