@@ -2,7 +2,6 @@
 import { DiscordAPIError, Routes, type REST } from "discord.js";
 import { alertTitle, RecipientUnreachable, type AlertPublisher } from "../core/delivery/alert-publisher.js";
 import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
-import { t } from "../core/i18n.js";
 import type { Logger } from "../core/logger.js";
 import { toPublishError, withNonce } from "./discord-publisher.js";
 import { toDiscordPayload, type DiscordMessagePayload } from "./discord-render.js";
