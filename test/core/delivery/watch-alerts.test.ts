@@ -186,6 +186,22 @@ describe.each(testBackends())("personal alerts, the way the world breaks them, s
     expect(dm.sent.map((s) => s.title)).not.toContainEqual(expect.stringMatching(SONNET_TOOLS));
   });
 
+  it("an alert still waiting whose story a revision changed so that its watch no longer matches goes out with the story as it is now", async () => {
+    const { h, dm, dir } = await start(backend);
+    dm.mode = "rate-limited";
+    await h.app.delivery.watches.add(USER, "cursor", "en");
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    // Every "Cursor" goes: the watch matches nothing now, the story stays in the digest.
+    writeFileSync(join(dir, FILE), readFileSync(join(dir, FILE), "utf8").replaceAll("Cursor", "Zed").replace("Sonnet 4.6 快速铺货", "Sonnet 4.6 铺货（更正）"));
+    await h.app.archive.reload();
+    expect(h.app.search.search("cursor", { date: "2026-02-18", requireAll: true, limit: 10 })).toEqual([]);
+    dm.mode = "ok";
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent.map((s) => s.title)).toEqual([expect.stringMatching(/^Sonnet 4\.6 铺货（更正）：Zed、Perplexity/)]);
+  });
+
   it("a query in another case or width is the same watch, and /unwatch finds it", async () => {
     const { h } = await start(backend);
     expect((await h.ask("/watch Sonnet", AS_USER)).text).toContain("Watching “Sonnet”");
