@@ -1,7 +1,7 @@
 // /subscribe's delivery options (#13): their definitions, and reading what was given into a patch with clear, localized refusals.
 import type { CommandContext, CommandOptionDef } from "../../src/core/command.js";
 import { UserError } from "../../src/core/command-registry.js";
-import { PLATFORM_OPTIONS, type PostOptionsPatch } from "../../src/core/delivery/effective-options.js";
+import { PIN_PLATFORMS, PLATFORM_OPTIONS, type PostOptionsPatch } from "../../src/core/delivery/effective-options.js";
 import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS, uniqueKeywords, unsearchableKeywords } from "../../src/core/delivery/keyword-filter.js";
 import type { PostOptions } from "../../src/core/delivery/post-options.js";
 import { listSeparator, t } from "../../src/core/i18n.js";
@@ -68,6 +68,9 @@ export function readOptionsPatch(ctx: CommandContext): PostOptionsPatch | undefi
     if (only && only !== platform) {
       const names = { option: def.name, platform: PLATFORM_NAMES[only][ctx.locale], here: PLATFORM_NAMES[platform][ctx.locale] };
       throw new UserError("bad-option", t(ctx.locale, "error.optionPlatform", names), t(ctx.locale, "error.optionPlatform.hint", names));
+    }
+    if (field === "pin" && value === true && !PIN_PLATFORMS.includes(platform)) {
+      throw new UserError("bad-option", t(ctx.locale, "error.cannotPin", { here: PLATFORM_NAMES[platform][ctx.locale] }), t(ctx.locale, "error.cannotPin.hint"));
     }
     if (typeof value === "boolean") {
       (patch as Record<string, unknown>)[field] = value;

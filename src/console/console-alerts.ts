@@ -1,6 +1,5 @@
 // The console's personal alerts: a /watch match is printed to the terminal (the console user is the only watcher there).
-import type { AlertPublisher } from "../core/delivery/alert-publisher.js";
-import { t } from "../core/i18n.js";
+import { alertTitle, type AlertPublisher } from "../core/delivery/alert-publisher.js";
 import { renderReplyText } from "../core/render-text.js";
 
 /** One printed alert. */
@@ -18,8 +17,8 @@ export function createConsoleAlerts(options: { output: NodeJS.WritableStream }):
   let sent = 0;
   return {
     platform: "console",
-    planAlert: ({ story, query, locale }) => ({
-      text: `${t(locale, "alert.title", { query })}\n${renderReplyText({ type: "story", story, alsoMatching: [] }, locale)}`,
+    planAlert: (alert) => ({
+      text: `${alertTitle(alert)}\n${renderReplyText({ type: "story", story: alert.story, alsoMatching: [] }, alert.locale)}`,
     }),
     sendDirect(_userId, payload) {
       sent += 1;

@@ -5,6 +5,7 @@ import { parseEnv } from "node:util";
 import cron from "node-cron";
 import { z } from "zod";
 import { packageRoot } from "./package-root.js";
+import { maskTokens } from "./safety/scrub.js";
 
 /** UI languages the bot answers in. Digest text is always shown as written. */
 export const LOCALES = ["zh", "en"] as const;
@@ -258,18 +259,8 @@ export const SECRET_SETTINGS = ["DISCORD_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM
 /** Path settings whose defaults are relative to the package folder (a value you set is relative to the cwd). */
 const PATH_SETTINGS = ["DIGEST_DIR", "DATA_DIR"] as const;
 
-/** Shapes of secrets that may be pasted into the wrong setting: Telegram and Discord bot tokens, long key-like runs. */
-const TOKEN_LIKE = [/\d{5,}:[\w-]{20,}/g, /[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}/g, /[A-Za-z0-9_\-+=]{32,}/g];
-
-/**
- * Replaces anything that looks like a token by `[hidden]`, so a secret pasted into the wrong setting is not echoed.
- *
- * @example
- * maskTokens("7654321:AAHk3-secret-secret-secret"); // "[hidden]"
- */
-export function maskTokens(text: string): string {
-  return TOKEN_LIKE.reduce((out, pattern) => out.replace(pattern, "[hidden]"), text);
-}
+/** A settings value shown in an error is masked like every other text that may hold a token (safety/scrub.ts). */
+export { maskTokens };
 
 /** Paths the operator HTTP endpoint answers GET on (src/http/http-server.ts); the webhook must not take one over. */
 export const OPERATOR_HTTP_PATHS = ["/healthz", "/readyz", "/metrics", "/discord/interactions"] as const;

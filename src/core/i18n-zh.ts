@@ -125,6 +125,8 @@ export const zh = {
   "schedule.unknownZone": "不认识时区 {zone}；请用 IANA 名称，例如 Asia/Shanghai 或 UTC",
   "error.badSchedule.hint": "例如：/subscribe cron:\"0 8 * * *\" timezone:Europe/Berlin（分 时 日 月 星期；时区用 IANA 名称）",
   "admin.unsubscribed": "已取消订阅：{target}不再接收日报。",
+  "admin.unpinned": "机器人置顶的日报已取消置顶。",
+  "admin.unpinFailed": "机器人置顶的日报仍在置顶，请手动取消置顶（{reason}）。",
   "admin.notSubscribed": "{target}本来就没有订阅。",
   "admin.notSubscribed.hint": "发送 /subscribe 订阅。",
   // Delivery options (#13): /subscribe options and /status lines.
@@ -138,6 +140,8 @@ export const zh = {
   "option.keywordsCut": "{shown}…（共 {count} 个）",
   "label.pinFailed": "未能置顶：{reason}",
   "label.nothingMatched": "{date} 没有报道匹配关键词（{keywords}），当天没有发送",
+  "error.cannotPin": "{here}不能置顶消息：选项 pin 只适用于 Discord 和 Telegram。",
+  "error.cannotPin.hint": "去掉 pin，或在 Discord 频道、Telegram 群组或频道里设置。",
   "error.optionPlatform": "选项 {option} 只适用于 {platform}，这里是 {here}。",
   "error.optionPlatform.hint": "去掉 {option}，或在 {platform} 里设置。",
   "error.badPostOption": "选项 {option} 不正确：{problem}",
@@ -184,6 +188,7 @@ export const zh = {
   "unwatch.notFound": "你没有关注“{input}”。",
   "unwatch.notFound.hint": "发送 /watch 查看你的关注和编号，再发送 /unwatch <编号>。",
   "alert.title": "🔔 你关注的“{query}”有新报道",
+  "alert.more": "……{date} 的日报还有 {count} 篇报道匹配你的关注（每期日报最多提醒 {cap} 篇），用 /search 查看",
   // Chats (Telegram private chats): text that is not a command.
   "chat.notCommand": "我只回应命令。试试 /story sonnet 看一条报道，/search agent 搜索，/digest 浏览最新一期；发送 /help 查看所有命令。",
   // Discord channel-native modes (issue 13, Discord side): /subscribe mode checked against the channel type.

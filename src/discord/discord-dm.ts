@@ -1,8 +1,7 @@
 // Discord personal alerts: opens (and caches) a user's DM channel with POST /users/@me/channels, then posts the alert there with a nonce.
 import { DiscordAPIError, Routes, type REST } from "discord.js";
-import { RecipientUnreachable, type AlertPublisher } from "../core/delivery/alert-publisher.js";
+import { alertTitle, RecipientUnreachable, type AlertPublisher } from "../core/delivery/alert-publisher.js";
 import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
-import { t } from "../core/i18n.js";
 import type { Logger } from "../core/logger.js";
 import { toPublishError, withNonce } from "./discord-publisher.js";
 import { toDiscordPayload, type DiscordMessagePayload } from "./discord-render.js";
@@ -23,7 +22,7 @@ export const DISCORD_DM_REFUSED =
  */
 export function planDiscordAlert(alert: Parameters<AlertPublisher["planAlert"]>[0]): DiscordMessagePayload {
   const payload = toDiscordPayload({ type: "story", story: alert.story, alsoMatching: [] }, alert.locale, { ephemeral: false });
-  const title = neutralizeMentions(t(alert.locale, "alert.title", { query: alert.query }));
+  const title = neutralizeMentions(alertTitle(alert));
   const { flags: _flags, ...rest } = payload;
   return { ...rest, content: cutText(title, DISCORD_CONTENT_LIMIT) };
 }

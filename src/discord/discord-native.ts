@@ -140,6 +140,20 @@ export function isAnnouncement(info: ChannelInfo | undefined): boolean {
 }
 
 /**
+ * Unpins a message the bot pinned (a forum post: clears its pinned flag). One already unpinned, or deleted with its
+ * channel or thread, is fine.
+ */
+export async function unpinMessage(rest: REST, at: { channelId: string; messageId: string; forumPost: boolean }, signal: AbortSignal): Promise<void> {
+  try {
+    if (at.forumPost) await rest.patch(Routes.channel(at.channelId), { body: { flags: 0 }, reason: PIN_REASON, signal });
+    else await rest.delete(Routes.channelMessagesPin(at.channelId, at.messageId), { reason: PIN_REASON, signal });
+  } catch (err) {
+    if (isDiscordCode(err, DISCORD_UNKNOWN_MESSAGE) || isDiscordCode(err, 10003)) return;
+    throw err;
+  }
+}
+
+/**
  * Pins a message and unpins the one pinned before, with an audit-log reason. An unknown previous message (deleted
  * or unpinned by a moderator) is fine. A forum post (its id `T/T`) is pinned as the forum's one pinned post instead.
  */
@@ -149,18 +163,9 @@ export async function pinMessage(
   previous: { channelId: string; messageId: string; forumPost: boolean } | undefined,
   signal: AbortSignal,
 ): Promise<void> {
-  const quietly = async (work: Promise<unknown>) => {
-    try {
-      await work;
-    } catch (err) {
-      if (isDiscordCode(err, DISCORD_UNKNOWN_MESSAGE) || isDiscordCode(err, 10003)) return;
-      throw err;
-    }
-  };
   const unpin = async () => {
     if (!previous || (previous.channelId === at.channelId && previous.messageId === at.messageId)) return;
-    if (previous.forumPost) await quietly(rest.patch(Routes.channel(previous.channelId), { body: { flags: 0 }, reason: PIN_REASON, signal }));
-    else await quietly(rest.delete(Routes.channelMessagesPin(previous.channelId, previous.messageId), { reason: PIN_REASON, signal }));
+    await unpinMessage(rest, previous, signal);
   };
   if (at.forumPost) {
     // A forum holds one pinned post: unpin yesterday's first.

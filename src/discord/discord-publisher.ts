@@ -8,7 +8,7 @@ import type { Logger } from "../core/logger.js";
 import type { DailyPost } from "../core/summaries.js";
 import { partCountOf, planDiscordDailyPost } from "./discord-daily-post.js";
 import { DISCORD_ARCHIVED_THREAD, DISCORD_UNKNOWN_MESSAGE, editFailure, isDiscordCode, toPublishError, type DiscordAction } from "./discord-errors.js";
-import { CHANNEL_TYPE_TTL_MS, CROSSPOST_TIMEOUT_MS, createChannelInfo, createCrossposter, createForumPost, findForumPost, isAnnouncement, messageBody, pinMessage, startThreadFromHeader } from "./discord-native.js";
+import { CHANNEL_TYPE_TTL_MS, CROSSPOST_TIMEOUT_MS, createChannelInfo, createCrossposter, createForumPost, findForumPost, isAnnouncement, messageBody, pinMessage, startThreadFromHeader, unpinMessage } from "./discord-native.js";
 import { DISCORD_CROSSPOST_ALL_MAX_PARTS, DISCORD_CHANNEL_TYPE, decodeMessageId, encodeMessageId, matchForumTags, threadOfFirst, type DiscordPlacement } from "./discord-placement.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
@@ -213,6 +213,7 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
     edit: (targetId, messageId, payload, requestOptions) => within(requestOptions?.pace, () => edit(targetId, messageId, payload)),
     delete: (targetId, messageId, requestOptions) => within(requestOptions?.pace, () => remove(targetId, messageId)),
     pin: (targetId, messageId, pinOptions) => within(pinOptions.pace, () => pin(targetId, messageId, pinOptions)),
+    unpin: (targetId, messageId, { signal }) => pin(targetId, messageId, { signal, only: "unpin" }),
     findSent: (channelId, payload, reconcileOptions) => within(reconcileOptions.pace, () => findSent(channelId, payload, reconcileOptions)),
   };
 
@@ -290,7 +291,8 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
     }
   }
 
-  async function pin(targetId: string, messageId: string, { unpin, signal }: { unpin?: string; signal: AbortSignal }): Promise<void> {
+  /** Pins `messageId` (and unpins `unpin`), or with `only: "unpin"` just unpins `messageId` (an unsubscribe). */
+  async function pin(targetId: string, messageId: string, { unpin, signal, only }: { unpin?: string; signal: AbortSignal; only?: "unpin" }): Promise<void> {
     const locate = (id: string) => {
       const at = decodeMessageId(targetId, id);
       // A forum post's opening message shares the post's id: the post itself is pinned in the forum.
@@ -298,8 +300,9 @@ export function createDiscordPublisher(options: DiscordPublisherOptions): Publis
     };
     const at = locate(messageId);
     try {
-      await pinMessage(rest, at, unpin ? locate(unpin) : undefined, signal);
-      logger.debug({ targetId, messageId, unpinned: unpin }, "discord header pinned");
+      if (only === "unpin") await unpinMessage(rest, at, signal);
+      else await pinMessage(rest, at, unpin ? locate(unpin) : undefined, signal);
+      logger.debug({ targetId, messageId, unpinned: only === "unpin" ? messageId : unpin }, only === "unpin" ? "discord header unpinned" : "discord header pinned");
     } catch (err) {
       if (signal.aborted) throw new PublishAborted(`discord channel ${targetId}: stopped while pinning`, { cause: err });
       const failure = toPublishError(err, targetId, "pin");

@@ -1,6 +1,6 @@
 // Telegram personal alerts: the story sent to the watcher's private chat (its id is the user id), with the reasons a user cannot be messaged.
 import { GrammyError, type Api } from "grammy";
-import { RecipientUnreachable, type AlertPublisher, type WatchAlert } from "../core/delivery/alert-publisher.js";
+import { alertTitle, RecipientUnreachable, type AlertPublisher, type WatchAlert } from "../core/delivery/alert-publisher.js";
 import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
 import { t } from "../core/i18n.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
@@ -20,7 +20,7 @@ export const TELEGRAM_DM_DEACTIVATED = "Telegram: the user's account is deactiva
  * `…`) with a Full story deep link when it is longer; link buttons under it.
  */
 export function planTelegramAlert(alert: WatchAlert, botUsername?: string): TelegramMessage {
-  const body = html`${bold(t(alert.locale, "alert.title", { query: alert.query }))}\n\n${renderStory(alert.story, [], alert.locale, botUsername)}`;
+  const body = html`${bold(alertTitle(alert))}\n\n${renderStory(alert.story, [], alert.locale, botUsername)}`;
   const parts = splitTelegramHtml(body);
   const keyboard = linkButtons(alert.story.links);
   const full = storyDeepLink(botUsername, alert.story.id);

@@ -214,18 +214,23 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
         }
       }
       if (unpin === undefined || unpin === messageId) return;
-      try {
-        // A second request: it waits for its own slot of the bot's budget.
-        await pace?.();
-        await api.unpinChatMessage(chatId, Number(unpin), undefined, signal as unknown as Parameters<Api["unpinChatMessage"]>[3]);
-      } catch (err) {
-        if (signal.aborted) throw aborted("unpinChatMessage", err);
-        // Already unpinned by someone, or deleted: the pin the bot placed is gone either way.
-        if (err instanceof GrammyError && ALREADY_UNPINNED.some((re) => re.test(err.description))) return;
-        throw pinFailure(err, "unpinChatMessage", targetId, secrets);
-      }
+      // A second request: it waits for its own slot of the bot's budget.
+      await unpinQuietly(targetId, unpin, signal, pace);
     },
+    unpin: (targetId, messageId, { signal }) => unpinQuietly(targetId, messageId, signal),
   };
+
+  async function unpinQuietly(targetId: string, messageId: string, signal: AbortSignal, pace?: () => Promise<void>): Promise<void> {
+    try {
+      await pace?.();
+      await api.unpinChatMessage(toTelegramPlace(targetId).chatId, Number(messageId), undefined, signal as unknown as Parameters<Api["unpinChatMessage"]>[3]);
+    } catch (err) {
+      if (signal.aborted) throw new PublishAborted(`telegram unpinChatMessage in ${targetId}: stopped while the request was in progress`, { cause: err });
+      // Already unpinned by someone, or deleted: the pin the bot placed is gone either way.
+      if (err instanceof GrammyError && ALREADY_UNPINNED.some((re) => re.test(err.description))) return;
+      throw pinFailure(err, "unpinChatMessage", targetId, secrets);
+    }
+  }
 }
 
 /** "The message is not pinned (any more)" answers to unpinChatMessage. */

@@ -60,6 +60,24 @@ describe.each(testBackends())("subscription options, state on %s", (backend) => 
       expect((await h.ask("/subscribe role:323456789012")).reply).toMatchObject({ message: "选项 role 只适用于 Discord，这里是 本地控制台。" });
     });
 
+    it("the console cannot pin: pin:true is refused there, saying where it works, and nothing changes", async () => {
+      await h.ask("/subscribe");
+      const before = (await h.app.storage.subscriptions.get("console", "local"))?.options;
+      expect((await h.ask("/subscribe silent:true pin:true")).reply).toEqual({
+        type: "error",
+        code: "bad-option",
+        message: "本地控制台不能置顶消息：选项 pin 只适用于 Discord 和 Telegram。",
+        hint: "去掉 pin，或在 Discord 频道、Telegram 群组或频道里设置。",
+      });
+      expect((await h.app.storage.subscriptions.get("console", "local"))?.options).toEqual(before);
+      // Whoever calls the engine: the console target cannot store it either.
+      await expect(h.app.delivery.setOptions!({ platform: "console", id: "local" }, { pin: true })).rejects.toThrowError(
+        "delivery: pin: the console cannot pin messages; it works on discord and telegram",
+      );
+      // pin:false asks for nothing the console cannot do.
+      expect((await h.ask("/subscribe pin:false")).reply).toMatchObject({ type: "notice", tone: "success" });
+    });
+
     it("refuses a bad mode, role or keyword list with the fix", async () => {
       const hint = '例如：/subscribe silent:true pin:true keywords:"agent, 安全"（keywords:none 取消关键词）';
       expect((await h.ask("/subscribe mode:threads", discord)).reply).toEqual({

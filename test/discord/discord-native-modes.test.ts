@@ -186,6 +186,31 @@ describe("Discord daily-post modes against a fake Discord", () => {
     expect(pinned).toEqual([today!.split("/")[0]]);
   });
 
+  it("unpin (an unsubscribe): the header's pin is removed, an already-gone one is fine, a forum post loses its pinned flag, no permission is named", async () => {
+    const [header] = await deliver(TEXT_2, {});
+    await publisher.pin!(TEXT_2, header!, { signal: new AbortController().signal });
+    const mark = fake.requests.length;
+    await publisher.unpin!(TEXT_2, header!, { signal: new AbortController().signal });
+    expect(since(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`DELETE /channels/${TEXT_2}/messages/pins/${header} 204`]);
+    expect(fake.native.pins(TEXT_2)).not.toContain(header);
+    fake.deleteAsAdmin(TEXT_2, header!);
+    await publisher.unpin!(TEXT_2, header!, { signal: new AbortController().signal });
+    const [post] = await deliver(FORUM, { mode: "forum" });
+    const earlier = fake.native.threads().find((t) => t.parentId === FORUM && (t.flags & 2) !== 0);
+    await publisher.pin!(FORUM, post!, { ...(earlier ? { unpin: `${earlier.id}/${earlier.id}` } : {}), signal: new AbortController().signal });
+    expect(fake.native.threads().filter((t) => t.parentId === FORUM && (t.flags & 2) !== 0).map((t) => t.id)).toEqual([post!.split("/")[0]]);
+    await publisher.unpin!(FORUM, post!, { signal: new AbortController().signal });
+    expect(fake.native.threads().filter((t) => t.parentId === FORUM && (t.flags & 2) !== 0)).toEqual([]);
+    const [again] = await deliver(TEXT_2, {});
+    await publisher.pin!(TEXT_2, again!, { signal: new AbortController().signal });
+    fake.failNext({ method: "DELETE", path: /\/pins\//, status: 403, code: 50013 });
+    const refused = await publisher.unpin!(TEXT_2, again!, { signal: new AbortController().signal }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(PublishError);
+    expect((refused as PublishError).kind).toBe("permanent");
+    expect((refused as PublishError).message).toContain("give the bot Pin Messages");
+    expect(fake.native.pins(TEXT_2)).toContain(again);
+  });
+
   it("a revision edits a message inside the thread, and reopens an archived thread to do it", async () => {
     const ids = await deliver(TEXT, { mode: "thread" });
     const inThread = ids[1]!;

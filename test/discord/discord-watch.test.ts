@@ -134,5 +134,19 @@ describe.each(testBackends())("Discord personal alerts, state on %s", (backend) 
       expect(listed).toContain("Send /watch <query> again to turn them back on.");
       expect(dmsTo(BLOCKED)).toEqual([]);
     });
+
+    it("broad watches bring one user at most 5 DMs from the digest; one of them says how many more matched, pinging no one", async () => {
+      const user = "100000000000000014";
+      for (const q of ["agent", "开源", "安全"]) await app.storage.watches.add({ platform: "discord", userId: user, query: q, locale: "en" }, 10, `${NEW_DATE}T00:10:00Z`);
+      expect(await app.delivery.watches.add({ platform: "discord", id: user }, "agent", "en")).toBe("exists");
+      await until(() => dmsTo(user).length === 5, "five DMs to the user");
+      await app.delivery.tick();
+      const dms = dmsTo(user);
+      expect(dms).toHaveLength(5);
+      const counted = dms.filter((m) => m.content!.includes("…and "));
+      expect(counted).toHaveLength(1);
+      expect(counted[0]!.content).toMatch(/^🔔 New story for your watch “[^”]+”\n…and \d+ more stories of the 2026-02-20 digest match your watches \(at most 5 alerts a digest\); \/search finds them$/);
+      for (const m of dms) expect(m.allowed_mentions).toEqual({ parse: [] });
+    });
   });
 });

@@ -58,6 +58,24 @@ describe("Telegram pins and topic sends", () => {
     expect(tg.pinned(FORUM)).toEqual([second, third]);
   });
 
+  it("unpin (an unsubscribe): the header is unpinned; one already unpinned or deleted is fine; no right is permanent, naming it", async () => {
+    const header = await sendHeader(`${FORUM}:45`);
+    await publisher.pin!(`${FORUM}:45`, String(header), { signal });
+    const mark = tg.calls().length;
+    await publisher.unpin!(`${FORUM}:45`, String(header), { signal });
+    expect(tg.calls().slice(mark).map((c) => [c.method, c.params, c.status])).toEqual([["unpinChatMessage", { chat_id: FORUM, message_id: header }, 200]]);
+    expect(tg.pinned(FORUM)).not.toContain(header);
+    await publisher.unpin!(`${FORUM}:45`, String(header), { signal });
+    expect(tg.calls("unpinChatMessage").at(-1)!.response).toMatchObject({ ok: false, description: "Bad Request: message to unpin not found" });
+    tg.setPinRight(CHANNEL, false);
+    const error = await failure(publisher.unpin!(String(CHANNEL), "1", { signal }));
+    expect([error!.kind, error!.message]).toEqual([
+      "permanent",
+      `telegram unpinChatMessage in ${CHANNEL}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or /subscribe pin:false there`,
+    ]);
+    tg.setPinRight(CHANNEL, true);
+  });
+
   it("today's header deleted before the pin: nothing to pin, the previous pin still replaced", async () => {
     const old = tg.pinned(FORUM).at(-1)!;
     const gone = await sendHeader(`${FORUM}:45`);

@@ -222,8 +222,14 @@ describe.each(testBackends())("Telegram forum topics, state on %s", (backend) =>
       expect(text(status)).toContain(`not pinned: telegram pinChatMessage in ${GROUP}:${TOPIC}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the &quot;Pin messages&quot; right`);
     });
 
-    it("/unsubscribe in a topic removes that topic only", async () => {
-      expect(text(await ask("/unsubscribe", TOPIC))).toContain("Unsubscribed");
+    it("/unsubscribe in a topic removes that topic only; the header it pinned cannot be unpinned without the right, and the answer says so", async () => {
+      const [pinned] = f.tg.pinned(GROUP);
+      const mark = f.tg.calls().length;
+      expect(text(await ask("/unsubscribe", TOPIC))).toBe(
+        `⚠️ Unsubscribed: this channel no longer gets the digest.\nThe digest header the bot pinned here is still pinned; unpin it by hand (telegram unpinChatMessage in ${GROUP}:${TOPIC}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the &quot;Pin messages&quot; right (in a channel: &quot;Edit messages of others&quot;), or /subscribe pin:false there).`,
+      );
+      expect(f.tg.calls().slice(mark).filter((c) => c.method === "unpinChatMessage").map((c) => [c.params, c.status])).toEqual([[{ chat_id: GROUP, message_id: pinned }, 400]]);
+      expect(f.tg.pinned(GROUP)).toEqual([pinned]);
       const targets = (await f.app.delivery.status()).targets.map((t) => t.targetId);
       expect(targets).not.toContain(`${GROUP}:${TOPIC}`);
       expect(targets).toContain(`${GROUP}:${CLOSED}`);

@@ -105,4 +105,18 @@ describe.each(testBackends())("Telegram personal alerts, state on %s", (backend)
     expect(await ask("/watch glm-5", { userId: 9 })).toContain("You already watch “glm-5” (1/3).");
     expect((await f.app.storage.watches.list("telegram", "9"))[0]).toMatchObject({ enabled: true });
   });
+
+  it("three broad watches bring one user at most 5 alerts from the digest; one of them says how many more matched", async () => {
+    for (const q of ["agent", "开源", "安全"]) await f.app.storage.watches.add({ platform: "telegram", userId: "11", query: q, locale: "en" }, 3, `${NEW_DATE}T00:30:00Z`);
+    // "exists": the current digest is matched again for every watch of the user, as at a start.
+    expect(await f.app.delivery.watches.add({ platform: "telegram", id: "11" }, "agent", "en")).toBe("exists");
+    await f.tg.waitForCalls("sendMessage", 5, (c) => Number(c.params.chat_id) === 11 && isAlert(c), 15_000);
+    await f.app.delivery.tick();
+    const alerts = alertsTo(f, 11);
+    expect(alerts).toHaveLength(5);
+    const counted = alerts.filter((c) => text(c).includes("…and "));
+    expect(counted).toHaveLength(1);
+    expect(text(counted[0]!)).toMatch(/^<b>🔔 New story for your watch “[^”]+”\n…and \d+ more stories of the 2026-02-20 digest match your watches \(at most 5 alerts a digest\); \/search finds them<\/b>\n/);
+    for (const c of alerts) expect(checkTelegramHtml(text(c)).problems).toEqual([]);
+  });
 });

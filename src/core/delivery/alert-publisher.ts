@@ -1,6 +1,7 @@
 // The platform side of personal alerts: how a matching story becomes one private message, and how it is sent to a user.
 import type { Locale } from "../config.js";
 import type { Platform, StoryCard } from "../reply.js";
+import { t } from "../i18n.js";
 import { PublishError, type SendOptions } from "./publisher.js";
 
 /**
@@ -24,6 +25,20 @@ export interface WatchAlert {
   /** The user's /watch query that matched. */
   query: string;
   locale: Locale;
+  /** On the last alert a digest brings a user when more stories matched than the cap (alert-caps.ts) lets through. */
+  more?: { count: number; date: string; cap: number };
+}
+
+/**
+ * The alert's title line: the watch that matched, and on the last alert of a capped digest how many more matched.
+ *
+ * @example
+ * alertTitle({ story, query: "agent", locale: "en", more: { count: 3, date: "2026-02-18", cap: 5 } });
+ * // "🔔 New story for your watch “agent”\n…and 3 more stories of the 2026-02-18 digest match your watches (at most 5 alerts a digest); /search finds them"
+ */
+export function alertTitle(alert: WatchAlert): string {
+  const title = t(alert.locale, "alert.title", { query: alert.query });
+  return alert.more ? `${title}\n${t(alert.locale, "alert.more", alert.more)}` : title;
 }
 
 /**

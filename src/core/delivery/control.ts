@@ -36,8 +36,11 @@ export interface DeliveryControl {
    * one), `[]` means every section. Re-enables a disabled target.
    */
   subscribe(target: TargetRef, sections?: number[]): Promise<void>;
-  /** Returns false when the target was not subscribed. */
-  unsubscribe(target: TargetRef): Promise<boolean>;
+  /**
+   * False when the target was not subscribed. Otherwise true, or — when the bot had pinned a header there — the
+   * header it unpinned, or why it could not (a missing permission: the target is unsubscribed all the same).
+   */
+  unsubscribe(target: TargetRef): Promise<boolean | { unpinned: string } | { unpinError: string }>;
   /** Subscriptions, and reposts/manual deliveries still pending (`pending`, omitted by simple implementations). */
   status(): Promise<{ nextRun?: string; targets: TargetStatus[]; pending?: PendingDelivery[] }>;
   /**

@@ -20,6 +20,9 @@ export const PLATFORM_OPTIONS: Readonly<Partial<Record<keyof PostOptions, Platfo
   linkPreview: "telegram",
 };
 
+/** The platforms that can pin a message (the console prints posts: nothing to pin). */
+export const PIN_PLATFORMS: readonly Platform[] = ["discord", "telegram"];
+
 /**
  * Applies a patch to stored options; undefined when nothing is left (stored as NULL). Pure.
  *
@@ -70,7 +73,7 @@ export function effectiveOptions(
   const merged: PostOptions = { ...(sub.source === "settings" ? environmentOptions(config, sub.platform) : {}), ...sub.options };
   const out: PostOptions = {};
   if (merged.silent) out.silent = true;
-  if (merged.pin) out.pin = true;
+  if (merged.pin && PIN_PLATFORMS.includes(sub.platform)) out.pin = true;
   if (merged.keywords && merged.keywords.length > 0) out.keywords = [...merged.keywords];
   if (sub.platform === "discord") {
     if (merged.mode && merged.mode !== "channel") out.mode = merged.mode;
@@ -80,9 +83,13 @@ export function effectiveOptions(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** The options without the keyword filter (a repost of one section asked for by name); undefined when nothing is left. */
-export function withoutKeywords(options: PostOptions | undefined): PostOptions | undefined {
-  if (!options?.keywords) return options;
-  const { keywords: _keywords, ...rest } = options;
+/**
+ * The options of a repost of one section asked for by name; undefined when nothing is left. Without the keyword
+ * filter (that section is what was asked for) and without the pin (only the day's header is pinned: a section's
+ * repost must not take the pin from it).
+ */
+export function forSectionRepost(options: PostOptions | undefined): PostOptions | undefined {
+  if (!options?.keywords && !options?.pin) return options;
+  const { keywords: _keywords, pin: _pin, ...rest } = options;
   return Object.keys(rest).length > 0 ? rest : undefined;
 }

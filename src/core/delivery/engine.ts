@@ -9,7 +9,7 @@ import type { Platform, TargetStatus } from "../reply.js";
 import { createDatabaseClock, readDatabaseTime, type DatabaseClock } from "../storage/database-clock.js";
 import type { RunKind, Storage, Subscription } from "../storage/types.js";
 import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
-import { effectiveOptions, withoutKeywords, type PostOptionsPatch } from "./effective-options.js";
+import { effectiveOptions, forSectionRepost, type PostOptionsPatch } from "./effective-options.js";
 import { createFlusher } from "./flushing.js";
 import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
@@ -28,7 +28,6 @@ import { DeliveryError, noPublisher } from "./delivery-error.js";
 import { scheduleTicks } from "./tick-timer.js";
 
 export { TICK_CRON } from "./tick-timer.js";
-
 export { DeliveryError } from "./delivery-error.js";
 
 export interface DeliveryEngineOptions {
@@ -212,7 +211,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   });
   const planner = createPlanner({ archive, config, ledger, logger, publishers, nowIso, scheduleFor, noPublisher });
   const control = createSubscriptionControl({
-    storage: options.storage,
+    storage: options.storage, publishers,
     archive,
     config,
     logger,
@@ -231,6 +230,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     sender,
     clock,
     requestTick: () => void engine.tick(),
+    planPost: planner.planPost,
   });
 
   const alerts = createWatchAlerts({
@@ -296,9 +296,9 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         const extra: { sectionIndex?: number; requestedBy?: string } = {};
         if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
         if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        // An explicit section is what was asked for: the keyword filter does not apply to it.
+        // An explicit section is what was asked for: no keyword filter, and no pin (it is not the day's post).
         const own = effectiveOptions(target.sub, config);
-        const options = sectionIndex !== undefined ? withoutKeywords(own) : own;
+        const options = sectionIndex !== undefined ? forSectionRepost(own) : own;
         const outcome = await planner.planFor(kind, runId, { platform: target.platform, targetId: target.targetId, options }, digest, sections, extra);
         if (outcome === "planned") planned.push(target);
         if (outcome === "no-match") unmatched.push({ platform: target.platform, id: target.targetId });

@@ -80,7 +80,12 @@ export interface Planner {
   ): Promise<"planned" | "empty" | "no-match" | "taken">;
   /** Plans the scheduled run of one subscription if one is due now (or records why its slot is skipped). */
   planIfDue(sub: Subscription, now: Date): Promise<void>;
+  /** The parts a post of `digest` would have (pure, rendered once per digest and options), or why it has none. */
+  planPost(platform: Platform, digest: Digest, sections: number[] | undefined, options: PostOptions | undefined): PostPlan;
 }
+
+/** A post's planned parts, or why it has none: "empty" (its sections are not in the digest), "no-match" (no story matches its keywords). */
+export type PostPlan = "empty" | "no-match" | ReturnType<typeof withPinStep>;
 
 /**
  * The planner of one engine.
@@ -98,16 +103,15 @@ export function createPlanner(deps: PlannerDeps): Planner {
    * Plans already made for the digest planned last (a revised digest is a new object, planned afresh). One digest
    * only: a broadcast plans one digest for every target, and plans kept per digest would pile up day after day.
    */
-  let lastPlans: { digest: Digest; plans: Map<string, "empty" | "no-match" | ReturnType<typeof withPinStep>> } | undefined;
+  let lastPlans: { digest: Digest; plans: Map<string, PostPlan> } | undefined;
 
-  async function planFor(...[kind, runId, sub, digest, sections, extra]: Parameters<Planner["planFor"]>) {
-    const publisher = publishers.get(sub.platform);
-    if (!publisher) throw deps.noPublisher(sub.platform);
-    const { options } = sub;
+  function planPost(platform: Platform, digest: Digest, sections: number[] | undefined, options: PostOptions | undefined): PostPlan {
+    const publisher = publishers.get(platform);
+    if (!publisher) throw deps.noPublisher(platform);
     // Planning is pure: a broadcast renders each (digest, platform, sections, options) once, not once per target.
     if (lastPlans?.digest !== digest) lastPlans = { digest, plans: new Map() };
     const { plans } = lastPlans;
-    const key = JSON.stringify([sub.platform, sections ?? null, options ?? null]);
+    const key = JSON.stringify([platform, sections ?? null, options ?? null]);
     let plan = plans.get(key);
     if (!plan) {
       const all = buildDailyPost(digest, sections);
@@ -116,6 +120,12 @@ export function createPlanner(deps: PlannerDeps): Planner {
       plan = !post ? "empty" : post.sections.length === 0 ? "no-match" : withPinStep(publisher.planDailyPost(post, options), options, publisher);
       plans.set(key, plan);
     }
+    return plan;
+  }
+
+  async function planFor(...[kind, runId, sub, digest, sections, extra]: Parameters<Planner["planFor"]>) {
+    const { options } = sub;
+    const plan = planPost(sub.platform, digest, sections, options);
     if (plan === "empty" || plan === "no-match") return plan;
     const { payloads, operations } = plan;
     const fresh = await ledger.planRun({
@@ -187,5 +197,5 @@ export function createPlanner(deps: PlannerDeps): Planner {
     logger.warn(where, `scheduled delivery skipped: ${note}`);
   }
 
-  return { planFor, planIfDue };
+  return { planFor, planIfDue, planPost };
 }

@@ -125,4 +125,9 @@ export interface Publisher<P = unknown> {
    * A missing permission throws a `permanent` PublishError naming the permission.
    */
   pin?(targetId: string, messageId: string, options: { unpin?: string; signal: AbortSignal } & RequestOptions): Promise<void>;
+  /**
+   * Unpins a header the bot pinned (the target was unsubscribed). A message already unpinned or deleted is success;
+   * a missing permission throws a `permanent` PublishError naming it.
+   */
+  unpin?(targetId: string, messageId: string, options: { signal: AbortSignal }): Promise<void>;
 }

@@ -13,6 +13,8 @@ import { filterPostByKeywords } from "./keyword-filter.js";
 import { countOperations, planRevision, sectionsOfRun } from "./revision-planner.js";
 import { sendParts, type SenderDeps } from "./sender.js";
 import { operationFor } from "./flushing.js";
+import { sendSkippedDays } from "./keyword-revisions.js";
+import type { Planner } from "./planning.js";
 
 /** The window of a publisher's `editsPerMinute` budget. */
 export const EDIT_BUDGET_WINDOW_MS = 60_000;
@@ -20,7 +22,7 @@ export const EDIT_BUDGET_WINDOW_MS = 60_000;
 export interface RevisionDeskOptions {
   storage: Storage;
   archive: DigestArchive;
-  config: Pick<Config, "EDIT_ON_REVISION" | "REVISION_QUIET_SECONDS">;
+  config: Pick<Config, "EDIT_ON_REVISION" | "REVISION_QUIET_SECONDS" | "DELIVERY_DEADLINE_HOURS">;
   logger: Logger;
   publishers: ReadonlyMap<Platform, Publisher>;
   /** The engine's sender dependencies (owner, retry, sleep, stop flag); marks and leases are swapped for the revision store's. */
@@ -28,6 +30,8 @@ export interface RevisionDeskOptions {
   clock: () => Date;
   /** Asks the engine for a tick (it serialises ticks); called when a quiet period ends. */
   requestTick: () => void;
+  /** The engine's planner: days skipped for no keyword match are sent after a revision makes a story match (keyword-revisions.ts). */
+  planPost?: Planner["planPost"];
 }
 
 export interface RevisionDesk {
@@ -83,12 +87,9 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
       return "unchanged";
     }
     // Re-planned with the options the run was planned with (its keywords, mode, silent flag…), so unchanged
-    // messages hash the same and the post keeps its shape.
+    // messages hash the same and the post keeps its shape. With no story matching any more, the header is all that
+    // is left: the story is removed like any story a revision removes.
     const filtered = filterPostByKeywords(post, digest, run.options?.keywords);
-    if (filtered.sections.length === 0) {
-      logger.warn({ runId: run.runId, platform: run.platform, target: run.targetId }, "revision skipped: no story of the revised digest matches the run's keywords");
-      return "unchanged";
-    }
     const payloads = publisher.planDailyPost(filtered, run.options);
     const operations = planRevision(await store.currentMessages(run), payloads);
     if (!operations) return "unchanged";
@@ -112,6 +113,17 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
         } catch (err) {
           later = true;
           logger.error({ err, runId: run.runId, platform: run.platform, target: run.targetId }, "could not plan a revision; retrying on the next tick");
+        }
+      }
+      // Days this digest skipped because nothing matched: sent now if the revision made a story match.
+      if (options.planPost) {
+        try {
+          const skipped = await sendSkippedDays({ storage, archive, config, logger, publishers, planPost: options.planPost, clock }, request.digestDate);
+          if (skipped.later) later = true;
+          if (skipped.planned > 0) options.requestTick();
+        } catch (err) {
+          later = true;
+          logger.error({ err, date: request.digestDate }, "could not plan a day skipped for no match; retrying on the next tick");
         }
       }
       if (later) waiting = true;

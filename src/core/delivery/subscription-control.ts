@@ -2,11 +2,12 @@
 import type { Config } from "../config.js";
 import type { DigestArchive } from "../digest/archive.js";
 import type { Logger } from "../logger.js";
-import type { TargetStatus } from "../reply.js";
+import type { Platform, TargetStatus } from "../reply.js";
 import type { Storage, Subscription } from "../storage/types.js";
+import type { Publisher } from "./publisher.js";
 import type { DeliveryControl, TargetRef } from "./control.js";
 import type { Schedule } from "./schedule.js";
-import { PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
+import { PIN_PLATFORMS, PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
 import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS, unsearchableKeywords } from "./keyword-filter.js";
 import { describeTarget, describeTargets } from "./target-status.js";
 
@@ -21,7 +22,12 @@ export interface SubscriptionControlDeps {
   scheduleFor: (sub: Subscription) => Schedule;
   /** Wraps a validation failure in the engine's error type. */
   refuse: (message: string, cause?: unknown) => Error;
+  /** The platforms registered so far: unsubscribing unpins the header the bot pinned there. */
+  publishers?: ReadonlyMap<Platform, Publisher>;
 }
+
+/** How long an unsubscribe waits for the platform to unpin the header before it reports the unpin as failed. */
+export const UNPIN_TIMEOUT_MS = 10_000;
 
 export type SubscriptionControl = Pick<DeliveryControl, "subscribe" | "unsubscribe" | "status"> & {
   setSchedule(target: TargetRef, schedule: { cron?: string; timezone?: string }): Promise<void>;
@@ -35,6 +41,7 @@ function patchProblem(platform: TargetRef["platform"], patch: PostOptionsPatch):
     const value = patch[name as keyof PostOptionsPatch];
     if (value !== undefined && value !== null && only !== platform) return `${name} is a ${only} option; this target is on ${platform}`;
   }
+  if (patch.pin && !PIN_PLATFORMS.includes(platform)) return `pin: the ${platform} cannot pin messages; it works on ${PIN_PLATFORMS.join(" and ")}`;
   if (patch.mode && !["channel", "thread", "forum"].includes(patch.mode)) return `mode must be channel, thread or forum; got ${JSON.stringify(patch.mode)}`;
   if (patch.pingRole && !/^\d{5,25}$/.test(patch.pingRole)) return `pingRole must be a numeric role id; got ${JSON.stringify(patch.pingRole)}`;
   const keywords = patch.keywords ?? [];
@@ -57,6 +64,25 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
   const { storage, config, logger, ready } = deps;
   const { subscriptions, ledger } = storage;
   const nowIso = () => deps.clock().toISOString();
+
+  /** Best effort, after the unsubscribe: the bot's pin must not outlive the subscription, but its failure is only reported. */
+  async function unpinHeader(sub: Subscription, messageId: string): Promise<true | { unpinned: string } | { unpinError: string }> {
+    const publisher = deps.publishers?.get(sub.platform);
+    if (!publisher?.unpin) return true;
+    const where = { platform: sub.platform, target: sub.targetId, messageId };
+    try {
+      await publisher.unpin(sub.targetId, messageId, { signal: AbortSignal.timeout(UNPIN_TIMEOUT_MS) });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      logger.warn({ ...where, reason }, "unsubscribed, but the header the bot pinned could not be unpinned");
+      return { unpinError: reason };
+    }
+    // A settings target keeps its row (disabled): it no longer has a pin of the bot's to replace.
+    if (sub.source === "settings") await subscriptions.setPinned(sub.platform, sub.targetId, undefined, nowIso());
+    logger.info(where, "unpinned the header the bot pinned");
+    return { unpinned: messageId };
+  }
+
   return {
     async subscribe(target, sections) {
       if (sections && sections.some((i) => !Number.isInteger(i) || i < 0)) {
@@ -79,7 +105,7 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
       await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
       await deps.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
       logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
-      return true;
+      return sub.pinnedMessageId ? unpinHeader(sub, sub.pinnedMessageId) : true;
     },
 
     async setSchedule(target, schedule) {

@@ -1,6 +1,7 @@
 // Personal alerts: when a current digest has stories matching users' /watch queries, plan one private message per (user, story) and send it exactly once.
 import type { Config, Locale } from "../config.js";
 import type { DigestArchive } from "../digest/archive.js";
+import type { StoryRef } from "../digest/model.js";
 import type { Logger } from "../logger.js";
 import type { Platform, StoryCard } from "../reply.js";
 import type { SearchOptions, StorySearch } from "../search.js";
@@ -8,6 +9,7 @@ import type { Storage } from "../storage/types.js";
 import type { AddWatchResult, Watch } from "../storage/watch-store.js";
 import { RecipientUnreachable, type AlertPublisher } from "./alert-publisher.js";
 import { dayIn } from "../dates.js";
+import { capAlerts, type AlertCandidate } from "./alert-caps.js";
 import { isStaleForSlot } from "./planning.js";
 import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
@@ -17,6 +19,12 @@ export const ALERTS_PER_WATCH_PER_DIGEST = 10;
 export const STORY_GONE = "the story was removed from its digest before the alert was sent";
 /** Users whose alerts are sent at once (each user's own in order; the pacer spaces them per chat). */
 const USERS_AT_ONCE = 16;
+
+/** The story as an alert shows it (what `/story` shows), as the archive has it now. */
+function storyCard(ref: StoryRef): StoryCard {
+  const { story, section, digest } = ref;
+  return { id: story.id, date: digest.date, section: section.title, title: story.title, body: story.body, text: story.text, links: story.links };
+}
 
 /** Who owns a watch: a platform user (Discord user id, Telegram user id, `local` on the console). */
 export interface UserRef {
@@ -94,22 +102,54 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       return;
     }
     await options.search.settled?.();
-    let planned = 0;
+    // Every user's matches first (in watch order, each story once), then at most the cap per user (alert-caps.ts).
+    const users = new Map<string, { platform: Platform; userId: string; candidates: AlertCandidate[] }>();
     for (const watch of await store.enabled()) {
-      const publisher = publishers.get(watch.platform);
-      if (!publisher) continue;
+      if (!publishers.has(watch.platform)) continue;
+      const key = `${watch.platform}\u0000${watch.userId}`;
+      const user = users.get(key) ?? { platform: watch.platform, userId: watch.userId, candidates: [] };
+      users.set(key, user);
       const query: SearchOptions = { date, requireAll: true, limit: ALERTS_PER_WATCH_PER_DIGEST };
       for (const hit of options.search.search(watch.query, query)) {
         const ref = archive.findStory(hit.id);
         if (!ref || ref.digest.date !== date) continue;
-        const story: StoryCard = { id: ref.story.id, date, section: ref.section.title, title: ref.story.title, body: ref.story.body, text: ref.story.text, links: ref.story.links };
-        const locale = (watch.locale as Locale | undefined) ?? config.BOT_LOCALE;
-        const payload = publisher.planAlert({ story, query: watch.query, locale });
-        const now = clock().toISOString();
-        if (await store.planAlert({ platform: watch.platform, userId: watch.userId, storyId: story.id, digestDate: date, query: watch.query, payload, now })) planned++;
+        user.candidates.push({ story: storyCard(ref), query: watch.query, locale: (watch.locale as Locale | undefined) ?? config.BOT_LOCALE });
       }
     }
-    if (planned > 0) logger.info({ date, alerts: planned }, "personal alerts planned");
+    let planned = 0;
+    let refreshed = 0;
+    const waiting = new Set((await store.usersWithOpenAlerts()).map((u) => `${u.platform}\u0000${u.targetId}`));
+    for (const { platform, userId, candidates } of users.values()) {
+      const publisher = publishers.get(platform)!;
+      const recorded = candidates.length > 0 ? await store.digestAlerts(platform, userId, date) : new Set<string>();
+      for (const { alert, recorded: again } of capAlerts(candidates, recorded)) {
+        const row = { platform, userId, storyId: alert.story.id, query: alert.query, payload: publisher.planAlert(alert), now: clock().toISOString() };
+        // One still waiting (a rate limit, a retry) goes out with the story as the revision left it.
+        if (again) refreshed += (await store.refreshAlert(row)) ? 1 : 0;
+        else if (await store.planAlert({ ...row, digestDate: date })) planned++;
+      }
+      if (waiting.has(`${platform}\u0000${userId}`)) refreshed += await refreshUnmatched(platform, userId, date, new Set(candidates.map((c) => c.story.id)));
+    }
+    if (planned > 0 || refreshed > 0) logger.info({ date, alerts: planned, refreshed }, "personal alerts planned");
+  }
+
+  /**
+   * A waiting alert whose story the revision changed so that no watch matches it any more: still sent (it matched
+   * when planned), with the story as it is now. One whose story left the digest is given up when flushed.
+   */
+  async function refreshUnmatched(platform: Platform, userId: string, date: string, matched: ReadonlySet<string>): Promise<number> {
+    const publisher = publishers.get(platform)!;
+    const watches = await store.list(platform, userId);
+    let refreshed = 0;
+    for (const a of await store.openAlerts(platform, userId)) {
+      const ref = a.status === "pending" && a.digestDate === date && !matched.has(a.runId) ? archive.findStory(a.runId) : undefined;
+      if (!ref || ref.digest.date !== date) continue;
+      const story = storyCard(ref);
+      const locale = (watches.find((w) => w.query === a.query)?.locale as Locale | undefined) ?? config.BOT_LOCALE;
+      const payload = publisher.planAlert({ story, query: a.query, locale });
+      if (await store.refreshAlert({ platform, userId, storyId: a.runId, query: a.query, payload, now: clock().toISOString() })) refreshed++;
+    }
+    return refreshed;
   }
 
   async function flushUser(platform: Platform, userId: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { Platform } from "../reply.js";
 import { hashPayload, idempotencyKey } from "./part-keys.js";
 import type { DeliveriesTable, StateTables } from "./schema.js";
 import type { PostOptions } from "../delivery/post-options.js";
-import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, RunKind, RunSummary, StorageDialect } from "./types.js";
+import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, PlanRunInput, RunKind, RunSummary, StorageDialect } from "./types.js";
 
 const OPEN: PartStatus[] = ["pending", "in-flight"];
 
@@ -46,6 +46,28 @@ function aggregate(outcome: string, parts: { status: string; operation?: string 
   return "sent";
 }
 
+/** The `deliveries` rows of a run's planned parts, all pending. */
+export function deliveryRows(run: Pick<PlanRunInput, "runId" | "kind" | "digestDate" | "platform" | "targetId" | "payloads" | "operations" | "now">) {
+  return run.payloads.map((payload, i) => {
+    const json = JSON.stringify(payload);
+    return {
+      run_id: run.runId,
+      kind: run.kind,
+      digest_date: run.digestDate,
+      platform: run.platform,
+      target_id: run.targetId,
+      part_index: i,
+      part_count: run.payloads.length,
+      payload: json,
+      payload_hash: hashPayload(json),
+      idempotency_key: idempotencyKey(run.runId, run.platform, run.targetId, i),
+      operation: run.operations?.[i] ?? "send",
+      created_at: run.now,
+      updated_at: run.now,
+    };
+  });
+}
+
 /** The ledger of a state database (either dialect). */
 export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect): LedgerStore {
   const part = (key: PartKey) =>
@@ -77,29 +99,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
           .executeTakeFirst();
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
         if (run.payloads.length === 0) return true;
-        await trx
-          .insertInto("deliveries")
-          .values(
-            run.payloads.map((payload, i) => {
-              const json = JSON.stringify(payload);
-              return {
-                run_id: run.runId,
-                kind: run.kind,
-                digest_date: run.digestDate,
-                platform: run.platform,
-                target_id: run.targetId,
-                part_index: i,
-                part_count: run.payloads.length,
-                payload: json,
-                payload_hash: hashPayload(json),
-                idempotency_key: idempotencyKey(run.runId, run.platform, run.targetId, i),
-                operation: run.operations?.[i] ?? "send",
-                created_at: run.now,
-                updated_at: run.now,
-              };
-            }),
-          )
-          .execute();
+        await trx.insertInto("deliveries").values(deliveryRows(run)).execute();
         return true;
       });
     },

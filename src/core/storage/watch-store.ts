@@ -69,6 +69,13 @@ export interface WatchStore {
    * matches it now.
    */
   planAlert(alert: PlanAlertInput): Promise<boolean>;
+  /** The stories of a digest a user has alerts for that are sent or still to send (the cap counts them; given-up ones do not). */
+  digestAlerts(platform: Platform, userId: string, digestDate: string): Promise<Set<string>>;
+  /**
+   * Replaces the payload of an alert still waiting (`pending`) with one planned from the story as it is now (a
+   * revision changed it); an alert claimed or sent is left as it is. True when the payload changed.
+   */
+  refreshAlert(alert: Omit<PlanAlertInput, "digestDate">): Promise<boolean>;
   /** Gives up a user's pending alerts of these stories (removed from their digest before the alert went out). */
   skipAlerts(platform: Platform, userId: string, storyIds: readonly string[], reason: string, now: string): Promise<void>;
   /** A user's unsent alerts, oldest first. */
@@ -216,6 +223,27 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
         )
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async digestAlerts(platform, userId, digestDate) {
+      const rows = await db
+        .selectFrom("watch_alerts")
+        .select("story_id")
+        .where("platform", "=", platform)
+        .where("target_id", "=", userId)
+        .where("digest_date", "=", digestDate)
+        .where("status", "not in", NEVER_SENT)
+        .execute();
+      return new Set(rows.map((r) => r.story_id));
+    },
+    async refreshAlert(a) {
+      const json = JSON.stringify(a.payload);
+      const hash = hashPayload(json);
+      const r = await alert({ runId: a.storyId, platform: a.platform, targetId: a.userId, partIndex: 0 })
+        .set({ payload: json, payload_hash: hash, query: a.query, updated_at: a.now })
+        .where("status", "=", "pending")
+        .where("payload_hash", "<>", hash)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
     },
     async skipAlerts(platform, userId, storyIds, reason, now) {
       if (storyIds.length === 0) return;

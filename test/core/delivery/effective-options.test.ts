@@ -1,7 +1,7 @@
 // Effective delivery options (#13): environment defaults for settings targets only, a target's own options over them, other platforms' options and "none" markers dropped.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config.js";
-import { applyOptionsPatch, effectiveOptions, withoutKeywords } from "../../../src/core/delivery/effective-options.js";
+import { applyOptionsPatch, effectiveOptions, forSectionRepost } from "../../../src/core/delivery/effective-options.js";
 
 const config = parseConfig({
   DELIVERY_SILENT: "true",
@@ -30,12 +30,13 @@ describe("effectiveOptions", () => {
   });
 });
 
-describe("applyOptionsPatch / withoutKeywords", () => {
+describe("applyOptionsPatch / forSectionRepost", () => {
   it("sets what is given, removes what is null, keeps the rest; nothing left is undefined", () => {
     expect(applyOptionsPatch({ silent: true, pin: true }, { pin: null, keywords: ["a"] })).toEqual({ silent: true, keywords: ["a"] });
     expect(applyOptionsPatch({ silent: true }, { silent: null })).toBeUndefined();
     expect(applyOptionsPatch(undefined, {})).toBeUndefined();
-    expect(withoutKeywords({ keywords: ["a"], pin: true })).toEqual({ pin: true });
-    expect(withoutKeywords({ keywords: ["a"] })).toBeUndefined();
+    expect(forSectionRepost({ keywords: ["a"], pin: true, silent: true })).toEqual({ silent: true });
+    expect(forSectionRepost({ keywords: ["a"], pin: true })).toBeUndefined();
+    expect(forSectionRepost({ silent: true })).toEqual({ silent: true });
   });
 });

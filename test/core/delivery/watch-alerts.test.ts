@@ -3,7 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RecipientUnreachable, type AlertPublisher } from "../../../src/core/delivery/alert-publisher.js";
+import { ALERTS_PER_USER_PER_DIGEST } from "../../../src/core/delivery/alert-caps.js";
+import { RecipientUnreachable, type AlertPublisher, type WatchAlert } from "../../../src/core/delivery/alert-publisher.js";
 import { PublishError } from "../../../src/core/delivery/publisher.js";
 import { STORY_GONE } from "../../../src/core/delivery/watch-alerts.js";
 import type { StorageDialect } from "../../../src/core/storage/types.js";
@@ -26,21 +27,21 @@ afterEach(async () => {
 
 /** An alert publisher that records what reaches the user; `mode` says how the next sends end. */
 function recordingDm() {
-  const sent: { user: string; title: string }[] = [];
+  const sent: { user: string; title: string; more?: WatchAlert["more"] }[] = [];
   const dm = {
     mode: "ok" as "ok" | "rate-limited" | "blocked" | "token-rejected",
     sent,
     publisher: {
       platform: "console",
-      planAlert: ({ story }) => ({ title: story.title }),
-      sendDirect(userId: string, payload: { title: string }) {
+      planAlert: ({ story, more }) => (more ? { title: story.title, more } : { title: story.title }),
+      sendDirect(userId: string, payload: { title: string; more?: WatchAlert["more"] }) {
         if (dm.mode === "rate-limited") return Promise.reject(new PublishError("rate-limited", "429 Too Many Requests: retry after 1", 1));
         if (dm.mode === "blocked") return Promise.reject(new RecipientUnreachable("the user blocked the bot"));
         if (dm.mode === "token-rejected") return Promise.reject(new PublishError("permanent", "401 Unauthorized; the bot token was rejected"));
-        sent.push({ user: userId, title: payload.title });
+        sent.push({ user: userId, ...payload });
         return Promise.resolve({ messageId: String(sent.length) });
       },
-    } satisfies AlertPublisher<{ title: string }>,
+    } satisfies AlertPublisher<{ title: string; more?: WatchAlert["more"] }>,
   };
   return dm;
 }
@@ -143,6 +144,62 @@ describe.each(testBackends())("personal alerts, the way the world breaks them, s
     await h.app.delivery.tick();
     expect(dm.sent).toHaveLength(4);
     expect((await h.app.storage.watches.alerts("console", "local")).filter((a) => a.digestDate === "2026-02-19")).toHaveLength(2);
+  });
+
+  it("one digest brings a user at most ALERTS_PER_USER_PER_DIGEST messages, however many watches match; one says how many more", async () => {
+    const { h, dm } = await start(backend);
+    const queries = ["agent", "sonnet", "开源", "安全"];
+    // Four watches in place when the digest is matched (as at a start after they were added).
+    for (const q of queries) await h.app.storage.watches.add({ platform: "console", userId: "local", query: q, locale: "en" }, 10, "2026-02-18T01:00:00Z");
+    expect(await h.app.delivery.watches.add(USER, "agent", "en")).toBe("exists"); // Matches the current digest again.
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    // What the watches match, each story once: more than the cap.
+    const matching = new Set(queries.flatMap((q) => h.app.search.search(q, { date: "2026-02-18", requireAll: true, limit: 10 }).map((hit) => hit.id)));
+    expect(matching.size).toBeGreaterThan(ALERTS_PER_USER_PER_DIGEST + 1);
+    expect(ALERTS_PER_USER_PER_DIGEST).toBe(5);
+    expect(dm.sent).toHaveLength(5);
+    expect(new Set(dm.sent.map((s) => s.title)).size).toBe(5);
+    expect(dm.sent.filter((s) => s.more).map((s) => s.more)).toEqual([{ count: matching.size - 5, date: "2026-02-18", cap: 5 }]);
+    // A revision, a restart's re-match or another /watch brings no sixth message from this digest.
+    await h.ask("/watch cursor", AS_USER);
+    await h.app.archive.reload();
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(5);
+  });
+
+  it("an alert still waiting when a revision changes its story goes out with the story as it is now", async () => {
+    const { h, dm, dir } = await start(backend);
+    dm.mode = "rate-limited";
+    await h.app.delivery.watches.add(USER, "sonnet", "en");
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    const text = readFileSync(join(dir, FILE), "utf8");
+    expect(text).toContain("Sonnet 4.6 快速铺货");
+    writeFileSync(join(dir, FILE), text.replace("Sonnet 4.6 快速铺货", "Sonnet 4.6 全面铺货（更正）"));
+    await h.app.archive.reload();
+    dm.mode = "ok";
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent.map((s) => s.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^Sonnet 4\.6 全面铺货（更正）/), expect.stringMatching(SONNET_LAUNCH)]));
+    expect(dm.sent.map((s) => s.title)).not.toContainEqual(expect.stringMatching(SONNET_TOOLS));
+  });
+
+  it("an alert still waiting whose story a revision changed so that its watch no longer matches goes out with the story as it is now", async () => {
+    const { h, dm, dir } = await start(backend);
+    dm.mode = "rate-limited";
+    await h.app.delivery.watches.add(USER, "cursor", "en");
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(0);
+    // Every "Cursor" goes: the watch matches nothing now, the story stays in the digest.
+    writeFileSync(join(dir, FILE), readFileSync(join(dir, FILE), "utf8").replaceAll("Cursor", "Zed").replace("Sonnet 4.6 快速铺货", "Sonnet 4.6 铺货（更正）"));
+    await h.app.archive.reload();
+    expect(h.app.search.search("cursor", { date: "2026-02-18", requireAll: true, limit: 10 })).toEqual([]);
+    dm.mode = "ok";
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent.map((s) => s.title)).toEqual([expect.stringMatching(/^Sonnet 4\.6 铺货（更正）：Zed、Perplexity/)]);
   });
 
   it("a query in another case or width is the same watch, and /unwatch finds it", async () => {

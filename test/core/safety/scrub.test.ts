@@ -1,6 +1,8 @@
 // Token-like strings are masked wherever they appear in an error text.
 import { describe, expect, it } from "vitest";
-import { scrubTokenLike } from "../../../src/core/safety/scrub.js";
+import { maskTokens, scrubTokenLike } from "../../../src/core/safety/scrub.js";
+import { maskTokens as configMaskTokens } from "../../../src/core/config.js";
+import { scrubSecrets } from "../../../src/core/logger.js";
 
 describe("scrubTokenLike", () => {
   it.each([
@@ -22,5 +24,28 @@ describe("scrubTokenLike", () => {
 
   it("masks given secrets too", () => {
     expect(scrubTokenLike("a short-but-secret value", ["short-but-secret"])).toBe("a [redacted] value");
+  });
+});
+
+describe("maskTokens (a settings value echoed in an error)", () => {
+  const hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  it.each([
+    ["7654321:AAHk3-secret-secret-secret", "[hidden]"],
+    ["GET /bot987654:SECRET-telegram-token-for-tests-xyz/getMe", "GET /bot[hidden]/getMe"],
+    ["MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRETsecretSECRETsecret-123", "[hidden]"],
+    ["Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345", "Authorization: [hidden]"],
+    [`key ${hash}`, "key [hidden]"],
+  ])("%s", (text, expected) => {
+    expect(maskTokens(text)).toBe(expected);
+  });
+
+  it("is one implementation: config's maskTokens and the logger's scrubSecrets are the scrub module's", () => {
+    expect(configMaskTokens).toBe(maskTokens);
+    expect(scrubSecrets).toBe(scrubTokenLike);
+  });
+
+  it("logs keep hashes and ids of that length readable; only setting echoes hide any long key-like run", () => {
+    expect(scrubTokenLike(`payload ${hash}`)).toBe(`payload ${hash}`);
+    expect(maskTokens("Mars/Base, 123, abc")).toBe("Mars/Base, 123, abc");
   });
 });

@@ -1,0 +1,62 @@
+// Keyword filters and revisions: a day skipped because no story matched is sent once a revision of its digest makes one match.
+import type { Config } from "../config.js";
+import type { DigestArchive } from "../digest/archive.js";
+import type { Logger } from "../logger.js";
+import type { Platform } from "../reply.js";
+import { planSkippedDay, skippedDays } from "../storage/skipped-days.js";
+import type { Storage } from "../storage/types.js";
+import { NO_KEYWORD_MATCH_NOTE } from "./keyword-filter.js";
+import type { Planner } from "./planning.js";
+import type { Publisher } from "./publisher.js";
+
+export interface SkippedDayRetryDeps {
+  storage: Storage;
+  archive: DigestArchive;
+  config: Pick<Config, "DELIVERY_DEADLINE_HOURS">;
+  logger: Logger;
+  publishers: ReadonlyMap<Platform, Publisher>;
+  planPost: Planner["planPost"];
+  clock: () => Date;
+}
+
+/**
+ * Sends, after a revision of `digestDate`, each day of it that was skipped because no story matched the target's
+ * keywords and now has a match — with the keywords and options the day was skipped with, the subscription's
+ * sections, and only while the day could still go out late (within DELIVERY_DEADLINE_HOURS of its slot) and is the
+ * target's latest scheduled slot. Resolves how many days were planned (the engine's next flush sends them), and
+ * `later` when some platform has no publisher yet (the request is kept for it).
+ *
+ * @example
+ * const { planned } = await sendSkippedDays(deps, "2026-02-18"); // 1: the day goes out on the next flush
+ */
+export async function sendSkippedDays(deps: SkippedDayRetryDeps, digestDate: string): Promise<{ planned: number; later: boolean }> {
+  const { storage, logger } = deps;
+  const digest = deps.archive.get(digestDate);
+  if (!digest) return { planned: 0, later: false };
+  const now = deps.clock();
+  const deadlineMs = deps.config.DELIVERY_DEADLINE_HOURS * 3_600_000;
+  let planned = 0;
+  let later = false;
+  for (const day of await skippedDays(storage.db, digestDate, NO_KEYWORD_MATCH_NOTE)) {
+    const where = { runId: day.runId, platform: day.platform, target: day.targetId, slot: day.slot, date: digestDate };
+    if (now.getTime() - Date.parse(day.slot) > deadlineMs) continue;
+    const sub = await storage.subscriptions.get(day.platform, day.targetId);
+    if (!sub?.enabled) continue;
+    if (!deps.publishers.has(day.platform)) {
+      later = true;
+      continue;
+    }
+    const plan = deps.planPost(day.platform, digest, sub.sections, day.options);
+    if (plan === "empty" || plan === "no-match") continue;
+    const fresh = await planSkippedDay(storage.db, day, {
+      sections: sub.sections ?? "all",
+      payloads: plan.payloads,
+      ...(plan.operations ? { operations: plan.operations } : {}),
+      now: now.toISOString(),
+    });
+    if (!fresh) continue;
+    planned++;
+    logger.info(where, "a revision made a story match the keywords of a day skipped for no match; the day's post is sent now");
+  }
+  return { planned, later };
+}

@@ -1,0 +1,89 @@
+// Pins through the engine: only the day's header is pinned (never a one-section repost's), and unsubscribing unpins the header the bot pinned.
+import { afterEach, describe, expect, it } from "vitest";
+import type { PostOptions } from "../../../src/core/delivery/post-options.js";
+import { testBackends } from "../storage/backends.js";
+import { column, digestOn, FakeClock, harness } from "./helpers.js";
+import { PinningPublisher, RevisableArchive } from "./option-doubles.js";
+
+const DAY = "2026-02-18";
+const SLOT = "2026-02-18T09:00:00Z";
+const TARGET = { platform: "telegram", id: "-1" } as const;
+
+let h: ReturnType<typeof harness>;
+afterEach(async () => h.cleanup());
+
+describe.each(testBackends())("on %s", (backend) => {
+  async function setup(options: PostOptions, env: Record<string, string> = {}) {
+    h = harness({ POST_CRON: "0 9 * * *", ...env }, backend);
+    const archive = new RevisableArchive([digestOn(DAY)]);
+    const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+    const db = await h.open();
+    const engine = await h.engine({ db, archive, clock });
+    const platform = new PinningPublisher();
+    engine.registerPublisher(platform);
+    await engine.subscribe(TARGET);
+    await db.subscriptions.setOptions("telegram", "-1", options, "2026-02-17T12:00:00Z");
+    clock.set(SLOT);
+    await engine.tick();
+    return { archive, clock, db, engine, platform };
+  }
+
+  it("a repost of one section leaves the day's pinned header pinned: no pin part, nothing unpinned", async () => {
+    const { db, engine, platform } = await setup({ pin: true });
+    expect(platform.pinCalls).toEqual([{ message: "m1" }]);
+    const result = await engine.repost({ to: TARGET, sectionIndex: 2 });
+    expect(result.messagesSent).toBeGreaterThan(0);
+    expect(result.pending).toEqual([]);
+    expect(platform.pinCalls).toEqual([{ message: "m1" }]);
+    expect([...platform.pinned]).toEqual(["m1"]);
+    expect((await db.subscriptions.get("telegram", "-1"))?.pinnedMessageId).toBe("m1");
+    expect(Number((await column(db, `SELECT count(*) AS n FROM deliveries WHERE operation = 'pin' AND run_id = '${result.runId}'`))[0])).toBe(0);
+  });
+
+  it("a whole repost is the day's post again: its header is pinned in place of the earlier one", async () => {
+    const { db, engine, platform } = await setup({ pin: true });
+    const count = platform.received.length;
+    await engine.repost({ to: TARGET });
+    const header = `m${count + 1}`;
+    expect(platform.pinCalls).toEqual([{ message: "m1" }, { message: header, unpin: "m1" }]);
+    expect((await db.subscriptions.get("telegram", "-1"))?.pinnedMessageId).toBe(header);
+  });
+
+  describe("unsubscribing", () => {
+    it("unpins the header the bot pinned and forgets it; a settings target stays listed, disabled", async () => {
+      const { db, engine, platform } = await setup({ pin: true }, { TELEGRAM_CHAT_IDS: "-1001", DELIVERY_PIN: "true" });
+      // The two targets are sent to side by side: which header got which id is not fixed.
+      const pinnedHere = (await db.subscriptions.get("telegram", "-1"))!.pinnedMessageId!;
+      expect(platform.received[Number(pinnedHere.slice(1)) - 1]!.target).toBe("-1");
+      const command = await engine.unsubscribe(TARGET);
+      expect(command).toEqual({ unpinned: pinnedHere });
+      expect(await db.subscriptions.get("telegram", "-1")).toBeUndefined();
+
+      const pinnedThere = (await db.subscriptions.get("telegram", "-1001"))!.pinnedMessageId!;
+      expect(pinnedThere).toBeDefined();
+      const settings = await engine.unsubscribe({ platform: "telegram", id: "-1001" });
+      expect(settings).toEqual({ unpinned: pinnedThere });
+      expect(platform.unpinCalls).toEqual([pinnedHere, pinnedThere]);
+      expect([...platform.pinned]).toEqual([]);
+      const after = await db.subscriptions.get("telegram", "-1001");
+      expect(after).toMatchObject({ enabled: false, disabledReason: "unsubscribed by an admin" });
+      expect(after).not.toHaveProperty("pinnedMessageId");
+    });
+
+    it("without the pin right: unsubscribed all the same, and the refusal is reported", async () => {
+      const { db, engine, platform } = await setup({ pin: true });
+      platform.unpinScript = [{ status: 403, message: "telegram unpinChatMessage in -1: not enough rights (400)" }];
+      const result = await engine.unsubscribe(TARGET);
+      expect(result).toEqual({ unpinError: "telegram unpinChatMessage in -1: not enough rights (400)" });
+      expect(await db.subscriptions.get("telegram", "-1")).toBeUndefined();
+      expect([...platform.pinned]).toEqual(["m1"]);
+    });
+
+    it("a target with nothing pinned, or not subscribed, makes no platform request", async () => {
+      const { engine, platform } = await setup({});
+      expect(await engine.unsubscribe(TARGET)).toBe(true);
+      expect(await engine.unsubscribe(TARGET)).toBe(false);
+      expect(platform.unpinCalls).toEqual([]);
+    });
+  });
+});
