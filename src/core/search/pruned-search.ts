@@ -90,6 +90,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const words = columns.capacity / 32;
   const blocks = columns.capacity / B;
   const wordsPerBlock = B / 32;
+  const shift = 31 - Math.clz32(B);
   const { all, term, head } = scratch;
   const { dates, live } = columns;
 
@@ -128,18 +129,23 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
       }
     }
   }
+  // The page's stories pass the other filters too; `all` stays whole for the introductions (a digest's best story
+  // raises its introduction whatever section either is in).
+  const allowed = q.admit ? scratch.allowed : all;
   let total = 0;
   const blockHas = new Uint8Array(blocks);
   for (let b = 0; b < blocks; b++) {
-    let n = 0;
     for (let w = b * wordsPerBlock, end = w + wordsPerBlock; w < end; w++) {
       const x = all[w]!;
-      if (x === 0) continue;
-      if (!q.admit) n += popcount(x);
-      else for (let y = x; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) n++;
+      if (q.admit) {
+        let kept = 0;
+        for (let y = x; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) kept |= y & -y;
+        allowed[w] = kept;
+      }
+      if (allowed[w] === 0) continue;
+      total += popcount(allowed[w]!);
       blockHas[b] = 1;
     }
-    total += n;
   }
   if (total === 0 || q.want === 0) return { total, heap: [] };
 
@@ -193,14 +199,25 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   };
   const heap: Candidate[] = [];
   const offer = (doc: number): void => {
-    if (masks[doc] !== q.full || (q.admit && !q.admit(doc))) return;
+    if (!isAllowed(doc)) return;
     const score = scores[doc]! * terms;
     if (heap.length >= q.want && score < heap[0]!.score && !tied(score, heap[0]!.score)) return;
     const candidate: Candidate = { doc, score, date: dates[doc]!, pos: columns.positions[doc]! };
     if (heap.length < q.want) heapPush(heap, candidate);
     else if (worse(candidate, heap[0]!) < 0) heapReplaceTop(heap, candidate);
   };
-  const inAll = (doc: number) => ((all[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
+  const isAllowed = (doc: number) => ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
+  /** Calls `fn` with each posting of the step in a block holding allowed stories (the others cannot place). */
+  const inBlocks = (step: Step, blockOn: Uint8Array, fn: (doc: number, tf: number) => void): void => {
+    for (const part of step.added ? [step, step.added] : [step]) {
+      const { src, start } = part.list;
+      const { offsets } = part.bounds;
+      for (let b = 0, n = Math.min(blocks, part.bounds.blocks); b < n; b++) {
+        if (!blockOn[b]) continue;
+        for (let i = start + 2 * offsets[b]!, end = start + 2 * offsets[b + 1]!; i < end; i += 2) fn(src[i]!, src[i + 1]!);
+      }
+    }
+  };
 
   // 3. The digests where an introduction may be raised: two or more stories whose headlines name every term.
   const groups: number[][] = [];
@@ -211,19 +228,29 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
       const base = t === 0 ? all : head;
       for (let w = 0; w < words; w++) head[w] = base[w]! & term[w]!;
     }
-    const byDate = new Map<number, number[]>();
+    // By date then short id, as numbers (date × 2^24 + id is exact in a double): no Map per query.
+    let n = 0;
+    for (let w = 0; w < words; w++) if (head[w] !== 0) n += popcount(head[w]!);
+    const keys = new Float64Array(n);
+    n = 0;
     for (let w = 0; w < words; w++) {
       for (let x = head[w]!; x !== 0; x &= x - 1) {
         const doc = w * 32 + (31 - Math.clz32(x & -x));
-        const members = byDate.get(dates[doc]!);
-        if (members) members.push(doc);
-        else byDate.set(dates[doc]!, [doc]);
+        keys[n++] = dates[doc]! * 2 ** 24 + doc;
       }
     }
-    for (const members of byDate.values()) {
-      if (members.length < 2) continue;
-      groups.push(members);
-      for (const doc of members) groupOf[doc] = groups.length;
+    keys.sort();
+    for (let i = 0; i < n; ) {
+      const date = Math.floor(keys[i]! / 2 ** 24);
+      let j = i + 1;
+      while (j < n && Math.floor(keys[j]! / 2 ** 24) === date) j++;
+      if (j - i > 1) {
+        const members: number[] = [];
+        for (let k = i; k < j; k++) members.push(keys[k]! - date * 2 ** 24);
+        groups.push(members);
+        for (const doc of members) groupOf[doc] = groups.length;
+      }
+      i = j;
     }
   }
 
@@ -235,17 +262,14 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     for (const k of byBound) {
       const step = steps[k]!;
       const sc = step.entry.score!;
-      for (const part of step.added ? [step.list, step.added.list] : [step.list]) {
-        const { src, start, count } = part;
-        for (let i = start, end = start + 2 * count; i < end; i += 2) {
-          const doc = src[i]!;
-          if (inAll(doc) && sc.lengths[doc] !== 0) best.offer(gain(sc, src[i + 1]!, sc.lengths[doc]!), doc);
-        }
-      }
+      const lengths = sc.lengths;
+      inBlocks(step, blockHas, (doc, tf) => {
+        if (isAllowed(doc) && lengths[doc] !== 0) best.offer(gain(sc, tf, lengths[doc]!), doc);
+      });
       if (best.size === q.want) break;
     }
     const found = new Best(q.want);
-    for (const doc of new Set(best.docs())) if (!q.admit || q.admit(doc)) found.offer(exact(doc) * terms, doc);
+    for (const doc of new Set(best.docs())) found.offer(exact(doc) * terms, doc);
     // Raw scores: a raise only adds, so the page's worst is at least this.
     if (found.size === q.want) theta = found.min;
   }
@@ -272,20 +296,22 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   }
   const strong = byBound.filter((k) => !weakLists.includes(k));
   let count = 0;
+  // Partial sums for the allowed stories and for the introductions' digests (a raise may come from a story the
+  // other filters leave out), in the blocks that hold any.
+  const scan = blockHas.slice();
+  for (const members of groups) for (const doc of members) scan[doc >>> shift] = 1;
+  const inAll = (doc: number) => ((all[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
   for (const k of strong) {
-    const step = steps[k]!;
-    const sc = step.entry.score!;
-    for (const part of step.added ? [step.list, step.added.list] : [step.list]) {
-      const { src, start, count: n } = part;
-      for (let p = start, end = start + 2 * n; p < end; p += 2) {
-        const doc = src[p]!;
-        if (!inAll(doc) || sc.lengths[doc] === 0) continue;
-        if (partial[doc] === 0) candidates[count++] = doc;
-        partial[doc] = partial[doc]! + gain(sc, src[p + 1]!, sc.lengths[doc]!);
-      }
-    }
+    const sc = steps[k]!.entry.score!;
+    const lengths = sc.lengths;
+    inBlocks(steps[k]!, scan, (doc, tf) => {
+      if (!inAll(doc) || lengths[doc] === 0) return;
+      if (partial[doc] === 0) candidates[count++] = doc;
+      partial[doc] = partial[doc]! + gain(sc, tf, lengths[doc]!);
+    });
   }
-  const boundOf = (doc: number) => (partial[doc]! + weakInBlock[Math.floor(doc / B)]!) * terms * (1 + BOUND_SLACK);
+  const scale = terms * (1 + BOUND_SLACK);
+  const boundOf = (doc: number) => (partial[doc]! + weakInBlock[doc >>> shift]!) * scale;
   const groupBounds = new Float64Array(groups.length + 1);
   for (let g = 1; g <= groups.length; g++) {
     let best = 0;
@@ -323,12 +349,15 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   };
   // The most promising first (a high worst score early skips most of the rest), then whatever can still place.
   const first = new Best(q.want);
-  for (let i = 0; i < count; i++) first.offer(boundOfUnit(candidates[i]!), candidates[i]!);
+  for (let i = 0; i < count; i++) {
+    const doc = candidates[i]!;
+    if (isAllowed(doc) || groupOf[doc] !== 0) first.offer(boundOfUnit(doc), doc);
+  }
   for (const doc of first.docs()) place(doc);
   for (let i = 0; i < count; i++) {
     const doc = candidates[i]!;
     const g = groupOf[doc]!;
-    if ((g === 0 ? masks[doc] === 0 : !doneGroup[g]) && mayPlace(boundOfUnit(doc), dates[doc]!)) place(doc);
+    if ((g === 0 ? masks[doc] === 0 && isAllowed(doc) : !doneGroup[g]) && mayPlace(boundOfUnit(doc), dates[doc]!)) place(doc);
   }
   for (let g = 1; g <= groups.length; g++) if (!doneGroup[g] && mayPlace(groupBounds[g]!, dates[groups[g - 1]![0]!]!)) place(groups[g - 1]![0]!);
   for (const members of groups) for (const doc of members) groupOf[doc] = 0;

@@ -15,6 +15,8 @@ export class QueryScratch {
   all = new Uint32Array(0);
   term = new Uint32Array(0);
   head = new Uint32Array(0);
+  /** Of `all`, the stories that pass the other filters (section, `keep`). */
+  allowed = new Uint32Array(0);
   /** The pruned search's partial sums (a bound per candidate story), and its candidates. */
   partial = new Float64Array(0);
   candidates = new Uint32Array(0);
@@ -30,6 +32,7 @@ export class QueryScratch {
     this.all = new Uint32Array(words);
     this.term = new Uint32Array(words);
     this.head = new Uint32Array(words);
+    this.allowed = new Uint32Array(words);
     this.partial = new Float64Array(capacity);
     this.candidates = new Uint32Array(capacity);
     this.group = new Int32Array(capacity);

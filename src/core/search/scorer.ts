@@ -67,6 +67,12 @@ export const PRUNED_FROM_POSTINGS = 2048;
 /** The cached bounds of long lists: ~5 KiB a list at 3 years, ~15 KiB at 10 (mostly its bitset). */
 const BOUNDS_CACHE_BYTES = 8 * 2 ** 20;
 
+/**
+ * A query over more lists than this (prefix and typo expansions: `卡` expands to every bigram it starts) is scored
+ * in full: the pruned path's bitsets cost a pass over the short ids per list.
+ */
+export const PRUNED_MAX_LISTS = 12;
+
 /** A page of hits and the exact number of stories that match (counted, not sorted). */
 export interface ScoredPage {
   hits: SearchHit[];
@@ -150,9 +156,10 @@ export class StoryScorer {
     const offset = Math.max(0, options.offset ?? 0);
     const want = limit <= 0 ? 0 : offset + limit;
     let postings = 0;
-    for (const entry of plan) if (entry.score) postings += entry.postings.size;
+    let lists = 0;
+    for (const entry of plan) if (entry.score) (postings += entry.postings.size), lists++;
     try {
-      if (postings >= this.prunedFrom && Number.isFinite(want)) {
+      if (postings >= this.prunedFrom && lists <= PRUNED_MAX_LISTS && Number.isFinite(want)) {
         const dated = from > 0 || to < 99999999;
         const admit = this.admitter(options);
         const pruned = prunedSearch({ plan, full, from, to, dated, want, introductionsFirst, admit }, this.columns, this.scratch, this.bounds, (docs) => this.putIntroductionsFirst(full, docs));

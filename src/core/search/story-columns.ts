@@ -2,7 +2,7 @@
 import { parseStoryId } from "../digest/model.js";
 import type { MiniSearchInternals } from "./minisearch-internals.js";
 
-/** Stories per block of short ids: the unit of `StoryColumns`' date ranges and of the pruned search's bounds (a multiple of 32). */
+/** Stories per block of short ids: the unit of `StoryColumns`' date ranges and of the pruned search's bounds (a power of 2, from 32). */
 export const DEFAULT_BLOCK_SIZE = 512;
 
 /**
@@ -38,7 +38,7 @@ export class StoryColumns {
     private readonly fieldIds: number[],
     readonly blockSize = DEFAULT_BLOCK_SIZE,
   ) {
-    if (blockSize <= 0 || blockSize % 32 !== 0) throw new RangeError(`search: block size must be a positive multiple of 32, got ${blockSize}`);
+    if (blockSize < 32 || (blockSize & (blockSize - 1)) !== 0) throw new RangeError(`search: block size must be a power of 2 from 32, got ${blockSize}`);
   }
 
   get capacity(): number {
