@@ -239,7 +239,10 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
         keys[n++] = dates[doc]! * 2 ** 24 + doc;
       }
     }
-    keys.sort();
+    // Short ids follow the archive's order, so the dates usually come sorted already (not after an old digest's edit).
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
+    if (!sorted) keys.sort();
     for (let i = 0; i < n; ) {
       const date = Math.floor(keys[i]! / 2 ** 24);
       let j = i + 1;
