@@ -12,11 +12,14 @@ const spare: Buffer[] = [];
 /** A sequential writer of one file: `text` (UTF-8) and `bytes`, then `flush` and `release`. Not for overlapping calls. */
 export class IndexFileWriter {
   private readonly scratch: Buffer;
+  /** The buffer as u32 words (it starts at offset 0 of its own memory). */
+  private readonly words32: Uint32Array;
   private fill = 0;
   private written = 0;
 
   constructor(private readonly handle: FileHandle) {
     this.scratch = spare.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    this.words32 = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length >>> 2);
   }
 
   /** Bytes put so far (written or waiting in the buffer). */
@@ -55,6 +58,20 @@ export class IndexFileWriter {
       done += bytesWritten;
       this.written += bytesWritten;
     }
+  }
+
+  /** Appends `count` u32 words that `fill` writes into `out` from `out[at]` (into the buffer, unless they exceed it). */
+  async words(count: number, fill: (out: Uint32Array, at: number) => void): Promise<void> {
+    const bytes = 4 * count;
+    if (bytes > this.scratch.length) {
+      const out = new Uint32Array(count);
+      fill(out, 0);
+      await this.bytes(new Uint8Array(out.buffer));
+      return;
+    }
+    if (this.fill % 4 !== 0 || this.fill + bytes > this.scratch.length) await this.flush();
+    fill(this.words32, this.fill / 4);
+    this.fill += bytes;
   }
 
   /** Overwrites 4 bytes at `at` (already written or buffered) with `value`, little-endian. */
