@@ -65,4 +65,22 @@ describe("IndexFileWriter", () => {
     const want = Buffer.concat([Buffer.from("HEAD"), length(0x01020304), big, Buffer.from("汉字"), length(0x0a0b0c0d), Buffer.of(7, 8, 9)]);
     expect(out.equals(want)).toBe(true);
   });
+
+  it("writes u32 words after text of any length, and word runs longer than its buffer", async () => {
+    const run = (n: number, from: number) => Uint32Array.from({ length: n }, (_, i) => (from + i * 2654435761) >>> 0);
+    const small = run(1000, 7);
+    const big = run(1_000_000, 11);
+    const out = await writeWith(async (w) => {
+      await w.text("odd");
+      await w.words(small.length, (o, at) => o.set(small, at));
+      await w.words(big.length, (o, at) => o.set(big, at));
+      await w.words(small.length, (o, at) => o.set(small, at));
+    });
+    const le = (a: Uint32Array) => {
+      const b = Buffer.alloc(4 * a.length);
+      a.forEach((v, i) => b.writeUInt32LE(v, 4 * i));
+      return b;
+    };
+    expect(out.equals(Buffer.concat([Buffer.from("odd"), le(small), le(big), le(small)]))).toBe(true);
+  });
 });

@@ -8,7 +8,8 @@ import { eachPosting, LazyPostings } from "./lazy-postings.js";
  */
 export interface PackedPostings {
   terms: string[];
-  pieces: Uint32Array[];
+  /** Arrays, or with `copy: false` also terms to encode when written. */
+  pieces: (Uint32Array | DeferredRecord)[];
   /** Each term's field map, in `terms` order, so compaction can swap in packed postings without a tree walk. */
   fields: FieldTermData[];
 }
@@ -44,20 +45,62 @@ function packedRecord(termFields: FieldTermData): Uint32Array | undefined {
 }
 
 /**
- * Storage reused by the saves that do not compact, for the records of the terms changed since the last pack. Fresh
- * arrays for them on every save were garbage that V8 frees only at its next full collection (~64 MiB of external
- * memory later), and the allocator kept that high-water mark as RSS (+80–180 MiB over 100 edits of one digest).
- * At least a block of `PIECE_WORDS` (see there), so it is mapped on its own and only the part a save has used
- * counts as RSS (~16 MiB at 3 years); growing it by doubling through smaller sizes left holes in the heap instead.
- * A save's pieces live in it until the next save packs, so saves using one arena must not overlap.
+ * A term changed since the last pack, in a save that does not compact: captured as it was (the overlays of its
+ * postings copied, their slices shared: slices are never written to) and encoded only as the file is written,
+ * into the writer's buffer. Packing such terms into arrays in the snapshot cost native memory per save (fresh
+ * arrays: garbage V8 frees one full GC later, ~64 MiB of external memory on, whose high-water mark the allocator
+ * kept as RSS; a reused arena instead: ~20 MiB of RSS held at 3 years for the few seconds a save takes a day).
  */
-export class PackArena {
-  private words = new Uint32Array(0);
-  /** Storage for a save's changed records: the arena's array, or a bigger one that replaces it (kept for next time). */
-  take(minWords: number, previous?: Uint32Array): Uint32Array {
-    if (previous === undefined && this.words.length >= minWords) return this.words;
-    this.words = new Uint32Array(Math.max(minWords, 2 * this.words.length, PIECE_WORDS));
-    return this.words;
+export class DeferredRecord {
+  constructor(
+    private readonly postings: readonly [fieldId: number, postings: LazyPostings | Uint32Array][],
+    /** Length of the record in u32 words. */
+    readonly words: number,
+  ) {}
+
+  /** Captures `termFields` as it is now (plain Maps, from terms new since the pack, as sorted pairs). */
+  static of(termFields: FieldTermData): DeferredRecord {
+    const fields: [number, LazyPostings | Uint32Array][] = [];
+    let words = 1;
+    for (const [fieldId, postings] of termFields) {
+      words += 2 + 2 * postings.size;
+      if (postings instanceof LazyPostings) fields.push([fieldId, postings.frozen()]);
+      else {
+        const pairs = new Uint32Array(2 * postings.size);
+        let p = 0;
+        let sorted = true;
+        let last = -1;
+        for (const [doc, freq] of postings) {
+          if (doc <= last) sorted = false;
+          last = doc;
+          pairs[p++] = doc;
+          pairs[p++] = freq;
+        }
+        if (!sorted) sortPairs(pairs, 0, p);
+        fields.push([fieldId, pairs]);
+      }
+    }
+    return new DeferredRecord(fields, words);
+  }
+
+  /** Writes the record at `out[at]` onwards (`words` of them). */
+  encode(out: Uint32Array, at: number): void {
+    let p = at;
+    out[p++] = this.postings.length;
+    for (const [fieldId, postings] of this.postings) {
+      out[p++] = fieldId;
+      if (postings instanceof Uint32Array) {
+        out[p++] = postings.length / 2;
+        out.set(postings, p);
+        p += postings.length;
+      } else {
+        out[p++] = postings.size;
+        postings.eachPosting((doc, freq) => {
+          out[p++] = doc;
+          out[p++] = freq;
+        });
+      }
+    }
   }
 }
 
@@ -66,16 +109,15 @@ export class PackArena {
  * over event-loop turns (`runInSlices`) or run it at once (`runNow`). The index must not change until it returns.
  * Postings come out sorted by short id (what `LazyPostings` needs). With `copy: false` (a save that does not
  * compact), terms unchanged since the last pack are not copied: the pieces are views of the arrays they live in,
- * and the changed terms are packed into `arena` (valid until the arena's next pack), so a save allocates nothing
- * once the arena has grown to what an edit changes.
+ * and the changed terms are `DeferredRecord`s, encoded as they are written, so a save allocates in proportion to
+ * the changes since the last pack.
  */
-export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean; arena?: PackArena } = {}): Generator<void, PackedPostings> {
+export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean } = {}): Generator<void, PackedPostings> {
   const copy = options.copy ?? true;
-  const arena = copy ? undefined : (options.arena ?? new PackArena());
   const terms: string[] = [];
   const fields: FieldTermData[] = [];
-  const pieces: Uint32Array[] = [];
-  let data = arena ? arena.take(0) : new Uint32Array(PIECE_WORDS);
+  const pieces: (Uint32Array | DeferredRecord)[] = [];
+  let data = new Uint32Array(copy ? PIECE_WORDS : 0);
   let p = 0;
   let mark = 0;
   const flush = () => {
@@ -85,7 +127,7 @@ export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean
   const pushView = (view: Uint32Array) => {
     flush();
     const last = pieces.at(-1);
-    if (last && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
+    if (last instanceof Uint32Array && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
       pieces[pieces.length - 1] = new Uint32Array(view.buffer, last.byteOffset, last.length + view.length);
     } else pieces.push(view);
   };
@@ -96,12 +138,15 @@ export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean
     const view = copy ? undefined : packedRecord(termFields);
     if (view) {
       pushView(view);
+    } else if (!copy) {
+      flush();
+      pieces.push(DeferredRecord.of(termFields));
     } else {
       let size = 1;
       for (const postings of termFields.values()) size += 2 + 2 * postings.size;
       if (p + size > data.length) {
         flush();
-        data = arena ? arena.take(size, data) : new Uint32Array(Math.max(PIECE_WORDS, size));
+        data = new Uint32Array(Math.max(PIECE_WORDS, size));
         p = 0;
         mark = 0;
       }
@@ -148,6 +193,7 @@ function sortPairs(data: Uint32Array, from: number, to: number): void {
 export function* attachPacked(packed: PackedPostings): Generator<void, void> {
   let t = 0;
   for (const data of packed.pieces) {
+    if (!(data instanceof Uint32Array)) throw new Error("attachPacked: the postings were not copied (packPostings with copy: false)");
     let p = 0;
     while (p < data.length) {
       const termFields = packed.fields[t++]!;

@@ -52,6 +52,17 @@ export class LazyPostings implements Map<number, number> {
     return this.overlay === undefined;
   }
 
+  /** A copy as it is now, for a save: the slice shared (never written to), the overlay copied (the changes only). */
+  frozen(): LazyPostings {
+    const copy = new LazyPostings(this.source, this.start, this.count);
+    if (this.overlay) {
+      copy.overlay = new Map(this.overlay);
+      copy.removedFromSlice = this.removedFromSlice;
+      copy.addedCount = this.addedCount;
+    }
+    return copy;
+  }
+
   /**
    * Calls `fn(shortId, freq)` for each entry added after load (not in the slice). The scorer reads the slice
    * itself and skips removed stories by their zero field length, so it needs only these besides.

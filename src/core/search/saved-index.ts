@@ -280,10 +280,13 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     await chunk(w, jsonArray(w, snap.documents, 200));
     await chunk(w, jsonArray(w, snap.postings.terms, 2000));
     const count = Buffer.alloc(4);
-    count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
+    count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + (piece instanceof Uint32Array ? piece.length : piece.words), 0));
     await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
     await w.bytes(count);
-    for (const d of snap.postings.pieces) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    for (const d of snap.postings.pieces) {
+      if (d instanceof Uint32Array) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      else await w.words(d.words, (out, at) => d.encode(out, at));
+    }
     await w.flush();
   } finally {
     w.release();
