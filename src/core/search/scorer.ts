@@ -71,7 +71,7 @@ const BOUNDS_CACHE_BYTES = 8 * 2 ** 20;
  * A query over more lists than this (prefix and typo expansions: `卡` expands to every bigram it starts) is scored
  * in full: the pruned path's bitsets cost a pass over the short ids per list.
  */
-export const PRUNED_MAX_LISTS = 12;
+export const PRUNED_MAX_LISTS = 24;
 
 /** A page of hits and the exact number of stories that match (counted, not sorted). */
 export interface ScoredPage {
@@ -162,7 +162,7 @@ export class StoryScorer {
       if (postings >= this.prunedFrom && lists <= PRUNED_MAX_LISTS && Number.isFinite(want)) {
         const dated = from > 0 || to < 99999999;
         const admit = this.admitter(options);
-        const pruned = prunedSearch({ plan, full, from, to, dated, want, introductionsFirst, admit }, this.columns, this.scratch, this.bounds, (docs) => this.putIntroductionsFirst(full, docs));
+        const pruned = prunedSearch({ plan, full, from, to, dated, want, introductionsFirst, admit }, this.columns, this.scratch, this.bounds);
         if (pruned) this.prunedQueries++;
         if (pruned && (pruned.total > 0 || terms.length === 1 || options.requireAll === true)) return { hits: this.hitsOf(ix, pruned.heap, offset), total: pruned.total };
         this.scratch.reset();
