@@ -242,28 +242,27 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
       const base = t === 0 ? all : head;
       for (let w = 0; w < words; w++) head[w] = base[w]! & term[w]!;
     }
-    // By date then short id, as numbers (date × 2^24 + id is exact in a double): no Map per query.
-    let n = 0;
-    for (let w = 0; w < words; w++) if (head[w] !== 0) n += popcount(head[w]!);
-    const keys = new Float64Array(n);
-    n = 0;
+    // Short ids follow the archive's order, so the dates usually come sorted already; when not (an old digest
+    // edited), by date then short id, as numbers (date × 2^24 + id is exact in a double).
+    const docs: number[] = [];
+    let sorted = true;
     for (let w = 0; w < words; w++) {
       for (let x = head[w]!; x !== 0; x &= x - 1) {
         const doc = w * 32 + (31 - Math.clz32(x & -x));
-        keys[n++] = dates[doc]! * 2 ** 24 + doc;
+        if (docs.length > 0 && dates[docs.at(-1)!]! > dates[doc]!) sorted = false;
+        docs.push(doc);
       }
     }
-    // Short ids follow the archive's order, so the dates usually come sorted already (not after an old digest's edit).
-    let sorted = true;
-    for (let i = 1; i < n && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
-    if (!sorted) keys.sort();
-    for (let i = 0; i < n; ) {
-      const date = Math.floor(keys[i]! / 2 ** 24);
+    if (!sorted) {
+      const keys = Float64Array.from(docs, (doc) => dates[doc]! * 2 ** 24 + doc).sort();
+      keys.forEach((key, i) => (docs[i] = key % 2 ** 24));
+    }
+    for (let i = 0; i < docs.length; ) {
+      const date = dates[docs[i]!]!;
       let j = i + 1;
-      while (j < n && Math.floor(keys[j]! / 2 ** 24) === date) j++;
+      while (j < docs.length && dates[docs[j]!] === date) j++;
       if (j - i > 1) {
-        const members: number[] = [];
-        for (let k = i; k < j; k++) members.push(keys[k]! - date * 2 ** 24);
+        const members = docs.slice(i, j);
         groups.push(members);
         for (const doc of members) groupOf[doc] = groups.length;
       }
@@ -367,23 +366,18 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     if (masks[doc] !== 0 || ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return -1;
     return (partial[doc]! + weakInBlock[doc >>> shift]!) * scale;
   };
-  // The most promising first (a high worst score early skips most of the rest), then whatever can still place.
-  const first = new Best(q.want);
-  for (let i = 0; i < count; i++) {
-    const bound = boundOf(candidates[i]!);
-    if (bound >= 0) first.offer(bound, candidates[i]!);
-  }
-  for (const doc of first.docs()) if (boundOf(doc) >= 0) place(doc);
+  // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
+  const floor = theta * (1 - 1e-8);
   for (let i = 0; i < count; i++) {
     const doc = candidates[i]!;
     const bound = boundOf(doc);
-    if (bound < 0 || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
+    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
     place(doc);
   }
   for (let g = 1; g <= groups.length; g++) {
     const doc = groups[g - 1]![0]!;
     const bound = boundOf(doc);
-    if (bound < 0 || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
+    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
     place(doc);
   }
   for (const members of groups) for (const doc of members) groupOf[doc] = 0;
