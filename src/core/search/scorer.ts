@@ -40,6 +40,8 @@ export interface ScoreOptions {
    * date passes. Checked before `keep`, on an interned title per story (no stored-fields lookup), once per date run.
    */
   sectionTitle?: (date: number) => string | undefined;
+  /** Whether `keep` must be asked for the stories of this date that pass `sectionTitle` (default: always). */
+  keepOn?: (date: number) => boolean;
   /**
    * Rank the story that introduces the query's subject in a digest above that digest's follow-ups on it
    * (see {@link StoryScorer}). Default `true`; `false` gives plain BM25, exactly as `MiniSearch#search` ranks.
@@ -294,7 +296,7 @@ export class StoryScorer {
 
   /** The section and `keep` filters as one test on a short id; `undefined` when there are none. */
   private admitter(options: ScoreOptions): ((doc: number) => boolean) | undefined {
-    const { keep, sectionTitle } = options;
+    const { keep, sectionTitle, keepOn } = options;
     if (!keep && !sectionTitle) return undefined;
     const { dates, sectionIds } = this.columns;
     const titleIds = this.columns.titleIds;
@@ -302,17 +304,25 @@ export class StoryScorer {
     // The wanted section of the last date seen: a date's stories have neighbouring short ids, so this rarely changes.
     let titleDay = -1;
     let titleWanted = 0;
+    let keepDay = -1;
+    let keepAsked = true;
     return (doc) => {
+      const day = dates[doc]!;
       if (sectionTitle) {
-        if (dates[doc] !== titleDay) {
-          titleDay = dates[doc]!;
+        if (day !== titleDay) {
+          titleDay = day;
           const title = sectionTitle(titleDay);
           // -1 matches no story: no section that day, or a title no story has.
           titleWanted = title === undefined ? -1 : (titleIds.get(title) ?? -1);
         }
         if (sectionIds[doc] !== titleWanted) return false;
       }
-      return !keep || keep(dates[doc]!, stored!.get(doc) ?? {});
+      if (!keep) return true;
+      if (keepOn && day !== keepDay) {
+        keepDay = day;
+        keepAsked = keepOn(day);
+      }
+      return !keepAsked || keep(day, stored!.get(doc) ?? {});
     };
   }
 
