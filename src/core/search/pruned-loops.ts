@@ -14,14 +14,21 @@ export class Best {
   get size(): number {
     return this.values.length;
   }
+  /** Keeps the larger value of a story offered twice (it holds `size` distinct stories). */
   offer(value: number, doc: number): void {
+    if (this.values.length === this.capacity && value <= this.min) return;
+    const at = this.ids.indexOf(doc);
+    if (at >= 0) {
+      if (value > this.values[at]!) this.values[at] = value;
+      if (this.values.length === this.capacity) this.findMin();
+      return;
+    }
     if (this.values.length < this.capacity) {
       this.values.push(value);
       this.ids.push(doc);
       if (this.values.length === this.capacity) this.findMin();
       return;
     }
-    if (value <= this.min) return;
     this.values[this.minAt] = value;
     this.ids[this.minAt] = doc;
     this.findMin();

@@ -284,9 +284,14 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
       if (best.size === q.want) break;
     }
     const found = new Best(q.want);
-    for (const doc of new Set(best.docs())) found.offer(exact(doc) * terms, doc);
+    for (const doc of best.docs()) found.offer(exact(doc) * terms, doc);
     // Raw scores: a raise only adds, so the page's worst is at least this.
     if (found.size === q.want) theta = found.min;
+  }
+  if (theta === 0 && total > 4 * q.want) {
+    // Nothing to bound the page with (a page deeper than the strong lists): scoring every posting costs less.
+    for (const members of groups) for (const doc of members) groupOf[doc] = 0;
+    return undefined;
   }
 
   // 5. MaxScore: long lists whose bounds, summed from the weakest, cannot reach that worst score are "weak"; a story
@@ -368,7 +373,9 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   };
   // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
   const floor = theta * (1 - 1e-8);
-  for (let i = 0; i < count; i++) {
+  // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
+  // of the run are skipped on their date instead of each displacing the last.
+  for (let i = count - 1; i >= 0; i--) {
     const doc = candidates[i]!;
     const bound = boundOf(doc);
     if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
