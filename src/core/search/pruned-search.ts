@@ -97,58 +97,92 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const { all, term, head } = scratch;
   const { dates, live } = columns;
 
-  // 1. Every term's stories, ANDed: `all`.
-  const setBits = (bits: Uint32Array, list: PairList) => {
+  // 1. Every term's stories, ANDed: `all`. The term with the fewest postings first; after it, only the words of
+  // `all` still holding stories (`held`) are read, so a rare word next to a common one costs little.
+  const setBits = (bits: Uint32Array, list: PairList, on: boolean) => {
     const { src, start, count } = list;
-    for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5]! |= 1 << (src[i]! & 31);
+    if (on) for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5]! |= 1 << (src[i]! & 31);
+    else for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5] = 0;
   };
-  const termBits = (bit: number, headline: boolean): void => {
-    term.fill(0, 0, words);
-    for (const step of steps) {
-      if (step.entry.bit !== bit || (step.entry.score === undefined) !== headline) continue;
-      const cached = step.bounds.words;
-      if (cached) for (let w = 0, n = Math.min(words, cached.length); w < n; w++) term[w]! |= cached[w]!;
-      else setBits(term, step.list);
-      if (step.added) setBits(term, step.added.list);
+  /** Sets the bits of the term's short lists in `term` (`on`), or clears them again (`term` is zero between uses). */
+  const shortBits = (termSteps: Step[], on: boolean) => {
+    for (const step of termSteps) {
+      if (!step.bounds.words) setBits(term, step.list, on);
+      if (step.added) setBits(term, step.added.list, on);
     }
   };
+  /** The term's stories in word `w`: its short lists' bits (set in `term`) and its long lists' cached bitsets. */
+  const wordOf = (termSteps: Step[], w: number): number => {
+    let x = term[w]!;
+    for (const step of termSteps) {
+      const cached = step.bounds.words;
+      if (cached && w < cached.length) x |= cached[w]!;
+    }
+    return x;
+  };
   const terms = popcount(q.full);
-  for (let t = 0; t < terms; t++) {
-    termBits(1 << t, false);
-    const base = t === 0 ? live : all;
-    for (let w = 0; w < words; w++) all[w] = base[w]! & term[w]!;
+  const stepsOf = (t: number, headline: boolean) => steps.filter((s) => s.entry.bit === 1 << t && (s.entry.score === undefined) === headline);
+  const postingsOf = (t: number) => stepsOf(t, false).reduce((n, s) => n + s.list.count, 0);
+  const termOrder = Array.from({ length: terms }, (_, t) => t).sort((a, b) => postingsOf(a) - postingsOf(b));
+  const held = scratch.held;
+  let heldCount = 0;
+  {
+    const first = stepsOf(termOrder[0]!, false);
+    shortBits(first, true);
+    for (let w = 0; w < words; w++) {
+      const x = wordOf(first, w) & live[w]!;
+      all[w] = x;
+      if (x !== 0) held[heldCount++] = w;
+    }
+    shortBits(first, false);
+  }
+  for (let i = 1; i < terms; i++) {
+    const termSteps = stepsOf(termOrder[i]!, false);
+    shortBits(termSteps, true);
+    let kept = 0;
+    for (let k = 0; k < heldCount; k++) {
+      const w = held[k]!;
+      const x = all[w]! & wordOf(termSteps, w);
+      all[w] = x;
+      if (x !== 0) held[kept++] = w;
+    }
+    heldCount = kept;
+    shortBits(termSteps, false);
   }
   if (q.dated) {
-    for (let b = 0; b < blocks; b++) {
+    let kept = 0;
+    for (let k = 0; k < heldCount; k++) {
+      const w = held[k]!;
+      const b = Math.floor(w / wordsPerBlock);
       const lo = columns.blockMinDate[b]!;
       const hi = columns.blockMaxDate[b]!;
-      if (lo >= q.from && hi <= q.to) continue;
-      for (let w = b * wordsPerBlock, end = w + wordsPerBlock; w < end; w++) {
-        if (hi < q.from || lo > q.to) all[w] = 0;
+      if (hi < q.from || lo > q.to) all[w] = 0;
+      else if (lo < q.from || hi > q.to) {
         for (let x = all[w]!; x !== 0; x &= x - 1) {
           const doc = w * 32 + (31 - Math.clz32(x & -x));
           if (dates[doc]! < q.from || dates[doc]! > q.to) all[w]! &= ~(x & -x);
         }
       }
+      if (all[w] !== 0) held[kept++] = w;
     }
+    heldCount = kept;
   }
   // The page's stories pass the other filters too; `all` stays whole for the introductions (a digest's best story
   // raises its introduction whatever section either is in).
   const allowed = q.admit ? scratch.allowed : all;
+  if (q.admit) allowed.fill(0, 0, words);
   let total = 0;
   const blockHas = new Uint8Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    for (let w = b * wordsPerBlock, end = w + wordsPerBlock; w < end; w++) {
-      const x = all[w]!;
-      if (q.admit) {
-        let kept = 0;
-        for (let y = x; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) kept |= y & -y;
-        allowed[w] = kept;
-      }
-      if (allowed[w] === 0) continue;
-      total += popcount(allowed[w]!);
-      blockHas[b] = 1;
+  for (let k = 0; k < heldCount; k++) {
+    const w = held[k]!;
+    if (q.admit) {
+      let kept = 0;
+      for (let y = all[w]!; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) kept |= y & -y;
+      allowed[w] = kept;
     }
+    if (allowed[w] === 0) continue;
+    total += popcount(allowed[w]!);
+    blockHas[Math.floor(w / wordsPerBlock)] = 1;
   }
   if (total === 0 || q.want === 0) return { total, heap: [] };
 
@@ -237,16 +271,22 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const groups: number[][] = [];
   const groupOf = scratch.group;
   if (q.introductionsFirst) {
+    // Only the words of `all` that hold stories are written, and read.
     for (let t = 0; t < terms; t++) {
-      termBits(1 << t, true);
-      const base = t === 0 ? all : head;
-      for (let w = 0; w < words; w++) head[w] = base[w]! & term[w]!;
+      const termSteps = stepsOf(t, true);
+      shortBits(termSteps, true);
+      for (let k = 0; k < heldCount; k++) {
+        const w = held[k]!;
+        head[w] = (t === 0 ? all[w]! : head[w]!) & wordOf(termSteps, w);
+      }
+      shortBits(termSteps, false);
     }
     // Short ids follow the archive's order, so the dates usually come sorted already; when not (an old digest
     // edited), by date then short id, as numbers (date × 2^24 + id is exact in a double).
     const docs: number[] = [];
     let sorted = true;
-    for (let w = 0; w < words; w++) {
+    for (let k = 0; k < heldCount; k++) {
+      const w = held[k]!;
       for (let x = head[w]!; x !== 0; x &= x - 1) {
         const doc = w * 32 + (31 - Math.clz32(x & -x));
         if (docs.length > 0 && dates[docs.at(-1)!]! > dates[doc]!) sorted = false;
