@@ -89,18 +89,18 @@ export /**
  * bisecting: stories come mostly in ascending order, and a digest's stories are neighbours.
  */
 function find(list: PairList, cursors: Uint32Array, at: number, doc: number): number {
+  // No helper closure here: a function made per call costs more than the search (and tsx's keepNames names each).
   const { src, start, count } = list;
   if (count === 0) return 0;
-  const key = (i: number) => src[start + 2 * i]!;
-  let i = Math.min(cursors[at]!, count - 1);
-  // Find lo < hi with key(lo) < doc <= key(hi) (lo = -1, hi = count as sentinels).
+  const i = Math.min(cursors[at]!, count - 1);
+  // Find lo < hi with key(lo) < doc <= key(hi), key(i) = src[start + 2i] (lo = -1, hi = count as sentinels).
   let lo: number;
   let hi: number;
-  if (key(i) < doc) {
+  if (src[start + 2 * i]! < doc) {
     lo = i;
     let step = 1;
     hi = i + 1;
-    while (hi < count && key(hi) < doc) {
+    while (hi < count && src[start + 2 * hi]! < doc) {
       lo = hi;
       step *= 2;
       hi = lo + step;
@@ -110,7 +110,7 @@ function find(list: PairList, cursors: Uint32Array, at: number, doc: number): nu
     hi = i;
     let step = 1;
     lo = i - 1;
-    while (lo >= 0 && key(lo) >= doc) {
+    while (lo >= 0 && src[start + 2 * lo]! >= doc) {
       hi = lo;
       step *= 2;
       lo = hi - step;
@@ -119,9 +119,9 @@ function find(list: PairList, cursors: Uint32Array, at: number, doc: number): nu
   }
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    if (key(mid) < doc) lo = mid;
+    if (src[start + 2 * mid]! < doc) lo = mid;
     else hi = mid;
   }
   cursors[at] = Math.min(hi, count - 1);
-  return hi < count && key(hi) === doc ? src[start + 2 * hi + 1]! : 0;
+  return hi < count && src[start + 2 * hi] === doc ? src[start + 2 * hi + 1]! : 0;
 }
