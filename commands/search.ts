@@ -40,9 +40,10 @@ export default defineCommand({
       const digest = requireDateExists(ctx, date);
       if (sectionName) sectionTitle = digest.sections[requireSection(ctx, digest, sectionName)]!.title;
     } else if (sectionName) {
-      // Without a date the filter spans every digest; it must name a section in at least one of them.
-      const digests = ctx.services.archive.all().reverse();
-      const owner = digests.find((d) => matchSection(d, sectionName) !== undefined);
+      // Without a date the filter spans every digest; it must name a section in at least one of them (the newest
+      // such digest names the title shown). The latest digest nearly always does: the whole archive only otherwise.
+      const owner =
+        matchSection(latest, sectionName) !== undefined ? latest : ctx.services.archive.all().reverse().find((d) => matchSection(d, sectionName) !== undefined);
       if (!owner) throw new UserError("unknown-section", t(ctx.locale, "error.unknownSection", { name: sectionName }), sectionsHint(ctx, latest));
       sectionTitle = owner.sections[matchSection(owner, sectionName)!]!.title;
     }

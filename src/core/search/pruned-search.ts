@@ -3,6 +3,7 @@ import { addPostings, BM25 } from "./bm25.js";
 import { LazyPostings } from "./lazy-postings.js";
 import { type BoundsCache, computeBounds, type ListBounds, type PairList, pairsOf, sortedPairs } from "./list-bounds.js";
 import type { QueryScratch } from "./query-scratch.js";
+import { addGains, Best, find, offerGains } from "./pruned-loops.js";
 import type { StoryColumns } from "./story-columns.js";
 import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
 
@@ -46,9 +47,11 @@ export const CACHE_FROM_POSTINGS = 256;
 const MAX_MAP_COPY = 4096;
 /** Lists this short are never left out as weak (MaxScore): scoring their stories costs less than a loose bound. */
 const SHORT_LIST = 256;
+/** A weak list is read after all when its bound is this much of the first worst score or more (and it is not too long). */
+const PROMOTE_FROM = 0.2;
 /** Relative slack on a score bound: it is summed in another order than the score, so rounding may differ in the last bits. */
 const BOUND_SLACK = 1e-12;
-/** The introductions-first raise (`StoryScorer.putIntroductionsFirst`). */
+/** The introductions-first raise (`StoryScorer.putIntroductionsFirst`: 1e-6 clears the tie tolerance). */
 const INTRODUCTION_RAISE = 1e-6;
 
 /**
@@ -66,7 +69,7 @@ const INTRODUCTION_RAISE = 1e-6;
  *    blocks of the stories whose headlines name every term are scored together with their digest's, and bounded
  *    by that digest's best block.
  */
-export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: QueryScratch, cache: BoundsCache, putIntroductionsFirst: (docs: number[]) => void): { total: number; heap: Candidate[] } | undefined {
+export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: QueryScratch, cache: BoundsCache): { total: number; heap: Candidate[] } | undefined {
   const B = columns.blockSize;
   const steps: Step[] = [];
   for (const entry of q.plan) {
@@ -94,58 +97,92 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const { all, term, head } = scratch;
   const { dates, live } = columns;
 
-  // 1. Every term's stories, ANDed: `all`.
-  const setBits = (bits: Uint32Array, list: PairList) => {
+  // 1. Every term's stories, ANDed: `all`. The term with the fewest postings first; after it, only the words of
+  // `all` still holding stories (`held`) are read, so a rare word next to a common one costs little.
+  const setBits = (bits: Uint32Array, list: PairList, on: boolean) => {
     const { src, start, count } = list;
-    for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5]! |= 1 << (src[i]! & 31);
+    if (on) for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5]! |= 1 << (src[i]! & 31);
+    else for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5] = 0;
   };
-  const termBits = (bit: number, headline: boolean): void => {
-    term.fill(0, 0, words);
-    for (const step of steps) {
-      if (step.entry.bit !== bit || (step.entry.score === undefined) !== headline) continue;
-      const cached = step.bounds.words;
-      if (cached) for (let w = 0, n = Math.min(words, cached.length); w < n; w++) term[w]! |= cached[w]!;
-      else setBits(term, step.list);
-      if (step.added) setBits(term, step.added.list);
+  /** Sets the bits of the term's short lists in `term` (`on`), or clears them again (`term` is zero between uses). */
+  const shortBits = (termSteps: Step[], on: boolean) => {
+    for (const step of termSteps) {
+      if (!step.bounds.words) setBits(term, step.list, on);
+      if (step.added) setBits(term, step.added.list, on);
     }
   };
+  /** The term's stories in word `w`: its short lists' bits (set in `term`) and its long lists' cached bitsets. */
+  const wordOf = (termSteps: Step[], w: number): number => {
+    let x = term[w]!;
+    for (const step of termSteps) {
+      const cached = step.bounds.words;
+      if (cached && w < cached.length) x |= cached[w]!;
+    }
+    return x;
+  };
   const terms = popcount(q.full);
-  for (let t = 0; t < terms; t++) {
-    termBits(1 << t, false);
-    const base = t === 0 ? live : all;
-    for (let w = 0; w < words; w++) all[w] = base[w]! & term[w]!;
+  const stepsOf = (t: number, headline: boolean) => steps.filter((s) => s.entry.bit === 1 << t && (s.entry.score === undefined) === headline);
+  const postingsOf = (t: number) => stepsOf(t, false).reduce((n, s) => n + s.list.count, 0);
+  const termOrder = Array.from({ length: terms }, (_, t) => t).sort((a, b) => postingsOf(a) - postingsOf(b));
+  const held = scratch.held;
+  let heldCount = 0;
+  {
+    const first = stepsOf(termOrder[0]!, false);
+    shortBits(first, true);
+    for (let w = 0; w < words; w++) {
+      const x = wordOf(first, w) & live[w]!;
+      all[w] = x;
+      if (x !== 0) held[heldCount++] = w;
+    }
+    shortBits(first, false);
+  }
+  for (let i = 1; i < terms; i++) {
+    const termSteps = stepsOf(termOrder[i]!, false);
+    shortBits(termSteps, true);
+    let kept = 0;
+    for (let k = 0; k < heldCount; k++) {
+      const w = held[k]!;
+      const x = all[w]! & wordOf(termSteps, w);
+      all[w] = x;
+      if (x !== 0) held[kept++] = w;
+    }
+    heldCount = kept;
+    shortBits(termSteps, false);
   }
   if (q.dated) {
-    for (let b = 0; b < blocks; b++) {
+    let kept = 0;
+    for (let k = 0; k < heldCount; k++) {
+      const w = held[k]!;
+      const b = Math.floor(w / wordsPerBlock);
       const lo = columns.blockMinDate[b]!;
       const hi = columns.blockMaxDate[b]!;
-      if (lo >= q.from && hi <= q.to) continue;
-      for (let w = b * wordsPerBlock, end = w + wordsPerBlock; w < end; w++) {
-        if (hi < q.from || lo > q.to) all[w] = 0;
+      if (hi < q.from || lo > q.to) all[w] = 0;
+      else if (lo < q.from || hi > q.to) {
         for (let x = all[w]!; x !== 0; x &= x - 1) {
           const doc = w * 32 + (31 - Math.clz32(x & -x));
           if (dates[doc]! < q.from || dates[doc]! > q.to) all[w]! &= ~(x & -x);
         }
       }
+      if (all[w] !== 0) held[kept++] = w;
     }
+    heldCount = kept;
   }
   // The page's stories pass the other filters too; `all` stays whole for the introductions (a digest's best story
   // raises its introduction whatever section either is in).
   const allowed = q.admit ? scratch.allowed : all;
+  if (q.admit) allowed.fill(0, 0, words);
   let total = 0;
   const blockHas = new Uint8Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    for (let w = b * wordsPerBlock, end = w + wordsPerBlock; w < end; w++) {
-      const x = all[w]!;
-      if (q.admit) {
-        let kept = 0;
-        for (let y = x; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) kept |= y & -y;
-        allowed[w] = kept;
-      }
-      if (allowed[w] === 0) continue;
-      total += popcount(allowed[w]!);
-      blockHas[b] = 1;
+  for (let k = 0; k < heldCount; k++) {
+    const w = held[k]!;
+    if (q.admit) {
+      let kept = 0;
+      for (let y = all[w]!; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) kept |= y & -y;
+      allowed[w] = kept;
     }
+    if (allowed[w] === 0) continue;
+    total += popcount(allowed[w]!);
+    blockHas[Math.floor(w / wordsPerBlock)] = 1;
   }
   if (total === 0 || q.want === 0) return { total, heap: [] };
 
@@ -206,50 +243,66 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     if (heap.length < q.want) heapPush(heap, candidate);
     else if (worse(candidate, heap[0]!) < 0) heapReplaceTop(heap, candidate);
   };
-  const isAllowed = (doc: number) => ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
-  /** Calls `fn` with each posting of the step in a block holding allowed stories (the others cannot place). */
-  const inBlocks = (step: Step, blockOn: Uint8Array, fn: (doc: number, tf: number) => void): void => {
-    for (const part of step.added ? [step, step.added] : [step]) {
-      const { src, start } = part.list;
-      const { offsets } = part.bounds;
-      for (let b = 0, n = Math.min(blocks, part.bounds.blocks); b < n; b++) {
-        if (!blockOn[b]) continue;
-        for (let i = start + 2 * offsets[b]!, end = start + 2 * offsets[b + 1]!; i < end; i += 2) fn(src[i]!, src[i + 1]!);
+  const positions = columns.positions;
+  /**
+   * `StoryScorer.putIntroductionsFirst` for one digest's stories whose headlines name every term: the first of them
+   * in the digest is raised to just above the best of them.
+   */
+  const raiseIntroduction = (docs: number[]): void => {
+    let first = -1;
+    let best = 0;
+    let size = 0;
+    for (const doc of docs) {
+      if (masks[doc] !== q.full) continue;
+      size++;
+      if (first < 0) {
+        first = doc;
+        best = scores[doc]!;
+        continue;
       }
+      if (positions[doc]! < positions[first]!) first = doc;
+      if (scores[doc]! > best) best = scores[doc]!;
     }
+    if (size > 1 && scores[first]! < best) scores[first] = best * (1 + INTRODUCTION_RAISE);
   };
+  const isAllowed = (doc: number) => ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
 
   // 3. The digests where an introduction may be raised: two or more stories whose headlines name every term.
   const groups: number[][] = [];
   const groupOf = scratch.group;
   if (q.introductionsFirst) {
+    // Only the words of `all` that hold stories are written, and read.
     for (let t = 0; t < terms; t++) {
-      termBits(1 << t, true);
-      const base = t === 0 ? all : head;
-      for (let w = 0; w < words; w++) head[w] = base[w]! & term[w]!;
+      const termSteps = stepsOf(t, true);
+      shortBits(termSteps, true);
+      for (let k = 0; k < heldCount; k++) {
+        const w = held[k]!;
+        head[w] = (t === 0 ? all[w]! : head[w]!) & wordOf(termSteps, w);
+      }
+      shortBits(termSteps, false);
     }
-    // By date then short id, as numbers (date × 2^24 + id is exact in a double): no Map per query.
-    let n = 0;
-    for (let w = 0; w < words; w++) if (head[w] !== 0) n += popcount(head[w]!);
-    const keys = new Float64Array(n);
-    n = 0;
-    for (let w = 0; w < words; w++) {
+    // Short ids follow the archive's order, so the dates usually come sorted already; when not (an old digest
+    // edited), by date then short id, as numbers (date × 2^24 + id is exact in a double).
+    const docs: number[] = [];
+    let sorted = true;
+    for (let k = 0; k < heldCount; k++) {
+      const w = held[k]!;
       for (let x = head[w]!; x !== 0; x &= x - 1) {
         const doc = w * 32 + (31 - Math.clz32(x & -x));
-        keys[n++] = dates[doc]! * 2 ** 24 + doc;
+        if (docs.length > 0 && dates[docs.at(-1)!]! > dates[doc]!) sorted = false;
+        docs.push(doc);
       }
     }
-    // Short ids follow the archive's order, so the dates usually come sorted already (not after an old digest's edit).
-    let sorted = true;
-    for (let i = 1; i < n && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
-    if (!sorted) keys.sort();
-    for (let i = 0; i < n; ) {
-      const date = Math.floor(keys[i]! / 2 ** 24);
+    if (!sorted) {
+      const keys = Float64Array.from(docs, (doc) => dates[doc]! * 2 ** 24 + doc).sort();
+      keys.forEach((key, i) => (docs[i] = key % 2 ** 24));
+    }
+    for (let i = 0; i < docs.length; ) {
+      const date = dates[docs[i]!]!;
       let j = i + 1;
-      while (j < n && Math.floor(keys[j]! / 2 ** 24) === date) j++;
+      while (j < docs.length && dates[docs[j]!] === date) j++;
       if (j - i > 1) {
-        const members: number[] = [];
-        for (let k = i; k < j; k++) members.push(keys[k]! - date * 2 ** 24);
+        const members = docs.slice(i, j);
         groups.push(members);
         for (const doc of members) groupOf[doc] = groups.length;
       }
@@ -265,16 +318,20 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     for (const k of byBound) {
       const step = steps[k]!;
       const sc = step.entry.score!;
-      const lengths = sc.lengths;
-      inBlocks(step, blockHas, (doc, tf) => {
-        if (isAllowed(doc) && lengths[doc] !== 0) best.offer(gain(sc, tf, lengths[doc]!), doc);
-      });
+      for (const part of step.added ? [step, step.added] : [step]) {
+        offerGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), blockHas, allowed, sc.lengths, best, sc.factor, sc.base, sc.slope);
+      }
       if (best.size === q.want) break;
     }
     const found = new Best(q.want);
-    for (const doc of new Set(best.docs())) found.offer(exact(doc) * terms, doc);
+    for (const doc of best.docs()) found.offer(exact(doc) * terms, doc);
     // Raw scores: a raise only adds, so the page's worst is at least this.
     if (found.size === q.want) theta = found.min;
+  }
+  if (theta === 0 && total > 4 * q.want) {
+    // Nothing to bound the page with (a page deeper than the strong lists): scoring every posting costs less.
+    for (const members of groups) for (const doc of members) groupOf[doc] = 0;
+    return undefined;
   }
 
   // 5. MaxScore: long lists whose bounds, summed from the weakest, cannot reach that worst score are "weak"; a story
@@ -289,6 +346,11 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     weak = next;
     weakLists.push(k);
   }
+  // A weak list loosens every candidate's bound by its own; the strongest of them are worth reading instead when
+  // they are no longer than twice what is read already (fewer candidates then need an exact score).
+  let strongLength = 0;
+  for (const k of byBound) if (!weakLists.includes(k)) strongLength += steps[k]!.list.count;
+  while (weakLists.length > 0 && steps[weakLists.at(-1)!]!.list.count <= 2 * strongLength && listBound[weakLists.at(-1)!]! * terms >= PROMOTE_FROM * theta) strongLength += steps[weakLists.pop()!]!.list.count;
   const weakInBlock = new Float64Array(blocks);
   for (const k of weakLists) {
     const step = steps[k]!;
@@ -303,127 +365,69 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   // other filters leave out), in the blocks that hold any.
   const scan = blockHas.slice();
   for (const members of groups) for (const doc of members) scan[doc >>> shift] = 1;
-  const inAll = (doc: number) => ((all[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
   for (const k of strong) {
-    const sc = steps[k]!.entry.score!;
-    const lengths = sc.lengths;
-    inBlocks(steps[k]!, scan, (doc, tf) => {
-      if (!inAll(doc) || lengths[doc] === 0) return;
-      if (partial[doc] === 0) candidates[count++] = doc;
-      partial[doc] = partial[doc]! + gain(sc, tf, lengths[doc]!);
-    });
+    const step = steps[k]!;
+    const sc = step.entry.score!;
+    for (const part of step.added ? [step, step.added] : [step]) {
+      count = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, count, sc.factor, sc.base, sc.slope);
+    }
   }
   const scale = terms * (1 + BOUND_SLACK);
-  const boundOf = (doc: number) => (partial[doc]! + weakInBlock[doc >>> shift]!) * scale;
   const groupBounds = new Float64Array(groups.length + 1);
   for (let g = 1; g <= groups.length; g++) {
     let best = 0;
-    for (const doc of groups[g - 1]!) best = Math.max(best, boundOf(doc));
+    for (const doc of groups[g - 1]!) best = Math.max(best, (partial[doc]! + weakInBlock[doc >>> shift]!) * scale);
     groupBounds[g] = best * (1 + INTRODUCTION_RAISE);
   }
   const doneGroup = new Uint8Array(groups.length + 1);
-  const mayPlace = (bound: number, date: number): boolean => {
-    if (heap.length < q.want) return true;
-    const worst = heap[0]!;
-    // Above this a story could beat the worst hit on score; up to it, only tie with it (`tied`: 1e-9 relative).
-    if (bound > worst.score * (1 + 5e-10)) return true;
-    // A tie goes to the newer story, then the earlier one in the digest.
-    return bound >= worst.score * (1 - 1e-8) && date >= worst.date;
-  };
+  // What a bound must reach to place a story: above `high` it may beat the page's worst hit on score; from `low` to
+  // `high` it may only tie it (`tied`: 1e-9 relative), and a tie goes to the newer story, then the earlier in the digest.
+  let low = -Infinity;
+  let high = -Infinity;
+  let worstDate = 0;
   /** Scores a story, or its digest's stories whose headlines name every term (then raises the introduction), and offers them. */
   const place = (doc: number): void => {
     const g = groupOf[doc]!;
     if (g === 0) {
-      if (masks[doc] !== 0) return;
       store(doc);
       offer(doc);
-      return;
+    } else {
+      doneGroup[g] = 1;
+      headFull.length = 0;
+      for (const member of groups[g - 1]!) store(member);
+      raiseIntroduction(headFull);
+      for (const member of groups[g - 1]!) offer(member);
     }
-    if (doneGroup[g]) return;
-    doneGroup[g] = 1;
-    headFull.length = 0;
-    for (const member of groups[g - 1]!) store(member);
-    putIntroductionsFirst(headFull);
-    for (const member of groups[g - 1]!) offer(member);
+    if (heap.length < q.want) return;
+    const worst = heap[0]!;
+    low = worst.score * (1 - 1e-8);
+    high = worst.score * (1 + 5e-10);
+    worstDate = worst.date;
   };
-  const boundOfUnit = (doc: number): number => {
+  /** The bound of a story not placed yet (its digest's, for an introduction's), or -1 when it has no place to take. */
+  const boundOf = (doc: number): number => {
     const g = groupOf[doc]!;
-    return g === 0 ? boundOf(doc) : groupBounds[g]!;
+    if (g !== 0) return doneGroup[g] ? -1 : groupBounds[g]!;
+    if (masks[doc] !== 0 || ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return -1;
+    return (partial[doc]! + weakInBlock[doc >>> shift]!) * scale;
   };
-  // The most promising first (a high worst score early skips most of the rest), then whatever can still place.
-  const first = new Best(q.want);
-  for (let i = 0; i < count; i++) {
+  // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
+  const floor = theta * (1 - 1e-8);
+  // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
+  // of the run are skipped on their date instead of each displacing the last.
+  for (let i = count - 1; i >= 0; i--) {
     const doc = candidates[i]!;
-    if (isAllowed(doc) || groupOf[doc] !== 0) first.offer(boundOfUnit(doc), doc);
+    const bound = boundOf(doc);
+    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
+    place(doc);
   }
-  for (const doc of first.docs()) place(doc);
-  for (let i = 0; i < count; i++) {
-    const doc = candidates[i]!;
-    const g = groupOf[doc]!;
-    if ((g === 0 ? masks[doc] === 0 && isAllowed(doc) : !doneGroup[g]) && mayPlace(boundOfUnit(doc), dates[doc]!)) place(doc);
+  for (let g = 1; g <= groups.length; g++) {
+    const doc = groups[g - 1]![0]!;
+    const bound = boundOf(doc);
+    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
+    place(doc);
   }
-  for (let g = 1; g <= groups.length; g++) if (!doneGroup[g] && mayPlace(groupBounds[g]!, dates[groups[g - 1]![0]!]!)) place(groups[g - 1]![0]!);
   for (const members of groups) for (const doc of members) groupOf[doc] = 0;
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
   return { total, heap };
-}
-
-/** The `size` largest values offered, with their stories (a small array: `size` is a page). */
-class Best {
-  private readonly values: number[] = [];
-  private readonly ids: number[] = [];
-  min = -Infinity;
-  private minAt = 0;
-  constructor(private readonly capacity: number) {}
-  get size(): number {
-    return this.values.length;
-  }
-  offer(value: number, doc: number): void {
-    if (this.values.length < this.capacity) {
-      this.values.push(value);
-      this.ids.push(doc);
-      if (this.values.length === this.capacity) this.findMin();
-      return;
-    }
-    if (value <= this.min) return;
-    this.values[this.minAt] = value;
-    this.ids[this.minAt] = doc;
-    this.findMin();
-  }
-  docs(): number[] {
-    return this.ids;
-  }
-  private findMin(): void {
-    this.minAt = 0;
-    for (let i = 1; i < this.values.length; i++) if (this.values[i]! < this.values[this.minAt]!) this.minAt = i;
-    this.min = this.values[this.minAt]!;
-  }
-}
-
-/** Term frequency of `doc` in `list` (0: absent), seeking from `cursors[at]` (galloping: stories mostly come in ascending order). */
-function find(list: PairList, cursors: Uint32Array, at: number, doc: number): number {
-  const { src, start, count } = list;
-  let lo = cursors[at]!;
-  // Stories come in ascending order within a pass; a story before the cursor starts the search over.
-  if (lo > 0 && (lo >= count || src[start + 2 * lo]! > doc) && src[start + 2 * (lo - 1)]! >= doc) lo = 0;
-  if (lo >= count) return 0;
-  if (src[start + 2 * lo]! < doc) {
-    // Gallop, then bisect: src[lo] < doc <= src[hi] (or hi = count).
-    let step = 1;
-    let hi = lo + 1;
-    while (hi < count && src[start + 2 * hi]! < doc) {
-      lo = hi;
-      step *= 2;
-      hi = lo + step;
-    }
-    if (hi > count) hi = count;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (src[start + 2 * mid]! < doc) lo = mid;
-      else hi = mid;
-    }
-    lo = hi;
-  }
-  cursors[at] = lo;
-  return lo < count && src[start + 2 * lo] === doc ? src[start + 2 * lo + 1]! : 0;
 }

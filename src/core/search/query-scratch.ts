@@ -15,6 +15,8 @@ export class QueryScratch {
   all = new Uint32Array(0);
   term = new Uint32Array(0);
   head = new Uint32Array(0);
+  /** Indexes of the words of `all` that hold stories. */
+  held = new Uint32Array(0);
   /** Of `all`, the stories that pass the other filters (section, `keep`). */
   allowed = new Uint32Array(0);
   /** The pruned search's partial sums (a bound per candidate story), and its candidates. */
@@ -33,6 +35,7 @@ export class QueryScratch {
     this.term = new Uint32Array(words);
     this.head = new Uint32Array(words);
     this.allowed = new Uint32Array(words);
+    this.held = new Uint32Array(words);
     this.partial = new Float64Array(capacity);
     this.candidates = new Uint32Array(capacity);
     this.group = new Int32Array(capacity);

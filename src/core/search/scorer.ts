@@ -40,6 +40,8 @@ export interface ScoreOptions {
    * date passes. Checked before `keep`, on an interned title per story (no stored-fields lookup), once per date run.
    */
   sectionTitle?: (date: number) => string | undefined;
+  /** Whether `keep` must be asked for the stories of this date that pass `sectionTitle` (default: always). */
+  keepOn?: (date: number) => boolean;
   /**
    * Rank the story that introduces the query's subject in a digest above that digest's follow-ups on it
    * (see {@link StoryScorer}). Default `true`; `false` gives plain BM25, exactly as `MiniSearch#search` ranks.
@@ -71,7 +73,7 @@ const BOUNDS_CACHE_BYTES = 8 * 2 ** 20;
  * A query over more lists than this (prefix and typo expansions: `卡` expands to every bigram it starts) is scored
  * in full: the pruned path's bitsets cost a pass over the short ids per list.
  */
-export const PRUNED_MAX_LISTS = 12;
+export const PRUNED_MAX_LISTS = 24;
 
 /** A page of hits and the exact number of stories that match (counted, not sorted). */
 export interface ScoredPage {
@@ -162,7 +164,7 @@ export class StoryScorer {
       if (postings >= this.prunedFrom && lists <= PRUNED_MAX_LISTS && Number.isFinite(want)) {
         const dated = from > 0 || to < 99999999;
         const admit = this.admitter(options);
-        const pruned = prunedSearch({ plan, full, from, to, dated, want, introductionsFirst, admit }, this.columns, this.scratch, this.bounds, (docs) => this.putIntroductionsFirst(full, docs));
+        const pruned = prunedSearch({ plan, full, from, to, dated, want, introductionsFirst, admit }, this.columns, this.scratch, this.bounds);
         if (pruned) this.prunedQueries++;
         if (pruned && (pruned.total > 0 || terms.length === 1 || options.requireAll === true)) return { hits: this.hitsOf(ix, pruned.heap, offset), total: pruned.total };
         this.scratch.reset();
@@ -294,7 +296,7 @@ export class StoryScorer {
 
   /** The section and `keep` filters as one test on a short id; `undefined` when there are none. */
   private admitter(options: ScoreOptions): ((doc: number) => boolean) | undefined {
-    const { keep, sectionTitle } = options;
+    const { keep, sectionTitle, keepOn } = options;
     if (!keep && !sectionTitle) return undefined;
     const { dates, sectionIds } = this.columns;
     const titleIds = this.columns.titleIds;
@@ -302,17 +304,25 @@ export class StoryScorer {
     // The wanted section of the last date seen: a date's stories have neighbouring short ids, so this rarely changes.
     let titleDay = -1;
     let titleWanted = 0;
+    let keepDay = -1;
+    let keepAsked = true;
     return (doc) => {
+      const day = dates[doc]!;
       if (sectionTitle) {
-        if (dates[doc] !== titleDay) {
-          titleDay = dates[doc]!;
+        if (day !== titleDay) {
+          titleDay = day;
           const title = sectionTitle(titleDay);
           // -1 matches no story: no section that day, or a title no story has.
           titleWanted = title === undefined ? -1 : (titleIds.get(title) ?? -1);
         }
         if (sectionIds[doc] !== titleWanted) return false;
       }
-      return !keep || keep(dates[doc]!, stored!.get(doc) ?? {});
+      if (!keep) return true;
+      if (keepOn && day !== keepDay) {
+        keepDay = day;
+        keepAsked = keepOn(day);
+      }
+      return !keepAsked || keep(day, stored!.get(doc) ?? {});
     };
   }
 

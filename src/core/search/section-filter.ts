@@ -22,6 +22,8 @@ export interface SectionFilter {
   sectionTitle: (day: number) => string | undefined;
   /** The rest of the test, for a story whose section has that title: only a digest with two such sections asks the archive. */
   keep: (day: number, stored: Record<string, unknown>) => boolean;
+  /** Whether `keep` has anything to ask on this date (two sections of the wanted title); otherwise the title decides. */
+  keepOn: (day: number) => boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export class SectionFilters {
         const wanted = wantedOn(day);
         return wanted.kind === "none" ? undefined : wanted.title;
       },
+      keepOn: (day) => wantedOn(day).kind === "shared",
       keep: (day, stored) => {
         const wanted = wantedOn(day);
         if (wanted.kind !== "shared") return wanted.kind === "title";
