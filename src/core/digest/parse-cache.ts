@@ -7,13 +7,10 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Logger } from "../logger.js";
 import { type DigestOutline, isOutline } from "./digest-outline.js";
 import type { ParsedDigest } from "./parse-digest.js";
-
-/** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */
-const PARSER_SOURCES = ["parse-digest", "fast-markdown", "fast-inline", "digest-date", "digest-links", "digest-story", "digest-items", "digest-layout", "model"];
+import { parserFingerprint } from "./parser-fingerprint.js";
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;
@@ -68,19 +65,6 @@ export interface ParseCache {
 const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
 
-/** Fingerprint of the parser's code, read next to this module (works from source, as the bot runs under tsx). */
-function parserFingerprint(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const hash = createHash("sha256").update(`format ${CACHE_FORMAT}\n`);
-  for (const name of PARSER_SOURCES) {
-    for (const ext of [".ts", ".js"]) {
-      const file = path.join(here, name + ext);
-      if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
-    }
-  }
-  return hash.digest("hex");
-}
-
 /** The entry may come from the same content at another path (a moved folder): warnings name this file. */
 function named(parsed: ParsedDigest, file: string): ParsedDigest {
   return { ...parsed, warnings: parsed.warnings.map((w) => ({ ...w, file })) };
@@ -117,7 +101,8 @@ async function writeAtomic(file: string, text: string): Promise<void> {
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger, cache });
  */
 export async function openParseCache(dir: string, logger: Logger): Promise<ParseCache> {
-  const parser = parserFingerprint();
+  // Any change to the code whose output is cached changes this, so old parses and outlines are never reused.
+  const parser = parserFingerprint(CACHE_FORMAT);
   const indexFile = path.join(dir, "index.json");
   const entriesDir = path.join(dir, "entries");
   let files = new Map<string, FileStamp & { key: string }>();
