@@ -93,6 +93,26 @@ async function writeAtomic(file: string, text: string): Promise<void> {
   }
 }
 
+/** Deletes the half-written files (`….<pid>.tmp`) of processes that are gone: a crash mid-write leaves them. */
+async function removeLeftoverTemps(folder: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const pid = /\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    await fs.promises.rm(path.join(folder, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: a process of another user has that id; its file is left alone.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Opens (or starts) the cache folder. A missing, corrupt or outdated index just means an empty cache.
  *
@@ -108,23 +128,32 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
   let files = new Map<string, FileStamp & { key: string }>();
   const stored = new Set<string>();
   const outlines = new Map<string, DigestOutline>();
+  let usable = false;
   try {
     const data = JSON.parse(await fs.promises.readFile(indexFile, "utf8")) as Partial<IndexFile>;
     if (data.format === CACHE_FORMAT && data.parser === parser && data.files && typeof data.files === "object") {
+      usable = true;
       files = new Map(Object.entries(data.files));
-      for (const name of await fs.promises.readdir(entriesDir).catch(() => [] as string[])) {
+      const names = await fs.promises.readdir(entriesDir).catch(() => [] as string[]);
+      for (const name of names) {
         if (name.endsWith(".json")) stored.add(name.slice(0, -5));
       }
+      await removeLeftoverTemps(entriesDir, names);
       if (data.outlines && typeof data.outlines === "object") {
         for (const [key, outline] of Object.entries(data.outlines)) if (stored.has(key) && isOutline(outline)) outlines.set(key, outline);
       }
     } else {
       logger.info({ dir }, "digest cache is from another parser version; parsing every digest once");
-      await fs.promises.rm(entriesDir, { recursive: true, force: true });
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ dir, err }, "digest cache unreadable; parsing every digest once");
   }
+  if (!usable) {
+    // Without a usable index nothing vouches for the entries (their parser version is unknown) and nothing would
+    // ever refer to those of digests gone since: every digest is parsed once anyway, so they all go.
+    await fs.promises.rm(entriesDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  await removeLeftoverTemps(dir, await fs.promises.readdir(dir).catch(() => [] as string[]));
   // The single-file cache of earlier versions: superseded, and it can be tens of MB.
   await fs.promises.rm(`${dir}.json`, { force: true }).catch(() => undefined);
 
