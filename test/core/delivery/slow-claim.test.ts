@@ -29,16 +29,19 @@ function countingPacer() {
 /** Claims take this long: longer than a grant's spacing at 30/s. */
 const SLOW_CLAIM_MS = 80;
 
-/** The store with claims that take `ms` (a stalled fsync). */
-function slowClaims(storage: Storage, ms: number): Storage {
+/** The store with claims that take `ms` (a stalled fsync); `claiming` resolves when the first claim starts. */
+function slowClaims(storage: Storage, ms: number): { storage: Storage; claiming: Promise<void> } {
+  let started!: () => void;
+  const claiming = new Promise<void>((resolve) => (started = resolve));
   const leases = {
     ...storage.leases,
     claim: async (...args: Parameters<Storage["leases"]["claim"]>) => {
+      started();
       await new Promise((r) => setTimeout(r, ms));
       return storage.leases.claim(...args);
     },
   };
-  return new Proxy(storage, { get: (t, k) => (k === "leases" ? leases : (Reflect.get(t, k) as unknown)) });
+  return { storage: new Proxy(storage, { get: (t, k) => (k === "leases" ? leases : (Reflect.get(t, k) as unknown)) }), claiming };
 }
 
 describe.each(testBackends())("a slow claim between the slot and the send, on %s", (backend) => {
@@ -47,13 +50,15 @@ describe.each(testBackends())("a slow claim between the slot and the send, on %s
     const db = await h.open();
     const { pacer, grants, given } = countingPacer();
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-    const engine = await h.engine({ db: slowClaims(db, claimMs), archive: new MemoryArchive([digestOn("2026-02-18")]), clock, pacer });
+    const slow = slowClaims(db, claimMs);
+    const engine = await h.engine({ db: slow.storage, archive: new MemoryArchive([digestOn("2026-02-18")]), clock, pacer });
     clock.set("2026-02-18T09:00:30Z");
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     const tick = engine.tick();
     if (stopDuringClaim) {
-      await new Promise((r) => setTimeout(r, claimMs / 2));
+      // On the claim's start, not after a fixed sleep: at load 25 planning alone took longer than the sleep.
+      await slow.claiming;
       await engine.stop();
     }
     await tick;
