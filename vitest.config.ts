@@ -1,11 +1,13 @@
 // Vitest settings: tests live in test/, mirror src/, and never touch the network beyond loopback.
 import { defineConfig } from "vitest/config";
+import { guardMs } from "./test/load-slack.js";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Guards against hangs, stretched on a loaded machine (see test/load-slack.ts).
+    testTimeout: guardMs(20_000),
+    hookTimeout: guardMs(30_000),
     pool: "forks",
     // Most tests wait on loopback fakes, child processes and timers, not on the CPU: three forks keep a 2-core
     // machine busy (the whole suite took 9 min with vitest's default of one fork here, under 4 min with three).

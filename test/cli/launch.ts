@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { guardMs } from "../load-slack.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const FIXTURE_DIGESTS = join(ROOT, "test/fixtures/digests");
@@ -58,6 +59,7 @@ export function launch(command: string, args: string[], env: Record<string, stri
     err: () => err,
     exited,
     waitFor(text, timeoutMs = 45_000) {
+      timeoutMs = guardMs(timeoutMs);
       return new Promise<void>((resolve, reject) => {
         const check = () => {
           if (!(out + err).includes(text)) return false;

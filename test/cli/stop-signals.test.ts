@@ -9,7 +9,9 @@ import { testBackends } from "../core/storage/backends.js";
 import { longDigest } from "../core/delivery/long-digest.js";
 import { startFakeDiscord, type FakeDiscord } from "../discord/fake-discord.js";
 import { startFakeBotApi, type BotApiFault, type FakeBotApi } from "../telegram/fake-bot-api.js";
+import { guardMs } from "../load-slack.js";
 import { cleanups, startBot, tempDir, type Running } from "./launch.js";
+import { ownStopMs, STOP_BUDGET_MS, timedStop } from "./stop-latency.js";
 
 const TOKEN = "987654:SECRET-stop-signal-token-abcdefgh";
 const DISCORD_TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRET-stop-signal-discord-token";
@@ -60,14 +62,12 @@ function startChild(dir: string, env: Record<string, string>): Running {
 
 const telegramEnv = (api: FakeBotApi) => ({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: api.apiRoot, TELEGRAM_CHAT_IDS: CHAT });
 
+/** SIGTERM to `c`: it exits 0; the stop's own time (net of the scheduler, see stop-latency.ts). */
 async function sigterm(c: Running): Promise<number> {
-  const started = Date.now();
-  c.child.kill("SIGTERM");
-  const { code, at } = await c.exited;
-  const took = at - started;
-  stopTimes.push(took);
-  expect(code, c.all()).toBe(0);
-  return took;
+  const timing = await timedStop(c);
+  stopTimes.push(timing.ms);
+  expect(timing.code, c.all()).toBe(0);
+  return ownStopMs(timing);
 }
 
 async function possibleDuplicates(dir: string): Promise<number> {
@@ -80,7 +80,7 @@ async function possibleDuplicates(dir: string): Promise<number> {
 }
 
 /** A guard, not a sleep: each wait ends on its event, or at once (with the output) when the child dies. */
-const WAIT_MS = 45_000;
+const WAIT_MS = guardMs(45_000);
 
 describe.each(testBackends())("state on %s", (b) => {
   beforeAll(() => {
@@ -91,7 +91,7 @@ describe.each(testBackends())("state on %s", (b) => {
     stateEnv = {};
   });
 
-  describe("SIGTERM during the start-up catch-up (Telegram)", { timeout: 90_000 }, () => {
+  describe("SIGTERM during the start-up catch-up (Telegram)", { timeout: guardMs(90_000) }, () => {
     const situations: [string, BotApiFault[], string][] = [
       ["inside a hung sendMessage", ["hang"], ""],
       ["inside a 12 s 429 wait", [{ retryAfter: 12 }], "rate limited; waiting as told"],
@@ -105,7 +105,7 @@ describe.each(testBackends())("state on %s", (b) => {
       const first = startChild(dir, telegramEnv(api));
       await first.during(api.waitForSend(CHAT, 1, WAIT_MS));
       if (logged) await first.waitFor(logged, WAIT_MS);
-      expect(await sigterm(first)).toBeLessThan(3000);
+      expect(await sigterm(first)).toBeLessThan(STOP_BUDGET_MS);
       expect(api.messagesTo(CHAT)).toHaveLength(0);
 
       const second = startChild(dir, telegramEnv(api));
@@ -119,7 +119,7 @@ describe.each(testBackends())("state on %s", (b) => {
     });
   });
 
-  describe("kill -9 mid-send, then restart", { timeout: 90_000 }, () => {
+  describe("kill -9 mid-send, then restart", { timeout: guardMs(90_000) }, () => {
     it("Telegram: a message accepted before the crash shows twice at most once, and that repeat is counted", async () => {
       const api = await startFakeBotApi();
       cleanups.push(() => api.close());
@@ -155,7 +155,7 @@ describe.each(testBackends())("state on %s", (b) => {
       const hung = () => fake.requests.filter((r) => r.method === "POST" && posts.test(r.path) && r.status === 0).length;
       await second.during(fake.waitForRequest(() => hung() === 2, WAIT_MS));
       expect(fake.channelMessages(CHANNEL)).toHaveLength(1); // part 1 was found, not posted again
-      expect(await sigterm(second)).toBeLessThan(3000);
+      expect(await sigterm(second)).toBeLessThan(STOP_BUDGET_MS);
 
       const third = startChild(dir, env);
       await third.waitFor("digest-bot running", WAIT_MS);

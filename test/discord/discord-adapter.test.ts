@@ -1,9 +1,8 @@
 // End to end: the real discord.js client, the real app (archive, search, state, delivery, commands), a fake Discord on loopback.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
+import type { App } from "../../src/app.js";
 import { parseConfig } from "../../src/core/config.js";
 import { PublishError } from "../../src/core/delivery/publisher.js";
 import { createLogger } from "../../src/core/logger.js";
@@ -13,6 +12,7 @@ import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { messageBody } from "../../src/discord/discord-native.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
+import { type DiscordApp, startDiscordApp } from "./discord-app.js";
 import { expectWithinDiscordLimits, shownText } from "./sample.js";
 
 /** What the engine passes to every send. */
@@ -35,6 +35,7 @@ let fake: FakeDiscord;
 let app: App;
 let discord: DiscordAdapter;
 let dir: string;
+let bot: DiscordApp | undefined;
 const logs: string[] = [];
 const clock = { now: new Date("2026-02-18T00:30:00Z") }; // 08:30 in Shanghai, before the 09:00 slot
 
@@ -42,31 +43,24 @@ const callbackOf = (id: string) => fake.waitForRequest((r) => r.method === "POST
 const dataOf = (r: RecordedRequest) => (r.body as { type: number; data: DiscordMessagePayload & { choices?: { name: string; value: string }[] } });
 
 beforeAll(async () => {
-  fake = await startFakeDiscord({ channelIds: [SUBSCRIBED, ASKING, MISSING_ACCESS] });
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-"));
-  cpSync(join(import.meta.dirname, "../../test/fixtures/sample"), join(dir, "digests"), { recursive: true });
-  writeFileSync(join(dir, "digests", "2026-02-10.md"), HOSTILE_DIGEST);
-  const config = parseConfig({
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_BASE: fake.apiBase,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_IDS: SUBSCRIBED,
-    DIGEST_DIR: join(dir, "digests"),
-    DATA_DIR: join(dir, "state"),
-    BOT_LOCALE: "en",
+  bot = await startDiscordApp({
+    token: TOKEN,
+    name: "discord",
+    fake: { channelIds: [SUBSCRIBED, ASKING, MISSING_ACCESS] },
+    digests: (into) => {
+      cpSync(join(import.meta.dirname, "../../test/fixtures/sample"), into, { recursive: true });
+      writeFileSync(join(into, "2026-02-10.md"), HOSTILE_DIGEST);
+    },
+    settings: () => ({ DISCORD_CHANNEL_IDS: SUBSCRIBED }),
+    // No `secrets` on purpose: the adapter itself must keep the token out of what it logs.
+    logger: createLogger({ level: "debug", pretty: false, destination: { write: (line: string) => void logs.push(line) } }),
+    clock: () => clock.now,
   });
-  // No `secrets` on purpose: the adapter itself must keep the token out of what it logs.
-  const logger = createLogger({ level: "debug", pretty: false, destination: { write: (line: string) => void logs.push(line) } });
-  app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-  await app.ready;
-  discord = await startDiscord({ config, logger, app });
+  ({ fake, app, discord, dir } = bot);
 });
 
 afterAll(async () => {
-  await discord?.stop();
-  await app?.close();
-  await fake?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await bot?.close();
 });
 
 describe("Discord adapter against a fake Discord", () => {

@@ -3,30 +3,21 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
 import { parseConfig, type Config } from "../../src/core/config.js";
 import type { StorageDialect } from "../../src/core/storage/types.js";
 import { backendEnv } from "../core/storage/backend-env.js";
 import { testBackends } from "../core/storage/backends.js";
-import { createLogger } from "../../src/core/logger.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
-import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
+import { discordBots } from "./discord-app.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-faults_xyz";
 const CHANNEL = "700000000000000001";
 const POSTS = new RegExp(`^/channels/${CHANNEL}/messages$`);
 
-interface Bot {
-  app: App;
-  discord: DiscordAdapter;
-  logs: Record<string, unknown>[];
-}
-
 let fake: FakeDiscord | undefined;
 let dir: string | undefined;
-const bots: Bot[] = [];
 
 /** Where the state of the tests in hand lives (set by each backend's describe block). */
 let backend: StorageDialect = "sqlite";
@@ -45,24 +36,10 @@ function configFor(fakeDiscord: FakeDiscord, root: string, state: Record<string,
   });
 }
 
-/** The real app and Discord adapter on `root` (a restart reuses it), clock at `now`. */
-async function startBot(config: Config, clock: { now: Date }): Promise<Bot> {
-  const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: "debug", pretty: false, destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } });
-  const app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-  await app.ready;
-  const discord = await startDiscord({ config, logger, app });
-  const bot = { app, discord, logs };
-  bots.push(bot);
-  return bot;
-}
-
-async function stopBot(bot: Bot) {
-  bots.splice(bots.indexOf(bot), 1);
-  await bot.app.delivery.stop();
-  await bot.discord.stop();
-  await bot.app.close();
-}
+const bots = discordBots();
+/** The real app and Discord adapter on `config` (a restart reuses its state), clock at `clock.now`. */
+const startBot = bots.start;
+const stopBot = bots.stop;
 
 async function setup(options: Parameters<typeof startFakeDiscord>[0] = {}) {
   fake = await startFakeDiscord({ channelIds: [CHANNEL], ...options });
@@ -78,7 +55,7 @@ async function setup(options: Parameters<typeof startFakeDiscord>[0] = {}) {
 }
 
 afterEach(async () => {
-  for (const bot of [...bots]) await stopBot(bot);
+  await bots.stopAll();
   await fake?.close();
   fake = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });

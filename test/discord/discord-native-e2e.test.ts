@@ -3,12 +3,10 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { parseConfig, type Config } from "../../src/core/config.js";
-import { createLogger } from "../../src/core/logger.js";
-import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
+import { parseConfig } from "../../src/core/config.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from "./fake-discord.js";
+import { discordBots } from "./discord-app.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-native_xyz";
 const TEXT = "700000000000000001";
@@ -20,33 +18,13 @@ const TAGS = [
   { id: "910000000000000002", name: "Agents" },
 ];
 
-interface Bot {
-  app: App;
-  discord: DiscordAdapter;
-  logs: Record<string, unknown>[];
-}
-
 let fake: FakeDiscord | undefined;
 let dir: string | undefined;
-const bots: Bot[] = [];
 
-async function startBot(config: Config, clock: { now: Date }): Promise<Bot> {
-  const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: "debug", pretty: false, destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } });
-  const app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-  await app.ready;
-  const discord = await startDiscord({ config, logger, app });
-  const bot = { app, discord, logs };
-  bots.push(bot);
-  return bot;
-}
-
-async function stopBot(bot: Bot) {
-  bots.splice(bots.indexOf(bot), 1);
-  await bot.app.delivery.stop();
-  await bot.discord.stop();
-  await bot.app.close();
-}
+const bots = discordBots();
+/** The real app and Discord adapter on `config` (a restart reuses its state), clock at `clock.now`. */
+const startBot = bots.start;
+const stopBot = bots.stop;
 
 /** A bot whose settings target is `target`, with the delivery settings given, at 09:00:30 Shanghai on 2026-02-21. */
 async function setup(target: string, settings: Record<string, string>, fakeOptions: FakeDiscordOptions = {}) {
@@ -70,7 +48,7 @@ async function setup(target: string, settings: Record<string, string>, fakeOptio
 }
 
 afterEach(async () => {
-  for (const bot of [...bots]) await stopBot(bot);
+  await bots.stopAll();
   await fake?.close();
   fake = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,26 +1,22 @@
 // End to end: corrections of a post delivered as a forum post edit, send and delete the messages inside that post (running bot, fake Discord).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { parseConfig } from "../../src/core/config.js";
-import { createLogger } from "../../src/core/logger.js";
+import type { App } from "../../src/app.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
-import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { REVISION_DATE, revisionDigest, untilRevisionsSettled, type DigestEdits } from "../core/delivery/revision-fixture.js";
 import { backendEnv } from "../core/storage/backend-env.js";
 import { testBackends } from "../core/storage/backends.js";
-import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
+import { type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
+import { type DiscordApp, startDiscordApp } from "./discord-app.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tests_xyz";
 const FORUM = "700000000000000003";
 
 let fake: FakeDiscord;
 let app: App;
-let discord: DiscordAdapter;
-let dir: string;
+let bot: DiscordApp | undefined;
 let file: string;
 let postId: string;
 const clock = { now: new Date(`${REVISION_DATE}T00:30:00Z`) };
@@ -48,38 +44,26 @@ describe.each(testBackends())("Discord forum post corrections, state on %s", (ba
     edits = {};
     revisions = 0;
     clock.now = new Date(`${REVISION_DATE}T00:30:00Z`);
-    fake = await startFakeDiscord({ channelIds: [FORUM], channelTypes: { [FORUM]: 15 } });
-    dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-native-rev-"));
-    mkdirSync(join(dir, "digests"));
-    file = join(dir, "digests", `${REVISION_DATE}.md`);
-    writeFileSync(file, revisionDigest());
-    const config = parseConfig({
-      DISCORD_TOKEN: TOKEN,
-      DISCORD_API_BASE: fake.apiBase,
-      DISCORD_GUILD_ID: fake.guildId,
-      DISCORD_CHANNEL_IDS: FORUM,
-      DISCORD_POST_MODE: "forum",
-      DIGEST_DIR: join(dir, "digests"),
-      DATA_DIR: join(dir, "state"),
-      BOT_LOCALE: "en",
-      ...state.env,
-      REVISION_QUIET_SECONDS: "0",
+    bot = await startDiscordApp({
+      token: TOKEN,
+      name: "discord-native-rev",
+      fake: { channelIds: [FORUM], channelTypes: { [FORUM]: 15 } },
+      digests: (into) => {
+        file = join(into, `${REVISION_DATE}.md`);
+        writeFileSync(file, revisionDigest());
+      },
+      settings: () => ({ DISCORD_CHANNEL_IDS: FORUM, DISCORD_POST_MODE: "forum", ...state.env, REVISION_QUIET_SECONDS: "0" }),
+      clock: () => clock.now,
+      start: true,
     });
-    const logger = createLogger({ level: "silent", pretty: false });
-    app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-    await app.ready;
-    discord = await startDiscord({ config, logger, app });
-    await app.start();
+    ({ fake, app } = bot);
     clock.now = new Date(`${REVISION_DATE}T01:00:30Z`);
     await app.delivery.tick();
     postId = fake.native.threads().find((t) => t.parentId === FORUM)!.id;
   });
 
   afterAll(async () => {
-    await discord?.stop();
-    await app?.close();
-    await fake?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await bot?.close();
     await state?.drop();
   });
 

@@ -1,19 +1,16 @@
 // End to end: a delivered post is corrected in place on a fake Discord (PATCH/DELETE) as the digest file is edited in a running bot.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { parseConfig } from "../../src/core/config.js";
-import { createLogger } from "../../src/core/logger.js";
+import type { App } from "../../src/app.js";
 import { buildDailyPost } from "../../src/core/summaries.js";
-import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { planDiscordDailyPost } from "../../src/discord/discord-daily-post.js";
 import { toDiscordPayload, type DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { expectedOperations, REVISION_DATE, revisionDigest, untilRevisionsSettled, type DigestEdits } from "../core/delivery/revision-fixture.js";
 import { backendEnv } from "../core/storage/backend-env.js";
 import { testBackends } from "../core/storage/backends.js";
-import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
+import { type FakeDiscord, type RecordedRequest } from "./fake-discord.js";
+import { type DiscordApp, startDiscordApp } from "./discord-app.js";
 import { expectWithinDiscordLimits } from "./sample.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tests_xyz";
@@ -21,8 +18,6 @@ const CHANNEL = "700000000000000001";
 
 let fake: FakeDiscord;
 let app: App;
-let discord: DiscordAdapter;
-let dir: string;
 let file: string;
 const clock = { now: new Date(`${REVISION_DATE}T00:30:00Z`) };
 /** Edits so far (each scenario builds on the previous one, as a publisher's day would). */
@@ -55,6 +50,7 @@ async function revise(scenario: string, more: DigestEdits): Promise<RecordedRequ
 }
 
 let state: Awaited<ReturnType<typeof backendEnv>> | undefined;
+let bot: DiscordApp | undefined;
 
 describe.each(testBackends())("Discord: corrections reach the channel, state on %s", (backend) => {
   beforeAll(async () => {
@@ -62,37 +58,26 @@ describe.each(testBackends())("Discord: corrections reach the channel, state on 
     revisions = 0;
     clock.now = new Date(`${REVISION_DATE}T00:30:00Z`);
     state = await backendEnv(backend);
-    fake = await startFakeDiscord({ channelIds: [CHANNEL] });
-    dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-rev-"));
-    mkdirSync(join(dir, "digests"));
-    file = join(dir, "digests", `${REVISION_DATE}.md`);
-    writeFileSync(file, revisionDigest());
-    const config = parseConfig({
-      ...state.env,
-      DISCORD_TOKEN: TOKEN,
-      DISCORD_API_BASE: fake.apiBase,
-      DISCORD_GUILD_ID: fake.guildId,
-      DISCORD_CHANNEL_IDS: CHANNEL,
-      DIGEST_DIR: join(dir, "digests"),
-      DATA_DIR: join(dir, "state"),
-      BOT_LOCALE: "en",
-      REVISION_QUIET_SECONDS: "0",
+    bot = await startDiscordApp({
+      token: TOKEN,
+      name: "discord-rev",
+      fake: { channelIds: [CHANNEL] },
+      digests: (into) => {
+        file = join(into, `${REVISION_DATE}.md`);
+        writeFileSync(file, revisionDigest());
+      },
+      settings: () => ({ ...state!.env, DISCORD_CHANNEL_IDS: CHANNEL, REVISION_QUIET_SECONDS: "0" }),
+      clock: () => clock.now,
+      start: true,
     });
-    const logger = createLogger({ level: "silent", pretty: false });
-    app = await createApp({ config, logger, watch: false, clock: () => clock.now });
-    await app.ready;
-    discord = await startDiscord({ config, logger, app });
-    await app.start();
+    ({ fake, app } = bot);
     clock.now = new Date(`${REVISION_DATE}T01:00:30Z`); // 09:00:30 in Asia/Shanghai
     await app.delivery.tick();
   });
 
   afterAll(async () => {
-    await discord?.stop();
-    await app?.close();
-    await fake?.close();
+    await bot?.close();
     await state?.drop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
     process.stdout.write(`discord revision counts (${backend}): ${JSON.stringify(counts)}\n`);
   });
 

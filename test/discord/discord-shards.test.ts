@@ -1,13 +1,12 @@
 // Gateway sharding (DISCORD_SHARDS): the real adapter opens one session per shard and answers servers on each of them.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
+import type { App } from "../../src/app.js";
 import { parseConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
 import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
+import { type DiscordApp, startDiscordApp } from "./discord-app.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE4.SECRET-sharded-token-for-tests";
 /** (id >> 22) % 2: this server is on shard 1, the other on shard 0. */
@@ -19,30 +18,20 @@ let fake: FakeDiscord;
 let app: App;
 let discord: DiscordAdapter;
 let dir: string;
+let bot: DiscordApp | undefined;
 
 beforeAll(async () => {
-  fake = await startFakeDiscord({ guildId: GUILD_ON_SHARD_1, shardCount: 2, extraGuilds: [{ id: GUILD_ON_SHARD_0, channelIds: [CHANNEL_ON_SHARD_0] }] });
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-shards-"));
-  cpSync(join(import.meta.dirname, "../../test/fixtures/sample"), join(dir, "digests"), { recursive: true });
-  const config = parseConfig({
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_BASE: fake.apiBase,
-    DISCORD_SHARDS: "auto",
-    DIGEST_DIR: join(dir, "digests"),
-    DATA_DIR: join(dir, "state"),
-    BOT_LOCALE: "en",
+  bot = await startDiscordApp({
+    token: TOKEN,
+    name: "shards",
+    fake: { guildId: GUILD_ON_SHARD_1, shardCount: 2, extraGuilds: [{ id: GUILD_ON_SHARD_0, channelIds: [CHANNEL_ON_SHARD_0] }] },
+    settings: () => ({ DISCORD_GUILD_ID: undefined, DISCORD_SHARDS: "auto" }),
   });
-  const logger = createLogger({ level: "silent", pretty: false });
-  app = await createApp({ config, logger, watch: false });
-  await app.ready;
-  discord = await startDiscord({ config, logger, app });
+  ({ fake, app, discord, dir } = bot);
 });
 
 afterAll(async () => {
-  await discord?.stop();
-  await app?.close();
-  await fake?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await bot?.close();
 });
 
 describe("DISCORD_SHARDS=auto", () => {

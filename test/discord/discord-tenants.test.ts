@@ -1,14 +1,11 @@
 // Tenants kept apart on Discord: a server's admins act only on their own server; global actions are the operators'.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { parseConfig } from "../../src/core/config.js";
-import { createLogger } from "../../src/core/logger.js";
-import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
+import type { App } from "../../src/app.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
-import { startFakeDiscord, type FakeDiscord, type FakeOption } from "./fake-discord.js";
+import { type FakeDiscord, type FakeOption } from "./fake-discord.js";
+import { type DiscordApp, startDiscordApp } from "./discord-app.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-tenants";
 const MANAGE_GUILD = "32";
@@ -25,40 +22,24 @@ const A_ADMIN = { userId: "100000000000000044", permissions: MANAGE_GUILD };
 
 let fake: FakeDiscord;
 let app: App;
-let discord: DiscordAdapter;
-let dir: string;
+let bot: DiscordApp | undefined;
 
 beforeAll(async () => {
-  fake = await startFakeDiscord({
-    channelIds: [A_SUBSCRIBED, A_OTHER],
-    extraGuilds: [{ id: GUILD_B, channelIds: [B_SUBSCRIBED, B_OTHER] }],
-    ownerId: OWNER,
+  bot = await startDiscordApp({
+    token: TOKEN,
+    name: "discord-tenants",
+    fake: { channelIds: [A_SUBSCRIBED, A_OTHER], extraGuilds: [{ id: GUILD_B, channelIds: [B_SUBSCRIBED, B_OTHER] }], ownerId: OWNER },
+    digests: (into) => cpSync(join(import.meta.dirname, "../fixtures/digests"), into, { recursive: true }),
+    settings: () => ({ DISCORD_CHANNEL_IDS: `${A_SUBSCRIBED},${B_SUBSCRIBED}`, DISCORD_ADMIN_IDS: LISTED_OPERATOR }),
+    // Before the day's 09:00 Shanghai slot, so nothing is posted on schedule during the test.
+    clock: () => new Date("2026-02-21T00:10:00Z"),
+    start: true,
   });
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-tenants-"));
-  cpSync(join(import.meta.dirname, "../fixtures/digests"), join(dir, "digests"), { recursive: true });
-  const config = parseConfig({
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_BASE: fake.apiBase,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_IDS: `${A_SUBSCRIBED},${B_SUBSCRIBED}`,
-    DISCORD_ADMIN_IDS: LISTED_OPERATOR,
-    DIGEST_DIR: join(dir, "digests"),
-    DATA_DIR: join(dir, "state"),
-    BOT_LOCALE: "en",
-  });
-  const logger = createLogger({ level: "silent", pretty: false });
-  // Before the day's 09:00 Shanghai slot, so nothing is posted on schedule during the test.
-  app = await createApp({ config, logger, watch: false, clock: () => new Date("2026-02-21T00:10:00Z") });
-  await app.ready;
-  discord = await startDiscord({ config, logger, app });
-  await app.start();
+  ({ fake, app } = bot);
 });
 
 afterAll(async () => {
-  await discord?.stop();
-  await app?.close();
-  await fake?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await bot?.close();
 });
 
 /** Runs a command as `member` in `channelId` and returns the answer's first embed (deferred answers included). */

@@ -1,17 +1,14 @@
 // End to end on Discord: /watch in a server, alerts as DMs (POST /users/@me/channels, then the message with a nonce), once per story, and a user who cannot be messaged.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { parseConfig } from "../../src/core/config.js";
-import { createLogger } from "../../src/core/logger.js";
-import { startDiscord, type DiscordAdapter } from "../../src/discord/discord-adapter.js";
+import type { App } from "../../src/app.js";
 import { DISCORD_DM_REFUSED } from "../../src/discord/discord-dm.js";
 import type { DiscordMessagePayload } from "../../src/discord/discord-render.js";
 import { backendEnv } from "../core/storage/backend-env.js";
 import { testBackends } from "../core/storage/backends.js";
-import { startFakeDiscord, type FakeDiscord } from "./fake-discord.js";
+import type { FakeDiscord } from "./fake-discord.js";
+import { type DiscordApp, startDiscordApp } from "./discord-app.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.SECRET-discord-token-for-watches";
 const NEW_DATE = "2026-02-20";
@@ -22,37 +19,26 @@ const CHANNEL = "700000000000000001";
 
 let fake: FakeDiscord;
 let app: App;
-let discord: DiscordAdapter;
 let dir: string;
+let bot: DiscordApp | undefined;
 
 describe.each(testBackends())("Discord personal alerts, state on %s", (backend) => {
   let state: Awaited<ReturnType<typeof backendEnv>>;
   beforeAll(async () => {
     state = await backendEnv(backend);
-    fake = await startFakeDiscord({ channelIds: [CHANNEL] });
-    dir = mkdtempSync(join(tmpdir(), "digest-bot-discord-watch-"));
-    cpSync(join(import.meta.dirname, "../fixtures/sample"), join(dir, "digests"), { recursive: true });
-    const config = parseConfig({
-      DISCORD_TOKEN: TOKEN,
-      DISCORD_API_BASE: fake.apiBase,
-      DISCORD_GUILD_ID: fake.guildId,
-      DIGEST_DIR: join(dir, "digests"),
-      DATA_DIR: join(dir, "state"),
-      BOT_LOCALE: "en",
-      ...state.env,
+    bot = await startDiscordApp({
+      token: TOKEN,
+      name: "discord-watch",
+      fake: { channelIds: [CHANNEL] },
+      settings: () => state.env,
+      clock: () => new Date(`${NEW_DATE}T00:10:00Z`),
+      start: true,
     });
-    const logger = createLogger({ level: "silent", pretty: false });
-    app = await createApp({ config, logger, watch: false, clock: () => new Date(`${NEW_DATE}T00:10:00Z`) });
-    await app.ready;
-    discord = await startDiscord({ config, logger, app });
-    await app.start();
+    ({ fake, app, dir } = bot);
   });
 
   afterAll(async () => {
-    await discord?.stop();
-    await app?.close();
-    await fake?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await bot?.close();
     await state?.drop();
   });
 

@@ -48,3 +48,78 @@ export function createPostedMessages(): PostedMessages {
     },
   };
 }
+
+export interface ChannelMessagesDeps {
+  applicationId: string;
+  botUser: Record<string, unknown>;
+  nextId(): string;
+  /** How long a nonce sent with `enforce_nonce` finds the message it made; default forever. */
+  nonceWindowMs: number | undefined;
+  posted: PostedMessages;
+}
+
+/**
+ * What each channel was sent: the bodies in order (what tests read), the message objects as Discord lists them, and
+ * Discord's nonce de-duplication.
+ */
+export function createChannelMessages(deps: ChannelMessagesDeps) {
+  const bodies = new Map<string, Record<string, unknown>[]>();
+  /** The message objects of each channel, oldest first, as GET /channels/{id}/messages lists them. */
+  const objects = new Map<string, Record<string, unknown>[]>();
+  const nonces = new Map<string, { msg: Record<string, unknown>; at: number }>();
+  // In place: a test may hold a channel's list and read it again later.
+  const push = <T>(map: Map<string, T[]>, key: string, item: T) => {
+    const list = map.get(key);
+    if (list) list.push(item);
+    else map.set(key, [item]);
+  };
+
+  function messageObject(channelId: string, b: Record<string, unknown>, webhook: boolean, id = deps.nextId()): Record<string, unknown> & { id: string } {
+    return {
+      id,
+      channel_id: channelId,
+      type: 0,
+      author: deps.botUser,
+      content: b.content ?? "",
+      embeds: b.embeds ?? [],
+      components: b.components ?? [],
+      attachments: [],
+      mentions: [],
+      mention_roles: [],
+      mention_everyone: false,
+      pinned: false,
+      tts: false,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      flags: b.flags ?? 0,
+      ...(webhook ? { webhook_id: deps.applicationId, application_id: deps.applicationId } : {}),
+      ...(typeof b.nonce === "string" ? { nonce: b.nonce } : {}),
+    };
+  }
+
+  return {
+    messageObject,
+    /** Posts (or, for a repeated nonce within the window, finds) a message; returns what Discord answers. */
+    post(channelId: string, b: Record<string, unknown>, id?: string) {
+      const nonce = typeof b.nonce === "string" ? b.nonce : undefined;
+      const key = nonce && b.enforce_nonce === true ? `${channelId}:${nonce}` : undefined;
+      const earlier = key ? nonces.get(key) : undefined;
+      if (earlier && Date.now() - earlier.at < (deps.nonceWindowMs ?? Number.POSITIVE_INFINITY)) return earlier.msg;
+      const msg = messageObject(channelId, b, false, id);
+      deps.posted.record(msg.id, channelId, b);
+      if (key) nonces.set(key, { msg, at: Date.now() });
+      push(bodies, channelId, b);
+      push(objects, channelId, msg as Record<string, unknown>);
+      return msg;
+    },
+    /** The bodies sent to a channel, in order. */
+    bodiesOf: (channelId: string) => bodies.get(channelId) ?? [],
+    /** GET /channels/{id}/messages: newest first, after `after`, at most `limit`. */
+    list(channelId: string, after: string | null, limit: number) {
+      const list = (objects.get(channelId) ?? []).filter((o) => after === null || BigInt(String(o.id)) > BigInt(after));
+      return list.slice(-limit).reverse();
+    },
+  };
+}
+
+export type ChannelMessages = ReturnType<typeof createChannelMessages>;

@@ -7,13 +7,10 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Logger } from "../logger.js";
 import { type DigestOutline, isOutline } from "./digest-outline.js";
 import type { ParsedDigest } from "./parse-digest.js";
-
-/** The parser's own sources: any change to them changes the cache's version, so old parses are never reused. */
-const PARSER_SOURCES = ["parse-digest", "fast-markdown", "fast-inline", "digest-date", "digest-links", "digest-story", "digest-items", "digest-layout", "model"];
+import { parserFingerprint } from "./parser-fingerprint.js";
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;
@@ -68,19 +65,6 @@ export interface ParseCache {
 const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
 
-/** Fingerprint of the parser's code, read next to this module (works from source, as the bot runs under tsx). */
-function parserFingerprint(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const hash = createHash("sha256").update(`format ${CACHE_FORMAT}\n`);
-  for (const name of PARSER_SOURCES) {
-    for (const ext of [".ts", ".js"]) {
-      const file = path.join(here, name + ext);
-      if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
-    }
-  }
-  return hash.digest("hex");
-}
-
 /** The entry may come from the same content at another path (a moved folder): warnings name this file. */
 function named(parsed: ParsedDigest, file: string): ParsedDigest {
   return { ...parsed, warnings: parsed.warnings.map((w) => ({ ...w, file })) };
@@ -109,6 +93,26 @@ async function writeAtomic(file: string, text: string): Promise<void> {
   }
 }
 
+/** Deletes the half-written files (`….<pid>.tmp`) of processes that are gone: a crash mid-write leaves them. */
+async function removeLeftoverTemps(folder: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const pid = /\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    await fs.promises.rm(path.join(folder, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: a process of another user has that id; its file is left alone.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Opens (or starts) the cache folder. A missing, corrupt or outdated index just means an empty cache.
  *
@@ -117,29 +121,39 @@ async function writeAtomic(file: string, text: string): Promise<void> {
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger, cache });
  */
 export async function openParseCache(dir: string, logger: Logger): Promise<ParseCache> {
-  const parser = parserFingerprint();
+  // Any change to the code whose output is cached changes this, so old parses and outlines are never reused.
+  const parser = parserFingerprint(CACHE_FORMAT);
   const indexFile = path.join(dir, "index.json");
   const entriesDir = path.join(dir, "entries");
   let files = new Map<string, FileStamp & { key: string }>();
   const stored = new Set<string>();
   const outlines = new Map<string, DigestOutline>();
+  let usable = false;
   try {
     const data = JSON.parse(await fs.promises.readFile(indexFile, "utf8")) as Partial<IndexFile>;
     if (data.format === CACHE_FORMAT && data.parser === parser && data.files && typeof data.files === "object") {
+      usable = true;
       files = new Map(Object.entries(data.files));
-      for (const name of await fs.promises.readdir(entriesDir).catch(() => [] as string[])) {
+      const names = await fs.promises.readdir(entriesDir).catch(() => [] as string[]);
+      for (const name of names) {
         if (name.endsWith(".json")) stored.add(name.slice(0, -5));
       }
+      await removeLeftoverTemps(entriesDir, names);
       if (data.outlines && typeof data.outlines === "object") {
         for (const [key, outline] of Object.entries(data.outlines)) if (stored.has(key) && isOutline(outline)) outlines.set(key, outline);
       }
     } else {
       logger.info({ dir }, "digest cache is from another parser version; parsing every digest once");
-      await fs.promises.rm(entriesDir, { recursive: true, force: true });
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ dir, err }, "digest cache unreadable; parsing every digest once");
   }
+  if (!usable) {
+    // Without a usable index nothing vouches for the entries (their parser version is unknown) and nothing would
+    // ever refer to those of digests gone since: every digest is parsed once anyway, so they all go.
+    await fs.promises.rm(entriesDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  await removeLeftoverTemps(dir, await fs.promises.readdir(dir).catch(() => [] as string[]));
   // The single-file cache of earlier versions: superseded, and it can be tens of MB.
   await fs.promises.rm(`${dir}.json`, { force: true }).catch(() => undefined);
 

@@ -1,8 +1,9 @@
 // Starts a digest-bot child process for the kill -9 tests and waits for the line that says it got there.
 import { spawn, type ChildProcess } from "node:child_process";
+import { guardMs } from "../../load-slack.js";
 
 /** How long a child may take to get somewhere: a guard only, the waits end on the event (or when the child dies). */
-export const CHILD_WAIT_MS = 45_000;
+export const CHILD_WAIT_MS = guardMs(45_000);
 
 /** Starts a bot process; resolves once it printed `line`, rejects at once if it exits first. */
 export function startBot(script: string, env: Record<string, string>, line: string, children: ChildProcess[]): Promise<ChildProcess> {

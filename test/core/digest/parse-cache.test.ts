@@ -1,5 +1,6 @@
 // The parse cache: unchanged files are not parsed (nor read) again across starts; edits, other parser versions and a
 // broken cache all fall back to parsing; a moved digest folder is not parsed again.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -218,6 +219,34 @@ describe("parse cache", () => {
     fs.rmSync(path.join(dir, "digests", "2026-03-02.md"));
     await load();
     expect(entryFiles()).toHaveLength(1);
+  });
+
+  it("keeps no entry nothing refers to when it rebuilds after a broken or missing index", async () => {
+    const index = path.join(cacheDir, "index.json");
+    for (const breakIndex of [() => fs.writeFileSync(index, "{ not json"), () => fs.rmSync(index)]) {
+      fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("One"));
+      fs.writeFileSync(path.join(dir, "digests", "2026-03-02.md"), digest("Two"));
+      await load();
+      expect(entryFiles()).toHaveLength(2);
+      fs.rmSync(path.join(dir, "digests", "2026-03-02.md"));
+      breakIndex();
+      await load();
+      expect(entryFiles()).toHaveLength(1);
+      tamperWithCache("From the cache");
+      expect(firstTitle(await load(), "2026-03-01")).toBe("From the cache");
+    }
+  });
+
+  it("removes the half-written files a crashed process left, and keeps those of a running one", async () => {
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("One"));
+    await load();
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid as number; // a process that has exited
+    const left = [path.join(cacheDir, "entries", `${"x".repeat(43)}.json.${gone}.tmp`), path.join(cacheDir, `index.json.${gone}.tmp`)];
+    const running = path.join(cacheDir, "entries", `${"y".repeat(43)}.json.${process.pid}.tmp`);
+    for (const file of [...left, running]) fs.writeFileSync(file, "{ half");
+    await load();
+    expect(left.filter((f) => fs.existsSync(f))).toEqual([]);
+    expect(fs.existsSync(running)).toBe(true);
   });
 
   it("removes the single-file cache of earlier versions", async () => {

@@ -1,0 +1,107 @@
+// The parse cache's version follows the code whose output it keeps: every module the parse and the outline run, found from their imports.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import ts from "typescript";
+import { afterEach, describe, expect, it } from "vitest";
+import { CACHED_DATA_MODULES, cachedCodeFiles, parserFingerprint } from "../../../src/core/digest/parser-fingerprint.js";
+
+const SRC = path.resolve("src");
+const DIGEST = path.join(SRC, "core", "digest");
+let tmp: string | undefined;
+afterEach(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+});
+
+/** The modules of ours `file` imports in code that runs, as the TypeScript compiler reads its syntax. */
+function importsOf(file: string): string[] {
+  const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const specifiers: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) specifiers.push(node.moduleSpecifier.text);
+    if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) specifiers.push(node.moduleSpecifier.text);
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+      specifiers.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specifiers.filter((s) => s.startsWith(".")).map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, ".ts")));
+}
+
+/** The closure of `roots` over `importsOf`, within src/. */
+function compilerClosure(roots: string[]): string[] {
+  const found = new Set<string>();
+  const queue = [...roots];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (found.has(file) || !file.startsWith(SRC + path.sep)) continue;
+    found.add(file);
+    queue.push(...importsOf(file));
+  }
+  return [...found].sort();
+}
+
+const relative = (files: string[]) => files.map((f) => path.relative(SRC, f));
+
+describe("the parse cache's fingerprint", () => {
+  it("covers every module the parse and the outline import, however deep, as the compiler reads the imports", () => {
+    const roots = CACHED_DATA_MODULES.map((name) => path.join(DIGEST, `${name}.ts`));
+    const covered = relative(cachedCodeFiles(DIGEST, CACHED_DATA_MODULES, SRC, ".ts"));
+    const needed = relative(compilerClosure(roots));
+    expect(needed.filter((f) => !covered.includes(f)), "modules the cached data's code runs that the fingerprint leaves out").toEqual([]);
+    expect(covered).toEqual(needed);
+    // The ones a hand-kept list once forgot: the outline, the story ids and the digest hash it carries.
+    for (const name of ["story-ids", "digest-outline", "digest-hash", "parse-digest", "fast-inline", "model"]) {
+      expect(covered).toContain(path.join("core", "digest", `${name}.ts`));
+    }
+  });
+
+  it("follows every import form through other folders, and leaves out type-only imports and code outside the root", () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "parser-fingerprint-"));
+    const root = path.join(tmp, "src");
+    const files: Record<string, string> = {
+      "core/digest/main.js": [
+        `import {\n  one,\n  two,\n} from "./multi-line.js";`,
+        `import type { Only } from "./type-only.js";`,
+        `export type { Also } from "./type-export.js";`,
+        `export { three } from "../shared/re-export.js";`,
+        `import "./side-effect.js";`,
+        `const lazy = await import("./dynamic.js");`,
+        `import { parse } from "../../../vendor/bundle.js";`,
+        `import { z } from "zod";`,
+      ].join("\n"),
+      "core/digest/multi-line.js": `import { deep } from "./deeper/deep.js";\n`,
+      "core/digest/deeper/deep.js": `export const deep = 1;\n`,
+      "core/digest/type-only.js": "",
+      "core/digest/type-export.js": "",
+      "core/shared/re-export.js": `import { main } from "../digest/main.js"; // a cycle\n`,
+      "core/digest/side-effect.js": "",
+      "core/digest/dynamic.js": "",
+      "../vendor/bundle.js": "",
+    };
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      fs.writeFileSync(path.join(root, name), text);
+    }
+    const found = cachedCodeFiles(path.join(root, "core", "digest"), ["main"], root, ".js").map((f) => path.relative(root, f));
+    expect(found).toEqual(
+      ["core/digest/deeper/deep.js", "core/digest/dynamic.js", "core/digest/main.js", "core/digest/multi-line.js", "core/digest/side-effect.js", "core/shared/re-export.js"].map(
+        (f) => f.split("/").join(path.sep),
+      ),
+    );
+  });
+
+  it("changes with any module the cached data's code imports, and not with the rest of the archive's code", () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "parser-fingerprint-"));
+    const copy = path.join(tmp, "src");
+    fs.cpSync(SRC, copy, { recursive: true });
+    const self = path.join(copy, "core", "digest", "parser-fingerprint.ts");
+    const before = parserFingerprint(2, self);
+    expect(parserFingerprint(3, self)).not.toBe(before);
+    fs.appendFileSync(path.join(copy, "core", "digest", "archive-view.ts"), "\n// not part of what is cached\n");
+    expect(parserFingerprint(2, self)).toBe(before);
+    fs.appendFileSync(path.join(copy, "core", "digest", "digest-hash.ts"), "\n// a change to the hash an outline carries\n");
+    expect(parserFingerprint(2, self)).not.toBe(before);
+  });
+});
