@@ -152,6 +152,7 @@ process.stdout.write(`delivery benchmark (load average ${loadavg().map((l) => l.
 let failed = false;
 for (const [name, run] of INSTANCES ? [] : scenarios) {
   if (only.length > 0 && !only.includes(name)) continue;
+  const loadBefore = loadavg()[0]!;
   const r = await run();
   // Discord's budget is requests (the channel reads count too); Telegram's is messages.
   const fraction = r.requests / r.seconds / r.budget;
@@ -159,19 +160,20 @@ for (const [name, run] of INSTANCES ? [] : scenarios) {
   failed ||= !ok;
   const requests = r.requests === r.messages ? "" : `, ${r.requests} requests = ${(r.requests / r.seconds).toFixed(1)} req/s`;
   process.stdout.write(
-    `${UNPACED ? "UNPACED" : ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s${requests} = ${fraction.toFixed(3)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; first sent after ${r.firstSentAfter.toFixed(2)} s (load ${loadavg()[0]!.toFixed(1)})\n`,
+    `${UNPACED ? "UNPACED" : ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s${requests} = ${fraction.toFixed(3)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; first sent after ${r.firstSentAfter.toFixed(2)} s (load ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)})\n`,
   );
 }
 const pgOnly = only.filter((o) => o.startsWith("pg "));
 if (!NO_INSTANCES && (only.length === 0 || pgOnly.length > 0)) {
   const { runInstanceScenarios } = await import("./delivery-instances.js");
-  for (const r of await runInstanceScenarios(pgOnly)) {
+  const loads = new Map<string, number>();
+  for (const r of await runInstanceScenarios(pgOnly, (scenario) => loads.set(scenario, loadavg()[0]!))) {
     const fraction = r.requests / r.seconds / r.budget;
     const ok = fraction >= GOAL && r.violations === 0 && r.duplicates === 0 && r.lost === 0;
     failed ||= !ok;
     const requests = r.requests === r.messages ? "" : `, ${r.requests} requests = ${(r.requests / r.seconds).toFixed(1)} req/s`;
     process.stdout.write(
-      `${ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s${requests} = ${fraction.toFixed(3)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; sent per instance ${r.byInstance.join(" / ")} (load ${loadavg()[0]!.toFixed(1)})\n`,
+      `${ok ? "PASS" : "FAIL"} ${r.scenario}: ${r.messages} messages in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(1)} msg/s${requests} = ${fraction.toFixed(3)} of ${r.budget}/s (goal ≥ ${GOAL}); 429s ${r.violations}, duplicates ${r.duplicates}, lost ${r.lost}; sent per instance ${r.byInstance.join(" / ")} (load ${loads.get(r.scenario)?.toFixed(1)} → ${r.loadAfter.toFixed(1)})\n`,
     );
   }
 }

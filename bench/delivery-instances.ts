@@ -1,5 +1,6 @@
 // `npm run bench:delivery -- --instances`: the sample digest to 1,000 Telegram chats and 300 Discord channels through 1 and 3 instances on one real PostgreSQL, against fakes that enforce the limits per token across all instances.
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import pino from "pino";
 import { parseConfig } from "../src/core/config.js";
 import type { ArchiveChange, DigestArchive } from "../src/core/digest/archive.js";
@@ -36,6 +37,8 @@ export interface InstancesResult {
   requests: number;
   /** Messages each instance sent (the sender lease holder sends them all). */
   byInstance: number[];
+  /** The 1-minute load average when the scenario ended. */
+  loadAfter: number;
 }
 
 function oneDigestArchive(digest: Digest): DigestArchive {
@@ -105,7 +108,7 @@ async function scheduledBroadcast(
 }
 
 /** Runs the four scenarios (1 and 3 instances × Telegram 1,000 chats, Discord 300 channels) on one PostgreSQL server. */
-export async function runInstanceScenarios(only: string[]): Promise<InstancesResult[]> {
+export async function runInstanceScenarios(only: string[], starting: (scenario: string) => void = () => undefined): Promise<InstancesResult[]> {
   const server = await startPostgres();
   const results: InstancesResult[] = [];
   let n = 0;
@@ -113,6 +116,7 @@ export async function runInstanceScenarios(only: string[]): Promise<InstancesRes
     for (const instances of [1, 3]) {
       const tgName = `pg telegram 1000 x${instances}`;
       if (only.length === 0 || only.includes(tgName)) {
+        starting(tgName);
         const api = await startFakeBotApi({ enforceLimits: true });
         const targets = Array.from({ length: 1000 }, (_, i) => String(5_000_000 + i));
         try {
@@ -128,6 +132,7 @@ export async function runInstanceScenarios(only: string[]): Promise<InstancesRes
       }
       const dcName = `pg discord 300 x${instances}`;
       if (only.length === 0 || only.includes(dcName)) {
+        starting(dcName);
         const targets = Array.from({ length: 300 }, (_, i) => String(710_000_000_000_000_000n + BigInt(i)));
         const fake = await startFakeDiscord({ channelIds: targets, enforceLimits: true });
         try {
@@ -161,5 +166,6 @@ function summarise(scenario: string, r: { seconds: number; byInstance: number[];
     duplicates: keys.length - distinct,
     lost: r.planned - distinct,
     byInstance: r.byInstance,
+    loadAfter: loadavg()[0]!,
   };
 }

@@ -15,7 +15,7 @@ const SOURCES = [
   path.join(FIXTURES, "digests/2026-02-21.md"),
   path.join(FIXTURES, "search/2026-02-22.md"),
 ];
-const QUERIES = ["agent", "模型", "上下文", "glm-5", "Gemma", "開源", "sparse attention", "deepseek v4", "安全 section:安全", "模型 page:2"];
+const QUERIES = ["agent", "模型", "上下文", "glm-5", "Gemma", "開源", "sparse attention", "deepseek v4", "安全 section:安全", "模型 page:2", "agant contxt"];
 
 let root: string;
 let digests: string;
@@ -90,6 +90,8 @@ describe("warm start", () => {
     expect(Object.keys(cacheIndex(state).outlines ?? {})).toHaveLength(SOURCES.length);
 
     const warm = await start(state);
+    // The search index is the saved one (its term tree built as queries reach it), not a build.
+    expect(warm.app.search.stats().source).toBe("saved");
     // The digests' own warnings (a dropped link), as at the cold start, and nothing else.
     expect(coldWarnings).toHaveLength(1);
     expect(warnings(warm)).toEqual(coldWarnings);

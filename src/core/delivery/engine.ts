@@ -7,15 +7,16 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Platform, TargetStatus } from "../reply.js";
 import { createDatabaseClock, readDatabaseTime, type DatabaseClock } from "../storage/database-clock.js";
-import type { RunKind, Storage, Subscription } from "../storage/types.js";
-import type { DeliveryControl, RepostRequest, RepostResult, TargetRef } from "./control.js";
-import { effectiveOptions, forSectionRepost, type PostOptionsPatch } from "./effective-options.js";
+import type { Storage, Subscription } from "../storage/types.js";
+import type { DeliveryControl, RepostResult, TargetRef } from "./control.js";
+import type { PostOptionsPatch } from "./effective-options.js";
 import { createFlusher } from "./flushing.js";
-import { newRunId } from "./ledger.js";
 import { createOwner } from "./owner.js";
 import { createRevisionDesk } from "./revision-desk.js";
 import { createPacer, type Pacer } from "./pacing.js";
+import { deliverOnRequest, type DeliverRequest } from "./on-request.js";
 import { createPlanner } from "./planning.js";
+import { createScheduledPlanning } from "./scheduled-planning.js";
 import type { Publisher } from "./publisher.js";
 import { createSchedule, type Schedule } from "./schedule.js";
 import { createSenderLease } from "./sender-lease.js";
@@ -62,10 +63,7 @@ export interface DeliveryEngineOptions {
   databaseClock?: DatabaseClock;
 }
 
-/** A delivery from a shell or an admin: like a repost, with the run kind recorded. */
-export interface DeliverRequest extends RepostRequest {
-  kind?: RunKind;
-}
+export type { DeliverRequest } from "./on-request.js";
 
 export interface DeliveryEngine extends DeliveryControl {
   /** Resolves once the settings targets are recorded as subscriptions (every method waits for it too); rejects if the store failed. */
@@ -209,7 +207,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     senderLease,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
-  const planner = createPlanner({ archive, config, ledger, logger, publishers, nowIso, scheduleFor, noPublisher });
+  const planner = createPlanner({ ledger, logger, publishers, nowIso, sleep, noPublisher });
+  const scheduled = createScheduledPlanning({ archive, config, ledger, logger, planner, nowIso, scheduleFor });
   const control = createSubscriptionControl({
     storage: options.storage, publishers,
     archive,
@@ -248,84 +247,25 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   async function runTick() {
     if (stopping) return;
     const now = clock();
-    for (const sub of await subscriptions.list()) {
-      if (stopping) return;
-      if (!sub.enabled || !publishers.has(sub.platform)) continue;
-      try {
-        await planner.planIfDue(sub, now);
-      } catch (err) {
-        logger.error({ err, platform: sub.platform, target: sub.targetId }, "could not plan the scheduled delivery");
-      }
-    }
-    // Send everything open, including reposts to channels that are not (or no longer) subscriptions: disabling a
+    const due = (await subscriptions.list()).filter((sub) => sub.enabled && publishers.has(sub.platform));
+    // Sending starts with what was open before this tick and goes on with each planning batch as it is committed.
+    // Everything open is sent, including reposts to channels that are not (or no longer) subscriptions: disabling a
     // target skips its open parts, so whatever is open there now was asked for explicitly afterwards.
+    const session = flusher.open();
+    session.add(await ledger.targetsWithOpenParts());
+    await scheduled.planDue(due, now, (targets) => session.add(targets, { again: true }), () => stopping);
+    if (!stopping) session.add(await ledger.targetsWithOpenParts());
+    await session.close();
     if (stopping) return;
-    await flusher.flushTargets(await ledger.targetsWithOpenParts());
     await revisions.tick();
     await alerts.tick();
   }
 
-  async function deliver(request: DeliverRequest): Promise<RepostResult> {
-    if (stopping) throw new DeliveryError("delivery: the bot is shutting down; try again after it restarts");
-    await ready;
-    const kind = request.kind ?? "repost";
-    const digest = request.date ? archive.get(request.date) : archive.latest();
-    if (!digest) {
-      throw new DeliveryError(request.date ? `delivery: there is no digest for ${request.date}` : "delivery: no digest is loaded yet");
-    }
-    const { sectionIndex } = request;
-    if (sectionIndex !== undefined && (!Number.isInteger(sectionIndex) || sectionIndex < 0 || sectionIndex >= digest.sections.length)) {
-      throw new DeliveryError(`delivery: the ${digest.date} digest has sections 1–${digest.sections.length}; got ${sectionIndex + 1}`);
-    }
-    let targets: { platform: Platform; targetId: string; sections?: number[]; sub?: Subscription }[];
-    if (request.to === "all-subscriptions") {
-      targets = (await subscriptions.list()).filter((s) => s.enabled && publishers.has(s.platform)).map((sub) => ({ ...sub, sub }));
-    } else {
-      if (!publishers.has(request.to.platform)) throw noPublisher(request.to.platform);
-      // A subscribed target gets its post as its daily post arrives (silent, pinned, in its thread, …).
-      const sub = await subscriptions.get(request.to.platform, request.to.id);
-      targets = [{ platform: request.to.platform, targetId: request.to.id, ...(sub ? { sub } : {}) }];
-    }
-    return exclusive(async () => {
-      const runId = newRunId(kind, digest.date);
-      const planned: typeof targets = [];
-      const unmatched: RepostResult["unmatched"] = [];
-      for (const target of targets) {
-        // A whole-digest repost to every subscription keeps each one's section filter.
-        const sections = sectionIndex !== undefined ? [sectionIndex] : target.sections;
-        const extra: { sectionIndex?: number; requestedBy?: string } = {};
-        if (sectionIndex !== undefined) extra.sectionIndex = sectionIndex;
-        if (request.requestedBy) extra.requestedBy = request.requestedBy;
-        // An explicit section is what was asked for: no keyword filter, and no pin (it is not the day's post).
-        const own = effectiveOptions(target.sub, config);
-        const options = sectionIndex !== undefined ? forSectionRepost(own) : own;
-        const outcome = await planner.planFor(kind, runId, { platform: target.platform, targetId: target.targetId, options }, digest, sections, extra);
-        if (outcome === "planned") planned.push(target);
-        if (outcome === "no-match") unmatched.push({ platform: target.platform, id: target.targetId });
-      }
-      logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
-      const outcomes = await flusher.flushTargets(planned);
-      const pending: RepostResult["pending"] = [];
-      let messagesSent = 0;
-      for (const [i, target] of planned.entries()) {
-        const outcome = outcomes[i];
-        // This run's parts of this one target: a key lookup, so N targets cost O(N), not O(N²).
-        const mine = await ledger.runParts(runId, target);
-        messagesSent += mine.filter((p) => p.status === "sent" && p.operation !== "pin").length;
-        const unsent = mine.find((p) => p.status !== "sent" && !(p.operation === "pin" && p.status === "failed-permanent"));
-        if (unsent) {
-          const error =
-            outcome?.type === "busy"
-              ? "another running digest-bot process is sending to this target; it sends these too"
-              : outcome?.type === "standby"
-                ? `another running digest-bot process holds the ${target.platform} sender lease (one sender per bot token); it sends these`
-                : (unsent.lastError ?? (outcome?.type === "stopped" || stopping ? "stopped before sending" : "waiting behind an earlier run"));
-          pending.push({ target: { platform: target.platform, id: target.targetId }, error });
-        }
-      }
-      return { runId, targets: planned.length, messagesSent, pending, ...(unmatched.length > 0 ? { unmatched } : {}) };
-    });
-  }
+  const deliver = (request: DeliverRequest) =>
+    deliverOnRequest(
+      { archive, config, ledger, subscriptions, logger, publishers, planner, flusher, ready, stopped: () => stopping, exclusive },
+      request,
+    );
 
   const engine: DeliveryEngine = {
     ready,

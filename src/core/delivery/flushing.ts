@@ -39,6 +39,40 @@ export interface Flusher {
    * target never holds the others. Outcomes in the order of `targets`.
    */
   flushTargets(targets: readonly TargetKey[]): Promise<(SendOutcome | undefined)[]>;
+  /** A flush that takes targets while it runs (a broadcast being planned batch after batch): sending starts at once. */
+  open(): FlushSession;
+}
+
+/**
+ * Targets flushed as they are added, each target by one worker at a time (its parts in order), platforms side by
+ * side, up to `concurrency` targets of each at once.
+ */
+export interface FlushSession {
+  /**
+   * Queues targets. A target already queued, being flushed or flushed in this session is not flushed twice, unless
+   * `again` (new parts were planned for it): then it is flushed once more after the flush in hand.
+   */
+  add(targets: readonly TargetKey[], options?: { again?: boolean }): void;
+  /** No more targets: resolves once every queued target is flushed, with the last outcome of each (by `keyOf`). */
+  close(): Promise<Map<string, SendOutcome | undefined>>;
+}
+
+/** The key of a target in a session's outcomes. */
+export const keyOf = (target: TargetKey) => `${target.platform}\u0000${target.targetId}`;
+
+/** One platform's queue in a session. */
+interface Lane {
+  queue: TargetKey[];
+  states: Map<string, "queued" | "running" | "again" | "done">;
+  workers: Promise<void>[];
+  /** Workers waiting for targets. */
+  idle: number;
+  /** Set when another instance holds the sender lease: every target of the lane stands by. */
+  standby: { holder: string | undefined } | undefined;
+  wake(): void;
+  next(): Promise<void>;
+  /** Resolves once the sender lease has been looked at. */
+  ready: Promise<void>;
 }
 
 /**
@@ -126,42 +160,118 @@ export function createFlusher(deps: FlusherDeps): Flusher {
     return outcome;
   }
 
-  async function flushTargets(targets: readonly TargetKey[]) {
-    const outcomes: (SendOutcome | undefined)[] = new Array(targets.length);
-    const byPlatform = new Map<Platform, number[]>();
-    targets.forEach((t, i) => {
-      const list = byPlatform.get(t.platform) ?? [];
-      list.push(i);
-      byPlatform.set(t.platform, list);
-    });
-    await Promise.all(
-      [...byPlatform.entries()].map(async ([platform, indexes]) => {
-        const lease = deps.senderLease;
-        if (lease && !(await lease.ensure(platform))) {
+  function open(): FlushSession {
+    const outcomes = new Map<string, SendOutcome | undefined>();
+    const lanes = new Map<Platform, Lane>();
+    let closed = false;
+    const wakeAll = () => {
+      for (const lane of lanes.values()) lane.wake();
+    };
+    deps.sender.signal.addEventListener("abort", wakeAll, { once: true });
+
+    function laneOf(platform: Platform): Lane {
+      let lane = lanes.get(platform);
+      if (lane) return lane;
+      let wake = () => undefined as void;
+      let woken = Promise.resolve();
+      const rearm = () => (woken = new Promise<void>((resolve) => (wake = resolve)));
+      rearm();
+      const created: Lane = {
+        queue: [],
+        states: new Map(),
+        workers: [],
+        idle: 0,
+        standby: undefined,
+        wake: () => {
+          wake();
+          rearm();
+        },
+        next: () => woken,
+        ready: Promise.resolve(),
+      };
+      lane = created;
+      lanes.set(platform, lane);
+      const leaseHolder = deps.senderLease;
+      if (leaseHolder) {
+        created.ready = (async () => {
+          if (await leaseHolder.ensure(platform)) return;
           // Another instance spends this bot's budget: it sends these (this one takes over if it stops or dies).
-          const holder = lease.holderOf(platform);
-          logger.info({ platform, holder, targets: indexes.length }, "another digest-bot process holds the sender lease; standing by");
-          for (const i of indexes) outcomes[i] = { type: "standby", sent: 0, holder };
-          lease.standBy(platform);
-          return;
+          const holder = leaseHolder.holderOf(platform);
+          created.standby = { holder };
+          logger.info({ platform, holder, targets: created.queue.length }, "another digest-bot process holds the sender lease; standing by");
+          leaseHolder.standBy(platform);
+        })();
+      }
+      return lane;
+    }
+
+    async function work(lane: Lane) {
+      await lane.ready;
+      while (!deps.sender.signal.aborted) {
+        const target = lane.queue.shift();
+        if (!target) {
+          if (closed) return;
+          lane.idle++;
+          await lane.next();
+          lane.idle--;
+          continue;
         }
-        let next = 0;
-        const worker = async () => {
-          while (next < indexes.length && !deps.sender.signal.aborted) {
-            const i = indexes[next++]!;
-            try {
-              outcomes[i] = await flushTarget(targets[i]!);
-            } catch (err) {
-              // A store error on one target is logged; the others go on and this one is retried on the next tick.
-              logger.error({ err, platform: targets[i]!.platform, target: targets[i]!.targetId }, "could not flush a target; retrying on the next tick");
-            }
+        const key = keyOf(target);
+        if (lane.standby) {
+          outcomes.set(key, { type: "standby", sent: 0, holder: lane.standby.holder });
+          lane.states.set(key, "done");
+          continue;
+        }
+        lane.states.set(key, "running");
+        try {
+          outcomes.set(key, await flushTarget(target));
+        } catch (err) {
+          // A store error on one target is logged; the others go on and this one is retried on the next tick.
+          logger.error({ err, platform: target.platform, target: target.targetId }, "could not flush a target; retrying on the next tick");
+        }
+        if (lane.states.get(key) === "again") {
+          lane.states.set(key, "queued");
+          lane.queue.push(target);
+        } else lane.states.set(key, "done");
+      }
+    }
+
+    return {
+      add(targets, options) {
+        if (closed) throw new Error("flush session: add() after close()");
+        for (const target of targets) {
+          const lane = laneOf(target.platform);
+          const key = keyOf(target);
+          const state = lane.states.get(key);
+          if (state === "queued" || state === "again") continue;
+          if (state === "running") {
+            if (options?.again) lane.states.set(key, "again");
+            continue;
           }
-        };
-        await Promise.all(Array.from({ length: Math.min(concurrency, indexes.length) }, worker));
-      }),
-    );
-    return outcomes;
+          if (state === "done" && !options?.again) continue;
+          lane.states.set(key, "queued");
+          lane.queue.push(target);
+          if (lane.queue.length > lane.idle && lane.workers.length < concurrency) lane.workers.push(work(lane));
+        }
+        wakeAll();
+      },
+      async close() {
+        closed = true;
+        wakeAll();
+        // No worker starts after this (a target flushed again goes back to a running worker's queue).
+        await Promise.all([...lanes.values()].flatMap((l) => l.workers));
+        deps.sender.signal.removeEventListener("abort", wakeAll);
+        return outcomes;
+      },
+    };
   }
 
-  return { flushTarget, flushTargets };
+  async function flushTargets(targets: readonly TargetKey[]) {
+    const session = open();
+    session.add(targets);
+    const outcomes = await session.close();
+    return targets.map((t) => outcomes.get(keyOf(t)));
+  }
+
+  return { flushTarget, flushTargets, open };
 }

@@ -1,18 +1,13 @@
-// Planning: which scheduled run is due for a subscription, the deadline rule, and writing a run's parts to the ledger.
-import type { Config } from "../config.js";
-import type { DigestArchive } from "../digest/archive.js";
+// Planning: rendering a run's parts once per broadcast and writing many targets' runs to the ledger per transaction; the deadline rule.
 import type { Digest } from "../digest/model.js";
 import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
-import type { LedgerStore, RunKind, Subscription } from "../storage/types.js";
+import type { LedgerStore, PlanOutcome, PlanRunInput, RunKind } from "../storage/types.js";
 import { buildDailyPost } from "../summaries.js";
-import { effectiveOptions } from "./effective-options.js";
-import { filterPostByKeywords, noKeywordMatchNote } from "./keyword-filter.js";
-import { newRunId } from "./ledger.js";
+import { filterPostByKeywords } from "./keyword-filter.js";
 import { withPinStep } from "./pin-step.js";
 import type { PostOptions } from "./post-options.js";
 import type { Publisher } from "./publisher.js";
-import type { Schedule } from "./schedule.js";
 
 /** Milliseconds between an instant's wall clock in `timeZone` (read as UTC) and the instant itself. */
 function zoneOffsetMs(instant: number, timeZone: string): number {
@@ -52,34 +47,63 @@ export function isStaleForSlot(digestDate: string, slot: Date, timeZone: string,
   return slot.getTime() - digestDayEnd(digestDate, timeZone).getTime() > deadlineMs;
 }
 
+/** Targets planned in the first transaction of a broadcast: few, so sending starts at once while the rest are planned. */
+export const PLAN_BATCH_FIRST = 8;
+/** The largest planning transaction (batches double up to it): one commit (an fsync on SQLite) per this many targets. */
+export const PLAN_BATCH_MAX = 256;
+/** Tries of one planning transaction that fails (a database blip) before its targets are left for the next tick. */
+export const PLAN_ATTEMPTS = 3;
+
+/**
+ * `items` in batches of PLAN_BATCH_FIRST, then doubling to PLAN_BATCH_MAX: the first targets' runs are committed
+ * (and can be sent) after a small transaction, the bulk goes in a few large ones.
+ */
+export function* planningBatches<T>(items: readonly T[]): Generator<T[]> {
+  let size = PLAN_BATCH_FIRST;
+  for (let i = 0; i < items.length; ) {
+    yield items.slice(i, i + size);
+    i += size;
+    size = Math.min(size * 2, PLAN_BATCH_MAX);
+  }
+}
+
+/** One target's run to plan. */
+export interface PlanRequest {
+  kind: RunKind;
+  runId: string;
+  platform: Platform;
+  targetId: string;
+  /** Its effective options (effective-options.ts); undefined for a target that is no subscription. */
+  options?: PostOptions | undefined;
+  digest: Digest;
+  sections: number[] | undefined;
+  extra: { slot?: string; sectionIndex?: number; requestedBy?: string };
+}
+
+/**
+ * `planned` (also when an earlier try of the same batch had recorded it), `empty` when its section filter leaves
+ * nothing, `no-match` when no story of those sections matches its keywords, `taken` when another instance planned
+ * this slot first.
+ */
+export type PlanResult = "planned" | "empty" | "no-match" | "taken";
+
 export interface PlannerDeps {
-  archive: DigestArchive;
-  config: Config;
   ledger: LedgerStore;
   logger: Logger;
   publishers: ReadonlyMap<Platform, Publisher>;
   nowIso: () => string;
-  scheduleFor: (sub: Subscription) => Schedule;
+  /** Resolves after `ms`, or early (false) when the engine stops: the wait before a failed batch is tried again. */
+  sleep: (ms: number) => Promise<boolean>;
   /** Thrown when a platform has no publisher. */
   noPublisher: (platform: Platform) => Error;
 }
 
 export interface Planner {
   /**
-   * Plans a run of `digest` for one target with its effective options (effective-options.ts; undefined for a target
-   * that is no subscription): "empty" when its section filter leaves nothing, "no-match" when no story of those
-   * sections matches its keywords, "taken" when another instance planned this slot first.
+   * Plans the runs of many targets in one ledger transaction (all of them recorded, or none), trying a failing
+   * transaction again up to PLAN_ATTEMPTS times; throws the last error after that. Results in the order given.
    */
-  planFor(
-    kind: RunKind,
-    runId: string,
-    sub: { platform: Platform; targetId: string; options?: PostOptions | undefined },
-    digest: Digest,
-    sections: number[] | undefined,
-    extra: { slot?: string; sectionIndex?: number; requestedBy?: string },
-  ): Promise<"planned" | "empty" | "no-match" | "taken">;
-  /** Plans the scheduled run of one subscription if one is due now (or records why its slot is skipped). */
-  planIfDue(sub: Subscription, now: Date): Promise<void>;
+  planMany(requests: readonly PlanRequest[]): Promise<PlanResult[]>;
   /** The parts a post of `digest` would have (pure, rendered once per digest and options), or why it has none. */
   planPost(platform: Platform, digest: Digest, sections: number[] | undefined, options: PostOptions | undefined): PostPlan;
 }
@@ -91,14 +115,11 @@ export type PostPlan = "empty" | "no-match" | ReturnType<typeof withPinStep>;
  * The planner of one engine.
  *
  * @example
- * const planner = createPlanner({ archive, config, ledger, logger, publishers, nowIso, scheduleFor, noPublisher });
- * for (const sub of await subscriptions.list()) await planner.planIfDue(sub, new Date());
+ * const planner = createPlanner({ ledger, logger, publishers, nowIso, sleep, noPublisher });
+ * const [result] = await planner.planMany([{ kind: "repost", runId, platform: "telegram", targetId: "-100123", digest, sections: undefined, extra: {} }]);
  */
 export function createPlanner(deps: PlannerDeps): Planner {
-  const { archive, config, ledger, logger, publishers, nowIso } = deps;
-  const deadlineMs = config.DELIVERY_DEADLINE_HOURS * 3_600_000;
-  /** Slots already logged as waiting behind a stale digest, so a minute tick does not repeat the line. */
-  const staleLogged = new Set<string>();
+  const { ledger, logger, publishers, nowIso } = deps;
   /**
    * Plans already made for the digest planned last (a revised digest is a new object, planned afresh). One digest
    * only: a broadcast plans one digest for every target, and plans kept per digest would pile up day after day.
@@ -123,79 +144,49 @@ export function createPlanner(deps: PlannerDeps): Planner {
     return plan;
   }
 
-  async function planFor(...[kind, runId, sub, digest, sections, extra]: Parameters<Planner["planFor"]>) {
-    const { options } = sub;
-    const plan = planPost(sub.platform, digest, sections, options);
-    if (plan === "empty" || plan === "no-match") return plan;
-    const { payloads, operations } = plan;
-    const fresh = await ledger.planRun({
-      runId,
-      kind,
-      platform: sub.platform,
-      targetId: sub.targetId,
-      digestDate: digest.date,
-      sections: sections ?? "all",
-      payloads,
-      now: nowIso(),
-      ...(options ? { options } : {}),
-      ...(operations ? { operations } : {}),
-      ...extra,
+  async function write(runs: PlanRunInput[]): Promise<PlanOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ledger.planRuns(runs);
+      } catch (err) {
+        // The transaction wrote all or nothing; trying it again cannot record a run twice ("exists" then).
+        if (attempt >= PLAN_ATTEMPTS) throw err;
+        logger.warn({ err, targets: runs.length, attempt }, "could not record a planning batch; trying again");
+        if (!(await deps.sleep(100 * 2 ** attempt))) throw err;
+      }
+    }
+  }
+
+  async function planMany(requests: readonly PlanRequest[]): Promise<PlanResult[]> {
+    const results: PlanResult[] = new Array(requests.length);
+    const runs: PlanRunInput[] = [];
+    const positions: number[] = [];
+    const now = nowIso();
+    requests.forEach((request, i) => {
+      const plan = planPost(request.platform, request.digest, request.sections, request.options);
+      if (plan === "empty" || plan === "no-match") {
+        results[i] = plan;
+        return;
+      }
+      positions.push(i);
+      runs.push({
+        runId: request.runId,
+        kind: request.kind,
+        platform: request.platform,
+        targetId: request.targetId,
+        digestDate: request.digest.date,
+        sections: request.sections ?? "all",
+        payloads: plan.payloads,
+        now,
+        ...(request.options ? { options: request.options } : {}),
+        ...(plan.operations ? { operations: plan.operations } : {}),
+        ...request.extra,
+      });
     });
-    return fresh ? ("planned" as const) : ("taken" as const);
+    const outcomes = runs.length > 0 ? await write(runs) : [];
+    outcomes.forEach((outcome, k) => (results[positions[k]!] = outcome === "taken" ? "taken" : "planned"));
+    return results;
   }
 
-  async function planIfDue(sub: Subscription, now: Date) {
-    const schedule = deps.scheduleFor(sub);
-    const slot = schedule.previous(now);
-    if (!slot || slot.getTime() < Date.parse(sub.createdAt)) return;
-    const slotIso = slot.toISOString();
-    if (await ledger.slotTaken(sub.platform, sub.targetId, slotIso)) return;
-    const where = { platform: sub.platform, target: sub.targetId, slot: slotIso };
-    const latest = archive.latest();
-    const undelivered = latest && !(await ledger.scheduledDelivered(sub.platform, sub.targetId, latest.date)) ? latest : undefined;
-    const stale = undelivered !== undefined && isStaleForSlot(undelivered.date, slot, schedule.timezone, deadlineMs);
-    const fresh = stale ? undefined : undelivered;
-    const late = now.getTime() - slot.getTime() > deadlineMs;
-    const staleNote = stale
-      ? `the latest digest (${undelivered.date}) is older than DELIVERY_DEADLINE_HOURS (${config.DELIVERY_DEADLINE_HOURS} h after its day ended) and is not sent as the day's post; /repost sends it on request`
-      : undefined;
-    if (fresh && !late) {
-      const runId = newRunId("scheduled", fresh.date);
-      const options = effectiveOptions(sub, config);
-      const planned = await planFor("scheduled", runId, { platform: sub.platform, targetId: sub.targetId, options }, fresh, sub.sections, { slot: slotIso });
-      if (planned === "planned") {
-        logger.info({ ...where, runId, date: fresh.date }, "scheduled delivery planned");
-      } else if (planned === "taken") {
-        logger.debug(where, "scheduled delivery already planned by another instance");
-      } else if (planned === "no-match") {
-        // What the subscription asked for: recorded (and shown by /status), nothing sent.
-        const note = noKeywordMatchNote(fresh.date, options?.keywords ?? [], sub.sections !== undefined);
-        await ledger.skipSlot({ runId, platform: sub.platform, targetId: sub.targetId, slot: slotIso, digestDate: fresh.date, note, now: nowIso(), ...(options ? { options } : {}) });
-        logger.info({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
-      } else {
-        const note = `the section filter ${JSON.stringify(sub.sections)} matches no section of ${fresh.date}`;
-        await ledger.skipSlot({ runId, ...sub, slot: slotIso, digestDate: fresh.date, note, now: nowIso() });
-        logger.warn({ ...where, date: fresh.date }, `scheduled delivery skipped: ${note}`);
-      }
-      return;
-    }
-    if (!late) {
-      // Waiting for a new digest; it goes out as soon as it appears.
-      const key = `${sub.platform}\u0000${sub.targetId}\u0000${slotIso}`;
-      if (staleNote && !staleLogged.has(key)) {
-        staleLogged.add(key);
-        logger.warn({ ...where, date: undelivered?.date }, `scheduled delivery waiting for a new digest: ${staleNote}`);
-      }
-      return;
-    }
-    const note = staleNote
-      ? `no new digest within ${config.DELIVERY_DEADLINE_HOURS} h of the scheduled time; ${staleNote}`
-      : fresh
-        ? `missed by more than ${config.DELIVERY_DEADLINE_HOURS} h (the bot was not running); ${fresh.date} not sent`
-        : `no new digest within ${config.DELIVERY_DEADLINE_HOURS} h of the scheduled time`;
-    await ledger.skipSlot({ runId: newRunId("scheduled", undefined), ...sub, slot: slotIso, note, now: nowIso() });
-    logger.warn(where, `scheduled delivery skipped: ${note}`);
-  }
-
-  return { planFor, planIfDue, planPost };
+  return { planMany, planPost };
 }

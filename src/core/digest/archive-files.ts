@@ -23,7 +23,7 @@ export interface FileEntry {
   key?: string;
   /** `good.digest` came from its outline: it has its stable ids already, and its stories load on first use. */
   outlined?: boolean;
-  /** `mtimeMs:size:ino` of the version last read; "" when it could not be read. */
+  /** `mtimeMs:size:ino:ctimeMs` of the version last read (see `FileStamp`); "" when it could not be read. */
   seen: string;
   /** Why the current version is not loaded (`file:line: …` or `file: …`). */
   problem?: string;
@@ -65,7 +65,7 @@ function keepable(entry: FileEntry | undefined, log: Logger): Pick<FileEntry, "g
 }
 
 /**
- * The next state of one file. Unchanged size and mtime → the entry as it was (nothing read). A version known to
+ * The next state of one file. An unchanged stat stamp (size, mtime, inode, ctime) → the entry as it was (nothing read). A version known to
  * the parse cache → its cached parse (nothing read or hashed at start). Otherwise the file is read, hashed, and
  * parsed (in the parser's worker) unless the cache has that content. Any failure — unreadable, too big, not a
  * digest, the parser crashing or timing out — is logged once and recorded as the entry's problem; the last good
@@ -88,12 +88,12 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone"; // removed between listing and reading
       throw err;
     }
-    seen = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+    seen = `${stat.mtimeMs}:${stat.size}:${stat.ino}:${stat.ctimeMs}`;
     if (entry && entry.seen === seen) return entry;
     if (stat.size > ARCHIVE_MAX_FILE_BYTES) {
       return fail(seen, `${file}:1: file is ${stat.size} bytes, more than a digest may have (${ARCHIVE_MAX_FILE_BYTES}); not loaded`);
     }
-    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
+    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, ctimeMs: stat.ctimeMs };
     // A stat cannot vouch for a file dated by its folders or mtime: POST_TIMEZONE may have changed since.
     const known = datedByName(file) ? cache?.knownKey(file, stamp) : undefined;
     const outlinedStat = known === undefined ? undefined : fromOutline(file, known, seen, deps);

@@ -1,7 +1,7 @@
 // A cache of parsed digests in DATA_DIR/digest-cache/: unchanged digests are not read, hashed or parsed again at start.
 //
 // Entries are keyed on the file's content (and base name, which can supply the date), not its path, so moving
-// DIGEST_DIR re-parses nothing; an index remembers each path's size, mtime and key, so at start an unchanged
+// DIGEST_DIR re-parses nothing; an index remembers each path's stat stamp and key, so at start an unchanged
 // file is only stat'ed. Each entry is its own small file written once, and the index is small: a change costs
 // one entry write, never a rewrite of the whole archive (the old single-file cache stalled the bot 0.6–2 s).
 import { createHash } from "node:crypto";
@@ -21,13 +21,16 @@ const CACHE_FORMAT = 2;
 const INDEX_WRITE_DELAY_MS = 200;
 
 /**
- * What a stat says about a file version: unchanged size, mtime and inode mean unchanged content. The inode catches
- * a file replaced by a rename, or swapped with another, with its times kept (`touch -r`, `rsync -t`, tar).
+ * What a stat says about a file version: unchanged size, mtime, inode and ctime mean unchanged content. The inode
+ * catches a file replaced by a rename, or swapped with another, with its times kept (`touch -r`, `rsync -t`, tar);
+ * the ctime catches an edit in place with its mtime put back (`touch -r`), since no tool can set the ctime. A
+ * changed stamp only costs a read and a hash: the parse is keyed on content, so the same bytes are not parsed again.
  */
 export interface FileStamp {
   size: number;
   mtimeMs: number;
   ino: number;
+  ctimeMs: number;
 }
 
 interface IndexFile {
@@ -39,7 +42,7 @@ interface IndexFile {
 }
 
 export interface ParseCache {
-  /** The key `file` had when it last had this size and mtime; `undefined` when it changed or is unknown. */
+  /** The key `file` had when it last had this stamp; `undefined` when it changed or is unknown. */
   knownKey(file: string, stamp: FileStamp): string | undefined;
   /** The key of a file's content: its bytes and base name (a file named `YYYY-MM-DD.md` can supply the date). */
   keyOf(file: string, source: string): string;
@@ -61,8 +64,9 @@ export interface ParseCache {
   flush(): Promise<void>;
 }
 
-// An index written before inodes were recorded has none: its files are read and hashed once (not parsed).
-const sameStamp = (a: FileStamp, b: FileStamp): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+// An index written before inodes or ctimes were recorded has none: its files are read and hashed once (not parsed).
+const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
 
 /** Fingerprint of the parser's code, read next to this module (works from source, as the bot runs under tsx). */
 function parserFingerprint(): string {
@@ -222,7 +226,7 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
     remember(file, stamp, key) {
       const known = files.get(file);
       if (known && known.key === key && sameStamp(known, stamp)) return;
-      files.set(file, { size: stamp.size, mtimeMs: stamp.mtimeMs, ino: stamp.ino, key });
+      files.set(file, { size: stamp.size, mtimeMs: stamp.mtimeMs, ino: stamp.ino, ctimeMs: stamp.ctimeMs, key });
       touchIndex();
     },
     retain(keep) {

@@ -4,8 +4,7 @@ import { eachPosting, LazyPostings } from "./lazy-postings.js";
 
 /**
  * The postings of every term, packed: per term `fieldCount, (fieldId, docCount, (shortId, freq)*)*` as u32s, in
- * pieces of about 1 MiB (a term never straddles two). Pieces instead of one array: a save or compaction of a
- * 10-year index never asks for one 100 MiB block, which the allocator would keep around (RSS creeping up edit by edit).
+ * pieces (a term never straddles two) cut from blocks of 32 MiB.
  */
 export interface PackedPostings {
   terms: string[];
@@ -14,8 +13,14 @@ export interface PackedPostings {
   fields: FieldTermData[];
 }
 
-/** Words (u32) per piece. */
-const PIECE_WORDS = 1 << 18;
+/**
+ * Words (u32) per block of a compaction: 32 MiB, the size from which glibc's malloc always maps a block of its own
+ * (its mmap threshold rises with every mapped block freed below that, up to 32 MiB). Smaller blocks ended up in
+ * the heap once an earlier free had raised the threshold, where a compaction's blocks, freed one GC later, left
+ * holes the allocator keeps as RSS. A mapped block is returned whole when freed, and only the pages written count
+ * as RSS, so the unused end of the last block costs nothing.
+ */
+const PIECE_WORDS = 8 << 20;
 /** Terms packed between two checks of the time budget. */
 const TERMS_PER_STEP = 2000;
 
@@ -39,18 +44,38 @@ function packedRecord(termFields: FieldTermData): Uint32Array | undefined {
 }
 
 /**
+ * Storage reused by the saves that do not compact, for the records of the terms changed since the last pack. Fresh
+ * arrays for them on every save were garbage that V8 frees only at its next full collection (~64 MiB of external
+ * memory later), and the allocator kept that high-water mark as RSS (+80–180 MiB over 100 edits of one digest).
+ * At least a block of `PIECE_WORDS` (see there), so it is mapped on its own and only the part a save has used
+ * counts as RSS (~16 MiB at 3 years); growing it by doubling through smaller sizes left holes in the heap instead.
+ * A save's pieces live in it until the next save packs, so saves using one arena must not overlap.
+ */
+export class PackArena {
+  private words = new Uint32Array(0);
+  /** Storage for a save's changed records: the arena's array, or a bigger one that replaces it (kept for next time). */
+  take(minWords: number, previous?: Uint32Array): Uint32Array {
+    if (previous === undefined && this.words.length >= minWords) return this.words;
+    this.words = new Uint32Array(Math.max(minWords, 2 * this.words.length, PIECE_WORDS));
+    return this.words;
+  }
+}
+
+/**
  * Packs the postings of `ix`; a generator that yields every few thousand terms so a caller can spread the work
  * over event-loop turns (`runInSlices`) or run it at once (`runNow`). The index must not change until it returns.
  * Postings come out sorted by short id (what `LazyPostings` needs). With `copy: false` (a save that does not
  * compact), terms unchanged since the last pack are not copied: the pieces are views of the arrays they live in,
- * so a save allocates in proportion to what changed.
+ * and the changed terms are packed into `arena` (valid until the arena's next pack), so a save allocates nothing
+ * once the arena has grown to what an edit changes.
  */
-export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean } = {}): Generator<void, PackedPostings> {
+export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean; arena?: PackArena } = {}): Generator<void, PackedPostings> {
   const copy = options.copy ?? true;
+  const arena = copy ? undefined : (options.arena ?? new PackArena());
   const terms: string[] = [];
   const fields: FieldTermData[] = [];
   const pieces: Uint32Array[] = [];
-  let data = new Uint32Array(copy ? PIECE_WORDS : 1024);
+  let data = arena ? arena.take(0) : new Uint32Array(PIECE_WORDS);
   let p = 0;
   let mark = 0;
   const flush = () => {
@@ -76,7 +101,7 @@ export function* packPostings(ix: MiniSearchInternals, options: { copy?: boolean
       for (const postings of termFields.values()) size += 2 + 2 * postings.size;
       if (p + size > data.length) {
         flush();
-        data = new Uint32Array(Math.max(copy ? PIECE_WORDS : 1 << 14, size));
+        data = arena ? arena.take(size, data) : new Uint32Array(Math.max(PIECE_WORDS, size));
         p = 0;
         mark = 0;
       }

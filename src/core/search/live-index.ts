@@ -3,11 +3,11 @@ import type MiniSearch from "minisearch";
 import type { ArchiveChange } from "../digest/archive.js";
 import { storyIdsOf } from "../digest/digest-outline.js";
 import type { Digest } from "../digest/model.js";
-import { attachPacked, packPostings, runInSlices, runNow } from "./index-codec.js";
+import { attachPacked, PackArena, packPostings, runInSlices, runNow } from "./index-codec.js";
 import { digestToDocs, type StoryDoc } from "./index-options.js";
 import { LazyPostings } from "./lazy-postings.js";
 import { internalsOf } from "./minisearch-internals.js";
-import { digestHash, documentsJson, type IndexSnapshot, termsJson } from "./saved-index.js";
+import { digestHash, documentsOf, type IndexSnapshot } from "./saved-index.js";
 import { StoryScorer } from "./scorer.js";
 
 /**
@@ -26,6 +26,8 @@ export class LiveIndex {
   private needsPurge = false;
   /** Stories added or removed since the postings were last packed (their overlays hold memory until then). */
   private changedSincePack = 0;
+  /** Where the saves that do not compact pack the changed terms (reused: see `PackArena`). */
+  private readonly arena = new PackArena();
 
   constructor(readonly index: MiniSearch<StoryDoc>) {
     this.scorer = new StoryScorer(index);
@@ -126,14 +128,14 @@ export class LiveIndex {
   /**
    * Captures what the saved file needs, in slices that yield to the event loop, and compacts the postings when
    * edits since the last compaction amount to 1% of the stories (at least 500) or `compact` asks for it.
-   * The caller must not apply changes until this resolves.
+   * The caller must not apply changes until this resolves, and must be done with the snapshot (written it) before
+   * taking the next one: the postings of a snapshot that does not compact live in storage the next one reuses.
    */
   async snapshot(sliceMs: number, compact = false): Promise<IndexSnapshot> {
     const ix = internalsOf(this.index);
     const pack = compact || this.changedSincePack >= Math.max(500, ix._documentCount / 100);
-    const postings = await runInSlices(packPostings(ix, { copy: pack }), sliceMs);
-    const documents = await runInSlices(documentsJson(ix), sliceMs);
-    const terms = await runInSlices(termsJson(postings.terms), sliceMs);
+    const postings = await runInSlices(packPostings(ix, { copy: pack, arena: this.arena }), sliceMs);
+    const documents = await runInSlices(documentsOf(ix), sliceMs);
     if (pack) {
       await runInSlices(attachPacked(postings), sliceMs);
       this.changedSincePack = 0;
@@ -145,7 +147,6 @@ export class LiveIndex {
       fieldIds: ix._fieldIds,
       averageFieldLength: [...ix._avgFieldLength],
       documents,
-      terms,
       postings,
     };
   }

@@ -8,14 +8,13 @@ import { LazyPostings } from "./lazy-postings.js";
 import { INDEX_OPTIONS, INDEX_SCHEMA_VERSION, type StoryDoc } from "./index-options.js";
 import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
-import { fillTermTree } from "./term-tree.js";
+import { IndexFileWriter } from "./index-file-writer.js";
+import { fillLazyTermTree } from "./lazy-term-tree.js";
 
 export { digestHash };
 
 /** File name of the saved index inside DATA_DIR. */
 export const SAVED_INDEX_FILE = "search-index.bin";
-/** Bytes encoded and written per step when saving (one step per event-loop turn, at most). */
-const WRITE_BATCH_BYTES = 2 * 1024 * 1024;
 /** First bytes of the file; anything else is not ours. */
 const MAGIC = "DBSI";
 
@@ -149,10 +148,11 @@ function decode(buf: Buffer): LoadOutcome {
 
   // Every posting must belong to a stored story, and a story's postings in a field must number its field length.
   const counted = Array.from({ length: fieldCount }, () => new Uint32Array(header.nextId + 1));
-  const values: FieldTermData[] = new Array(terms.length);
+  // Where each term's postings start: its value (field → postings) is made when the tree first reaches the term.
+  const termStart = new Uint32Array(terms.length);
   let p = 0;
   for (let t = 0; t < terms.length; t++) {
-    const fields: FieldTermData = new Map();
+    termStart[t] = p;
     const nFields = data[p++]!;
     if (nFields === 0 || nFields > fieldCount) throw new Inconsistent(`term ${JSON.stringify(terms[t])} has ${nFields} fields`);
     for (let f = nFields; f > 0; f--) {
@@ -169,15 +169,25 @@ function decode(buf: Buffer): LoadOutcome {
         seen[doc]!++;
         last = doc;
       }
-      fields.set(fieldId, new LazyPostings(data, p, n));
       p += 2 * n;
     }
-    values[t] = fields;
   }
-  // Terms come in the order the saved tree iterated them: the tree is built in one pass (one by one otherwise).
+  const valueOf = (t: number): FieldTermData => {
+    const fields: FieldTermData = new Map();
+    let at = termStart[t]!;
+    for (let f = data[at++]!; f > 0; f--) {
+      const fieldId = data[at++]!;
+      const n = data[at++]!;
+      fields.set(fieldId, new LazyPostings(data, at, n));
+      at += 2 * n;
+    }
+    return fields;
+  };
+  // Terms come in the order the saved tree iterated them: each node of the tree is built from them when a query
+  // (or a save) first reads it (one by one, all at once, if they are not in that order).
   const tree = (ix._index as unknown as { _tree?: unknown })._tree;
-  if (!(tree instanceof Map) || !fillTermTree(tree as Map<string, unknown>, terms, values)) {
-    for (let t = 0; t < terms.length; t++) ix._index.set(terms[t]!, values[t]!);
+  if (!(tree instanceof Map) || !fillLazyTermTree(tree as Map<string, unknown>, terms, valueOf)) {
+    for (let t = 0; t < terms.length; t++) ix._index.set(terms[t]!, valueOf(t));
   }
   if (p !== count) throw new Inconsistent("postings do not match the terms");
   for (const [shortId, fl] of docs) {
@@ -201,33 +211,20 @@ function averageLengths(docs: SavedDoc[], fieldCount: number): number[] {
   return sums.map((s) => (docs.length === 0 ? 0 : s / docs.length));
 }
 
-/** JSON as pieces whose comma-joined concatenation, in brackets, is the array: no one giant string. */
-export type JsonPieces = string[];
-
-/** The documents part of the file, built in steps (JSON of 100k stories at once is a long stall). */
-export function* documentsJson(ix: MiniSearchInternals): Generator<void, JsonPieces> {
-  const parts: string[] = [];
-  let batch: SavedDoc[] = [];
+/**
+ * The documents part of the file, captured in steps: each story's `[shortId, fieldLengths, stored]`, the objects
+ * the index holds (MiniSearch replaces them, never changes them, so they stay as captured). They become JSON only
+ * as they are written, a few hundred at a time: JSON of all of them in the snapshot was ~20 MiB of strings at
+ * 3 years that lived until written, long enough to reach the old generation, whose pages V8 kept (RSS growing
+ * with each save).
+ */
+export function* documentsOf(ix: MiniSearchInternals): Generator<void, SavedDoc[]> {
+  const docs: SavedDoc[] = [];
   for (const [shortId, stored] of ix._storedFields) {
-    batch.push([shortId, ix._fieldLength.get(shortId) ?? [], stored]);
-    if (batch.length === 2000) {
-      parts.push(JSON.stringify(batch).slice(1, -1));
-      batch = [];
-      yield;
-    }
+    docs.push([shortId, ix._fieldLength.get(shortId) ?? [], stored]);
+    if (docs.length % 5000 === 0) yield;
   }
-  if (batch.length > 0) parts.push(JSON.stringify(batch).slice(1, -1));
-  return parts;
-}
-
-/** JSON of the term list, in steps. */
-export function* termsJson(terms: readonly string[]): Generator<void, JsonPieces> {
-  const parts: string[] = [];
-  for (let i = 0; i < terms.length; i += 20000) {
-    parts.push(JSON.stringify(terms.slice(i, i + 20000)).slice(1, -1));
-    yield;
-  }
-  return parts;
+  return docs;
 }
 
 /** What `writeSavedIndex` writes: captured from the index at one moment (it may change while the file is written). */
@@ -237,9 +234,8 @@ export interface IndexSnapshot {
   nextId: number;
   fieldIds: Record<string, number>;
   averageFieldLength: number[];
-  /** JSON of the documents (`documentsJson`) and of `postings.terms` (`termsJson`). */
-  documents: JsonPieces;
-  terms: JsonPieces;
+  /** The documents (`documentsOf`); the terms are `postings.terms`. */
+  documents: readonly SavedDoc[];
   postings: PackedPostings;
 }
 
@@ -254,62 +250,43 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     fieldIds: snap.fieldIds,
     averageFieldLength: snap.averageFieldLength,
   };
-  // The documents and terms are tens of MB of JSON at 10 years: each piece is encoded just before it is written,
-  // a few MB per event-loop turn, never all at once (encoding them in one go was the longest stall of a save).
-  // Chunk lengths are written as placeholders and filled in once the chunk's bytes are counted.
-  type Item = Buffer | string | { lengthOf: Item[] };
-  const jsonArray = (pieces: JsonPieces): Item[] => ["[", ...pieces.filter((x) => x !== "").flatMap((piece, i) => (i > 0 ? [",", piece] : [piece])), "]"];
-  const items: Item[] = [
-    Buffer.from(MAGIC, "latin1"),
-    { lengthOf: [JSON.stringify(header)] },
-    { lengthOf: jsonArray(snap.documents) },
-    { lengthOf: jsonArray(snap.terms) },
-  ];
+  // The documents and terms are tens of MB of JSON at 10 years: each piece is made JSON just before it is written,
+  // a few MB per event-loop turn, never all at once (encoding them in one go was the longest stall of a save),
+  // through one reused buffer (`IndexFileWriter`). A chunk's length is written as a placeholder and filled in
+  // once its bytes are counted.
+  const chunk = async (w: IndexFileWriter, body: () => Promise<void>) => {
+    const at = w.position;
+    await w.bytes(new Uint8Array(4));
+    await body();
+    await w.patchUInt32(at, w.position - at - 4);
+  };
+  /** A JSON array, encoded `batch` items at a time (small strings that die young). */
+  const jsonArray = (w: IndexFileWriter, items: readonly unknown[], batch: number) => async () => {
+    await w.text("[");
+    for (let i = 0; i < items.length; i += batch) {
+      if (i > 0) await w.text(",");
+      await w.text(JSON.stringify(items.slice(i, i + batch)).slice(1, -1));
+    }
+    await w.text("]");
+  };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   const handle = await open(tmp, "w", 0o600);
+  const w = new IndexFileWriter(handle);
   try {
-    let position = 0;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await handle.writev(batch, position);
-      position += batchBytes;
-      batch = [];
-      batchBytes = 0;
-    };
-    const put = async (buf: Buffer) => {
-      batch.push(buf);
-      batchBytes += buf.length;
-      if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= 64) await flush();
-    };
-    const putAll = async (list: Item[]): Promise<void> => {
-      for (const item of list) {
-        if (typeof item === "string") await put(Buffer.from(item, "utf8"));
-        else if (Buffer.isBuffer(item)) await put(item);
-        else {
-          await flush();
-          const at = position;
-          await put(Buffer.alloc(4));
-          await putAll(item.lengthOf);
-          await flush();
-          const length = Buffer.alloc(4);
-          length.writeUInt32LE(position - at - 4);
-          await handle.write(length, 0, 4, at);
-        }
-      }
-    };
-    await putAll(items);
-    await flush();
+    await w.text(MAGIC);
+    await chunk(w, () => w.text(JSON.stringify(header)));
+    await chunk(w, jsonArray(w, snap.documents, 200));
+    await chunk(w, jsonArray(w, snap.postings.terms, 2000));
     const count = Buffer.alloc(4);
     count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
-    await put(Buffer.alloc(((position + 3) & ~3) - position));
-    await put(count);
-    for (const d of snap.postings.pieces) await put(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-    await flush();
+    await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
+    await w.bytes(count);
+    for (const d of snap.postings.pieces) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    await w.flush();
   } finally {
+    w.release();
     await handle.close();
   }
   await rename(tmp, file);
@@ -332,8 +309,7 @@ export async function saveIndex(dataDir: string, digests: readonly Digest[], ind
     nextId: ix._nextId,
     fieldIds: ix._fieldIds,
     averageFieldLength: [...ix._avgFieldLength],
-    documents: runNow(documentsJson(ix)),
-    terms: runNow(termsJson(postings.terms)),
+    documents: runNow(documentsOf(ix)),
     postings,
   });
 }

@@ -1,10 +1,13 @@
 // Top-k BM25 scoring straight on MiniSearch's postings: MiniSearch builds a result object per matching story, ~5 µs each; this does not.
 import type MiniSearch from "minisearch";
-import { parseStoryId } from "../digest/model.js";
 import type { SearchHit } from "../search.js";
 import { eachPosting, LazyPostings } from "./lazy-postings.js";
+import { BoundsCache } from "./list-bounds.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
 import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
+import { type PlanEntry, prunedSearch } from "./pruned-search.js";
+import { QueryScratch } from "./query-scratch.js";
+import { DEFAULT_BLOCK_SIZE, StoryColumns } from "./story-columns.js";
 import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
 import { addPostings, BM25, fuzzinessIn, FUZZY_WEIGHT, PREFIX_WEIGHT } from "./bm25.js";
 import { HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery, usePrefixFor } from "./tokenize.js";
@@ -49,6 +52,27 @@ export interface ScoreOptions {
   requireAll?: boolean;
 }
 
+/** Tuning of `StoryScorer` (tests use small values to exercise the pruned path on small archives). */
+export interface ScorerOptions {
+  /** Short ids per block of the pruned search (a multiple of 32). */
+  blockSize?: number;
+  /** A query whose scored lists hold this many postings or more takes the pruned path. */
+  prunedFromPostings?: number;
+  /** Most bytes of cached list bounds. */
+  boundsCacheBytes?: number;
+}
+
+/** Below this many postings, scoring them all costs less than the pruned path's bitsets (~1 µs per 1,000 words). */
+export const PRUNED_FROM_POSTINGS = 2048;
+/** The cached bounds of long lists: ~5 KiB a list at 3 years, ~15 KiB at 10 (mostly its bitset). */
+const BOUNDS_CACHE_BYTES = 8 * 2 ** 20;
+
+/**
+ * A query over more lists than this (prefix and typo expansions: `卡` expands to every bigram it starts) is scored
+ * in full: the pruned path's bitsets cost a pass over the short ids per list.
+ */
+export const PRUNED_MAX_LISTS = 12;
+
 /** A page of hits and the exact number of stories that match (counted, not sorted). */
 export interface ScoredPage {
   hits: SearchHit[];
@@ -70,23 +94,36 @@ export interface ScoredPage {
  * for `agent`) are never moved, so generic words rank by BM25 alone.
  */
 export class StoryScorer {
-  private scores = new Float64Array(0);
-  private masks = new Uint32Array(0);
-  /** Stories touched by the current query (a typed array: `number[]` emptied with `length = 0` made the hot loop 10× slower). */
-  private touched = new Uint32Array(0);
-  private touchedCount = 0;
-  /** Query terms (bits) each story's headline names; set only on stories already touched. */
-  private headMasks = new Uint32Array(0);
-  /** Stories whose headline names every query term (usually a handful), gathered while scoring. */
-  private headFull: number[] = [];
+  private readonly scratch = new QueryScratch();
+  private readonly columns: StoryColumns;
+  private readonly bounds: BoundsCache;
   private readonly fields: { id: number; boost: number }[];
   /** Field id of the unscored `headline` field; `undefined` on an index built without it. */
   private readonly headlineField: number | undefined;
+  private readonly prunedFrom: number;
 
-  constructor(private readonly index: MiniSearch<StoryDoc>) {
+  constructor(
+    private readonly index: MiniSearch<StoryDoc>,
+    options: ScorerOptions = {},
+  ) {
     const internals = internalsOf(index);
     this.fields = Object.entries(FIELD_BOOSTS).map(([name, boost]) => ({ id: internals._fieldIds[name]!, boost }));
     this.headlineField = internals._fieldIds.headline;
+    this.columns = new StoryColumns(
+      this.fields.map((f) => f.id),
+      options.blockSize ?? DEFAULT_BLOCK_SIZE,
+    );
+    this.columns.onGrow = (capacity) => this.scratch.grow(capacity);
+    this.bounds = new BoundsCache(options.boundsCacheBytes ?? BOUNDS_CACHE_BYTES);
+    this.prunedFrom = options.prunedFromPostings ?? PRUNED_FROM_POSTINGS;
+  }
+
+  /** Queries answered by the pruned path so far (tests check that it is taken). */
+  prunedQueries = 0;
+
+  /** Bytes held by the cached bounds of long postings lists (bitsets and per-block bounds). */
+  get boundsBytes(): number {
+    return this.bounds.size.bytes;
   }
 
   /** The best hits, best first (see `searchPage`). */
@@ -96,7 +133,9 @@ export class StoryScorer {
 
   /**
    * The hits from `offset` to `offset + limit` (default: all), best first, and the exact total: the matching stories
-   * are counted while only the best `offset + limit` are kept in a heap.
+   * are counted while only the best `offset + limit` are kept in a heap. A query whose lists hold many postings takes
+   * the pruned path (`prunedSearch`: bitsets for the total, only the blocks that can reach the page scored); the
+   * others, and the fallback to partial matches, score every posting. Both give the same page.
    */
   searchPage(query: string, options: ScoreOptions = {}): ScoredPage {
     const all = [...new Set(tokenizeQuery(query))];
@@ -108,118 +147,50 @@ export class StoryScorer {
     const ix = internalsOf(this.index);
     const day = (d: string | undefined, fallback: number) => (d === undefined ? fallback : Number(d.replaceAll("-", "")) || fallback);
     const full = terms.length === 32 ? 0xffffffff : (1 << terms.length) - 1;
-    this.headFull.length = 0;
-    this.accumulate(ix, terms, options.prefix === true, day(options.from, 0), day(options.to, 99999999), full);
-    if (options.introductionsFirst !== false) this.putIntroductionsFirst(full);
-    let page = this.collect(ix, full, options);
-    if (page.total === 0 && terms.length > 1 && options.requireAll !== true) page = this.collect(ix, 0, options);
-    for (let i = 0; i < this.touchedCount; i++) {
-      const doc = this.touched[i]!;
-      this.scores[doc] = 0;
-      this.masks[doc] = 0;
-      this.headMasks[doc] = 0;
+    const from = day(options.from, 0);
+    const to = day(options.to, 99999999);
+    this.columns.refresh(ix);
+    const plan = this.plan(ix, terms, options.prefix === true);
+    const introductionsFirst = options.introductionsFirst !== false;
+    const limit = options.limit ?? Infinity;
+    const offset = Math.max(0, options.offset ?? 0);
+    const want = limit <= 0 ? 0 : offset + limit;
+    let postings = 0;
+    let lists = 0;
+    for (const entry of plan) if (entry.score) (postings += entry.postings.size), lists++;
+    try {
+      if (postings >= this.prunedFrom && lists <= PRUNED_MAX_LISTS && Number.isFinite(want)) {
+        const dated = from > 0 || to < 99999999;
+        const admit = this.admitter(options);
+        const pruned = prunedSearch({ plan, full, from, to, dated, want, introductionsFirst, admit }, this.columns, this.scratch, this.bounds, (docs) => this.putIntroductionsFirst(full, docs));
+        if (pruned) this.prunedQueries++;
+        if (pruned && (pruned.total > 0 || terms.length === 1 || options.requireAll === true)) return { hits: this.hitsOf(ix, pruned.heap, offset), total: pruned.total };
+        this.scratch.reset();
+      }
+      this.accumulate(plan, from, to, full);
+      if (introductionsFirst) this.putIntroductionsFirst(full, this.scratch.headFull);
+      let page = this.collect(ix, full, options);
+      if (page.total === 0 && terms.length > 1 && options.requireAll !== true) page = this.collect(ix, 0, options);
+      return page;
+    } finally {
+      this.scratch.reset();
     }
-    this.touchedCount = 0;
-    return page;
   }
-
-  /**
-   * Field lengths as dense arrays by short id (0 = no such story): a Map lookup per posting was half the cost of a
-   * query on a common word. Kept up to date in O(change): stories added since the last query are read from the index
-   * (`_nextId` grows), removed ones are zeroed by `forget`; a count that does not add up rebuilds them all.
-   */
-  private lengths: Uint32Array[] = [];
-  /** Story date as the number YYYYMMDD, by short id. */
-  private dates = new Uint32Array(0);
-  /** Story position in its digest (section × 1000 + story, 0-based), by short id. */
-  private positions = new Uint32Array(0);
-  /** Story section title, interned (`titleIds`), by short id. */
-  private sectionIds = new Uint32Array(0);
-  /** Section titles seen, numbered from 1 (a few hundred over an archive: digests repeat their sections). */
-  private readonly titleIds = new Map<string, number>();
-  /** Short ids below this have been read; stories the arrays hold. */
-  private knownNextId = -1;
-  private knownCount = 0;
 
   /**
    * Tells the scorer that the story with this short id is about to leave the index (MiniSearch `remove`/`discard`),
    * so it stops counting at once. Without it the next query rebuilds the arrays (O(archive)).
    */
   forget(shortId: number): void {
-    if (shortId >= this.knownNextId || this.dates[shortId] === 0) return;
-    for (const field of this.fields) this.lengths[field.id]![shortId] = 0;
-    this.dates[shortId] = 0;
-    this.knownCount--;
+    this.columns.forget(shortId);
   }
 
-  private readStory(ix: Internals, doc: number): boolean {
-    const lengths = ix._fieldLength.get(doc);
-    const stored = ix._storedFields.get(doc);
-    if (!lengths || !stored) return false;
-    // A story's field of length 0 holds no terms, so 0 can mean "absent" without loss.
-    for (const field of this.fields) this.lengths[field.id]![doc] = lengths[field.id] ?? 0;
-    this.dates[doc] = Number(String(stored.date).replaceAll("-", ""));
-    const at = parseStoryId(String(stored.id));
-    // Stable ids carry no position; a digest's stories are indexed in digest order, so the document number is it.
-    this.positions[doc] = at ? at.sectionIndex * 1000 + at.storyIndex : doc;
-    this.sectionIds[doc] = this.titleId(String(stored.section));
-    return true;
-  }
-
-  private titleId(title: string): number {
-    let id = this.titleIds.get(title);
-    if (id === undefined) {
-      id = this.titleIds.size + 1;
-      this.titleIds.set(title, id);
-    }
-    return id;
-  }
-
-  private grow(size: number): void {
-    if (this.dates.length >= size) return;
-    const capacity = Math.max(size, Math.ceil(this.dates.length * 1.5), 1024);
-    const bigger = (a: Uint32Array) => {
-      const b = new Uint32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    for (const field of this.fields) this.lengths[field.id] = bigger(this.lengths[field.id] ?? new Uint32Array(0));
-    this.dates = bigger(this.dates);
-    this.positions = bigger(this.positions);
-    this.sectionIds = bigger(this.sectionIds);
-    this.scores = new Float64Array(capacity);
-    this.masks = new Uint32Array(capacity);
-    this.touched = new Uint32Array(capacity);
-    this.headMasks = new Uint32Array(capacity);
-  }
-
-  private refreshLengths(ix: Internals): void {
-    if (this.knownNextId === ix._nextId && this.knownCount === ix._documentCount) return;
-    this.grow(ix._nextId + 1);
-    if (this.knownNextId >= 0 && this.knownNextId <= ix._nextId) {
-      for (let doc = this.knownNextId; doc < ix._nextId; doc++) if (this.readStory(ix, doc)) this.knownCount++;
-      this.knownNextId = ix._nextId;
-      if (this.knownCount === ix._documentCount) return;
-    }
-    for (const field of this.fields) this.lengths[field.id]!.fill(0);
-    this.dates.fill(0);
-    this.positions.fill(0);
-    this.sectionIds.fill(0);
-    this.knownCount = 0;
-    ix._fieldLength.forEach((_, doc) => {
-      if (this.readStory(ix, doc)) this.knownCount++;
-    });
-    this.knownNextId = ix._nextId;
-  }
-
-  private lengthsOf(_ix: Internals, fieldId: number): Uint32Array {
-    return this.lengths[fieldId]!;
-  }
-
-  private accumulate(ix: Internals, terms: string[], autocomplete: boolean, from: number, to: number, full: number): void {
-    this.refreshLengths(ix);
-    const dated = from > 0 || to < 99999999;
-    const dates = this.dates;
+  /**
+   * The query's postings lists in scoring order — term by term, each term's expansions (itself, prefix and typo
+   * expansions with MiniSearch's weights), each expansion's scored fields then its headline — with their BM25 factors.
+   */
+  private plan(ix: Internals, terms: string[], autocomplete: boolean): PlanEntry[] {
+    const plan: PlanEntry[] = [];
     const total = ix._documentCount;
     terms.forEach((term, t) => {
       const bit = 1 << t;
@@ -245,58 +216,66 @@ export class StoryScorer {
           const avg = ix._avgFieldLength[field.id]!;
           const idf = Math.log(1 + (total - postings.size + 0.5) / (postings.size + 0.5));
           const factor = weight * field.boost * idf;
-          const lengths = this.lengthsOf(ix, field.id);
-          const k1 = BM25.k + 1;
           const base = BM25.k * (1 - BM25.b);
           const slope = (BM25.k * BM25.b) / avg;
-          const scores = this.scores;
-          const masks = this.masks;
-          const touched = this.touched;
-          const d = BM25.d;
-          let count = this.touchedCount;
-          // One adder for the postings added since load and for a live index's Map, so the BM25 step is written once.
-          const add = (doc: number, tf: number): void => {
-            const length = lengths[doc];
-            if (!length) return;
-            if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
-            if (masks[doc] === 0) touched[count++] = doc;
-            scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
-            masks[doc]! |= bit;
-          };
-          if (postings instanceof LazyPostings) {
-            // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
-            count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, factor, base, slope);
-            if (!postings.pristine) postings.eachAdded(add);
-          } else {
-            postings.forEach((tf, doc) => add(doc, tf));
-          }
-          this.touchedCount = count;
+          plan.push({ bit, postings, score: { factor, base, slope, lengths: this.columns.lengths[field.id]! } });
         }
-        // After the title: a story whose headline has the term has it in its title, so it is touched already
-        // (and passed the date filter) exactly when its mask has this term's bit.
         const headline = this.headlineField === undefined ? undefined : data.get(this.headlineField);
-        if (headline) {
-          const masks = this.masks;
-          const headMasks = this.headMasks;
-          const headFull = this.headFull;
-          eachPosting(headline, (doc) => {
-            if ((masks[doc]! & bit) === 0 || (headMasks[doc]! & bit) !== 0) return;
-            headMasks[doc] = headMasks[doc]! | bit;
-            if (headMasks[doc] === full) headFull.push(doc);
-          });
-        }
+        if (headline) plan.push({ bit, postings: headline });
       }
     });
+    return plan;
+  }
+
+  /** Scores every posting of the plan. */
+  private accumulate(plan: PlanEntry[], from: number, to: number, full: number): void {
+    const dated = from > 0 || to < 99999999;
+    const dates = this.columns.dates;
+    const { scores, masks, touched, headMasks, headFull } = this.scratch;
+    for (const { bit, postings, score } of plan) {
+      if (!score) {
+        // After the title: a story whose headline has the term has it in its title, so it is touched already
+        // (and passed the date filter) exactly when its mask has this term's bit.
+        eachPosting(postings, (doc) => {
+          if ((masks[doc]! & bit) === 0 || (headMasks[doc]! & bit) !== 0) return;
+          headMasks[doc] = headMasks[doc]! | bit;
+          if (headMasks[doc] === full) headFull.push(doc);
+        });
+        continue;
+      }
+      const { factor, base, slope, lengths } = score;
+      const k1 = BM25.k + 1;
+      const d = BM25.d;
+      let count = this.scratch.touchedCount;
+      // One adder for the postings added since load and for a live index's Map, so the BM25 step is written once.
+      const add = (doc: number, tf: number): void => {
+        const length = lengths[doc];
+        if (!length) return;
+        if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
+        if (masks[doc] === 0) touched[count++] = doc;
+        scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
+        masks[doc]! |= bit;
+      };
+      if (postings instanceof LazyPostings) {
+        // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
+        count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, factor, base, slope);
+        if (!postings.pristine) postings.eachAdded(add);
+      } else {
+        postings.forEach((tf, doc) => add(doc, tf));
+      }
+      this.scratch.touchedCount = count;
+    }
   }
 
   /**
    * Among the stories of one digest whose headlines name every query term, raises the first one in the digest
-   * to just above the best of them (the rule in the class comment).
+   * to just above the best of them (the rule in the class comment). `docs`: stories whose headline names every term.
    */
-  private putIntroductionsFirst(full: number): void {
+  private putIntroductionsFirst(full: number, docs: number[]): void {
     const groups = new Map<number, { first: number; best: number; size: number }>();
-    const { scores, masks, positions, dates } = this;
-    for (const doc of this.headFull) {
+    const { scores, masks } = this.scratch;
+    const { positions, dates } = this.columns;
+    for (const doc of docs) {
       if (masks[doc] !== full) continue;
       const group = groups.get(dates[doc]!);
       if (!group) {
@@ -313,33 +292,45 @@ export class StoryScorer {
     }
   }
 
+  /** The section and `keep` filters as one test on a short id; `undefined` when there are none. */
+  private admitter(options: ScoreOptions): ((doc: number) => boolean) | undefined {
+    const { keep, sectionTitle } = options;
+    if (!keep && !sectionTitle) return undefined;
+    const { dates, sectionIds } = this.columns;
+    const titleIds = this.columns.titleIds;
+    const stored = keep ? internalsOf(this.index)._storedFields : undefined;
+    // The wanted section of the last date seen: a date's stories have neighbouring short ids, so this rarely changes.
+    let titleDay = -1;
+    let titleWanted = 0;
+    return (doc) => {
+      if (sectionTitle) {
+        if (dates[doc] !== titleDay) {
+          titleDay = dates[doc]!;
+          const title = sectionTitle(titleDay);
+          // -1 matches no story: no section that day, or a title no story has.
+          titleWanted = title === undefined ? -1 : (titleIds.get(title) ?? -1);
+        }
+        if (sectionIds[doc] !== titleWanted) return false;
+      }
+      return !keep || keep(dates[doc]!, stored!.get(doc) ?? {});
+    };
+  }
+
   /** Candidates whose mask covers `required` (0 = any), filtered: their exact count, and the page asked for in rank order. */
   private collect(ix: Internals, required: number, options: ScoreOptions): ScoredPage {
     const offset = Math.max(0, options.offset ?? 0);
     const limit = options.limit ?? Infinity;
     const want = limit <= 0 ? 0 : offset + limit;
     const heap: Candidate[] = []; // the worst kept candidate at heap[0]
-    const { scores, masks, dates, positions, sectionIds } = this;
-    const { keep, sectionTitle } = options;
-    const stored = keep ? internalsOf(this.index)._storedFields : undefined;
-    // The wanted section of the last date seen: a date's stories have neighbouring short ids, so this rarely changes.
-    let titleDay = -1;
-    let titleWanted = 0;
+    const { scores, masks, touched } = this.scratch;
+    const { dates, positions } = this.columns;
+    const admit = this.admitter(options);
     let total = 0;
-    for (let i = 0; i < this.touchedCount; i++) {
-      const doc = this.touched[i]!;
+    for (let i = 0; i < this.scratch.touchedCount; i++) {
+      const doc = touched[i]!;
       const mask = masks[doc]!;
       if ((mask & required) !== required) continue;
-      if (sectionTitle) {
-        if (dates[doc] !== titleDay) {
-          titleDay = dates[doc]!;
-          const title = sectionTitle(titleDay);
-          // -1 matches no story: no section that day, or a title no story has.
-          titleWanted = title === undefined ? -1 : (this.titleIds.get(title) ?? -1);
-        }
-        if (sectionIds[doc] !== titleWanted) continue;
-      }
-      if (keep && !keep(dates[doc]!, stored!.get(doc) ?? {})) continue;
+      if (admit && !admit(doc)) continue;
       total++;
       if (want === 0) continue;
       const score = scores[doc]! * popcount(mask);
@@ -349,13 +340,16 @@ export class StoryScorer {
       if (heap.length < want) heapPush(heap, candidate);
       else if (worse(candidate, heap[0]!) < 0) heapReplaceTop(heap, candidate);
     }
-    const hits = heap
+    return { hits: this.hitsOf(ix, heap, offset), total };
+  }
+
+  private hitsOf(ix: Internals, heap: Candidate[], offset: number): SearchHit[] {
+    return heap
       .sort(worse)
       .slice(offset)
       .map((c) => {
         const stored = ix._storedFields.get(c.doc)!;
         return { id: String(stored.id), date: String(stored.date), section: String(stored.section), title: String(stored.title), score: c.score };
       });
-    return { hits, total };
   }
 }

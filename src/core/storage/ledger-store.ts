@@ -1,10 +1,10 @@
 // Runs and their planned parts (the delivery ledger): planning, reading what is open, recording outcomes, pending runs.
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
-import { hashPayload, idempotencyKey } from "./part-keys.js";
 import type { DeliveriesTable, StateTables } from "./schema.js";
 import type { PostOptions } from "../delivery/post-options.js";
-import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, PlanRunInput, RunKind, RunSummary, StorageDialect } from "./types.js";
+import { planRunsAtOnce, readSlotStates } from "./plan-runs.js";
+import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, RunKind, RunSummary, StorageDialect } from "./types.js";
 
 const OPEN: PartStatus[] = ["pending", "in-flight"];
 
@@ -46,28 +46,6 @@ function aggregate(outcome: string, parts: { status: string; operation?: string 
   return "sent";
 }
 
-/** The `deliveries` rows of a run's planned parts, all pending. */
-export function deliveryRows(run: Pick<PlanRunInput, "runId" | "kind" | "digestDate" | "platform" | "targetId" | "payloads" | "operations" | "now">) {
-  return run.payloads.map((payload, i) => {
-    const json = JSON.stringify(payload);
-    return {
-      run_id: run.runId,
-      kind: run.kind,
-      digest_date: run.digestDate,
-      platform: run.platform,
-      target_id: run.targetId,
-      part_index: i,
-      part_count: run.payloads.length,
-      payload: json,
-      payload_hash: hashPayload(json),
-      idempotency_key: idempotencyKey(run.runId, run.platform, run.targetId, i),
-      operation: run.operations?.[i] ?? "send",
-      created_at: run.now,
-      updated_at: run.now,
-    };
-  });
-}
-
 /** The ledger of a state database (either dialect). */
 export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect): LedgerStore {
   const part = (key: PartKey) =>
@@ -78,31 +56,8 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       .where("target_id", "=", key.targetId)
       .where("part_index", "=", key.partIndex);
   return {
-    async planRun(run) {
-      return db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto("runs")
-          .values({
-            run_id: run.runId,
-            kind: run.kind,
-            platform: run.platform,
-            target_id: run.targetId,
-            digest_date: run.digestDate,
-            section_index: run.sectionIndex ?? null,
-            slot: run.slot ?? null,
-            requested_by: run.requestedBy ?? null,
-            sections: run.sections ? JSON.stringify(run.sections) : null,
-            options: run.options ? JSON.stringify(run.options) : null,
-            created_at: run.now,
-          })
-          .onConflict((oc) => oc.doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-        if (run.payloads.length === 0) return true;
-        await trx.insertInto("deliveries").values(deliveryRows(run)).execute();
-        return true;
-      });
-    },
+    planRun: async (run) => (await planRunsAtOnce(db, [run]))[0] === "planned",
+    planRuns: (runs) => planRunsAtOnce(db, runs),
     async skipSlot(run) {
       await db
         .insertInto("runs")
@@ -121,28 +76,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
         .onConflict((oc) => oc.doNothing())
         .execute();
     },
-    async slotTaken(platform, targetId, slot) {
-      const r = await db
-        .selectFrom("runs")
-        .select("run_id")
-        .where("platform", "=", platform)
-        .where("target_id", "=", targetId)
-        .where("slot", "=", slot)
-        .executeTakeFirst();
-      return r !== undefined;
-    },
-    async scheduledDelivered(platform, targetId, digestDate) {
-      const r = await db
-        .selectFrom("runs")
-        .select("run_id")
-        .where("platform", "=", platform)
-        .where("target_id", "=", targetId)
-        .where("digest_date", "=", digestDate)
-        .where("kind", "=", "scheduled")
-        .where("outcome", "=", "planned")
-        .executeTakeFirst();
-      return r !== undefined;
-    },
+    slotStates: (items, digestDate) => readSlotStates(db, items, digestDate),
     async openParts(platform, targetId) {
       const rows = await db
         .selectFrom("deliveries as d")

@@ -3,7 +3,6 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
 import { createLeaseStore } from "./lease-store.js";
 import { createLedgerStore } from "./ledger-store.js";
 import { createRevisionStore } from "./revision-store.js";
@@ -100,6 +99,8 @@ export function redactUrl(url: string): string {
 /** A PostgreSQL database (a pool of a few connections), migrated; several instances may share it. */
 export async function openPostgresStorage(url: string): Promise<Storage> {
   const where = redactUrl(url);
+  // Loaded here, not at the top: an SQLite start (the default, and the console) does not pay for pg's ~50 modules.
+  const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => undefined);

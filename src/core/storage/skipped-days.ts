@@ -2,7 +2,7 @@
 import type { Kysely } from "kysely";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
-import { deliveryRows } from "./ledger-store.js";
+import { deliveryRows } from "./plan-runs.js";
 import type { StateTables } from "./schema.js";
 
 /** A scheduled slot that sent nothing because nothing matched, and is still its target's latest scheduled slot. */

@@ -125,6 +125,22 @@ export interface PlanRunInput {
   now: string;
 }
 
+/** One target's scheduled slot (ISO time). */
+export interface SlotRef {
+  platform: Platform;
+  targetId: string;
+  slot: string;
+}
+
+/** What the ledger holds for a slot (LedgerStore.slotStates). */
+export interface SlotState {
+  slotTaken: boolean;
+  delivered: boolean;
+}
+
+/** What planning one run did (LedgerStore.planRuns). */
+export type PlanOutcome = "planned" | "exists" | "taken";
+
 export interface SkipSlotInput {
   runId: string;
   platform: Platform;
@@ -173,11 +189,21 @@ export interface LedgerStore {
    * plan each slot once, whoever comes first.
    */
   planRun(run: PlanRunInput): Promise<boolean>;
+  /**
+   * Records many runs with their parts in one transaction: after it, each is in the ledger whole or not at all (a
+   * crash mid-way leaves none of them). The outcome of each, in the order given: `planned` (written now), `exists`
+   * (this run was already recorded for that target: a retry after a commit whose answer was lost), `taken` (another
+   * run holds its scheduled slot; nothing written for it).
+   */
+  planRuns(runs: readonly PlanRunInput[]): Promise<PlanOutcome[]>;
   /** Records a scheduled slot that was skipped (no new digest within the deadline, or nothing to send). */
   skipSlot(run: SkipSlotInput): Promise<void>;
-  slotTaken(platform: Platform, targetId: string, slot: string): Promise<boolean>;
-  /** True when a scheduled run already carried this digest to the target. */
-  scheduledDelivered(platform: Platform, targetId: string, digestDate: string): Promise<boolean>;
+  /**
+   * For many scheduled slots at once (a few queries, whatever their number), in the order given: `slotTaken` when a
+   * run (planned or skipped) is recorded for that target and slot; `delivered` when a scheduled run already carried
+   * `digestDate` to that target (false when no date is given).
+   */
+  slotStates(items: readonly SlotRef[], digestDate: string | undefined): Promise<SlotState[]>;
   /** Parts not yet sent for a target, oldest run first (planning order, not clock time), in part order. */
   openParts(platform: Platform, targetId: string): Promise<PartRow[]>;
   /** Targets that have unsent parts (also those not subscribed, e.g. a repost to a channel). */

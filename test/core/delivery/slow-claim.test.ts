@@ -29,11 +29,12 @@ function countingPacer() {
 /** Claims take this long: longer than a grant's spacing at 30/s. */
 const SLOW_CLAIM_MS = 80;
 
-/** The store with claims that take `ms` (a stalled fsync). */
-function slowClaims(storage: Storage, ms: number): Storage {
+/** The store with claims that take `ms` (a stalled fsync); `onClaim` hears when one starts. */
+function slowClaims(storage: Storage, ms: number, onClaim: () => void): Storage {
   const leases = {
     ...storage.leases,
     claim: async (...args: Parameters<Storage["leases"]["claim"]>) => {
+      onClaim();
       await new Promise((r) => setTimeout(r, ms));
       return storage.leases.claim(...args);
     },
@@ -47,12 +48,16 @@ describe.each(testBackends())("a slow claim between the slot and the send, on %s
     const db = await h.open();
     const { pacer, grants, given } = countingPacer();
     const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
-    const engine = await h.engine({ db: slowClaims(db, claimMs), archive: new MemoryArchive([digestOn("2026-02-18")]), clock, pacer });
+    let claimStarted!: () => void;
+    const claiming = new Promise<void>((resolve) => (claimStarted = resolve));
+    const engine = await h.engine({ db: slowClaims(db, claimMs, claimStarted), archive: new MemoryArchive([digestOn("2026-02-18")]), clock, pacer });
     clock.set("2026-02-18T09:00:30Z");
     const tg = new ScriptedPublisher("telegram");
     engine.registerPublisher(tg);
     const tick = engine.tick();
     if (stopDuringClaim) {
+      // Halfway through the first claim, however long planning took on a busy machine.
+      await claiming;
       await new Promise((r) => setTimeout(r, claimMs / 2));
       await engine.stop();
     }

@@ -177,6 +177,21 @@ describe("createArchive: watching", () => {
     expect(a.get("2026-02-22")?.sections[0]?.stories[0]?.title).toBe("Version two");
   });
 
+  it("takes an edit in place that puts the old size and mtime back (touch -r)", async () => {
+    const file = write("2026-02-22.md", story("Version one"));
+    fs.utimesSync(file, 1_770_000_000, 1_770_000_000);
+    const a = await open(false);
+    const before = fs.statSync(file);
+    // The kernel's ctime moves in ticks of a few ms: write until the edit lands in a later one, as a real edit does.
+    while (fs.statSync(file).ctimeMs === before.ctimeMs) {
+      await new Promise((r) => setTimeout(r, 1));
+      fs.writeFileSync(file, story("Version two"));
+      fs.utimesSync(file, before.atime, before.mtime);
+    }
+    await a.reload();
+    expect(a.get("2026-02-22")?.sections[0]?.stories[0]?.title).toBe("Version two");
+  });
+
   it("keeps the last good version when a file turns bad, and takes the fix later", async () => {
     const file = write("2026-02-19.md", story("Good version"));
     const a = await open(true);

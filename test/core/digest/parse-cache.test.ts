@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createArchive } from "../../../src/core/digest/archive.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { openParseCache } from "../../../src/core/digest/parse-cache.js";
@@ -25,6 +25,23 @@ async function load(digests = path.join(dir, "digests")) {
   const archive = await createArchive({ dir: digests, logger, watch: false, cache });
   await archive.close();
   return archive;
+}
+
+/**
+ * Writes `text` over `file` in place (same inode) and puts its times back, as `touch -r` after an edit does. The
+ * kernel's ctime moves in clock ticks of a few ms: the write is repeated until it lands in a later tick than the
+ * file's last change, as any edit made while the bot is stopped does.
+ */
+async function editInPlaceKeepingTimes(file: string, text: string): Promise<void> {
+  const before = fs.statSync(file);
+  for (;;) {
+    fs.writeFileSync(file, text);
+    fs.utimesSync(file, before.atime, before.mtime);
+    const after = fs.statSync(file);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    if (after.ctimeMs !== before.ctimeMs) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 const firstTitle = (archive: Awaited<ReturnType<typeof load>>, date: string) => archive.get(date)?.sections[0]?.stories[0]?.title;
@@ -71,15 +88,43 @@ describe("parse cache", () => {
     expect(firstTitle(await load(), "2026-03-01")).toBe("Edited");
   });
 
-  it("at start only stats a file whose size and mtime are unchanged (no read, no hash)", async () => {
+  it("at start only stats an unchanged file (no read, no hash)", async () => {
+    const file = path.join(dir, "digests", "2026-03-01.md");
+    fs.writeFileSync(file, digest("Original"));
+    await load();
+    const reads = vi.spyOn(fs.promises, "readFile");
+    try {
+      expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
+      expect(reads.mock.calls.filter(([what]) => what === file)).toEqual([]);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it("reads and parses again a file edited in place while stopped, with its size and mtime put back (touch -r)", async () => {
     const file = path.join(dir, "digests", "2026-03-01.md");
     fs.writeFileSync(file, digest("Original"));
     fs.utimesSync(file, 1_770_000_000, 1_770_000_000);
     await load();
-    // Same size, same mtime, other bytes: only a read would notice.
-    fs.writeFileSync(file, digest("Origina!"));
+    // Same size, same mtime, same inode, other bytes: only the ctime (which no tool can set) tells.
+    await editInPlaceKeepingTimes(file, digest("Origina!"));
+    expect(firstTitle(await load(), "2026-03-01")).toBe("Origina!");
+  });
+
+  it("reads but does not parse again a file whose stat changed and bytes did not (a chmod, a touch -r)", async () => {
+    const file = path.join(dir, "digests", "2026-03-01.md");
+    fs.writeFileSync(file, digest("Original"));
     fs.utimesSync(file, 1_770_000_000, 1_770_000_000);
-    expect(firstTitle(await load(), "2026-03-01")).toBe("Original");
+    await load();
+    tamperWithCache("From the cache");
+    await editInPlaceKeepingTimes(file, digest("Original"));
+    const reads = vi.spyOn(fs.promises, "readFile");
+    try {
+      expect(firstTitle(await load(), "2026-03-01")).toBe("From the cache");
+      expect(reads.mock.calls.filter(([what]) => what === file)).toHaveLength(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("reads a file again at start when another file took its name, even with the same size and mtime", async () => {
@@ -137,6 +182,17 @@ describe("parse cache", () => {
     const moved = await load(path.join(dir, "moved"));
     expect(firstTitle(moved, "2026-03-01")).toBe("From the cache");
     expect(moved.warnings().map((w) => w.file)).toEqual([path.join(dir, "moved", "2026-03-01.md")]);
+  });
+
+  it("does not parse again a digest folder restored from a copy with its times kept (new inodes and ctimes)", async () => {
+    const digests = path.join(dir, "digests");
+    fs.writeFileSync(path.join(digests, "2026-03-01.md"), digest("Original"));
+    await load();
+    tamperWithCache("From the cache");
+    fs.cpSync(digests, path.join(dir, "backup"), { recursive: true, preserveTimestamps: true });
+    fs.rmSync(digests, { recursive: true });
+    fs.cpSync(path.join(dir, "backup"), digests, { recursive: true, preserveTimestamps: true });
+    expect(firstTitle(await load(), "2026-03-01")).toBe("From the cache");
   });
 
   it("ignores a cache written by another parser version or a broken index", async () => {

@@ -62,9 +62,8 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(await s.ledger.runParts(loser!)).toEqual([]);
     // A skip of a slot already planned changes nothing either.
     await s.ledger.skipSlot({ runId: "s3", platform: "telegram", targetId: "-1", slot, note: "late", now: T0 });
-    expect(await s.ledger.slotTaken("telegram", "-1", slot)).toBe(true);
     expect(await s.ledger.lastRun("telegram", "-1")).toMatchObject({ runId: winner, outcome: "planned" });
-    expect(await s.ledger.scheduledDelivered("telegram", "-1", "2026-02-18")).toBe(true);
+    expect(await s.ledger.slotStates([{ platform: "telegram", targetId: "-1", slot }], "2026-02-18")).toEqual([{ slotTaken: true, delivered: true }]);
   });
 
   it("lists pending reposts and manual runs (not scheduled ones) and cancels one, leaving the others", async () => {

@@ -1,0 +1,123 @@
+// The pruned search (bitset totals, only the blocks that can reach the page scored) gives the very page and total of scoring every posting.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateSyntheticDigests } from "../../bench/synthetic-archive.js";
+import { type Digest, makeStoryId } from "../../src/core/digest/model.js";
+import { createIndex } from "../../src/core/search/index-options.js";
+import { LiveIndex } from "../../src/core/search/live-index.js";
+import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";
+import { type ScoreOptions, StoryScorer } from "../../src/core/search/scorer.js";
+import { SectionFilters } from "../../src/core/search/section-filter.js";
+import { createMemoryArchive } from "./search-relevance-archive.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * 45 synthetic days, every third one also carrying a copy of the first day's first section: stories with the very
+ * same text score exactly alike, so pages end inside runs of ties (ranked newest first).
+ */
+const digests = generateSyntheticDigests({ samplePath: join(ROOT, "data/digests/2026-02-18.md"), days: 45 }).map((d, i) => {
+  if (i === 0 || i % 3 !== 0) return d;
+  const copy = structuredClone(d);
+  const repeated = structuredClone(d.sections[0]!);
+  const at = copy.sections.length;
+  repeated.title = "转载";
+  repeated.stories = structuredClone(generateSyntheticDigests({ samplePath: join(ROOT, "data/digests/2026-02-18.md"), days: 45 })[0]!.sections[0]!.stories).map((s, k) => ({ ...s, id: makeStoryId(d.date, at, k) }));
+  copy.sections.push(repeated);
+  return copy;
+});
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random query: 1–3 words cut from the archive's stories (common bigrams, names, versions, rare runs), sometimes a typo or a prefix. */
+function randomQuery(rand: () => number, archive: readonly Digest[]): { query: string; options: ScoreOptions; section?: string } {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const words: string[] = [];
+  for (let n = 1 + Math.floor(rand() * 3); words.length < n; ) {
+    const story = pick(pick(pick(archive).sections).stories);
+    const text = rand() < 0.5 ? story.title : story.text;
+    const pieces = text.split(/[\s：:，。；、]+/u).filter((p) => p.length > 0);
+    const piece = pick(pieces.length > 0 ? pieces : ["agent"]);
+    const start = Math.floor(rand() * Math.max(1, piece.length - 1));
+    let word = /^[\p{Script=Han}]/u.test(piece.slice(start)) ? piece.slice(start, start + 2 + Math.floor(rand() * 3)) : piece;
+    if (rand() < 0.1 && word.length >= 6) word = word.slice(0, 2) + word.slice(3); // a typo
+    words.push(word);
+  }
+  const options: ScoreOptions = {};
+  const r = rand();
+  if (r < 0.15) options.limit = 1;
+  else if (r < 0.8) options.limit = 10;
+  else if (r < 0.9) options.limit = 3 + Math.floor(rand() * 20);
+  if (rand() < 0.2) options.offset = Math.floor(rand() * 30);
+  if (rand() < 0.1) options.prefix = true;
+  if (rand() < 0.15) {
+    const a = pick(archive).date;
+    const b = pick(archive).date;
+    options.from = a < b ? a : b;
+    options.to = a < b ? b : a;
+  }
+  if (rand() < 0.1) options.introductionsFirst = false;
+  if (rand() < 0.1) options.requireAll = true;
+  return { query: words.join(" "), options, ...(rand() < 0.15 ? { section: pick(["模型", "产品", "安全", "2", "研究"]) } : {}) };
+}
+
+/** Runs `count` random queries through both scorers; returns how many took the pruned path. */
+function compare(plain: StoryScorer, pruned: StoryScorer, archive: readonly Digest[], seed: number, count: number): number {
+  const rand = mulberry32(seed);
+  const sections = new SectionFilters(createMemoryArchive(archive));
+  const before = pruned.prunedQueries;
+  for (let i = 0; i < count; i++) {
+    const { query, options, section } = randomQuery(rand, archive);
+    const opts = { ...options, ...(section !== undefined ? sections.filter(section) : {}) };
+    const label = `${query} ${JSON.stringify(options)} ${section ?? ""}`;
+    expect(pruned.searchPage(query, opts), label).toEqual(plain.searchPage(query, opts));
+  }
+  return pruned.prunedQueries - before;
+}
+
+describe("pruned search", () => {
+  it("gives the same hits, scores, order and totals as scoring every posting, on random queries over a loaded and then edited archive", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "digest-pruned-"));
+    dirs.push(dir);
+    const built = createIndex();
+    const { digestToDocs } = await import("../../src/core/search/index-options.js");
+    built.addAll(digests.flatMap(digestToDocs));
+    await saveIndex(dir, digests, built);
+    const loaded = await loadSavedIndex(dir);
+    if (!loaded.index) throw new Error(`not loaded: ${loaded.reason}`);
+    const live = new LiveIndex(loaded.index);
+    for (const d of digests) live.adopt(d.date, d, "");
+    const plain = new StoryScorer(live.index, { prunedFromPostings: Infinity });
+    const pruned = new StoryScorer(live.index, { blockSize: 32, prunedFromPostings: 0, boundsCacheBytes: 64 * 1024 });
+    expect(compare(plain, pruned, digests, 1, 400), "most queries take the pruned path").toBeGreaterThan(300);
+
+    // Edits: a digest replaced (its stories get new short ids, the old ones die), one removed, a new day added.
+    const current = new Map(digests.map((d) => [d.date, d]));
+    const edited = structuredClone(digests[10]!);
+    for (const s of edited.sections.flatMap((x) => x.stories)) s.text = `${s.text} 修订 ${s.title}`;
+    live.apply({ type: "upsert", digest: edited, file: edited.date });
+    current.set(edited.date, edited);
+    live.apply({ type: "remove", date: digests[20]!.date, file: digests[20]!.date });
+    current.delete(digests[20]!.date);
+    const [next] = generateSyntheticDigests({ samplePath: join(ROOT, "data/digests/2026-02-18.md"), days: 1, endDate: "2026-02-18", seed: 7 });
+    live.apply({ type: "upsert", digest: next!, file: next!.date });
+    current.set(next!.date, next!);
+    const after = [...current.values()].sort((a, b) => a.date.localeCompare(b.date));
+    expect(compare(plain, pruned, after, 2, 300)).toBeGreaterThan(200);
+  });
+});
