@@ -1,10 +1,13 @@
 // `digest-bot preview --revision`: for a changed digest, which delivered messages a revision would edit, send or delete, and how.
 import type { Locale } from "../core/config.js";
 import type { Digest } from "../core/digest/model.js";
-import { filterPostByKeywords } from "../core/delivery/keyword-filter.js";
 import { planRevision, sectionsOfRun } from "../core/delivery/revision-planner.js";
 import type { Platform } from "../core/reply.js";
 import type { Storage } from "../core/storage/types.js";
+import { filterPostByKeywords, NO_KEYWORD_MATCH_NOTE } from "../core/delivery/keyword-filter.js";
+import type { PostOptions } from "../core/delivery/post-options.js";
+import { hashPayload } from "../core/storage/part-keys.js";
+import { skippedDays } from "../core/storage/skipped-days.js";
 import { buildDailyPost } from "../core/summaries.js";
 import { planDiscordDailyPost } from "../discord/discord-daily-post.js";
 import { messageBody } from "../discord/discord-native.js";
@@ -19,6 +22,8 @@ export interface RevisionPreview {
   runId: string;
   kind: string;
   operations: { part: number; operation: string; messageId?: string; oldHash?: string; newHash?: string; size?: string; payload?: unknown }[];
+  /** A day skipped because no story matched its keywords, which this revision would send (keyword-revisions.ts). */
+  skippedDay?: true;
 }
 
 /** Platforms whose delivered posts are corrected (the console prints; it cannot edit). */
@@ -41,19 +46,21 @@ function sizeOf(platform: Platform, payload: unknown): string {
 export async function previewRevisions(
   storage: Storage,
   digest: Digest,
-  options: { locale: Locale; botUsername?: string | undefined; target?: string | undefined },
+  options: { locale: Locale; botUsername?: string | undefined; target?: string | undefined; now?: Date; deadlineHours?: number },
 ): Promise<RevisionPreview[]> {
   const previews: RevisionPreview[] = [];
+  const plan = (platform: Platform, post: ReturnType<typeof buildDailyPost>, runOptions: PostOptions | undefined): unknown[] =>
+    platform === "discord"
+      ? planDiscordDailyPost(post, options.locale, runOptions)
+      : planTelegramDailyPost(post, options.botUsername ? { locale: options.locale, botUsername: options.botUsername } : { locale: options.locale });
+  const body = (platform: Platform, payload: unknown) => ({ size: sizeOf(platform, payload), payload: platform === "discord" ? messageBody(payload as DiscordMessagePayload) : payload });
   for (const run of await storage.revisions.deliveredRuns(digest.date)) {
     const target = `${run.platform}:${run.targetId}`;
     if (!EDITABLE.includes(run.platform) || (options.target && options.target !== target)) continue;
     const sub = await storage.subscriptions.get(run.platform, run.targetId);
     // The run's keywords too, as the revision desk re-plans it (its other options are the platform planners' part).
     const post = filterPostByKeywords(buildDailyPost(digest, sectionsOfRun(run, sub?.sections)), digest, run.options?.keywords);
-    const payloads: unknown[] =
-      run.platform === "discord"
-        ? planDiscordDailyPost(post, options.locale, run.options)
-        : planTelegramDailyPost(post, options.botUsername ? { locale: options.locale, botUsername: options.botUsername } : { locale: options.locale });
+    const payloads = plan(run.platform, post, run.options);
     const planned = planRevision(await storage.revisions.currentMessages(run), payloads) ?? [];
     previews.push({
       target,
@@ -66,9 +73,22 @@ export async function previewRevisions(
         ...(op.oldHash ? { oldHash: op.oldHash } : {}),
         ...(op.newHash ? { newHash: op.newHash } : {}),
         // The request body as sent: a Discord part's placement marker is the planner's note to the publisher.
-        ...(op.payload !== undefined ? { size: sizeOf(run.platform, op.payload), payload: run.platform === "discord" ? messageBody(op.payload as DiscordMessagePayload) : op.payload } : {}),
+        ...(op.payload !== undefined ? body(run.platform, op.payload) : {}),
       })),
     });
+  }
+  // Days skipped because nothing matched, that a story of this version matches: the revision sends them (once).
+  const deadlineMs = (options.deadlineHours ?? Infinity) * 3_600_000;
+  for (const day of await skippedDays(storage.db, digest.date, NO_KEYWORD_MATCH_NOTE)) {
+    const target = `${day.platform}:${day.targetId}`;
+    if (!EDITABLE.includes(day.platform) || (options.target && options.target !== target)) continue;
+    if (options.now && options.now.getTime() - Date.parse(day.slot) > deadlineMs) continue;
+    const sub = await storage.subscriptions.get(day.platform, day.targetId);
+    if (!sub?.enabled) continue;
+    const post = filterPostByKeywords(buildDailyPost(digest, sub.sections), digest, day.options?.keywords);
+    if (post.sections.length === 0) continue;
+    const operations = plan(day.platform, post, day.options).map((payload, i) => ({ part: i + 1, operation: "send", newHash: hashPayload(JSON.stringify(payload)), ...body(day.platform, payload) }));
+    previews.push({ target, runId: day.runId, kind: "scheduled", operations, skippedDay: true });
   }
   return previews;
 }
@@ -78,6 +98,12 @@ export function renderRevisionPreviews(date: string, previews: readonly Revision
   if (previews.length === 0) return `No post of ${date} has been delivered (per the ledger); nothing to correct.\n`;
   const out: string[] = [];
   for (const p of previews) {
+    if (p.skippedDay) {
+      out.push(`──── ${p.target} · day skipped for no keyword match, run ${p.runId} · ${date} ────`);
+      for (const op of p.operations) out.push(`  message ${op.part}: send (a story matches its keywords now): ${op.newHash}, ${op.size}`);
+      out.push(`  → the day's post is sent: ${p.operations.length} message${p.operations.length === 1 ? "" : "s"}`, "");
+      continue;
+    }
     out.push(`──── ${p.target} · ${p.kind} run ${p.runId} · ${date} ────`);
     if (p.operations.length === 0) {
       out.push("  unchanged: every message already shows this version", "");

@@ -115,7 +115,13 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
     if (values.revision) {
       const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
       try {
-        const previews = await previewRevisions(storage, digest, { locale, botUsername: values["bot-username"], target: values.target });
+        const previews = await previewRevisions(storage, digest, {
+          locale,
+          botUsername: values["bot-username"],
+          target: values.target,
+          now: io.now ?? new Date(),
+          deadlineHours: config.DELIVERY_DEADLINE_HOURS,
+        });
         io.stdout(values.json ? `${JSON.stringify(previews, null, 2)}\n` : renderRevisionPreviews(digest.date, previews));
       } finally {
         await storage.close();

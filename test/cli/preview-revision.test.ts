@@ -106,6 +106,32 @@ describe.each(testBackends())("digest-bot preview --revision, state on %s", (bac
     expect(plain.out()).not.toContain("digest_placement");
   });
 
+  it("a day skipped for no keyword match that this version matches is shown as sent; outside the deadline it is not", async () => {
+    const storage = await openState();
+    await storage.subscriptions.upsert("telegram", "-1002", undefined, now);
+    const note = `no story matches the keywords "late" in the ${REVISION_DATE} digest; nothing was sent`;
+    await storage.ledger.skipSlot({ runId: "s20260302-kw", platform: "telegram", targetId: "-1002", slot: "2026-03-02T01:00:00.000Z", digestDate: REVISION_DATE, note, now, options: { keywords: ["late"] } });
+    await storage.close();
+    writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest({ addStories: 2 }));
+    const r = io();
+    expect(await runPreview(["--revision", "--target", "telegram:-1002", "--bot-username", "DigestBot"], r.io)).toBe(0);
+    expect(r.out()).toMatch(
+      new RegExp(`^──── telegram:-1002 · day skipped for no keyword match, run s20260302-kw · ${REVISION_DATE} ────\n {2}message 1: send \\(a story matches its keywords now\\): [0-9a-f]{16}, \\d+/4096 chars as shown\n {2}→ the day's post is sent: 1 message\n`),
+    );
+    const json = io();
+    expect(await runPreview(["--revision", "--target", "telegram:-1002", "--json"], json.io)).toBe(0);
+    const [preview] = JSON.parse(json.out()) as { skippedDay?: boolean; operations: { payload: { text: string } }[] }[];
+    expect(preview!.skippedDay).toBe(true);
+    expect(preview!.operations[0]!.payload.text).toContain("Story 1.6 title (late)");
+    const late = io();
+    late.io.now = new Date("2026-03-02T13:00:01Z"); // 12 h and a second after the slot.
+    expect(await runPreview(["--revision", "--target", "telegram:-1002"], late.io)).toBe(0);
+    expect(late.out()).toBe(`No post of ${REVISION_DATE} has been delivered (per the ledger); nothing to correct.\n`);
+    const storage2 = await openState();
+    expect(await column(storage2, "SELECT outcome FROM runs WHERE run_id = 's20260302-kw'")).toEqual(["skipped"]);
+    await storage2.close();
+  });
+
   it("an unchanged digest says every message already shows it", async () => {
     writeFileSync(join(dir, "digests", `${REVISION_DATE}.md`), revisionDigest());
     const r = io();

@@ -93,3 +93,13 @@ export function forSectionRepost(options: PostOptions | undefined): PostOptions 
   const { keywords: _keywords, pin: _pin, ...rest } = options;
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
+
+/**
+ * The options of a whole-digest repost: the subscription's, without the pin when the digest is not the latest (a
+ * repost of an older day must not take the pin from today's header). Undefined when nothing is left.
+ */
+export function forRepost(options: PostOptions | undefined, latest: boolean): PostOptions | undefined {
+  if (latest || !options?.pin) return options;
+  const { pin: _pin, ...rest } = options;
+  return Object.keys(rest).length > 0 ? rest : undefined;
+}

@@ -6,7 +6,7 @@ import type { Platform } from "../reply.js";
 import type { LedgerStore, PartRow, RunKind, Subscription, SubscriptionStore } from "../storage/types.js";
 import type { RepostRequest, RepostResult } from "./control.js";
 import { DeliveryError, noPublisher } from "./delivery-error.js";
-import { effectiveOptions, forSectionRepost } from "./effective-options.js";
+import { effectiveOptions, forRepost, forSectionRepost } from "./effective-options.js";
 import { keyOf, type Flusher } from "./flushing.js";
 import { newRunId } from "./ledger.js";
 import { planningBatches, type PlanRequest, type Planner } from "./planning.js";
@@ -73,10 +73,10 @@ export async function deliverOnRequest(deps: OnRequestDeps, request: DeliverRequ
     for (const batch of planningBatches(targets)) {
       if (deps.stopped()) break;
       const requests: PlanRequest[] = batch.map((target) => {
-        // An explicit section is what was asked for: no keyword filter, and no pin (it is not the day's post). A
-        // whole-digest repost to every subscription keeps each one's section filter.
+        // An explicit section is what was asked for: no keyword filter, and no pin (it is not the day's post); nor is
+        // an older digest's repost. A whole-digest repost to every subscription keeps each one's section filter.
         const own = effectiveOptions(target.sub, config);
-        const options = sectionIndex !== undefined ? forSectionRepost(own) : own;
+        const options = sectionIndex !== undefined ? forSectionRepost(own) : forRepost(own, digest.date === archive.latest()?.date);
         const sections = sectionIndex !== undefined ? [sectionIndex] : target.sections;
         return { kind, runId, platform: target.platform, targetId: target.targetId, options, digest, sections, extra };
       });

@@ -1,7 +1,7 @@
 // Effective delivery options (#13): environment defaults for settings targets only, a target's own options over them, other platforms' options and "none" markers dropped.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config.js";
-import { applyOptionsPatch, effectiveOptions, forSectionRepost } from "../../../src/core/delivery/effective-options.js";
+import { applyOptionsPatch, effectiveOptions, forRepost, forSectionRepost } from "../../../src/core/delivery/effective-options.js";
 
 const config = parseConfig({
   DELIVERY_SILENT: "true",
@@ -38,5 +38,8 @@ describe("applyOptionsPatch / forSectionRepost", () => {
     expect(forSectionRepost({ keywords: ["a"], pin: true, silent: true })).toEqual({ silent: true });
     expect(forSectionRepost({ keywords: ["a"], pin: true })).toBeUndefined();
     expect(forSectionRepost({ silent: true })).toEqual({ silent: true });
+    expect(forRepost({ pin: true, silent: true }, true)).toEqual({ pin: true, silent: true });
+    expect(forRepost({ pin: true, silent: true }, false)).toEqual({ silent: true });
+    expect(forRepost({ pin: true }, false)).toBeUndefined();
   });
 });

@@ -49,6 +49,20 @@ describe.each(testBackends())("on %s", (backend) => {
     expect((await db.subscriptions.get("telegram", "-1"))?.pinnedMessageId).toBe(header);
   });
 
+  it("a repost of an older day's digest pins nothing: today's header keeps the pin", async () => {
+    const { archive, clock, db, engine, platform } = await setup({ pin: true });
+    archive.put(digestOn("2026-02-19"));
+    clock.set("2026-02-19T09:00:00Z");
+    await engine.tick();
+    const today = (await db.subscriptions.get("telegram", "-1"))!.pinnedMessageId!;
+    expect(platform.pinCalls).toHaveLength(2);
+    const old = await engine.repost({ to: TARGET, date: DAY });
+    expect(old.messagesSent).toBeGreaterThan(0);
+    expect(platform.pinCalls).toHaveLength(2);
+    expect([...platform.pinned]).toEqual([today]);
+    expect((await db.subscriptions.get("telegram", "-1"))?.pinnedMessageId).toBe(today);
+  });
+
   describe("unsubscribing", () => {
     it("unpins the header the bot pinned and forgets it; a settings target stays listed, disabled", async () => {
       const { db, engine, platform } = await setup({ pin: true }, { TELEGRAM_CHAT_IDS: "-1001", DELIVERY_PIN: "true" });
