@@ -1,5 +1,5 @@
 // The saved search index: one binary file under DATA_DIR with per-digest content hashes, checked against its own documents at load.
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
 import { digestHash } from "../digest/digest-hash.js";
@@ -275,21 +275,28 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   const handle = await open(tmp, "w", 0o600);
   const w = new IndexFileWriter(handle);
   try {
-    await w.text(MAGIC);
-    await chunk(w, () => w.text(JSON.stringify(header)));
-    await chunk(w, jsonArray(w, snap.documents, 200));
-    await chunk(w, jsonArray(w, snap.postings.terms, 2000));
-    const count = Buffer.alloc(4);
-    count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
-    await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
-    await w.bytes(count);
-    for (const d of snap.postings.pieces) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    await w.flush();
-  } finally {
-    w.release();
-    await handle.close();
+    try {
+      await w.text(MAGIC);
+      await chunk(w, () => w.text(JSON.stringify(header)));
+      await chunk(w, jsonArray(w, snap.documents, 200));
+      await chunk(w, jsonArray(w, snap.postings.terms, 2000));
+      const count = Buffer.alloc(4);
+      count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + piece.length, 0));
+      await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
+      await w.bytes(count);
+      for (const d of snap.postings.pieces) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      await w.flush();
+    } finally {
+      w.release();
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    // A save the disk refused (ENOSPC mid-write): left there, the part written held the space, and every start that
+    // failed so (another pid) left one more.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await rename(tmp, file);
   return file;
 }
 
