@@ -1,5 +1,5 @@
 // The saved search index: one binary file under DATA_DIR with per-digest content hashes, checked against its own documents at load.
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
 import { digestHash } from "../digest/digest-hash.js";
@@ -272,6 +272,7 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
+  await removeLeftovers(dataDir);
   const handle = await open(tmp, "w", 0o600);
   const w = new IndexFileWriter(handle);
   try {
@@ -298,6 +299,32 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
     throw err;
   }
   return file;
+}
+
+const LEFTOVER = new RegExp(`^${SAVED_INDEX_FILE.replaceAll(".", "\\.")}\\.(\\d+)\\.tmp$`);
+
+/**
+ * Removes the temp files of saves whose process is gone (killed mid-save: `kill -9`, the OOM killer): each held
+ * up to a whole index (~12 MiB a year of digests) for good, the next process having another pid. A file of a
+ * live process (another instance's save in progress) is left alone.
+ */
+async function removeLeftovers(dataDir: string): Promise<void> {
+  const names = await readdir(dataDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(LEFTOVER.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    await rm(join(dataDir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
