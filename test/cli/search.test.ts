@@ -1,5 +1,6 @@
 // `digest-bot search`: ranked output, --json shape, filters, exit codes and clear usage errors.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,5 +86,35 @@ describe("digest-bot search", () => {
     expect(empty.code).toBe(2);
     expect(empty.err).toContain('search: give a QUERY, e.g. digest-bot search "glm-5"');
     expect(empty.err).toContain("Usage: digest-bot search QUERY");
+  });
+
+  it("leaves no temp file behind when the disk refuses a save mid-write, and the saved index stays the last good one", () => {
+    // A real process (dist/) whose files may not grow past 4 KiB (`ulimit -f 8`: the write fails with EFBIG, as on a
+    // full disk with ENOSPC): the saved index of the fixtures is ~7 KiB, so the save fails in the middle.
+    const dir = mkdtempSync(join(tmpdir(), "digest-cli-search-full-"));
+    try {
+      const digests = join(dir, "digests");
+      const state = join(dir, "state");
+      mkdirSync(digests);
+      copyFileSync("test/fixtures/digests/zh-h1-title.md", join(digests, "zh-h1-title.md"));
+      const run = (limit: string) =>
+        spawnSync("sh", ["-c", `ulimit -f ${limit}; exec node bin/digest-bot.js search 模型 --limit 1 --json`], {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DIGEST_BOT_ENV_FILE: "/dev/null", DIGEST_DIR: digests, DATA_DIR: state, LOG_LEVEL: "warn" },
+        });
+      expect(run("unlimited").status).toBe(0);
+      const good = readFileSync(join(state, SAVED_INDEX_FILE));
+      for (const file of readdirSync("test/fixtures/digests").filter((f) => f.endsWith(".md"))) copyFileSync(join("test/fixtures/digests", file), join(digests, file));
+      for (let i = 0; i < 2; i++) {
+        const refused = run("8");
+        expect(refused.status, refused.stderr).toBe(0);
+        expect(JSON.parse(refused.stdout)).toEqual([expect.objectContaining({ id: "20260220-deepseek-v4-80vwi" })]);
+        expect(refused.stderr).toContain("could not save the search index; it will be rebuilt at the next start");
+        expect(readdirSync(state)).toEqual([SAVED_INDEX_FILE]);
+        expect(readFileSync(join(state, SAVED_INDEX_FILE)).equals(good)).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Story search service: matching rules, filters, recency ties, following the archive, and the saved-index fast start.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -298,6 +299,21 @@ describe("saved index", () => {
     const second = await start({ archive: createMemoryArchive([sample, added]), dataDir, logger });
     expect(second.stats().source).toBe("saved");
     expect(second.search("rubin").map((h) => h.id)).toEqual(["20260305-1-1"]);
+  });
+
+  it("removes the temp file a process killed mid-save (kill -9) left, and keeps one a running process is writing", async () => {
+    const dataDir = tempDir();
+    // What `kill -9` during a save leaves: the part written, under the dead process's pid (the next start has another).
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const leftover = join(dataDir, `${SAVED_INDEX_FILE}.${dead}.tmp`);
+    const writing = join(dataDir, `${SAVED_INDEX_FILE}.${process.ppid}.tmp`);
+    writeFileSync(leftover, Buffer.alloc(64 * 1024));
+    writeFileSync(writing, "DBSI");
+    const s = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
+    await s.ready;
+    await s.close();
+    expect(readdirSync(dataDir).sort()).toEqual([SAVED_INDEX_FILE, `${SAVED_INDEX_FILE}.${process.ppid}.tmp`]);
+    expect(existsSync(leftover)).toBe(false);
   });
 
   it("rebuilds from a corrupt or other-version file instead of failing", async () => {

@@ -1,5 +1,5 @@
 // The saved search index: one binary file under DATA_DIR with per-digest content hashes, checked against its own documents at load.
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
 import { digestHash } from "../digest/digest-hash.js";
@@ -272,28 +272,62 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
+  await removeLeftovers(dataDir);
   const handle = await open(tmp, "w", 0o600);
   const w = new IndexFileWriter(handle);
   try {
-    await w.text(MAGIC);
-    await chunk(w, () => w.text(JSON.stringify(header)));
-    await chunk(w, jsonArray(w, snap.documents, 200));
-    await chunk(w, jsonArray(w, snap.postings.terms, 2000));
-    const count = Buffer.alloc(4);
-    count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + (piece instanceof Uint32Array ? piece.length : piece.words), 0));
-    await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
-    await w.bytes(count);
-    for (const d of snap.postings.pieces) {
-      if (d instanceof Uint32Array) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-      else await w.words(d.words, (out, at) => d.encode(out, at));
+    try {
+      await w.text(MAGIC);
+      await chunk(w, () => w.text(JSON.stringify(header)));
+      await chunk(w, jsonArray(w, snap.documents, 200));
+      await chunk(w, jsonArray(w, snap.postings.terms, 2000));
+      const count = Buffer.alloc(4);
+      count.writeUInt32LE(snap.postings.pieces.reduce((n, piece) => n + (piece instanceof Uint32Array ? piece.length : piece.words), 0));
+      await w.bytes(new Uint8Array(((w.position + 3) & ~3) - w.position));
+      await w.bytes(count);
+      for (const d of snap.postings.pieces) {
+        if (d instanceof Uint32Array) await w.bytes(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+        else await w.words(d.words, (out, at) => d.encode(out, at));
+      }
+      await w.flush();
+    } finally {
+      w.release();
+      await handle.close();
     }
-    await w.flush();
-  } finally {
-    w.release();
-    await handle.close();
+    await rename(tmp, file);
+  } catch (err) {
+    // A save the disk refused (ENOSPC mid-write): left there, the part written held the space, and every start that
+    // failed so (another pid) left one more.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await rename(tmp, file);
   return file;
+}
+
+const LEFTOVER = new RegExp(`^${SAVED_INDEX_FILE.replaceAll(".", "\\.")}\\.(\\d+)\\.tmp$`);
+
+/**
+ * Removes the temp files of saves whose process is gone (killed mid-save: `kill -9`, the OOM killer): each held
+ * up to a whole index (~12 MiB a year of digests) for good, the next process having another pid. A file of a
+ * live process (another instance's save in progress) is left alone.
+ */
+async function removeLeftovers(dataDir: string): Promise<void> {
+  const names = await readdir(dataDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(LEFTOVER.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    await rm(join(dataDir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
