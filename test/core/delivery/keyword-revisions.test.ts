@@ -149,6 +149,16 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(off.platform.attempts).toEqual([]);
     });
 
+    it("stays skipped when the target unsubscribed and subscribed again since: that day was the old subscription's", async () => {
+      const { clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"], pin: true });
+      clock.set("2026-02-18T09:30:00Z");
+      await engine.unsubscribe({ platform: "telegram", id: "-1" });
+      await engine.subscribe({ platform: "telegram", id: "-1" });
+      await revise(withChainStory(), "2026-02-18T10:00:00Z");
+      expect(platform.attempts).toEqual([]);
+      expect(await column(db, "SELECT outcome FROM runs")).toEqual(["skipped"]);
+    });
+
     it("is planned by one instance only: a second attempt on the same skipped slot plans nothing", async () => {
       const { db } = await setup({ keywords: ["区块链"] });
       const [day] = await skippedDays(db.db, DAY, "no story matches the keywords");
