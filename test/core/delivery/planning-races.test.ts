@@ -35,3 +35,23 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(new Set(tg.received.map((s) => s.target))).toEqual(new Set(targets.filter((t) => t !== gone)));
   });
 });
+
+describe("on postgres, two instances", () => {
+  it.runIf(testBackends().includes("postgres"))("planning overlapping batches at once, in opposite orders, never deadlock and plan each slot once", async () => {
+    h = harness({}, "postgres");
+    const [a, b] = [await h.open(), await h.open()];
+    const targets = Array.from({ length: 64 }, (_, i) => `-${1000 + i}`);
+    for (const id of targets) await a.subscriptions.upsert("telegram", id, undefined, "2026-02-17T12:00:00Z");
+    const runs = (instance: string, ids: string[]) =>
+      ids.map((targetId) => ({
+        runId: `s-${instance}`, kind: "scheduled" as const, platform: "telegram" as const, targetId, digestDate: DAY,
+        slot: SLOT, payloads: ["header", "section"], now: SLOT, whileSubscribed: true,
+      }));
+    const [x, y] = await Promise.all([a.ledger.planRuns(runs("a", targets)), b.ledger.planRuns(runs("b", [...targets].reverse()))]);
+    const planned = [...x, ...y].filter((o) => o === "planned").length;
+    expect(planned).toBe(targets.length);
+    expect([...x, ...y].filter((o) => o !== "planned").every((o) => o === "taken")).toBe(true);
+    const n = await a.db.selectFrom("deliveries").select(({ fn }) => fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(2 * targets.length);
+  });
+});
