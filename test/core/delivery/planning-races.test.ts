@@ -34,6 +34,45 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(batches).toBe(2);
     expect(new Set(tg.received.map((s) => s.target))).toEqual(new Set(targets.filter((t) => t !== gone)));
   });
+
+  it("a batch whose commit's answer was lost is tried again and sent once; one that keeps failing is planned on the next tick, the batches after it go on", async () => {
+    h = harness({ POST_CRON: "0 9 * * *" }, backend);
+    const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+    const db = await h.open();
+    const engine = await h.engine({ db, archive: new MemoryArchive([digestOn(DAY)]), clock });
+    const tg = new ScriptedPublisher("telegram");
+    engine.registerPublisher(tg);
+    const targets = Array.from({ length: 30 }, (_, i) => `-${100 + i}`);
+    for (const id of targets) await engine.subscribe({ platform: "telegram", id });
+    const planRuns = db.ledger.planRuns.bind(db.ledger);
+    let calls = 0;
+    db.ledger.planRuns = async (runs) => {
+      calls++;
+      // The first batch commits, then the connection drops before the answer; the second batch fails three times.
+      if (calls === 1) {
+        await planRuns(runs);
+        throw new Error("Connection terminated unexpectedly");
+      }
+      if (calls >= 3 && calls <= 5) throw new Error("Connection terminated unexpectedly");
+      return planRuns(runs);
+    };
+    clock.set(SLOT);
+    await engine.tick();
+    const perTarget = () => {
+      const n = new Map<string, number>();
+      for (const s of tg.received) n.set(s.target, (n.get(s.target) ?? 0) + 1);
+      return n;
+    };
+    const post = tg.received.filter((s) => s.target === tg.received[0]!.target).length;
+    // Batches of 8, 16 (failed three times), then the last 6.
+    expect(perTarget().size).toBe(8 + 6);
+    expect([...perTarget().values()].every((n) => n === post)).toBe(true);
+    clock.set("2026-02-18T09:01:00Z");
+    await engine.tick();
+    expect(perTarget().size).toBe(30);
+    expect([...perTarget().values()].every((n) => n === post)).toBe(true);
+    expect(await db.ledger.possibleDuplicates()).toBe(0);
+  });
 });
 
 describe("on postgres, two instances", () => {
