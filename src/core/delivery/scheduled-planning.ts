@@ -115,7 +115,7 @@ export function createScheduledPlanning(deps: ScheduledPlanningDeps): ScheduledP
         toSend.push({ platform: sub.platform, targetId: sub.targetId });
         logger.debug(where, "scheduled delivery already planned by another instance");
       } else if (result === "unsubscribed") {
-        logger.info(where, "scheduled delivery not planned: the target was unsubscribed while the broadcast was being planned");
+        logger.info(where, "scheduled delivery not planned: the target was unsubscribed or disabled while the broadcast was being planned");
       } else if (result === "no-match") {
         // What the subscription asked for: recorded (and shown by /status), nothing sent.
         const note = noKeywordMatchNote(digest.date, options?.keywords ?? [], sub.sections !== undefined);
