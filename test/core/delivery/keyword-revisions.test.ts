@@ -123,6 +123,22 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(platform.pinCalls).toHaveLength(1);
     });
 
+    it("a correction that comes while the day's post is still waiting to be sent (the platform failing) is made once it is sent", async () => {
+      const { clock, engine, platform, revise } = await setup({ keywords: ["区块链"] });
+      platform.script = Array.from({ length: 1000 }, () => ({ status: 500 as const }));
+      await revise(withChainStory(), "2026-02-18T10:00:00Z");
+      expect(platform.received).toEqual([]);
+      const corrected = withChainStory(`${CHAIN}（更正）`);
+      await revise(corrected, "2026-02-18T11:00:00Z");
+      expect(platform.received).toEqual([]);
+      // The platform is back: the post goes out, then it is corrected to the digest as it is now.
+      platform.script = [];
+      clock.set("2026-02-18T11:01:00Z");
+      await engine.tick();
+      await engine.tick();
+      expect(messagesNow(platform)).toEqual(planned(corrected, ["区块链"]));
+    });
+
     it("of several slots of that day skipped for no match, the post goes out once", async () => {
       const { clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"] }, { POST_CRON: "0 9,10 * * *" });
       clock.set("2026-02-18T10:00:00Z");
