@@ -124,12 +124,22 @@ describe.each(testBackends())("on %s", (backend) => {
     });
 
     it("a correction that comes while the day's post is still waiting to be sent (the platform failing) is made once it is sent", async () => {
-      const { clock, engine, platform, revise } = await setup({ keywords: ["区块链"] });
+      const { archive, clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"] });
       platform.script = Array.from({ length: 1000 }, () => ({ status: 500 as const }));
       await revise(withChainStory(), "2026-02-18T10:00:00Z");
       expect(platform.received).toEqual([]);
       const corrected = withChainStory(`${CHAIN}（更正）`);
-      await revise(corrected, "2026-02-18T11:00:00Z");
+      // The first request is still there (its post is unsent): the change pushes its due time back.
+      const before = JSON.stringify(await column(db, "SELECT due_at FROM revision_requests"));
+      clock.set("2026-02-18T10:30:00Z");
+      archive.put(corrected);
+      for (const started = Date.now(); JSON.stringify(await column(db, "SELECT due_at FROM revision_requests")) === before; ) {
+        if (Date.now() - started > 5000) throw new Error("the change was not recorded within 5 s");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      clock.set("2026-02-18T11:00:00Z");
+      await engine.tick();
+      await engine.tick();
       expect(platform.received).toEqual([]);
       // The platform is back: the post goes out, then it is corrected to the digest as it is now.
       platform.script = [];
