@@ -2,7 +2,7 @@
 import { Routes, type REST } from "discord.js";
 import { PublishError } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
-import { DISCORD_ALREADY_CROSSPOSTED, DISCORD_THREAD_EXISTS, DISCORD_UNKNOWN_MESSAGE, isDiscordCode, toPublishError } from "./discord-errors.js";
+import { DISCORD_ALREADY_CROSSPOSTED, DISCORD_ARCHIVED_THREAD, DISCORD_THREAD_EXISTS, DISCORD_UNKNOWN_MESSAGE, isDiscordCode, toPublishError } from "./discord-errors.js";
 import { DISCORD_CHANNEL_TYPE, DISCORD_CROSSPOSTS_PER_HOUR } from "./discord-placement.js";
 import type { DiscordMessagePayload } from "./discord-render.js";
 
@@ -145,12 +145,28 @@ export function isAnnouncement(info: ChannelInfo | undefined): boolean {
  */
 export async function unpinMessage(rest: REST, at: { channelId: string; messageId: string; forumPost: boolean }, signal: AbortSignal): Promise<void> {
   try {
-    if (at.forumPost) await rest.patch(Routes.channel(at.channelId), { body: { flags: 0 }, reason: PIN_REASON, signal });
+    if (at.forumPost) await unpinForumPost(rest, at.channelId, signal);
     else await rest.delete(Routes.channelMessagesPin(at.channelId, at.messageId), { reason: PIN_REASON, signal });
   } catch (err) {
     if (isDiscordCode(err, DISCORD_UNKNOWN_MESSAGE) || isDiscordCode(err, 10003)) return;
     throw err;
   }
+}
+
+/**
+ * Clears a forum post's pinned flag. Discord changes an archived thread only in a request that also reopens it
+ * (50083 otherwise), and yesterday's post is often closed by then (a moderator, the 24 h auto-archive): it is
+ * reopened with the flag cleared, then closed again, best effort (the pin is what mattered).
+ */
+async function unpinForumPost(rest: REST, threadId: string, signal: AbortSignal): Promise<void> {
+  try {
+    await rest.patch(Routes.channel(threadId), { body: { flags: 0 }, reason: PIN_REASON, signal });
+    return;
+  } catch (err) {
+    if (!isDiscordCode(err, DISCORD_ARCHIVED_THREAD)) throw err;
+  }
+  await rest.patch(Routes.channel(threadId), { body: { archived: false, flags: 0 }, reason: PIN_REASON, signal });
+  await rest.patch(Routes.channel(threadId), { body: { archived: true }, reason: PIN_REASON, signal }).catch(() => undefined);
 }
 
 /**

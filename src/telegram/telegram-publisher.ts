@@ -217,10 +217,10 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
       // A second request: it waits for its own slot of the bot's budget.
       await unpinQuietly(targetId, unpin, signal, pace);
     },
-    unpin: (targetId, messageId, { signal }) => unpinQuietly(targetId, messageId, signal),
+    unpin: (targetId, messageId, { signal }) => unpinQuietly(targetId, messageId, signal, undefined, "unsubscribe"),
   };
 
-  async function unpinQuietly(targetId: string, messageId: string, signal: AbortSignal, pace?: () => Promise<void>): Promise<void> {
+  async function unpinQuietly(targetId: string, messageId: string, signal: AbortSignal, pace?: () => Promise<void>, why: PinWhy = "pin"): Promise<void> {
     try {
       await pace?.();
       await api.unpinChatMessage(toTelegramPlace(targetId).chatId, Number(messageId), undefined, signal as unknown as Parameters<Api["unpinChatMessage"]>[3]);
@@ -228,7 +228,7 @@ export function createTelegramPublisher(options: TelegramPublisherOptions): Publ
       if (signal.aborted) throw new PublishAborted(`telegram unpinChatMessage in ${targetId}: stopped while the request was in progress`, { cause: err });
       // Already unpinned by someone, or deleted: the pin the bot placed is gone either way.
       if (err instanceof GrammyError && ALREADY_UNPINNED.some((re) => re.test(err.description))) return;
-      throw pinFailure(err, "unpinChatMessage", targetId, secrets);
+      throw pinFailure(err, "unpinChatMessage", targetId, secrets, why);
     }
   }
 }
@@ -240,11 +240,16 @@ const ALREADY_UNPINNED = [/message to unpin not found/i, /message not found/i, /
  * Sorts a failed pin/unpin: a missing right is permanent and names it (groups: "Pin messages"; channels: "Edit
  * messages of others", which Telegram asks of a channel's admins to pin); anything else as for sends.
  */
-function pinFailure(err: unknown, method: string, targetId: string, secrets: readonly string[]): PublishError {
+/** What a pin request is for: the daily pin step, or an unsubscribe unpinning the bot's header. */
+type PinWhy = "pin" | "unsubscribe";
+
+function pinFailure(err: unknown, method: string, targetId: string, secrets: readonly string[], why: PinWhy = "pin"): PublishError {
   if (err instanceof GrammyError && /not enough rights to manage pinned messages|CHAT_ADMIN_REQUIRED/i.test(err.description)) {
+    // After an unsubscribe, "/subscribe pin:false" would subscribe the chat again: not offered there.
+    const orNoPin = why === "pin" ? ", or /subscribe pin:false there" : "";
     return new PublishError(
       "permanent",
-      `telegram ${method} in ${targetId}: ${scrubSecrets(err.description, secrets)} (${err.error_code}); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others"), or /subscribe pin:false there`,
+      `telegram ${method} in ${targetId}: ${scrubSecrets(err.description, secrets)} (${err.error_code}); make the bot an admin with the "Pin messages" right (in a channel: "Edit messages of others")${orNoPin}`,
     );
   }
   return toPublishError(err, { method, chatId: targetId }, secrets);

@@ -211,6 +211,27 @@ describe("Discord daily-post modes against a fake Discord", () => {
     expect(fake.native.pins(TEXT_2)).toContain(again);
   });
 
+  it("a forum post closed (archived) since it was pinned is still unpinned, by the next day's pin and by an unsubscribe, and stays closed", async () => {
+    const pinnedPosts = () => fake.native.threads().filter((t) => t.parentId === FORUM && (t.flags & 2) !== 0).map((t) => t.id);
+    const pinNow = async (id: string) => {
+      const [earlier] = pinnedPosts();
+      await publisher.pin!(FORUM, id, { ...(earlier ? { unpin: `${earlier}/${earlier}` } : {}), signal: new AbortController().signal });
+    };
+    const [yesterday] = await deliver(FORUM, { mode: "forum" });
+    await pinNow(yesterday!);
+    const yesterdayThread = yesterday!.split("/")[0]!;
+    fake.native.archive(yesterdayThread); // Closed by a moderator, or by the 24 h auto-archive.
+    const [today] = await deliver(FORUM, { mode: "forum" });
+    await pinNow(today!);
+    expect(pinnedPosts()).toEqual([today!.split("/")[0]]);
+    expect(fake.native.isArchived(yesterdayThread)).toBe(true);
+    const todayThread = today!.split("/")[0]!;
+    fake.native.archive(todayThread);
+    await publisher.unpin!(FORUM, today!, { signal: new AbortController().signal });
+    expect(pinnedPosts()).toEqual([]);
+    expect(fake.native.isArchived(todayThread)).toBe(true);
+  });
+
   it("a revision edits a message inside the thread, and reopens an archived thread to do it", async () => {
     const ids = await deliver(TEXT, { mode: "thread" });
     const inThread = ids[1]!;

@@ -99,6 +99,8 @@ export function createChannelNative(deps: NativeDeps) {
     if (method === "PATCH" && (m = /^\/channels\/(\d+)$/.exec(path))) {
       const thread = threads.get(m[1]!);
       if (!thread) return error(404, 10003, "Unknown Channel");
+      // Like Discord: an archived thread is changed only by a request that also reopens it.
+      if (thread.archived && body.archived !== false) return error(400, 50083, "Thread is archived");
       if (typeof body.archived === "boolean") thread.archived = body.archived;
       if (typeof body.flags === "number") {
         const pinnedElsewhere = [...threads.values()].some((t) => t !== thread && t.parentId === thread.parentId && (t.flags & 2) !== 0);

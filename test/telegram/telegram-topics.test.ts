@@ -226,7 +226,7 @@ describe.each(testBackends())("Telegram forum topics, state on %s", (backend) =>
       const [pinned] = f.tg.pinned(GROUP);
       const mark = f.tg.calls().length;
       expect(text(await ask("/unsubscribe", TOPIC))).toBe(
-        `⚠️ Unsubscribed: this channel no longer gets the digest.\nThe digest header the bot pinned here is still pinned; unpin it by hand (telegram unpinChatMessage in ${GROUP}:${TOPIC}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the &quot;Pin messages&quot; right (in a channel: &quot;Edit messages of others&quot;), or /subscribe pin:false there).`,
+        `⚠️ Unsubscribed: this channel no longer gets the digest.\nThe digest header the bot pinned here is still pinned; unpin it by hand (telegram unpinChatMessage in ${GROUP}:${TOPIC}: Bad Request: not enough rights to manage pinned messages in the chat (400); make the bot an admin with the &quot;Pin messages&quot; right (in a channel: &quot;Edit messages of others&quot;)).`,
       );
       expect(f.tg.calls().slice(mark).filter((c) => c.method === "unpinChatMessage").map((c) => [c.params, c.status])).toEqual([[{ chat_id: GROUP, message_id: pinned }, 400]]);
       expect(f.tg.pinned(GROUP)).toEqual([pinned]);

@@ -23,7 +23,7 @@ export interface SkippedDayRetryDeps {
  * Sends, after a revision of `digestDate`, each day of it that was skipped because no story matched the target's
  * keywords and now has a match — with the keywords and options the day was skipped with, the subscription's
  * sections, and only while the day could still go out late (within DELIVERY_DEADLINE_HOURS of its slot) and is the
- * target's latest scheduled slot. Resolves how many days were planned (the engine's next flush sends them), and
+ * target's latest scheduled slot of the subscription it has now. Resolves how many days were planned (the engine's next flush sends them), and
  * `later` when some platform has no publisher yet (the request is kept for it).
  *
  * @example
@@ -41,7 +41,8 @@ export async function sendSkippedDays(deps: SkippedDayRetryDeps, digestDate: str
     const where = { runId: day.runId, platform: day.platform, target: day.targetId, slot: day.slot, date: digestDate };
     if (now.getTime() - Date.parse(day.slot) > deadlineMs) continue;
     const sub = await storage.subscriptions.get(day.platform, day.targetId);
-    if (!sub?.enabled) continue;
+    // A subscription made after the slot (unsubscribed and subscribed again) never had that day, as on its schedule.
+    if (!sub?.enabled || Date.parse(sub.createdAt) > Date.parse(day.slot)) continue;
     if (!deps.publishers.has(day.platform)) {
       later = true;
       continue;

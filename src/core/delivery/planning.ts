@@ -78,14 +78,16 @@ export interface PlanRequest {
   digest: Digest;
   sections: number[] | undefined;
   extra: { slot?: string; sectionIndex?: number; requestedBy?: string };
+  /** Planned only while the target is still an enabled subscription when its batch commits (a scheduled post). */
+  whileSubscribed?: boolean;
 }
 
 /**
  * `planned` (also when an earlier try of the same batch had recorded it), `empty` when its section filter leaves
  * nothing, `no-match` when no story of those sections matches its keywords, `taken` when another instance planned
- * this slot first.
+ * this slot first, `unsubscribed` when a `whileSubscribed` target was unsubscribed before its batch committed.
  */
-export type PlanResult = "planned" | "empty" | "no-match" | "taken";
+export type PlanResult = "planned" | "empty" | "no-match" | "taken" | "unsubscribed";
 
 export interface PlannerDeps {
   ledger: LedgerStore;
@@ -181,10 +183,11 @@ export function createPlanner(deps: PlannerDeps): Planner {
         ...(request.options ? { options: request.options } : {}),
         ...(plan.operations ? { operations: plan.operations } : {}),
         ...request.extra,
+        ...(request.whileSubscribed ? { whileSubscribed: true } : {}),
       });
     });
     const outcomes = runs.length > 0 ? await write(runs) : [];
-    outcomes.forEach((outcome, k) => (results[positions[k]!] = outcome === "taken" ? "taken" : "planned"));
+    outcomes.forEach((outcome, k) => (results[positions[k]!] = outcome === "taken" || outcome === "unsubscribed" ? outcome : "planned"));
     return results;
   }
 

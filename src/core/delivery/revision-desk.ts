@@ -6,6 +6,7 @@ import type { Platform } from "../reply.js";
 import { newRunId } from "../storage/part-keys.js";
 import type { DeliveredRun } from "../storage/revision-store.js";
 import type { Storage } from "../storage/types.js";
+import { runTargetKey, unsentRuns } from "../storage/unsent-runs.js";
 import { buildDailyPost } from "../summaries.js";
 import type { Publisher } from "./publisher.js";
 import { PLATFORM_LIMITS, type PlatformLimits } from "./pacing.js";
@@ -102,16 +103,34 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
     return "planned";
   }
 
-  /** Plans every due request; true when some run had to wait (an earlier revision still open, no publisher yet). */
+  /**
+   * Per request kept waiting (by date and due time: a later change is a new request), the runs still to correct:
+   * those that had to wait and those whose messages were still unsent. The runs already corrected are not planned
+   * again on every tick while one target's post is held up.
+   */
+  const waitingRuns = new Map<string, Set<string>>();
+
+  /** Plans every due request; true when some run had to wait (an earlier revision still open, no publisher yet, a post still being sent). */
   async function planDue(): Promise<boolean> {
     let waiting = false;
-    for (const request of await store.dueRequests(clock().toISOString())) {
+    const due = await store.dueRequests(clock().toISOString());
+    const keys = new Set(due.map((r) => `${r.digestDate}\u0000${r.dueAt}`));
+    for (const key of waitingRuns.keys()) if (!keys.has(key)) waitingRuns.delete(key);
+    for (const request of due) {
       let later = false;
+      const requestKey = `${request.digestDate}\u0000${request.dueAt}`;
+      const only = waitingRuns.get(requestKey);
+      const again = new Set<string>();
       for (const run of await store.deliveredRuns(request.digestDate)) {
+        if (only && !only.has(runTargetKey(run))) continue;
         try {
-          if ((await planRun(run)) === "later") later = true;
+          if ((await planRun(run)) === "later") {
+            later = true;
+            again.add(runTargetKey(run));
+          }
         } catch (err) {
           later = true;
+          again.add(runTargetKey(run));
           logger.error({ err, runId: run.runId, platform: run.platform, target: run.targetId }, "could not plan a revision; retrying on the next tick");
         }
       }
@@ -126,8 +145,17 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
           logger.error({ err, date: request.digestDate }, "could not plan a day skipped for no match; retrying on the next tick");
         }
       }
-      if (later) waiting = true;
-      else await store.clearRequest(request.digestDate, request.dueAt);
+      // A post of this digest still waiting to be sent (the platform failing, a long 429) was planned from the digest
+      // before this change: it is corrected once it is sent, so the request waits for it.
+      const unsent = await unsentRuns(storage.db, request.digestDate);
+      if (unsent.size > 0) later = true;
+      if (later) {
+        waiting = true;
+        waitingRuns.set(requestKey, new Set([...again, ...unsent]));
+      } else {
+        waitingRuns.delete(requestKey);
+        await store.clearRequest(request.digestDate, request.dueAt);
+      }
     }
     return waiting;
   }

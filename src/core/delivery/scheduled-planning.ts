@@ -81,7 +81,7 @@ export function createScheduledPlanning(deps: ScheduledPlanningDeps): ScheduledP
       if (fresh && !late) {
         const options = effectiveOptions(sub, config);
         const runId = newRunId("scheduled", fresh.date);
-        requests.push({ sub, kind: "scheduled", runId, platform: sub.platform, targetId: sub.targetId, options, digest: fresh, sections: sub.sections, extra: { slot: slotIso } });
+        requests.push({ sub, kind: "scheduled", runId, platform: sub.platform, targetId: sub.targetId, options, digest: fresh, sections: sub.sections, extra: { slot: slotIso }, whileSubscribed: true });
         continue;
       }
       if (!late) {
@@ -114,6 +114,8 @@ export function createScheduledPlanning(deps: ScheduledPlanningDeps): ScheduledP
         // Its parts are in the ledger (the other instance committed first): whoever holds the sender lease sends them.
         toSend.push({ platform: sub.platform, targetId: sub.targetId });
         logger.debug(where, "scheduled delivery already planned by another instance");
+      } else if (result === "unsubscribed") {
+        logger.info(where, "scheduled delivery not planned: the target was unsubscribed or disabled while the broadcast was being planned");
       } else if (result === "no-match") {
         // What the subscription asked for: recorded (and shown by /status), nothing sent.
         const note = noKeywordMatchNote(digest.date, options?.keywords ?? [], sub.sections !== undefined);

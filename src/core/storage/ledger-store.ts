@@ -56,8 +56,8 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       .where("target_id", "=", key.targetId)
       .where("part_index", "=", key.partIndex);
   return {
-    planRun: async (run) => (await planRunsAtOnce(db, [run]))[0] === "planned",
-    planRuns: (runs) => planRunsAtOnce(db, runs),
+    planRun: async (run) => (await planRunsAtOnce(db, dialect, [run]))[0] === "planned",
+    planRuns: (runs) => planRunsAtOnce(db, dialect, runs),
     async skipSlot(run) {
       await db
         .insertInto("runs")

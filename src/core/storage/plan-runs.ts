@@ -2,7 +2,7 @@
 import type { Kysely, Transaction } from "kysely";
 import { hashPayload, idempotencyKey } from "./part-keys.js";
 import type { StateTables } from "./schema.js";
-import type { PlanOutcome, PlanRunInput, SlotRef, SlotState } from "./types.js";
+import type { PlanOutcome, PlanRunInput, SlotRef, SlotState, StorageDialect } from "./types.js";
 
 /** Rows per INSERT statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (13 per part row). */
 const ROWS_PER_STATEMENT = 1000;
@@ -40,7 +40,7 @@ function chunks<T>(items: T[], size: number): T[][] {
  * Rows are inserted in (platform, target, run) order, whatever order they come in, so two instances planning
  * overlapping batches at once wait for each other in one order and never deadlock.
  */
-export async function planRunsAtOnce(db: Kysely<StateTables>, runs: readonly PlanRunInput[]): Promise<PlanOutcome[]> {
+export async function planRunsAtOnce(db: Kysely<StateTables>, dialect: StorageDialect, runs: readonly PlanRunInput[]): Promise<PlanOutcome[]> {
   if (runs.length === 0) return [];
   const order = runs.map((_, i) => i);
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -50,8 +50,9 @@ export async function planRunsAtOnce(db: Kysely<StateTables>, runs: readonly Pla
     return cmp(x.platform, y.platform) || cmp(x.targetId, y.targetId) || cmp(x.runId, y.runId);
   });
   return db.transaction().execute(async (trx) => {
+    const unsubscribed = await withoutSubscription(trx, dialect, runs);
     const inserted = new Set<string>();
-    for (const chunk of chunks(order, ROWS_PER_STATEMENT)) {
+    for (const chunk of chunks(order.filter((i) => !unsubscribed.has(i)), ROWS_PER_STATEMENT)) {
       const rows = await trx
         .insertInto("runs")
         .values(
@@ -79,7 +80,9 @@ export async function planRunsAtOnce(db: Kysely<StateTables>, runs: readonly Pla
     }
     const fresh = order.filter((i) => inserted.has(runKey(runs[i]!.runId, runs[i]!.platform, runs[i]!.targetId)));
     await insertParts(trx, fresh.map((i) => runs[i]!));
-    const outcomes: PlanOutcome[] = runs.map((run) => (inserted.has(runKey(run.runId, run.platform, run.targetId)) ? "planned" : "taken"));
+    const outcomes: PlanOutcome[] = runs.map((run, i) =>
+      unsubscribed.has(i) ? "unsubscribed" : inserted.has(runKey(run.runId, run.platform, run.targetId)) ? "planned" : "taken",
+    );
     const conflicting = runs.filter((_, i) => outcomes[i] === "taken");
     if (conflicting.length > 0) {
       // Which of them is this very run, recorded before (a retry after a commit whose answer was lost), not another one's slot.
@@ -94,6 +97,32 @@ export async function planRunsAtOnce(db: Kysely<StateTables>, runs: readonly Pla
     }
     return outcomes;
   });
+}
+
+/**
+ * The positions of the `whileSubscribed` runs whose target is no enabled subscription. On PostgreSQL the rows read
+ * are locked (FOR SHARE) until the planning commits: an /unsubscribe waits for it, and its skipping of open parts
+ * then sees the parts planned. SQLite's one writer serialises them anyway.
+ */
+async function withoutSubscription(trx: Transaction<StateTables>, dialect: StorageDialect, runs: readonly PlanRunInput[]): Promise<Set<number>> {
+  const checked = runs.flatMap((run, i) => (run.whileSubscribed ? [i] : []));
+  const out = new Set<number>();
+  if (checked.length === 0) return out;
+  const enabled = new Set<string>();
+  const targetKey = (platform: string, targetId: string) => `${platform}\u0000${targetId}`;
+  for (const chunk of chunks(checked, IDS_PER_READ)) {
+    const query = trx
+      .selectFrom("subscriptions")
+      .select(["platform", "target_id"])
+      .where("platform", "in", [...new Set(chunk.map((i) => runs[i]!.platform))])
+      .where("target_id", "in", [...new Set(chunk.map((i) => runs[i]!.targetId))])
+      .where("enabled", "=", 1)
+      .orderBy("platform")
+      .orderBy("target_id");
+    for (const r of await (dialect === "postgres" ? query.forShare() : query).execute()) enabled.add(targetKey(r.platform, r.target_id));
+  }
+  for (const i of checked) if (!enabled.has(targetKey(runs[i]!.platform, runs[i]!.targetId))) out.add(i);
+  return out;
 }
 
 /** The `deliveries` rows of a run's planned parts, all pending. */

@@ -123,6 +123,11 @@ export interface PlanRunInput {
   /** The operation of each payload (default all `send`); a `pin` part's payload is `{ pin: <part index> }`. */
   operations?: readonly ("send" | "pin")[];
   now: string;
+  /**
+   * Recorded only while the target is an enabled subscription, checked in the planning transaction (a scheduled
+   * post): an /unsubscribe that lands while a broadcast's later batches are planned is not undone by them.
+   */
+  whileSubscribed?: boolean;
 }
 
 /** One target's scheduled slot (ISO time). */
@@ -139,7 +144,7 @@ export interface SlotState {
 }
 
 /** What planning one run did (LedgerStore.planRuns). */
-export type PlanOutcome = "planned" | "exists" | "taken";
+export type PlanOutcome = "planned" | "exists" | "taken" | "unsubscribed";
 
 export interface SkipSlotInput {
   runId: string;
@@ -193,7 +198,8 @@ export interface LedgerStore {
    * Records many runs with their parts in one transaction: after it, each is in the ledger whole or not at all (a
    * crash mid-way leaves none of them). The outcome of each, in the order given: `planned` (written now), `exists`
    * (this run was already recorded for that target: a retry after a commit whose answer was lost), `taken` (another
-   * run holds its scheduled slot; nothing written for it).
+   * run holds its scheduled slot; nothing written for it), `unsubscribed` (a `whileSubscribed` run whose target is
+   * no enabled subscription any more; nothing written for it).
    */
   planRuns(runs: readonly PlanRunInput[]): Promise<PlanOutcome[]>;
   /** Records a scheduled slot that was skipped (no new digest within the deadline, or nothing to send). */

@@ -123,6 +123,32 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(platform.pinCalls).toHaveLength(1);
     });
 
+    it("a correction that comes while the day's post is still waiting to be sent (the platform failing) is made once it is sent", async () => {
+      const { archive, clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"] });
+      platform.script = Array.from({ length: 1000 }, () => ({ status: 500 as const }));
+      await revise(withChainStory(), "2026-02-18T10:00:00Z");
+      expect(platform.received).toEqual([]);
+      const corrected = withChainStory(`${CHAIN}（更正）`);
+      // The first request is still there (its post is unsent): the change pushes its due time back.
+      const before = JSON.stringify(await column(db, "SELECT due_at FROM revision_requests"));
+      clock.set("2026-02-18T10:30:00Z");
+      archive.put(corrected);
+      for (const started = Date.now(); JSON.stringify(await column(db, "SELECT due_at FROM revision_requests")) === before; ) {
+        if (Date.now() - started > 5000) throw new Error("the change was not recorded within 5 s");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      clock.set("2026-02-18T11:00:00Z");
+      await engine.tick();
+      await engine.tick();
+      expect(platform.received).toEqual([]);
+      // The platform is back: the post goes out, then it is corrected to the digest as it is now.
+      platform.script = [];
+      clock.set("2026-02-18T11:01:00Z");
+      await engine.tick();
+      await engine.tick();
+      expect(messagesNow(platform)).toEqual(planned(corrected, ["区块链"]));
+    });
+
     it("of several slots of that day skipped for no match, the post goes out once", async () => {
       const { clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"] }, { POST_CRON: "0 9,10 * * *" });
       clock.set("2026-02-18T10:00:00Z");
@@ -147,6 +173,16 @@ describe.each(testBackends())("on %s", (backend) => {
       await off.engine.unsubscribe({ platform: "telegram", id: "-1" });
       await off.revise(withChainStory(), "2026-02-18T10:00:00Z");
       expect(off.platform.attempts).toEqual([]);
+    });
+
+    it("stays skipped when the target unsubscribed and subscribed again since: that day was the old subscription's", async () => {
+      const { clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"], pin: true });
+      clock.set("2026-02-18T09:30:00Z");
+      await engine.unsubscribe({ platform: "telegram", id: "-1" });
+      await engine.subscribe({ platform: "telegram", id: "-1" });
+      await revise(withChainStory(), "2026-02-18T10:00:00Z");
+      expect(platform.attempts).toEqual([]);
+      expect(await column(db, "SELECT outcome FROM runs")).toEqual(["skipped"]);
     });
 
     it("is planned by one instance only: a second attempt on the same skipped slot plans nothing", async () => {
