@@ -176,8 +176,8 @@ describe.each(testBackends())("on %s", (backend) => {
     it("disables a target on a permanent error without blocking the others, and /subscribe re-enables it", async () => {
       const { clock, engine, expected, db } = await setup({ TELEGRAM_CHAT_IDS: "-1001,-1002" });
       const publisher = new ScriptedPublisher("telegram");
-      // Targets go in subscription order: -1001 first; its first part is refused.
-      publisher.script = [{ status: 403, message: "403 Forbidden: bot was kicked from the group chat" }];
+      // -1001's first part is refused (the two targets are sent side by side, in no fixed order).
+      publisher.scriptFor.set("-1001", [{ status: 403, message: "403 Forbidden: bot was kicked from the group chat" }]);
       engine.registerPublisher(publisher);
       clock.set(SLOT);
       await engine.tick();

@@ -82,13 +82,15 @@ export interface Sent {
 }
 
 /**
- * An in-memory platform. `script` is consumed one step per send (default "ok").
+ * An in-memory platform. `script` is consumed one step per send (default "ok"); `scriptFor` holds a target's own
+ * steps, taken before `script` (targets of a broadcast are sent side by side, in no fixed order).
  * With `dedupe`, a send with a key seen before returns the first message id (like Discord's enforce_nonce).
  */
 export class ScriptedPublisher implements Publisher<string> {
   readonly received: Sent[] = [];
   readonly attempts: Sent[] = [];
   script: Step[] = [];
+  readonly scriptFor = new Map<string, Step[]>();
   private byKey = new Map<string, string>();
   readonly deduplicates: boolean;
   constructor(
@@ -101,7 +103,7 @@ export class ScriptedPublisher implements Publisher<string> {
   planDailyPost = (post: Parameters<Publisher["planDailyPost"]>[0]) => planTextDailyPost(post, "en", this.options.limit ?? 1500);
   async send(target: string, text: string, options: SendOptions) {
     const key = options.idempotencyKey;
-    const step = this.script.shift() ?? "ok";
+    const step = this.scriptFor.get(target)?.shift() ?? this.script.shift() ?? "ok";
     this.attempts.push({ target, text, key });
     if (step === "hang") return new Promise<never>(() => {});
     if (typeof step === "object") {
