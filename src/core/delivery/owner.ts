@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Storage } from "../storage/types.js";
+import { isProcessRunning } from "../process-alive.js";
 
 /** How long a claim holds without renewal; a part whose owner died is taken over after this. */
 export const LEASE_MS = 60_000;
@@ -73,16 +74,7 @@ export function judgeOwner(owner: string, leaseExpiresAt: string | undefined, no
     return storage && !storage.closed ? "live" : "gone";
   }
   const running = processStartTime(pid);
-  if (running === undefined) return isRunning(pid) ? "live" : "gone";
+  if (running === undefined) return isProcessRunning(pid) ? "live" : "gone";
   return start !== "" && running !== start ? "gone" : "live";
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

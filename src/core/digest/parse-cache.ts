@@ -11,6 +11,7 @@ import type { Logger } from "../logger.js";
 import { type DigestOutline, isOutline } from "./digest-outline.js";
 import type { ParsedDigest } from "./parse-digest.js";
 import { parserFingerprint } from "./parser-fingerprint.js";
+import { isProcessRunning } from "../process-alive.js";
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;
@@ -97,21 +98,11 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 async function removeLeftoverTemps(folder: string, names: readonly string[]): Promise<void> {
   for (const name of names) {
     const pid = /\.(\d+)\.tmp$/.exec(name)?.[1];
-    if (pid === undefined || isRunning(Number(pid))) continue;
+    if (pid === undefined || isProcessRunning(Number(pid))) continue;
     await fs.promises.rm(path.join(folder, name), { force: true }).catch(() => undefined);
   }
 }
 
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: a process of another user has that id; its file is left alone.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Opens (or starts) the cache folder. A missing, corrupt or outdated index just means an empty cache.

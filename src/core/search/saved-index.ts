@@ -10,6 +10,7 @@ import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
 import { IndexFileWriter } from "./index-file-writer.js";
 import { fillLazyTermTree } from "./lazy-term-tree.js";
+import { isProcessRunning } from "../process-alive.js";
 
 export { digestHash };
 
@@ -315,20 +316,11 @@ async function removeLeftovers(dataDir: string): Promise<void> {
   const names = await readdir(dataDir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(LEFTOVER.exec(name)?.[1] ?? NaN);
-    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || isProcessRunning(pid)) continue;
     await rm(join(dataDir, name), { force: true }).catch(() => undefined);
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Saves `index` (covering exactly `digests`) at once, without compacting it: for tools and tests. The running

@@ -7,33 +7,11 @@ import { buildDailyPost } from "../../../src/core/summaries.js";
 import type { Storage } from "../../../src/core/storage/types.js";
 import { testBackends } from "../storage/backends.js";
 import { column, digestOn, FakeClock, harness, recordingLogger, rows, ScriptedPublisher } from "./helpers.js";
+import { RevisableArchive } from "./option-doubles.js";
 
 const DAY = "2026-02-18";
 const SLOT = "2026-02-18T09:00:00Z";
 const after = (seconds: number) => new Date(Date.parse(SLOT) + seconds * 1000).toISOString();
-
-/** An archive whose digests can be revised, emitting `previous` like the real one. */
-class RevisableArchive implements DigestArchive {
-  private digests = new Map<string, Digest>();
-  private listeners = new Set<(c: ArchiveChange) => void>();
-  constructor(digests: Digest[]) {
-    for (const d of digests) this.digests.set(d.date, d);
-  }
-  dates = () => [...this.digests.keys()].sort();
-  all = () => this.dates().map((d) => this.digests.get(d)!);
-  get = (date: string) => this.digests.get(date);
-  latest = () => this.all().at(-1);
-  findStory = (): StoryRef | undefined => undefined;
-  onChange(listener: (c: ArchiveChange) => void) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  revise(digest: Digest) {
-    const previous = this.digests.get(digest.date);
-    this.digests.set(digest.date, digest);
-    for (const l of this.listeners) l(previous ? { type: "upsert", digest, previous, file: `${digest.date}.md` } : { type: "upsert", digest, file: `${digest.date}.md` });
-  }
-}
 
 type EditStep = "ok" | "hang" | "gone";
 
@@ -110,7 +88,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     const afterPlan = expectedPlan(fixed);
     const changed = afterPlan.map((t, i) => (t === before[i] ? -1 : i)).filter((i) => i >= 0);
     expect(changed).toHaveLength(1);
-    archive.revise(fixed);
+    archive.put(fixed);
     await untilRequested(db);
     clock.set(after(30));
     await engine.tick();
@@ -140,7 +118,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     let current = digestOn(DAY);
     for (let i = 1; i <= 3; i++) {
       current = revised((d) => (d.sections[0]!.stories[0]!.title += ` v${i}`), current);
-      archive.revise(current);
+      archive.put(current);
       await untilRequested(db);
       clock.set(after(20 * i));
       await engine.tick();
@@ -161,7 +139,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     });
     const grown = expectedPlan(longer);
     expect(grown.length).toBeGreaterThan(before.length);
-    archive.revise(longer);
+    archive.put(longer);
     await untilRequested(db);
     clock.set(after(61));
     await engine.tick();
@@ -173,7 +151,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     const shorter = revised((d) => d.sections.splice(1));
     const shrunk = expectedPlan(shorter);
     expect(shrunk.length).toBeLessThan(grown.length);
-    archive.revise(shorter);
+    archive.put(shorter);
     await untilRequested(db);
     clock.set(after(200));
     await engine.tick();
@@ -192,7 +170,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     const edits = plan.filter((t, i) => t !== before[i]).length;
     expect(edits).toBeGreaterThanOrEqual(2);
     platform.editScript = ["gone"];
-    archive.revise(everywhere);
+    archive.put(everywhere);
     await untilRequested(db);
     clock.set(after(61));
     await engine.tick();
@@ -209,7 +187,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     });
     const plan = expectedPlan(everywhere);
     platform.editScript = ["ok", "hang"];
-    archive.revise(everywhere);
+    archive.put(everywhere);
     await untilRequested(db);
     clock.set(after(61));
     void engine.tick();
@@ -238,7 +216,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     const everywhere = revised((d) => {
       for (const s of d.sections) s.title += " [paced]";
     });
-    archive.revise(everywhere);
+    archive.put(everywhere);
     await untilRequested(db);
     clock.set(after(61));
     const ticking = engine.tick();
@@ -258,7 +236,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
 
   it("EDIT_ON_REVISION=false leaves delivered posts as they were sent", async () => {
     const { archive, clock, db, engine, platform } = await setup({ EDIT_ON_REVISION: "false" });
-    archive.revise(revised((d) => (d.sections[0]!.title += "!")));
+    archive.put(revised((d) => (d.sections[0]!.title += "!")));
     await new Promise((r) => setTimeout(r, 50));
     clock.set(after(61));
     await engine.tick();
@@ -269,7 +247,7 @@ describe.each(testBackends())("revisions on %s", (backend) => {
   it("/repost stays a new run: after a revision it posts the corrected digest as new messages", async () => {
     const { archive, clock, db, engine, platform } = await setup();
     const fixed = revised((d) => (d.sections[0]!.stories[0]!.title += " (fixed)"));
-    archive.revise(fixed);
+    archive.put(fixed);
     await untilRequested(db);
     clock.set(after(61));
     await engine.tick();
