@@ -1,50 +1,15 @@
 // Top-k without scoring every posting: exact totals from bitsets, and only the blocks of stories whose score bound can still reach the page.
-import { addPostings, BM25 } from "./bm25.js";
-import { LazyPostings } from "./lazy-postings.js";
-import { type BoundsCache, computeBounds, type ListBounds, type PairList, pairsOf, sortedPairs } from "./list-bounds.js";
-import type { QueryScratch } from "./query-scratch.js";
+import { BM25 } from "./bm25.js";
+import type { BoundsCache } from "./list-bounds.js";
+import { countAllowed, introductionGroups, matchEveryTerm } from "./match-bitsets.js";
 import { addGains, Best, find, offerGains } from "./pruned-loops.js";
+import { type PrunedQuery, planSteps, type Score } from "./pruned-plan.js";
+import type { QueryScratch } from "./query-scratch.js";
 import type { StoryColumns } from "./story-columns.js";
 import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
 
-/** One postings list of a query, in scoring order: a scored field of one expansion of a term, or its headline. */
-export interface PlanEntry {
-  /** The query term's bit. */
-  bit: number;
-  postings: Map<number, number>;
-  /** Absent for the headline (it marks stories, it does not score them). */
-  score?: { factor: number; base: number; slope: number; lengths: Uint32Array };
-}
+export { CACHE_FROM_POSTINGS, type PlanEntry, type PrunedQuery } from "./pruned-plan.js";
 
-/** What a query asks besides its terms (`ScoreOptions`, resolved). */
-export interface PrunedQuery {
-  plan: PlanEntry[];
-  /** Bits of every term. */
-  full: number;
-  /** Date range as YYYYMMDD numbers; `dated` when it excludes anything. */
-  from: number;
-  to: number;
-  dated: boolean;
-  /** Best hits to keep (offset + limit). */
-  want: number;
-  introductionsFirst: boolean;
-  /** The story passes the other filters (section, `keep`); exact, checked on matches only. */
-  admit: ((doc: number) => boolean) | undefined;
-}
-
-type Score = NonNullable<PlanEntry["score"]>;
-
-interface Step {
-  entry: PlanEntry;
-  list: PairList;
-  bounds: ListBounds;
-  added: { list: PairList; bounds: ListBounds } | undefined;
-}
-
-/** Lists this long or longer keep their bounds between queries (`BoundsCache`); shorter ones are bounded per query. */
-export const CACHE_FROM_POSTINGS = 256;
-/** A plain Map this long (a built index before its first compaction) is not copied into pairs: the full scoring runs instead. */
-const MAX_MAP_COPY = 4096;
 /** Lists this short are never left out as weak (MaxScore): scoring their stories costs less than a loose bound. */
 const SHORT_LIST = 256;
 /** A weak list is read after all when its bound is this much of the first worst score or more (and it is not too long). */
@@ -70,120 +35,22 @@ const INTRODUCTION_RAISE = 1e-6;
  *    by that digest's best block.
  */
 export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: QueryScratch, cache: BoundsCache): { total: number; heap: Candidate[] } | undefined {
+  const steps = planSteps(q.plan, columns.blockSize, cache);
+  if (!steps) return undefined;
   const B = columns.blockSize;
-  const steps: Step[] = [];
-  for (const entry of q.plan) {
-    const postings = entry.postings;
-    const lengths = entry.score?.lengths;
-    if (postings instanceof LazyPostings) {
-      const list = pairsOf(postings);
-      const bounds = list.count >= CACHE_FROM_POSTINGS ? cache.get(postings, lengths, B) : computeBounds(list, lengths, B, false);
-      let added: Step["added"];
-      if (!postings.pristine) {
-        const extra = sortedPairs((fn) => postings.eachAdded(fn));
-        if (extra.count > 0) added = { list: extra, bounds: computeBounds(extra, lengths, B, false) };
-      }
-      steps.push({ entry, list, bounds, added });
-    } else {
-      if (postings.size > MAX_MAP_COPY) return undefined;
-      const list = pairsOf(postings);
-      steps.push({ entry, list, bounds: computeBounds(list, lengths, B, false), added: undefined });
-    }
-  }
   const words = columns.capacity / 32;
   const blocks = columns.capacity / B;
   const wordsPerBlock = B / 32;
   const shift = 31 - Math.clz32(B);
-  const { all, term, head } = scratch;
-  const { dates, live } = columns;
+  const { dates } = columns;
 
-  // 1. Every term's stories, ANDed: `all`. The term with the fewest postings first; after it, only the words of
-  // `all` still holding stories (`held`) are read, so a rare word next to a common one costs little.
-  const setBits = (bits: Uint32Array, list: PairList, on: boolean) => {
-    const { src, start, count } = list;
-    if (on) for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5]! |= 1 << (src[i]! & 31);
-    else for (let i = start, end = start + 2 * count; i < end; i += 2) bits[src[i]! >>> 5] = 0;
-  };
-  /** Sets the bits of the term's short lists in `term` (`on`), or clears them again (`term` is zero between uses). */
-  const shortBits = (termSteps: Step[], on: boolean) => {
-    for (const step of termSteps) {
-      if (!step.bounds.words) setBits(term, step.list, on);
-      if (step.added) setBits(term, step.added.list, on);
-    }
-  };
-  /** The term's stories in word `w`: its short lists' bits (set in `term`) and its long lists' cached bitsets. */
-  const wordOf = (termSteps: Step[], w: number): number => {
-    let x = term[w]!;
-    for (const step of termSteps) {
-      const cached = step.bounds.words;
-      if (cached && w < cached.length) x |= cached[w]!;
-    }
-    return x;
-  };
+  // 1. Every term's stories, ANDed (`all`), and those of them the other filters admit: the exact total.
   const terms = popcount(q.full);
-  const stepsOf = (t: number, headline: boolean) => steps.filter((s) => s.entry.bit === 1 << t && (s.entry.score === undefined) === headline);
-  const postingsOf = (t: number) => stepsOf(t, false).reduce((n, s) => n + s.list.count, 0);
-  const termOrder = Array.from({ length: terms }, (_, t) => t).sort((a, b) => postingsOf(a) - postingsOf(b));
-  const held = scratch.held;
-  let heldCount = 0;
-  {
-    const first = stepsOf(termOrder[0]!, false);
-    shortBits(first, true);
-    for (let w = 0; w < words; w++) {
-      const x = wordOf(first, w) & live[w]!;
-      all[w] = x;
-      if (x !== 0) held[heldCount++] = w;
-    }
-    shortBits(first, false);
-  }
-  for (let i = 1; i < terms; i++) {
-    const termSteps = stepsOf(termOrder[i]!, false);
-    shortBits(termSteps, true);
-    let kept = 0;
-    for (let k = 0; k < heldCount; k++) {
-      const w = held[k]!;
-      const x = all[w]! & wordOf(termSteps, w);
-      all[w] = x;
-      if (x !== 0) held[kept++] = w;
-    }
-    heldCount = kept;
-    shortBits(termSteps, false);
-  }
-  if (q.dated) {
-    let kept = 0;
-    for (let k = 0; k < heldCount; k++) {
-      const w = held[k]!;
-      const b = Math.floor(w / wordsPerBlock);
-      const lo = columns.blockMinDate[b]!;
-      const hi = columns.blockMaxDate[b]!;
-      if (hi < q.from || lo > q.to) all[w] = 0;
-      else if (lo < q.from || hi > q.to) {
-        for (let x = all[w]!; x !== 0; x &= x - 1) {
-          const doc = w * 32 + (31 - Math.clz32(x & -x));
-          if (dates[doc]! < q.from || dates[doc]! > q.to) all[w]! &= ~(x & -x);
-        }
-      }
-      if (all[w] !== 0) held[kept++] = w;
-    }
-    heldCount = kept;
-  }
-  // The page's stories pass the other filters too; `all` stays whole for the introductions (a digest's best story
-  // raises its introduction whatever section either is in).
+  const heldCount = matchEveryTerm(q, steps, terms, columns, scratch);
+  const all = scratch.all;
   const allowed = q.admit ? scratch.allowed : all;
-  if (q.admit) allowed.fill(0, 0, words);
-  let total = 0;
   const blockHas = new Uint8Array(blocks);
-  for (let k = 0; k < heldCount; k++) {
-    const w = held[k]!;
-    if (q.admit) {
-      let kept = 0;
-      for (let y = all[w]!; y !== 0; y &= y - 1) if (q.admit(w * 32 + (31 - Math.clz32(y & -y)))) kept |= y & -y;
-      allowed[w] = kept;
-    }
-    if (allowed[w] === 0) continue;
-    total += popcount(allowed[w]!);
-    blockHas[Math.floor(w / wordsPerBlock)] = 1;
-  }
+  const total = countAllowed(q, heldCount, words, wordsPerBlock, scratch, allowed, blockHas);
   if (total === 0 || q.want === 0) return { total, heap: [] };
 
   // 2. Each scored list's bound: the most one story can get from it (largest term frequency, shortest field).
@@ -268,47 +135,8 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const isAllowed = (doc: number) => ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
 
   // 3. The digests where an introduction may be raised: two or more stories whose headlines name every term.
-  const groups: number[][] = [];
   const groupOf = scratch.group;
-  if (q.introductionsFirst) {
-    // Only the words of `all` that hold stories are written, and read.
-    for (let t = 0; t < terms; t++) {
-      const termSteps = stepsOf(t, true);
-      shortBits(termSteps, true);
-      for (let k = 0; k < heldCount; k++) {
-        const w = held[k]!;
-        head[w] = (t === 0 ? all[w]! : head[w]!) & wordOf(termSteps, w);
-      }
-      shortBits(termSteps, false);
-    }
-    // Short ids follow the archive's order, so the dates usually come sorted already; when not (an old digest
-    // edited), by date then short id, as numbers (date × 2^24 + id is exact in a double).
-    const docs: number[] = [];
-    let sorted = true;
-    for (let k = 0; k < heldCount; k++) {
-      const w = held[k]!;
-      for (let x = head[w]!; x !== 0; x &= x - 1) {
-        const doc = w * 32 + (31 - Math.clz32(x & -x));
-        if (docs.length > 0 && dates[docs.at(-1)!]! > dates[doc]!) sorted = false;
-        docs.push(doc);
-      }
-    }
-    if (!sorted) {
-      const keys = Float64Array.from(docs, (doc) => dates[doc]! * 2 ** 24 + doc).sort();
-      keys.forEach((key, i) => (docs[i] = key % 2 ** 24));
-    }
-    for (let i = 0; i < docs.length; ) {
-      const date = dates[docs[i]!]!;
-      let j = i + 1;
-      while (j < docs.length && dates[docs[j]!] === date) j++;
-      if (j - i > 1) {
-        const members = docs.slice(i, j);
-        groups.push(members);
-        for (const doc of members) groupOf[doc] = groups.length;
-      }
-      i = j;
-    }
-  }
+  const groups = q.introductionsFirst ? introductionGroups(steps, terms, heldCount, columns, scratch) : [];
 
   // 4. A first worst score: the stories the strongest lists give most, scored exactly.
   const byBound = steps.map((_, k) => k).filter((k) => steps[k]!.entry.score).sort((a, b) => listBound[b]! - listBound[a]!);
