@@ -125,14 +125,20 @@ function inlineWebLinks(nodes: readonly Nodes[], defs: Definitions, out: RawLink
   return out;
 }
 
-/** A link or image in body text whose target is not http(s) (`javascript:`, `data:`, relative paths). */
+/**
+ * A link or image in body text the renderers must not be handed as it stands: a target that is not http(s)
+ * (`javascript:`, `data:`, relative paths), or a web address with white space around it that CommonMark keeps
+ * (an NBSP or U+3000 is no Markdown white space, so `[a](\u00a0https://…)` targets " https://…").
+ */
 interface UnsafeLink {
   start: number;
   end: number;
   text: string;
   url: string;
   line: number;
-  problem: UrlProblem;
+  problem: UrlProblem | "padded";
+  /** For a padded link: the image or link, and where its label's source lies (with its own unsafe links inside). */
+  padded?: { image: boolean; alt: string; rawUrl: string; label?: { start: number; end: number }; inner: UnsafeLink[] };
 }
 
 function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: UnsafeLink[] = []): UnsafeLink[] {
@@ -141,31 +147,55 @@ function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: Unsafe
     if (node.type === "link" || node.type === "image") url = node.url;
     else if (node.type === "linkReference" || node.type === "imageReference") url = defs.get(node.identifier.toLowerCase())?.url;
     const problem = url === undefined ? undefined : urlProblem(url.trim());
-    if (url !== undefined && problem) {
-      out.push({
-        problem,
-        start: node.position?.start.offset ?? 0,
-        end: node.position?.end.offset ?? 0,
-        text: plainText(node),
-        url: url.trim(),
-        line: lineOf(node),
-      });
+    const at = { start: node.position?.start.offset ?? 0, end: node.position?.end.offset ?? 0, text: plainText(node), line: lineOf(node) };
+    if (url !== undefined && problem) out.push({ ...at, problem, url: url.trim() });
+    else if (url !== undefined && url !== url.trim() && (node.type === "link" || node.type === "image")) {
+      // References are left as they are: their definitions stay out of the body, so renderers never see the target.
+      const children = node.type === "link" ? node.children : [];
+      const first = children[0]?.position;
+      const last = children[children.length - 1]?.position;
+      const label = first && last ? { start: first.start.offset ?? 0, end: last.end.offset ?? 0 } : undefined;
+      const alt = node.type === "image" ? (node.alt ?? "") : "";
+      out.push({ ...at, problem: "padded", url: url.trim(), padded: { image: node.type === "image", alt, rawUrl: url, label, inner: findUnsafeLinks(children, defs) } });
     } else if ("children" in node) findUnsafeLinks(node.children, defs, out);
   }
   return out;
 }
 
+const escapeMarkdown = (text: string): string => text.replace(/[\\`*_[\]()<>#!|~&]/g, "\\$&");
+
+/** A link destination that reads back as `url` exactly: bare when it can be, else in `<…>` with escapes. */
+function writeDestination(url: string): string {
+  return /[\s<>()\\&\p{Cc}]/u.test(url) ? `<${url.replace(/[\\<>&]/g, "\\$&")}>` : url;
+}
+
+/** Names the characters `trim` took off a URL (`U+00A0`, `U+3000`), for the publisher, who cannot see them. */
+function namePadding(raw: string, trimmed: string): string {
+  const at = raw.indexOf(trimmed);
+  const cut = raw.slice(0, at) + raw.slice(at + trimmed.length);
+  return [...new Set(cut)].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(", ");
+}
+
 /**
  * The Markdown source of a body part with every non-web link turned into its (escaped) text, so that renderers
- * downstream can never be handed a `javascript:` target. Each one is reported with its line.
+ * downstream can never be handed a `javascript:` target, and every padded web link rewritten to the address the
+ * story's links keep. Each one is reported with its line.
  */
 function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string {
   let out = "";
   let at = part.start;
   for (const link of unsafe) {
     if (link.start < part.start || link.end > part.end) continue;
-    out += ctx.source.slice(at, link.start) + link.text.replace(/[\\`*_[\]()<>#!|~&]/g, "\\$&");
+    out += ctx.source.slice(at, link.start);
     at = link.end;
+    if (link.padded) {
+      const { image, alt, rawUrl, label, inner } = link.padded;
+      const text = image ? escapeMarkdown(alt) : label ? sliceSafely({ ...label, text: "" }, inner, ctx) : "";
+      out += `${image ? "!" : ""}[${text}](${writeDestination(link.url)})`;
+      ctx.warnings.push({ file: ctx.file, line: link.line, message: paddedMessage(link.text, rawUrl, link.url) });
+      continue;
+    }
+    out += escapeMarkdown(link.text);
     ctx.warnings.push({
       file: ctx.file,
       line: link.line,
@@ -178,6 +208,10 @@ function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string
   return out + ctx.source.slice(at, part.end);
 }
 
+function paddedMessage(label: string, raw: string, url: string): string {
+  return `link "${label}" has invisible white space (${namePadding(raw, url)}) around its URL; read as "${shorten(url)}"`;
+}
+
 function shorten(url: string): string {
   return url.length > 80 ? `${url.slice(0, 79)}…` : url;
 }
@@ -188,6 +222,7 @@ function shorten(url: string): string {
  */
 export function warnAboutHeadingLinks(heading: Heading, ctx: Context): void {
   for (const link of findUnsafeLinks(heading.children, ctx.defs)) {
+    if (link.problem === "padded") continue; // a web link, dropped as all of such a heading's links are
     ctx.warnings.push({
       file: ctx.file,
       line: link.line,
@@ -242,6 +277,7 @@ function keepWebLinks(raw: RawLink[], ctx: Context): Link[] {
       ctx.warnings.push({ file: ctx.file, line: link.line, message: droppedMessage(link.label, url, problem) });
       continue;
     }
+    if (url !== link.url) ctx.warnings.push({ file: ctx.file, line: link.line, message: paddedMessage(link.label, link.url, url) });
     if (seen.has(url)) continue;
     seen.add(url);
     links.push({ label: link.label || new URL(url).hostname, url });

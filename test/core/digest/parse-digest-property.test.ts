@@ -10,6 +10,8 @@ import { DigestSchema } from "../../../src/core/digest/model.js";
 import { DigestParseError, parseDigest } from "../../../src/core/digest/parse-digest.js";
 
 const RUNS = 2000;
+/** `FC_SEED=785111967 npx vitest run …` replays the run a failure reported (fast-check prints its seed). */
+const FC_OPTIONS = { numRuns: RUNS, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) };
 
 /** The parser's whole contract on hostile input: a schema-valid digest, or a DigestParseError that names a line. */
 function checkOutcome(source: string, file: string): void {
@@ -53,7 +55,7 @@ function linkTargets(node: Nodes): string[] {
 
 /** Pieces of digest Markdown, so random strings often look like (broken) digests. */
 const FRAGMENTS = [
-  "# ", "## ", "### ", "#### ", "##### ", "**", "*", "\n", "\n\n", "  \n", " ", "\u00a0", "\u2011", "---", "> ", " > ",
+  "# ", "## ", "### ", "#### ", "##### ", "**", "*", "\n", "\n\n", "  \n", " ", "\u00a0", "\u3000", "\u2011", "---", "> ", " > ",
   "- ", "1. ", "相关链接：", "Links: ", "｜", "|", "·", "、", "[", "]", "(", ")", "](https://example.com/x)",
   "](javascript:alert(1))", "[a](https://a.example)", "[b][r]", "\n[r]: https://r.example\n", "标题", "Title", "body text。",
   "---\ndate: 2026-02-18\n---\n", "---\ndate: 2026-02-30\n---\n", "2026年2月18日", "2026-02-18", "<!-- c -->", "`code`", "\r\n",
@@ -113,7 +115,7 @@ describe("parseDigest properties", () => {
       fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), markdownish), fc.constantFrom("2026-02-18.md", "notes.md"), (source, file) =>
         checkOutcome(source, file),
       ),
-      { numRuns: RUNS },
+      FC_OPTIONS,
     );
   }, 120_000);
 
@@ -122,7 +124,7 @@ describe("parseDigest properties", () => {
       fc.property(fc.constantFrom(...BASES), fc.array(mutation, { minLength: 1, maxLength: 6 }), (base, mutations) =>
         checkOutcome(mutations.reduce(mutate, base), "2026-02-18.md"),
       ),
-      { numRuns: RUNS },
+      FC_OPTIONS,
     );
   }, 120_000);
 });

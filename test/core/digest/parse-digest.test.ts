@@ -217,6 +217,36 @@ describe("parseDigest: other dialects", () => {
     ]);
   });
 
+  // Found by the property test (seed 785111967): an NBSP before the URL is no CommonMark white space, so micromark
+  // reads the target as " https://…"; the parser must not keep one target and hand renderers another.
+  it("reads a link whose URL has non-ASCII white space around it as the URL itself, in the links and in the body", () => {
+    const url = "https://github.com/flashinfer-ai/mlsys26-agent-baseline";
+    const source = [
+      "## S",
+      "",
+      "### T",
+      "",
+      "Body.",
+      "",
+      `> 相关链接：[a]((Ahttps://a.example)｜[FlashInfer mlsys26 agent baseline](\u00a0${url})`,
+      "",
+      "### U",
+      "",
+      "Body.",
+      "",
+      "链接：[b](https://b.example/\u3000)",
+    ].join("\n");
+    const { digest, warnings } = parseDigest(source, "2026-02-18.md");
+    const [t, u] = digest.sections[0]?.stories ?? [];
+    expect(t?.links).toEqual([{ label: "FlashInfer mlsys26 agent baseline", url }]);
+    expect(t?.body).toBe(`Body.\n\n> 相关链接：[a]((Ahttps://a.example)｜[FlashInfer mlsys26 agent baseline](${url})`);
+    expect(u?.links).toEqual([{ label: "b", url: "https://b.example/" }]);
+    expect(warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
+      `7: link "FlashInfer mlsys26 agent baseline" has invisible white space (U+00A0) around its URL; read as "${url}"`,
+      '13: link "b" has invisible white space (U+3000) around its URL; read as "https://b.example/"',
+    ]);
+  });
+
   it("treats a label at the end of a body paragraph as the label of the link list below it", () => {
     const source = [
       "## S",
