@@ -15,11 +15,6 @@ Exit code: 0 answered, 1 the reply is an error, 2 bad usage.
 `;
 
 export async function run(args: string[]): Promise<number> {
-  // `digest-bot ask … | head` closes the pipe early; that is not an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    throw err;
-  });
   let json = false;
   let locale: Locale | undefined;
   const words: string[] = [];

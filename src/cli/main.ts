@@ -50,6 +50,19 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
+/**
+ * `digest-bot check … | head` closes the pipe before the output ends: what nobody reads any more is dropped instead of
+ * crashing with EPIPE, and the command still finishes, so its exit code (and its problems on stderr) stay its own.
+ */
+function dropOutputToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+  }
+}
+
+dropOutputToClosedPipes();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,6 +1,8 @@
-// The command line's own usage: --version, no command (exit 2), a quoted `ask` command followed by stray words (exit 2).
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+// The command line's own usage: --version, no command (exit 2), a quoted `ask` command followed by stray words (exit 2),
+// output into a pipe closed early (`| head`).
+import { execFile, spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIXTURE_DIGESTS, ROOT } from "./launch.js";
@@ -36,5 +38,30 @@ describe("digest-bot", () => {
     expect(stderr).toBe(
       'digest-bot ask: unexpected "extra args" after the quoted command; put the whole command in one argument, e.g. digest-bot ask "/story sonnet"\n',
     );
+  });
+
+  it("check … | head: a reader closing the pipe early ends nothing but the output, and the exit code stays check's", async () => {
+    // Thirty digests print ~1.3 MB of JSON, far more than a pipe holds: the write is still going when the reader leaves.
+    // One more file has a bad name, so the problem report on stderr and the exit code 1 must survive the closed pipe.
+    const dir = mkdtempSync(join(tmpdir(), "digest-bot-pipe-"));
+    try {
+      for (let day = 1; day <= 30; day++) copyFileSync(join(ROOT, "test/fixtures/sample/2026-02-18.md"), join(dir, `2026-01-${String(day).padStart(2, "0")}.md`));
+      copyFileSync(join(ROOT, "test/fixtures/sample/2026-02-18.md"), join(dir, "2026-02-30.md"));
+      const child = spawn(process.execPath, [join(ROOT, "bin/digest-bot.js"), "check", "--json", dir], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", DIGEST_BOT_ENV_FILE: "/dev/null" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+      child.stdout.once("data", (d: Buffer) => {
+        expect(d.toString("utf8")).toMatch(/^\[\n  \{\n    "file": /);
+        child.stdout.destroy(); // what `head -c 100` does after its 100 bytes
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect({ code, stderr }).toEqual({ code: 1, stderr: `${join(dir, "2026-02-30.md")}:1: file name "2026-02-30.md" is not a calendar date\n` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
