@@ -15,6 +15,9 @@ const SAMPLE = join(ROOT, "data/digests/2026-02-18.md");
 /** Goals (issue 15); the speed-ups are paired ratios from one process (same runs, back to back), so they hold on a busy machine. */
 const GOALS = { ratio: 50, cmdP99Ms: { 3: 2, 10: 5 } as Record<number, number>, rssMb: 250, stallMs: 50, loadMs: 2000, recall: 0.95 };
 
+/** The measurements `--only` can pick (each in its own process); `build` runs first whatever is picked, as the others need it. */
+const MODES = ["build", "paired", "edits"] as const;
+
 async function child(args: string[]): Promise<Report> {
   const [mode, root, dir, state, extra] = args;
   if (mode === "build") return build(root!, dir!, state!);
@@ -55,6 +58,13 @@ async function main(): Promise<void> {
       only: { type: "string" },
     },
   });
+  // Checked before any work: a typo in `--only` used to surface only after the archive was generated and built.
+  const unknown = values.only?.split(",").filter((m) => !(MODES as readonly string[]).includes(m)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown --only mode ${unknown.map((m) => `"${m}"`).join(", ")}; the modes are ${MODES.join(", ")} (comma-separated)\n`);
+    process.exitCode = 2;
+    return;
+  }
   const years = Number(values.years);
   if (![1, 3, 10].includes(years)) throw new Error("bench: --years must be 1, 3 or 10");
   const rounds = Number(values.rounds ?? (years >= 10 ? 2 : 4));
@@ -75,7 +85,7 @@ async function main(): Promise<void> {
       const state = join(dir, `state-${name}`);
       mkdirSync(state, { recursive: true });
       results[name] = {};
-      const modes = values.only ? ["build", ...values.only.split(",").filter((m) => m !== "build")] : ["build", "paired", "edits"];
+      const modes = values.only ? ["build", ...values.only.split(",").filter((m) => m !== "build")] : [...MODES];
       for (const mode of modes) {
         process.stdout.write(`running ${name} ${mode}…\n`);
         results[name]![mode] = await run([mode, root, dir, state, String(rounds)]);
