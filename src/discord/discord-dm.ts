@@ -1,7 +1,7 @@
 // Discord personal alerts: opens (and caches) a user's DM channel with POST /users/@me/channels, then posts the alert there with a nonce.
 import { DiscordAPIError, Routes, type REST } from "discord.js";
 import { alertTitle, RecipientUnreachable, type AlertPublisher } from "../core/delivery/alert-publisher.js";
-import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
+import { PublishAborted } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
 import { toPublishError, withNonce } from "./discord-publisher.js";
 import { toDiscordPayload, type DiscordMessagePayload } from "./discord-render.js";

@@ -1,7 +1,7 @@
 // Telegram personal alerts: the story sent to the watcher's private chat (its id is the user id), with the reasons a user cannot be messaged.
 import { GrammyError, type Api } from "grammy";
 import { alertTitle, RecipientUnreachable, type AlertPublisher, type WatchAlert } from "../core/delivery/alert-publisher.js";
-import { PublishAborted, PublishError } from "../core/delivery/publisher.js";
+import { PublishAborted } from "../core/delivery/publisher.js";
 import { t } from "../core/i18n.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
 import { bold, html, splitTelegramHtml } from "./telegram-html.js";

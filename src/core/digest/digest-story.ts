@@ -5,7 +5,6 @@ import {
   isBlankParagraph,
   linksOfBlockquote,
   linksOfList,
-  linksOfPhrasing,
   plainText,
   type RawLink,
   splitParagraph,

@@ -1,7 +1,6 @@
 // Corrections of delivered posts through the engine: quiet period, edits/sends/deletes planned before sending, crashes, refusals.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ArchiveChange, DigestArchive } from "../../../src/core/digest/archive.js";
-import type { Digest, StoryRef } from "../../../src/core/digest/model.js";
+import type { Digest } from "../../../src/core/digest/model.js";
 import { PublishError, type SendOptions } from "../../../src/core/delivery/publisher.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import type { Storage } from "../../../src/core/storage/types.js";

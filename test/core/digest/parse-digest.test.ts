@@ -3,23 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DigestSchema } from "../../../src/core/digest/model.js";
-import { DigestParseError, parseDigest } from "../../../src/core/digest/parse-digest.js";
+import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 
 const SEED = "test/fixtures/sample/2026-02-18.md";
 const FIXTURES = "test/fixtures/digests";
 const read = (file: string): string => fs.readFileSync(file, "utf8");
 const parseFile = (file: string) => parseDigest(read(file), file);
-
-/** Runs the parser and returns the DigestParseError it throws (fails the test if it does not throw one). */
-function parseError(source: string, file = "2026-02-18.md"): DigestParseError {
-  try {
-    parseDigest(source, file);
-  } catch (err) {
-    if (err instanceof DigestParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a DigestParseError");
-}
 
 describe("parseDigest: the seed digest", () => {
   const { digest, warnings } = parseFile(SEED);
