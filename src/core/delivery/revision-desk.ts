@@ -23,7 +23,8 @@ export const EDIT_BUDGET_WINDOW_MS = 60_000;
 export interface RevisionDeskOptions {
   storage: Storage;
   archive: DigestArchive;
-  config: Pick<Config, "EDIT_ON_REVISION" | "REVISION_QUIET_SECONDS" | "DELIVERY_DEADLINE_HOURS">;
+  /** Its revision settings; the whole of it for the options a day skipped for no match is sent with (effective-options.ts). */
+  config: Config;
   logger: Logger;
   publishers: ReadonlyMap<Platform, Publisher>;
   /** The engine's sender dependencies (owner, retry, sleep, stop flag); marks and leases are swapped for the revision store's. */
