@@ -84,19 +84,19 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
     const digest = archive.get(run.digestDate);
     if (!digest) return "unchanged";
     const post = buildDailyPost(digest, sectionsOfRun(run, sub?.sections));
-    if (post.sections.length === 0) {
-      logger.warn({ runId: run.runId, platform: run.platform, target: run.targetId }, "revision skipped: the run's sections are no longer in the digest");
-      return "unchanged";
-    }
     // Re-planned with the options the run was planned with (its keywords, mode, silent flag…), so unchanged
-    // messages hash the same and the post keeps its shape. With no story matching any more, the header is all that
-    // is left: the story is removed like any story a revision removes.
+    // messages hash the same and the post keeps its shape. With no story matching any more, or none of its sections
+    // left in the digest, the header is all that is left: the stories are removed like any story a revision removes
+    // (once: the next revision finds the header-only post up to date).
     const filtered = filterPostByKeywords(post, digest, run.options?.keywords);
     const payloads = publisher.planDailyPost(filtered, run.options);
     const operations = planRevision(await store.currentMessages(run), payloads);
     if (!operations) return "unchanged";
     const revisionId = newRunId("manual", run.digestDate).replace(/^m/, "v");
     const revision = await store.planRevision({ run, partCount: payloads.length, operations, revisionId, now: clock().toISOString() });
+    if (post.sections.length === 0) {
+      logger.info({ runId: run.runId, platform: run.platform, target: run.targetId, date: run.digestDate }, "revision: the run's sections are no longer in the digest; their messages are deleted and the header corrected");
+    }
     logger.info(
       { runId: run.runId, revisionId, revision, platform: run.platform, target: run.targetId, date: run.digestDate, ...countOperations(operations) },
       "revision planned",

@@ -256,4 +256,33 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     expect(result.messagesSent).toBe(expectedPlan(fixed).length);
     expect(platform.received.slice(sentBefore).map((s) => s.text)).toEqual(expectedPlan(fixed));
   });
+  it("a post of sections a revision removed loses those messages and gets its header corrected, once; later revisions do not look for them again", async () => {
+    const { logger, lines } = recordingLogger();
+    const { archive, clock, db, engine, platform } = await setup({}, logger);
+    const repost = await engine.repost({ sectionIndex: 6, to: { platform: "telegram", id: "-2002" } });
+    expect(repost.messagesSent).toBeGreaterThan(0);
+    const repostIds = new Set([...platform.shown.keys()].slice(-repost.messagesSent));
+    const ids = () => [...platform.shown.keys()].filter((id) => repostIds.has(id));
+    const shorter = revised((d) => void d.sections.pop());
+    archive.put(shorter);
+    await untilRequested(db);
+    clock.set(after(61));
+    await engine.tick();
+    // The header (the whole digest, one section fewer) is all the post shows now; the section's messages are gone.
+    const header = new ScriptedPublisher("telegram").planDailyPost({ ...buildDailyPost(shorter), sections: [] });
+    expect(ids().map((id) => platform.shown.get(id))).toEqual(header);
+    expect(platform.deletes.filter((id) => repostIds.has(id))).toHaveLength(repost.messagesSent - header.length);
+    expect(lines.filter((l) => l.target === "-2002" && Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    // Another revision of the digest leaves that post alone (nothing of it changed) and logs nothing about it.
+    const repostEdits = () => platform.edits.filter((e) => repostIds.has(e.id)).length;
+    const [edits, editsOfRepost] = [platform.edits.length, repostEdits()];
+    archive.put(revised((d) => (d.sections[0]!.stories[0]!.title += " (fixed)"), shorter));
+    await untilRequested(db);
+    clock.set(after(200));
+    await engine.tick();
+    expect(platform.edits.length).toBe(edits + 1); // The daily post's message showing that story.
+    expect(repostEdits()).toBe(editsOfRepost);
+    expect(lines.filter((l) => l.target === "-2002" && Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
+  });
 });
