@@ -80,6 +80,9 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     }
   }
   const channel = (p: EditingPublisher) => [...p.shown.values()];
+  /** What one target shows now, message by message (a message's id is `m` and its place among all sends). */
+  const channelOf = (p: EditingPublisher, target: string) =>
+    p.received.flatMap((m, i) => (m.target === target && p.shown.has(`m${i + 1}`) ? [p.shown.get(`m${i + 1}`)!] : []));
 
   it("a typo fixed in one story edits exactly the message that shows it, after the quiet period, and leaves the others alone", async () => {
     const { archive, clock, db, engine, platform } = await setup();
@@ -283,6 +286,37 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     expect(platform.edits.length).toBe(edits + 1); // The daily post's message showing that story.
     expect(repostEdits()).toBe(editsOfRepost);
     expect(lines.filter((l) => l.target === "-2002" && Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
+  });
+  it("while a post of the digest stays unsent, ticks do not read the digest's delivered posts again; the post is corrected once it is sent", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    platform.scriptFor.set("-2002", Array.from({ length: 1000 }, () => ({ status: 500 as const })));
+    expect((await engine.repost({ to: { platform: "telegram", id: "-2002" } })).pending).toHaveLength(1);
+    const fixed = revised((d) => (d.sections[2]!.stories[0]!.title += " (fixed)"));
+    archive.put(fixed);
+    await untilRequested(db);
+    const deliveredRuns = db.revisions.deliveredRuns.bind(db.revisions);
+    let reads = 0;
+    db.revisions.deliveredRuns = async (date) => {
+      reads++;
+      return deliveredRuns(date);
+    };
+    clock.set(after(61));
+    await engine.tick();
+    expect(reads).toBe(1);
+    expect(channelOf(platform, "-1001")).toEqual(expectedPlan(fixed));
+    for (let i = 2; i <= 6; i++) {
+      clock.set(after(60 * i));
+      await engine.tick();
+    }
+    expect(reads).toBe(1);
+    // The platform takes it again: the post goes out (planned before the change), then it is corrected, with one read.
+    platform.scriptFor.delete("-2002");
+    clock.set(after(60 * 7));
+    await engine.tick();
+    await engine.tick();
+    expect(channelOf(platform, "-2002")).toEqual(expectedPlan(fixed));
+    expect(reads).toBe(2);
     expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
   });
 });
