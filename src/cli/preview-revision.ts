@@ -1,10 +1,11 @@
 // `digest-bot preview --revision`: for a changed digest, which delivered messages a revision would edit, send or delete, and how.
-import type { Locale } from "../core/config.js";
+import type { Config, Locale } from "../core/config.js";
 import type { Digest } from "../core/digest/model.js";
 import { planRevision, sectionsOfRun } from "../core/delivery/revision-planner.js";
 import type { Platform } from "../core/reply.js";
 import type { Storage } from "../core/storage/types.js";
 import { filterPostByKeywords, NO_KEYWORD_MATCH_NOTE } from "../core/delivery/keyword-filter.js";
+import { effectiveOptions } from "../core/delivery/effective-options.js";
 import type { PostOptions } from "../core/delivery/post-options.js";
 import { hashPayload } from "../core/storage/part-keys.js";
 import { skippedDays } from "../core/storage/skipped-days.js";
@@ -46,7 +47,7 @@ function sizeOf(platform: Platform, payload: unknown): string {
 export async function previewRevisions(
   storage: Storage,
   digest: Digest,
-  options: { locale: Locale; botUsername?: string | undefined; target?: string | undefined; now?: Date; deadlineHours?: number },
+  options: { locale: Locale; botUsername?: string | undefined; target?: string | undefined; now?: Date; deadlineHours?: number; config?: Config },
 ): Promise<RevisionPreview[]> {
   const previews: RevisionPreview[] = [];
   const plan = (platform: Platform, post: ReturnType<typeof buildDailyPost>, runOptions: PostOptions | undefined): unknown[] =>
@@ -85,9 +86,11 @@ export async function previewRevisions(
     if (options.now && options.now.getTime() - Date.parse(day.slot) > deadlineMs) continue;
     const sub = await storage.subscriptions.get(day.platform, day.targetId);
     if (!sub?.enabled) continue;
-    const post = filterPostByKeywords(buildDailyPost(digest, sub.sections), digest, day.options?.keywords);
+    // With the subscription's options as they are now, as the revision desk sends the day (keyword-revisions.ts).
+    const dayOptions = options.config ? effectiveOptions(sub, options.config) : sub.options;
+    const post = filterPostByKeywords(buildDailyPost(digest, sub.sections), digest, dayOptions?.keywords);
     if (post.sections.length === 0) continue;
-    const operations = plan(day.platform, post, day.options).map((payload, i) => ({ part: i + 1, operation: "send", newHash: hashPayload(JSON.stringify(payload)), ...body(day.platform, payload) }));
+    const operations = plan(day.platform, post, dayOptions).map((payload, i) => ({ part: i + 1, operation: "send", newHash: hashPayload(JSON.stringify(payload)), ...body(day.platform, payload) }));
     previews.push({ target, runId: day.runId, kind: "scheduled", operations, skippedDay: true });
   }
   return previews;

@@ -121,6 +121,7 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
           target: values.target,
           now: io.now ?? new Date(),
           deadlineHours: config.DELIVERY_DEADLINE_HOURS,
+          config,
         });
         io.stdout(values.json ? `${JSON.stringify(previews, null, 2)}\n` : renderRevisionPreviews(digest.date, previews));
       } finally {

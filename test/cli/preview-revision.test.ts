@@ -109,6 +109,7 @@ describe.each(testBackends())("digest-bot preview --revision, state on %s", (bac
   it("a day skipped for no keyword match that this version matches is shown as sent; outside the deadline it is not", async () => {
     const storage = await openState();
     await storage.subscriptions.upsert("telegram", "-1002", undefined, now);
+    await storage.subscriptions.setOptions("telegram", "-1002", { keywords: ["late"] }, now);
     const note = `no story matches the keywords "late" in the ${REVISION_DATE} digest; nothing was sent`;
     await storage.ledger.skipSlot({ runId: "s20260302-kw", platform: "telegram", targetId: "-1002", slot: "2026-03-02T01:00:00.000Z", digestDate: REVISION_DATE, note, now, options: { keywords: ["late"] } });
     await storage.close();

@@ -22,6 +22,7 @@ import { createSchedule, type Schedule } from "./schedule.js";
 import { createSenderLease } from "./sender-lease.js";
 import { DEFAULT_RETRY, type RetryOptions, type SenderDeps } from "./sender.js";
 import { createSubscriptionControl } from "./subscription-control.js";
+import { createTargetLocks } from "./target-locks.js";
 import type { AlertPublisher } from "./alert-publisher.js";
 import type { StorySearch } from "../search.js";
 import { createWatchAlerts, type WatchControl } from "./watch-alerts.js";
@@ -198,7 +199,10 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     ...(options.lease?.renewMs ? { leaseRenewMs: options.lease.renewMs } : {}),
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
   };
+  // A pin and an unsubscribe of one target never overlap in this process (target-locks.ts).
+  const pinLocks = createTargetLocks();
   const flusher = createFlusher({
+    pinLocks,
     storage: options.storage,
     publishers,
     sender,
@@ -210,7 +214,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   const planner = createPlanner({ ledger, logger, publishers, nowIso, sleep, noPublisher });
   const scheduled = createScheduledPlanning({ archive, config, ledger, logger, planner, nowIso, scheduleFor });
   const control = createSubscriptionControl({
-    storage: options.storage, publishers,
+    storage: options.storage, publishers, pinLocks,
     archive,
     config,
     logger,

@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import type { PartRow, Storage } from "../storage/types.js";
 import { performPin, type PinStepDeps } from "./pin-step.js";
+import type { TargetLocks } from "./target-locks.js";
 import { PublishError, type Publisher } from "./publisher.js";
 import { sendParts, type PaceRequest, type PartOperation, type SendOutcome, type SenderDeps } from "./sender.js";
 import type { SenderLease } from "./sender-lease.js";
@@ -29,6 +30,8 @@ export interface FlusherDeps {
   concurrency?: number;
   /** Only the holder of a platform's sender lease sends there; the others stand by. */
   senderLease?: SenderLease;
+  /** Shared with the unsubscribe (target-locks.ts): a pin and an unsubscribe of one target never overlap. */
+  pinLocks?: TargetLocks;
 }
 
 export interface Flusher {
@@ -147,7 +150,7 @@ export function createFlusher(deps: FlusherDeps): Flusher {
     if (!publisher) return undefined;
     const parts = await ledger.openParts(platform, targetId);
     if (parts.length === 0) return undefined;
-    const pin: PinStepDeps = { ledger, subscriptions, now: nowIso, logger };
+    const pin: PinStepDeps = { ledger, subscriptions, now: nowIso, logger, ...(deps.pinLocks ? { locks: deps.pinLocks } : {}) };
     const outcome = await sendParts(operationFor(publisher, pin), parts, deps.sender);
     if (outcome.type === "permanent") {
       const reason = outcome.error;

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import type { Platform } from "../reply.js";
 import { planSkippedDay, skippedDays } from "../storage/skipped-days.js";
 import type { Storage } from "../storage/types.js";
+import { effectiveOptions } from "./effective-options.js";
 import { NO_KEYWORD_MATCH_NOTE } from "./keyword-filter.js";
 import type { Planner } from "./planning.js";
 import type { Publisher } from "./publisher.js";
@@ -12,7 +13,7 @@ import type { Publisher } from "./publisher.js";
 export interface SkippedDayRetryDeps {
   storage: Storage;
   archive: DigestArchive;
-  config: Pick<Config, "DELIVERY_DEADLINE_HOURS">;
+  config: Config;
   logger: Logger;
   publishers: ReadonlyMap<Platform, Publisher>;
   planPost: Planner["planPost"];
@@ -21,9 +22,10 @@ export interface SkippedDayRetryDeps {
 
 /**
  * Sends, after a revision of `digestDate`, each day of it that was skipped because no story matched the target's
- * keywords and now has a match — with the keywords and options the day was skipped with, the subscription's
- * sections, and only while the day could still go out late (within DELIVERY_DEADLINE_HOURS of its slot) and is the
- * target's latest scheduled slot of the subscription it has now. Resolves how many days were planned (the engine's next flush sends them), and
+ * keywords and now has a match — judged and planned with the subscription as it is now (its keywords, options and
+ * sections: a subscriber who changed their keywords since the day was skipped gets what they ask for now, and
+ * nothing when the revision matches none of them), and only while the day could still go out late (within
+ * DELIVERY_DEADLINE_HOURS of its slot) and is the target's latest scheduled slot of the subscription it has now. Resolves how many days were planned (the engine's next flush sends them), and
  * `later` when some platform has no publisher yet (the request is kept for it).
  *
  * @example
@@ -47,10 +49,12 @@ export async function sendSkippedDays(deps: SkippedDayRetryDeps, digestDate: str
       later = true;
       continue;
     }
-    const plan = deps.planPost(day.platform, digest, sub.sections, day.options);
+    const options = effectiveOptions(sub, deps.config);
+    const plan = deps.planPost(day.platform, digest, sub.sections, options);
     if (plan === "empty" || plan === "no-match") continue;
     const fresh = await planSkippedDay(storage.db, day, {
       sections: sub.sections ?? "all",
+      options,
       payloads: plan.payloads,
       ...(plan.operations ? { operations: plan.operations } : {}),
       now: now.toISOString(),

@@ -9,7 +9,7 @@ import { DeliveryError, noPublisher } from "./delivery-error.js";
 import { effectiveOptions, forRepost, forSectionRepost } from "./effective-options.js";
 import { keyOf, type Flusher } from "./flushing.js";
 import { newRunId } from "./ledger.js";
-import { planningBatches, type PlanRequest, type Planner } from "./planning.js";
+import { isPlanFailure, planningBatches, type PlanRequest, type Planner } from "./planning.js";
 import type { Publisher } from "./publisher.js";
 
 /** A delivery from a shell or an admin: like a repost, with the run kind recorded. */
@@ -54,7 +54,10 @@ export async function deliverOnRequest(deps: OnRequestDeps, request: DeliverRequ
   }
   let targets: Target[];
   if (request.to === "all-subscriptions") {
-    targets = (await deps.subscriptions.list()).filter((s) => s.enabled && publishers.has(s.platform)).map((sub) => ({ ...sub, sub }));
+    const subs = (await deps.subscriptions.list()).filter((s) => s.enabled && publishers.has(s.platform));
+    // A damaged row would be posted without its filter and options: left out, with the reason.
+    for (const s of subs) if (s.problem) logger.error({ platform: s.platform, target: s.targetId }, `not delivered to ${s.platform}:${s.targetId}: ${s.problem}`);
+    targets = subs.filter((s) => !s.problem).map((sub) => ({ ...sub, sub }));
   } else {
     if (!publishers.has(request.to.platform)) throw noPublisher(request.to.platform);
     // A subscribed target gets its post as its daily post arrives (silent, pinned, in its thread, …).
@@ -91,6 +94,12 @@ export async function deliverOnRequest(deps: OnRequestDeps, request: DeliverRequ
       planned.push(...fresh);
       batch.forEach((t, i) => results[i] === "no-match" && unmatched.push({ platform: t.platform, id: t.targetId }));
       session.add(fresh, { again: true });
+      // A request names its targets: one that cannot be planned fails the request (after the others' posts are sent).
+      const failed = results.find(isPlanFailure);
+      if (failed) {
+        failure = failed.failed;
+        break;
+      }
     }
     logger.info({ runId, kind, date: digest.date, targets: planned.length, requestedBy: request.requestedBy }, "delivery run planned");
     const outcomes = await session.close();

@@ -51,8 +51,14 @@ export function isStaleForSlot(digestDate: string, slot: Date, timeZone: string,
 export const PLAN_BATCH_FIRST = 8;
 /** The largest planning transaction (batches double up to it): one commit (an fsync on SQLite) per this many targets. */
 export const PLAN_BATCH_MAX = 256;
-/** Tries of one planning transaction that fails (a database blip) before its targets are left for the next tick. */
+/** Tries of one planning transaction that fails (a database blip) before it is split to find the target that fails it. */
 export const PLAN_ATTEMPTS = 3;
+/**
+ * Targets of one failed batch found failing on their own before the search stops and leaves the rest of the batch
+ * for the next tick: one bad row is found in log2(batch) transactions, a database refusing everything costs a few
+ * more, not one per target.
+ */
+export const ISOLATED_PER_BATCH = 4;
 
 /**
  * `items` in batches of PLAN_BATCH_FIRST, then doubling to PLAN_BATCH_MAX: the first targets' runs are committed
@@ -83,11 +89,24 @@ export interface PlanRequest {
 }
 
 /**
+ * A target that could not be planned: `alone` when it failed by itself (its post could not be rendered, or its
+ * rows written alone were refused), not only as one of a batch that kept failing (then it is tried on the next tick).
+ */
+export interface PlanFailure {
+  failed: unknown;
+  alone: boolean;
+}
+
+/**
  * `planned` (also when an earlier try of the same batch had recorded it), `empty` when its section filter leaves
  * nothing, `no-match` when no story of those sections matches its keywords, `taken` when another instance planned
- * this slot first, `unsubscribed` when a `whileSubscribed` target was unsubscribed before its batch committed.
+ * this slot first, `unsubscribed` when a `whileSubscribed` target was unsubscribed before its batch committed, a
+ * {@link PlanFailure} when it could not be planned.
  */
-export type PlanResult = "planned" | "empty" | "no-match" | "taken" | "unsubscribed";
+export type PlanResult = "planned" | "empty" | "no-match" | "taken" | "unsubscribed" | PlanFailure;
+
+/** Whether a result is a failure. */
+export const isPlanFailure = (result: PlanResult | undefined): result is PlanFailure => typeof result === "object";
 
 export interface PlannerDeps {
   ledger: LedgerStore;
@@ -103,7 +122,9 @@ export interface PlannerDeps {
 export interface Planner {
   /**
    * Plans the runs of many targets in one ledger transaction (all of them recorded, or none), trying a failing
-   * transaction again up to PLAN_ATTEMPTS times; throws the last error after that. Results in the order given.
+   * transaction again up to PLAN_ATTEMPTS times. A target whose post cannot be rendered, or a batch that still
+   * fails, does not fail the others: the batch is split in halves (written once each) until the target failing it
+   * is found, at most ISOLATED_PER_BATCH of them. Results in the order given.
    */
   planMany(requests: readonly PlanRequest[]): Promise<PlanResult[]>;
   /** The parts a post of `digest` would have (pure, rendered once per digest and options), or why it has none. */
@@ -146,16 +167,47 @@ export function createPlanner(deps: PlannerDeps): Planner {
     return plan;
   }
 
-  async function write(runs: PlanRunInput[]): Promise<PlanOutcome[]> {
+  async function write(runs: PlanRunInput[], attempts: number): Promise<PlanOutcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await ledger.planRuns(runs);
       } catch (err) {
         // The transaction wrote all or nothing; trying it again cannot record a run twice ("exists" then).
-        if (attempt >= PLAN_ATTEMPTS) throw err;
+        if (attempt >= attempts) throw err;
         logger.warn({ err, targets: runs.length, attempt }, "could not record a planning batch; trying again");
         if (!(await deps.sleep(100 * 2 ** attempt))) throw err;
       }
+    }
+  }
+
+  /** `runs` (whose write just failed with `err`) in halves, each written once, down to the ones that fail alone. */
+  async function bisect(runs: PlanRunInput[], err: unknown, budget: { left: number }): Promise<(PlanOutcome | PlanFailure)[]> {
+    if (runs.length === 1) {
+      budget.left--;
+      return [{ failed: err, alone: true }];
+    }
+    const mid = Math.ceil(runs.length / 2);
+    const out: (PlanOutcome | PlanFailure)[] = [];
+    for (const half of [runs.slice(0, mid), runs.slice(mid)]) {
+      if (budget.left <= 0) {
+        out.push(...half.map(() => ({ failed: err, alone: false })));
+        continue;
+      }
+      try {
+        out.push(...(await write(half, 1)));
+      } catch (halfErr) {
+        out.push(...(await bisect(half, halfErr, budget)));
+      }
+    }
+    return out;
+  }
+
+  async function writeIsolating(runs: PlanRunInput[]): Promise<(PlanOutcome | PlanFailure)[]> {
+    try {
+      return await write(runs, PLAN_ATTEMPTS);
+    } catch (err) {
+      if (runs.length > 1) logger.warn({ err, targets: runs.length }, "a planning batch keeps failing; planning its targets in smaller batches to find the one failing it");
+      return bisect(runs, err, { left: ISOLATED_PER_BATCH });
     }
   }
 
@@ -165,7 +217,13 @@ export function createPlanner(deps: PlannerDeps): Planner {
     const positions: number[] = [];
     const now = nowIso();
     requests.forEach((request, i) => {
-      const plan = planPost(request.platform, request.digest, request.sections, request.options);
+      let plan: PostPlan;
+      try {
+        plan = planPost(request.platform, request.digest, request.sections, request.options);
+      } catch (err) {
+        results[i] = { failed: err, alone: true };
+        return;
+      }
       if (plan === "empty" || plan === "no-match") {
         results[i] = plan;
         return;
@@ -186,8 +244,10 @@ export function createPlanner(deps: PlannerDeps): Planner {
         ...(request.whileSubscribed ? { whileSubscribed: true } : {}),
       });
     });
-    const outcomes = runs.length > 0 ? await write(runs) : [];
-    outcomes.forEach((outcome, k) => (results[positions[k]!] = outcome === "taken" || outcome === "unsubscribed" ? outcome : "planned"));
+    const outcomes = runs.length > 0 ? await writeIsolating(runs) : [];
+    outcomes.forEach(
+      (outcome, k) => (results[positions[k]!] = typeof outcome === "object" || outcome === "taken" || outcome === "unsubscribed" ? outcome : "planned"),
+    );
     return results;
   }
 

@@ -23,7 +23,8 @@ export const EDIT_BUDGET_WINDOW_MS = 60_000;
 export interface RevisionDeskOptions {
   storage: Storage;
   archive: DigestArchive;
-  config: Pick<Config, "EDIT_ON_REVISION" | "REVISION_QUIET_SECONDS" | "DELIVERY_DEADLINE_HOURS">;
+  /** Its revision settings; the whole of it for the options a day skipped for no match is sent with (effective-options.ts). */
+  config: Config;
   logger: Logger;
   publishers: ReadonlyMap<Platform, Publisher>;
   /** The engine's sender dependencies (owner, retry, sleep, stop flag); marks and leases are swapped for the revision store's. */
@@ -83,19 +84,19 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
     const digest = archive.get(run.digestDate);
     if (!digest) return "unchanged";
     const post = buildDailyPost(digest, sectionsOfRun(run, sub?.sections));
-    if (post.sections.length === 0) {
-      logger.warn({ runId: run.runId, platform: run.platform, target: run.targetId }, "revision skipped: the run's sections are no longer in the digest");
-      return "unchanged";
-    }
     // Re-planned with the options the run was planned with (its keywords, mode, silent flag…), so unchanged
-    // messages hash the same and the post keeps its shape. With no story matching any more, the header is all that
-    // is left: the story is removed like any story a revision removes.
+    // messages hash the same and the post keeps its shape. With no story matching any more, or none of its sections
+    // left in the digest, the header is all that is left: the stories are removed like any story a revision removes
+    // (once: the next revision finds the header-only post up to date).
     const filtered = filterPostByKeywords(post, digest, run.options?.keywords);
     const payloads = publisher.planDailyPost(filtered, run.options);
     const operations = planRevision(await store.currentMessages(run), payloads);
     if (!operations) return "unchanged";
     const revisionId = newRunId("manual", run.digestDate).replace(/^m/, "v");
     const revision = await store.planRevision({ run, partCount: payloads.length, operations, revisionId, now: clock().toISOString() });
+    if (post.sections.length === 0) {
+      logger.info({ runId: run.runId, platform: run.platform, target: run.targetId, date: run.digestDate }, "revision: the run's sections are no longer in the digest; their messages are deleted and the header corrected");
+    }
     logger.info(
       { runId: run.runId, revisionId, revision, platform: run.platform, target: run.targetId, date: run.digestDate, ...countOperations(operations) },
       "revision planned",
@@ -104,56 +105,60 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
   }
 
   /**
-   * Per request kept waiting (by date and due time: a later change is a new request), the runs still to correct:
-   * those that had to wait and those whose messages were still unsent. The runs already corrected are not planned
-   * again on every tick while one target's post is held up.
+   * Per request kept waiting (by date and due time: a later change is a new request), what it waits for: the runs
+   * that had to wait (an open revision, no publisher yet), the runs whose messages were still unsent, and whether
+   * the days skipped for no match are still to be looked at. A waiting request costs a tick two reads of the open
+   * parts' index; the digest's delivered runs are read again only when one of those unsent runs has been sent since.
    */
-  const waitingRuns = new Map<string, Set<string>>();
+  const waitingFor = new Map<string, { again: Map<string, DeliveredRun>; unsent: Set<string>; skippedLater: boolean }>();
 
   /** Plans every due request; true when some run had to wait (an earlier revision still open, no publisher yet, a post still being sent). */
   async function planDue(): Promise<boolean> {
     let waiting = false;
     const due = await store.dueRequests(clock().toISOString());
     const keys = new Set(due.map((r) => `${r.digestDate}\u0000${r.dueAt}`));
-    for (const key of waitingRuns.keys()) if (!keys.has(key)) waitingRuns.delete(key);
+    for (const key of waitingFor.keys()) if (!keys.has(key)) waitingFor.delete(key);
     for (const request of due) {
-      let later = false;
       const requestKey = `${request.digestDate}\u0000${request.dueAt}`;
-      const only = waitingRuns.get(requestKey);
-      const again = new Set<string>();
-      for (const run of await store.deliveredRuns(request.digestDate)) {
-        if (only && !only.has(runTargetKey(run))) continue;
+      const before = waitingFor.get(requestKey);
+      // Read first: a run sent between this read and the delivered runs' one is then looked at on the next tick.
+      const unsentAtStart = await unsentRuns(storage.db, request.digestDate);
+      let runs: DeliveredRun[];
+      if (!before) runs = await store.deliveredRuns(request.digestDate);
+      else {
+        runs = [...before.again.values()];
+        const sentSince = new Set([...before.unsent].filter((k) => !unsentAtStart.has(k) && !before.again.has(k)));
+        if (sentSince.size > 0) runs.push(...(await store.deliveredRuns(request.digestDate)).filter((run) => sentSince.has(runTargetKey(run))));
+      }
+      const again = new Map<string, DeliveredRun>();
+      for (const run of runs) {
         try {
-          if ((await planRun(run)) === "later") {
-            later = true;
-            again.add(runTargetKey(run));
-          }
+          if ((await planRun(run)) === "later") again.set(runTargetKey(run), run);
         } catch (err) {
-          later = true;
-          again.add(runTargetKey(run));
+          again.set(runTargetKey(run), run);
           logger.error({ err, runId: run.runId, platform: run.platform, target: run.targetId }, "could not plan a revision; retrying on the next tick");
         }
       }
       // Days this digest skipped because nothing matched: sent now if the revision made a story match.
-      if (options.planPost) {
+      let skippedLater = false;
+      if (options.planPost && (!before || before.skippedLater)) {
         try {
           const skipped = await sendSkippedDays({ storage, archive, config, logger, publishers, planPost: options.planPost, clock }, request.digestDate);
-          if (skipped.later) later = true;
+          if (skipped.later) skippedLater = true;
           if (skipped.planned > 0) options.requestTick();
         } catch (err) {
-          later = true;
+          skippedLater = true;
           logger.error({ err, date: request.digestDate }, "could not plan a day skipped for no match; retrying on the next tick");
         }
       }
       // A post of this digest still waiting to be sent (the platform failing, a long 429) was planned from the digest
       // before this change: it is corrected once it is sent, so the request waits for it.
-      const unsent = await unsentRuns(storage.db, request.digestDate);
-      if (unsent.size > 0) later = true;
-      if (later) {
+      const unsent = new Set([...unsentAtStart, ...(await unsentRuns(storage.db, request.digestDate))]);
+      if (again.size > 0 || skippedLater || unsent.size > 0) {
         waiting = true;
-        waitingRuns.set(requestKey, new Set([...again, ...unsent]));
+        waitingFor.set(requestKey, { again, unsent, skippedLater });
       } else {
-        waitingRuns.delete(requestKey);
+        waitingFor.delete(requestKey);
         await store.clearRequest(request.digestDate, request.dueAt);
       }
     }

@@ -9,6 +9,7 @@ import type { DeliveryControl, TargetRef } from "./control.js";
 import type { Schedule } from "./schedule.js";
 import { PIN_PLATFORMS, PLATFORM_OPTIONS, type PostOptionsPatch } from "./effective-options.js";
 import { MAX_KEYWORD_LENGTH, MAX_KEYWORDS, unsearchableKeywords } from "./keyword-filter.js";
+import type { TargetLocks } from "./target-locks.js";
 import { describeTarget, describeTargets } from "./target-status.js";
 
 export interface SubscriptionControlDeps {
@@ -24,6 +25,8 @@ export interface SubscriptionControlDeps {
   refuse: (message: string, cause?: unknown) => Error;
   /** The platforms registered so far: unsubscribing unpins the header the bot pinned there. */
   publishers?: ReadonlyMap<Platform, Publisher>;
+  /** Shared with the pin step (target-locks.ts): an unsubscribe waits for a header being pinned, then unpins it. */
+  pinLocks?: TargetLocks;
 }
 
 /** How long an unsubscribe waits for the platform to unpin the header before it reports the unpin as failed. */
@@ -83,6 +86,18 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
     return { unpinned: messageId };
   }
 
+  async function unsubscribeNow(target: TargetRef): Promise<boolean | { unpinned: string } | { unpinError: string }> {
+    const sub = await subscriptions.get(target.platform, target.id);
+    if (!sub) return false;
+    // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
+    if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
+    else await subscriptions.remove(target.platform, target.id);
+    await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+    await deps.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
+    logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
+    return sub.pinnedMessageId ? unpinHeader(sub, sub.pinnedMessageId) : true;
+  }
+
   return {
     async subscribe(target, sections) {
       if (sections && sections.some((i) => !Number.isInteger(i) || i < 0)) {
@@ -97,15 +112,9 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
 
     async unsubscribe(target) {
       await ready;
-      const sub = await subscriptions.get(target.platform, target.id);
-      if (!sub) return false;
-      // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
-      if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
-      else await subscriptions.remove(target.platform, target.id);
-      await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
-      await deps.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
-      logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
-      return sub.pinnedMessageId ? unpinHeader(sub, sub.pinnedMessageId) : true;
+      // A header being pinned now is waited for (at most UNPIN_TIMEOUT_MS), so this unpins it rather than the one before.
+      if (!deps.pinLocks) return unsubscribeNow(target);
+      return deps.pinLocks.run({ platform: target.platform, targetId: target.id }, () => unsubscribeNow(target), UNPIN_TIMEOUT_MS);
     },
 
     async setSchedule(target, schedule) {

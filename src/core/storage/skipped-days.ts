@@ -12,7 +12,7 @@ export interface SkippedDay {
   targetId: string;
   slot: string;
   digestDate: string;
-  /** The effective options the slot was judged with (its keywords). */
+  /** The effective options the slot was judged with (its keywords); the day is sent with the subscription's options of the time it is sent. */
   options?: PostOptions;
 }
 
@@ -51,19 +51,20 @@ export async function skippedDays(db: Kysely<StateTables>, digestDate: string, n
 }
 
 /**
- * Turns a skipped slot into its delivery: the run becomes a planned one (same id, slot and options, with these
- * sections) with its parts pending, in one transaction, only if it is still skipped. False when another instance or
+ * Turns a skipped slot into its delivery: the run becomes a planned one (same id and slot, with the sections and
+ * options it is planned with, which corrections re-plan it with) with its parts pending, in one transaction, only if
+ * it is still skipped. False when another instance or
  * an earlier tick did it first: a day is sent once.
  */
 export async function planSkippedDay(
   db: Kysely<StateTables>,
   day: SkippedDay,
-  plan: { sections: number[] | "all"; payloads: unknown[]; operations?: readonly ("send" | "pin")[]; now: string },
+  plan: { sections: number[] | "all"; options?: PostOptions | undefined; payloads: unknown[]; operations?: readonly ("send" | "pin")[]; now: string },
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable("runs")
-      .set({ outcome: "planned", note: null, sections: JSON.stringify(plan.sections), created_at: plan.now })
+      .set({ outcome: "planned", note: null, sections: JSON.stringify(plan.sections), options: plan.options ? JSON.stringify(plan.options) : null, created_at: plan.now })
       .where("run_id", "=", day.runId)
       .where("platform", "=", day.platform)
       .where("target_id", "=", day.targetId)

@@ -14,12 +14,29 @@ function toSubscription(r: Selectable<SubscriptionsTable>): Subscription {
     source: r.source === "settings" ? "settings" : "command",
     createdAt: r.created_at,
   };
-  if (r.sections !== null) s.sections = JSON.parse(r.sections) as number[];
+  const problems: string[] = [];
+  /** A damaged column fails its own subscription's planning (with the reason), not every read of the table. */
+  const read = <T>(column: string, text: string): T | undefined => {
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      problems.push(`its stored ${column} could not be read (${err instanceof Error ? err.message : String(err)})`);
+      return undefined;
+    }
+  };
+  if (r.sections !== null) {
+    const sections = read<number[]>("sections", r.sections);
+    if (sections !== undefined) s.sections = sections;
+  }
   if (r.cron !== null) s.cron = r.cron;
   if (r.timezone !== null) s.timezone = r.timezone;
   if (r.disabled_reason !== null) s.disabledReason = r.disabled_reason;
-  if (r.options !== null && r.options !== undefined) s.options = JSON.parse(r.options) as PostOptions;
+  if (r.options !== null && r.options !== undefined) {
+    const options = read<PostOptions>("options", r.options);
+    if (options !== undefined) s.options = options;
+  }
   if (r.pinned_message_id !== null && r.pinned_message_id !== undefined) s.pinnedMessageId = r.pinned_message_id;
+  if (problems.length > 0) s.problem = problems.join("; ");
   return s;
 }
 

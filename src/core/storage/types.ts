@@ -41,6 +41,8 @@ export interface Subscription {
   options?: PostOptions;
   /** The header the bot pinned last in this target (unpinned when the next one is pinned). */
   pinnedMessageId?: string;
+  /** Why a stored field could not be read (a damaged row): nothing is planned for it until the row is fixed. */
+  problem?: string;
 }
 
 /** One planned message of one run for one target. */

@@ -149,6 +149,25 @@ describe.each(testBackends())("on %s", (backend) => {
       expect(messagesNow(platform)).toEqual(planned(corrected, ["区块链"]));
     });
 
+    it("is judged and sent with the subscription's keywords and options as they are now, not the ones it was skipped with", async () => {
+      // Keywords changed to ones the revision's story does not match: the day stays skipped, nothing is posted.
+      const dropped = await setup({ keywords: ["区块链"], pin: true });
+      await dropped.db.subscriptions.setOptions("telegram", "-1", { keywords: ["量子计算"] }, "2026-02-18T09:30:00Z");
+      await dropped.revise(withChainStory(), "2026-02-18T10:00:00Z");
+      expect(dropped.platform.attempts).toEqual([]);
+      expect(await column(dropped.db, "SELECT outcome FROM runs")).toEqual(["skipped"]);
+      await h.cleanup();
+
+      // Keywords changed to ones it matches, the pin turned off: the day goes out with those, unpinned.
+      const changed = await setup({ keywords: ["区块链"], pin: true });
+      await changed.db.subscriptions.setOptions("telegram", "-1", { keywords: ["结算协议"], pin: null }, "2026-02-18T09:30:00Z");
+      await changed.revise(withChainStory(), "2026-02-18T10:00:00Z");
+      expect(changed.platform.received.map((s) => s.text)).toEqual(planned(withChainStory(), ["结算协议"]));
+      expect(changed.platform.pinCalls).toEqual([]);
+      // Recorded with the run: a later correction re-plans it with them too.
+      expect(await column(changed.db, "SELECT options FROM runs")).toEqual(['{"keywords":["结算协议"]}']);
+    });
+
     it("of several slots of that day skipped for no match, the post goes out once", async () => {
       const { clock, db, engine, platform, revise } = await setup({ keywords: ["区块链"] }, { POST_CRON: "0 9,10 * * *" });
       clock.set("2026-02-18T10:00:00Z");

@@ -93,6 +93,42 @@ describe.each(testBackends())("on %s", (backend) => {
       expect([...platform.pinned]).toEqual(["m1"]);
     });
 
+    it("an unsubscribe made by another instance while this one's pin is on its way: the pin is undone once it lands", async () => {
+      h = harness({ POST_CRON: "0 9 * * *" }, backend);
+      const archive = new RevisableArchive([digestOn(DAY)]);
+      const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+      const [dbA, dbB] = [await h.open(), await h.open()];
+      const a = await h.engine({ db: dbA, archive, clock });
+      const b = await h.engine({ db: dbB, archive, clock });
+      const pinned = new Set<string>();
+      let arrived!: () => void;
+      const atPlatform = new Promise<void>((r) => (arrived = r));
+      let release!: () => void;
+      const answer = new Promise<void>((r) => (release = r));
+      const platformA = new (class extends PinningPublisher {
+        override async pin(target: string, message: string, options: { unpin?: string; signal: AbortSignal }) {
+          arrived();
+          await answer;
+          return super.pin(target, message, options);
+        }
+      })({ pinned });
+      const platformB = new PinningPublisher({ pinned });
+      a.registerPublisher(platformA);
+      b.registerPublisher(platformB);
+      await a.subscribe(TARGET);
+      await dbA.subscriptions.setOptions("telegram", "-1", { pin: true }, "2026-02-17T12:00:00Z");
+      clock.set(SLOT);
+      const tick = a.tick();
+      await atPlatform;
+      expect(await b.unsubscribe(TARGET)).toBe(true); // Nothing recorded as pinned yet: nothing for it to unpin.
+      release();
+      await tick;
+      expect(platformA.pinCalls).toEqual([{ message: "m1" }]);
+      expect(platformA.unpinCalls).toEqual(["m1"]);
+      expect([...pinned]).toEqual([]);
+      expect(await dbA.subscriptions.get("telegram", "-1")).toBeUndefined();
+    });
+
     it("a target with nothing pinned, or not subscribed, makes no platform request", async () => {
       const { engine, platform } = await setup({});
       expect(await engine.unsubscribe(TARGET)).toBe(true);

@@ -79,6 +79,9 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     }
   }
   const channel = (p: EditingPublisher) => [...p.shown.values()];
+  /** What one target shows now, message by message (a message's id is `m` and its place among all sends). */
+  const channelOf = (p: EditingPublisher, target: string) =>
+    p.received.flatMap((m, i) => (m.target === target && p.shown.has(`m${i + 1}`) ? [p.shown.get(`m${i + 1}`)!] : []));
 
   it("a typo fixed in one story edits exactly the message that shows it, after the quiet period, and leaves the others alone", async () => {
     const { archive, clock, db, engine, platform } = await setup();
@@ -254,5 +257,65 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     const result = await engine.repost({ to: { platform: "telegram", id: "-1001" } });
     expect(result.messagesSent).toBe(expectedPlan(fixed).length);
     expect(platform.received.slice(sentBefore).map((s) => s.text)).toEqual(expectedPlan(fixed));
+  });
+  it("a post of sections a revision removed loses those messages and gets its header corrected, once; later revisions do not look for them again", async () => {
+    const { logger, lines } = recordingLogger();
+    const { archive, clock, db, engine, platform } = await setup({}, logger);
+    const repost = await engine.repost({ sectionIndex: 6, to: { platform: "telegram", id: "-2002" } });
+    expect(repost.messagesSent).toBeGreaterThan(0);
+    const repostIds = new Set([...platform.shown.keys()].slice(-repost.messagesSent));
+    const ids = () => [...platform.shown.keys()].filter((id) => repostIds.has(id));
+    const shorter = revised((d) => void d.sections.pop());
+    archive.put(shorter);
+    await untilRequested(db);
+    clock.set(after(61));
+    await engine.tick();
+    // The header (the whole digest, one section fewer) is all the post shows now; the section's messages are gone.
+    const header = new ScriptedPublisher("telegram").planDailyPost({ ...buildDailyPost(shorter), sections: [] });
+    expect(ids().map((id) => platform.shown.get(id))).toEqual(header);
+    expect(platform.deletes.filter((id) => repostIds.has(id))).toHaveLength(repost.messagesSent - header.length);
+    expect(lines.filter((l) => l.target === "-2002" && Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    // Another revision of the digest leaves that post alone (nothing of it changed) and logs nothing about it.
+    const repostEdits = () => platform.edits.filter((e) => repostIds.has(e.id)).length;
+    const [edits, editsOfRepost] = [platform.edits.length, repostEdits()];
+    archive.put(revised((d) => (d.sections[0]!.stories[0]!.title += " (fixed)"), shorter));
+    await untilRequested(db);
+    clock.set(after(200));
+    await engine.tick();
+    expect(platform.edits.length).toBe(edits + 1); // The daily post's message showing that story.
+    expect(repostEdits()).toBe(editsOfRepost);
+    expect(lines.filter((l) => l.target === "-2002" && Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
+  });
+  it("while a post of the digest stays unsent, ticks do not read the digest's delivered posts again; the post is corrected once it is sent", async () => {
+    const { archive, clock, db, engine, platform } = await setup();
+    platform.scriptFor.set("-2002", Array.from({ length: 1000 }, () => ({ status: 500 as const })));
+    expect((await engine.repost({ to: { platform: "telegram", id: "-2002" } })).pending).toHaveLength(1);
+    const fixed = revised((d) => (d.sections[2]!.stories[0]!.title += " (fixed)"));
+    archive.put(fixed);
+    await untilRequested(db);
+    const deliveredRuns = db.revisions.deliveredRuns.bind(db.revisions);
+    let reads = 0;
+    db.revisions.deliveredRuns = async (date) => {
+      reads++;
+      return deliveredRuns(date);
+    };
+    clock.set(after(61));
+    await engine.tick();
+    expect(reads).toBe(1);
+    expect(channelOf(platform, "-1001")).toEqual(expectedPlan(fixed));
+    for (let i = 2; i <= 6; i++) {
+      clock.set(after(60 * i));
+      await engine.tick();
+    }
+    expect(reads).toBe(1);
+    // The platform takes it again: the post goes out (planned before the change), then it is corrected, with one read.
+    platform.scriptFor.delete("-2002");
+    clock.set(after(60 * 7));
+    await engine.tick();
+    await engine.tick();
+    expect(channelOf(platform, "-2002")).toEqual(expectedPlan(fixed));
+    expect(reads).toBe(2);
+    expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
   });
 });
