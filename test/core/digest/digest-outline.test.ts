@@ -1,4 +1,5 @@
 // Outlines: a warm start reads one cache index, no parse-cache entry or story-id file; a digest's stories are read when first looked at.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -96,6 +97,30 @@ describe("digest outlines", () => {
     fs.rmSync(path.join(root, "state", "story-ids", "2026-03-03.json"));
     const warm = await open();
     expect(warm.all().filter((d) => !isOutlined(d)).map((d) => d.date)).toEqual(["2026-03-03"]);
+    await warm.close();
+  });
+
+  it("are not used for a date whose story-id file was rewritten in place with its size and modification time put back (cp -p, rsync -t)", async () => {
+    // Two titles of one length: their ids have one length too.
+    fs.writeFileSync(path.join(root, "digests", "2026-03-02.md"), "## Section\n\n### Alpha\n\nBody.\n\n### Gamma\n\nMore.\n");
+    const cold = await open();
+    const [first, second] = (cold.get("2026-03-02")?.sections[0]?.stories ?? []).map((s) => s.id);
+    await cold.close();
+    expect(first && second && first.length === second.length && first !== second).toBe(true);
+    // A backup of another version put back over the file: the same inode, the same byte length, the old mtime.
+    const file = path.join(root, "state", "story-ids", "2026-03-02.json");
+    const before = fs.statSync(file);
+    const swapped = fs.readFileSync(file, "utf8").replaceAll(first!, "\u0000").replaceAll(second!, first!).replaceAll("\u0000", second!);
+    const backup = path.join(root, "backup.json");
+    fs.writeFileSync(backup, swapped);
+    execFileSync("touch", ["-r", file, backup]);
+    execFileSync("cp", ["-p", backup, file]);
+    const after = fs.statSync(file);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    const warm = await open();
+    // The ids are the file's now, as a start without any outline gives them.
+    expect(warm.get("2026-03-02")?.sections[0]?.stories.map((s) => s.id)).toEqual([second, first]);
+    expect(warm.all().filter((d) => !isOutlined(d)).map((d) => d.date)).toEqual(["2026-03-02"]);
     await warm.close();
   });
 
