@@ -18,7 +18,7 @@ export interface StoryIdStore {
   /** `load`, read at once (for a look-up by id of a date whose assignments a warm start did not need to read). */
   loadNow(date: string): DateIds | undefined;
   /**
-   * What the date's file is now (`mtimeMs:size:ino`), without reading it; `undefined` when there is none. An outline
+   * What the date's file is now (`mtimeMs:size:ino:ctimeMs`), without reading it; `undefined` when there is none. An outline
    * made with the ids of one version is void for another (the file deleted, rewritten, or damaged). A stat at once:
    * it is asked for every date at start, when a thousand stats through the thread pool cost 20× their CPU.
    */
@@ -146,7 +146,9 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") logger.warn({ file: fileOf(date), err }, `story ids of ${date} unreadable; deriving them afresh`);
     return undefined;
   };
-  const stampOf = (st: fs.Stats): string => `${st.mtimeMs}:${st.size}:${st.ino}`;
+  // The ctime too: a file rewritten in place with its size and mtime put back (cp -p, touch -r, rsync -t --inplace)
+  // keeps the other three, and an outline made with its old ids would be served for the new ones.
+  const stampOf = (st: fs.Stats): string => `${st.mtimeMs}:${st.size}:${st.ino}:${st.ctimeMs}`;
 
   return {
     async load(date) {
