@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
-import { CACHED_DATA_MODULES, cachedCodeFiles, parserFingerprint } from "../../../src/core/digest/parser-fingerprint.js";
+import { CACHED_DATA_MODULES, cachedCodeFiles, cachedPackageVersions, parserFingerprint } from "../../../src/core/digest/parser-fingerprint.js";
 
 const SRC = path.resolve("src");
 const DIGEST = path.join(SRC, "core", "digest");
@@ -103,5 +103,51 @@ describe("the parse cache's fingerprint", () => {
     expect(parserFingerprint(2, self)).toBe(before);
     fs.appendFileSync(path.join(copy, "core", "digest", "digest-hash.ts"), "\n// a change to the hash an outline carries\n");
     expect(parserFingerprint(2, self)).not.toBe(before);
+  });
+
+  it("changes when a parsing dependency's version changes, directly imported or one it depends on (micromark), and not otherwise", () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "parser-fingerprint-"));
+    const copy = path.join(tmp, "src");
+    fs.cpSync(SRC, copy, { recursive: true });
+    // Fake packages where Node would find them for the copied code: the real node_modules is not touched.
+    const pkg = (name: string, version: string, dependencies: Record<string, string> = {}) => {
+      fs.mkdirSync(path.join(tmp!, "node_modules", name), { recursive: true });
+      fs.writeFileSync(path.join(tmp!, "node_modules", name, "package.json"), JSON.stringify({ name, version, dependencies }));
+    };
+    pkg("mdast-util-from-markdown", "2.0.2", { micromark: "^4.0.0", "mdast-util-to-string": "^4.0.0" });
+    pkg("micromark", "4.0.1");
+    pkg("mdast-util-to-string", "4.0.0");
+    pkg("pino", "9.0.0"); // not imported by the parse
+    const self = path.join(copy, "core", "digest", "parser-fingerprint.ts");
+    const before = parserFingerprint(2, self);
+    expect(parserFingerprint(2, self)).toBe(before);
+    pkg("pino", "9.1.0");
+    expect(parserFingerprint(2, self)).toBe(before);
+    pkg("micromark", "4.0.2");
+    const upgraded = parserFingerprint(2, self);
+    expect(upgraded).not.toBe(before);
+    pkg("mdast-util-from-markdown", "2.0.3", { micromark: "^4.0.0", "mdast-util-to-string": "^4.0.0" });
+    expect(parserFingerprint(2, self)).not.toBe(upgraded);
+    pkg("mdast-util-from-markdown", "2.0.2", { micromark: "^4.0.0", "mdast-util-to-string": "^4.0.0" });
+    pkg("micromark", "4.0.1");
+    expect(parserFingerprint(2, self)).toBe(before);
+  });
+
+  it("resolves a package the way Node does: the nearest node_modules up from the importing file, then from the package itself", () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "parser-fingerprint-"));
+    const write = (name: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(tmp!, name)), { recursive: true });
+      fs.writeFileSync(path.join(tmp!, name), text);
+    };
+    const manifest = (name: string, version: string, dependencies: Record<string, string> = {}) => JSON.stringify({ name, version, dependencies });
+    write("app/src/core/digest/main.js", `import { parse } from "parser/sub/path.js";\nimport { z } from "@scope/schema";\nimport fs from "node:fs";\nimport type { T } from "types-only";\n`);
+    write("node_modules/parser/package.json", manifest("parser", "1.0.0"));
+    write("app/node_modules/parser/package.json", manifest("parser", "2.0.0", { core: "^3.0.0", gone: "^1.0.0" }));
+    write("app/node_modules/core/package.json", manifest("core", "1.0.0"));
+    write("app/node_modules/parser/node_modules/core/package.json", manifest("core", "3.0.0"));
+    write("app/node_modules/@scope/schema/package.json", manifest("@scope/schema", "0.5.0"));
+    write("app/node_modules/types-only/package.json", manifest("types-only", "1.0.0"));
+    const files = cachedCodeFiles(path.join(tmp, "app", "src", "core", "digest"), ["main"], path.join(tmp, "app", "src"), ".js");
+    expect(cachedPackageVersions(files)).toEqual(["@scope/schema@0.5.0", "core@3.0.0", "gone (not installed)", "parser@2.0.0"]);
   });
 });
