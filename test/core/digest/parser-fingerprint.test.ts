@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
-import { CACHED_DATA_MODULES, cachedCodeFiles, cachedPackageVersions, parserFingerprint } from "../../../src/core/digest/parser-fingerprint.js";
+import { bundledCodeFiles, CACHED_DATA_MODULES, cachedCodeFiles, cachedPackageVersions, parserFingerprint } from "../../../src/core/digest/parser-fingerprint.js";
 
 const SRC = path.resolve("src");
 const DIGEST = path.join(SRC, "core", "digest");
@@ -149,5 +149,31 @@ describe("the parse cache's fingerprint", () => {
     write("app/node_modules/types-only/package.json", manifest("types-only", "1.0.0"));
     const files = cachedCodeFiles(path.join(tmp, "app", "src", "core", "digest"), ["main"], path.join(tmp, "app", "src"), ".js");
     expect(cachedPackageVersions(files)).toEqual(["@scope/schema@0.5.0", "core@3.0.0", "gone (not installed)", "parser@2.0.0"]);
+  });
+
+  it("from the build (dist/), follows the dependencies bundled into dist/vendor/ and their shared chunks, and not the other bundles", () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "parser-fingerprint-"));
+    const write = (name: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(tmp!, name)), { recursive: true });
+      fs.writeFileSync(path.join(tmp!, name), text);
+    };
+    // The layout scripts/build.mjs writes: dist/src/… importing ../../../vendor/<package>.js.
+    write("dist/src/core/digest/parse-digest.js", `import { gfm } from "../../../vendor/micromark-extension-gfm.js";\nimport { a } from "./story-ids.js";\n`);
+    write("dist/src/core/digest/digest-outline.js", "");
+    write("dist/src/core/digest/story-ids.js", "");
+    write("dist/src/core/digest/parser-fingerprint.js", "");
+    write("dist/vendor/micromark-extension-gfm.js", `import { m } from "./chunk-AAAA.js";\nexport const gfm = m;\n`);
+    write("dist/vendor/chunk-AAAA.js", "export const m = 1; // micromark 4.0.1\n");
+    write("dist/vendor/kysely.js", "export const k = 1;\n");
+    const self = path.join(tmp, "dist", "src", "core", "digest", "parser-fingerprint.js");
+    const ours = cachedCodeFiles(path.dirname(self), CACHED_DATA_MODULES, path.join(tmp, "dist", "src"), ".js");
+    expect(bundledCodeFiles(ours, path.join(tmp, "dist", "src")).map((f) => path.relative(tmp!, f))).toEqual(
+      ["dist/vendor/chunk-AAAA.js", "dist/vendor/micromark-extension-gfm.js"].map((f) => f.split("/").join(path.sep)),
+    );
+    const before = parserFingerprint(2, self);
+    write("dist/vendor/kysely.js", "export const k = 2;\n");
+    expect(parserFingerprint(2, self)).toBe(before);
+    write("dist/vendor/chunk-AAAA.js", "export const m = 2; // micromark 4.0.2\n");
+    expect(parserFingerprint(2, self)).not.toBe(before);
   });
 });
