@@ -25,13 +25,24 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** An alert publisher that records what reaches the user; `mode` says how the next sends end. */
+/** An alert publisher that records what reaches the user (sends, and edits of sent alerts); `mode` says how the next sends end. */
 function recordingDm() {
   const sent: { user: string; title: string; more?: WatchAlert["more"] }[] = [];
+  const edits: { user: string; messageId: string; title: string; more?: WatchAlert["more"] }[] = [];
   const dm = {
     mode: "ok" as "ok" | "rate-limited" | "blocked" | "token-rejected",
+    editMode: "ok" as "ok" | "rate-limited" | "deleted",
     sent,
+    edits,
+    /** What the user's chat shows now: each sent message with its latest edit. */
+    chat: () => sent.map((s, i) => edits.findLast((e) => e.messageId === String(i + 1)) ?? s),
     publisher: {
+      editDirect(userId: string, messageId: string, payload: { title: string; more?: WatchAlert["more"] }) {
+        if (dm.editMode === "rate-limited") return Promise.reject(new PublishError("rate-limited", "429 Too Many Requests: retry after 1", 1));
+        if (dm.editMode === "deleted") return Promise.reject(new PublishError("permanent", "the message was deleted"));
+        edits.push({ user: userId, messageId, ...payload });
+        return Promise.resolve();
+      },
       platform: "console",
       planAlert: ({ story, more }) => (more ? { title: story.title, more } : { title: story.title }),
       sendDirect(userId: string, payload: { title: string; more?: WatchAlert["more"] }) {
@@ -46,14 +57,23 @@ function recordingDm() {
   return dm;
 }
 
-async function start(backend: StorageDialect) {
-  dir = mkdtempSync(join(tmpdir(), "digest-bot-watch-qa-"));
-  copyFileSync(join(SAMPLE_DIR, FILE), join(dir, FILE));
-  h = await startHarness({ locale: "en", digestDir: dir, backend });
+async function start(backend: StorageDialect, dataDir?: string) {
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), "digest-bot-watch-qa-"));
+    copyFileSync(join(SAMPLE_DIR, FILE), join(dir, FILE));
+  }
+  h = await startHarness({ locale: "en", digestDir: dir, backend, ...(dataDir ? { dataDir } : {}) });
   const dm = recordingDm();
   h.app.delivery.registerAlertPublisher(dm.publisher);
   await h.app.start();
   return { h, dm, dir };
+}
+
+/** Today's digest with `count` more stories matching "quokka" (and nothing else of the sample), at its top. */
+function withQuokkas(dir: string, count: number): void {
+  const lines = readFileSync(join(SAMPLE_DIR, FILE), "utf8").split("\n");
+  const stories = Array.from({ length: count }, (_, i) => `##### **Quokka report ${i + 1}**  \nA quokka was seen, number ${i + 1}.  \n`);
+  writeFileSync(join(dir, FILE), [lines[0], ...stories, ...lines.slice(1)].join("\n"));
 }
 
 const SONNET_LAUNCH = /^Anthropic 推出 Claude Sonnet 4\.6/;
@@ -209,5 +229,102 @@ describe.each(testBackends())("personal alerts, the way the world breaks them, s
     expect((await h.ask("/watch ＳＯＮＮＥＴ", AS_USER)).text).toBe("You already watch “ＳＯＮＮＥＴ” (1/10).");
     expect((await h.ask("/unwatch SONNET", AS_USER)).text).toBe("Stopped watching “Sonnet”.");
     expect((await h.ask("/watch", AS_USER)).text).toContain("You do not watch anything yet.");
+  });
+
+  it("when the cap's alerts were sent and a revision brings more matches, the last of them is edited to say how many more (no sixth message)", async () => {
+    const { h, dm, dir } = await start(backend);
+    withQuokkas(dir, 5);
+    await h.app.archive.reload();
+    await h.app.delivery.watches.add(USER, "quokka", "en");
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(5);
+    expect(dm.sent.filter((s) => s.more)).toEqual([]);
+    // The editor adds two more quokka stories: the user already has the 5 alerts this digest may bring.
+    withQuokkas(dir, 7);
+    await h.app.archive.reload();
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(5);
+    expect(dm.edits.map((e) => [e.messageId, e.more])).toEqual([["5", { count: 2, date: "2026-02-18", cap: 5 }]]);
+    // Two more again: the same message, now telling 4; a re-match with nothing new edits nothing.
+    withQuokkas(dir, 9);
+    await h.app.archive.reload();
+    await h.app.delivery.tick();
+    expect(await h.app.delivery.watches.add(USER, "quokka", "en")).toBe("exists");
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(5);
+    expect(dm.edits.map((e) => [e.messageId, e.more?.count])).toEqual([["5", 2], ["5", 4]]);
+    expect(dm.chat().map((m) => m.more?.count ?? 0)).toEqual([0, 0, 0, 0, 4]);
+  });
+
+  it("the message that says how many more matched is the one edited when a revision changes the count, and a rate-limited edit is retried", async () => {
+    const { h, dm, dir } = await start(backend);
+    withQuokkas(dir, 7);
+    await h.app.archive.reload();
+    await h.app.delivery.watches.add(USER, "quokka", "en");
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.sent).toHaveLength(5);
+    const teller = dm.sent.findIndex((s) => s.more);
+    expect(dm.sent[teller]?.more).toEqual({ count: 2, date: "2026-02-18", cap: 5 });
+    dm.editMode = "rate-limited";
+    withQuokkas(dir, 8);
+    await h.app.archive.reload();
+    await h.app.delivery.tick();
+    expect(dm.edits).toEqual([]);
+    dm.editMode = "ok";
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    expect(dm.edits.map((e) => [e.messageId, e.more?.count])).toEqual([[String(teller + 1), 3]]);
+    expect(dm.chat().filter((m) => m.more).map((m) => m.more?.count)).toEqual([3]);
+    expect(dm.sent).toHaveLength(5);
+  });
+
+  it("a count whose message was deleted is given up with a warning, not tried at every tick", async () => {
+    const { h, dm, dir } = await start(backend);
+    withQuokkas(dir, 5);
+    await h.app.archive.reload();
+    await h.app.delivery.watches.add(USER, "quokka", "en");
+    await h.app.delivery.tick();
+    dm.editMode = "deleted";
+    withQuokkas(dir, 6);
+    await h.app.archive.reload();
+    await h.app.delivery.tick();
+    await h.app.delivery.tick();
+    dm.editMode = "ok";
+    await h.app.delivery.tick();
+    expect(dm.edits).toEqual([]);
+    expect(h.logs.filter((l) => l.msg === "a personal alert could not be edited to tell how many more stories matched; it is left as sent").map((l) => l.reason)).toEqual([
+      "the message was deleted",
+    ]);
+  });
+});
+
+describe("personal alerts' 'and N more' across a restart", () => {
+  it("is told once: a restart on the same state neither edits the alert again nor sends a sixth", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "digest-bot-watch-restart-"));
+    try {
+      const first = await start("sqlite", dataDir);
+      withQuokkas(first.dir, 5);
+      await first.h.app.archive.reload();
+      await first.h.app.delivery.watches.add(USER, "quokka", "en");
+      await first.h.app.delivery.tick();
+      withQuokkas(first.dir, 6);
+      await first.h.app.archive.reload();
+      await first.h.app.delivery.tick();
+      await first.h.app.delivery.tick();
+      expect([first.dm.sent.length, first.dm.edits.map((e) => e.more?.count)]).toEqual([5, [1]]);
+      await first.h.close();
+      const again = await start("sqlite", dataDir);
+      await again.h.app.delivery.tick();
+      await again.h.app.delivery.tick();
+      expect([again.dm.sent.length, again.dm.edits.length]).toEqual([0, 0]);
+      const alerts = await again.h.app.storage.watches.alerts("console", "local");
+      expect(alerts.map((a) => a.status)).toEqual(["sent", "sent", "sent", "sent", "sent"]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
