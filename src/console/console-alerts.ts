@@ -5,6 +5,8 @@ import { renderReplyText } from "../core/render-text.js";
 /** One printed alert. */
 export interface ConsoleAlert {
   text: string;
+  /** The title lines alone (what an edit prints again); absent in alerts planned before edits existed. */
+  title?: string;
 }
 
 /**
@@ -19,11 +21,17 @@ export function createConsoleAlerts(options: { output: NodeJS.WritableStream }):
     platform: "console",
     planAlert: (alert) => ({
       text: `${alertTitle(alert)}\n${renderReplyText({ type: "story", story: alert.story, alsoMatching: [] }, alert.locale)}`,
+      title: alertTitle(alert),
     }),
     sendDirect(_userId, payload) {
       sent += 1;
       options.output.write(`\n${payload.text}\n`);
       return Promise.resolve({ messageId: `console-alert-${sent}` });
+    },
+    // A terminal cannot change what it printed: the alert's new title lines (its "…and N more") are printed again.
+    editDirect(_userId, _messageId, payload) {
+      options.output.write(`\n↻ ${payload.title ?? payload.text}\n`);
+      return Promise.resolve();
     },
   };
 }

@@ -3,6 +3,7 @@ import { DiscordAPIError, Routes, type REST } from "discord.js";
 import { alertTitle, RecipientUnreachable, type AlertPublisher } from "../core/delivery/alert-publisher.js";
 import { PublishAborted } from "../core/delivery/publisher.js";
 import type { Logger } from "../core/logger.js";
+import { editFailure } from "./discord-errors.js";
 import { toPublishError, withNonce } from "./discord-publisher.js";
 import { toDiscordPayload, type DiscordMessagePayload } from "./discord-render.js";
 import { cutText, DISCORD_CONTENT_LIMIT, neutralizeMentions } from "./discord-text.js";
@@ -69,6 +70,19 @@ export function createDiscordDm(options: { rest: REST; logger: Logger }): AlertP
         const failure = toPublishError(err, channelId ?? `DM of user ${userId}`);
         logger.warn({ userId, kind: failure.kind, reason: failure.message }, "discord alert failed");
         throw failure;
+      }
+    },
+    async editDirect(userId, messageId, payload, { signal }) {
+      let channelId: string | undefined;
+      try {
+        channelId = await dmChannel(userId, signal);
+        // Only what an edit may carry (no nonce or flags); components always, so removed buttons go away.
+        const body = { content: payload.content, embeds: payload.embeds, components: payload.components, allowed_mentions: { parse: [] } };
+        await rest.patch(Routes.channelMessage(channelId, messageId), { body, signal });
+        logger.debug({ userId, channelId, messageId }, "discord alert edited");
+      } catch (err) {
+        if (signal.aborted) throw new PublishAborted(`discord DM edit for user ${userId}: stopped while the request was in progress`, { cause: err });
+        throw channelId === undefined ? toPublishError(err, `DM of user ${userId}`) : editFailure(err, channelId, messageId, "edit");
       }
     },
   };

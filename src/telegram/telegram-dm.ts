@@ -6,7 +6,7 @@ import { t } from "../core/i18n.js";
 import { wellFormedPayload } from "../core/safety/well-formed.js";
 import { bold, html, splitTelegramHtml } from "./telegram-html.js";
 import { linkButtons, renderStory, storyDeepLink, type TelegramMessage } from "./telegram-render.js";
-import { toPublishError } from "./telegram-publisher.js";
+import { editFailure, toPublishError } from "./telegram-publisher.js";
 import { toTelegramPlace } from "./telegram-targets.js";
 
 /** Reasons a watch is disabled with (shown in the user's /watch list): what the user can do about it. */
@@ -62,6 +62,18 @@ export function createTelegramDm(options: { api: Api; botUsername?: string; secr
         const reason = unreachableUser(err);
         if (reason) throw new RecipientUnreachable(reason, { cause: err });
         throw toPublishError(err, { method: "sendMessage", chatId: `user ${userId}` }, secrets);
+      }
+    },
+    async editDirect(userId, messageId, payload, { signal }) {
+      try {
+        // The whole message again (an edit without the preview option or the keyboard would drop them).
+        const { text, parse_mode, link_preview_options, reply_markup } = payload;
+        const params = { parse_mode, link_preview_options, reply_markup: reply_markup ?? { inline_keyboard: [] } };
+        await api.editMessageText(toTelegramPlace(userId).chatId, Number(messageId), text, params, signal as unknown as Parameters<Api["editMessageText"]>[4]);
+      } catch (err) {
+        if (signal.aborted) throw new PublishAborted(`telegram alert edit for user ${userId}: stopped while the request was in progress`, { cause: err });
+        const failure = editFailure(err, "editMessageText", `user ${userId}`, messageId, secrets);
+        if (failure) throw failure;
       }
     },
   };

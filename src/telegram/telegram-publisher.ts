@@ -54,7 +54,7 @@ const UNEDITABLE: [RegExp, string][] = [
 const ALREADY_DONE = [/message is not modified/i, /message to delete not found/i];
 
 /** Sorts a failed edit/delete: already done → undefined; cannot be corrected → permanent with the reason; else as for sends. */
-function editFailure(err: unknown, method: string, chatId: string, messageId: string, secrets: readonly string[]): PublishError | undefined {
+export function editFailure(err: unknown, method: string, chatId: string, messageId: string, secrets: readonly string[]): PublishError | undefined {
   if (err instanceof GrammyError) {
     if (ALREADY_DONE.some((re) => re.test(err.description))) return undefined;
     const known = UNEDITABLE.find(([re]) => re.test(err.description));

@@ -20,27 +20,55 @@ export interface CappedAlert {
   recorded: boolean;
 }
 
+/** An alert of the digest the user already has (sent or waiting), in the order they were planned. */
+export interface RecordedAlert {
+  storyId: string;
+  /** The "…and N more" count its message tells (0: none). */
+  more: number;
+}
+
+export interface CappedAlerts {
+  /** The matched stories' alerts within the cap: the recorded ones (planned again), then the new ones. */
+  alerts: CappedAlert[];
+  /**
+   * Recorded alerts no watch matches now whose message must tell another count: the one telling it, or one that
+   * told it before another took over (`more` absent: the line goes).
+   */
+  retold: { storyId: string; more?: WatchAlert["more"] }[];
+}
+
 /**
  * The alerts of one user for one digest: the stories their watches matched, in order (each once), within the cap —
  * which counts the alerts of that digest already recorded for them (sent or waiting; one given up frees its place).
- * The last new alert (or, with none, the last one recorded) says how many more matched and are not sent. Pure.
+ * One alert says how many more matched and are not sent: the last new one; with none new, the recorded one that
+ * said it so far (else the last recorded), so a count that changes after the cap's alerts went out is told by
+ * editing that message, never by a sixth. Every other alert tells none. Pure.
  *
  * @example
- * capAlerts(candidates /* 8 stories *\/, new Set(), 5).map((c) => c.alert.more); // [undefined ×4, { count: 3, date, cap: 5 }]
+ * capAlerts(candidates /* 8 stories *\/, [], 5).alerts.map((c) => c.alert.more); // [undefined ×4, { count: 3, date, cap: 5 }]
  */
-export function capAlerts(candidates: readonly AlertCandidate[], recorded: ReadonlySet<string>, cap = ALERTS_PER_USER_PER_DIGEST): CappedAlert[] {
+export function capAlerts(candidates: readonly AlertCandidate[], recorded: readonly RecordedAlert[], cap = ALERTS_PER_USER_PER_DIGEST): CappedAlerts {
+  const known = new Set(recorded.map((r) => r.storyId));
   const seen = new Set<string>();
   const unique = candidates.filter((c) => !seen.has(c.story.id) && seen.add(c.story.id));
-  const again = unique.filter((c) => recorded.has(c.story.id));
-  const room = Math.max(0, cap - recorded.size);
-  const unsent = unique.filter((c) => !recorded.has(c.story.id));
+  const again = unique.filter((c) => known.has(c.story.id));
+  const room = Math.max(0, cap - recorded.length);
+  const unsent = unique.filter((c) => !known.has(c.story.id));
   const fresh = unsent.slice(0, room);
-  const more = unsent.length - fresh.length;
-  const out: CappedAlert[] = [
-    ...again.map((c) => ({ alert: { story: c.story, query: c.query, locale: c.locale }, recorded: true })),
-    ...fresh.map((c) => ({ alert: { story: c.story, query: c.query, locale: c.locale }, recorded: false })),
-  ];
-  const last = out.at(-1);
-  if (last && more > 0) last.alert.more = { count: more, date: last.alert.story.date, cap };
-  return out;
+  const count = unsent.length - fresh.length;
+  const date = unique[0]?.story.date;
+  const teller = fresh.at(-1)?.story.id ?? recorded.findLast((r) => r.more > 0)?.storyId ?? recorded.at(-1)?.storyId;
+  const moreOf = (storyId: string) => (storyId === teller && count > 0 && date !== undefined ? { count, date, cap } : undefined);
+  const toAlert = (c: AlertCandidate, isRecorded: boolean): CappedAlert => {
+    const more = moreOf(c.story.id);
+    return { alert: { story: c.story, query: c.query, locale: c.locale, ...(more ? { more } : {}) }, recorded: isRecorded };
+  };
+  const matched = new Set(again.map((c) => c.story.id));
+  const retold = recorded
+    .filter((r) => !matched.has(r.storyId) && r.more !== (moreOf(r.storyId)?.count ?? 0))
+    .map((r) => {
+      const more = moreOf(r.storyId);
+      return more ? { storyId: r.storyId, more } : { storyId: r.storyId };
+    });
+  return { alerts: [...again.map((c) => toAlert(c, true)), ...fresh.map((c) => toAlert(c, false))], retold };
 }

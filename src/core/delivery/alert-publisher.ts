@@ -61,6 +61,12 @@ export interface AlertPublisher<P = unknown> {
    * user can act on.
    */
   sendDirect(userId: string, payload: P, options: SendOptions): Promise<{ messageId: string }>;
+  /**
+   * Replaces a sent alert's message with `payload` (the "…and N more" count of its digest changed after it went
+   * out). "Not modified" is success; a message that can no longer be edited (the user deleted it) throws a
+   * `permanent` PublishError saying why. Without it a count that changes after the alerts went out is not told.
+   */
+  editDirect?(userId: string, messageId: string, payload: P, options: { signal: AbortSignal }): Promise<void>;
   /** True when a re-send with the same idempotency key cannot show twice (Discord's nonce). */
   readonly deduplicates?: boolean;
 }

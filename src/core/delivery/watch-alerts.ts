@@ -10,6 +10,7 @@ import type { AddWatchResult, Watch } from "../storage/watch-store.js";
 import { RecipientUnreachable, type AlertPublisher } from "./alert-publisher.js";
 import { dayIn } from "../dates.js";
 import { capAlerts, type AlertCandidate } from "./alert-caps.js";
+import { editAlerts } from "./alert-edits.js";
 import { isStaleForSlot } from "./planning.js";
 import { sendParts, type PartOperation, type SenderDeps } from "./sender.js";
 
@@ -118,19 +119,34 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
     }
     let planned = 0;
     let refreshed = 0;
+    let edits = 0;
     const waiting = new Set((await store.usersWithOpenAlerts()).map((u) => `${u.platform}\u0000${u.targetId}`));
     for (const { platform, userId, candidates } of users.values()) {
       const publisher = publishers.get(platform)!;
-      const recorded = candidates.length > 0 ? await store.digestAlerts(platform, userId, date) : new Set<string>();
-      for (const { alert, recorded: again } of capAlerts(candidates, recorded)) {
-        const row = { platform, userId, storyId: alert.story.id, query: alert.query, payload: publisher.planAlert(alert), now: clock().toISOString() };
-        // One still waiting (a rate limit, a retry) goes out with the story as the revision left it.
-        if (again) refreshed += (await store.refreshAlert(row)) ? 1 : 0;
-        else if (await store.planAlert({ ...row, digestDate: date })) planned++;
+      const recorded = candidates.length > 0 ? await store.digestAlerts(platform, userId, date) : [];
+      const capped = capAlerts(candidates, recorded);
+      for (const { alert, recorded: again } of capped.alerts) {
+        const row = { platform, userId, storyId: alert.story.id, query: alert.query, payload: publisher.planAlert(alert), more: alert.more?.count ?? 0, now: clock().toISOString() };
+        // One still waiting (a rate limit, a retry) goes out with the story as the revision left it; one sent is
+        // edited only when the count it tells changed (its story as it is now then).
+        if (!again) planned += (await store.planAlert({ ...row, digestDate: date })) ? 1 : 0;
+        else if (await store.refreshAlert(row)) refreshed++;
+        else if (publisher.editDirect && (await store.planEdit(row))) edits++;
+      }
+      const watches = capped.retold.length > 0 ? await store.list(platform, userId) : [];
+      for (const { storyId, more } of capped.retold) {
+        const ref = archive.findStory(storyId);
+        const query = recorded.find((r) => r.storyId === storyId)?.query;
+        if (!ref || ref.digest.date !== date || query === undefined) continue;
+        const locale = (watches.find((w) => w.query === query)?.locale as Locale | undefined) ?? config.BOT_LOCALE;
+        const alert = { story: storyCard(ref), query, locale, ...(more ? { more } : {}) };
+        const row = { platform, userId, storyId, query, payload: publisher.planAlert(alert), more: more?.count ?? 0, now: clock().toISOString() };
+        if (await store.refreshAlert(row)) refreshed++;
+        else if (publisher.editDirect && (await store.planEdit(row))) edits++;
       }
       if (waiting.has(`${platform}\u0000${userId}`)) refreshed += await refreshUnmatched(platform, userId, date, new Set(candidates.map((c) => c.story.id)));
     }
-    if (planned > 0 || refreshed > 0) logger.info({ date, alerts: planned, refreshed }, "personal alerts planned");
+    if (planned > 0 || refreshed > 0 || edits > 0) logger.info({ date, alerts: planned, refreshed, edits }, "personal alerts planned");
   }
 
   /**
@@ -207,6 +223,14 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
         users.slice(i, i + USERS_AT_ONCE).map((u) =>
           flushUser(u.platform, u.targetId).catch((err: unknown) => logger.error({ err, platform: u.platform, user: u.targetId }, "sending personal alerts failed; retrying on the next tick")),
         ),
+      );
+    }
+    // After the sends: an alert whose "…and N more" changed once it was sent is edited (alert-edits.ts).
+    for (const u of await store.usersWithEdits()) {
+      const publisher = publishers.get(u.platform);
+      if (!publisher || deps.signal.aborted) continue;
+      await editAlerts(publisher, u.targetId, { store, pacer: deps.pacer, signal: deps.signal, logger, now: () => clock().toISOString() }).catch((err: unknown) =>
+        logger.error({ err, platform: u.platform, user: u.targetId }, "editing personal alerts failed; retrying on the next tick"),
       );
     }
   }

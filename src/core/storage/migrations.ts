@@ -213,6 +213,17 @@ const SENDER_LEASES = `
 /** Migration "sender_recent_sends": see the MIGRATIONS entry. */
 const SENDER_RECENT_SENDS = `ALTER TABLE sender_leases ADD COLUMN recent_sends TEXT;`;
 
+/**
+ * Migration "alert counts": the "…and N more" count each alert's message tells (0: none), and the edit of a sent
+ * alert's message waiting to tell another (a revision or a new /watch brought more matches after the cap's alerts
+ * went out), found per user through their own small index.
+ */
+const ALERT_COUNTS = `
+  ALTER TABLE watch_alerts ADD COLUMN more_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE watch_alerts ADD COLUMN edit_payload TEXT;
+  ALTER TABLE watch_alerts ADD COLUMN edit_more INTEGER;
+  CREATE INDEX watch_alerts_edits ON watch_alerts (platform, target_id) WHERE edit_payload IS NOT NULL;`;
+
 /** Migration "telegram_updates": webhook update ids claimed by some instance (telegram-updates-store.ts). */
 const TELEGRAM_UPDATES = `
   CREATE TABLE telegram_updates (
@@ -274,6 +285,8 @@ export const MIGRATIONS: readonly Migration[] = [
   // sender_leases.recent_sends (pace): the holder's sends of the last minute per group, written at each renewal and at
   // release, so the next holder's pacer counts them in Telegram's 20/min per group.
   { sqlite: SENDER_RECENT_SENDS, postgres: SENDER_RECENT_SENDS },
+  // Alert counts (leftovers): a digest's "…and N more" stays true after its alerts were sent, by an edit (ALERT_COUNTS).
+  { sqlite: ALERT_COUNTS, postgres: ALERT_COUNTS },
 ];
 
 const newer = (where: string, version: number) =>

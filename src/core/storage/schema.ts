@@ -145,6 +145,11 @@ export interface WatchAlertsTable {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
+  /** The "…and N more" count the alert's message tells (0: none). */
+  more_count: Generated<number>;
+  /** A sent alert's message as it must be edited to, to tell `edit_more` (null: no edit waiting). */
+  edit_payload: string | null;
+  edit_more: number | null;
 }
 
 /** One row per platform: the process spending that bot token's budget (sender-lease-store.ts). */

@@ -1,6 +1,7 @@
 // Personal alerts' state: each user's /watch queries and the alert ledger (one row per user and story, sent once).
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
+import { createAlertEditStore, type AlertEditStore } from "./alert-edit-store.js";
 import { createLeaseStore } from "./lease-store.js";
 import { hashPayload, idempotencyKey } from "./part-keys.js";
 import type { StateTables, WatchAlertsTable } from "./schema.js";
@@ -43,13 +44,24 @@ export interface PlanAlertInput {
   digestDate: string;
   query: string;
   payload: unknown;
+  /** The "…and N more" count the payload tells (0 or absent: none). */
+  more?: number;
   now: string;
+}
+
+/** An alert of one digest that is sent or still to send, in the order they were planned (the order they are sent). */
+export interface DigestAlert {
+  storyId: string;
+  status: PartStatus;
+  query: string;
+  /** The "…and N more" count its message tells (0: none). */
+  more: number;
 }
 
 /** An alert row as the sender sees it: a part whose `runId` is the story id and `targetId` the user id. */
 export type AlertPart = PartRow & { query: string; sentAt?: string };
 
-export interface WatchStore {
+export interface WatchStore extends AlertEditStore {
   /**
    * Adds a watch (the same query again is `exists`), refusing past `limit` per user, and re-enables the user's
    * watches that were disabled (a user who blocked the bot and comes back).
@@ -69,11 +81,11 @@ export interface WatchStore {
    * matches it now.
    */
   planAlert(alert: PlanAlertInput): Promise<boolean>;
-  /** The stories of a digest a user has alerts for that are sent or still to send (the cap counts them; given-up ones do not). */
-  digestAlerts(platform: Platform, userId: string, digestDate: string): Promise<Set<string>>;
+  /** A user's alerts of a digest that are sent or still to send, in planning order (the cap counts them; given-up ones do not). */
+  digestAlerts(platform: Platform, userId: string, digestDate: string): Promise<DigestAlert[]>;
   /**
    * Replaces the payload of an alert still waiting (`pending`) with one planned from the story as it is now (a
-   * revision changed it); an alert claimed or sent is left as it is. True when the payload changed.
+   * revision changed it, or the count it tells); an alert claimed or sent is left as it is. True when the payload changed.
    */
   refreshAlert(alert: Omit<PlanAlertInput, "digestDate">): Promise<boolean>;
   /** Gives up a user's pending alerts of these stories (removed from their digest before the alert went out). */
@@ -212,13 +224,27 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
           payload_hash: hashPayload(json),
           // Stable per (user, story): a re-send after a crash carries the same Discord nonce.
           idempotency_key: idempotencyKey(`watch:${a.storyId}`, a.platform, a.userId, 0),
+          more_count: a.more ?? 0,
           created_at: a.now,
           updated_at: a.now,
         })
         .onConflict((oc) =>
           oc
             .columns(["platform", "target_id", "story_id"])
-            .doUpdateSet({ status: "pending", attempts: 0, query: a.query, payload: json, payload_hash: hashPayload(json), last_error: null, claimed_by: null, lease_expires_at: null, updated_at: a.now })
+            .doUpdateSet({
+              status: "pending",
+              attempts: 0,
+              query: a.query,
+              payload: json,
+              payload_hash: hashPayload(json),
+              more_count: a.more ?? 0,
+              edit_payload: null,
+              edit_more: null,
+              last_error: null,
+              claimed_by: null,
+              lease_expires_at: null,
+              updated_at: a.now,
+            })
             .where("watch_alerts.status", "in", NEVER_SENT),
         )
         .executeTakeFirst();
@@ -227,19 +253,21 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
     async digestAlerts(platform, userId, digestDate) {
       const rows = await db
         .selectFrom("watch_alerts")
-        .select("story_id")
+        .select(["story_id", "status", "query", "more_count"])
         .where("platform", "=", platform)
         .where("target_id", "=", userId)
         .where("digest_date", "=", digestDate)
         .where("status", "not in", NEVER_SENT)
+        .orderBy("created_at")
+        .orderBy("story_id")
         .execute();
-      return new Set(rows.map((r) => r.story_id));
+      return rows.map((r) => ({ storyId: r.story_id, status: r.status as PartStatus, query: r.query, more: Number(r.more_count) }));
     },
     async refreshAlert(a) {
       const json = JSON.stringify(a.payload);
       const hash = hashPayload(json);
       const r = await alert({ runId: a.storyId, platform: a.platform, targetId: a.userId, partIndex: 0 })
-        .set({ payload: json, payload_hash: hash, query: a.query, updated_at: a.now })
+        .set({ payload: json, payload_hash: hash, query: a.query, more_count: a.more ?? 0, updated_at: a.now })
         .where("status", "=", "pending")
         .where("payload_hash", "<>", hash)
         .executeTakeFirst();
@@ -303,5 +331,6 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
       },
     },
     leases: createLeaseStore(db, dialect, "watch_alerts"),
+    ...createAlertEditStore(db),
   };
 }

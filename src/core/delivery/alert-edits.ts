@@ -1,0 +1,48 @@
+// Edits of sent personal alerts: the message telling a digest's "…and N more" is edited when that count changes after it went out.
+import type { Logger } from "../logger.js";
+import type { AlertEditStore } from "../storage/alert-edit-store.js";
+import type { AlertPublisher } from "./alert-publisher.js";
+import type { Pacer } from "./pacing.js";
+import { PublishError } from "./publisher.js";
+
+export interface AlertEditDeps {
+  store: AlertEditStore;
+  pacer: Pacer;
+  signal: AbortSignal;
+  logger: Logger;
+  now: () => string;
+}
+
+/**
+ * Makes the user's waiting edits, oldest first, each on a paced slot of their chat, and marks each in the ledger
+ * once made: an edit is an idempotent replace, so one made before a crash and made again after it shows once (no
+ * message is sent). A message that cannot be edited any more (deleted) is given up with a warning; a rate limit or a
+ * transient failure leaves the rest for the next tick.
+ *
+ * @example
+ * await editAlerts(telegramDm, "42", { store: storage.watches, pacer, signal, logger, now: () => new Date().toISOString() });
+ */
+export async function editAlerts(publisher: AlertPublisher, userId: string, deps: AlertEditDeps): Promise<void> {
+  const { editDirect } = publisher;
+  if (!editDirect) return;
+  for (const edit of await deps.store.pendingEdits(publisher.platform, userId)) {
+    const slot = await deps.pacer.acquire(publisher.platform, userId, deps.signal);
+    if (!slot) return;
+    try {
+      await editDirect.call(publisher, userId, edit.messageId, edit.payload, { signal: deps.signal });
+    } catch (err) {
+      if (!(err instanceof PublishError)) throw err;
+      if (err.kind === "permanent") {
+        deps.logger.warn({ platform: publisher.platform, user: userId, story: edit.key.runId, reason: err.message }, "a personal alert could not be edited to tell how many more stories matched; it is left as sent");
+        await deps.store.markEdited(edit, deps.now(), err.message);
+        continue;
+      }
+      if (err.kind === "rate-limited") deps.pacer.penalize(publisher.platform, userId, err.retryAfterMs ?? 1_000);
+      deps.logger.info({ platform: publisher.platform, user: userId, story: edit.key.runId, reason: err.message }, "editing a personal alert failed; retrying on the next tick");
+      return;
+    } finally {
+      slot.done();
+    }
+    await deps.store.markEdited(edit, deps.now());
+  }
+}

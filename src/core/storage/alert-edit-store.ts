@@ -1,0 +1,104 @@
+// Edits of sent personal alerts: the "…and N more" count a digest's last alert tells, kept true after it went out.
+import type { Kysely } from "kysely";
+import type { Platform } from "../reply.js";
+import { hashPayload } from "./part-keys.js";
+import type { StateTables } from "./schema.js";
+import type { PartKey } from "./types.js";
+
+/** A sent alert whose message waits for an edit to tell another "…and N more" count. */
+export interface AlertEdit {
+  key: PartKey;
+  messageId: string;
+  /** The message as it must read now. */
+  payload: unknown;
+  more: number;
+  /** The edit as recorded: `markEdited` clears this one only, never a newer one planned meanwhile. */
+  planned: string;
+}
+
+export interface AlertEditStore {
+  /**
+   * Records that a sent (or in-flight) alert's message must be edited to `payload` to tell the count `more`; true
+   * when an edit now waits that did not. When the message tells `more` already, a waiting edit is dropped. Pending
+   * alerts are `refreshAlert`'s (their payload is replaced before they go out).
+   */
+  planEdit(alert: { platform: Platform; userId: string; storyId: string; payload: unknown; more: number; now: string }): Promise<boolean>;
+  /** A user's sent alerts with an edit waiting, oldest first. */
+  pendingEdits(platform: Platform, userId: string): Promise<AlertEdit[]>;
+  /** Users with sent alerts whose edit waits. */
+  usersWithEdits(): Promise<{ platform: Platform; targetId: string }[]>;
+  /**
+   * The edit was made — or cannot be (`error`: the message was deleted): its message is taken to tell `edit.more`
+   * from now on, so a re-match of the digest does not plan it again; another count later plans a new edit.
+   */
+  markEdited(edit: AlertEdit, now: string, error?: string): Promise<void>;
+}
+
+/**
+ * The alert edits of a state database (either dialect), on the `watch_alerts` rows.
+ *
+ * @example
+ * const edits = createAlertEditStore(db);
+ * await edits.planEdit({ platform: "telegram", userId: "42", storyId, payload, more: 3, now });
+ */
+export function createAlertEditStore(db: Kysely<StateTables>): AlertEditStore {
+  const alert = (key: PartKey) =>
+    db
+      .updateTable("watch_alerts")
+      .where("story_id", "=", key.runId)
+      .where("platform", "=", key.platform)
+      .where("target_id", "=", key.targetId);
+  return {
+    async planEdit(a) {
+      const key = { runId: a.storyId, platform: a.platform, targetId: a.userId, partIndex: 0 };
+      // Told already: an edit still waiting (to tell another count) is not needed any more.
+      await alert(key).set({ edit_payload: null, edit_more: null, updated_at: a.now }).where("more_count", "=", a.more).where("edit_payload", "is not", null).execute();
+      const json = JSON.stringify(a.payload);
+      const r = await alert(key)
+        .set({ edit_payload: json, edit_more: a.more, updated_at: a.now })
+        .where("status", "in", ["sent", "in-flight"])
+        .where("more_count", "<>", a.more)
+        .where((eb) => eb.or([eb("edit_more", "is", null), eb("edit_more", "<>", a.more)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async pendingEdits(platform, userId) {
+      const rows = await db
+        .selectFrom("watch_alerts")
+        .select(["story_id", "message_id", "edit_payload", "edit_more"])
+        .where("platform", "=", platform)
+        .where("target_id", "=", userId)
+        .where("edit_payload", "is not", null)
+        .where("status", "=", "sent")
+        .where("message_id", "is not", null)
+        .orderBy("created_at")
+        .orderBy("story_id")
+        .execute();
+      return rows.map((r) => ({
+        key: { runId: r.story_id, platform, targetId: userId, partIndex: 0 },
+        messageId: r.message_id as string,
+        payload: JSON.parse(r.edit_payload as string) as unknown,
+        more: Number(r.edit_more),
+        planned: r.edit_payload as string,
+      }));
+    },
+    async usersWithEdits() {
+      const rows = await db
+        .selectFrom("watch_alerts")
+        .select(["platform", "target_id"])
+        .where("edit_payload", "is not", null)
+        .where("status", "=", "sent")
+        .groupBy(["platform", "target_id"])
+        .execute();
+      return rows.map((r) => ({ platform: r.platform as Platform, targetId: r.target_id }));
+    },
+    async markEdited(edit, now, error) {
+      // Edited, the message is the edit's payload; given up, it stays as sent (its ledger payload too).
+      const told = error === undefined ? { payload: edit.planned, payload_hash: hashPayload(edit.planned) } : { last_error: error };
+      await alert(edit.key)
+        .set({ ...told, more_count: edit.more, edit_payload: null, edit_more: null, updated_at: now })
+        .where("edit_payload", "=", edit.planned)
+        .execute();
+    },
+  };
+}
