@@ -31,8 +31,9 @@ export interface CappedAlerts {
   /** The matched stories' alerts within the cap: the recorded ones (planned again), then the new ones. */
   alerts: CappedAlert[];
   /**
-   * Recorded alerts no watch matches now whose message must tell another count: the one telling it, or one that
-   * told it before another took over (`more` absent: the line goes).
+   * Recorded alerts no watch matches now (a revision changed their story), with the count each must tell: one
+   * still waiting goes out with the story as it is now, and a sent one is edited when its count changed (`more`
+   * absent: none, e.g. it told the count before a new alert took over).
    */
   retold: { storyId: string; more?: WatchAlert["more"] }[];
 }
@@ -65,7 +66,7 @@ export function capAlerts(candidates: readonly AlertCandidate[], recorded: reado
   };
   const matched = new Set(again.map((c) => c.story.id));
   const retold = recorded
-    .filter((r) => !matched.has(r.storyId) && r.more !== (moreOf(r.storyId)?.count ?? 0))
+    .filter((r) => !matched.has(r.storyId))
     .map((r) => {
       const more = moreOf(r.storyId);
       return more ? { storyId: r.storyId, more } : { storyId: r.storyId };

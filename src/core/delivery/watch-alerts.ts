@@ -123,49 +123,35 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
     const waiting = new Set((await store.usersWithOpenAlerts()).map((u) => `${u.platform}\u0000${u.targetId}`));
     for (const { platform, userId, candidates } of users.values()) {
       const publisher = publishers.get(platform)!;
-      const recorded = candidates.length > 0 ? await store.digestAlerts(platform, userId, date) : [];
+      // A user with no match and nothing waiting has nothing to plan or tell again: their alerts are not read.
+      const recorded = candidates.length > 0 || waiting.has(`${platform}\u0000${userId}`) ? await store.digestAlerts(platform, userId, date) : [];
       const capped = capAlerts(candidates, recorded);
+      // What each sent alert tells or will once its waiting edit is made: only a change plans an edit.
+      const told = new Map(recorded.map((r) => [r.storyId, r.editMore ?? r.more]));
+      const retell = async (row: { platform: Platform; userId: string; storyId: string; query: string; payload: unknown; more: number; now: string }) => {
+        if (await store.refreshAlert(row)) refreshed++;
+        else if (publisher.editDirect && told.get(row.storyId) !== row.more && (await store.planEdit(row))) edits++;
+      };
       for (const { alert, recorded: again } of capped.alerts) {
         const row = { platform, userId, storyId: alert.story.id, query: alert.query, payload: publisher.planAlert(alert), more: alert.more?.count ?? 0, now: clock().toISOString() };
         // One still waiting (a rate limit, a retry) goes out with the story as the revision left it; one sent is
         // edited only when the count it tells changed (its story as it is now then).
         if (!again) planned += (await store.planAlert({ ...row, digestDate: date })) ? 1 : 0;
-        else if (await store.refreshAlert(row)) refreshed++;
-        else if (publisher.editDirect && (await store.planEdit(row))) edits++;
+        else await retell(row);
       }
       const watches = capped.retold.length > 0 ? await store.list(platform, userId) : [];
+      // A waiting alert whose story the revision changed so that no watch matches it any more is still sent (it
+      // matched when planned), with the story as it is now; one whose story left the digest is given up when flushed.
       for (const { storyId, more } of capped.retold) {
         const ref = archive.findStory(storyId);
         const query = recorded.find((r) => r.storyId === storyId)?.query;
         if (!ref || ref.digest.date !== date || query === undefined) continue;
         const locale = (watches.find((w) => w.query === query)?.locale as Locale | undefined) ?? config.BOT_LOCALE;
         const alert = { story: storyCard(ref), query, locale, ...(more ? { more } : {}) };
-        const row = { platform, userId, storyId, query, payload: publisher.planAlert(alert), more: more?.count ?? 0, now: clock().toISOString() };
-        if (await store.refreshAlert(row)) refreshed++;
-        else if (publisher.editDirect && (await store.planEdit(row))) edits++;
+        await retell({ platform, userId, storyId, query, payload: publisher.planAlert(alert), more: more?.count ?? 0, now: clock().toISOString() });
       }
-      if (waiting.has(`${platform}\u0000${userId}`)) refreshed += await refreshUnmatched(platform, userId, date, new Set(candidates.map((c) => c.story.id)));
     }
     if (planned > 0 || refreshed > 0 || edits > 0) logger.info({ date, alerts: planned, refreshed, edits }, "personal alerts planned");
-  }
-
-  /**
-   * A waiting alert whose story the revision changed so that no watch matches it any more: still sent (it matched
-   * when planned), with the story as it is now. One whose story left the digest is given up when flushed.
-   */
-  async function refreshUnmatched(platform: Platform, userId: string, date: string, matched: ReadonlySet<string>): Promise<number> {
-    const publisher = publishers.get(platform)!;
-    const watches = await store.list(platform, userId);
-    let refreshed = 0;
-    for (const a of await store.openAlerts(platform, userId)) {
-      const ref = a.status === "pending" && a.digestDate === date && !matched.has(a.runId) ? archive.findStory(a.runId) : undefined;
-      if (!ref || ref.digest.date !== date) continue;
-      const story = storyCard(ref);
-      const locale = (watches.find((w) => w.query === a.query)?.locale as Locale | undefined) ?? config.BOT_LOCALE;
-      const payload = publisher.planAlert({ story, query: a.query, locale });
-      if (await store.refreshAlert({ platform, userId, storyId: a.runId, query: a.query, payload, now: clock().toISOString() })) refreshed++;
-    }
-    return refreshed;
   }
 
   async function flushUser(platform: Platform, userId: string): Promise<void> {

@@ -56,6 +56,8 @@ export interface DigestAlert {
   query: string;
   /** The "…and N more" count its message tells (0: none). */
   more: number;
+  /** The count an edit of its sent message waiting to be made will tell; null when none waits. */
+  editMore: number | null;
 }
 
 /** An alert row as the sender sees it: a part whose `runId` is the story id and `targetId` the user id. */
@@ -253,7 +255,7 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
     async digestAlerts(platform, userId, digestDate) {
       const rows = await db
         .selectFrom("watch_alerts")
-        .select(["story_id", "status", "query", "more_count"])
+        .select(["story_id", "status", "query", "more_count", "edit_more"])
         .where("platform", "=", platform)
         .where("target_id", "=", userId)
         .where("digest_date", "=", digestDate)
@@ -261,7 +263,13 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
         .orderBy("created_at")
         .orderBy("story_id")
         .execute();
-      return rows.map((r) => ({ storyId: r.story_id, status: r.status as PartStatus, query: r.query, more: Number(r.more_count) }));
+      return rows.map((r) => ({
+        storyId: r.story_id,
+        status: r.status as PartStatus,
+        query: r.query,
+        more: Number(r.more_count),
+        editMore: r.edit_more === null ? null : Number(r.edit_more),
+      }));
     },
     async refreshAlert(a) {
       const json = JSON.stringify(a.payload);
