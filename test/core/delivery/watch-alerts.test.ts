@@ -215,6 +215,7 @@ describe.each(testBackends())("personal alerts, the way the world breaks them, s
     // Every "Cursor" goes: the watch matches nothing now, the story stays in the digest.
     writeFileSync(join(dir, FILE), readFileSync(join(dir, FILE), "utf8").replaceAll("Cursor", "Zed").replace("Sonnet 4.6 快速铺货", "Sonnet 4.6 铺货（更正）"));
     await h.app.archive.reload();
+    await h.app.search.settled(); // The index takes the revision in the background (was flaky under load).
     expect(h.app.search.search("cursor", { date: "2026-02-18", requireAll: true, limit: 10 })).toEqual([]);
     dm.mode = "ok";
     await h.app.delivery.tick();
