@@ -1,0 +1,64 @@
+// Edits of sent alerts through the ledger on both backends: made until marked (again after a crash, changing nothing), then never again.
+import { describe, expect, it } from "vitest";
+import { editAlerts } from "../../../src/core/delivery/alert-edits.js";
+import type { AlertPublisher } from "../../../src/core/delivery/alert-publisher.js";
+import { createPacer } from "../../../src/core/delivery/pacing.js";
+import { createLogger } from "../../../src/core/logger.js";
+import type { AlertEditStore } from "../../../src/core/storage/alert-edit-store.js";
+import { testBackends, useStoreOpeners } from "../storage/backends.js";
+
+const T0 = "2026-02-18T09:00:00.000Z";
+const T1 = "2026-02-18T09:01:00.000Z";
+const { opener } = useStoreOpeners("digest-bot-alert-edits-");
+const user = { platform: "console" as const, userId: "local" };
+
+function editingDm() {
+  const edits: { messageId: string; payload: unknown }[] = [];
+  const publisher: AlertPublisher<unknown> = {
+    platform: "console",
+    planAlert: () => ({}),
+    sendDirect: () => Promise.resolve({ messageId: "unused" }),
+    editDirect(_userId, messageId, payload) {
+      edits.push({ messageId, payload });
+      return Promise.resolve();
+    },
+  };
+  return { edits, publisher };
+}
+
+describe.each(testBackends())("alert edits on %s", (backend) => {
+  it("an edit made but not marked (the process died) is made again with the same content, then never again", async () => {
+    const s = await opener(backend)();
+    await s.watches.planAlert({ ...user, storyId: "s5", digestDate: "2026-02-18", query: "q", payload: { title: "S5" }, now: T0 });
+    await s.watches.marks.markSent({ runId: "s5", platform: "console", targetId: "local", partIndex: 0 }, "m5", T0);
+    const edit = { ...user, storyId: "s5", payload: { title: "S5 …and 2 more" }, more: 2, now: T1 };
+    expect(await s.watches.planEdit(edit)).toBe(true);
+    expect(await s.watches.planEdit(edit)).toBe(false);
+    const dm = editingDm();
+    const deps = { pacer: createPacer(), signal: new AbortController().signal, logger: createLogger({ level: "silent" }), now: () => T1 };
+    // Killed after the platform accepted the edit, before the ledger heard of it.
+    const dying: AlertEditStore = { ...s.watches, markEdited: () => Promise.reject(new Error("killed")) };
+    await expect(editAlerts(dm.publisher, "local", { ...deps, store: dying })).rejects.toThrow("killed");
+    await editAlerts(dm.publisher, "local", { ...deps, store: s.watches });
+    await editAlerts(dm.publisher, "local", { ...deps, store: s.watches });
+    expect(dm.edits).toEqual([
+      { messageId: "m5", payload: { title: "S5 …and 2 more" } },
+      { messageId: "m5", payload: { title: "S5 …and 2 more" } },
+    ]);
+    expect(await s.watches.planEdit(edit)).toBe(false);
+    expect((await s.watches.digestAlerts("console", "local", "2026-02-18")).map((a) => [a.more, a.editMore])).toEqual([[2, null]]);
+    expect((await s.watches.alerts("console", "local"))[0]?.payload).toEqual({ title: "S5 …and 2 more" });
+  });
+
+  it("a newer count planned while an edit is being made stays waiting after that edit is marked", async () => {
+    const s = await opener(backend)();
+    await s.watches.planAlert({ ...user, storyId: "s5", digestDate: "2026-02-18", query: "q", payload: { title: "S5" }, now: T0 });
+    await s.watches.marks.markSent({ runId: "s5", platform: "console", targetId: "local", partIndex: 0 }, "m5", T0);
+    await s.watches.planEdit({ ...user, storyId: "s5", payload: { title: "S5 …and 2 more" }, more: 2, now: T1 });
+    const [first] = await s.watches.pendingEdits("console", "local");
+    expect(await s.watches.planEdit({ ...user, storyId: "s5", payload: { title: "S5 …and 3 more" }, more: 3, now: T1 })).toBe(true);
+    await s.watches.markEdited(first!, T1);
+    expect((await s.watches.pendingEdits("console", "local")).map((e) => [e.more, e.payload])).toEqual([[3, { title: "S5 …and 3 more" }]]);
+    expect(await s.watches.usersWithEdits()).toEqual([{ platform: "console", targetId: "local" }]);
+  });
+});
