@@ -14,7 +14,7 @@ import type { Publisher } from "../core/delivery/publisher.js";
 import type { Platform } from "../core/reply.js";
 import type { RetryOptions } from "../core/delivery/sender.js";
 import { openStorage } from "../core/storage/open-storage.js";
-import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
+import { CONSOLE_TARGET, createConsolePublisher } from "../console/console-publisher.js";
 import { createDiscordDeliveryRest, createDiscordPublisher } from "../discord/discord-publisher.js";
 import { createTelegramDeliveryApi, createTelegramPublisher } from "../telegram/telegram-publisher.js";
 import { describeTelegramError } from "../telegram/telegram-adapter.js";

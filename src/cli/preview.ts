@@ -7,7 +7,7 @@ import { createArchive } from "../core/digest/archive.js";
 import { openStoryIdStore, STORY_IDS_DIR } from "../core/digest/story-id-store.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
-import { planConsoleDailyPost } from "../console/publisher.js";
+import { planConsoleDailyPost } from "../console/console-publisher.js";
 import { openStorage } from "../core/storage/open-storage.js";
 import { previewRevisions, renderRevisionPreviews } from "./preview-revision.js";
 import { createTerminalLogger } from "./terminal-logger.js";
