@@ -1,4 +1,4 @@
-// `tsx bench/render-bench.ts [--baseline DIR]`: µs per rendered `/search` results page and story, Discord / Telegram / text, paired with another checkout.
+// `tsx bench/render-bench.ts [--baseline DIR]`: µs per rendered `/search` results page and story, Discord / Telegram / text, paired with another checkout, and how Discord escaping grows with length.
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -14,7 +14,9 @@ async function renderers(root: string) {
   const discord = await mod<typeof import("../src/discord/discord-render.js")>("src/discord/discord-render.ts");
   const telegram = await mod<typeof import("../src/telegram/telegram-render.js")>("src/telegram/telegram-render.ts");
   const text = await mod<typeof import("../src/core/render-text.js")>("src/core/render-text.ts");
+  const discordText = await mod<typeof import("../src/discord/discord-text.js")>("src/discord/discord-text.ts");
   return {
+    escapeText: discordText.escapeText,
     discord: (r: Reply) => discord.toDiscordPayload(r, "zh"),
     telegram: (r: Reply) => telegram.toTelegramMessage(r, "zh"),
     text: (r: Reply) => text.renderReplyText(r, "zh"),
@@ -70,3 +72,38 @@ for (const [label] of cases) {
     process.stdout.write(`${`${label}, ${p}`.padEnd(24)} ${impls.map(([n], i) => `${n} ${cells[i]!.toFixed(1)} µs`).join("  ")}${ratio}\n`);
   }
 }
+
+/**
+ * Growth with length on text without spaces (forced chunk cuts), as ratios within one run: escaping 16× the text
+ * must stay well under quadratic (256×; bound at their geometric middle, 64×), and a 256 KB story must render about
+ * as fast as a 64 KB one (only what fits is escaped; bound 2.5×). Fastest of 9 runs after a warm-up: a preempted run
+ * only ever adds time, so the fastest is the work's own cost.
+ */
+function fastest(work: () => unknown): number {
+  work();
+  let best = Infinity;
+  for (let i = 0; i < 9; i++) {
+    const t = process.hrtime.bigint();
+    work();
+    best = Math.min(best, Number(process.hrtime.bigint() - t));
+  }
+  return best;
+}
+const { st: first, date: firstDate, section: firstSection } = stories[0]!;
+const bare = (n: number): Reply => ({
+  type: "story",
+  story: { id: first.id, date: firstDate, section: firstSection, title: first.title, body: "x".repeat(n), text: "x".repeat(n), links: first.links },
+  alsoMatching: [],
+});
+let over = 0;
+for (const [name, impl] of impls) {
+  const escaping = fastest(() => impl.escapeText("a_b*c".repeat(25_600))) / fastest(() => impl.escapeText("a_b*c".repeat(1_600)));
+  const long = bare(256 * 1024);
+  const short = bare(64 * 1024);
+  const story = fastest(() => impl.discord(long)) / fastest(() => impl.discord(short));
+  if (escaping >= 64 || story >= 2.5) over++;
+  process.stdout.write(
+    `growth, ${name}: escapeText 128 KB / 8 KB ${escaping.toFixed(1)}× (linear 16×, bound 64×); Discord story 256 KB / 64 KB ${story.toFixed(2)}× (bound 2.5×)\n`,
+  );
+}
+process.exitCode = over > 0 ? 1 : 0;

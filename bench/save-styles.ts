@@ -105,9 +105,27 @@ export const SAVE_STYLES: readonly SaveStyle[] = [
   },
 ];
 
+/** Whether a style replaces, deletes or moves the target file, so that it must exist (and be loaded) first. */
+export function usesTarget(style: SaveStyle): boolean {
+  return style.name === "delete" || style.name === "move out" || style.name.endsWith("rename") || style.name === "sed -i";
+}
+
 /** Puts the tree back in the state a style expects before it runs (the target exists, with `marker`). */
 export function prepareFor(style: SaveStyle, dir: string, i: number): void {
-  if (style.name === "delete" || style.name === "move out" || style.name.endsWith("rename") || style.name === "sed -i") {
-    fs.writeFileSync(target(dir), digestText("2026-03-01", `prep${i}`));
-  }
+  if (usesTarget(style)) fs.writeFileSync(target(dir), digestText("2026-03-01", `prep${i}`));
+}
+
+/** The title of the first story of `date` in a running archive, if it has that day. */
+type TitleOf = (date: string) => string | undefined;
+
+/** Whether the prepared target (`prepareFor(…, i)`) is loaded. */
+export const showsPrepared = (titleOf: TitleOf, i: number): boolean => titleOf("2026-03-01") === `Story prep${i}`;
+
+/** Whether the archive shows what run `i` of `style` saved (`files`, as `run` returned them): the new titles, or the target gone. */
+export function showsRun(style: SaveStyle, titleOf: TitleOf, i: number, files: readonly string[]): boolean {
+  if (style.name === "delete" || style.name === "move out") return titleOf("2026-03-01") === undefined;
+  return files.every((f) => {
+    const title = titleOf(path.basename(f, ".md"));
+    return title !== undefined && title.endsWith(`${i}`) && !title.includes("prep");
+  });
 }

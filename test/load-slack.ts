@@ -9,3 +9,20 @@ export const LOAD_SLACK = Math.min(5, Math.max(1, os.loadavg()[0]! / os.availabl
 
 /** `ms` stretched for the machine's load, for guards (waits and timeouts), never for timed assertions. */
 export const guardMs = (ms: number): number => Math.round(ms * LOAD_SLACK);
+
+/**
+ * `work`'s result, or a failure naming `what` once it has not settled after `guardMs(ms)`: for a wait that must end
+ * (a stop that must not wait out a hung request or a long backoff), not for how fast it ends.
+ */
+export async function settled<T>(what: string, work: Promise<T>, ms = 10_000): Promise<T> {
+  const limit = guardMs(ms);
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done after ${limit} ms`)), limit);
+  });
+  try {
+    return await Promise.race([work, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

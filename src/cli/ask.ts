@@ -2,7 +2,7 @@
 import { createApp } from "../app.js";
 import { LOCALES, loadConfig, type Locale } from "../core/config.js";
 import { renderReplyText } from "../core/render-text.js";
-import { createConsolePublisher } from "../console/publisher.js";
+import { createConsolePublisher } from "../console/console-publisher.js";
 import { CONSOLE_INVOCATION } from "../console/run-console.js";
 import { createTerminalLogger } from "./terminal-logger.js";
 

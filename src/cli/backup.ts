@@ -1,5 +1,6 @@
 // `digest-bot backup FILE`: a consistent copy of the SQLite state while the bot runs (online backup API).
 import { parseArgs } from "node:util";
+import { readCommandArgs } from "./command-args.js";
 import { loadConfig } from "../core/config.js";
 import { backupSqlite } from "../core/storage/sqlite-backup.js";
 import { reportStorageErrors, type StateCliIo } from "./state-cli.js";
@@ -19,18 +20,9 @@ export async function run(args: string[]): Promise<number> {
 }
 
 export async function runBackup(args: string[], io: StateCliIo): Promise<number> {
-  let positionals: string[];
-  let help: boolean | undefined;
-  try {
-    ({ positionals, values: { help } } = parseArgs({ args, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    io.stderr(`digest-bot backup: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = readCommandArgs(io, "backup", USAGE, () => parseArgs({ args, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } }));
+  if (typeof parsed === "number") return parsed;
+  const { positionals } = parsed;
   if (positionals.length !== 1) {
     io.stderr(`digest-bot backup: give one FILE to write, e.g. digest-bot backup backups/digest-bot.sqlite\n\n${USAGE}`);
     return 2;

@@ -2,6 +2,7 @@
 import { checkStoragePaths } from "../core/storage-paths.js";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
+import { readCommandArgs } from "./command-args.js";
 import { GrammyError } from "grammy";
 import type { Logger } from "../core/logger.js";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import type { Publisher } from "../core/delivery/publisher.js";
 import type { Platform } from "../core/reply.js";
 import type { RetryOptions } from "../core/delivery/sender.js";
 import { openStorage } from "../core/storage/open-storage.js";
-import { CONSOLE_TARGET, createConsolePublisher } from "../console/publisher.js";
+import { CONSOLE_TARGET, createConsolePublisher } from "../console/console-publisher.js";
 import { createDiscordDeliveryRest, createDiscordPublisher } from "../discord/discord-publisher.js";
 import { createTelegramDeliveryApi, createTelegramPublisher } from "../telegram/telegram-publisher.js";
 import { describeTelegramError } from "../telegram/telegram-adapter.js";
@@ -78,10 +79,8 @@ function parseTargets(raw: string[]): TargetRef[] {
 }
 
 export async function runDeliver(args: string[], io: DeliverIo): Promise<number> {
-  let values;
-  let targets: TargetRef[];
-  try {
-    ({ values } = parseArgs({
+  const parsed = readCommandArgs(io, "deliver", USAGE, () => {
+    const { values } = parseArgs({
       args,
       options: {
         date: { type: "string" },
@@ -90,17 +89,14 @@ export async function runDeliver(args: string[], io: DeliverIo): Promise<number>
         all: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
-    }));
-    targets = parseTargets(values.target);
+    });
+    const targets = parseTargets(values.target);
     if (values.all && targets.length > 0) throw new UsageError("use either --all or --target, not both");
-  } catch (err) {
-    io.stderr(`digest-bot deliver: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+    return { values, targets };
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  let targets: TargetRef[] = parsed.targets;
   const { config } = io;
   const logger = io.logger ?? createTerminalLogger(config);
   if (!values.all && targets.length === 0) targets = [{ ...CONSOLE_TARGET }];

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { readCommandArgs } from "./command-args.js";
 import { loadConfig } from "../core/config.js";
 import { copyState } from "../core/storage/copy-state.js";
 import { openPostgresStorage, openSqliteFile, STATE_DB_FILE } from "../core/storage/open-storage.js";
@@ -22,17 +23,9 @@ export async function run(args: string[]): Promise<number> {
 }
 
 export async function runMigrate(args: string[], io: StateCliIo): Promise<number> {
-  let values: { from?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args, options: { from: { type: "string" }, help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    io.stderr(`digest-bot migrate: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = readCommandArgs(io, "migrate", USAGE, () => parseArgs({ args, options: { from: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const m = /^sqlite:(.+)$/.exec(values.from ?? "");
   if (!m) {
     io.stderr(`digest-bot migrate: give the source as --from sqlite:PATH, e.g. --from sqlite:data/state\n\n${USAGE}`);

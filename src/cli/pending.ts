@@ -1,5 +1,6 @@
 // `digest-bot pending [--cancel RUN] [--json]`: reposts and manual deliveries not yet fully sent, and cancelling one.
 import { parseArgs } from "node:util";
+import { readCommandArgs } from "./command-args.js";
 import { loadConfig } from "../core/config.js";
 import { openStorage } from "../core/storage/open-storage.js";
 import type { PendingRun } from "../core/storage/types.js";
@@ -26,20 +27,11 @@ function describe(run: PendingRun): string {
 }
 
 export async function runPending(args: string[], io: StateCliIo): Promise<number> {
-  let values: { cancel?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { cancel: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (err) {
-    io.stderr(`digest-bot pending: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = readCommandArgs(io, "pending", USAGE, () =>
+    parseArgs({ args, options: { cancel: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }),
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   return reportStorageErrors("pending", io, async () => {
     const storage = await openStorage({ dataDir: io.config.DATA_DIR, databaseUrl: io.config.DATABASE_URL });
     try {

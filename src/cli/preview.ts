@@ -1,13 +1,14 @@
 // `digest-bot preview [--date D] [--section S] [--platform console|discord|telegram] [--json] [--revision]`: prints exactly what a daily post (or a revision) would send.
 import { checkStoragePaths } from "../core/storage-paths.js";
 import { parseArgs } from "node:util";
+import { readCommandArgs } from "./command-args.js";
 import type { Logger } from "../core/logger.js";
 import { join } from "node:path";
 import { createArchive } from "../core/digest/archive.js";
 import { openStoryIdStore, STORY_IDS_DIR } from "../core/digest/story-id-store.js";
 import { LOCALES, loadConfig, type Config, type Locale } from "../core/config.js";
 import { buildDailyPost, type DailyPost } from "../core/summaries.js";
-import { planConsoleDailyPost } from "../console/publisher.js";
+import { planConsoleDailyPost } from "../console/console-publisher.js";
 import { openStorage } from "../core/storage/open-storage.js";
 import { previewRevisions, renderRevisionPreviews } from "./preview-revision.js";
 import { createTerminalLogger } from "./terminal-logger.js";
@@ -59,9 +60,8 @@ export async function run(args: string[]): Promise<number> {
 }
 
 export async function runPreview(args: string[], io: PreviewIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = readCommandArgs(io, "preview", USAGE, () => {
+    const { values } = parseArgs({
       args,
       options: {
         date: { type: "string" },
@@ -74,21 +74,17 @@ export async function runPreview(args: string[], io: PreviewIo): Promise<number>
         target: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    }));
+    });
     if (!(PLATFORMS as readonly string[]).includes(values.platform)) {
       throw new UsageError(`--platform must be console, discord or telegram, got "${values.platform}"`);
     }
     if (values.locale !== undefined && !(LOCALES as readonly string[]).includes(values.locale)) {
       throw new UsageError(`--locale must be zh or en, got "${values.locale}"`);
     }
-  } catch (err) {
-    io.stderr(`digest-bot preview: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+    return { values };
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const { config } = io;
   const locale = (values.locale as Locale | undefined) ?? config.BOT_LOCALE;
   const logger = io.logger ?? createTerminalLogger(config);

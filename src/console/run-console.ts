@@ -9,7 +9,7 @@ import { listSeparator, t } from "../core/i18n.js";
 import { renderReplyText } from "../core/render-text.js";
 import type { Reply } from "../core/reply.js";
 import { createConsoleAlerts } from "./console-alerts.js";
-import { CONSOLE_TARGET, createConsolePublisher } from "./publisher.js";
+import { CONSOLE_TARGET, createConsolePublisher } from "./console-publisher.js";
 import { CONSOLE_HISTORY_FILE, openRepl } from "./repl.js";
 import { Writable } from "node:stream";
 

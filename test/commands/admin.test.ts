@@ -1,7 +1,7 @@
 // Admin commands: refused for non-admins; for admins they act through the delivery engine (repost, subscriptions, status).
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConsolePublisher } from "../../src/console/publisher.js";
+import { createConsolePublisher } from "../../src/console/console-publisher.js";
 import { createTestDatabase, testBackends } from "../core/storage/backends.js";
 import { startHarness, type Harness } from "./app-harness.js";
 

@@ -1,7 +1,7 @@
 // /subscribe's delivery options (#13): only what is given changes, each platform's own options, exact refusals, /status shows them.
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConsolePublisher } from "../../src/console/publisher.js";
+import { createConsolePublisher } from "../../src/console/console-publisher.js";
 import { testBackends } from "../core/storage/backends.js";
 import { startHarness, type Harness } from "./app-harness.js";
 

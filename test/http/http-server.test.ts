@@ -2,8 +2,9 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/core/logger.js";
-import { HTTP_CLOSE_GRACE_MS, HTTP_DRAIN_MS, HTTP_MAX_BODY_BYTES, startHttpEndpoint, type HttpEndpoint } from "../../src/http/http-server.js";
+import { HTTP_MAX_BODY_BYTES, startHttpEndpoint, type HttpEndpoint } from "../../src/http/http-server.js";
 import { createBotMetrics } from "../../src/http/metrics.js";
+import { settled } from "../load-slack.js";
 
 let endpoint: HttpEndpoint | undefined;
 afterEach(async () => {
@@ -60,7 +61,7 @@ describe("HTTP endpoint requests", () => {
     await expect(fetch(`${http.url}/healthz`)).rejects.toThrow();
   });
 
-  it("closes within the grace time while a client holds a half-sent request open (the stop stays under 3 s)", async () => {
+  it("closes while a client holds a half-sent request open, cutting its connection instead of waiting for the rest", async () => {
     const { http } = await start();
     const { port } = new URL(http.url);
     const socket = connect(Number(port), "127.0.0.1");
@@ -69,13 +70,9 @@ describe("HTTP endpoint requests", () => {
     const closedBySocket = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("error", () => undefined);
     await new Promise((r) => setTimeout(r, 100));
-    const closed = await Promise.race([
-      http.close().then(() => "closed"),
-      new Promise((r) => setTimeout(() => r("still open"), HTTP_DRAIN_MS + HTTP_CLOSE_GRACE_MS + 2000)),
-    ]);
+    // The client never sends the rest: only a close that cuts the connection ends (Node would wait a minute for the headers).
+    await settled("the close while a request is half-sent", Promise.all([http.close(), closedBySocket]));
     endpoint = undefined;
-    expect(closed).toBe("closed");
-    await closedBySocket;
     socket.destroy();
   });
 });

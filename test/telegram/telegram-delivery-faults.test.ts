@@ -12,6 +12,7 @@ import { toPublishError } from "../../src/telegram/telegram-publisher.js";
 import { longDigest } from "../core/delivery/long-digest.js";
 import { backendEnv } from "../core/storage/backend-env.js";
 import { testBackends } from "../core/storage/backends.js";
+import { guardMs, settled } from "../load-slack.js";
 import type { StorageDialect } from "../../src/core/storage/types.js";
 import { startFakeBotApi, type FakeBotApi } from "./fake-bot-api.js";
 
@@ -98,7 +99,7 @@ describe.each(testBackends())("telegram delivery faults (real grammY client and 
     expect(String(warn?.msg)).toBe("re-sending a message after an ambiguous failure (the platform may have posted it); it may show twice (counted as a possible duplicate)");
   });
 
-  it("does not let a hung sendMessage to one chat hold the others, and stops at once while it hangs", async () => {
+  it("does not let a hung sendMessage to one chat hold the others, and stops without waiting for it while it hangs", async () => {
     const r = await start(["-1001", "-1002", "-1003"]);
     r.api.fail("-1001", "hang");
     const tick = r.app.delivery.tick();
@@ -109,23 +110,18 @@ describe.each(testBackends())("telegram delivery faults (real grammY client and 
     for (let i = 0; i < 400 && (await sentTo()).length < 2; i++) await new Promise((done) => setTimeout(done, 20));
     expect(await sentTo()).toEqual(["-1002", "-1003"]);
     expect(r.api.messagesTo("-1001")).toEqual([]);
-    const started = Date.now();
-    await r.app.delivery.stop();
-    await tick;
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The hung request never answers: the stop ends only by leaving it in flight.
+    await settled("the stop while sendMessage hangs", Promise.all([r.app.delivery.stop(), tick]));
     expect(messages(r)).toContain("stopped while a message was being sent; left in flight for the next start to reconcile");
   });
 
-  it("stops within 3 s inside a 12 s 429 wait, leaving the part pending", async () => {
+  it("stops inside a 10-minute 429 wait (the longest waited as told) instead of waiting it out, leaving the part pending", async () => {
     const r = await start(["-1001"]);
-    r.api.fail("-1001", { retryAfter: 12 });
+    r.api.fail("-1001", { retryAfter: 600 });
     const tick = r.app.delivery.tick();
     await r.api.waitForSend("-1001");
-    await until(() => messages(r).includes("rate limited; waiting as told"), 3000);
-    const started = Date.now();
-    await r.app.delivery.stop();
-    await tick;
-    expect(Date.now() - started).toBeLessThan(3000);
+    await until(() => messages(r).includes("rate limited; waiting as told"), guardMs(3000));
+    await settled("the stop during the 429 wait", Promise.all([r.app.delivery.stop(), tick]));
     expect(r.api.messagesTo("-1001")).toEqual([]);
     expect((await r.app.delivery.status()).targets[0]?.lastDelivery?.status).toBe("pending");
   });

@@ -6,6 +6,8 @@
 // the range of saved terms below it and builds its own level (edges to lazy children, the leaf value) on its first
 // read or write. Saving, purging or compacting iterate the tree and so fill all of it, as before.
 
+import { measureTermEdge } from "./term-edge.js";
+
 /** The private tree of a MiniSearch `SearchableMap`: edge label → child node, `""` → the value of the path's term. */
 type Node = Map<string, unknown>;
 const LEAF = "";
@@ -67,20 +69,10 @@ function fillLevel(put: (label: string, child: unknown) => void, source: TermSou
       i++;
       continue;
     }
-    const first = term.charCodeAt(depth);
-    let end = term.length;
-    let j = i + 1;
-    for (; j < hi; j++) {
-      const other = terms[j] as string;
-      if (other.length <= depth || other.charCodeAt(depth) !== first) break;
-      let k = depth + 1;
-      const max = end < other.length ? end : other.length;
-      while (k < max && other.charCodeAt(k) === term.charCodeAt(k)) k++;
-      end = k;
-    }
-    labels.push(term.slice(depth, end));
-    children.push(new LazyTermNode(source, i, j, end));
-    i = j;
+    const { label, next } = measureTermEdge(terms, i, hi, depth);
+    labels.push(label);
+    children.push(new LazyTermNode(source, i, next, depth + label.length));
+    i = next;
   }
   // The tree iterates a node's entries from the last inserted to the first.
   for (let k = labels.length - 1; k >= 0; k--) put(labels[k] as string, children[k]);

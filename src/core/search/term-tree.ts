@@ -6,6 +6,8 @@
 // the order the tree iterates them (depth first, each node's entries last-inserted first), which is enough to build
 // every node at once.
 
+import { measureTermEdge } from "./term-edge.js";
+
 /** The private tree of a MiniSearch `SearchableMap`: edge label → child node, `""` → the value of the path's term. */
 type Node = Map<string, unknown>;
 const LEAF = "";
@@ -37,7 +39,6 @@ function fill<V>(node: Node, terms: readonly string[], values: readonly V[], lo:
       i++;
       continue;
     }
-    // The terms under one edge: those sharing the next code unit (SearchableMap compares code units too).
     const first = term.charCodeAt(depth);
     // Two groups of one code unit: the terms under an edge were not listed together.
     if (labels.length > 0) {
@@ -45,21 +46,12 @@ function fill<V>(node: Node, terms: readonly string[], values: readonly V[], lo:
       if (firsts.has(first)) return false;
       firsts.add(first);
     }
-    let end = term.length;
-    let j = i + 1;
-    for (; j < hi; j++) {
-      const other = terms[j] as string;
-      if (other.length <= depth || other.charCodeAt(depth) !== first) break;
-      let k = depth + 1;
-      const max = end < other.length ? end : other.length;
-      while (k < max && other.charCodeAt(k) === term.charCodeAt(k)) k++;
-      end = k;
-    }
+    const { label, next } = measureTermEdge(terms, i, hi, depth);
     const child: Node = new Map();
-    if (!fill(child, terms, values, i, j, end)) return false;
-    labels.push(term.slice(depth, end));
+    if (!fill(child, terms, values, i, next, depth + label.length)) return false;
+    labels.push(label);
     children.push(child);
-    i = j;
+    i = next;
   }
   // The tree iterates a node's entries from the last inserted to the first.
   for (let k = labels.length - 1; k >= 0; k--) node.set(labels[k] as string, children[k]);

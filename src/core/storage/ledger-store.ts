@@ -3,10 +3,10 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import type { DeliveriesTable, StateTables } from "./schema.js";
 import type { PostOptions } from "../delivery/post-options.js";
+import { OPEN, skipOpenPartsOf } from "./open-parts.js";
 import { planRunsAtOnce, readSlotStates } from "./plan-runs.js";
 import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, RunKind, RunSummary, StorageDialect } from "./types.js";
 
-const OPEN: PartStatus[] = ["pending", "in-flight"];
 
 /** Planning order of runs: SQLite's implicit rowid, PostgreSQL's `seq` (it has no rowid). */
 export const runOrder = (dialect: StorageDialect, alias = "runs") => sql.raw(`${alias}.${dialect === "sqlite" ? "rowid" : "seq"}`);
@@ -174,15 +174,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
     async markFailed(key, status, error, now) {
       await part(key).set({ status, last_error: error, updated_at: now }).execute();
     },
-    async skipOpenParts(platform, targetId, reason, now) {
-      await db
-        .updateTable("deliveries")
-        .set({ status: "skipped", last_error: reason, updated_at: now })
-        .where("platform", "=", platform)
-        .where("target_id", "=", targetId)
-        .where("status", "in", OPEN)
-        .execute();
-    },
+    skipOpenParts: (platform, targetId, reason, now) => skipOpenPartsOf(db, "deliveries", platform, targetId, reason, now),
     async lastRun(platform, targetId) {
       const run = await db
         .selectFrom("runs")

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { idempotencyKey } from "./part-keys.js";
 import { createLeaseStore } from "./lease-store.js";
+import { OPEN, skipOpenPartsOf } from "./open-parts.js";
 import { isRevisionPart as isPart } from "./revision-leases.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { RevisionPartsTable, StateTables } from "./schema.js";
@@ -96,7 +97,6 @@ export interface RevisionStore {
   lastRevision(platform: Platform, targetId: string): Promise<RevisionSummary | undefined>;
 }
 
-const OPEN: PartStatus[] = ["pending", "in-flight"];
 
 function toPart(r: Selectable<RevisionPartsTable> & { digest_date: string }): PartRow {
   const p: PartRow = {
@@ -341,15 +341,7 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
       },
     },
     leases: createLeaseStore(db, dialect, "revision_parts"),
-    async skipOpenParts(platform, targetId, reason, now) {
-      await db
-        .updateTable("revision_parts")
-        .set({ status: "skipped", last_error: reason, updated_at: now })
-        .where("platform", "=", platform)
-        .where("target_id", "=", targetId)
-        .where("status", "in", OPEN)
-        .execute();
-    },
+    skipOpenParts: (platform, targetId, reason, now) => skipOpenPartsOf(db, "revision_parts", platform, targetId, reason, now),
     async lastRevision(platform, targetId) {
       const rev = await db
         .selectFrom("revisions")

@@ -1,5 +1,6 @@
 // Runs of a digest whose messages still wait to be sent: a correction of that digest has to wait for them.
 import type { Kysely } from "kysely";
+import { OPEN } from "./open-parts.js";
 import type { StateTables } from "./schema.js";
 
 /** The key of one run at one target, as `unsentRuns` gives it. */
@@ -14,7 +15,7 @@ export async function unsentRuns(db: Kysely<StateTables>, digestDate: string): P
     .selectFrom("deliveries")
     .select(["run_id", "platform", "target_id"])
     .distinct()
-    .where("status", "in", ["pending", "in-flight"])
+    .where("status", "in", OPEN)
     .where("digest_date", "=", digestDate)
     .where("operation", "=", "send")
     .execute();

@@ -3,11 +3,11 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { createAlertEditStore, type AlertEditStore } from "./alert-edit-store.js";
 import { createLeaseStore } from "./lease-store.js";
+import { OPEN } from "./open-parts.js";
 import { hashPayload, idempotencyKey } from "./part-keys.js";
 import type { StateTables, WatchAlertsTable } from "./schema.js";
 import type { LeaseStore, LedgerStore, PartKey, PartRow, PartStatus, StorageDialect } from "./types.js";
 
-const OPEN: PartStatus[] = ["pending", "in-flight"];
 /** Alerts that ended unsent: the one refused (the user blocked the bot), the ones given up with it or by /unwatch. */
 const NEVER_SENT: PartStatus[] = ["failed-permanent", "skipped"];
 

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { renderReplyText } from "../../../src/core/render-text.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
+import { settled } from "../../load-slack.js";
 import { testBackends } from "../storage/backends.js";
 import { column, digestOn, FakeClock, harness, MemoryArchive, recordingLogger, ScriptedPublisher } from "./helpers.js";
 
@@ -52,7 +53,7 @@ describe.each(testBackends())("on %s", (backend) => {
     expect(await column(db, "SELECT attempts FROM deliveries WHERE part_index = 0 ORDER BY platform")).toEqual([2, 2]);
   });
 
-  it("lets the other targets finish while one target's send hangs, and stops within the grace period", async () => {
+  it("lets the other targets finish while one target's send hangs, and stops without waiting for it", async () => {
     const { clock, engine, expected } = await setup({ TELEGRAM_CHAT_IDS: "-1001,-1002,-1003" });
     const tg = new ScriptedPublisher("telegram");
     tg.script = ["hang"];
@@ -61,10 +62,8 @@ describe.each(testBackends())("on %s", (backend) => {
     const tick = engine.tick();
     for (let i = 0; i < 500 && tg.received.length < 2 * expected.length; i++) await new Promise((r) => setTimeout(r, 10));
     expect(new Set(tg.received.map((s) => s.target)).size).toBe(2);
-    const started = Date.now();
-    await engine.stop();
-    await tick;
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The hung send never answers: the stop ends only by giving up on it after the grace period.
+    await settled("the stop while a send hangs", Promise.all([engine.stop(), tick]));
   });
 
   it("reposts to every subscription at once and reports each target's result from that target's own parts", async () => {

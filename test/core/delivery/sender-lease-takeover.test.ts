@@ -7,6 +7,7 @@ import { createPacer } from "../../../src/core/delivery/pacing.js";
 import { createSenderLease, type SenderLease } from "../../../src/core/delivery/sender-lease.js";
 import { createDatabaseClock, readDatabaseTime } from "../../../src/core/storage/database-clock.js";
 import type { Storage } from "../../../src/core/storage/types.js";
+import { guardMs } from "../../load-slack.js";
 import { testBackends, useStoreOpeners } from "../storage/backends.js";
 import { quietLogger } from "./helpers.js";
 
@@ -24,26 +25,26 @@ afterEach(async () => {
 const clockOf = (s: Storage) => createDatabaseClock({ read: readDatabaseTime(s.db, s.dialect) });
 
 describe.each(testBackends())("on %s", (backend) => {
-  it("takes over from a holder on this host whose process is gone after the hand-over margin, not the 15 s its lease had left", async () => {
+  it("takes over from a holder on this host whose process is gone after the hand-over margin, not the hour its lease had left", async () => {
     const s = await opener(backend)();
     const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!; // exited: no such process any more
     const dead = formatOwnerId("dead0001", hostname(), deadPid, "1");
     const t = Date.now();
-    expect((await s.senderLeases.claim("telegram", { owner: dead, now: iso(t), until: iso(t + 15_000) })).held).toBe(true);
+    expect((await s.senderLeases.claim("telegram", { owner: dead, now: iso(t), until: iso(t + 3_600_000) })).held).toBe(true);
     const lease = createSenderLease({ store: s.senderLeases, owner: "live0001@other-host:1:1", logger, clock: clockOf(s), handoverMs: 400, onTakeOver: () => {} });
     leases.push(lease);
     const pacer = lease.gate(createPacer({ limits: { telegram: { global: { count: 30, windowMs: 1000 }, target: () => [] } } }));
     const give = new AbortController();
-    const timer = setTimeout(() => give.abort(), 5_000);
+    // A guard: only a takeover of the dead holder's hour-long lease gives a slot before it.
+    const timer = setTimeout(() => give.abort(), guardMs(10_000));
     onCleanup(async () => clearTimeout(timer));
     const started = Date.now();
     // The first send slot after the takeover: the dead holder's last grant was before now, so the margin from now.
     const slot = await pacer.acquire("telegram", "-1", give.signal);
     expect(slot).not.toBe(false);
     if (slot) slot.done();
-    const waited = Date.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(400 - 20);
-    expect(waited).toBeLessThan(5_000);
+    // Not before the hand-over margin (the dead holder's grants may still be in flight).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400 - 20);
     expect((await s.senderLeases.get("telegram"))?.holder).toBe("live0001@other-host:1:1");
   });
 
@@ -75,7 +76,7 @@ describe.each(testBackends())("on %s", (backend) => {
     expect((await s.senderLeases.get("telegram"))?.holder).toBe("idle@host-c:3:3");
   });
 
-  it("with no idle standby, the busy one takes the lease over itself, one look after it found it free", async () => {
+  it("with no idle standby, the busy one takes the lease over itself, not before one look after it found it free", async () => {
     const s = await opener(backend)();
     const tookOver: { who: string; at: number }[] = [];
     const expiresAt = Date.now() + 700;
@@ -83,10 +84,9 @@ describe.each(testBackends())("on %s", (backend) => {
     const busy = standby(s, "busy@host-b:2:2", tookOver);
     expect(await busy.ensure("discord")).toBe(true);
     busy.standBy("telegram");
-    for (let i = 0; i < 80 && tookOver.length === 0; i++) await sleep(50);
+    for (const end = Date.now() + guardMs(4000); Date.now() < end && tookOver.length === 0; ) await sleep(50);
     expect(tookOver.map((t) => t.who)).toEqual(["busy@host-b:2:2"]);
-    const late = tookOver[0]!.at - expiresAt;
-    expect(late).toBeGreaterThanOrEqual(RENEW - 50);
-    expect(late).toBeLessThan(3 * RENEW);
+    // The look that found it free left it to an idle standby; the busy one took it at a later look.
+    expect(tookOver[0]!.at - expiresAt).toBeGreaterThanOrEqual(RENEW - 50);
   });
 });

