@@ -262,3 +262,47 @@ describe("parse cache", () => {
     expect((await load()).problems()).toHaveLength(1);
   });
 });
+
+describe("the cache's index while a digest is edited again and again", () => {
+  // The index holds every file's stamp and every digest's outline (megabytes at 3 years), all written each time.
+  it("is written once the edits pause, and at most every 30 s while they go on — not after every edit", async () => {
+    const cache = await openParseCache(cacheDir, logger);
+    const indexFile = path.join(cacheDir, "index.json");
+    const stampOf = (n: number) => ({ size: 100 + n, mtimeMs: 1_000 + n, ino: 7, ctimeMs: 1_000 + n });
+    const writtenSize = (): number | undefined => {
+      try {
+        return (JSON.parse(fs.readFileSync(indexFile, "utf8")) as { files: Record<string, { size: number }> }).files["/d/2026-02-18.md"]?.size;
+      } catch {
+        return undefined;
+      }
+    };
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const seen: (number | undefined)[] = [];
+      // An edit every 0.7 s for 42 s: what the index says about the file, after each.
+      for (let n = 1; n <= 60; n++) {
+        cache.remember("/d/2026-02-18.md", stampOf(n), `key${n}`);
+        await vi.advanceTimersByTimeAsync(700);
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+        seen.push(writtenSize());
+      }
+      await cache.flush();
+      const writes = new Set(seen.filter((s) => s !== undefined));
+      // One write after 30 s of edits (its version of the file), none before it.
+      expect(seen.slice(0, 40).every((s) => s === undefined)).toBe(true);
+      expect(writes.size).toBe(1);
+      expect([...writes][0]).toBeGreaterThanOrEqual(100 + 42);
+      expect([...writes][0]).toBeLessThanOrEqual(100 + 44);
+      // The pause: the last edit is written 5 s after it.
+      cache.remember("/d/2026-02-18.md", stampOf(99), "key99");
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(writtenSize()).not.toBe(199);
+      await vi.advanceTimersByTimeAsync(1_500);
+      await cache.flush();
+      expect(writtenSize()).toBe(199);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
