@@ -126,6 +126,14 @@ async function runOnce(kind: Run["kind"], code: string, digestDir: string, dataD
   }
 }
 
+/** A start that only answers and stops: it leaves the saved state a warm start needs (`--only warm` on a new folder). */
+async function warmUp(code: string, digestDir: string, dataDir: string, day: Digest): Promise<void> {
+  fs.rmSync(path.join(digestDir, `${day.date}.md`), { force: true });
+  const bot = new Bot(code, digestDir, dataDir);
+  await bot.waitSearchable("agent");
+  await bot.stop();
+}
+
 const strip = ({ rssMb, anonMb, fileMb }: Memory): Memory => ({ rssMb, anonMb, fileMb });
 
 /** The day's digest with `word` added to its first story (a new word each edit, so each is a real change). */
@@ -177,6 +185,7 @@ async function main(): Promise<void> {
       for (const [name, code] of codes) {
         const dataDir = path.join(root, `state-${name.replace(/\W/g, "-")}`);
         if (kind === "cold") fs.rmSync(dataDir, { recursive: true, force: true });
+        else if (!fs.existsSync(path.join(dataDir, "search-index.bin"))) await warmUp(code, digestDir, dataDir, day);
         const run = await runOnce(kind, code, digestDir, dataDir, day, digestMarkdown, Number(values.edits), Number(values["gap-ms"]));
         results.push([name, run]);
         process.stdout.write(
