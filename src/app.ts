@@ -20,8 +20,6 @@ import { checkStoragePaths } from "./core/storage-paths.js";
 
 /** Parsed digests kept between starts, next to the state database. */
 export const DIGEST_CACHE_DIR = "digest-cache";
-/** After the start, when the idle parser worker is booted (see `createApp`). */
-export const PARSER_WARM_DELAY_MS = 5000;
 
 export interface AppOptions {
   config: Config;
@@ -109,11 +107,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   try {
     const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
     opened.unshift(search);
-    // A warm start parsed nothing: the first edit should not also wait for the worker to boot, and the boot (~0.2 s
-    // of CPU on another thread, which on a busy 2-core machine is taken from this one) should not slow the start, so
-    // it begins a few seconds after it: once the first commands are answered. An edit before then boots it at once.
-    const warming = parser?.warm ? setTimeout(() => parser.warm?.(), PARSER_WARM_DELAY_MS) : undefined;
-    warming?.unref();
     const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);
     const delivery = createDeliveryEngine({
@@ -165,7 +158,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
       close() {
         closing ??= (async () => {
-          clearTimeout(warming);
           if (started) await delivery.stop();
           await search.close();
           await archive.close();

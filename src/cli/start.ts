@@ -4,6 +4,7 @@ import type { HttpEndpoint } from "../http/http-server.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
 import { consoleLogger, startConsole } from "./console.js";
+import { tuneHeapForResidentBot } from "./resident-heap.js";
 import { installShutdown } from "./shutdown.js";
 import { isStartupError, startupErrorMessage } from "./startup-error.js";
 
@@ -25,6 +26,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  tuneHeapForResidentBot();
   if (!config.DISCORD_TOKEN && !config.TELEGRAM_BOT_TOKEN) {
     return startConsole({ config, life, ...(await consoleLogger(config)) });
   }

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import { DigestParseError, type ParseOptions, type ParsedDigest, parseDigest } from "./parse-digest.js";
+import { DigestParseError, type ParseOptions, type ParsedDigest, parseDigest, parseDigestIfPlain } from "./parse-digest.js";
 
 /** Longest a file may take to parse; a slower file is reported and skipped (its last good version kept). */
 export const PARSE_TIME_LIMIT_MS = 5000;
@@ -36,8 +36,6 @@ function fromJson(json: string): ParsedDigest {
 export interface DigestParser {
   /** `options` carry the file's mtime and time zone, for a file that names no date. */
   parse(source: string, file: string, options?: ParseOptions): Promise<ParseOutcome>;
-  /** Gets ready in the background (starts the worker), so the first edit after a warm start does not wait for it. */
-  warm?(): void;
   /** Stops the worker, if any. Idempotent. */
   close(): Promise<void>;
 }
@@ -78,11 +76,9 @@ export function createInlineParser(): DigestParser {
  * Starts the worker. Running from TypeScript sources (tsx, vitest) the worker registers tsx itself first, as
  * `bin/digest-bot.js` does for the main thread.
  */
-function startWorker(): Worker {
+function startWorker(youngGenerationMb: number): Worker {
   const url = new URL(import.meta.url.endsWith(".ts") ? "./parse-worker.ts" : "./parse-worker.js", import.meta.url);
-  // Parsing makes heaps of short-lived nodes: with a young generation this big, ~35 % less CPU goes to scavenges
-  // (measured 39 → 25 ms of CPU per synthetic digest with 32 MiB semi-spaces), for a few tens of MiB of RSS.
-  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
+  const resourceLimits = { maxYoungGenerationSizeMb: youngGenerationMb };
   if (!url.pathname.endsWith(".ts")) return new Worker(url, { resourceLimits });
   const api = createRequire(import.meta.url).resolve("tsx/esm/api").replace(/index\.cjs$/, "index.mjs");
   const boot = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
@@ -94,16 +90,43 @@ export interface WorkerParserOptions {
   timeLimitMs?: number;
   /** Worker threads parsing side by side. Default: 2, or 1 on a single core. */
   workers?: number;
+  /** How long the first worker stays up with nothing to parse. Default {@link WORKER_IDLE_MS}. */
+  idleMs?: number;
 }
 
-/** Young generation of a parser worker, in MiB (V8's default is far smaller). */
-const YOUNG_GENERATION_MB = 64;
+/**
+ * Young generation of the worker that parses edits, in MiB: small, as it is resident for as long as edits keep
+ * coming (a 64 MiB one held ~40 MiB more RSS while a digest was being edited), and one file's parse needs little.
+ */
+const EDIT_YOUNG_GENERATION_MB = 8;
+
+/**
+ * Young generation of an extra worker, in MiB, started only when files queue up (a cold start): parsing makes heaps
+ * of short-lived nodes, and with a young generation this big ~35 % less CPU goes to scavenges in the full Markdown
+ * parser (measured 39 → 25 ms of CPU per synthetic digest with 32 MiB semi-spaces), for a few tens of MiB of RSS
+ * for the few seconds the burst lasts.
+ */
+const BURST_YOUNG_GENERATION_MB = 64;
+
+/**
+ * Largest text read on the bot's own thread when it is plain Markdown (the fast reader's subset), in characters: a
+ * daily digest is 20–60 KB and reads in well under a millisecond; the fast reader is one pass, ~0.3 ms per 1,000
+ * characters at worst on a busy machine, so this bounds the turn at ~20 ms. Bigger files, and any file outside the
+ * subset, go to a worker (the full parser's worst cases take seconds).
+ */
+export const INLINE_PARSE_MAX_CHARS = 64 * 1024;
 
 /** Files waiting for the first worker before a second one is started. */
 const QUEUE_BEFORE_EXTRA_WORKER = 4;
 
 /** How long an extra worker (beyond the first) stays up with nothing to parse: a cold start needs it, an edit does not. */
 const EXTRA_WORKER_IDLE_MS = 5000;
+
+/**
+ * How long the first worker stays up with nothing to parse. A publisher saving again and again keeps it up (a
+ * start costs ~0.2 s of CPU); a bot left alone holds no worker (~15–25 MiB of RSS), and the next edit starts one.
+ */
+export const WORKER_IDLE_MS = 20_000;
 
 /** One worker and its queue; `pending` counts files given to it and not yet answered. */
 interface Lane extends DigestParser {
@@ -112,12 +135,14 @@ interface Lane extends DigestParser {
   rest(): void;
   /** Its worker has started (a file given to it now does not wait for a worker start). */
   isUp(): boolean;
+  /** Starts its worker ahead of the files to come. */
+  warm(): void;
 }
 
 /**
  * Parses in worker threads (two by default), each one file at a time; a file goes to the worker with the fewest
  * files waiting, so a cold start parses on both cores while an edit uses one (the second worker stops after 5 s
- * idle). A file that takes longer than the limit is answered with `file: parsing took longer than N ms; skipped`
+ * idle, the first after {@link WORKER_IDLE_MS}: a bot nobody edits digests for holds no worker). A file that takes longer than the limit is answered with `file: parsing took longer than N ms; skipped`
  * and its worker is replaced (it may be stuck in a pathological input); a worker that dies answers its file the
  * same way. Workers never keep the process alive.
  *
@@ -128,12 +153,18 @@ interface Lane extends DigestParser {
  */
 export function createWorkerParser(options: WorkerParserOptions = {}): DigestParser {
   const limit = options.timeLimitMs ?? PARSE_TIME_LIMIT_MS;
+  const idleMs = options.idleMs ?? WORKER_IDLE_MS;
   const count = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
-  const lanes = Array.from({ length: count }, () => createLane(limit));
+  const lanes = Array.from({ length: count }, (_, i) => createLane(limit, i === 0 ? EDIT_YOUNG_GENERATION_MB : BURST_YOUNG_GENERATION_MB));
   const timers: (NodeJS.Timeout | undefined)[] = lanes.map(() => undefined);
   return {
-    warm: () => lanes[0]?.warm?.(),
     parse(source, file, opts) {
+      // A plain digest of a usual size is read here: no worker start (~0.2 s of CPU, ~30 MiB of RSS while it is up),
+      // no copy of the text to a thread and of the parse back. Files queued for the workers keep their turn.
+      if (source.length <= INLINE_PARSE_MAX_CHARS && lanes.every((l) => (l as Lane).pending === 0)) {
+        const inline = parsePlainHere(source, file, opts);
+        if (inline) return Promise.resolve(inline);
+      }
       // An extra worker starts once files queue up, and takes files only once it is up: a worker start costs more
       // than a few parses, so a burst of edits stays on the first worker.
       let index = 0;
@@ -141,7 +172,7 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
         const extra = lanes[i] as Lane;
         if (!extra.isUp()) {
           if ((lanes[0] as Lane).pending >= QUEUE_BEFORE_EXTRA_WORKER && extra.pending === 0) {
-            extra.warm?.();
+            extra.warm();
             clearTimeout(timers[i]);
             // Started but given nothing (the queue emptied meanwhile): stopped after a longer while.
             timers[i] = setTimeout(() => extra.rest(), 12 * EXTRA_WORKER_IDLE_MS);
@@ -154,8 +185,8 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
       const lane = lanes[index] as Lane;
       clearTimeout(timers[index]);
       return lane.parse(source, file, opts).finally(() => {
-        if (index === 0 || lane.pending > 0) return;
-        timers[index] = setTimeout(() => lane.rest(), EXTRA_WORKER_IDLE_MS);
+        if (lane.pending > 0) return;
+        timers[index] = setTimeout(() => lane.rest(), index === 0 ? idleMs : EXTRA_WORKER_IDLE_MS);
         timers[index]?.unref();
       });
     },
@@ -166,8 +197,19 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   };
 }
 
+/** The outcome of a plain text parsed on this thread; `undefined` when the text needs the full parser (a worker). */
+function parsePlainHere(source: string, file: string, options: ParseOptions | undefined): ParseOutcome | undefined {
+  try {
+    const parsed = parseDigestIfPlain(source, file, options);
+    return parsed && { ok: true, parsed };
+  } catch (err) {
+    // The digest's own mistakes are told as the worker tells them; anything else is left to the worker to find.
+    return err instanceof DigestParseError ? { ok: false, message: err.message } : undefined;
+  }
+}
+
 /** One worker thread parsing one file at a time. */
-function createLane(limit: number): Lane {
+function createLane(limit: number, youngGenerationMb: number): Lane {
   let worker: Worker | undefined;
   let ready: Promise<void> | undefined;
   /** The current worker has started and takes files. */
@@ -186,7 +228,7 @@ function createLane(limit: number): Lane {
 
   const ensure = (): Promise<void> => {
     if (ready && worker) return ready;
-    const w = startWorker();
+    const w = startWorker(youngGenerationMb);
     w.unref();
     worker = w;
     // A worker that fails between files must not crash the bot (an 'error' event without a listener would).
@@ -208,6 +250,8 @@ function createLane(limit: number): Lane {
       };
       w.on("message", onMessage);
       w.once("error", reject);
+      // Stopped while starting (a close, a time limit): the file waiting for it must not wait for good.
+      w.once("exit", () => reject(new Error("the parser stopped while starting")));
     });
     ready.catch(() => undefined);
     return ready;
@@ -219,6 +263,7 @@ function createLane(limit: number): Lane {
       await ensure();
     } catch (err) {
       stop();
+      if (closed) return { ok: false, message: `${file}: not parsed, the archive is closing` };
       return { ok: false, message: `${file}: the parser could not start (${err instanceof Error ? err.message : String(err)})` };
     }
     const w = worker as Worker;

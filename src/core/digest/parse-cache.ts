@@ -15,8 +15,15 @@ import { isProcessRunning } from "../process-alive.js";
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;
-/** Quiet time before the index is written after a change (a rescan records many files at once). */
-const INDEX_WRITE_DELAY_MS = 200;
+/** Quiet time before the index is written after a change (a rescan records many files at once; an editor saves again and again). */
+const INDEX_WRITE_DELAY_MS = 5000;
+/**
+ * Longest the index waits while changes keep coming. The index is megabytes at 3 years, all of it written each time:
+ * written 0.2 s after every edit of a publisher saving again and again, its text was ~2 MiB of garbage per edit, which V8
+ * let pile up to ~150 MiB of RSS before collecting it. An index a crash left behind is only older: the next start
+ * reads and hashes the files it does not vouch for (their entries are still found by content), it parses nothing.
+ */
+const INDEX_WRITE_MAX_WAIT_MS = 30_000;
 
 /**
  * What a stat says about a file version: unchanged size, mtime, inode and ctime mean unchanged content. The inode
@@ -182,12 +189,15 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
       return writeAtomic(indexFile, `${head.slice(0, -1)},"outlines":{${parts.join(",")}}}`);
     });
   };
+  /** When the first change not yet written came (the max wait counts from it). */
+  let dirtySince = 0;
   const touchIndex = (): void => {
+    if (!indexDirty) dirtySince = Date.now();
     indexDirty = true;
-    if (!indexTimer) {
-      indexTimer = setTimeout(writeIndex, INDEX_WRITE_DELAY_MS);
-      indexTimer.unref();
-    }
+    clearTimeout(indexTimer);
+    const wait = Math.min(INDEX_WRITE_DELAY_MS, Math.max(0, dirtySince + INDEX_WRITE_MAX_WAIT_MS - Date.now()));
+    indexTimer = setTimeout(writeIndex, wait);
+    indexTimer.unref();
   };
 
   return {

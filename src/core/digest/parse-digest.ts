@@ -86,6 +86,34 @@ const MAX_YAML_ALIASES = 100;
  * digest.sections[0]?.stories[0]?.id; // "20260218-1-1"
  */
 export function parseDigest(source: string, file: string, options: ParseOptions = {}): ParsedDigest {
+  return parseWith(source, file, options, parseMarkdown);
+}
+
+/** Thrown inside {@link parseDigestIfPlain} when the text leaves the fast reader's subset. */
+class NotPlain extends Error {}
+
+/**
+ * {@link parseDigest} for a text the fast Markdown reader reads whole (the plain subset digests are written in), or
+ * `undefined` for any other text, without running the full parser: the full parser's worst cases (autolinks,
+ * deep nesting) cost seconds and belong in a worker; the fast reader is one pass over the text.
+ *
+ * @example
+ * const parsed = parseDigestIfPlain(text, file) ?? (await worker.parse(text, file));
+ */
+export function parseDigestIfPlain(source: string, file: string, options: ParseOptions = {}): ParsedDigest | undefined {
+  try {
+    return parseWith(source, file, options, (text) => {
+      const tree = readFastMarkdown(text);
+      if (!tree) throw new NotPlain();
+      return tree;
+    });
+  } catch (err) {
+    if (err instanceof NotPlain) return undefined;
+    throw err;
+  }
+}
+
+function parseWith(source: string, file: string, options: ParseOptions, readTree: (text: string) => Root): ParsedDigest {
   // Line endings are normalised so body slices never carry "\r"; line numbers stay the same. Lone surrogates and
   // NUL become U+FFFD (same length, so offsets hold) and can never reach a payload.
   let text = scrubText(source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
@@ -94,7 +122,7 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
   };
   checkSourceNesting(text, fail);
   const fenceWarnings: DigestWarning[] = [];
-  let tree = parseMarkdown(text);
+  let tree = readTree(text);
   // A code fence that is never closed swallows the rest of the file, headings and all (a truncated scrape). The
   // fence is blanked out (same length, so lines and offsets hold) and the file read again, with a warning.
   for (let round = 0; round < 50; round++) {
@@ -105,7 +133,7 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
     if (!fence || text.slice(start).trimEnd().endsWith(fence[1] as string)) break;
     text = text.slice(0, start) + " ".repeat(fence[0].length) + text.slice(start + fence[0].length);
     fenceWarnings.push({ file, line: lineOf(last), message: "code block is never closed and would swallow the rest of the file; read as text instead" });
-    tree = parseMarkdown(text);
+    tree = readTree(text);
   }
   checkNesting(tree, fail);
   const ctx: Context = { file, source: text, defs: collectDefinitions(tree), warnings: fenceWarnings };

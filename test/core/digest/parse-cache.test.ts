@@ -262,3 +262,56 @@ describe("parse cache", () => {
     expect((await load()).problems()).toHaveLength(1);
   });
 });
+
+describe("the cache's index while a digest is edited again and again", () => {
+  // The index holds every file's stamp and every digest's outline (megabytes at 3 years), all written each time.
+  it("is written once the edits pause, and at most every 30 s while they go on — not after every edit", async () => {
+    const cache = await openParseCache(cacheDir, logger);
+    const indexFile = path.join(cacheDir, "index.json");
+    const stampOf = (n: number) => ({ size: 100 + n, mtimeMs: 1_000 + n, ino: 7, ctimeMs: 1_000 + n });
+    const writtenSize = (): number | undefined => {
+      try {
+        return (JSON.parse(fs.readFileSync(indexFile, "utf8")) as { files: Record<string, { size: number }> }).files["/d/2026-02-18.md"]?.size;
+      } catch {
+        return undefined;
+      }
+    };
+    // Timers and Date are faked; the file writes are real, so their end is waited for on the real clock.
+    const settle = async (until: () => boolean = () => false, ms = 500): Promise<void> => {
+      const t0 = performance.now();
+      while (!until() && performance.now() - t0 < (until() ? 0 : ms)) await new Promise((r) => setImmediate(r));
+    };
+    // Each write of the index ends in a rename over it (a crash mid-write leaves the old one).
+    const rename = vi.spyOn(fs.promises, "rename");
+    const writes = () => rename.mock.calls.filter(([, to]) => String(to) === indexFile).length;
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const edit = async (n: number) => {
+        cache.remember("/d/2026-02-18.md", stampOf(n), `key${n}`);
+        await vi.advanceTimersByTimeAsync(700);
+      };
+      // An edit every 0.7 s: nothing written in the first 28 s.
+      for (let n = 1; n <= 40; n++) await edit(n);
+      await settle();
+      expect(writtenSize()).toBeUndefined();
+      // Written once 30 s after the first unwritten change (with every change made until the write), not again by 42 s.
+      for (let n = 41; n <= 60; n++) await edit(n);
+      await settle(() => writtenSize() !== undefined, 10_000);
+      await settle();
+      expect(writes()).toBe(1);
+      expect(writtenSize()).toBeGreaterThanOrEqual(100 + 42);
+      // The pause: the last edit is written 5 s after it.
+      cache.remember("/d/2026-02-18.md", stampOf(99), "key99");
+      await vi.advanceTimersByTimeAsync(4_000);
+      await settle();
+      expect(writtenSize()).not.toBe(199);
+      await vi.advanceTimersByTimeAsync(1_500);
+      await settle(() => writtenSize() === 199, 10_000);
+      expect(writtenSize()).toBe(199);
+      expect(writes()).toBe(2);
+    } finally {
+      vi.useRealTimers();
+      rename.mockRestore();
+    }
+  });
+});
