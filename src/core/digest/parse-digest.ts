@@ -1,5 +1,5 @@
 // The digest parser: publisher Markdown → validated `Digest`, with file:line errors and collected warnings.
-import type { Heading, Nodes, Root, RootContent, Yaml } from "mdast";
+import type { Heading, Root, RootContent, Yaml } from "mdast";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import { frontmatterFromMarkdown } from "mdast-util-frontmatter";
 import { gfmFromMarkdown } from "mdast-util-gfm";
@@ -10,6 +10,7 @@ import { dateFromFileName, dateFromPath, dayInTimeZone, findAnyDate, findDateInT
 import { collectDefinitions, foldWhitespace, plainText } from "./digest-links.js";
 import { cleanTitle } from "./digest-items.js";
 import { readFastMarkdown } from "./fast-markdown.js";
+import { checkNesting, checkSourceNesting } from "./nesting-checks.js";
 import { isStrayHeading, type LeftOut, readLayout, type SectionDraft } from "./digest-layout.js";
 import { buildStory, type Context, lineOf, warnAboutHeadingLinks } from "./digest-story.js";
 import { type Digest, DigestSchema, makeStoryId, type Section } from "./model.js";
@@ -66,8 +67,7 @@ export interface ParseOptions {
   timeZone?: string;
 }
 
-/** Nesting (lists in lists, quotes in quotes) beyond this is refused before any recursive walk can overflow. */
-export const MAX_NESTING = 100;
+export { MAX_NESTING } from "./nesting-checks.js";
 /** Front matter may use YAML aliases, but not enough of them to blow up (an alias bomb). */
 const MAX_YAML_ALIASES = 100;
 
@@ -213,47 +213,6 @@ export function parseFullMarkdown(text: string): Root {
 /** Replaces lone surrogates and NUL (which front-matter escapes or a broken file can carry) with U+FFFD. */
 export function scrubText(text: string): string {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g, "\uFFFD");
-}
-
-/**
- * Estimates container nesting from the raw lines (quote markers, list indentation and markers) and refuses it past
- * {@link MAX_NESTING} before the Markdown parser sees it: deeply nested lists cost the parser seconds per hundred levels.
- */
-/** The container markers a line opens with: quote markers and list markers in any order. */
-const CONTAINER_PREFIX = /^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t])))*/;
-
-function checkSourceNesting(text: string, fail: (line: number, reason: string) => never): void {
-  let line = 1;
-  let fenced = false;
-  for (const raw of text.split("\n")) {
-    if (/^\s*(```|~~~)/.test(raw)) fenced = !fenced;
-    if (!fenced) {
-      const quotes = /^[\s>]*/.exec(raw)?.[0] ?? "";
-      const depthQuotes = (quotes.match(/>/g) ?? []).length;
-      const rest = raw.slice(quotes.length);
-      const indent = depthQuotes > 0 ? 0 : quotes.replace(/\t/g, "    ").length;
-      const markers = (/^(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*/.exec(rest)?.[0] ?? "").match(/[-*+]|\d{1,9}[.)]/g)?.length ?? 0;
-      const depth = depthQuotes + (markers > 0 || /^[-*+]|^\d{1,9}[.)]/.test(rest) ? Math.floor(indent / 2) : 0) + markers;
-      // Quotes and list markers interleaved on one line (`> - > - …`) nest just as deep as either alone.
-      const mixed = (CONTAINER_PREFIX.exec(raw)?.[0] ?? "").match(/>|[-*+]|\d{1,9}[.)]/g)?.length ?? 0;
-      if (Math.max(depth, mixed) > MAX_NESTING) {
-        fail(line, `lists, quotes or emphasis nested more than ${MAX_NESTING} levels deep: flatten this part of the file`);
-      }
-    }
-    line++;
-  }
-}
-
-/** Refuses nesting deeper than {@link MAX_NESTING} with the line where it gets too deep; iterative, so it cannot overflow. */
-function checkNesting(tree: Root, fail: (line: number, reason: string) => never): void {
-  const stack: { node: Nodes; depth: number }[] = [{ node: tree, depth: 0 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop() as { node: Nodes; depth: number };
-    if (depth > MAX_NESTING) {
-      fail(lineOf(node), `lists, quotes or emphasis nested more than ${MAX_NESTING} levels deep: flatten this part of the file`);
-    }
-    if ("children" in node) for (const child of node.children as Nodes[]) stack.push({ node: child, depth: depth + 1 });
-  }
 }
 
 /**
