@@ -97,6 +97,8 @@ describe("two worker parsers side by side", () => {
 
 describe("closing the worker parser", () => {
   it("does not wait for a slow file: the stop ends the parse in flight, which fails as cut short, not as slow or done", async () => {
+    // The worker is up (a file outside the fast reader's subset started it), and busy with the slow file.
+    expect((await worker.parse(NOT_PLAIN("Worker up"), "/x/2026-03-05.md")).ok).toBe(true);
     const parsing = worker.parse(BIG, "/x/2026-03-04.md");
     await new Promise((r) => setTimeout(r, 100));
     await settled("the close during a slow parse", worker.close());
