@@ -116,6 +116,9 @@ const BURST_YOUNG_GENERATION_MB = 64;
  */
 export const INLINE_PARSE_MAX_CHARS = 64 * 1024;
 
+/** A file asked for sooner than this after the previous one is part of a burst, parsed in a worker. */
+const BURST_GAP_MS = 50;
+
 /** Files waiting for the first worker before a second one is started. */
 const QUEUE_BEFORE_EXTRA_WORKER = 4;
 
@@ -157,11 +160,16 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   const count = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
   const lanes = Array.from({ length: count }, (_, i) => createLane(limit, i === 0 ? EDIT_YOUNG_GENERATION_MB : BURST_YOUNG_GENERATION_MB));
   const timers: (NodeJS.Timeout | undefined)[] = lanes.map(() => undefined);
+  let lastCallAt = -Infinity;
   return {
     parse(source, file, opts) {
       // A plain digest of a usual size is read here: no worker start (~0.2 s of CPU, ~30 MiB of RSS while it is up),
       // no copy of the text to a thread and of the parse back. Files queued for the workers keep their turn.
-      if (source.length <= INLINE_PARSE_MAX_CHARS && lanes.every((l) => (l as Lane).pending === 0)) {
+      // Files coming in a burst (a cold start, a folder copied in) go to the workers, both cores at once.
+      const now = performance.now();
+      const alone = now - lastCallAt >= BURST_GAP_MS;
+      lastCallAt = now;
+      if (alone && source.length <= INLINE_PARSE_MAX_CHARS && lanes.every((l) => (l as Lane).pending === 0)) {
         const inline = parsePlainHere(source, file, opts);
         if (inline) return Promise.resolve(inline);
       }

@@ -26,16 +26,36 @@ describe.runIf(process.platform === "linux")("a plain digest", () => {
     try {
       const outcome = await parser.parse(PLAIN("Plain edit"), "/x/2026-03-23.md");
       expect(outcome).toEqual({ ok: true, parsed: parseDigest(PLAIN("Plain edit"), "/x/2026-03-23.md") });
+      // The next save comes a while later, as a publisher's do (files in a burst go to the workers, see below).
+      await sleep(200);
       expect(await parser.parse("## A section\n\nNo stories.\n", "/x/2026-03-24.md")).toEqual({
         ok: false,
         message: '/x/2026-03-24.md:1: section "A section" has no stories: add story headings one level below it ("### Story")',
       });
       await sleep(300);
       expect(threadCount()).toBe(before);
+      await sleep(200);
       // Bigger than a digest of a usual size: a worker reads it (the same outcome), not the bot's thread.
       const big = `## News\n\n${Array.from({ length: 2000 }, (_, i) => `### Story ${i}\n\nBody of story ${i} with [a link](https://example.com/${i}).\n`).join("\n")}`;
       expect(big.length).toBeGreaterThan(INLINE_PARSE_MAX_CHARS);
       expect(await parser.parse(big, "/x/2026-03-25.md")).toEqual({ ok: true, parsed: parseDigest(big, "/x/2026-03-25.md") });
+      expect(threadCount()).toBeGreaterThan(before);
+    } finally {
+      await parser.close();
+    }
+  });
+});
+
+describe.runIf(process.platform === "linux")("plain digests in a burst (a cold start, a folder copied in)", () => {
+  it("go to the workers, so both cores parse them, with the same outcomes", async () => {
+    await fs.promises.stat(import.meta.filename);
+    await sleep(100);
+    const before = threadCount();
+    const parser = createWorkerParser({ workers: 2 });
+    try {
+      const texts = Array.from({ length: 12 }, (_, i) => PLAIN(`Burst ${i}`));
+      const outcomes = await Promise.all(texts.map((t, i) => parser.parse(t, `/x/2026-04-${String(i + 1).padStart(2, "0")}.md`)));
+      expect(outcomes).toEqual(texts.map((t, i) => ({ ok: true, parsed: parseDigest(t, `/x/2026-04-${String(i + 1).padStart(2, "0")}.md`) })));
       expect(threadCount()).toBeGreaterThan(before);
     } finally {
       await parser.close();
