@@ -316,12 +316,14 @@ function pacedRequests(slot: Slot, part: PartRow, deps: SenderDeps) {
 
 /**
  * Records a send the platform confirmed, retrying a failing write (a database blip) a few times: a lost mark means
- * the part is sent again after a restart. If it still fails, the error ends the tick with the part in-flight.
+ * the part is sent again after a restart. If it still fails, the error ends the tick with the part in-flight. While
+ * other sends wait for the budget, the first write goes with the next one's claim (one disk sync for both).
  */
 async function markSentPersistently(part: PartRow, messageId: string, deps: SenderDeps): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await deps.ledger.markSent(part, messageId, deps.now());
+      const withNextClaim = attempt === 1 && (deps.pacer.waiting?.(part.platform) ?? 0) > 0;
+      await deps.ledger.markSent(part, messageId, deps.now(), { withNextClaim });
       return;
     } catch (err) {
       if (attempt >= MARK_SENT_ATTEMPTS) throw err;
