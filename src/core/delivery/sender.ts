@@ -323,6 +323,7 @@ async function markSentPersistently(part: PartRow, messageId: string, deps: Send
   for (let attempt = 1; ; attempt++) {
     try {
       const withNextClaim = attempt === 1 && (deps.pacer.waiting?.(part.platform) ?? 0) > 0;
+      if (withNextClaim) deps.logger.debug({ runId: part.runId, target: part.targetId, part: part.partIndex + 1, messageId }, "part sent; recorded with the next claim");
       await deps.ledger.markSent(part, messageId, deps.now(), { withNextClaim });
       return;
     } catch (err) {
