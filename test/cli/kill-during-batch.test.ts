@@ -1,13 +1,10 @@
-// kill -9 of `npm start` while a confirmed send's "sent" mark waits for the next claim's commit (group commit), then restart: nothing lost, the repeat counted.
+// kill -9 of `npm start` (SQLite) while a confirmed send's "sent" mark waits for the next claim's commit (group commit), then restart: nothing lost, the repeat counted.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { openStorage, STATE_DB_FILE } from "../../src/core/storage/open-storage.js";
-import type { StorageDialect } from "../../src/core/storage/types.js";
 import { backendEnv } from "../core/storage/backend-env.js";
-import { testBackends } from "../core/storage/backends.js";
 import { longDigest } from "../core/delivery/long-digest.js";
 import { startFakeBotApi, type FakeBotApi, type PostedMessage } from "../telegram/fake-bot-api.js";
 import { guardMs } from "../load-slack.js";
@@ -24,7 +21,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-let backend: StorageDialect = "sqlite";
+// Group commit is SQLite's (sent-marks.ts): PostgreSQL commits each mark at once.
+const backend = "sqlite";
 let stateEnv: Record<string, string> = {};
 const openState = (dir: string) => openStorage({ dataDir: join(dir, "state"), databaseUrl: stateEnv.DATABASE_URL });
 
@@ -57,24 +55,14 @@ const startChild = (dir: string, api: FakeBotApi, logLevel: string): Running =>
     ...stateEnv,
   });
 
-/** Holds every write to the state from now on (the bot's commits wait), until `release`. */
-async function freezeWrites(dir: string): Promise<() => Promise<void>> {
-  if (backend === "sqlite") {
-    const db = new Database(join(dir, "state", STATE_DB_FILE));
-    db.pragma("busy_timeout = 5000");
-    db.exec("BEGIN IMMEDIATE");
-    return async () => {
-      db.exec("ROLLBACK");
-      db.close();
-    };
-  }
-  const client = new pg.Client({ connectionString: stateEnv.DATABASE_URL });
-  await client.connect();
-  await client.query("BEGIN");
-  await client.query("LOCK TABLE deliveries IN EXCLUSIVE MODE");
+/** Holds every write to the state file from now on (the bot's commits wait), until `release`. */
+function freezeWrites(dir: string): () => Promise<void> {
+  const db = new Database(join(dir, "state", STATE_DB_FILE));
+  db.pragma("busy_timeout = 5000");
+  db.exec("BEGIN IMMEDIATE");
   return async () => {
-    await client.query("ROLLBACK");
-    await client.end();
+    db.exec("ROLLBACK");
+    db.close();
   };
 }
 
@@ -87,15 +75,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
   }
 }
 
-describe.each(testBackends())("state on %s", (b) => {
-  beforeAll(() => {
-    backend = b;
-  });
-  afterAll(() => {
-    backend = "sqlite";
-    stateEnv = {};
-  });
-
+describe("state on sqlite", () => {
   it("kill -9 while answered sends wait to be recorded with the next claim: the restart loses nothing, and repeats only those, each counted", { timeout: guardMs(120_000) }, async () => {
     let dir = "";
     let release: (() => Promise<void>) | undefined;
@@ -103,10 +83,10 @@ describe.each(testBackends())("state on %s", (b) => {
     const api = await startFakeBotApi({
       enforceLimits: true,
       // The state is frozen before this message is answered: the bot cannot record it, nor claim anything after it.
-      beforeAnswer: async (m) => {
+      beforeAnswer: (m) => {
         if (frozen || api.posted.length < KILL_AFTER) return;
         frozen = m;
-        release = await freezeWrites(dir);
+        release = freezeWrites(dir);
       },
     });
     cleanups.push(() => api.close());

@@ -48,7 +48,7 @@ function aggregate(outcome: string, parts: { status: string; operation?: string 
 }
 
 /** The ledger of a state database (either dialect); `marks` are shared with the deliveries' lease store (group commit). */
-export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect, marks: SentMarks = createSentMarks(db)): LedgerStore {
+export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect, marks: SentMarks = createSentMarks(db, { group: dialect === "sqlite" })): LedgerStore {
   const part = (key: PartKey) =>
     db
       .updateTable("deliveries")
@@ -170,6 +170,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       return Number(r?.n ?? 0);
     },
     markSent: (key, messageId, now, options) => marks.add(key, messageId, now, options?.withNextClaim ?? false),
+    groupsSentMarks: marks.groups,
     async markFailed(key, status, error, now) {
       await part(key).set({ status, last_error: error, updated_at: now }).execute();
     },

@@ -127,8 +127,8 @@ function assemble(
 ): Storage {
   let closing: Promise<void> | undefined;
   let closed = false;
-  // One queue of sent marks for the ledger and the deliveries' claims: a claim commits the marks waiting.
-  const marks = createSentMarks(db);
+  // One queue of sent marks for the ledger and the deliveries' claims: on SQLite a claim commits the marks waiting.
+  const marks = createSentMarks(db, { group: dialect === "sqlite" });
   return {
     dialect,
     location,

@@ -1,7 +1,13 @@
-// Group commit of delivery "sent" marks: a confirmed send is written in the transaction of the next claim (one disk sync for both), or alone after a few ms.
+// Group commit of delivery "sent" marks on SQLite: a confirmed send is written in the transaction of the next claim (one disk sync for both), or alone after a few ms.
 import type { Kysely, Transaction } from "kysely";
 import type { StateTables } from "./schema.js";
 import type { PartKey } from "./types.js";
+
+/**
+ * Grouping is for SQLite, whose commits (better-sqlite3, synchronous) hold the whole process for their disk sync. On
+ * PostgreSQL a commit blocks nothing else, the claim's own commit is what the send waits for, and a mark added to it
+ * would cost the claim one more round trip: there each mark is committed at once.
+ */
 
 /**
  * Longest a "sent" mark waits for a claim to share its commit with. Only marks made while other sends wait for the
@@ -34,19 +40,22 @@ export interface SentMarks {
    * for the other.
    */
   withClaim<T>(claim: (writer: Writer) => Promise<T>): Promise<T>;
-  /** Commits every mark waiting (before the database closes). */
+  /** Commits every mark waiting, and waits for the commits under way (before the database closes). */
   flush(): Promise<void>;
+  /** Whether marks wait for a claim at all (SQLite) or are always committed at once (PostgreSQL). */
+  readonly groups: boolean;
 }
 
 /**
  * The sent marks of `db`.
  *
  * @example
- * const marks = createSentMarks(db);
+ * const marks = createSentMarks(db, { group: dialect === "sqlite" });
  * await marks.add(part, "42", now, pacerBusy); // committed by the next claim, or within 50 ms
  * await marks.flush(); // at close
  */
-export function createSentMarks(db: Kysely<StateTables>, delayMs = SENT_MARK_DELAY_MS): SentMarks {
+export function createSentMarks(db: Kysely<StateTables>, options: { group: boolean; delayMs?: number }): SentMarks {
+  const delayMs = options.delayMs ?? SENT_MARK_DELAY_MS;
   let waiting: Mark[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -71,9 +80,17 @@ export function createSentMarks(db: Kysely<StateTables>, delayMs = SENT_MARK_DEL
     }
   }
 
+  /** Commits under way: a close waits for them too. */
+  const writing = new Set<Promise<void>>();
+  function commit(marks: readonly Mark[]): Promise<void> {
+    if (marks.length === 0) return Promise.resolve();
+    const done = commitNow(marks).finally(() => writing.delete(done));
+    writing.add(done);
+    return done;
+  }
+
   /** Commits `marks` in one transaction and settles each. */
-  async function commit(marks: readonly Mark[]) {
-    if (marks.length === 0) return;
+  async function commitNow(marks: readonly Mark[]) {
     try {
       if (marks.length === 1) await write(db, marks);
       else await db.transaction().execute((trx) => write(trx, marks));
@@ -87,7 +104,7 @@ export function createSentMarks(db: Kysely<StateTables>, delayMs = SENT_MARK_DEL
   return {
     add(key, messageId, now, withNextClaim) {
       const done = new Promise<void>((resolve, reject) => waiting.push({ key, messageId, now, resolve, reject }));
-      if (!withNextClaim) void commit(take());
+      if (!withNextClaim || !options.group) void commit(take());
       // Referenced on purpose: a one-shot `deliver` must not exit with a confirmed send unrecorded.
       else timer ??= setTimeout(() => void commit(take()), delayMs);
       return done;
@@ -109,6 +126,10 @@ export function createSentMarks(db: Kysely<StateTables>, delayMs = SENT_MARK_DEL
       for (const m of marks) m.resolve();
       return result;
     },
-    flush: () => commit(take()),
+    async flush() {
+      void commit(take());
+      await Promise.all([...writing]);
+    },
+    groups: options.group,
   };
 }
