@@ -1,4 +1,4 @@
-// `npm run bench:delivery`: the sample digest broadcast to 100/300/1,000 Telegram chats and 300 Discord channels against loopback fakes that enforce the platform limits.
+// `npm run bench:delivery [-- --baseline DIR]`: the sample digest broadcast to 100/300/1,000 Telegram chats and 300 Discord channels against loopback fakes that enforce the platform limits.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,6 +149,18 @@ const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const INSTANCES = process.argv.includes("--instances");
 const NO_INSTANCES = process.argv.includes("--no-instances") || UNPACED;
 process.stdout.write(`delivery benchmark (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})\n`);
+const baselineAt = process.argv.indexOf("--baseline");
+if (baselineAt >= 0) {
+  // Paired: every scenario alternately by this checkout and the baseline's, in child processes (delivery-paired.ts).
+  const dir = process.argv[baselineAt + 1];
+  if (!dir || dir.startsWith("--")) throw new Error("--baseline needs a directory: a checkout of the code to compare with, built, with node_modules");
+  const roundsAt = process.argv.indexOf("--rounds");
+  const rounds = roundsAt >= 0 ? Number(process.argv[roundsAt + 1]) : 2;
+  const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--baseline" && all[i - 1] !== "--rounds");
+  const { runPaired } = await import("./delivery-paired.js");
+  await runPaired(dir, named, rounds, (line) => process.stdout.write(`${line}\n`));
+  process.exit(0);
+}
 let failed = false;
 for (const [name, run] of INSTANCES ? [] : scenarios) {
   if (only.length > 0 && !only.includes(name)) continue;

@@ -28,6 +28,8 @@ interface PlatformFigures {
   /** From the first message to the last. */
   sendSeconds: number;
   budget: number;
+  /** Requests the platform counted against its global limit from the digest written to the end (Discord: every request; Telegram: the messages). */
+  requests: number;
   violations: number;
   duplicates: number;
   lost: number;
@@ -62,7 +64,7 @@ async function tally(
   platform: PlatformName,
   shownOf: (target: string) => { key: string; at: number }[],
   instances: Instance[],
-): Promise<Omit<PlatformFigures, "seconds" | "sendSeconds" | "budget" | "violations"> & { first: number; last: number }> {
+): Promise<Omit<PlatformFigures, "seconds" | "sendSeconds" | "budget" | "violations" | "requests"> & { first: number; last: number }> {
   const parts = (await plannedParts(storage)).filter((p) => p.platform === platform && p.status !== "skipped");
   const rows = await storage.db.selectFrom("deliveries").select(["claimed_by", "status"]).where("platform", "=", platform).where("status", "=", "sent").execute();
   const byInstance = instances.map((i) => rows.filter((r) => pidOf(r.claimed_by) === i.pid).length);
@@ -98,6 +100,7 @@ async function scenario(adminUrl: string, name: string, count: number, kill: boo
     const instances = await Promise.all(names.map((n) => startInstance(n, options, digests)));
     const today = new Date().toISOString().slice(0, 10);
     const written = Date.now();
+    const discordRequestsBefore = discord.limitedRequests;
     writeFileSync(join(digests, `${today}.md`), readFileSync(SAMPLE));
 
     let killed: ScenarioResult["killed"];
@@ -143,16 +146,17 @@ async function scenario(adminUrl: string, name: string, count: number, kill: boo
       const after = rows.filter((r) => pidOf(r.claimed_by) !== victim!.pid && r.sent_at && Date.parse(r.sent_at) > killedAt).map((r) => Date.parse(r.sent_at!));
       return after.length > 0 ? Math.min(...after) - killedAt : undefined;
     };
-    const figures = async (t: typeof tg, budget: number, violations: number, platform: PlatformName): Promise<PlatformFigures> => {
+    const figures = async (t: typeof tg, budget: number, violations: number, platform: PlatformName, requests: number): Promise<PlatformFigures> => {
       const { first, last, ...rest } = t;
       const takeoverMs = await takeover(platform);
-      return { ...rest, seconds: (last - written) / 1000, sendSeconds: (last - first) / 1000, budget, violations, ...(takeoverMs !== undefined ? { takeoverMs } : {}) };
+      return { ...rest, seconds: (last - written) / 1000, sendSeconds: (last - first) / 1000, budget, requests, violations, ...(takeoverMs !== undefined ? { takeoverMs } : {}) };
     };
     return {
       name,
       platforms: {
-        telegram: await figures(tg, TELEGRAM_MESSAGES_PER_SECOND, telegram.limitViolations, "telegram"),
-        discord: await figures(dc, DISCORD_REQUESTS_PER_SECOND, discord.limitViolations, "discord"),
+        telegram: await figures(tg, TELEGRAM_MESSAGES_PER_SECOND, telegram.limitViolations, "telegram", tg.planned - tg.lost),
+        // Discord counts every request (the channel reads too), as its global limit does.
+        discord: await figures(dc, DISCORD_REQUESTS_PER_SECOND, discord.limitViolations, "discord", discord.limitedRequests - discordRequestsBefore),
       },
       stops,
       ...(killed ? { killed } : {}),
@@ -172,9 +176,12 @@ function report(r: ScenarioResult): string {
     const p = r.platforms[platform];
     const rate = (p.planned - p.lost) / p.seconds;
     const sendRate = (p.planned - p.lost) / p.sendSeconds;
+    // The budget share counts what the platform counts: requests on Discord, messages on Telegram.
+    const perMessage = p.requests / Math.max(1, p.planned - p.lost);
+    const requests = platform === "discord" ? `, ${p.requests} requests` : "";
     lines.push(
-      `  ${platform}: ${p.planned} planned, ${p.shown} shown in ${p.seconds.toFixed(1)} s = ${rate.toFixed(1)} msg/s = ${(rate / p.budget).toFixed(2)} of ${p.budget}/s ` +
-        `(first→last message ${sendRate.toFixed(1)} msg/s = ${(sendRate / p.budget).toFixed(2)}); 429s ${p.violations}, duplicates ${p.duplicates}, lost ${p.lost}; ` +
+      `  ${platform}: ${p.planned} planned, ${p.shown} shown in ${p.seconds.toFixed(1)} s = ${rate.toFixed(1)} msg/s${requests} = ${((rate * perMessage) / p.budget).toFixed(2)} of ${p.budget}/s ` +
+        `(first→last message ${sendRate.toFixed(1)} msg/s = ${((sendRate * perMessage) / p.budget).toFixed(2)}); 429s ${p.violations}, duplicates ${p.duplicates}, lost ${p.lost}; ` +
         `sent per instance ${p.byInstance.join(" / ")}${p.takeoverMs !== undefined ? `; takeover ${(p.takeoverMs / 1000).toFixed(1)} s after the kill` : ""}`,
     );
   }

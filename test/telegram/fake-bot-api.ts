@@ -23,6 +23,8 @@ export interface FakeBotApiOptions {
   enforceLimits?: boolean;
   /** retry_after (s) of a 429 for exceeding a limit; default 1. */
   limitRetryAfter?: number;
+  /** Called with each accepted message before it is answered; the answer waits for a promise it returns (a test freezing the bot's database). */
+  beforeAnswer?: (message: PostedMessage) => void | Promise<void>;
 }
 
 export interface PostedMessage {
@@ -178,10 +180,14 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     }
     const msg = post(chatId, text, params.reply_markup);
     record(200);
-    return json(res, 200, {
-      ok: true,
-      result: { message_id: msg.messageId, date: Math.floor(now / 1000), chat: { id: Number(chatId) || 0, type: "channel", title: "c" }, text },
-    });
+    const answer = () =>
+      json(res, 200, {
+        ok: true,
+        result: { message_id: msg.messageId, date: Math.floor(now / 1000), chat: { id: Number(chatId) || 0, type: "channel", title: "c" }, text },
+      });
+    const waited = options.beforeAnswer?.(msg);
+    if (waited) return void waited.then(answer);
+    return answer();
   }
 
   return {

@@ -84,6 +84,11 @@ export interface Pacer {
   recent?(platform: Platform, ms: number): Record<string, number[]>;
   /** Counts requests another process made (ages in ms before now, per target) in this pacer's windows. */
   absorb?(platform: Platform, recent: Record<string, readonly number[]>): void;
+  /**
+   * Operations queued for the platform's budget now (their targets' own limits passed): each is granted within one
+   * pacing interval, and claims its part then (the ledger commits a finished send's mark with that claim).
+   */
+  waiting?(platform: Platform): number;
 }
 
 export interface PacerOptions {
@@ -330,6 +335,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       }
       return out;
     },
+    waiting: (platform) => queues.get(platform)?.waiting.filter((w) => !w.signal.aborted).length ?? 0,
     absorb(platform, recent) {
       const platformLimits = limits[platform];
       if (!platformLimits) return;

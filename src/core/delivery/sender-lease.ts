@@ -237,6 +237,7 @@ export function createSenderLease(options: SenderLeaseOptions): SenderLease {
         // A request of an operation begun while holding: granting stops a renewal period before the lease runs out.
         acquireFollowUp: (platform, signal) => inner.acquireFollowUp(platform, signal),
         penalize: (platform, targetId, delayMs) => inner.penalize(platform, targetId, delayMs),
+        waiting: (platform) => inner.waiting?.(platform) ?? 0,
       };
     },
     async releaseAll() {

@@ -1,6 +1,7 @@
 // Claims as leases: a part is in-flight for one owner until its lease runs out; a dead owner's part is taken over after that.
 import type { ExpressionBuilder, Kysely } from "kysely";
 import type { StateTables } from "./schema.js";
+import type { SentMarks, Writer } from "./sent-marks.js";
 import type { LeaseStore, PartKey, PartStatus, StorageDialect } from "./types.js";
 
 /** The tables whose rows are claimed: delivery parts, and revision operations (keyed by their revision id). */
@@ -44,13 +45,14 @@ const claimable = (eb: Eb, seen: { status: PartStatus; attempts: number }, claim
  * The leases of a state database, on delivery parts (default) or revision operations — one set of rules for both.
  * SQLite: one conditional UPDATE (the database has one writer at a time). PostgreSQL: the row is locked
  * `FOR UPDATE SKIP LOCKED` first, so instances racing for one part never wait on each other; the loser sees no row
- * and leaves the part to the winner.
+ * and leaves the part to the winner. With `marks` (the deliveries' sent marks), a claim commits the marks waiting
+ * in the same transaction: one disk sync for a send's record and the next send's claim.
  *
  * @example
  * const leases = createLeaseStore(db, "postgres");
  * const revisionLeases = createLeaseStore(db, "postgres", "revision_parts");
  */
-export function createLeaseStore(state: Kysely<StateTables>, dialect: StorageDialect, table: LeasedTable = "deliveries"): LeaseStore {
+export function createLeaseStore(state: Kysely<StateTables>, dialect: StorageDialect, table: LeasedTable = "deliveries", marks?: SentMarks): LeaseStore {
   // Both tables have the lease columns under the same names; only the key column differs. The typed view below
   // names the table and that column once, so the claim rules are written once for both.
   const db = state as unknown as LeaseDb;
@@ -72,26 +74,31 @@ export function createLeaseStore(state: Kysely<StateTables>, dialect: StorageDia
         lease_expires_at: claim.leaseUntil,
         updated_at: claim.now,
       };
-      if (dialect === "sqlite") {
-        const result = await db
-          .updateTable(name)
-          .set(set)
-          .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) === 1;
-      }
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom(name)
-          .select(keyColumn)
-          .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
-          .forUpdate()
-          .skipLocked()
-          .executeTakeFirst();
-        if (!row) return false;
-        await trx.updateTable(name).set(set).where((eb) => isPart(eb, key)).execute();
-        return true;
-      });
+      const claimIn = async (writer: Writer): Promise<boolean> => {
+        const on = writer as unknown as LeaseDb;
+        if (dialect === "sqlite") {
+          const result = await on
+            .updateTable(name)
+            .set(set)
+            .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
+            .executeTakeFirst();
+          return Number(result.numUpdatedRows) === 1;
+        }
+        const locked = async (trx: LeaseDb) => {
+          const row = await trx
+            .selectFrom(name)
+            .select(keyColumn)
+            .where((eb) => eb.and([isPart(eb, key), claimable(eb, seen, claim)]))
+            .forUpdate()
+            .skipLocked()
+            .executeTakeFirst();
+          if (!row) return false;
+          await trx.updateTable(name).set(set).where((eb) => isPart(eb, key)).execute();
+          return true;
+        };
+        return writer.isTransaction ? locked(on) : on.transaction().execute(locked);
+      };
+      return marks ? marks.withClaim(claimIn) : claimIn(state);
     },
     async renew(key, owner, leaseUntil) {
       const result = await db

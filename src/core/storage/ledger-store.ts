@@ -5,6 +5,7 @@ import type { DeliveriesTable, StateTables } from "./schema.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import { OPEN, skipOpenPartsOf } from "./open-parts.js";
 import { planRunsAtOnce, readSlotStates } from "./plan-runs.js";
+import { createSentMarks, type SentMarks } from "./sent-marks.js";
 import type { LedgerStore, PartKey, PartRow, PartStatus, PendingRun, RunKind, RunSummary, StorageDialect } from "./types.js";
 
 
@@ -46,8 +47,8 @@ function aggregate(outcome: string, parts: { status: string; operation?: string 
   return "sent";
 }
 
-/** The ledger of a state database (either dialect). */
-export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect): LedgerStore {
+/** The ledger of a state database (either dialect); `marks` are shared with the deliveries' lease store (group commit). */
+export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDialect, marks: SentMarks = createSentMarks(db, { group: dialect === "sqlite" })): LedgerStore {
   const part = (key: PartKey) =>
     db
       .updateTable("deliveries")
@@ -168,9 +169,8 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
       const r = await query.executeTakeFirst();
       return Number(r?.n ?? 0);
     },
-    async markSent(key, messageId, now) {
-      await part(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, updated_at: now }).execute();
-    },
+    markSent: (key, messageId, now, options) => marks.add(key, messageId, now, options?.withNextClaim ?? false),
+    groupsSentMarks: marks.groups,
     async markFailed(key, status, error, now) {
       await part(key).set({ status, last_error: error, updated_at: now }).execute();
     },

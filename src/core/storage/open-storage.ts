@@ -9,6 +9,7 @@ import { createRevisionStore } from "./revision-store.js";
 import { createSearchPageStore } from "./search-pages-store.js";
 import { createTelegramUpdateStore } from "./telegram-updates-store.js";
 import { createSenderLeaseStore } from "./sender-lease-store.js";
+import { createSentMarks } from "./sent-marks.js";
 import { migratePostgres, migrateSqlite, postgresVersion, StorageError } from "./migrations.js";
 import type { StateTables } from "./schema.js";
 import { TurnTakingSqliteDialect } from "./sqlite-file-lock.js";
@@ -126,13 +127,15 @@ function assemble(
 ): Storage {
   let closing: Promise<void> | undefined;
   let closed = false;
+  // One queue of sent marks for the ledger and the deliveries' claims: on SQLite a claim commits the marks waiting.
+  const marks = createSentMarks(db, { group: dialect === "sqlite" });
   return {
     dialect,
     location,
     db,
     subscriptions: createSubscriptionStore(db, dialect),
-    ledger: createLedgerStore(db, dialect),
-    leases: createLeaseStore(db, dialect),
+    ledger: createLedgerStore(db, dialect, marks),
+    leases: createLeaseStore(db, dialect, "deliveries", marks),
     senderLeases: createSenderLeaseStore(db),
     revisions: createRevisionStore(db, dialect),
     searchPages: createSearchPageStore(db),
@@ -144,7 +147,8 @@ function assemble(
     },
     close() {
       closed = true;
-      closing ??= destroy();
+      // A confirmed send waiting for a claim to share its commit is written before the database goes.
+      closing ??= marks.flush().then(destroy, destroy);
       return closing;
     },
   };

@@ -228,7 +228,13 @@ export interface LedgerStore {
   notePossibleDuplicate(part: PartKey, now: string): Promise<void>;
   /** Re-sends that may have shown twice, for one target or (no argument) for all: /status and metrics show them. */
   possibleDuplicates(target?: { platform: Platform; targetId: string }): Promise<number>;
-  markSent(part: PartKey, messageId: string, now: string): Promise<void>;
+  /**
+   * Records a send the platform confirmed; resolves once committed. `withNextClaim` (other sends are waiting for the
+   * budget): on SQLite the mark may be committed with the next claim's transaction, at most 50 ms later (sent-marks.ts).
+   */
+  markSent(part: PartKey, messageId: string, now: string, options?: { withNextClaim?: boolean }): Promise<void>;
+  /** `withNextClaim` has an effect (SQLite); on PostgreSQL every mark is committed at once. */
+  readonly groupsSentMarks?: boolean;
   markFailed(part: PartKey, status: "pending" | "failed-permanent", error: string, now: string): Promise<void>;
   /** Gives up the unsent parts of a target (after a permanent failure or an unsubscribe), keeping the reason. */
   skipOpenParts(platform: Platform, targetId: string, reason: string, now: string): Promise<void>;
