@@ -161,8 +161,10 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   const lanes = Array.from({ length: count }, (_, i) => createLane(limit, i === 0 ? EDIT_YOUNG_GENERATION_MB : BURST_YOUNG_GENERATION_MB));
   const timers: (NodeJS.Timeout | undefined)[] = lanes.map(() => undefined);
   let lastCallAt = -Infinity;
+  let closed = false;
   return {
     parse(source, file, opts) {
+      if (closed) return Promise.resolve({ ok: false, message: `${file}: not parsed, the archive is closing` });
       // A plain digest of a usual size is read here: no worker start (~0.2 s of CPU, ~30 MiB of RSS while it is up),
       // no copy of the text to a thread and of the parse back. Files queued for the workers keep their turn.
       // Files coming in a burst (a cold start, a folder copied in) go to the workers, both cores at once.
@@ -199,6 +201,7 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
       });
     },
     async close() {
+      closed = true;
       for (const t of timers) clearTimeout(t);
       await Promise.all(lanes.map((lane) => lane.close()));
     },
