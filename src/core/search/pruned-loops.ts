@@ -125,3 +125,38 @@ function find(list: PairList, cursors: Uint32Array, at: number, doc: number): nu
   cursors[at] = Math.min(hi, count - 1);
   return hi < count && src[start + 2 * hi] === doc ? src[start + 2 * hi + 1]! : 0;
 }
+
+/**
+ * The weak lists of a query (MaxScore), each with what bounds a story's gain from it: the list's bitset (a story not
+ * in it gets nothing), its per-block largest term frequency, and the field lengths (the story's own length, not the
+ * block's shortest, goes into the bound). A list without a bitset (a plain Map, or pairs added since the save) is
+ * bounded per block instead (`looseInBlock`).
+ */
+export interface WeakLists {
+  count: number;
+  words: Uint32Array[];
+  maxTf: Uint32Array[];
+  lengths: Uint32Array[];
+  factor: Float64Array;
+  base: Float64Array;
+  slope: Float64Array;
+  /** Per block: the loose bound of the weak gains no bitset covers. */
+  looseInBlock: Float64Array;
+}
+
+/** The most `doc` can get from the weak lists: for each list holding it, its gain at the block's largest term frequency and its own length. */
+export function weakBound(weak: WeakLists, doc: number, shift: number): number {
+  let sum = weak.looseInBlock[doc >>> shift]!;
+  const b = doc >>> shift;
+  const d = BM25.d;
+  for (let k = 0; k < weak.count; k++) {
+    const words = weak.words[k]!;
+    const w = doc >>> 5;
+    if (w >= words.length || ((words[w]! >>> (doc & 31)) & 1) === 0) continue;
+    const length = weak.lengths[k]![doc]!;
+    if (length === 0) continue;
+    const tf = weak.maxTf[k]![b]!;
+    sum += weak.factor[k]! * (d + (tf * K1) / (tf + weak.base[k]! + weak.slope[k]! * length));
+  }
+  return sum;
+}

@@ -2,7 +2,7 @@
 import { BM25 } from "./bm25.js";
 import type { BoundsCache } from "./list-bounds.js";
 import { countAllowed, introductionGroups, matchEveryTerm } from "./match-bitsets.js";
-import { addGains, Best, find, offerGains } from "./pruned-loops.js";
+import { addGains, Best, find, offerGains, weakBound, type WeakLists } from "./pruned-loops.js";
 import { type PrunedQuery, planSteps, type Score } from "./pruned-plan.js";
 import type { QueryScratch } from "./query-scratch.js";
 import type { StoryColumns } from "./story-columns.js";
@@ -12,8 +12,6 @@ export { CACHE_FROM_POSTINGS, type PlanEntry, type PrunedQuery } from "./pruned-
 
 /** Lists this short are never left out as weak (MaxScore): scoring their stories costs less than a loose bound. */
 const SHORT_LIST = 256;
-/** A weak list is read after all when its bound is this much of the first worst score or more (and it is not too long). */
-const PROMOTE_FROM = 0.2;
 /** Relative slack on a score bound: it is summed in another order than the score, so rounding may differ in the last bits. */
 const BOUND_SLACK = 1e-12;
 /** The introductions-first raise (`StoryScorer.putIntroductionsFirst`: 1e-6 clears the tie tolerance). */
@@ -164,7 +162,8 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
 
   // 5. MaxScore: long lists whose bounds, summed from the weakest, cannot reach that worst score are "weak"; a story
   // in weak lists only cannot reach the page. The other lists give the candidates, each bounded by what those lists
-  // give it plus the weak lists' bounds in its block. Short lists are never weak: their stories cost little.
+  // give it plus, for each weak list holding it, that list's best term frequency in its block at its own field length
+  // (\`weakBound\`). Short lists are never weak: their stories cost little.
   const ascending = [...byBound].reverse().filter((k) => steps[k]!.list.count > SHORT_LIST);
   const weakLists: number[] = [];
   let weak = 0;
@@ -174,17 +173,29 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     weak = next;
     weakLists.push(k);
   }
-  // A weak list loosens every candidate's bound by its own; the strongest of them are worth reading instead when
-  // they are no longer than twice what is read already (fewer candidates then need an exact score).
-  let strongLength = 0;
-  for (const k of byBound) if (!weakLists.includes(k)) strongLength += steps[k]!.list.count;
-  while (weakLists.length > 0 && steps[weakLists.at(-1)!]!.list.count <= 2 * strongLength && listBound[weakLists.at(-1)!]! * terms >= PROMOTE_FROM * theta) strongLength += steps[weakLists.pop()!]!.list.count;
-  const weakInBlock = new Float64Array(blocks);
+  // A weak list no longer loosens every candidate's bound by its block's best: a story gets a weak list's bound only
+  // if the list holds it (its bitset), at the story's own field length, so no weak list is worth reading in full.
+  const weakSet: WeakLists = {
+    count: 0, words: [], maxTf: [], lengths: [],
+    factor: new Float64Array(weakLists.length), base: new Float64Array(weakLists.length), slope: new Float64Array(weakLists.length),
+    looseInBlock: new Float64Array(blocks),
+  };
+  const looseInBlock = weakSet.looseInBlock;
   for (const k of weakLists) {
     const step = steps[k]!;
     const sc = step.entry.score!;
-    for (const bounds of step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
-      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) weakInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
+    const words = step.bounds.words;
+    if (words) {
+      const i = weakSet.count++;
+      weakSet.words.push(words);
+      weakSet.maxTf.push(step.bounds.maxTf);
+      weakSet.lengths.push(sc.lengths);
+      weakSet.factor[i] = sc.factor;
+      weakSet.base[i] = sc.base;
+      weakSet.slope[i] = sc.slope;
+    }
+    for (const bounds of words ? (step.added ? [step.added.bounds] : []) : step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
+      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) looseInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
     }
   }
   const strong = byBound.filter((k) => !weakLists.includes(k));
@@ -204,7 +215,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const groupBounds = new Float64Array(groups.length + 1);
   for (let g = 1; g <= groups.length; g++) {
     let best = 0;
-    for (const doc of groups[g - 1]!) best = Math.max(best, (partial[doc]! + weakInBlock[doc >>> shift]!) * scale);
+    for (const doc of groups[g - 1]!) best = Math.max(best, (partial[doc]! + weakBound(weakSet, doc, shift)) * scale);
     groupBounds[g] = best * (1 + INTRODUCTION_RAISE);
   }
   const doneGroup = new Uint8Array(groups.length + 1);
@@ -233,28 +244,36 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     worstDate = worst.date;
   };
   /** The bound of a story not placed yet (its digest's, for an introduction's), or -1 when it has no place to take. */
+  // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
+  const floor = theta * (1 - 1e-8);
+  // Each candidate's bound, once (written over its partial sum, which nothing reads after this); the `want` highest
+  // bounds are placed first, so the page's worst hit is near its final value before the others are looked at.
+  const seed = new Best(q.want);
+  for (let i = 0; i < count; i++) {
+    const doc = candidates[i]!;
+    if (groupOf[doc] !== 0 || !isAllowed(doc)) continue;
+    const bound = (partial[doc]! + weakBound(weakSet, doc, shift)) * scale;
+    partial[doc] = bound;
+    if (bound >= floor) seed.offer(bound, doc);
+  }
+  for (let g = 1; g <= groups.length; g++) if (groupBounds[g]! >= floor) seed.offer(groupBounds[g]!, groups[g - 1]![0]!);
+  /** The bound of a story not placed yet (its digest's, for an introduction's), or -1 when it has no place to take. */
   const boundOf = (doc: number): number => {
     const g = groupOf[doc]!;
     if (g !== 0) return doneGroup[g] ? -1 : groupBounds[g]!;
-    if (masks[doc] !== 0 || ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return -1;
-    return (partial[doc]! + weakInBlock[doc >>> shift]!) * scale;
+    if (masks[doc] !== 0 || !isAllowed(doc)) return -1;
+    return partial[doc]!;
   };
-  // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
-  const floor = theta * (1 - 1e-8);
+  const tryPlace = (doc: number): void => {
+    const bound = boundOf(doc);
+    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) return;
+    place(doc);
+  };
+  for (const doc of seed.docs().slice().sort((a, b) => boundOf(b) - boundOf(a))) tryPlace(doc);
   // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
   // of the run are skipped on their date instead of each displacing the last.
-  for (let i = count - 1; i >= 0; i--) {
-    const doc = candidates[i]!;
-    const bound = boundOf(doc);
-    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
-    place(doc);
-  }
-  for (let g = 1; g <= groups.length; g++) {
-    const doc = groups[g - 1]![0]!;
-    const bound = boundOf(doc);
-    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
-    place(doc);
-  }
+  for (let i = count - 1; i >= 0; i--) tryPlace(candidates[i]!);
+  for (let g = 1; g <= groups.length; g++) tryPlace(groups[g - 1]![0]!);
   for (const members of groups) for (const doc of members) groupOf[doc] = 0;
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
   return { total, heap };
