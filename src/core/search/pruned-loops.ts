@@ -36,6 +36,10 @@ export class Best {
   docs(): number[] {
     return this.ids;
   }
+  /** Indexes into \`docs()\`, highest value first. */
+  ranked(): number[] {
+    return this.values.map((_, i) => i).sort((a, b) => this.values[b]! - this.values[a]!);
+  }
   private findMin(): void {
     this.minAt = 0;
     for (let i = 1; i < this.values.length; i++) if (this.values[i]! < this.values[this.minAt]!) this.minAt = i;

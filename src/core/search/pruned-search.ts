@@ -1,7 +1,7 @@
 // Top-k without scoring every posting: exact totals from bitsets, and only the blocks of stories whose score bound can still reach the page.
 import { BM25 } from "./bm25.js";
-import type { BoundsCache } from "./list-bounds.js";
-import { countAllowed, introductionGroups, matchEveryTerm } from "./match-bitsets.js";
+import type { BoundsCache, ListBounds } from "./list-bounds.js";
+import { countAllowed, introductionGroups, matchEveryTerm, NO_GROUPS } from "./match-bitsets.js";
 import { addGains, Best, find, offerGains, weakBound, type WeakLists } from "./pruned-loops.js";
 import { type PrunedQuery, planSteps, type Score } from "./pruned-plan.js";
 import type { QueryScratch } from "./query-scratch.js";
@@ -134,7 +134,11 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
 
   // 3. The digests where an introduction may be raised: two or more stories whose headlines name every term.
   const groupOf = scratch.group;
-  const groups = q.introductionsFirst ? introductionGroups(steps, terms, heldCount, columns, scratch) : [];
+  const groups = q.introductionsFirst ? introductionGroups(steps, terms, heldCount, columns, scratch) : NO_GROUPS;
+  const { start: groupStart, members: groupDocs } = groups;
+  const clearGroups = () => {
+    for (let x = 0; x < groupStart[groups.count]!; x++) groupOf[groupDocs[x]!] = 0;
+  };
 
   // 4. A first worst score: the stories the strongest lists give most, scored exactly.
   const byBound = steps.map((_, k) => k).filter((k) => steps[k]!.entry.score).sort((a, b) => listBound[b]! - listBound[a]!);
@@ -156,7 +160,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   }
   if (theta === 0 && total > 4 * q.want) {
     // Nothing to bound the page with (a page deeper than the strong lists): scoring every posting costs less.
-    for (const members of groups) for (const doc of members) groupOf[doc] = 0;
+    clearGroups();
     return undefined;
   }
 
@@ -181,6 +185,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     looseInBlock: new Float64Array(blocks),
   };
   const looseInBlock = weakSet.looseInBlock;
+  const weakBounds: ListBounds[] = [];
   for (const k of weakLists) {
     const step = steps[k]!;
     const sc = step.entry.score!;
@@ -188,6 +193,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     if (words) {
       const i = weakSet.count++;
       weakSet.words.push(words);
+      weakBounds.push(step.bounds);
       weakSet.maxTf.push(step.bounds.maxTf);
       weakSet.lengths.push(sc.lengths);
       weakSet.factor[i] = sc.factor;
@@ -203,7 +209,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   // Partial sums for the allowed stories and for the introductions' digests (a raise may come from a story the
   // other filters leave out), in the blocks that hold any.
   const scan = blockHas.slice();
-  for (const members of groups) for (const doc of members) scan[doc >>> shift] = 1;
+  for (let x = 0; x < groupStart[groups.count]!; x++) scan[groupDocs[x]! >>> shift] = 1;
   for (const k of strong) {
     const step = steps[k]!;
     const sc = step.entry.score!;
@@ -212,13 +218,35 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     }
   }
   const scale = terms * (1 + BOUND_SLACK);
-  const groupBounds = new Float64Array(groups.length + 1);
-  for (let g = 1; g <= groups.length; g++) {
-    let best = 0;
-    for (const doc of groups[g - 1]!) best = Math.max(best, (partial[doc]! + weakBound(weakSet, doc, shift)) * scale);
-    groupBounds[g] = best * (1 + INTRODUCTION_RAISE);
+  // Two bounds per candidate: a cheap one (the weak lists' best in its block, at the block's shortest field) that
+  // turns most away once the page's worst hit is near its final value, and the tight one (\`weakBound\`) for the rest.
+  const looseAll = looseInBlock.slice();
+  for (let i = 0; i < weakSet.count; i++) {
+    const maxTf = weakSet.maxTf[i]!;
+    const minLength = weakBounds[i]!.minLength;
+    const k1 = BM25.k + 1;
+    for (let b = 0, n = Math.min(blocks, maxTf.length); b < n; b++) {
+      const tf = maxTf[b]!;
+      if (tf > 0) looseAll[b]! += weakSet.factor[i]! * (BM25.d + (tf * k1) / (tf + weakSet.base[i]! + weakSet.slope[i]! * minLength[b]!));
+    }
   }
-  const doneGroup = new Uint8Array(groups.length + 1);
+  const looseGroup = new Float64Array(groups.count + 1);
+  for (let g = 1; g <= groups.count; g++) {
+    let best = 0;
+    for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) best = Math.max(best, (partial[groupDocs[x]!]! + looseAll[groupDocs[x]! >>> shift]!) * scale);
+    looseGroup[g] = best * (1 + INTRODUCTION_RAISE);
+  }
+  /** A group's tight bound, computed when its loose one does not settle it (-1: not yet). */
+  const tightGroup = new Float64Array(groups.count + 1).fill(-1);
+  const groupBound = (g: number): number => {
+    if (tightGroup[g]! < 0) {
+      let best = 0;
+      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) best = Math.max(best, (partial[groupDocs[x]!]! + weakBound(weakSet, groupDocs[x]!, shift)) * scale);
+      tightGroup[g] = best * (1 + INTRODUCTION_RAISE);
+    }
+    return tightGroup[g]!;
+  };
+  const doneGroup = new Uint8Array(groups.count + 1);
   // What a bound must reach to place a story: above `high` it may beat the page's worst hit on score; from `low` to
   // `high` it may only tie it (`tied`: 1e-9 relative), and a tie goes to the newer story, then the earlier in the digest.
   let low = -Infinity;
@@ -233,9 +261,9 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     } else {
       doneGroup[g] = 1;
       headFull.length = 0;
-      for (const member of groups[g - 1]!) store(member);
+      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) store(groupDocs[x]!);
       raiseIntroduction(headFull);
-      for (const member of groups[g - 1]!) offer(member);
+      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) offer(groupDocs[x]!);
     }
     if (heap.length < q.want) return;
     const worst = heap[0]!;
@@ -243,38 +271,41 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     high = worst.score * (1 + 5e-10);
     worstDate = worst.date;
   };
-  /** The bound of a story not placed yet (its digest's, for an introduction's), or -1 when it has no place to take. */
   // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
   const floor = theta * (1 - 1e-8);
-  // Each candidate's bound, once (written over its partial sum, which nothing reads after this); the `want` highest
-  // bounds are placed first, so the page's worst hit is near its final value before the others are looked at.
+  /** Whether a story with this bound (or less) cannot place on the page as it is now. */
+  const cannotPlace = (bound: number, doc: number): boolean => bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate));
+  // The \`want\` highest tight bounds are placed first, so the page's worst hit is near its final value before the
+  // others are looked at (a tight bound is worked out only when the loose one could still enter the seeds).
   const seed = new Best(q.want);
   for (let i = 0; i < count; i++) {
     const doc = candidates[i]!;
     if (groupOf[doc] !== 0 || !isAllowed(doc)) continue;
-    const bound = (partial[doc]! + weakBound(weakSet, doc, shift)) * scale;
-    partial[doc] = bound;
-    if (bound >= floor) seed.offer(bound, doc);
+    const loose = (partial[doc]! + looseAll[doc >>> shift]!) * scale;
+    if (loose < floor || (seed.size === q.want && loose <= seed.min)) continue;
+    seed.offer((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc);
   }
-  for (let g = 1; g <= groups.length; g++) if (groupBounds[g]! >= floor) seed.offer(groupBounds[g]!, groups[g - 1]![0]!);
-  /** The bound of a story not placed yet (its digest's, for an introduction's), or -1 when it has no place to take. */
-  const boundOf = (doc: number): number => {
-    const g = groupOf[doc]!;
-    if (g !== 0) return doneGroup[g] ? -1 : groupBounds[g]!;
-    if (masks[doc] !== 0 || !isAllowed(doc)) return -1;
-    return partial[doc]!;
-  };
+  for (let g = 1; g <= groups.count; g++) {
+    if (looseGroup[g]! < floor || (seed.size === q.want && looseGroup[g]! <= seed.min)) continue;
+    seed.offer(groupBound(g), groupDocs[groupStart[g - 1]!]!);
+  }
   const tryPlace = (doc: number): void => {
-    const bound = boundOf(doc);
-    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) return;
+    const g = groupOf[doc]!;
+    if (g !== 0) {
+      if (doneGroup[g] || cannotPlace(looseGroup[g]!, doc) || cannotPlace(groupBound(g), doc)) return;
+    } else {
+      if (masks[doc] !== 0 || !isAllowed(doc)) return;
+      if (cannotPlace((partial[doc]! + looseAll[doc >>> shift]!) * scale, doc)) return;
+      if (cannotPlace((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc)) return;
+    }
     place(doc);
   };
-  for (const doc of seed.docs().slice().sort((a, b) => boundOf(b) - boundOf(a))) tryPlace(doc);
+  for (const at of seed.ranked()) tryPlace(seed.docs()[at]!);
   // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
   // of the run are skipped on their date instead of each displacing the last.
   for (let i = count - 1; i >= 0; i--) tryPlace(candidates[i]!);
-  for (let g = 1; g <= groups.length; g++) tryPlace(groups[g - 1]![0]!);
-  for (const members of groups) for (const doc of members) groupOf[doc] = 0;
+  for (let g = 1; g <= groups.count; g++) tryPlace(groupDocs[groupStart[g - 1]!]!);
+  clearGroups();
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
   return { total, heap };
 }

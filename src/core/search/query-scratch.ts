@@ -24,6 +24,8 @@ export class QueryScratch {
   candidates = new Uint32Array(0);
   /** The pruned search's digest group of a story (1-based; 0 = none). */
   group = new Int32Array(0);
+  /** The pruned search's digest groups' members (`introductionGroups`). */
+  groupDocs = new Uint32Array(0);
 
   grow(capacity: number): void {
     this.scores = new Float64Array(capacity);
@@ -39,6 +41,7 @@ export class QueryScratch {
     this.partial = new Float64Array(capacity);
     this.candidates = new Uint32Array(capacity);
     this.group = new Int32Array(capacity);
+    this.groupDocs = new Uint32Array(capacity);
   }
 
   /** Zeroes what the query touched (the bitsets are cleared by their users). */
