@@ -11,7 +11,7 @@ export class QueryScratch {
   headMasks = new Uint32Array(0);
   /** Stories whose headline names every query term (usually a handful), gathered while scoring. */
   headFull: number[] = [];
-  /** Bitsets over short ids for the pruned search: the stories with every term, one term's stories, the headline matches. */
+  /** Bitsets over short ids for the pruned search: the stories with every term, one term's stories (also the full scoring's rarest term), the headline matches. */
   all = new Uint32Array(0);
   term = new Uint32Array(0);
   head = new Uint32Array(0);
