@@ -140,18 +140,36 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     for (let x = 0; x < groupStart[groups.count]!; x++) groupOf[groupDocs[x]!] = 0;
   };
 
-  // 4. A first worst score: the stories the strongest lists give most, scored exactly.
+  // 4. A first worst score: the stories the strongest lists give most, scored exactly. The strongest list's gains
+  // go straight into the partial sums (it is never weak: no worst score exceeds every list's bound together).
   const byBound = steps.map((_, k) => k).filter((k) => steps[k]!.entry.score).sort((a, b) => listBound[b]! - listBound[a]!);
+  // Partial sums for the allowed stories and for the introductions' digests (a raise may come from a story the
+  // other filters leave out), in the blocks that hold any.
+  const scan = blockHas.slice();
+  for (let x = 0; x < groupStart[groups.count]!; x++) scan[groupDocs[x]! >>> shift] = 1;
+  let count = 0;
+  const addList = (k: number): void => {
+    const step = steps[k]!;
+    const sc = step.entry.score!;
+    for (const part of step.added ? [step, step.added] : [step]) {
+      count = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, count, sc.factor, sc.base, sc.slope);
+    }
+  };
+  const strongest = byBound[0];
   let theta = 0;
   {
     const best = new Best(q.want);
-    for (const k of byBound) {
+    if (strongest !== undefined) {
+      addList(strongest);
+      for (let i = 0; i < count; i++) if (isAllowed(candidates[i]!)) best.offer(partial[candidates[i]!]!, candidates[i]!);
+    }
+    for (const k of byBound.slice(1)) {
+      if (best.size === q.want) break;
       const step = steps[k]!;
       const sc = step.entry.score!;
       for (const part of step.added ? [step, step.added] : [step]) {
         offerGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), blockHas, allowed, sc.lengths, best, sc.factor, sc.base, sc.slope);
       }
-      if (best.size === q.want) break;
     }
     const found = new Best(q.want);
     for (const doc of best.docs()) found.offer(exact(doc) * terms, doc);
@@ -161,6 +179,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   if (theta === 0 && total > 4 * q.want) {
     // Nothing to bound the page with (a page deeper than the strong lists): scoring every posting costs less.
     clearGroups();
+    for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
     return undefined;
   }
 
@@ -168,7 +187,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   // in weak lists only cannot reach the page. The other lists give the candidates, each bounded by what those lists
   // give it plus, for each weak list holding it, that list's best term frequency in its block at its own field length
   // (\`weakBound\`). Short lists are never weak: their stories cost little.
-  const ascending = [...byBound].reverse().filter((k) => steps[k]!.list.count > SHORT_LIST);
+  const ascending = [...byBound].reverse().filter((k) => k !== strongest && steps[k]!.list.count > SHORT_LIST);
   const weakLists: number[] = [];
   let weak = 0;
   for (const k of ascending) {
@@ -204,19 +223,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
       for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) looseInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
     }
   }
-  const strong = byBound.filter((k) => !weakLists.includes(k));
-  let count = 0;
-  // Partial sums for the allowed stories and for the introductions' digests (a raise may come from a story the
-  // other filters leave out), in the blocks that hold any.
-  const scan = blockHas.slice();
-  for (let x = 0; x < groupStart[groups.count]!; x++) scan[groupDocs[x]! >>> shift] = 1;
-  for (const k of strong) {
-    const step = steps[k]!;
-    const sc = step.entry.score!;
-    for (const part of step.added ? [step, step.added] : [step]) {
-      count = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, count, sc.factor, sc.base, sc.slope);
-    }
-  }
+  for (const k of byBound) if (k !== strongest && !weakLists.includes(k)) addList(k);
   const scale = terms * (1 + BOUND_SLACK);
   // Two bounds per candidate: a cheap one (the weak lists' best in its block, at the block's shortest field) that
   // turns most away once the page's worst hit is near its final value, and the tight one (\`weakBound\`) for the rest.
