@@ -132,35 +132,25 @@ function find(list: PairList, cursors: Uint32Array, at: number, doc: number): nu
 
 /**
  * The weak lists of a query (MaxScore), each with what bounds a story's gain from it: the list's bitset (a story not
- * in it gets nothing), its per-block largest term frequency, and the field lengths (the story's own length, not the
- * block's shortest, goes into the bound). A list without a bitset (a plain Map, or pairs added since the save) is
- * bounded per block instead (`looseInBlock`).
+ * in it gets nothing) and its per-block best gain (largest term frequency at the shortest field). A list without a
+ * bitset (a plain Map, or pairs added since the save) is bounded per block whatever it holds (`looseInBlock`).
  */
 export interface WeakLists {
   count: number;
   words: Uint32Array[];
-  maxTf: Uint32Array[];
-  lengths: Uint32Array[];
-  factor: Float64Array;
-  base: Float64Array;
-  slope: Float64Array;
-  /** Per block: the loose bound of the weak gains no bitset covers. */
+  blockGain: Float64Array[];
+  /** Per block: the bound of the weak gains no bitset covers. */
   looseInBlock: Float64Array;
 }
 
-/** The most `doc` can get from the weak lists: for each list holding it, its gain at the block's largest term frequency and its own length. */
+/** The most `doc` can get from the weak lists: the block's best gain of each weak list holding it. */
 export function weakBound(weak: WeakLists, doc: number, shift: number): number {
-  let sum = weak.looseInBlock[doc >>> shift]!;
   const b = doc >>> shift;
-  const d = BM25.d;
+  const w = doc >>> 5;
+  let sum = weak.looseInBlock[b]!;
   for (let k = 0; k < weak.count; k++) {
     const words = weak.words[k]!;
-    const w = doc >>> 5;
-    if (w >= words.length || ((words[w]! >>> (doc & 31)) & 1) === 0) continue;
-    const length = weak.lengths[k]![doc]!;
-    if (length === 0) continue;
-    const tf = weak.maxTf[k]![b]!;
-    sum += weak.factor[k]! * (d + (tf * K1) / (tf + weak.base[k]! + weak.slope[k]! * length));
+    if (w < words.length && ((words[w]! >>> (doc & 31)) & 1) === 1) sum += weak.blockGain[k]![b]!;
   }
   return sum;
 }

@@ -1,6 +1,6 @@
 // Top-k without scoring every posting: exact totals from bitsets, and only the blocks of stories whose score bound can still reach the page.
 import { BM25 } from "./bm25.js";
-import type { BoundsCache, ListBounds } from "./list-bounds.js";
+import type { BoundsCache } from "./list-bounds.js";
 import { countAllowed, introductionGroups, matchEveryTerm, NO_GROUPS } from "./match-bitsets.js";
 import { addGains, Best, find, offerGains, weakBound, type WeakLists } from "./pruned-loops.js";
 import { type PrunedQuery, planSteps, type Score } from "./pruned-plan.js";
@@ -185,8 +185,8 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
 
   // 5. MaxScore: long lists whose bounds, summed from the weakest, cannot reach that worst score are "weak"; a story
   // in weak lists only cannot reach the page. The other lists give the candidates, each bounded by what those lists
-  // give it plus, for each weak list holding it, that list's best term frequency in its block at its own field length
-  // (\`weakBound\`). Short lists are never weak: their stories cost little.
+  // give it plus, for each weak list holding it (its bitset), that list's best gain in its block (`weakBound`). Short
+  // lists are never weak: their stories cost little.
   const ascending = [...byBound].reverse().filter((k) => k !== strongest && steps[k]!.list.count > SHORT_LIST);
   const weakLists: number[] = [];
   let weak = 0;
@@ -197,27 +197,21 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     weakLists.push(k);
   }
   // A weak list no longer loosens every candidate's bound by its block's best: a story gets a weak list's bound only
-  // if the list holds it (its bitset), at the story's own field length, so no weak list is worth reading in full.
-  const weakSet: WeakLists = {
-    count: 0, words: [], maxTf: [], lengths: [],
-    factor: new Float64Array(weakLists.length), base: new Float64Array(weakLists.length), slope: new Float64Array(weakLists.length),
-    looseInBlock: new Float64Array(blocks),
-  };
+  // if the list holds it (its bitset, just read for the total, so still in the CPU caches), so no weak list is worth
+  // reading in full.
+  const weakSet: WeakLists = { count: 0, words: [], blockGain: [], looseInBlock: new Float64Array(blocks) };
   const looseInBlock = weakSet.looseInBlock;
-  const weakBounds: ListBounds[] = [];
   for (const k of weakLists) {
     const step = steps[k]!;
     const sc = step.entry.score!;
     const words = step.bounds.words;
     if (words) {
-      const i = weakSet.count++;
+      const blockGain = new Float64Array(blocks);
+      const bounds = step.bounds;
+      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) blockGain[b] = gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
+      weakSet.count++;
       weakSet.words.push(words);
-      weakBounds.push(step.bounds);
-      weakSet.maxTf.push(step.bounds.maxTf);
-      weakSet.lengths.push(sc.lengths);
-      weakSet.factor[i] = sc.factor;
-      weakSet.base[i] = sc.base;
-      weakSet.slope[i] = sc.slope;
+      weakSet.blockGain.push(blockGain);
     }
     for (const bounds of words ? (step.added ? [step.added.bounds] : []) : step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
       for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) looseInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
@@ -225,17 +219,12 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   }
   for (const k of byBound) if (k !== strongest && !weakLists.includes(k)) addList(k);
   const scale = terms * (1 + BOUND_SLACK);
-  // Two bounds per candidate: a cheap one (the weak lists' best in its block, at the block's shortest field) that
-  // turns most away once the page's worst hit is near its final value, and the tight one (\`weakBound\`) for the rest.
+  // Two bounds per candidate: a cheap one (every weak list's best in its block) that turns most away once the page's
+  // worst hit is near its final value, and the tighter one (`weakBound`: only the weak lists holding it) for the rest.
   const looseAll = looseInBlock.slice();
   for (let i = 0; i < weakSet.count; i++) {
-    const maxTf = weakSet.maxTf[i]!;
-    const minLength = weakBounds[i]!.minLength;
-    const k1 = BM25.k + 1;
-    for (let b = 0, n = Math.min(blocks, maxTf.length); b < n; b++) {
-      const tf = maxTf[b]!;
-      if (tf > 0) looseAll[b]! += weakSet.factor[i]! * (BM25.d + (tf * k1) / (tf + weakSet.base[i]! + weakSet.slope[i]! * minLength[b]!));
-    }
+    const blockGain = weakSet.blockGain[i]!;
+    for (let b = 0; b < blocks; b++) looseAll[b]! += blockGain[b]!;
   }
   const looseGroup = new Float64Array(groups.count + 1);
   for (let g = 1; g <= groups.count; g++) {
