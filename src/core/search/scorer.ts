@@ -7,6 +7,7 @@ import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./min
 import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
 import { type PlanEntry, prunedSearch } from "./pruned-search.js";
 import { QueryScratch } from "./query-scratch.js";
+import { clearMarks, markRarestTerm } from "./rarest-term.js";
 import { DEFAULT_BLOCK_SIZE, StoryColumns } from "./story-columns.js";
 import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
 import { addPostings, BM25, fuzzinessIn, FUZZY_WEIGHT, PREFIX_WEIGHT } from "./bm25.js";
@@ -179,10 +180,10 @@ export class StoryScorer {
       // Stories with every term first: only the stories of the rarest term are scored (`开源 mo`: mo's 2k stories,
       // not 开源's 11k), each the same sum in the same order. The partial matches need every score: when no story
       // has every term, the postings are scored again in full.
-      const among = andOnly ? this.storiesOfRarestTerm(plan, terms.length) : undefined;
+      const among = andOnly ? markRarestTerm(plan, terms.length, this.scratch.term) : undefined;
       if (!among) andOnly = false;
       this.accumulate(plan, from, to, full, among);
-      if (among) this.clearStoriesOf(among);
+      if (among) clearMarks(among, this.scratch.term);
       if (introductionsFirst) this.putIntroductionsFirst(full, this.scratch.headFull);
       let page = this.collect(ix, full, options);
       if (page.total === 0 && terms.length > 1 && options.requireAll !== true) {
@@ -247,30 +248,6 @@ export class StoryScorer {
       }
     });
     return plan;
-  }
-
-  /**
-   * The stories of the term with the fewest postings, as the bitset `scratch.term` (its entries, to clear it
-   * again); `undefined` when a term has no postings (then no story has every term).
-   */
-  private storiesOfRarestTerm(plan: PlanEntry[], terms: number): PlanEntry[] | undefined {
-    let rarest = -1;
-    let fewest = Infinity;
-    for (let t = 0; t < terms; t++) {
-      let n = 0;
-      for (const e of plan) if (e.score && e.bit === 1 << t) n += e.postings.size;
-      if (n === 0) return undefined;
-      if (n < fewest) (fewest = n), (rarest = t);
-    }
-    const entries = plan.filter((e) => e.score && e.bit === 1 << rarest);
-    const bits = this.scratch.term;
-    for (const e of entries) eachPosting(e.postings, (doc) => void (bits[doc >>> 5]! |= 1 << (doc & 31)));
-    return entries;
-  }
-
-  private clearStoriesOf(entries: PlanEntry[]): void {
-    const bits = this.scratch.term;
-    for (const e of entries) eachPosting(e.postings, (doc) => void (bits[doc >>> 5] = 0));
   }
 
   /**
