@@ -43,7 +43,7 @@ export function fuzzinessRule(index: MiniSearch<StoryDoc>): (term: string) => nu
 
 /**
  * The hot loop of a query on a common word (tens of thousands of postings): a small top-level function over
- * typed arrays only. Returns the new count of touched stories.
+ * typed arrays only; `among`: only the stories in this bitset. Returns the new count of touched stories.
  */
 export function addPostings(
   src: Uint32Array,
@@ -58,6 +58,7 @@ export function addPostings(
   scores: Float64Array,
   masks: Uint32Array,
   bit: number,
+  among: Uint32Array | undefined,
   factor: number,
   base: number,
   slope: number,
@@ -70,6 +71,7 @@ export function addPostings(
     const length = lengths[doc]!;
     if (length === 0) continue; // discarded (not yet vacuumed)
     if (dates !== undefined && (dates[doc]! < from || dates[doc]! > to)) continue;
+    if (among !== undefined && ((among[doc >>> 5]! >>> (doc & 31)) & 1) === 0) continue; // lacks the rarest term
     const tf = src[i + 1]!;
     if (masks[doc] === 0) touched[n++] = doc;
     scores[doc] = scores[doc]! + factor * (d + (tf * k1) / (tf + base + slope * length));

@@ -118,14 +118,23 @@ export function countAllowed(q: PrunedQuery, heldCount: number, words: number, w
   return total;
 }
 
+/** The digests where an introduction may be raised: group g (from 1) is `members[start[g - 1]]` to `members[start[g] - 1]`. */
+export interface Groups {
+  count: number;
+  start: Uint32Array;
+  members: Uint32Array;
+}
+
+export const NO_GROUPS: Groups = { count: 0, start: new Uint32Array(1), members: new Uint32Array(0) };
+
 /**
  * The digests where an introduction may be raised: two or more matching stories of one date whose headlines name
  * every term. Each group's number (from 1) is written to `scratch.group` for its stories; the caller zeroes it again.
+ * The members are written to `scratch.groupDocs` (typed arrays: an array per group cost more than the search).
  */
-export function introductionGroups(steps: Step[], terms: number, heldCount: number, columns: StoryColumns, scratch: QueryScratch): number[][] {
+export function introductionGroups(steps: Step[], terms: number, heldCount: number, columns: StoryColumns, scratch: QueryScratch): Groups {
   const { all, term, head, held } = scratch;
   const dates = columns.dates;
-  const groups: number[][] = [];
   const groupOf = scratch.group;
   // Only the words of `all` that hold stories are written, and read.
   for (let t = 0; t < terms; t++) {
@@ -139,30 +148,38 @@ export function introductionGroups(steps: Step[], terms: number, heldCount: numb
   }
   // Short ids follow the archive's order, so the dates usually come sorted already; when not (an old digest
   // edited), by date then short id, as numbers (date × 2^24 + id is exact in a double).
-  const docs: number[] = [];
+  const docs = scratch.groupDocs;
+  let n = 0;
   let sorted = true;
   for (let k = 0; k < heldCount; k++) {
     const w = held[k]!;
     for (let x = head[w]!; x !== 0; x &= x - 1) {
       const doc = w * 32 + (31 - Math.clz32(x & -x));
-      if (docs.length > 0 && dates[docs.at(-1)!]! > dates[doc]!) sorted = false;
-      docs.push(doc);
+      if (n > 0 && dates[docs[n - 1]!]! > dates[doc]!) sorted = false;
+      docs[n++] = doc;
     }
   }
   if (!sorted) {
-    const keys = Float64Array.from(docs, (doc) => dates[doc]! * 2 ** 24 + doc).sort();
+    const keys = Float64Array.from(docs.subarray(0, n), (doc) => dates[doc]! * 2 ** 24 + doc).sort();
     keys.forEach((key, i) => (docs[i] = key % 2 ** 24));
   }
-  for (let i = 0; i < docs.length; ) {
+  // Groups are compacted in place (a group's members never move forward of where they were read).
+  const start = new Uint32Array((n >> 1) + 2);
+  let count = 0;
+  let m = 0;
+  for (let i = 0; i < n; ) {
     const date = dates[docs[i]!]!;
     let j = i + 1;
-    while (j < docs.length && dates[docs[j]!] === date) j++;
+    while (j < n && dates[docs[j]!] === date) j++;
     if (j - i > 1) {
-      const members = docs.slice(i, j);
-      groups.push(members);
-      for (const doc of members) groupOf[doc] = groups.length;
+      start[count++] = m;
+      for (let k = i; k < j; k++) {
+        groupOf[docs[k]!] = count;
+        docs[m++] = docs[k]!;
+      }
     }
     i = j;
   }
-  return groups;
+  start[count] = m;
+  return { count, start, members: docs };
 }

@@ -36,6 +36,10 @@ export class Best {
   docs(): number[] {
     return this.ids;
   }
+  /** Indexes into \`docs()\`, highest value first. */
+  ranked(): number[] {
+    return this.values.map((_, i) => i).sort((a, b) => this.values[b]! - this.values[a]!);
+  }
   private findMin(): void {
     this.minAt = 0;
     for (let i = 1; i < this.values.length; i++) if (this.values[i]! < this.values[this.minAt]!) this.minAt = i;
@@ -124,4 +128,29 @@ function find(list: PairList, cursors: Uint32Array, at: number, doc: number): nu
   }
   cursors[at] = Math.min(hi, count - 1);
   return hi < count && src[start + 2 * hi] === doc ? src[start + 2 * hi + 1]! : 0;
+}
+
+/**
+ * The weak lists of a query (MaxScore), each with what bounds a story's gain from it: the list's bitset (a story not
+ * in it gets nothing) and its per-block best gain (largest term frequency at the shortest field). A list without a
+ * bitset (a plain Map, or pairs added since the save) is bounded per block whatever it holds (`looseInBlock`).
+ */
+export interface WeakLists {
+  count: number;
+  words: Uint32Array[];
+  blockGain: Float64Array[];
+  /** Per block: the bound of the weak gains no bitset covers. */
+  looseInBlock: Float64Array;
+}
+
+/** The most `doc` can get from the weak lists: the block's best gain of each weak list holding it. */
+export function weakBound(weak: WeakLists, doc: number, shift: number): number {
+  const b = doc >>> shift;
+  const w = doc >>> 5;
+  let sum = weak.looseInBlock[b]!;
+  for (let k = 0; k < weak.count; k++) {
+    const words = weak.words[k]!;
+    if (w < words.length && ((words[w]! >>> (doc & 31)) & 1) === 1) sum += weak.blockGain[k]![b]!;
+  }
+  return sum;
 }

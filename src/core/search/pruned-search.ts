@@ -1,8 +1,8 @@
 // Top-k without scoring every posting: exact totals from bitsets, and only the blocks of stories whose score bound can still reach the page.
 import { BM25 } from "./bm25.js";
 import type { BoundsCache } from "./list-bounds.js";
-import { countAllowed, introductionGroups, matchEveryTerm } from "./match-bitsets.js";
-import { addGains, Best, find, offerGains } from "./pruned-loops.js";
+import { countAllowed, introductionGroups, matchEveryTerm, NO_GROUPS } from "./match-bitsets.js";
+import { addGains, Best, find, offerGains, weakBound, type WeakLists } from "./pruned-loops.js";
 import { type PrunedQuery, planSteps, type Score } from "./pruned-plan.js";
 import type { QueryScratch } from "./query-scratch.js";
 import type { StoryColumns } from "./story-columns.js";
@@ -12,8 +12,6 @@ export { CACHE_FROM_POSTINGS, type PlanEntry, type PrunedQuery } from "./pruned-
 
 /** Lists this short are never left out as weak (MaxScore): scoring their stories costs less than a loose bound. */
 const SHORT_LIST = 256;
-/** A weak list is read after all when its bound is this much of the first worst score or more (and it is not too long). */
-const PROMOTE_FROM = 0.2;
 /** Relative slack on a score bound: it is summed in another order than the score, so rounding may differ in the last bits. */
 const BOUND_SLACK = 1e-12;
 /** The introductions-first raise (`StoryScorer.putIntroductionsFirst`: 1e-6 clears the tie tolerance). */
@@ -136,20 +134,42 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
 
   // 3. The digests where an introduction may be raised: two or more stories whose headlines name every term.
   const groupOf = scratch.group;
-  const groups = q.introductionsFirst ? introductionGroups(steps, terms, heldCount, columns, scratch) : [];
+  const groups = q.introductionsFirst ? introductionGroups(steps, terms, heldCount, columns, scratch) : NO_GROUPS;
+  const { start: groupStart, members: groupDocs } = groups;
+  const clearGroups = () => {
+    for (let x = 0; x < groupStart[groups.count]!; x++) groupOf[groupDocs[x]!] = 0;
+  };
 
-  // 4. A first worst score: the stories the strongest lists give most, scored exactly.
+  // 4. A first worst score: the stories the strongest lists give most, scored exactly. The strongest list's gains
+  // go straight into the partial sums (it is never weak: no worst score exceeds every list's bound together).
   const byBound = steps.map((_, k) => k).filter((k) => steps[k]!.entry.score).sort((a, b) => listBound[b]! - listBound[a]!);
+  // Partial sums for the allowed stories and for the introductions' digests (a raise may come from a story the
+  // other filters leave out), in the blocks that hold any.
+  const scan = blockHas.slice();
+  for (let x = 0; x < groupStart[groups.count]!; x++) scan[groupDocs[x]! >>> shift] = 1;
+  let count = 0;
+  const addList = (k: number): void => {
+    const step = steps[k]!;
+    const sc = step.entry.score!;
+    for (const part of step.added ? [step, step.added] : [step]) {
+      count = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, count, sc.factor, sc.base, sc.slope);
+    }
+  };
+  const strongest = byBound[0];
   let theta = 0;
   {
     const best = new Best(q.want);
-    for (const k of byBound) {
+    if (strongest !== undefined) {
+      addList(strongest);
+      for (let i = 0; i < count; i++) if (isAllowed(candidates[i]!)) best.offer(partial[candidates[i]!]!, candidates[i]!);
+    }
+    for (const k of byBound.slice(1)) {
+      if (best.size === q.want) break;
       const step = steps[k]!;
       const sc = step.entry.score!;
       for (const part of step.added ? [step, step.added] : [step]) {
         offerGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), blockHas, allowed, sc.lengths, best, sc.factor, sc.base, sc.slope);
       }
-      if (best.size === q.want) break;
     }
     const found = new Best(q.want);
     for (const doc of best.docs()) found.offer(exact(doc) * terms, doc);
@@ -158,14 +178,16 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   }
   if (theta === 0 && total > 4 * q.want) {
     // Nothing to bound the page with (a page deeper than the strong lists): scoring every posting costs less.
-    for (const members of groups) for (const doc of members) groupOf[doc] = 0;
+    clearGroups();
+    for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
     return undefined;
   }
 
   // 5. MaxScore: long lists whose bounds, summed from the weakest, cannot reach that worst score are "weak"; a story
   // in weak lists only cannot reach the page. The other lists give the candidates, each bounded by what those lists
-  // give it plus the weak lists' bounds in its block. Short lists are never weak: their stories cost little.
-  const ascending = [...byBound].reverse().filter((k) => steps[k]!.list.count > SHORT_LIST);
+  // give it plus, for each weak list holding it (its bitset), that list's best gain in its block (`weakBound`). Short
+  // lists are never weak: their stories cost little.
+  const ascending = [...byBound].reverse().filter((k) => k !== strongest && steps[k]!.list.count > SHORT_LIST);
   const weakLists: number[] = [];
   let weak = 0;
   for (const k of ascending) {
@@ -174,40 +196,53 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     weak = next;
     weakLists.push(k);
   }
-  // A weak list loosens every candidate's bound by its own; the strongest of them are worth reading instead when
-  // they are no longer than twice what is read already (fewer candidates then need an exact score).
-  let strongLength = 0;
-  for (const k of byBound) if (!weakLists.includes(k)) strongLength += steps[k]!.list.count;
-  while (weakLists.length > 0 && steps[weakLists.at(-1)!]!.list.count <= 2 * strongLength && listBound[weakLists.at(-1)!]! * terms >= PROMOTE_FROM * theta) strongLength += steps[weakLists.pop()!]!.list.count;
-  const weakInBlock = new Float64Array(blocks);
+  // A weak list no longer loosens every candidate's bound by its block's best: a story gets a weak list's bound only
+  // if the list holds it (its bitset, just read for the total, so still in the CPU caches), so no weak list is worth
+  // reading in full.
+  const weakSet: WeakLists = { count: 0, words: [], blockGain: [], looseInBlock: new Float64Array(blocks) };
+  const looseInBlock = weakSet.looseInBlock;
   for (const k of weakLists) {
     const step = steps[k]!;
     const sc = step.entry.score!;
-    for (const bounds of step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
-      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) weakInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
+    const words = step.bounds.words;
+    if (words) {
+      const blockGain = new Float64Array(blocks);
+      const bounds = step.bounds;
+      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) blockGain[b] = gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
+      weakSet.count++;
+      weakSet.words.push(words);
+      weakSet.blockGain.push(blockGain);
+    }
+    for (const bounds of words ? (step.added ? [step.added.bounds] : []) : step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
+      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) looseInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
     }
   }
-  const strong = byBound.filter((k) => !weakLists.includes(k));
-  let count = 0;
-  // Partial sums for the allowed stories and for the introductions' digests (a raise may come from a story the
-  // other filters leave out), in the blocks that hold any.
-  const scan = blockHas.slice();
-  for (const members of groups) for (const doc of members) scan[doc >>> shift] = 1;
-  for (const k of strong) {
-    const step = steps[k]!;
-    const sc = step.entry.score!;
-    for (const part of step.added ? [step, step.added] : [step]) {
-      count = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, count, sc.factor, sc.base, sc.slope);
-    }
-  }
+  for (const k of byBound) if (k !== strongest && !weakLists.includes(k)) addList(k);
   const scale = terms * (1 + BOUND_SLACK);
-  const groupBounds = new Float64Array(groups.length + 1);
-  for (let g = 1; g <= groups.length; g++) {
-    let best = 0;
-    for (const doc of groups[g - 1]!) best = Math.max(best, (partial[doc]! + weakInBlock[doc >>> shift]!) * scale);
-    groupBounds[g] = best * (1 + INTRODUCTION_RAISE);
+  // Two bounds per candidate: a cheap one (every weak list's best in its block) that turns most away once the page's
+  // worst hit is near its final value, and the tighter one (`weakBound`: only the weak lists holding it) for the rest.
+  const looseAll = looseInBlock.slice();
+  for (let i = 0; i < weakSet.count; i++) {
+    const blockGain = weakSet.blockGain[i]!;
+    for (let b = 0; b < blocks; b++) looseAll[b]! += blockGain[b]!;
   }
-  const doneGroup = new Uint8Array(groups.length + 1);
+  const looseGroup = new Float64Array(groups.count + 1);
+  for (let g = 1; g <= groups.count; g++) {
+    let best = 0;
+    for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) best = Math.max(best, (partial[groupDocs[x]!]! + looseAll[groupDocs[x]! >>> shift]!) * scale);
+    looseGroup[g] = best * (1 + INTRODUCTION_RAISE);
+  }
+  /** A group's tight bound, computed when its loose one does not settle it (-1: not yet). */
+  const tightGroup = new Float64Array(groups.count + 1).fill(-1);
+  const groupBound = (g: number): number => {
+    if (tightGroup[g]! < 0) {
+      let best = 0;
+      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) best = Math.max(best, (partial[groupDocs[x]!]! + weakBound(weakSet, groupDocs[x]!, shift)) * scale);
+      tightGroup[g] = best * (1 + INTRODUCTION_RAISE);
+    }
+    return tightGroup[g]!;
+  };
+  const doneGroup = new Uint8Array(groups.count + 1);
   // What a bound must reach to place a story: above `high` it may beat the page's worst hit on score; from `low` to
   // `high` it may only tie it (`tied`: 1e-9 relative), and a tie goes to the newer story, then the earlier in the digest.
   let low = -Infinity;
@@ -222,9 +257,9 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     } else {
       doneGroup[g] = 1;
       headFull.length = 0;
-      for (const member of groups[g - 1]!) store(member);
+      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) store(groupDocs[x]!);
       raiseIntroduction(headFull);
-      for (const member of groups[g - 1]!) offer(member);
+      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) offer(groupDocs[x]!);
     }
     if (heap.length < q.want) return;
     const worst = heap[0]!;
@@ -232,30 +267,41 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     high = worst.score * (1 + 5e-10);
     worstDate = worst.date;
   };
-  /** The bound of a story not placed yet (its digest's, for an introduction's), or -1 when it has no place to take. */
-  const boundOf = (doc: number): number => {
-    const g = groupOf[doc]!;
-    if (g !== 0) return doneGroup[g] ? -1 : groupBounds[g]!;
-    if (masks[doc] !== 0 || ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return -1;
-    return (partial[doc]! + weakInBlock[doc >>> shift]!) * scale;
-  };
   // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
   const floor = theta * (1 - 1e-8);
+  /** Whether a story with this bound (or less) cannot place on the page as it is now. */
+  const cannotPlace = (bound: number, doc: number): boolean => bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate));
+  // The \`want\` highest tight bounds are placed first, so the page's worst hit is near its final value before the
+  // others are looked at (a tight bound is worked out only when the loose one could still enter the seeds).
+  const seed = new Best(q.want);
+  for (let i = 0; i < count; i++) {
+    const doc = candidates[i]!;
+    if (groupOf[doc] !== 0 || !isAllowed(doc)) continue;
+    const loose = (partial[doc]! + looseAll[doc >>> shift]!) * scale;
+    if (loose < floor || (seed.size === q.want && loose <= seed.min)) continue;
+    seed.offer((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc);
+  }
+  for (let g = 1; g <= groups.count; g++) {
+    if (looseGroup[g]! < floor || (seed.size === q.want && looseGroup[g]! <= seed.min)) continue;
+    seed.offer(groupBound(g), groupDocs[groupStart[g - 1]!]!);
+  }
+  const tryPlace = (doc: number): void => {
+    const g = groupOf[doc]!;
+    if (g !== 0) {
+      if (doneGroup[g] || cannotPlace(looseGroup[g]!, doc) || cannotPlace(groupBound(g), doc)) return;
+    } else {
+      if (masks[doc] !== 0 || !isAllowed(doc)) return;
+      if (cannotPlace((partial[doc]! + looseAll[doc >>> shift]!) * scale, doc)) return;
+      if (cannotPlace((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc)) return;
+    }
+    place(doc);
+  };
+  for (const at of seed.ranked()) tryPlace(seed.docs()[at]!);
   // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
   // of the run are skipped on their date instead of each displacing the last.
-  for (let i = count - 1; i >= 0; i--) {
-    const doc = candidates[i]!;
-    const bound = boundOf(doc);
-    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
-    place(doc);
-  }
-  for (let g = 1; g <= groups.length; g++) {
-    const doc = groups[g - 1]![0]!;
-    const bound = boundOf(doc);
-    if (bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate))) continue;
-    place(doc);
-  }
-  for (const members of groups) for (const doc of members) groupOf[doc] = 0;
+  for (let i = count - 1; i >= 0; i--) tryPlace(candidates[i]!);
+  for (let g = 1; g <= groups.count; g++) tryPlace(groupDocs[groupStart[g - 1]!]!);
+  clearGroups();
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
   return { total, heap };
 }

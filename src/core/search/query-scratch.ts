@@ -11,7 +11,7 @@ export class QueryScratch {
   headMasks = new Uint32Array(0);
   /** Stories whose headline names every query term (usually a handful), gathered while scoring. */
   headFull: number[] = [];
-  /** Bitsets over short ids for the pruned search: the stories with every term, one term's stories, the headline matches. */
+  /** Bitsets over short ids for the pruned search: the stories with every term, one term's stories (also the full scoring's rarest term), the headline matches. */
   all = new Uint32Array(0);
   term = new Uint32Array(0);
   head = new Uint32Array(0);
@@ -24,6 +24,8 @@ export class QueryScratch {
   candidates = new Uint32Array(0);
   /** The pruned search's digest group of a story (1-based; 0 = none). */
   group = new Int32Array(0);
+  /** The pruned search's digest groups' members (`introductionGroups`). */
+  groupDocs = new Uint32Array(0);
 
   grow(capacity: number): void {
     this.scores = new Float64Array(capacity);
@@ -39,6 +41,7 @@ export class QueryScratch {
     this.partial = new Float64Array(capacity);
     this.candidates = new Uint32Array(capacity);
     this.group = new Int32Array(capacity);
+    this.groupDocs = new Uint32Array(capacity);
   }
 
   /** Zeroes what the query touched (the bitsets are cleared by their users). */

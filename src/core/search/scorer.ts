@@ -7,6 +7,7 @@ import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./min
 import { FIELD_BOOSTS, type StoryDoc } from "./index-options.js";
 import { type PlanEntry, prunedSearch } from "./pruned-search.js";
 import { QueryScratch } from "./query-scratch.js";
+import { clearMarks, markRarestTerm } from "./rarest-term.js";
 import { DEFAULT_BLOCK_SIZE, StoryColumns } from "./story-columns.js";
 import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
 import { addPostings, BM25, fuzzinessIn, FUZZY_WEIGHT, PREFIX_WEIGHT } from "./bm25.js";
@@ -62,6 +63,8 @@ export interface ScorerOptions {
   prunedFromPostings?: number;
   /** Most bytes of cached list bounds. */
   boundsCacheBytes?: number;
+  /** Score only the rarest term's stories first when every posting is scored (default true; tests compare with false). */
+  rarestTermFirst?: boolean;
 }
 
 /** Below this many postings, scoring them all costs less than the pruned path's bitsets (~1 µs per 1,000 words). */
@@ -103,6 +106,7 @@ export class StoryScorer {
   /** Field id of the unscored `headline` field; `undefined` on an index built without it. */
   private readonly headlineField: number | undefined;
   private readonly prunedFrom: number;
+  private readonly rarestFirst: boolean;
 
   constructor(
     private readonly index: MiniSearch<StoryDoc>,
@@ -118,6 +122,7 @@ export class StoryScorer {
     this.columns.onGrow = (capacity) => this.scratch.grow(capacity);
     this.bounds = new BoundsCache(options.boundsCacheBytes ?? BOUNDS_CACHE_BYTES);
     this.prunedFrom = options.prunedFromPostings ?? PRUNED_FROM_POSTINGS;
+    this.rarestFirst = options.rarestTermFirst !== false;
   }
 
   /** Queries answered by the pruned path so far (tests check that it is taken). */
@@ -160,6 +165,7 @@ export class StoryScorer {
     let postings = 0;
     let lists = 0;
     for (const entry of plan) if (entry.score) (postings += entry.postings.size), lists++;
+    let andOnly = terms.length > 1 && this.rarestFirst;
     try {
       if (postings >= this.prunedFrom && lists <= PRUNED_MAX_LISTS && Number.isFinite(want)) {
         const dated = from > 0 || to < 99999999;
@@ -168,11 +174,26 @@ export class StoryScorer {
         if (pruned) this.prunedQueries++;
         if (pruned && (pruned.total > 0 || terms.length === 1 || options.requireAll === true)) return { hits: this.hitsOf(ix, pruned.heap, offset), total: pruned.total };
         this.scratch.reset();
+        // The pruned path found no story with every term: only the partial matches are left to rank.
+        if (pruned) andOnly = false;
       }
-      this.accumulate(plan, from, to, full);
+      // Stories with every term first: only the stories of the rarest term are scored (`开源 mo`: mo's 2k stories,
+      // not 开源's 11k), each the same sum in the same order. The partial matches need every score: when no story
+      // has every term, the postings are scored again in full.
+      const among = andOnly ? markRarestTerm(plan, terms.length, this.scratch.term) : undefined;
+      if (!among) andOnly = false;
+      this.accumulate(plan, from, to, full, among);
+      if (among) clearMarks(among, this.scratch.term);
       if (introductionsFirst) this.putIntroductionsFirst(full, this.scratch.headFull);
       let page = this.collect(ix, full, options);
-      if (page.total === 0 && terms.length > 1 && options.requireAll !== true) page = this.collect(ix, 0, options);
+      if (page.total === 0 && terms.length > 1 && options.requireAll !== true) {
+        if (andOnly) {
+          this.scratch.reset();
+          this.accumulate(plan, from, to, full, undefined);
+          if (introductionsFirst) this.putIntroductionsFirst(full, this.scratch.headFull);
+        }
+        page = this.collect(ix, 0, options);
+      }
       return page;
     } finally {
       this.scratch.reset();
@@ -229,8 +250,12 @@ export class StoryScorer {
     return plan;
   }
 
-  /** Scores every posting of the plan. */
-  private accumulate(plan: PlanEntry[], from: number, to: number, full: number): void {
+  /**
+   * Scores every posting of the plan; with `among`, only those of the stories in the bitset `scratch.term` (the
+   * stories of one term: the scores of the stories with every term are the same sums, in the same order).
+   */
+  private accumulate(plan: PlanEntry[], from: number, to: number, full: number, among: PlanEntry[] | undefined): void {
+    const filter = among ? this.scratch.term : undefined;
     const dated = from > 0 || to < 99999999;
     const dates = this.columns.dates;
     const { scores, masks, touched, headMasks, headFull } = this.scratch;
@@ -253,6 +278,7 @@ export class StoryScorer {
       const add = (doc: number, tf: number): void => {
         const length = lengths[doc];
         if (!length) return;
+        if (filter && ((filter[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return;
         if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
         if (masks[doc] === 0) touched[count++] = doc;
         scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
@@ -260,7 +286,7 @@ export class StoryScorer {
       };
       if (postings instanceof LazyPostings) {
         // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
-        count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, factor, base, slope);
+        count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, filter, factor, base, slope);
         if (!postings.pristine) postings.eachAdded(add);
       } else {
         postings.forEach((tf, doc) => add(doc, tf));
