@@ -1,7 +1,7 @@
 // Whole-process memory benchmark: RSS of a running `digest-bot start` on a 3-year archive as the day's digest arrives and is edited 100 times.
 //
 // `npm run bench:rss [-- --days N] [--edits N] [--gap-ms N] [--root DIR] [--baseline DIR] [--only cold|warm]
-// [--node-options "…"]` (defaults: 1096 days, 100 edits 700 ms apart, as a publisher saving again and again; `--only
+// [--node-options=…] [--node-args=…]` (defaults: 1096 days, 100 edits 700 ms apart, as a publisher saving again and again; `--only
 // warm` on a `--root` kept from an earlier run skips the cold start). Each run is a fresh `node bin/digest-bot.js
 // start` of the checkout (dist/, as a user runs it) with no token set, so it starts the local console, its stdin a
 // pipe kept open. The first run of a checkout is cold (a new DATA_DIR: parse, build, save); the second is warm (the
@@ -34,9 +34,17 @@ interface Run {
   after: Memory;
   settled: Memory;
   peakMb: number;
+  /** CPU seconds of the process (every thread) from the first edit to the last one searchable. */
+  editsCpuS: number;
 }
 
 const mb = (kb: number) => Math.round(kb / 1024);
+/** CPU seconds (user + system, every thread) of a live process; USER_HZ is 100 on Linux. */
+function cpuOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 function memoryOf(pid: number): Memory & { peakMb: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0);
@@ -49,6 +57,8 @@ function memoryOf(pid: number): Memory & { peakMb: number } {
 /** A console bot whose replies can be awaited. */
 /** `--node-options`: what the bot's node is run with (e.g. V8 flags to try), as NODE_OPTIONS. */
 let nodeOptions = "";
+/** `--node-args`: flags given to the bot's node itself (e.g. `--heap-growing-percent=0` for V8's default growth). */
+let nodeArgs: string[] = [];
 
 class Bot {
   private out = "";
@@ -56,7 +66,7 @@ class Bot {
   readonly proc: ChildProcessWithoutNullStreams;
   constructor(code: string, digestDir: string, dataDir: string) {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DIGEST_DIR: digestDir, DATA_DIR: dataDir, BOT_LOCALE: "en", LOG_LEVEL: "warn", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
-    this.proc = spawn(process.execPath, [path.join(code, "bin/digest-bot.js"), "start"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = spawn(process.execPath, [...nodeArgs, path.join(code, "bin/digest-bot.js"), "start"], { env, stdio: ["pipe", "pipe", "pipe"] });
     this.proc.stdout.on("data", (c: Buffer) => (this.out += c.toString("utf8")));
     this.proc.stderr.on("data", (c: Buffer) => (this.err += c.toString("utf8")));
   }
@@ -108,18 +118,20 @@ async function runOnce(kind: Run["kind"], code: string, digestDir: string, dataD
     await bot.waitSearchable("Dayfirst");
     await sleep(2000);
     const first = memoryOf(bot.proc.pid!);
+    const cpuBefore = cpuOf(bot.proc.pid!);
     for (let n = 1; n <= edits; n++) {
       saveFile(dayFile, markdown(withWord(day, `Revision${n}`)));
       await sleep(gapMs);
     }
     await bot.waitSearchable(`Revision${edits}`);
+    const editsCpuS = Math.round((cpuOf(bot.proc.pid!) - cpuBefore) * 100) / 100;
     await sleep(2000);
     const after = memoryOf(bot.proc.pid!);
     await sleep(30_000);
     const { peakMb, ...settled } = memoryOf(bot.proc.pid!);
     const exit = await bot.stop();
     if (exit !== 0) throw new Error(`bench: the bot exited ${exit} on SIGTERM`);
-    return { kind, readyS: Math.round(readyS * 100) / 100, loaded: strip(loaded), first: strip(first), after: strip(after), settled, peakMb };
+    return { kind, readyS: Math.round(readyS * 100) / 100, loaded: strip(loaded), first: strip(first), after: strip(after), settled, peakMb, editsCpuS };
   } catch (err) {
     bot.proc.kill("SIGKILL");
     throw err;
@@ -157,10 +169,12 @@ async function main(): Promise<void> {
       root: { type: "string" },
       baseline: { type: "string" },
       "node-options": { type: "string", default: "" },
+      "node-args": { type: "string", default: "" },
       only: { type: "string" },
     },
   });
   nodeOptions = values["node-options"];
+  nodeArgs = values["node-args"].split(" ").filter(Boolean);
   const kinds = (values.only ?? "cold,warm").split(",");
   if (kinds.some((k) => k !== "cold" && k !== "warm")) throw new Error(`bench: --only takes cold, warm or both (comma-separated), not ${values.only}`);
   const days = Number(values.days);
@@ -190,7 +204,7 @@ async function main(): Promise<void> {
         results.push([name, run]);
         process.stdout.write(
           `${name}, ${kind} start (answering after ${run.readyS} s): loaded ${show(run.loaded)}; after the day's digest ${show(run.first)}; ` +
-            `after ${values.edits} edits ${show(run.after)}; settled ${show(run.settled)}; peak ${run.peakMb} MiB; load ${load()}\n`,
+            `after ${values.edits} edits ${show(run.after)}; settled ${show(run.settled)}; peak ${run.peakMb} MiB; CPU during the edits ${run.editsCpuS} s; load ${load()}\n`,
         );
       }
     }

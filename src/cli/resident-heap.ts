@@ -5,10 +5,11 @@ import v8 from "node:v8";
  * How far V8 lets the old generation grow past what the last full collection left alive, in percent. V8's own
  * factor (up to 4× for a heap whose collections are fast) let a bot whose digest was being edited grow from ~210 to
  * ~300 MiB of RSS at 3 years before its first full collection: each edit leaves the old version of the digest's
- * index entries behind. 20 % keeps it within ~40 MiB of the live heap, for a full collection every few dozen
- * edits (concurrent marking; the pause is the compaction's, a few ms at 3 years).
+ * index entries behind (~1 MiB). 10 % keeps it within ~10 MiB of the live heap (`npm run bench:rss`: 235 MiB after
+ * 100 edits, +8 %; 20 % gave 241 MiB, +12 %), for a full collection every ten edits or so (concurrent marking on
+ * a helper thread; the main thread's pause is the compaction's).
  */
-export const HEAP_GROWING_PERCENT = 20;
+export const HEAP_GROWING_PERCENT = 10;
 
 /**
  * Sets {@link HEAP_GROWING_PERCENT} unless node was started with `--heap-growing-percent` (which NODE_OPTIONS does
