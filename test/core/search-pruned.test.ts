@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateSyntheticDigests } from "../../bench/synthetic-archive.js";
+import { generateSyntheticDigests, mulberry32 } from "../../bench/synthetic-archive.js";
 import { type Digest, makeStoryId } from "../../src/core/digest/model.js";
 import { createIndex } from "../../src/core/search/index-options.js";
 import { LiveIndex } from "../../src/core/search/live-index.js";
@@ -18,13 +18,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
  * 45 synthetic days, every third one also carrying a copy of the first day's first section: stories with the very
  * same text score exactly alike, so pages end inside runs of ties (ranked newest first).
  */
-const digests = generateSyntheticDigests({ samplePath: join(ROOT, "data/digests/2026-02-18.md"), days: 45 }).map((d, i) => {
+const digests = generateSyntheticDigests({ samplePath: join(ROOT, "test/fixtures/sample/2026-02-18.md"), days: 45 }).map((d, i) => {
   if (i === 0 || i % 3 !== 0) return d;
   const copy = structuredClone(d);
   const repeated = structuredClone(d.sections[0]!);
   const at = copy.sections.length;
   repeated.title = "转载";
-  repeated.stories = structuredClone(generateSyntheticDigests({ samplePath: join(ROOT, "data/digests/2026-02-18.md"), days: 45 })[0]!.sections[0]!.stories).map((s, k) => ({ ...s, id: makeStoryId(d.date, at, k) }));
+  repeated.stories = structuredClone(generateSyntheticDigests({ samplePath: join(ROOT, "test/fixtures/sample/2026-02-18.md"), days: 45 })[0]!.sections[0]!.stories).map((s, k) => ({ ...s, id: makeStoryId(d.date, at, k) }));
   copy.sections.push(repeated);
   return copy;
 });
@@ -33,16 +33,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random query: 1–3 words cut from the archive's stories (common bigrams, names, versions, rare runs), sometimes a typo or a prefix. */
 function randomQuery(rand: () => number, archive: readonly Digest[]): { query: string; options: ScoreOptions; section?: string } {
@@ -114,7 +104,7 @@ describe("pruned search", () => {
     current.set(edited.date, edited);
     live.apply({ type: "remove", date: digests[20]!.date, file: digests[20]!.date });
     current.delete(digests[20]!.date);
-    const [next] = generateSyntheticDigests({ samplePath: join(ROOT, "data/digests/2026-02-18.md"), days: 1, endDate: "2026-02-18", seed: 7 });
+    const [next] = generateSyntheticDigests({ samplePath: join(ROOT, "test/fixtures/sample/2026-02-18.md"), days: 1, endDate: "2026-02-18", seed: 7 });
     live.apply({ type: "upsert", digest: next!, file: next!.date });
     current.set(next!.date, next!);
     const after = [...current.values()].sort((a, b) => a.date.localeCompare(b.date));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateSyntheticDigests } from "../../bench/synthetic-archive.js";
+import { generateSyntheticDigests, mulberry32 } from "../../bench/synthetic-archive.js";
 import type { Digest } from "../../src/core/digest/model.js";
 import { createIndex, digestToDocs } from "../../src/core/search/index-options.js";
 import { LiveIndex } from "../../src/core/search/live-index.js";
@@ -12,23 +12,13 @@ import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js"
 import { type ScoreOptions, StoryScorer } from "../../src/core/search/scorer.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SAMPLE = join(ROOT, "data/digests/2026-02-18.md");
+const SAMPLE = join(ROOT, "test/fixtures/sample/2026-02-18.md");
 const digests = generateSyntheticDigests({ samplePath: SAMPLE, days: 30 });
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * 2–3 words: pieces of titles and texts (common and rare), short prefixes (many expansions), typos, words found
