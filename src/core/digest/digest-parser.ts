@@ -92,6 +92,8 @@ export interface WorkerParserOptions {
   workers?: number;
   /** How long the first worker stays up with nothing to parse. Default {@link WORKER_IDLE_MS}. */
   idleMs?: number;
+  /** A parse on the bot's own thread longer than this sends the file's next versions to a worker. Default {@link INLINE_SLOW_MS}. */
+  inlineSlowMs?: number;
 }
 
 /**
@@ -115,6 +117,9 @@ const BURST_YOUNG_GENERATION_MB = 64;
  * subset, go to a worker (the full parser's worst cases take seconds).
  */
 export const INLINE_PARSE_MAX_CHARS = 64 * 1024;
+
+/** A plain file whose parse on the bot's thread took longer than this (ms) is parsed in a worker from then on. */
+export const INLINE_SLOW_MS = 50;
 
 /** A file asked for sooner than this after the previous one is part of a burst, parsed in a worker. */
 const BURST_GAP_MS = 50;
@@ -161,6 +166,9 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   const lanes = Array.from({ length: count }, (_, i) => createLane(limit, i === 0 ? EDIT_YOUNG_GENERATION_MB : BURST_YOUNG_GENERATION_MB));
   const timers: (NodeJS.Timeout | undefined)[] = lanes.map(() => undefined);
   let lastCallAt = -Infinity;
+  const slowMs = options.inlineSlowMs ?? INLINE_SLOW_MS;
+  /** Files whose parse on this thread took longer than `slowMs`: parsed in a worker from then on. */
+  const slowHere = new Set<string>();
   let closed = false;
   return {
     parse(source, file, opts) {
@@ -171,8 +179,11 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
       const now = performance.now();
       const alone = now - lastCallAt >= BURST_GAP_MS;
       lastCallAt = now;
-      if (alone && source.length <= INLINE_PARSE_MAX_CHARS && lanes.every((l) => (l as Lane).pending === 0)) {
+      if (alone && !slowHere.has(file) && source.length <= INLINE_PARSE_MAX_CHARS && lanes.every((l) => (l as Lane).pending === 0)) {
         const inline = parsePlainHere(source, file, opts);
+        // A plain file that still took long here (some path of the parse is slower than the fast reader) costs the
+        // bot's thread that once: its next versions go to a worker, where the time limit holds.
+        if (now + slowMs < performance.now()) slowHere.add(file);
         if (inline) return Promise.resolve(inline);
       }
       // An extra worker starts once files queue up, and takes files only once it is up: a worker start costs more
