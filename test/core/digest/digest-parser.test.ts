@@ -95,6 +95,31 @@ describe("two worker parsers side by side", () => {
   }, 120_000);
 });
 
+describe("a digest dated by a 'Generated on' line with blank lines after it", () => {
+  // Blank lines with a trailing space after "Generated on" (a footer with an empty value): the date search must not
+  // backtrack over them (it held the bot's own thread for seconds with a few hundred such lines, minutes with more).
+  const footer = `Generated on${" \n".repeat(2000)}x\n`;
+  const mtime = new Date("2026-03-09T12:00:00Z");
+  const story = (body: string) => `## News\n\n### Footer story\n\n${body}\n\n${footer}`;
+
+  it("is read in a worker within its time limit (a file too big for the bot's thread), and on the bot's thread", async () => {
+    const parser = createWorkerParser({ timeLimitMs: 5000 });
+    try {
+      const big = story("Long body. ".repeat(7000));
+      expect(big.length).toBeGreaterThan(64 * 1024);
+      const inWorker = await parser.parse(big, "/x/footer.md", { mtime });
+      expect(inWorker.ok ? inWorker.parsed.digest.date : inWorker.message).toBe("2026-03-09");
+      const small = story("Short body.");
+      expect(small.length).toBeLessThan(64 * 1024);
+      await new Promise((r) => setTimeout(r, 60)); // alone, not part of a burst: read on this thread
+      const here = await parser.parse(small, "/x/footer.md", { mtime });
+      expect(here.ok ? here.parsed.digest.date : here.message).toBe("2026-03-09");
+    } finally {
+      await parser.close();
+    }
+  }, 60_000);
+});
+
 describe("closing the worker parser", () => {
   it("does not wait for a slow file: the stop ends the parse in flight, which fails as cut short, not as slow or done", async () => {
     // The worker is up (a file outside the fast reader's subset started it), and busy with the slow file.
