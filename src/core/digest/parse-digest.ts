@@ -304,7 +304,10 @@ interface ResolvedDate {
 
 /** `Date: 2026-08-19` metadata lines (Pelican) and "Generated on …" / "生成时间" / "As of" lines. */
 const DATE_LINE = /^\s*date\s*[:：]\s*(.+)$/im;
-const GENERATED_LINE = /(?:generated\s+(?:on|at)?|生成时间|生成于|as of|更新时间)\**\s*[:：]?\s*\**\s*([^\n]{6,60})/i;
+// The runs of spaces and markers are taken whole (a lookahead and its back-reference: no backtracking into them):
+// with several optional `\s*` in a row, blank lines after "Generated on" made the search try every split of them
+// (a few hundred lines held the bot's thread for seconds; the value is the text right after them).
+const GENERATED_LINE = /(?:generated(?=(\s+(?:on|at)?))\1|生成时间|生成于|as of|更新时间)(?=(\**\s*[:：]?\s*\**\s*))\2([^\n]{6,60})/i;
 
 function resolveDate(
   meta: FrontMatter,
@@ -360,7 +363,7 @@ function resolveDate(
   const dayFirst = writesDayFirst(text);
   const generated = GENERATED_LINE.exec(text);
   if (generated) {
-    const found = findAnyDate(generated[1] ?? "", dayFirst);
+    const found = findAnyDate(generated[3] ?? "", dayFirst);
     if (found.kind === "valid") {
       return { date: found.date, line: text.slice(0, generated.index).split("\n").length, source: `"${foldWhitespace(generated[0]).slice(0, 40)}" line` };
     }
