@@ -120,6 +120,19 @@ describe("a digest dated by a 'Generated on' line with blank lines after it", ()
   }, 60_000);
 });
 
+describe("a plain digest whose front matter nests deeply", () => {
+  it("reads as a worker reads it, whatever the bot's thread's stack (a YAML value nested 3,000 deep)", async () => {
+    const parser = createWorkerParser();
+    try {
+      const text = `---\nx: ${"[".repeat(3000)}${"]".repeat(3000)}\n---\n\n## News\n\n### Deep front matter\n\nBody.\n`;
+      const outcome = await parser.parse(text, "/x/2026-03-09.md");
+      expect(outcome.ok ? outcome.parsed.digest.sections[0]?.stories[0]?.title : outcome.message).toBe("Deep front matter");
+    } finally {
+      await parser.close();
+    }
+  });
+});
+
 describe("closing the worker parser", () => {
   it("does not wait for a slow file: the stop ends the parse in flight, which fails as cut short, not as slow or done", async () => {
     // The worker is up (a file outside the fast reader's subset started it), and busy with the slow file.
