@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArchive } from "../../../src/core/digest/archive.js";
-import { createInlineParser, createWorkerParser, type DigestParser } from "../../../src/core/digest/digest-parser.js";
+import { createInlineParser, createWorkerParser, type DigestParser, takeParseJson } from "../../../src/core/digest/digest-parser.js";
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { settled } from "../../load-slack.js";
@@ -127,6 +127,28 @@ describe("a plain digest whose front matter nests deeply", () => {
       const text = `---\nx: ${"[".repeat(3000)}${"]".repeat(3000)}\n---\n\n## News\n\n### Deep front matter\n\nBody.\n`;
       const outcome = await parser.parse(text, "/x/2026-03-09.md");
       expect(outcome.ok ? outcome.parsed.digest.sections[0]?.stories[0]?.title : outcome.message).toBe("Deep front matter");
+    } finally {
+      await parser.close();
+    }
+  });
+});
+
+describe("a plain digest with a long front matter", () => {
+  // YAML is read at ~3 µs a character: 60 KB of front matter held the bot's thread ~0.2 s, where a plain digest of
+  // that size reads in a few ms. A parse made in a worker comes with its JSON text; one made here without.
+  it("is parsed in a worker, and a digest with a usual front matter on the bot's thread", async () => {
+    const parser = createWorkerParser();
+    try {
+      const body = "\n## News\n\n### Story\n\nBody.\n";
+      const long = `---\ntitle: Long\n${Array.from({ length: 4000 }, (_, i) => `k${i}: v${i}`).join("\n")}\n---\n${body}`;
+      expect(long.length).toBeLessThan(64 * 1024);
+      const inWorker = await parser.parse(long, "/x/2026-03-10.md");
+      expect(inWorker.ok && inWorker.parsed.digest.title).toBe("Long");
+      expect(inWorker.ok && typeof takeParseJson(inWorker.parsed)).toBe("string");
+      await new Promise((r) => setTimeout(r, 60)); // alone, not part of a burst
+      const usual = await parser.parse(`---\ntitle: Usual\ndate: 2026-03-11\n---\n${body}`, "/x/2026-03-11.md");
+      expect(usual.ok && usual.parsed.digest.title).toBe("Usual");
+      expect(usual.ok && takeParseJson(usual.parsed)).toBeUndefined();
     } finally {
       await parser.close();
     }
