@@ -257,15 +257,25 @@ interface FrontMatter {
   sections?: boolean;
 }
 
-/** `deferDeep`: a stack overflow is left to a worker (its stack is bigger than the bot's; the result must not depend on the thread). */
-function readFrontMatter(node: Yaml, fail: (line: number, reason: string) => never, deferDeep: boolean): FrontMatter {
+/**
+ * Longest front matter read on the bot's thread, in characters. YAML is read at ~3 µs a character (the rest of a
+ * plain digest at a tenth of that): 50 KB of it held the thread 0.1-0.2 s. Digests carry a few lines.
+ */
+const INLINE_FRONT_MATTER_MAX_CHARS = 4096;
+
+/**
+ * `plainOnly` (the bot's thread): a long front matter, or a stack overflow, is left to a worker (its stack is
+ * bigger than the bot's; the result must not depend on the thread).
+ */
+function readFrontMatter(node: Yaml, fail: (line: number, reason: string) => never, plainOnly: boolean): FrontMatter {
   const firstLine = lineOf(node) + 1; // the line after the opening `---`
+  if (plainOnly && node.value.length > INLINE_FRONT_MATTER_MAX_CHARS) throw new NotPlain();
   let data: unknown;
   try {
     data = parseYaml(node.value, { maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
     // yaml reports a stack overflow in nested collections as RESOURCE_EXHAUSTION (a bare RangeError elsewhere).
-    if (deferDeep && (err instanceof RangeError || (err instanceof YAMLParseError && err.code === "RESOURCE_EXHAUSTION"))) throw new NotPlain();
+    if (plainOnly && (err instanceof RangeError || (err instanceof YAMLParseError && err.code === "RESOURCE_EXHAUSTION"))) throw new NotPlain();
     // yaml's own "at line N" counts from the front matter, not the file; the file line replaces it.
     const at = err instanceof YAMLParseError ? (err.linePos?.[0]?.line ?? 1) : aliasLine(node.value);
     const raw = err instanceof Error ? err.message : String(err);
