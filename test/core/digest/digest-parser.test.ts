@@ -155,6 +155,22 @@ describe("a plain digest with a long front matter", () => {
   });
 });
 
+describe("a plain digest with a long run of spaces in a line", () => {
+  // Several of the layout's patterns (a trailing colon, a label line) try every start in a run of spaces: 20,000
+  // spaces held the bot's thread ~1.5 s. Such a file goes to a worker, whose time limit bounds it.
+  it("is parsed in a worker", async () => {
+    const parser = createWorkerParser();
+    try {
+      const text = `## News\n\n### Spaced\n\nBody.\n\nLinks${" ".repeat(5000)}x [a](https://example.com/a)\n`;
+      const outcome = await parser.parse(text, "/x/2026-03-12.md");
+      expect(outcome.ok && outcome.parsed.digest.sections[0]?.stories[0]?.title).toBe("Spaced");
+      expect(outcome.ok && typeof takeParseJson(outcome.parsed)).toBe("string");
+    } finally {
+      await parser.close();
+    }
+  });
+});
+
 describe("closing the worker parser", () => {
   it("does not wait for a slow file: the stop ends the parse in flight, which fails as cut short, not as slow or done", async () => {
     // The worker is up (a file outside the fast reader's subset started it), and busy with the slow file.
