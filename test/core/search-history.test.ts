@@ -259,6 +259,37 @@ describe("a cold build", () => {
     }
   });
 
+  it("does not swap in its saved file while a change is still being applied: the new digest stays searchable", async () => {
+    const dataDir = tempDir();
+    const archive = createMemoryArchive(DATES.map((d) => version(d, 0)));
+    // A digest big enough to be applied over many turns (1 ms slices), saved the moment the file is written: the
+    // saved file is then being loaded while the change is half applied to the built index.
+    const big = onDate({ ...sample, sections: Array.from({ length: 40 }, () => sample.sections).flat() }, "2026-02-19");
+    let sent = false;
+    const capture = createLogger({
+      level: "debug",
+      destination: {
+        write: (line: string) => {
+          if (!sent && (JSON.parse(line) as { msg: string }).msg === "search index saved") {
+            sent = true;
+            archive.upsert(big);
+          }
+        },
+      },
+    });
+    const s = await createStorySearch({ archive, dataDir, logger: capture, saveDelayMs: 1, sliceMs: 1 });
+    try {
+      await s.ready;
+      expect(sent).toBe(true);
+      await s.settled();
+      await s.flush();
+      await s.settled();
+      expectSameAnswers(answers(s), await fresh(archive.all()));
+    } finally {
+      await s.close();
+    }
+  });
+
   it("keeps the built index when a change came while its file was written, and still answers like a fresh build", async () => {
     const dataDir = tempDir();
     const archive = createMemoryArchive(DATES.map((d) => version(d, 0)));

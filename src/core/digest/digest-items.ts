@@ -35,8 +35,31 @@ const lineOfNode = (node: { position?: { start: { line: number } } | undefined }
 
 /** Numbering and bullets publishers put in front of titles: `1.`, `1、`, `3.1`, `•`, `-`, `①`, `[1]`, `（2）`. */
 const NUMBERING = /^\s*(?:\d{1,3}(?:\.\d{1,3})*\s*[.、．)）:：]?\s+|\d{1,3}\s*[、．]\s*|[•●▪◆■·\u2460-\u2473\u2776-\u277F]\s*|[[(（【]\d{1,3}[\])）】]\s*)/u;
-/** Template text left in by a generator: `{{ 'date': … }}`. */
-const TEMPLATE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+/**
+ * `text` with template text left in by a generator (`{{ 'date': … }}`, `{% … %}`) replaced by a space: what
+ * `text.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, " ")` gives, in one pass. The regex looked for the end
+ * of every unclosed `{{` to the end of the text: a 45 KB heading of `{{ ` took 0.17 s.
+ */
+export function dropTemplates(text: string): string {
+  let out = "";
+  let from = 0;
+  // Past the last `}}` (or `%}`), no opening finds its end any more.
+  let noEnd = { "{": false, "%": false };
+  for (let i = text.indexOf("{"); i >= 0 && i < text.length - 1; i = text.indexOf("{", i + 1)) {
+    const kind = text[i + 1];
+    if (kind !== "{" && kind !== "%") continue;
+    if (noEnd[kind]) continue;
+    const end = text.indexOf(kind === "{" ? "}}" : "%}", i + 2);
+    if (end < 0) {
+      noEnd = { ...noEnd, [kind]: true };
+      continue;
+    }
+    out += `${text.slice(from, i)} `;
+    from = end + 2;
+    i = from - 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
 
 /**
  * Title text without numbering, template text, bold markers' leftovers, or a trailing colon.
@@ -46,7 +69,7 @@ const TEMPLATE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
  * cleanTitle("AI Submissions {{ 'date': '2024-03-20' }}") // "AI Submissions"
  */
 export function cleanTitle(text: string): string {
-  let out = text.replace(TEMPLATE, " ").replace(/\s+/g, " ").trim();
+  let out = dropTemplates(text).replace(/\s+/g, " ").trim();
   if (out !== text.trim()) out = out.replace(/^[\s.、)）:：-]+/u, "");
   const stripped = out.replace(NUMBERING, "");
   if (stripped.trim()) out = stripped;

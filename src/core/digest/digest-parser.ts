@@ -219,8 +219,30 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
   };
 }
 
+/**
+ * A run of spaces (tabs, NBSP, U+3000) within a line this long sends the file to a worker: several of the layout's
+ * patterns (a trailing colon, a label line) try every start in such a run, quadratic in its length (20,000 spaces
+ * held the bot's thread ~1.5 s). No digest is written so; the worker's time limit bounds what it costs there.
+ */
+const LONG_BLANK_RUN = 256;
+
+/** Whether `text` has a run of {@link LONG_BLANK_RUN} blanks within a line; one pass (a regex retried every start). */
+function hasLongBlankRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // What `\s` matches but a line break: ASCII blanks, NBSP, the Unicode spaces, U+3000, BOM.
+    const blank = c === 32 || (c >= 9 && c <= 13 && c !== 10) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+    if (blank) {
+      if (++run >= LONG_BLANK_RUN) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
 /** The outcome of a plain text parsed on this thread; `undefined` when the text needs the full parser (a worker). */
 function parsePlainHere(source: string, file: string, options: ParseOptions | undefined): ParseOutcome | undefined {
+  if (hasLongBlankRun(source)) return undefined;
   try {
     const parsed = parseDigestIfPlain(source, file, options);
     return parsed && { ok: true, parsed };

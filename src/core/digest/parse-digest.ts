@@ -89,7 +89,7 @@ export function parseDigest(source: string, file: string, options: ParseOptions 
   return parseWith(source, file, options, parseMarkdown);
 }
 
-/** Thrown inside {@link parseDigestIfPlain} when the text leaves the fast reader's subset. */
+/** Thrown inside {@link parseDigestIfPlain} when the text leaves the fast reader's subset, or needs a worker's stack. */
 class NotPlain extends Error {}
 
 /**
@@ -106,14 +106,14 @@ export function parseDigestIfPlain(source: string, file: string, options: ParseO
       const tree = readFastMarkdown(text);
       if (!tree) throw new NotPlain();
       return tree;
-    });
+    }, true);
   } catch (err) {
     if (err instanceof NotPlain) return undefined;
     throw err;
   }
 }
 
-function parseWith(source: string, file: string, options: ParseOptions, readTree: (text: string) => Root): ParsedDigest {
+function parseWith(source: string, file: string, options: ParseOptions, readTree: (text: string) => Root, plainOnly = false): ParsedDigest {
   // Line endings are normalised so body slices never carry "\r"; line numbers stay the same. Lone surrogates and
   // NUL become U+FFFD (same length, so offsets hold) and can never reach a payload.
   let text = scrubText(source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
@@ -139,7 +139,7 @@ function parseWith(source: string, file: string, options: ParseOptions, readTree
   const ctx: Context = { file, source: text, defs: collectDefinitions(tree), warnings: fenceWarnings };
 
   const yamlNode = tree.children.find((n): n is Yaml => n.type === "yaml");
-  const meta = yamlNode ? readFrontMatter(yamlNode, fail) : {};
+  const meta = yamlNode ? readFrontMatter(yamlNode, fail, plainOnly) : {};
   const blocks = tree.children.filter((n) => n.type !== "yaml");
   if (blocks.length > 0 && blocks.filter((b) => b.type === "html").length * 2 > blocks.length && !blocks.some((b) => b.type === "heading")) {
     fail(lineOf(blocks[0] as RootContent), "the file is raw HTML, not Markdown: digest-bot reads Markdown headings, lists, paragraphs and links");
@@ -257,12 +257,25 @@ interface FrontMatter {
   sections?: boolean;
 }
 
-function readFrontMatter(node: Yaml, fail: (line: number, reason: string) => never): FrontMatter {
+/**
+ * Longest front matter read on the bot's thread, in characters. YAML is read at ~3 µs a character (the rest of a
+ * plain digest at a tenth of that): 50 KB of it held the thread 0.1-0.2 s. Digests carry a few lines.
+ */
+const INLINE_FRONT_MATTER_MAX_CHARS = 4096;
+
+/**
+ * `plainOnly` (the bot's thread): a long front matter, or a stack overflow, is left to a worker (its stack is
+ * bigger than the bot's; the result must not depend on the thread).
+ */
+function readFrontMatter(node: Yaml, fail: (line: number, reason: string) => never, plainOnly: boolean): FrontMatter {
   const firstLine = lineOf(node) + 1; // the line after the opening `---`
+  if (plainOnly && node.value.length > INLINE_FRONT_MATTER_MAX_CHARS) throw new NotPlain();
   let data: unknown;
   try {
     data = parseYaml(node.value, { maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
+    // yaml reports a stack overflow in nested collections as RESOURCE_EXHAUSTION (a bare RangeError elsewhere).
+    if (plainOnly && (err instanceof RangeError || (err instanceof YAMLParseError && err.code === "RESOURCE_EXHAUSTION"))) throw new NotPlain();
     // yaml's own "at line N" counts from the front matter, not the file; the file line replaces it.
     const at = err instanceof YAMLParseError ? (err.linePos?.[0]?.line ?? 1) : aliasLine(node.value);
     const raw = err instanceof Error ? err.message : String(err);
@@ -304,7 +317,10 @@ interface ResolvedDate {
 
 /** `Date: 2026-08-19` metadata lines (Pelican) and "Generated on …" / "生成时间" / "As of" lines. */
 const DATE_LINE = /^\s*date\s*[:：]\s*(.+)$/im;
-const GENERATED_LINE = /(?:generated\s+(?:on|at)?|生成时间|生成于|as of|更新时间)\**\s*[:：]?\s*\**\s*([^\n]{6,60})/i;
+// The runs of spaces and markers are taken whole (a lookahead and its back-reference: no backtracking into them):
+// with several optional `\s*` in a row, blank lines after "Generated on" made the search try every split of them
+// (a few hundred lines held the bot's thread for seconds; the value is the text right after them).
+const GENERATED_LINE = /(?:generated(?=(\s+(?:on|at)?))\1|生成时间|生成于|as of|更新时间)(?=(\**\s*[:：]?\s*\**\s*))\2([^\n]{6,60})/i;
 
 function resolveDate(
   meta: FrontMatter,
@@ -360,7 +376,7 @@ function resolveDate(
   const dayFirst = writesDayFirst(text);
   const generated = GENERATED_LINE.exec(text);
   if (generated) {
-    const found = findAnyDate(generated[1] ?? "", dayFirst);
+    const found = findAnyDate(generated[3] ?? "", dayFirst);
     if (found.kind === "valid") {
       return { date: found.date, line: text.slice(0, generated.index).split("\n").length, source: `"${foldWhitespace(generated[0]).slice(0, 40)}" line` };
     }

@@ -209,12 +209,13 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
    * Set after a build: a built index holds ~2.5× the heap of the same index loaded from its file (MiniSearch's Maps
    * per term and story against the loaded form's packed postings), for the life of the process: ~300 MiB more RSS
    * at 3 years after a cold start. Once saved, the file is loaded in its place (one turn of ~0.3 s at 3 years,
-   * once), unless a change was applied since the snapshot: then at the next save.
+   * once), unless a change was applied since the snapshot or is being applied: then at the next save.
    */
   let reloadAfterSave = false;
   const reloadSaved = async (target: LiveIndex, snapshotOf: number): Promise<void> => {
     const fresh = await loadSavedIndex(dataDir as string);
-    if (closed || live !== target || appliedChanges !== snapshotOf || !fresh.index) return;
+    // A change half applied is applied to `target` (its steps hold it): swapping now would lose it.
+    if (closed || live !== target || appliedChanges !== snapshotOf || applying || !fresh.index) return;
     reloadAfterSave = false;
     live = liveFromSaved(fresh, archive.all());
     logger.info({ stories: fresh.index.documentCount }, "search index reloaded from its saved file after the build (less memory)");

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArchive } from "../../../src/core/digest/archive.js";
-import { createInlineParser, createWorkerParser, type DigestParser } from "../../../src/core/digest/digest-parser.js";
+import { createInlineParser, createWorkerParser, type DigestParser, takeParseJson } from "../../../src/core/digest/digest-parser.js";
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { settled } from "../../load-slack.js";
@@ -93,6 +93,82 @@ describe("two worker parsers side by side", () => {
       await pool.close();
     }
   }, 120_000);
+});
+
+describe("a digest dated by a 'Generated on' line with blank lines after it", () => {
+  // Blank lines with a trailing space after "Generated on" (a footer with an empty value): the date search must not
+  // backtrack over them (it held the bot's own thread for seconds with a few hundred such lines, minutes with more).
+  const footer = `Generated on${" \n".repeat(2000)}x\n`;
+  const mtime = new Date("2026-03-09T12:00:00Z");
+  const story = (body: string) => `## News\n\n### Footer story\n\n${body}\n\n${footer}`;
+
+  it("is read in a worker within its time limit (a file too big for the bot's thread), and on the bot's thread", async () => {
+    const parser = createWorkerParser({ timeLimitMs: 5000 });
+    try {
+      const big = story("Long body. ".repeat(7000));
+      expect(big.length).toBeGreaterThan(64 * 1024);
+      const inWorker = await parser.parse(big, "/x/footer.md", { mtime });
+      expect(inWorker.ok ? inWorker.parsed.digest.date : inWorker.message).toBe("2026-03-09");
+      const small = story("Short body.");
+      expect(small.length).toBeLessThan(64 * 1024);
+      await new Promise((r) => setTimeout(r, 60)); // alone, not part of a burst: read on this thread
+      const here = await parser.parse(small, "/x/footer.md", { mtime });
+      expect(here.ok ? here.parsed.digest.date : here.message).toBe("2026-03-09");
+    } finally {
+      await parser.close();
+    }
+  }, 60_000);
+});
+
+describe("a plain digest whose front matter nests deeply", () => {
+  it("reads as a worker reads it, whatever the bot's thread's stack (a YAML value nested 3,000 deep)", async () => {
+    const parser = createWorkerParser();
+    try {
+      const text = `---\nx: ${"[".repeat(3000)}${"]".repeat(3000)}\n---\n\n## News\n\n### Deep front matter\n\nBody.\n`;
+      const outcome = await parser.parse(text, "/x/2026-03-09.md");
+      expect(outcome.ok ? outcome.parsed.digest.sections[0]?.stories[0]?.title : outcome.message).toBe("Deep front matter");
+    } finally {
+      await parser.close();
+    }
+  });
+});
+
+describe("a plain digest with a long front matter", () => {
+  // YAML is read at ~3 µs a character: 60 KB of front matter held the bot's thread ~0.2 s, where a plain digest of
+  // that size reads in a few ms. A parse made in a worker comes with its JSON text; one made here without.
+  it("is parsed in a worker, and a digest with a usual front matter on the bot's thread", async () => {
+    const parser = createWorkerParser();
+    try {
+      const body = "\n## News\n\n### Story\n\nBody.\n";
+      const long = `---\ntitle: Long\n${Array.from({ length: 4000 }, (_, i) => `k${i}: v${i}`).join("\n")}\n---\n${body}`;
+      expect(long.length).toBeLessThan(64 * 1024);
+      const inWorker = await parser.parse(long, "/x/2026-03-10.md");
+      expect(inWorker.ok && inWorker.parsed.digest.title).toBe("Long");
+      expect(inWorker.ok && typeof takeParseJson(inWorker.parsed)).toBe("string");
+      await new Promise((r) => setTimeout(r, 60)); // alone, not part of a burst
+      const usual = await parser.parse(`---\ntitle: Usual\ndate: 2026-03-11\n---\n${body}`, "/x/2026-03-11.md");
+      expect(usual.ok && usual.parsed.digest.title).toBe("Usual");
+      expect(usual.ok && takeParseJson(usual.parsed)).toBeUndefined();
+    } finally {
+      await parser.close();
+    }
+  });
+});
+
+describe("a plain digest with a long run of spaces in a line", () => {
+  // Several of the layout's patterns (a trailing colon, a label line) try every start in a run of spaces: 20,000
+  // spaces held the bot's thread ~1.5 s. Such a file goes to a worker, whose time limit bounds it.
+  it("is parsed in a worker", async () => {
+    const parser = createWorkerParser();
+    try {
+      const text = `## News\n\n### Spaced\n\nBody.\n\nLinks${" ".repeat(5000)}x [a](https://example.com/a)\n`;
+      const outcome = await parser.parse(text, "/x/2026-03-12.md");
+      expect(outcome.ok && outcome.parsed.digest.sections[0]?.stories[0]?.title).toBe("Spaced");
+      expect(outcome.ok && typeof takeParseJson(outcome.parsed)).toBe("string");
+    } finally {
+      await parser.close();
+    }
+  });
 });
 
 describe("closing the worker parser", () => {
