@@ -112,9 +112,10 @@ const BURST_YOUNG_GENERATION_MB = 64;
 
 /**
  * Largest text read on the bot's own thread when it is plain Markdown (the fast reader's subset), in characters: a
- * daily digest is 20–60 KB and reads in well under a millisecond; the fast reader is one pass, ~0.3 ms per 1,000
- * characters at worst on a busy machine, so this bounds the turn at ~20 ms. Bigger files, and any file outside the
- * subset, go to a worker (the full parser's worst cases take seconds).
+ * daily digest is 20–60 KB; its Markdown reads in one pass of the fast reader, the whole parse (layout, stories,
+ * links, date) of a 40–50 KB one took 9–60 ms at load 1.3 (a file over {@link INLINE_SLOW_MS} is sent to a worker
+ * from then on). Bigger files, and any file outside the subset, go to a worker (the full parser's worst cases take
+ * seconds, and there the time limit holds).
  */
 export const INLINE_PARSE_MAX_CHARS = 64 * 1024;
 
