@@ -1,6 +1,6 @@
 // Stories that are not headings: list items, `N、`/`•` lead paragraphs and table rows with a linked title.
 import type { List, ListItem, Paragraph, PhrasingContent, RootContent, Table } from "mdast";
-import { type Definitions, linksOfList, linksOfPhrasing, plainText, type RawLink } from "./digest-links.js";
+import { type Definitions, linksOfList, linksOfPhrasing, plainText, type RawLink, stripTrailingColon } from "./digest-links.js";
 
 /** A story found in the tree, before its body and links are built. */
 export interface StoryDraft {
@@ -73,7 +73,7 @@ export function cleanTitle(text: string): string {
   if (out !== text.trim()) out = out.replace(/^[\s.、)）:：-]+/u, "");
   const stripped = out.replace(NUMBERING, "");
   if (stripped.trim()) out = stripped;
-  return out.replace(/\s*[：:]\s*$/u, "").trim();
+  return stripTrailingColon(out).trim();
 }
 
 /**
@@ -136,7 +136,7 @@ function leadOf(p: Paragraph, defs: Definitions): Lead | undefined {
     if (inner.length === 1 && (inner[0]?.type === "link" || inner[0]?.type === "linkReference")) {
       return { title: plainText(first), links: linksOfPhrasing(first.children, defs), rest: i + 1, strength: "strong" };
     }
-    const title = plainText(first).replace(/\s*[：:]\s*$/u, "");
+    const title = stripTrailingColon(plainText(first));
     if (!title) return undefined;
     // `**Title**: a long sentence` and `**Title**` alone on its line are titles; `**Key**: short` is metadata.
     const colon = /^\s*[：:]/u.test(firstLineOfAfter) || /[：:]\s*$/u.test(plainText(first));

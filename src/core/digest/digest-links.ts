@@ -8,7 +8,8 @@ import type { Blockquote, Definition, List, Nodes, Paragraph, PhrasingContent } 
 const LABEL_WORDS =
   "相关链接|相關連結|相关阅读|参考链接|参考资料|延伸阅读|原文链接|查看原文|原文|链接|鏈接|連結|来源|出处|related\\s+links?|links?|sources?|references?|further\\s+reading|read\\s+more|see\\s+also";
 const LEADING_LABEL = new RegExp(`^\\s*(?:${LABEL_WORDS})\\s*[：:]`, "iu");
-const LABEL_ONLY = new RegExp(`^\\s*(?:${LABEL_WORDS})\\s*[：:]?\\s*$`, "iu");
+// `\s*(?:[：:]\s*)?$`, not `\s*[：:]?\s*$`: two blank runs side by side split a long run every way before failing.
+const LABEL_ONLY = new RegExp(`^\\s*(?:${LABEL_WORDS})\\s*(?:[：:]\\s*)?$`, "iu");
 /** What may stand between two links: `｜`, `|`, `·`, `、`, commas, slashes, dashes, bullets, whitespace. */
 const SEPARATORS_ONLY = /^[\s｜|·•・、,，;；/／\-–—]*$/u;
 
@@ -50,6 +51,31 @@ export function plainText(node: Nodes): string {
 }
 
 /** Folds runs of whitespace (including NBSP and zero-width spaces) into one space and trims. */
+/**
+ * `text` with the spaces and tabs at the end of each line removed, as `replace(/[ \t]+$/gm, "")` gives, in one
+ * pass: that regex retries every start inside a run of blanks that does not end its line (quadratic: a body with
+ * 20,000 spaces in a line took 0.5 s).
+ */
+export function trimLineEnds(text: string): string {
+  if (!/[ \t](?:[\n\r\u2028\u2029]|$)/.test(text)) return text;
+  // Each line (what `$` with the m flag ends at: \n, \r, U+2028, U+2029) taken whole, its blanks trimmed by hand.
+  return text.replace(/[^\n\r\u2028\u2029]+/g, (line) => {
+    let end = line.length;
+    while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+    return end === line.length ? line : line.slice(0, end);
+  });
+}
+
+/**
+ * `text` without a colon (`:` or `：`) and the whitespace around it at its end, as `replace(/\s*[：:]\s*$/u, "")`
+ * gives, without that regex's retries at every start of a long run of blanks (quadratic).
+ */
+export function stripTrailingColon(text: string): string {
+  const trimmed = text.trimEnd();
+  const last = trimmed.at(-1);
+  return last === ":" || last === "：" ? trimmed.slice(0, -1).trimEnd() : text;
+}
+
 export function foldWhitespace(text: string): string {
   // Most text has single plain spaces only: nothing to fold, and the replace below would rebuild it for nothing.
   if (!FOLDABLE.test(text)) return text.trim();

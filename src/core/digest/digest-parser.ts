@@ -221,9 +221,9 @@ export function createWorkerParser(options: WorkerParserOptions = {}): DigestPar
 }
 
 /**
- * A run of spaces (tabs, NBSP, U+3000) within a line this long sends the file to a worker: several of the layout's
- * patterns (a trailing colon, a label line) try every start in such a run, quadratic in its length (20,000 spaces
- * held the bot's thread ~1.5 s). No digest is written so; the worker's time limit bounds what it costs there.
+ * A run of spaces (tabs, NBSP, U+3000) within a line this long sends the file to a worker. The patterns found
+ * quadratic in such a run (line ends, a trailing colon, a label line: 20,000 spaces held the bot's thread ~1.5 s)
+ * are linear now; no digest is written so, and the worker's time limit bounds any such pattern left.
  */
 const LONG_BLANK_RUN = 256;
 

@@ -8,6 +8,7 @@ import {
   plainText,
   type RawLink,
   splitParagraph,
+  trimLineEnds,
 } from "./digest-links.js";
 import type { StoryDraft } from "./digest-items.js";
 import type { Link, Story } from "./model.js";
@@ -103,7 +104,7 @@ export function buildStory(draft: StoryDraft, id: string, ctx: Context): Story {
   // A story with no links line keeps the web links of its text (a bullet whose sources are inline).
   if (raw.length === draft.headLinks.length || draft.inferred) raw.push(...inlineWebLinks(draft.nodes, defs));
   const body = parts
-    .map((p) => sliceSafely(p, unsafe, ctx).replace(/[ \t]+$/gm, "").trim())
+    .map((p) => trimLineEnds(sliceSafely(p, unsafe, ctx)).trim())
     .filter(Boolean)
     .join("\n\n");
   const text = parts.map((p) => p.text).filter(Boolean).join("\n\n");
