@@ -270,7 +270,8 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     reloadAfterSave = dataDir !== undefined;
     takeOver(built, "built");
     logger.info({ stories: index.documentCount, ms: buildMs }, "search index built");
-    // The snapshot also compacts the postings: a built index then holds the heap of a loaded one.
+    // The snapshot also compacts the postings (less heap until the saved file replaces the built index, and for
+    // good if a change keeps that from happening).
     await persist();
   };
 
