@@ -213,9 +213,12 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
    */
   let reloadAfterSave = false;
   const reloadSaved = async (target: LiveIndex, snapshotOf: number): Promise<void> => {
-    const fresh = await loadSavedIndex(dataDir as string);
     // A change half applied is applied to `target` (its steps hold it): swapping now would lose it.
-    if (closed || live !== target || appliedChanges !== snapshotOf || applying || !fresh.index) return;
+    const stillSaved = () => !closed && live === target && appliedChanges === snapshotOf && !applying;
+    // Checked before the load too: the file's decoding is one long turn, not to be spent on a file already stale.
+    if (!stillSaved()) return;
+    const fresh = await loadSavedIndex(dataDir as string);
+    if (!stillSaved() || !fresh.index) return;
     reloadAfterSave = false;
     live = liveFromSaved(fresh, archive.all());
     logger.info({ stories: fresh.index.documentCount }, "search index reloaded from its saved file after the build (less memory)");
