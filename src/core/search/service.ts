@@ -218,7 +218,13 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     // Checked before the load too: the file's decoding is one long turn, not to be spent on a file already stale.
     if (!stillSaved()) return;
     const fresh = await loadSavedIndex(dataDir as string);
-    if (!stillSaved() || !fresh.index) return;
+    if (!fresh.index) {
+      // The file just written does not load: keep the built index rather than read it again at every save.
+      reloadAfterSave = false;
+      logger.warn({ reason: fresh.reason, detail: fresh.detail }, "the saved search index did not load back after the build; keeping the built one");
+      return;
+    }
+    if (!stillSaved()) return;
     reloadAfterSave = false;
     live = liveFromSaved(fresh, archive.all());
     logger.info({ stories: fresh.index.documentCount }, "search index reloaded from its saved file after the build (less memory)");
