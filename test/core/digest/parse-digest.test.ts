@@ -1,6 +1,11 @@
 // Tests for the digest parser: the seed digest exactly, other dialects and warnings (bad input: parse-digest-errors.test.ts).
 import fs from "node:fs";
 import path from "node:path";
+import type { Nodes } from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { gfmFromMarkdown } from "mdast-util-gfm";
+import { toString } from "mdast-util-to-string";
+import { gfm } from "micromark-extension-gfm";
 import { describe, expect, it } from "vitest";
 import { DigestSchema } from "../../../src/core/digest/model.js";
 import { parseDigest } from "../../../src/core/digest/parse-digest.js";
@@ -204,6 +209,23 @@ describe("parseDigest: other dialects", () => {
       { file: "2026-02-18.md", line: 5, message: 'link "me now" in the story text is not http(s) ("javascript:alert(1)"); kept as plain text' },
       { file: "2026-02-18.md", line: 5, message: 'link "chart" in the story text is not http(s) ("data:image/png,x"); kept as plain text' },
     ]);
+  });
+
+  // Found by the property test (seed 2083997863): the body is read again without the digest's link definitions, so a
+  // reference link followed by "(…)" turns into an inline link to whatever the parentheses hold.
+  it("keeps a reference link followed by parentheses from becoming a link to them once the body is read on its own", () => {
+    const source = "## S\n\n### T\n\nSee [Code][code](javascript:alert(1)) and [it][](javascript:x) now.\n\n[code]: https://example.com/code\n[it]: https://example.com/it\n";
+    const { digest } = parseDigest(source, "2026-02-18.md");
+    const story = digest.sections[0]!.stories[0]!;
+    const tree = fromMarkdown(story.body, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+    const targets: string[] = [];
+    const walk = (n: Nodes): void => {
+      if (n.type === "link" || n.type === "image") targets.push(n.url);
+      if ("children" in n) for (const c of n.children) walk(c as Nodes);
+    };
+    walk(tree);
+    expect(targets).toEqual([]);
+    expect(toString(tree)).toBe("See [Code][code](javascript:alert(1)) and [it][](javascript:x) now.");
   });
 
   // Found by the property test (seed 785111967): an NBSP before the URL is no CommonMark white space, so micromark
