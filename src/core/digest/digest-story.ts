@@ -136,7 +136,8 @@ interface UnsafeLink {
   text: string;
   url: string;
   line: number;
-  problem: UrlProblem | "padded";
+  /** "reference": a safe reference link, recorded only where it ends (see `sliceSafely`). */
+  problem: UrlProblem | "padded" | "reference";
   /** For a padded link: the image or link, and where its label's source lies (with its own unsafe links inside). */
   padded?: { image: boolean; alt: string; rawUrl: string; label?: { start: number; end: number }; inner: UnsafeLink[] };
 }
@@ -158,6 +159,9 @@ function findUnsafeLinks(nodes: readonly Nodes[], defs: Definitions, out: Unsafe
       const alt = node.type === "image" ? (node.alt ?? "") : "";
       out.push({ ...at, problem: "padded", url: url.trim(), padded: { image: node.type === "image", alt, rawUrl: url, label, inner: findUnsafeLinks(children, defs) } });
     } else if ("children" in node) findUnsafeLinks(node.children, defs, out);
+    if ((node.type === "linkReference" || node.type === "imageReference") && url !== undefined && !problem) {
+      out.push({ start: at.end, end: at.end, text: "", url, line: at.line, problem: "reference" });
+    }
   }
   return out;
 }
@@ -188,6 +192,12 @@ function sliceSafely(part: BodyPart, unsafe: UnsafeLink[], ctx: Context): string
     if (link.start < part.start || link.end > part.end) continue;
     out += ctx.source.slice(at, link.start);
     at = link.end;
+    // The body is read again without the digest's definitions: there `[Code][code](…)` or `[it][](…)` would be an
+    // inline link to what the parentheses hold. An escaped "(" keeps them text, as they were.
+    if (link.problem === "reference") {
+      if (ctx.source[link.end] === "(") out += "\\";
+      continue;
+    }
     if (link.padded) {
       const { image, alt, rawUrl, label, inner } = link.padded;
       const text = image ? escapeMarkdown(alt) : label ? sliceSafely({ ...label, text: "" }, inner, ctx) : "";
@@ -222,7 +232,7 @@ function shorten(url: string): string {
  */
 export function warnAboutHeadingLinks(heading: Heading, ctx: Context): void {
   for (const link of findUnsafeLinks(heading.children, ctx.defs)) {
-    if (link.problem === "padded") continue; // a web link, dropped as all of such a heading's links are
+    if (link.problem === "padded" || link.problem === "reference") continue; // a web link, dropped as all of such a heading's links are
     ctx.warnings.push({
       file: ctx.file,
       line: link.line,
