@@ -249,6 +249,25 @@ describe("parse cache", () => {
     expect(fs.existsSync(running)).toBe(true);
   });
 
+  it("shares DATA_DIR with bots of other containers: never touches a temp file one is writing, removes one left for a day", async () => {
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("One"));
+    await load();
+    // Other containers' bots have the same small pids (this process's included) or pids that run nothing here.
+    const notHere = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const writing = [path.join(cacheDir, `index.json.${process.pid}.tmp`), path.join(cacheDir, "entries", `${"y".repeat(43)}.json.${notHere}.tmp`)];
+    for (const file of writing) fs.writeFileSync(file, "{ being written by another container");
+    // Left by a container killed mid-write a day ago (its pid, 1, runs something here as in every container).
+    const stale = path.join(cacheDir, "entries", `${"x".repeat(43)}.json.1.tmp`);
+    fs.writeFileSync(stale, "{ half");
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    fs.utimesSync(stale, dayAgo, dayAgo);
+    fs.writeFileSync(path.join(dir, "digests", "2026-03-02.md"), digest("Two"));
+    await load();
+    expect(writing.map((f) => fs.existsSync(f) && fs.readFileSync(f, "utf8"))).toEqual(writing.map(() => "{ being written by another container"));
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(firstTitle(await load(), "2026-03-02")).toBe("Two");
+  });
+
   it("removes the single-file cache of earlier versions", async () => {
     fs.mkdirSync(path.join(dir, "state"), { recursive: true });
     fs.writeFileSync(`${cacheDir}.json`, "{}");
