@@ -1,6 +1,5 @@
 // Story search service: matching rules, filters, recency ties, following the archive, and the saved-index fast start.
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -299,46 +298,6 @@ describe("saved index", () => {
     const second = await start({ archive: createMemoryArchive([sample, added]), dataDir, logger });
     expect(second.stats().source).toBe("saved");
     expect(second.search("rubin").map((h) => h.id)).toEqual(["20260305-1-1"]);
-  });
-
-  it("removes the temp file a process killed mid-save (kill -9) left, and keeps one a running process is writing", async () => {
-    const dataDir = tempDir();
-    // What `kill -9` during a save leaves: the part written, under the dead process's pid (the next start has another).
-    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
-    const leftover = join(dataDir, `${SAVED_INDEX_FILE}.${dead}.tmp`);
-    const writing = join(dataDir, `${SAVED_INDEX_FILE}.${process.ppid}.tmp`);
-    writeFileSync(leftover, Buffer.alloc(64 * 1024));
-    writeFileSync(writing, "DBSI");
-    const s = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
-    await s.ready;
-    await s.close();
-    expect(readdirSync(dataDir).sort()).toEqual([SAVED_INDEX_FILE, `${SAVED_INDEX_FILE}.${process.ppid}.tmp`]);
-    expect(existsSync(leftover)).toBe(false);
-  });
-
-  it("shares DATA_DIR with bots of other containers: never touches a temp file one is writing, removes one left for a day", async () => {
-    const dataDir = tempDir();
-    // Each container has its own pid namespace: the others' bots have the same small pids, this process's pid
-    // included, or pids that run nothing here. Their temp files are being written (fresh).
-    const notHere = spawnSync(process.execPath, ["-e", ""]).pid!;
-    const samePid = join(dataDir, `${SAVED_INDEX_FILE}.${process.pid}.tmp`);
-    const otherPid = join(dataDir, `${SAVED_INDEX_FILE}.${notHere}.tmp`);
-    writeFileSync(samePid, "DBSI being written by another container");
-    writeFileSync(otherPid, "DBSI being written by a third container");
-    // Left by a container killed mid-save a day ago (its pid, 1, runs something here as in every container).
-    const stale = join(dataDir, `${SAVED_INDEX_FILE}.1.tmp`);
-    writeFileSync(stale, Buffer.alloc(64 * 1024));
-    const dayAgo = new Date(Date.now() - 25 * 3600_000);
-    utimesSync(stale, dayAgo, dayAgo);
-    const s = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
-    await s.ready;
-    await s.close();
-    expect(existsSync(samePid) && readFileSync(samePid, "utf8")).toBe("DBSI being written by another container");
-    expect(existsSync(otherPid) && readFileSync(otherPid, "utf8")).toBe("DBSI being written by a third container");
-    expect(existsSync(stale)).toBe(false);
-    const again = await start({ archive: createMemoryArchive([sample]), dataDir, logger });
-    expect(again.stats().source).toBe("saved");
-    await again.close();
   });
 
   it("rebuilds from a corrupt or other-version file instead of failing", async () => {

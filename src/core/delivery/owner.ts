@@ -1,9 +1,8 @@
 // Claim owners: each delivery engine sends under an id that survives PID reuse (instance + host + pid + start time), with a lease.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Storage } from "../storage/types.js";
-import { isProcessRunning } from "../process-alive.js";
+import { isProcessRunning, processStartTime } from "../process-alive.js";
 
 /** How long a claim holds without renewal; a part whose owner died is taken over after this. */
 export const LEASE_MS = 60_000;
@@ -13,19 +12,7 @@ export const LEASE_RENEW_MS = 20_000;
 /** Engines of this process that are still running, with the store they use (closed = as good as dead). */
 const local = new Map<string, Storage>();
 
-/**
- * When a process started, as the kernel counts it (clock ticks since boot, field 22 of /proc/<pid>/stat); undefined
- * off Linux or when the process does not exist. With the pid it names one process, even after its pid is reused.
- */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may contain spaces and parentheses: count fields after its closing ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}
+export { processStartTime };
 
 const OWNER = /^([0-9a-f]+)@(.+):(\d+):(\d*)$/;
 

@@ -11,7 +11,7 @@ import type { Logger } from "../logger.js";
 import { type DigestOutline, isOutline } from "./digest-outline.js";
 import type { ParsedDigest } from "./parse-digest.js";
 import { parserFingerprint } from "./parser-fingerprint.js";
-import { isProcessRunning } from "../process-alive.js";
+import { removeLeftoverTemps, tempPathOf } from "../temp-files.js";
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;
@@ -90,7 +90,7 @@ function outlineJson(outline: DigestOutline): string {
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = tempPathOf(file);
   try {
     await fs.promises.writeFile(tmp, text, { mode: 0o600 });
     // Rename is atomic: a crash mid-write leaves the old file, never half a file.
@@ -100,16 +100,6 @@ async function writeAtomic(file: string, text: string): Promise<void> {
     throw err;
   }
 }
-
-/** Deletes the half-written files (`….<pid>.tmp`) of processes that are gone: a crash mid-write leaves them. */
-async function removeLeftoverTemps(folder: string, names: readonly string[]): Promise<void> {
-  for (const name of names) {
-    const pid = /\.(\d+)\.tmp$/.exec(name)?.[1];
-    if (pid === undefined || isProcessRunning(Number(pid))) continue;
-    await fs.promises.rm(path.join(folder, name), { force: true }).catch(() => undefined);
-  }
-}
-
 
 /**
  * Opens (or starts) the cache folder. A missing, corrupt or outdated index just means an empty cache.

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.js";
+import { tempPathOf } from "../temp-files.js";
 import type { DateIds, StoryTrace } from "./story-ids.js";
 
 /**
@@ -99,7 +100,7 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
       positions: Object.fromEntries(ids.positions),
     };
     const file = fileOf(date);
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = tempPathOf(file);
     try {
       if (!madeDir) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
       madeDir = true;

@@ -10,7 +10,7 @@ import { packPostings, runNow, type PackedPostings } from "./index-codec.js";
 import { type FieldTermData, internalsOf, type MiniSearchInternals } from "./minisearch-internals.js";
 import { IndexFileWriter } from "./index-file-writer.js";
 import { fillLazyTermTree } from "./lazy-term-tree.js";
-import { isProcessRunning } from "../process-alive.js";
+import { removeLeftoverTemps, tempPathOf } from "../temp-files.js";
 
 export { digestHash };
 
@@ -272,7 +272,7 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SAVED_INDEX_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = tempPathOf(file);
   await removeLeftovers(dataDir);
   const handle = await open(tmp, "w", 0o600);
   const w = new IndexFileWriter(handle);
@@ -305,22 +305,15 @@ export async function writeSavedIndex(dataDir: string, snap: IndexSnapshot): Pro
   return file;
 }
 
-const LEFTOVER = new RegExp(`^${SAVED_INDEX_FILE.replaceAll(".", "\\.")}\\.(\\d+)\\.tmp$`);
-
 /**
  * Removes the temp files of saves whose process is gone (killed mid-save: `kill -9`, the OOM killer): each held
- * up to a whole index (~12 MiB a year of digests) for good, the next process having another pid. A file of a
- * live process (another instance's save in progress) is left alone.
+ * up to a whole index (~12 MiB a year of digests) for good, the next process having another pid. A file another
+ * process may still be writing (this container's, or another's sharing DATA_DIR) is left alone (`isLeftoverTemp`).
  */
 async function removeLeftovers(dataDir: string): Promise<void> {
   const names = await readdir(dataDir).catch(() => [] as string[]);
-  for (const name of names) {
-    const pid = Number(LEFTOVER.exec(name)?.[1] ?? NaN);
-    if (!Number.isInteger(pid) || pid === process.pid || isProcessRunning(pid)) continue;
-    await rm(join(dataDir, name), { force: true }).catch(() => undefined);
-  }
+  await removeLeftoverTemps(dataDir, names.filter((name) => name.startsWith(`${SAVED_INDEX_FILE}.`)));
 }
-
 
 /**
  * Saves `index` (covering exactly `digests`) at once, without compacting it: for tools and tests. The running

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createArchive } from "../../../src/core/digest/archive.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { openParseCache } from "../../../src/core/digest/parse-cache.js";
+import { pidSpace, writerTag } from "../../../src/core/temp-files.js";
 
 const logger = createLogger({ level: "silent" });
 const digest = (title: string) => `## Section\n\n### ${title}\n\nBody of ${title}.\n`;
@@ -237,12 +238,17 @@ describe("parse cache", () => {
     }
   });
 
-  it("removes the half-written files a crashed process left, and keeps those of a running one", async () => {
+  it("removes the half-written files a crashed process of this container left, and keeps those of a running one", async () => {
     fs.writeFileSync(path.join(dir, "digests", "2026-03-01.md"), digest("One"));
     await load();
     const gone = spawnSync(process.execPath, ["-e", ""]).pid as number; // a process that has exited
-    const left = [path.join(cacheDir, "entries", `${"x".repeat(43)}.json.${gone}.tmp`), path.join(cacheDir, `index.json.${gone}.tmp`)];
-    const running = path.join(cacheDir, "entries", `${"y".repeat(43)}.json.${process.pid}.tmp`);
+    const left = [
+      path.join(cacheDir, "entries", `${"x".repeat(43)}.json.${writerTag(gone)}.tmp`),
+      path.join(cacheDir, `index.json.${writerTag(gone)}.tmp`),
+      // A pid since reused by a process started at another time.
+      path.join(cacheDir, `index.json.${pidSpace()}-${process.ppid}-1.tmp`),
+    ];
+    const running = path.join(cacheDir, "entries", `${"y".repeat(43)}.json.${writerTag(process.ppid)}.tmp`);
     for (const file of [...left, running]) fs.writeFileSync(file, "{ half");
     await load();
     expect(left.filter((f) => fs.existsSync(f))).toEqual([]);
