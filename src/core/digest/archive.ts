@@ -1,6 +1,7 @@
 // The digest archive: every digest under DIGEST_DIR, parsed, validated, hot-reloaded, and looked up by date or story id.
 import type { Logger } from "../logger.js";
-import { type FileEntry, readDigestFile } from "./archive-files.js";
+import { type FileEntry, type ReadDeps, readDigestFile } from "./archive-files.js";
+import { createReloadQueue, readNamedFiles, type ReloadRequest } from "./archive-reload.js";
 import { chooseOwners, EMPTY_VIEW, lookUpStory, sameIds, type StoryLookup, type View } from "./archive-view.js";
 import { type ChangeSummary, summarizeChange } from "./change-summary.js";
 import { createInlineParser, type DigestParser } from "./digest-parser.js";
@@ -130,8 +131,6 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   let closed = false;
   let watcher: DirWatcher | undefined;
   let poll: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   /** Outlines being recorded for the next start (they wait for the id files to be written). */
   let recording: Promise<void> = Promise.resolve();
 
@@ -173,8 +172,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     dirProblem = undefined;
     watcher?.sync(tree.dirs);
     const present = new Set(tree.files);
-    // Outlines only at start: later, the archive's own ids may be newer than any id file.
-    const deps = { parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store, statNow: true } : {}) };
+    const deps = readDeps();
     // Stats and cache reads overlap (a start with years of digests is mostly waiting on them); parses still run
     // one at a time in the parser.
     let at = 0;
@@ -197,6 +195,19 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     }
     options.cache?.retain(present);
     if (closed) return;
+    await applyView();
+  }
+
+  // Outlines only at start: later, the archive's own ids may be newer than any id file.
+  const readDeps = (): ReadDeps => ({ parser, log, ...(options.cache ? { cache: options.cache } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...(!started ? { outlines: store, statNow: true } : {}) });
+
+  /** Re-reads only the files the watcher named (an edit costs one stat, not one per digest), then applies the view. */
+  async function refresh(named: ReadonlySet<string>): Promise<void> {
+    // The folder was missing or unreadable: only a rescan finds out whether it is back.
+    if (dirProblem !== undefined) return rescan();
+    const dropped = await readNamedFiles(named, files, readDeps(), settle, () => closed);
+    if (closed) return;
+    if (dropped) options.cache?.retain(new Set(files.keys()));
     await applyView();
   }
 
@@ -291,33 +302,16 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     recording = recording.then(() => saveOutlines(items, cache, store));
   }
 
-  /** Runs one rescan at a time; a request during a rescan queues exactly one more. */
-  function reload(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await rescan();
-        } while (again && !closed);
-      } catch (err) {
-        log.error({ err }, "digest rescan failed");
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  }
+  /** Runs one rescan (or refresh of named files) at a time; a request meanwhile queues one more. */
+  const reloads = createReloadQueue({ rescan, refresh, isClosed: () => closed, log });
+  const reload = (named?: ReloadRequest): Promise<void> => reloads.request(named);
 
   const watching = options.watch ?? true;
   if (watching) {
     // Watching starts before the first scan, so a file saved while the archive loads is not missed.
     watcher = watchDigestDir({
       dir,
-      onChange: () => void reload(),
+      onChange: (named) => void reload(named),
       debounceMs: options.debounceMs ?? ARCHIVE_DEBOUNCE_MS,
       maxWaitMs: Math.max(options.debounceMs ?? ARCHIVE_DEBOUNCE_MS, ARCHIVE_MAX_WAIT_MS),
       logger: log,
@@ -368,7 +362,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       ...duplicates,
     ],
     warnings: () => view.dates.flatMap((d) => files.get(view.byDate.get(d)?.file ?? "")?.good?.warnings ?? []),
-    reload,
+    reload: () => reload(),
     async close() {
       if (closed) return;
       closed = true;
@@ -376,7 +370,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       watcher?.close();
       watcher = undefined;
       listeners.clear();
-      await running;
+      await reloads.idle();
       await recording;
       await Promise.all([parser.close(), options.cache?.flush(), store.flush()]);
     },

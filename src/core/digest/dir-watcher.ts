@@ -1,4 +1,4 @@
-// Follows a digest directory tree and says "rescan" shortly after anything in it changes.
+// Follows a digest directory tree and says which digest files changed (or "rescan everything") shortly after anything in it changes.
 //
 // Why not `fs.watch(dir, { recursive: true })`: on Linux, Node 20 emulates it in JS with one watch per *file*, and
 // a watch on a file follows its inode. After an atomic save (write a temp file, rename it over the digest — sed -i,
@@ -16,12 +16,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.js";
+import { isDigestFileName } from "./digest-files.js";
+
+/** More named files than this in one burst (a bulk copy, a checkout): one rescan instead. */
+const MAX_NAMED = 256;
 
 export interface DirWatcherOptions {
   /** The tree's root (`DIGEST_DIR`). */
   dir: string;
-  /** Called once per burst of events, after `debounceMs` of quiet (or `maxWaitMs` after the burst began). */
-  onChange: () => void;
+  /**
+   * Called once per burst of events, after `debounceMs` of quiet (or `maxWaitMs` after the burst began), with the
+   * digest files the events named (created, written, touched, renamed in or out, removed), or `undefined` when
+   * the whole tree must be rescanned: an event without a name, a directory created, moved or gone, a broken watch.
+   */
+  onChange: (files: ReadonlySet<string> | undefined) => void;
   /** Quiet time after the last event. Editors write in bursts (temp file, rename, chmod). */
   debounceMs: number;
   /** Longest wait from the first event of a burst: a bulk copy of many files must not postpone the rescan forever. */
@@ -40,7 +48,7 @@ export interface DirWatcher {
  * Watches `dir` and every non-hidden directory below it; the watches never keep the process alive.
  *
  * @example
- * const watcher = watchDigestDir({ dir, onChange: () => void archive.reload(), debounceMs: 150, maxWaitMs: 500, logger });
+ * const watcher = watchDigestDir({ dir, onChange: (files) => void refresh(files), debounceMs: 150, maxWaitMs: 500, logger });
  * watcher.sync((await listDigestTree(dir)).dirs);
  * watcher.close();
  */
@@ -51,15 +59,22 @@ export function watchDigestDir(options: DirWatcherOptions): DirWatcher {
   let timer: NodeJS.Timeout | undefined;
   let burstStart = 0;
   let warned = false;
+  /** The files named in this burst; `undefined` once the burst needs a rescan. */
+  let named: Set<string> | undefined = new Set();
 
   const fire = (): void => {
     timer = undefined;
     burstStart = 0;
-    if (!closed) onChange();
+    const files = named;
+    named = new Set();
+    if (!closed) onChange(files);
   };
 
-  const schedule = (): void => {
+  /** `file` changed, or (without one) something a rescan must find. */
+  const schedule = (file?: string): void => {
     if (closed) return;
+    if (file === undefined || (named && named.size >= MAX_NAMED)) named = undefined;
+    else named?.add(file);
     const now = Date.now();
     if (burstStart === 0) burstStart = now;
     clearTimeout(timer);
@@ -104,19 +119,28 @@ export function watchDigestDir(options: DirWatcherOptions): DirWatcher {
   };
 
   const onEvent = (at: string, name: string | undefined): void => {
-    if (name !== undefined && !name.startsWith(".")) {
-      const full = path.join(at, name);
-      let isDir = false;
-      try {
-        isDir = fs.statSync(full).isDirectory();
-      } catch {
-        // Gone: a file removed, renamed away, or a directory moved out.
-        if (watches.has(full)) unwatch(full);
+    // No name (the kernel's queue overflowed, or a platform that gives none): only a rescan can tell.
+    if (name === undefined) return schedule();
+    // Hidden entries are neither digests nor watched folders; an editor's `.x.md.swp` or rsync's `.x.md.AbC123`
+    // becomes a digest by a rename, whose event names the digest.
+    if (name.startsWith(".")) return;
+    const full = path.join(at, name);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(full).isDirectory();
+    } catch {
+      // Gone: a file removed, renamed away, or a directory moved out (whose digests a rescan drops).
+      if (watches.has(full)) {
+        unwatch(full);
+        return schedule();
       }
-      // A directory created (or moved in) later: watch it and everything already in it before the rescan lists it.
-      if (isDir) watch(full, true);
     }
-    schedule();
+    // A directory created (or moved in) later: watch it and everything already in it before the rescan lists it.
+    if (isDir) {
+      watch(full, true);
+      return schedule();
+    }
+    if (isDigestFileName(name)) schedule(full);
   };
 
   watch(dir, true);

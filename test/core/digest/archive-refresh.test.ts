@@ -63,4 +63,97 @@ describe("a running archive", () => {
     expect([...new Set(stat.mock.calls.map(([file]) => String(file)))]).toEqual([fileOf(date)]);
     await expectSameAsFreshLoad();
   });
+
+  /** Sequences of file operations, each with what the archive must show once the watcher's events are applied. */
+  const SEQUENCES: { name: string; run(): Promise<void> | void; shows(): boolean; walks?: true }[] = [
+    {
+      name: "save by rename (a temp file next to the digest renamed over it)",
+      run: () => {
+        fs.writeFileSync(path.join(dir, "2026-01-03.md___jb_tmp___"), digestText("2026-01-03", "renamed"));
+        fs.renameSync(path.join(dir, "2026-01-03.md___jb_tmp___"), fileOf("2026-01-03"));
+      },
+      shows: () => titleOf("2026-01-03") === "Story renamed",
+    },
+    {
+      name: "a hidden temp file renamed into place (rsync, git checkout)",
+      run: () => {
+        fs.writeFileSync(path.join(dir, ".2026-01-04.md.Ab12Cd"), digestText("2026-01-04", "rsynced"));
+        fs.renameSync(path.join(dir, ".2026-01-04.md.Ab12Cd"), fileOf("2026-01-04"));
+      },
+      shows: () => titleOf("2026-01-04") === "Story rsynced",
+    },
+    { name: "delete", run: () => fs.rmSync(fileOf("2026-01-05")), shows: () => titleOf("2026-01-05") === undefined },
+    {
+      name: "a new file, in a folder the archive already watches",
+      run: () => fs.writeFileSync(path.join(dir, "2025", "2025-12-31.md"), digestText("2025-12-31", "new")),
+      shows: () => titleOf("2025-12-31") === "Story new",
+    },
+    {
+      name: "a file moved out of the folder, then back in",
+      run: async () => {
+        fs.renameSync(fileOf("2026-01-06"), path.join(outside, "2026-01-06.md"));
+        await until(() => titleOf("2026-01-06") === undefined);
+        fs.renameSync(path.join(outside, "2026-01-06.md"), fileOf("2026-01-06"));
+      },
+      shows: () => titleOf("2026-01-06") === "Story 2026-01-06 v0",
+    },
+    {
+      name: "a file moved to a sub-folder under another name (same date)",
+      run: () => fs.renameSync(fileOf("2026-01-07"), path.join(dir, "2025", "2026-01-07-copy.md")),
+      shows: () => archive.problems().length === 0 && titleOf("2026-01-07") === "Story 2026-01-07 v0",
+    },
+    {
+      name: "a copy under another name (one date, two files), then the original deleted",
+      run: async () => {
+        fs.copyFileSync(fileOf("2026-01-09"), path.join(dir, "2025", "copy.md"));
+        await until(() => archive.problems().length === 1);
+        fs.writeFileSync(path.join(dir, "2025", "copy.md"), digestText("2026-01-09", "copy"));
+        fs.rmSync(fileOf("2026-01-09"));
+      },
+      shows: () => archive.problems().length === 0 && titleOf("2026-01-09") === "Story copy",
+    },
+    {
+      name: "a digest renamed to a name that is not one (.bak)",
+      run: () => fs.renameSync(fileOf("2026-01-10"), `${fileOf("2026-01-10")}.bak`),
+      shows: () => titleOf("2026-01-10") === undefined,
+    },
+    {
+      name: "an edit in place with its size and mtime put back (touch -r)",
+      run: async () => {
+        const file = fileOf("2026-01-08");
+        const before = fs.statSync(file);
+        // The kernel's ctime moves in ticks of a few ms: write again until it lands in a later tick.
+        for (;;) {
+          fs.writeFileSync(file, digestText("2026-01-08", "2026-01-08 v9"));
+          fs.utimesSync(file, before.atime, before.mtime);
+          if (fs.statSync(file).ctimeMs !== before.ctimeMs) return;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      },
+      shows: () => titleOf("2026-01-08") === "Story 2026-01-08 v9",
+    },
+    {
+      name: "a folder of digests moved in (a rescan, then its files named again)",
+      run: async () => {
+        fs.mkdirSync(path.join(outside, "batch"));
+        fs.writeFileSync(path.join(outside, "batch", "2025-11-01.md"), digestText("2025-11-01", "batch"));
+        fs.renameSync(path.join(outside, "batch"), path.join(dir, "batch"));
+        await until(() => titleOf("2025-11-01") === "Story batch");
+        fs.writeFileSync(path.join(dir, "batch", "2025-11-01.md"), digestText("2025-11-01", "batch edited"));
+      },
+      shows: () => titleOf("2025-11-01") === "Story batch edited",
+      walks: true,
+    },
+  ];
+
+  for (const sequence of SEQUENCES) {
+    it(`${sequence.name}: shows the change${sequence.walks ? "" : " without walking the folder"}, as a fresh load of the folder gives it`, async () => {
+      const readdir = vi.spyOn(fs.promises, "readdir");
+      await sequence.run();
+      await until(sequence.shows);
+      if (!sequence.walks) expect(readdir).not.toHaveBeenCalled();
+      vi.restoreAllMocks();
+      await expectSameAsFreshLoad();
+    });
+  }
 });
