@@ -214,6 +214,31 @@ describe("saved index checks", () => {
   });
 });
 
+/** A logger that records every line and, between the first save and its reload, cuts the file just written short (a disk that lies, a bad encoder). */
+function cuttingFirstSave(dataDir: string) {
+  const lines: { msg: string; reason?: string; detail?: string }[] = [];
+  let saves = 0;
+  const write = (line: string) => {
+    const entry = JSON.parse(line) as (typeof lines)[number];
+    lines.push(entry);
+    const file = join(dataDir, SAVED_INDEX_FILE);
+    if (entry.msg === "search index saved" && ++saves === 1) writeFileSync(file, readFileSync(file).subarray(0, 64));
+  };
+  return { logger: createLogger({ level: "debug", destination: { write } }), lines, saves: () => saves };
+}
+
+/** Starts a search over `archive` from `dataDir`, checks it answers like a fresh build, and says where its index came from. */
+async function nextStart(archive: MemoryArchive, dataDir: string) {
+  const next = await createStorySearch({ archive, dataDir, logger });
+  try {
+    await next.ready;
+    expectSameAnswers(answers(next), await fresh(archive.all()));
+    return next.stats();
+  } finally {
+    await next.close();
+  }
+}
+
 /** Rewrites the n-th length-prefixed JSON chunk of a saved index file (0 header, 1 documents, 2 terms). */
 function rewriteChunk(buf: Buffer, n: number, f: (json: string) => string): Buffer {
   const parts: Buffer[] = [buf.subarray(0, 4)];
@@ -291,29 +316,16 @@ describe("a cold build", () => {
   });
 
   it("keeps the built index when its saved file does not load back, warns once, does not retry at later saves, and the next start is right", async () => {
-    const lines: { msg: string; reason?: string; detail?: string }[] = [];
     const dataDir = tempDir();
-    const file = join(dataDir, SAVED_INDEX_FILE);
-    let saves = 0;
-    const capture = createLogger({
-      level: "debug",
-      destination: {
-        write: (line: string) => {
-          const entry = JSON.parse(line) as { msg: string };
-          lines.push(entry);
-          // Between the first save and its reload: the file just written is cut short (a disk that lies, a bad encoder).
-          if (entry.msg === "search index saved" && ++saves === 1) writeFileSync(file, readFileSync(file).subarray(0, 64));
-        },
-      },
-    });
+    const cut = cuttingFirstSave(dataDir);
     const warning = "the saved search index did not load back after the build; keeping the built one";
-    const warnings = () => lines.filter((l) => l.msg === warning);
-    const reloads = () => lines.filter((l) => l.msg === "search index reloaded from its saved file after the build (less memory)");
+    const warnings = () => cut.lines.filter((l) => l.msg === warning);
+    const reloads = () => cut.lines.filter((l) => l.msg === "search index reloaded from its saved file after the build (less memory)");
     const archive = createMemoryArchive(DATES.map((d) => version(d, 0)));
-    const s = await createStorySearch({ archive, dataDir, logger: capture, saveDelayMs: 1, sliceMs: 1 });
+    const s = await createStorySearch({ archive, dataDir, logger: cut.logger, saveDelayMs: 1, sliceMs: 1 });
     try {
       await s.ready;
-      expect(saves).toBe(1);
+      expect(cut.saves()).toBe(1);
       expect(warnings().map((l) => [l.reason, l.detail])).toEqual([["unreadable", "the file is cut short"]]);
       expect(s.stats().source).toBe("built");
       expectSameAnswers(answers(s), await fresh(archive.all()));
@@ -323,7 +335,7 @@ describe("a cold build", () => {
         await s.settled();
         await s.flush();
       }
-      expect(saves).toBe(3);
+      expect(cut.saves()).toBe(3);
       expect(warnings()).toHaveLength(1);
       expect(reloads()).toHaveLength(0);
       expectSameAnswers(answers(s), await fresh(archive.all()));
@@ -331,44 +343,18 @@ describe("a cold build", () => {
       await s.close();
     }
     // The next start loads the last (good) file.
-    const next = await createStorySearch({ archive, dataDir, logger });
-    try {
-      await next.ready;
-      expect(next.stats()).toMatchObject({ source: "saved", reindexed: 0 });
-      expectSameAnswers(answers(next), await fresh(archive.all()));
-    } finally {
-      await next.close();
-    }
+    expect(await nextStart(archive, dataDir)).toMatchObject({ source: "saved", reindexed: 0 });
   });
 
   it("is built again at the next start when its saved file did not load back and nothing was saved since", async () => {
     const dataDir = tempDir();
-    const file = join(dataDir, SAVED_INDEX_FILE);
-    let cut = false;
-    const capture = createLogger({
-      level: "debug",
-      destination: {
-        write: (line: string) => {
-          if (!cut && (JSON.parse(line) as { msg: string }).msg === "search index saved") {
-            cut = true;
-            writeFileSync(file, readFileSync(file).subarray(0, 64));
-          }
-        },
-      },
-    });
+    const cut = cuttingFirstSave(dataDir);
     const archive = createMemoryArchive(DATES.map((d) => version(d, 0)));
-    const s = await createStorySearch({ archive, dataDir, logger: capture, saveDelayMs: 1, sliceMs: 1 });
+    const s = await createStorySearch({ archive, dataDir, logger: cut.logger, saveDelayMs: 1, sliceMs: 1 });
     await s.ready;
     await s.close();
-    expect(cut).toBe(true);
-    const next = await createStorySearch({ archive, dataDir, logger });
-    try {
-      await next.ready;
-      expect(next.stats().source).toBe("built");
-      expectSameAnswers(answers(next), await fresh(archive.all()));
-    } finally {
-      await next.close();
-    }
+    expect(cut.saves()).toBe(1);
+    expect((await nextStart(archive, dataDir)).source).toBe("built");
   });
 
   it("keeps the built index when a change came while its file was written, and still answers like a fresh build", async () => {

@@ -1,36 +1,25 @@
 // The pruned search (bitset totals, only the blocks that can reach the page scored) gives the very page and total of scoring every posting.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateSyntheticDigests, mulberry32 } from "../../bench/synthetic-archive.js";
 import { type Digest, makeStoryId } from "../../src/core/digest/model.js";
-import { createIndex } from "../../src/core/search/index-options.js";
-import { LiveIndex } from "../../src/core/search/live-index.js";
-import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";
 import { type ScoreOptions, StoryScorer } from "../../src/core/search/scorer.js";
 import { SectionFilters } from "../../src/core/search/section-filter.js";
 import { createMemoryArchive } from "./search-relevance-archive.js";
+import { editLiveIndex, loadedLiveIndex, SAMPLE } from "./search-saved-index-fixture.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /**
  * 45 synthetic days, every third one also carrying a copy of the first day's first section: stories with the very
  * same text score exactly alike, so pages end inside runs of ties (ranked newest first).
  */
-const digests = generateSyntheticDigests({ samplePath: join(ROOT, "test/fixtures/sample/2026-02-18.md"), days: 45 }).map((d, i) => {
+const digests = generateSyntheticDigests({ samplePath: SAMPLE, days: 45 }).map((d, i) => {
   if (i === 0 || i % 3 !== 0) return d;
   const copy = structuredClone(d);
   const repeated = structuredClone(d.sections[0]!);
   const at = copy.sections.length;
   repeated.title = "转载";
-  repeated.stories = structuredClone(generateSyntheticDigests({ samplePath: join(ROOT, "test/fixtures/sample/2026-02-18.md"), days: 45 })[0]!.sections[0]!.stories).map((s, k) => ({ ...s, id: makeStoryId(d.date, at, k) }));
+  repeated.stories = structuredClone(generateSyntheticDigests({ samplePath: SAMPLE, days: 45 })[0]!.sections[0]!.stories).map((s, k) => ({ ...s, id: makeStoryId(d.date, at, k) }));
   copy.sections.push(repeated);
   return copy;
-});
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 
@@ -82,32 +71,13 @@ function compare(plain: StoryScorer, pruned: StoryScorer, archive: readonly Dige
 
 describe("pruned search", () => {
   it("gives the same hits, scores, order and totals as scoring every posting, on random queries over a loaded and then edited archive", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "digest-pruned-"));
-    dirs.push(dir);
-    const built = createIndex();
-    const { digestToDocs } = await import("../../src/core/search/index-options.js");
-    built.addAll(digests.flatMap(digestToDocs));
-    await saveIndex(dir, digests, built);
-    const loaded = await loadSavedIndex(dir);
-    if (!loaded.index) throw new Error(`not loaded: ${loaded.reason}`);
-    const live = new LiveIndex(loaded.index);
-    for (const d of digests) live.adopt(d.date, d, "");
+    const live = await loadedLiveIndex(digests);
     const plain = new StoryScorer(live.index, { prunedFromPostings: Infinity });
     const pruned = new StoryScorer(live.index, { blockSize: 32, prunedFromPostings: 0, boundsCacheBytes: 64 * 1024 });
     expect(compare(plain, pruned, digests, 1, 400), "most queries take the pruned path").toBeGreaterThan(300);
 
     // Edits: a digest replaced (its stories get new short ids, the old ones die), one removed, a new day added.
-    const current = new Map(digests.map((d) => [d.date, d]));
-    const edited = structuredClone(digests[10]!);
-    for (const s of edited.sections.flatMap((x) => x.stories)) s.text = `${s.text} 修订 ${s.title}`;
-    live.apply({ type: "upsert", digest: edited, file: edited.date });
-    current.set(edited.date, edited);
-    live.apply({ type: "remove", date: digests[20]!.date, file: digests[20]!.date });
-    current.delete(digests[20]!.date);
-    const [next] = generateSyntheticDigests({ samplePath: join(ROOT, "test/fixtures/sample/2026-02-18.md"), days: 1, endDate: "2026-02-18", seed: 7 });
-    live.apply({ type: "upsert", digest: next!, file: next!.date });
-    current.set(next!.date, next!);
-    const after = [...current.values()].sort((a, b) => a.date.localeCompare(b.date));
+    const after = editLiveIndex(live, digests, { edit: 10, remove: 20, seed: 7 }).sort((a, b) => a.date.localeCompare(b.date));
     expect(compare(plain, pruned, after, 2, 300)).toBeGreaterThan(200);
   });
 });

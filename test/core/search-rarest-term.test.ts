@@ -1,24 +1,11 @@
 // Scoring every posting only for the rarest term's stories gives the very pages, scores and totals of scoring them all, also after edits.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateSyntheticDigests, mulberry32 } from "../../bench/synthetic-archive.js";
 import type { Digest } from "../../src/core/digest/model.js";
-import { createIndex, digestToDocs } from "../../src/core/search/index-options.js";
-import { LiveIndex } from "../../src/core/search/live-index.js";
-import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";
 import { type ScoreOptions, StoryScorer } from "../../src/core/search/scorer.js";
+import { editLiveIndex, loadedLiveIndex, SAMPLE } from "./search-saved-index-fixture.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SAMPLE = join(ROOT, "test/fixtures/sample/2026-02-18.md");
 const digests = generateSyntheticDigests({ samplePath: SAMPLE, days: 30 });
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
 
 /**
  * 2–3 words: pieces of titles and texts (common and rare), short prefixes (many expansions), typos, words found
@@ -72,15 +59,7 @@ function compare(all: StoryScorer, rarest: StoryScorer, archive: readonly Digest
 
 describe("full scoring, rarest term first", () => {
   it("gives the same hits, scores, order and totals as scoring every posting, on random many-word queries before and after edits", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "digest-rarest-"));
-    dirs.push(dir);
-    const built = createIndex();
-    built.addAll(digests.flatMap(digestToDocs));
-    await saveIndex(dir, digests, built);
-    const loaded = await loadSavedIndex(dir);
-    if (!loaded.index) throw new Error(`not loaded: ${loaded.reason}`);
-    const live = new LiveIndex(loaded.index);
-    for (const d of digests) live.adopt(d.date, d, "");
+    const live = await loadedLiveIndex(digests);
     // Both score every posting (no pruned path); one of them only the rarest term's stories first.
     const all = new StoryScorer(live.index, { prunedFromPostings: Infinity, rarestTermFirst: false });
     const rarest = new StoryScorer(live.index, { prunedFromPostings: Infinity });
@@ -88,18 +67,9 @@ describe("full scoring, rarest term first", () => {
     expect(before.matched, "queries with stories that have every term").toBeGreaterThan(100);
     expect(before.fallback, "queries answered by partial matches").toBeGreaterThan(20);
 
-    // An edited digest (new short ids, its old stories dead, postings added since the save), a removed one, a new day.
-    const current = new Map(digests.map((d) => [d.date, d]));
-    const edited = structuredClone(digests[5]!);
-    for (const s of edited.sections.flatMap((x) => x.stories)) s.text = `${s.text} 修订 ${s.title}`;
-    live.apply({ type: "upsert", digest: edited, file: edited.date });
-    current.set(edited.date, edited);
-    live.apply({ type: "remove", date: digests[12]!.date, file: digests[12]!.date });
-    current.delete(digests[12]!.date);
-    const [next] = generateSyntheticDigests({ samplePath: SAMPLE, days: 1, endDate: "2026-02-18", seed: 9 });
-    live.apply({ type: "upsert", digest: next!, file: next!.date });
-    current.set(next!.date, next!);
-    const after = compare(all, rarest, [...current.values()], 12, 300);
+    // An edited digest, a removed one, a new day.
+    const current = editLiveIndex(live, digests, { edit: 5, remove: 12, seed: 9 });
+    const after = compare(all, rarest, current, 12, 300);
     expect(after.matched).toBeGreaterThan(70);
   });
 });

@@ -1,22 +1,15 @@
 // The top-k scorer ranks exactly as MiniSearch's own search would, also on a loaded index whose postings are lazy.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Digest } from "../../src/core/digest/model.js";
 import { createIndex, digestToDocs, headlineOf, queryOptions } from "../../src/core/search/index-options.js";
 import { LazyPostings } from "../../src/core/search/lazy-postings.js";
-import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";
 import { fuzzinessRule, StoryScorer } from "../../src/core/search/scorer.js";
 import { HAN_CHAR_LENGTH, isHanTerm, tokenizeQuery } from "../../src/core/search/tokenize.js";
 import { loadRelevanceDigests } from "./search-relevance-archive.js";
 import { RELEVANCE_SET } from "./search-relevance-set.js";
+import { builtAndLoaded } from "./search-saved-index-fixture.js";
 
 const digests = loadRelevanceDigests();
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 const unfiltered = RELEVANCE_SET.filter((c) => !c.options).map((c) => c.query);
 /** Queries where the scorer and MiniSearch see the same terms (the scorer drops a lone Han character beside words). */
@@ -51,14 +44,7 @@ describe("StoryScorer", () => {
 
 describe("saved index with lazy postings", () => {
   it("loads to the same results, and stays right through adds, discards and a vacuum", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "digest-scorer-"));
-    dirs.push(dir);
-    const built = createIndex();
-    built.addAll(digests.flatMap(digestToDocs));
-    await saveIndex(dir, digests, built);
-    const loaded = await loadSavedIndex(dir);
-    if (!loaded.index) throw new Error(`not loaded: ${loaded.reason}`);
-    const index = loaded.index;
+    const { built, loaded: index } = await builtAndLoaded(digests);
     const terms = (index as unknown as { _index: Iterable<[string, Map<number, Map<number, number>>]> })._index;
     const first = [...terms][0]![1].values().next().value;
     expect(first).toBeInstanceOf(LazyPostings);
