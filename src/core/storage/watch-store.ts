@@ -327,7 +327,8 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
     },
     marks: {
       async markSent(key, messageId, now) {
-        await alert(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, updated_at: now }).execute();
+        // The claim ends with the send: an edit of the message claims the same columns (alert-edit-store.ts).
+        await alert(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, claimed_by: null, lease_expires_at: null, updated_at: now }).execute();
       },
       async markFailed(key, status, error, now) {
         await alert(key).set({ status, last_error: error, updated_at: now }).execute();
