@@ -54,8 +54,8 @@ export interface DigestAlert {
   storyId: string;
   status: PartStatus;
   query: string;
-  /** The "…and N more" count its message tells (0: none). */
-  more: number;
+  /** The "…and N more" count its message tells (0: none); null when unknown (sent before counts were recorded). */
+  more: number | null;
   /** The count an edit of its sent message waiting to be made will tell; null when none waits. */
   editMore: number | null;
 }
@@ -267,7 +267,7 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
         storyId: r.story_id,
         status: r.status as PartStatus,
         query: r.query,
-        more: Number(r.more_count),
+        more: Number(r.more_count) < 0 ? null : Number(r.more_count),
         editMore: r.edit_more === null ? null : Number(r.edit_more),
       }));
     },
