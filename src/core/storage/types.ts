@@ -183,9 +183,11 @@ export interface SubscriptionStore {
   /**
    * Moves a subscription to another target id (a Telegram group upgraded to a supergroup) with its sections,
    * schedule and options, in one transaction: no reader ever sees it at both ids, or at the new one without its
-   * settings. A subscription already at `to` is replaced. False when there is none at `from`.
+   * settings. A subscription already at `to` is replaced. False when there is none at `from`. The open parts at
+   * `from` (posts and corrections) are skipped for `skipReason` in the same transaction: no instance sees the move
+   * with parts left to send to the old id.
    */
-  move(platform: Platform, from: string, to: string, now: string): Promise<boolean>;
+  move(platform: Platform, from: string, to: string, now: string, skipReason: string): Promise<boolean>;
 }
 
 /** Runs and their planned parts: the delivery ledger. */
