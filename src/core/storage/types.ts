@@ -130,6 +130,12 @@ export interface PlanRunInput {
    * post): an /unsubscribe that lands while a broadcast's later batches are planned is not undone by them.
    */
   whileSubscribed?: boolean;
+  /**
+   * Not recorded (`delivered`) when a scheduled run of the same digest is planned for the target already, checked in
+   * the planning transaction after the subscription's lock (a scheduled post: a skipped day that a revision sent on
+   * another instance meanwhile is that digest's post, skipped-days.ts).
+   */
+  oncePerDigest?: boolean;
 }
 
 /** One target's scheduled slot (ISO time). */
@@ -146,7 +152,7 @@ export interface SlotState {
 }
 
 /** What planning one run did (LedgerStore.planRuns). */
-export type PlanOutcome = "planned" | "exists" | "taken" | "unsubscribed";
+export type PlanOutcome = "planned" | "exists" | "taken" | "unsubscribed" | "delivered";
 
 export interface SkipSlotInput {
   runId: string;
