@@ -1,10 +1,10 @@
 // A group's subscription moving to its supergroup's id (migrate_to_chat_id) while another instance plans the day's post, on PostgreSQL, interleaved step by step through row locks held on a third connection.
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/core/logger.js";
 import type { PlanRunInput, Storage } from "../../src/core/storage/types.js";
 import { followGroupMigration } from "../../src/telegram/telegram-migration.js";
 import { storageOpener, testBackends } from "../core/storage/backends.js";
+import { openPgHold } from "../core/storage/pg-hold.js";
 
 const OLD = "-4242";
 const NEW = "-1009990001";
@@ -28,8 +28,7 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
   async function setup() {
     const o = storageOpener("postgres", "/nonexistent");
     const [a, b] = [await o.open(), await o.open()];
-    const hold = new pg.Client({ connectionString: await o.url() });
-    await hold.connect();
+    const hold = await openPgHold(await o.url());
     cleanups.push(async () => {
       await hold.end().catch(() => {});
       await a.close();
@@ -37,19 +36,8 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
       await o.drop();
     });
     await a.subscriptions.upsert("telegram", OLD, undefined, T0);
-    const holdPid = Number((await hold.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid);
-    const count = async (query: string, params: unknown[] = []) => Number((await hold.query<{ n: string }>(query, params)).rows[0]!.n);
-    /** Resolves once a statement waits for the `hold` transaction. */
-    const waitingOnHold = () =>
-      until(() =>
-        count(
-          `SELECT count(*) AS n FROM pg_locks w WHERE NOT w.granted AND w.locktype = 'transactionid'
-             AND EXISTS (SELECT 1 FROM pg_locks h WHERE h.pid = $1 AND h.granted AND h.locktype = 'transactionid' AND h.transactionid = w.transactionid)`,
-          [holdPid],
-        ),
-      );
-    /** Resolves once a statement waits for a row lock on this test's subscriptions table (another transaction's FOR SHARE / FOR UPDATE). */
-    const waitingOnSubscription = () => until(() => count(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'tuple' AND relation = 'subscriptions'::regclass`));
+    const waitingOnHold = () => hold.waitingOnHold();
+    const waitingOnSubscription = () => hold.waitingOnRow("subscriptions");
     const migrate = (on: Storage) => followGroupMigration(on, Number(OLD), Number(NEW), SLOT, logger);
     /** Where the post can still go: open parts per target, and which ids are subscribed. */
     const state = async (on: Storage) => ({
@@ -110,11 +98,3 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
     expect(await state(a)).toMatchObject({ old: false, new: true, openAtOld: 0 });
   });
 });
-
-async function until(probe: () => Promise<number>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if ((await probe()) > 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("timed out waiting for a lock wait");
-}
