@@ -23,8 +23,8 @@ export interface CappedAlert {
 /** An alert of the digest the user already has (sent or waiting), in the order they were planned. */
 export interface RecordedAlert {
   storyId: string;
-  /** The "…and N more" count its message tells (0: none). */
-  more: number;
+  /** The "…and N more" count its message tells (0: none; null: unknown, sent before counts were recorded). */
+  more: number | null;
 }
 
 export interface CappedAlerts {
@@ -58,7 +58,7 @@ export function capAlerts(candidates: readonly AlertCandidate[], recorded: reado
   const fresh = unsent.slice(0, room);
   const count = unsent.length - fresh.length;
   const date = unique[0]?.story.date;
-  const teller = fresh.at(-1)?.story.id ?? recorded.findLast((r) => r.more > 0)?.storyId ?? recorded.at(-1)?.storyId;
+  const teller = fresh.at(-1)?.story.id ?? recorded.findLast((r) => (r.more ?? 0) > 0)?.storyId ?? recorded.at(-1)?.storyId;
   const moreOf = (storyId: string) => (storyId === teller && count > 0 && date !== undefined ? { count, date, cap } : undefined);
   const toAlert = (c: AlertCandidate, isRecorded: boolean): CappedAlert => {
     const more = moreOf(c.story.id);

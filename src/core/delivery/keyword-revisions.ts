@@ -52,7 +52,7 @@ export async function sendSkippedDays(deps: SkippedDayRetryDeps, digestDate: str
     const options = effectiveOptions(sub, deps.config);
     const plan = deps.planPost(day.platform, digest, sub.sections, options);
     if (plan === "empty" || plan === "no-match") continue;
-    const fresh = await planSkippedDay(storage.db, day, {
+    const fresh = await planSkippedDay(storage.db, storage.dialect, day, {
       sections: sub.sections ?? "all",
       options,
       payloads: plan.payloads,

@@ -86,6 +86,8 @@ export interface PlanRequest {
   extra: { slot?: string; sectionIndex?: number; requestedBy?: string };
   /** Planned only while the target is still an enabled subscription when its batch commits (a scheduled post). */
   whileSubscribed?: boolean;
+  /** Planned only while no scheduled run carries this digest to the target when its batch commits (a scheduled post). */
+  oncePerDigest?: boolean;
 }
 
 /**
@@ -100,10 +102,11 @@ export interface PlanFailure {
 /**
  * `planned` (also when an earlier try of the same batch had recorded it), `empty` when its section filter leaves
  * nothing, `no-match` when no story of those sections matches its keywords, `taken` when another instance planned
- * this slot first, `unsubscribed` when a `whileSubscribed` target was unsubscribed before its batch committed, a
- * {@link PlanFailure} when it could not be planned.
+ * this slot first, `unsubscribed` when a `whileSubscribed` target was unsubscribed before its batch committed,
+ * `delivered` when a `oncePerDigest` target got that digest's scheduled post meanwhile, a {@link PlanFailure} when it
+ * could not be planned.
  */
-export type PlanResult = "planned" | "empty" | "no-match" | "taken" | "unsubscribed" | PlanFailure;
+export type PlanResult = "planned" | "empty" | "no-match" | "taken" | "unsubscribed" | "delivered" | PlanFailure;
 
 /** Whether a result is a failure. */
 export const isPlanFailure = (result: PlanResult | undefined): result is PlanFailure => typeof result === "object";
@@ -242,11 +245,12 @@ export function createPlanner(deps: PlannerDeps): Planner {
         ...(plan.operations ? { operations: plan.operations } : {}),
         ...request.extra,
         ...(request.whileSubscribed ? { whileSubscribed: true } : {}),
+        ...(request.oncePerDigest ? { oncePerDigest: true } : {}),
       });
     });
     const outcomes = runs.length > 0 ? await writeIsolating(runs) : [];
     outcomes.forEach(
-      (outcome, k) => (results[positions[k]!] = typeof outcome === "object" || outcome === "taken" || outcome === "unsubscribed" ? outcome : "planned"),
+      (outcome, k) => (results[positions[k]!] = typeof outcome === "object" || outcome === "taken" || outcome === "unsubscribed" || outcome === "delivered" ? outcome : "planned"),
     );
     return results;
   }

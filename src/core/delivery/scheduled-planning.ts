@@ -116,7 +116,7 @@ export function createScheduledPlanning(deps: ScheduledPlanningDeps): ScheduledP
           continue;
         }
         const runId = newRunId("scheduled", fresh.date);
-        requests.push({ sub, kind: "scheduled", runId, platform: sub.platform, targetId: sub.targetId, options, digest: fresh, sections: sub.sections, extra: { slot: slotIso }, whileSubscribed: true });
+        requests.push({ sub, kind: "scheduled", runId, platform: sub.platform, targetId: sub.targetId, options, digest: fresh, sections: sub.sections, extra: { slot: slotIso }, whileSubscribed: true, oncePerDigest: true });
         continue;
       }
       if (!late) {
@@ -164,6 +164,11 @@ export function createScheduledPlanning(deps: ScheduledPlanningDeps): ScheduledP
         toSend.push({ platform: sub.platform, targetId: sub.targetId });
         if (result === "planned") logger.info({ ...where, runId, date: digest.date }, "scheduled delivery planned");
         else logger.debug(where, "scheduled delivery already planned by another instance");
+        continue;
+      }
+      if (result === "delivered") {
+        // A day skipped for no match that a revision sent (on another instance) since the slot states were read.
+        logger.info({ ...where, date: digest.date }, "scheduled delivery not planned: this digest's post was sent to the target meanwhile (a skipped day a revision made match)");
         continue;
       }
       if (result === "unsubscribed") {

@@ -128,9 +128,12 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
       const capped = capAlerts(candidates, recorded);
       // What each sent alert tells or will once its waiting edit is made: only a change plans an edit.
       const told = new Map(recorded.map((r) => [r.storyId, r.editMore ?? r.more]));
+      // An alert sent before counts were recorded may be the one telling the count, unknown to us: none of that
+      // digest's alerts is edited for this user, or two messages could each tell one (new alerts still tell it).
+      const editable = publisher.editDirect !== undefined && recorded.every((r) => r.more !== null);
       const retell = async (row: { platform: Platform; userId: string; storyId: string; query: string; payload: unknown; more: number; now: string }) => {
         if (await store.refreshAlert(row)) refreshed++;
-        else if (publisher.editDirect && told.get(row.storyId) !== row.more && (await store.planEdit(row))) edits++;
+        else if (editable && told.get(row.storyId) !== row.more && (await store.planEdit(row))) edits++;
       };
       for (const { alert, recorded: again } of capped.alerts) {
         const row = { platform, userId, storyId: alert.story.id, query: alert.query, payload: publisher.planAlert(alert), more: alert.more?.count ?? 0, now: clock().toISOString() };
@@ -215,7 +218,8 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
     for (const u of await store.usersWithEdits()) {
       const publisher = publishers.get(u.platform);
       if (!publisher || deps.signal.aborted) continue;
-      await editAlerts(publisher, u.targetId, { store, pacer: deps.pacer, signal: deps.signal, logger, now: () => clock().toISOString() }).catch((err: unknown) =>
+      const edits = { store, pacer: deps.pacer, signal: deps.signal, logger, now: () => clock().toISOString(), owner: deps.owner, leaseNow: deps.now, ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) };
+      await editAlerts(publisher, u.targetId, edits).catch((err: unknown) =>
         logger.error({ err, platform: u.platform, user: u.targetId }, "editing personal alerts failed; retrying on the next tick"),
       );
     }

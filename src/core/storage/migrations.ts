@@ -224,6 +224,14 @@ const ALERT_COUNTS = `
   ALTER TABLE watch_alerts ADD COLUMN edit_more INTEGER;
   CREATE INDEX watch_alerts_edits ON watch_alerts (platform, target_id) WHERE edit_payload IS NOT NULL;`;
 
+/**
+ * Migration "alert counts unknown": alerts sent before "alert counts" read 0 there whatever their message told (the
+ * last alert of a planning told the count, not always the last one sent). -1 marks such a count unknown, so it is
+ * never edited (watch-alerts.ts). Alerts sent since that migration and before this one are marked too: they cannot
+ * be told apart, and only digests still current (a day or two) lose their count edits.
+ */
+const ALERT_COUNTS_UNKNOWN = `UPDATE watch_alerts SET more_count = -1 WHERE more_count = 0 AND status IN ('sent', 'in-flight');`;
+
 /** Migration "telegram_updates": webhook update ids claimed by some instance (telegram-updates-store.ts). */
 const TELEGRAM_UPDATES = `
   CREATE TABLE telegram_updates (
@@ -287,6 +295,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { sqlite: SENDER_RECENT_SENDS, postgres: SENDER_RECENT_SENDS },
   // Alert counts (leftovers): a digest's "…and N more" stays true after its alerts were sent, by an edit (ALERT_COUNTS).
   { sqlite: ALERT_COUNTS, postgres: ALERT_COUNTS },
+  // Alert counts unknown (multi): alerts sent before "alert counts" are never edited (ALERT_COUNTS_UNKNOWN).
+  { sqlite: ALERT_COUNTS_UNKNOWN, postgres: ALERT_COUNTS_UNKNOWN },
 ];
 
 const newer = (where: string, version: number) =>

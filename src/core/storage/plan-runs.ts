@@ -51,8 +51,10 @@ export async function planRunsAtOnce(db: Kysely<StateTables>, dialect: StorageDi
   });
   return db.transaction().execute(async (trx) => {
     const unsubscribed = await withoutSubscription(trx, dialect, runs);
+    // After the subscriptions' lock: a skipped day turned into its delivery elsewhere has committed by now, or waits.
+    const delivered = await deliveredAlready(trx, runs, unsubscribed);
     const inserted = new Set<string>();
-    for (const chunk of chunks(order.filter((i) => !unsubscribed.has(i)), ROWS_PER_STATEMENT)) {
+    for (const chunk of chunks(order.filter((i) => !unsubscribed.has(i) && !delivered.has(i)), ROWS_PER_STATEMENT)) {
       const rows = await trx
         .insertInto("runs")
         .values(
@@ -81,7 +83,7 @@ export async function planRunsAtOnce(db: Kysely<StateTables>, dialect: StorageDi
     const fresh = order.filter((i) => inserted.has(runKey(runs[i]!.runId, runs[i]!.platform, runs[i]!.targetId)));
     await insertParts(trx, fresh.map((i) => runs[i]!));
     const outcomes: PlanOutcome[] = runs.map((run, i) =>
-      unsubscribed.has(i) ? "unsubscribed" : inserted.has(runKey(run.runId, run.platform, run.targetId)) ? "planned" : "taken",
+      unsubscribed.has(i) ? "unsubscribed" : delivered.has(i) ? "delivered" : inserted.has(runKey(run.runId, run.platform, run.targetId)) ? "planned" : "taken",
     );
     const conflicting = runs.filter((_, i) => outcomes[i] === "taken");
     if (conflicting.length > 0) {
@@ -122,6 +124,33 @@ async function withoutSubscription(trx: Transaction<StateTables>, dialect: Stora
     for (const r of await (dialect === "postgres" ? query.forShare() : query).execute()) enabled.add(targetKey(r.platform, r.target_id));
   }
   for (const i of checked) if (!enabled.has(targetKey(runs[i]!.platform, runs[i]!.targetId))) out.add(i);
+  return out;
+}
+
+/** The positions of the `oncePerDigest` runs (still subscribed) whose digest another scheduled run already carries to their target. */
+async function deliveredAlready(trx: Transaction<StateTables>, runs: readonly PlanRunInput[], unsubscribed: ReadonlySet<number>): Promise<Set<number>> {
+  const checked = runs.flatMap((run, i) => (run.oncePerDigest && !unsubscribed.has(i) ? [i] : []));
+  const out = new Set<number>();
+  if (checked.length === 0) return out;
+  const carried = new Map<string, Set<string>>();
+  const key = (platform: string, targetId: string, date: string | null) => `${platform}\u0000${targetId}\u0000${date ?? ""}`;
+  for (const chunk of chunks(checked, IDS_PER_READ)) {
+    const rows = await trx
+      .selectFrom("runs")
+      .select(["run_id", "platform", "target_id", "digest_date"])
+      .where("kind", "=", "scheduled")
+      .where("outcome", "=", "planned")
+      .where("platform", "in", [...new Set(chunk.map((i) => runs[i]!.platform))])
+      .where("target_id", "in", [...new Set(chunk.map((i) => runs[i]!.targetId))])
+      .where("digest_date", "in", [...new Set(chunk.map((i) => runs[i]!.digestDate))])
+      .execute();
+    for (const r of rows) {
+      const k = key(r.platform, r.target_id, r.digest_date);
+      carried.set(k, (carried.get(k) ?? new Set()).add(r.run_id));
+    }
+  }
+  // This very run, recorded by an earlier try of the batch, is "exists", not another one.
+  for (const i of checked) if ([...(carried.get(key(runs[i]!.platform, runs[i]!.targetId, runs[i]!.digestDate)) ?? [])].some((id) => id !== runs[i]!.runId)) out.add(i);
   return out;
 }
 

@@ -145,7 +145,7 @@ export interface WatchAlertsTable {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
-  /** The "…and N more" count the alert's message tells (0: none). */
+  /** The "…and N more" count the alert's message tells (0: none; -1: unknown, sent before counts were recorded). */
   more_count: Generated<number>;
   /** A sent alert's message as it must be edited to, to tell `edit_more` (null: no edit waiting). */
   edit_payload: string | null;

@@ -4,6 +4,7 @@ import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import { deliveryRows } from "./plan-runs.js";
 import type { StateTables } from "./schema.js";
+import type { StorageDialect } from "./types.js";
 
 /** A scheduled slot that sent nothing because nothing matched, and is still its target's latest scheduled slot. */
 export interface SkippedDay {
@@ -53,15 +54,30 @@ export async function skippedDays(db: Kysely<StateTables>, digestDate: string, n
 /**
  * Turns a skipped slot into its delivery: the run becomes a planned one (same id and slot, with the sections and
  * options it is planned with, which corrections re-plan it with) with its parts pending, in one transaction, only if
- * it is still skipped. False when another instance or
- * an earlier tick did it first: a day is sent once.
+ * it is still skipped and still the target's latest scheduled slot. False when another instance or an earlier tick
+ * did it first, or a later slot was planned or skipped since the day was read: a day is sent once, and never after
+ * a later slot. On PostgreSQL the subscription's row is locked first (FOR UPDATE), so a slot planned at the same
+ * moment elsewhere (which reads it FOR SHARE, plan-runs.ts) commits wholly before or after this, and each sees the other.
  */
 export async function planSkippedDay(
   db: Kysely<StateTables>,
+  dialect: StorageDialect,
   day: SkippedDay,
   plan: { sections: number[] | "all"; options?: PostOptions | undefined; payloads: unknown[]; operations?: readonly ("send" | "pin")[]; now: string },
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    if (dialect === "postgres") {
+      await trx.selectFrom("subscriptions").select("target_id").where("platform", "=", day.platform).where("target_id", "=", day.targetId).forUpdate().execute();
+    }
+    const later = await trx
+      .selectFrom("runs")
+      .select("run_id")
+      .where("platform", "=", day.platform)
+      .where("target_id", "=", day.targetId)
+      .where("kind", "=", "scheduled")
+      .where("slot", ">", day.slot)
+      .executeTakeFirst();
+    if (later) return false;
     const updated = await trx
       .updateTable("runs")
       .set({ outcome: "planned", note: null, sections: JSON.stringify(plan.sections), options: plan.options ? JSON.stringify(plan.options) : null, created_at: plan.now })

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from "kysely";
 import { applyOptionsPatch } from "../delivery/effective-options.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
+import { skipOpenPartsOf } from "./open-parts.js";
 import type { StateTables, SubscriptionsTable } from "./schema.js";
 import type { StorageDialect, Subscription, SubscriptionStore } from "./types.js";
 
@@ -121,7 +122,7 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-    async move(platform, from, to, now) {
+    async move(platform, from, to, now, skipReason) {
       return db.transaction().execute(async (trx) => {
         const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", from);
         const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
@@ -144,6 +145,9 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
           .onConflict((oc) => oc.columns(["platform", "target_id"]).doUpdateSet({ ...moved, pinned_message_id: null }))
           .execute();
         await trx.deleteFrom("subscriptions").where("platform", "=", platform).where("target_id", "=", from).execute();
+        // With the move, not after it: a sender elsewhere never finds the subscription moved and parts still open at the old id.
+        await skipOpenPartsOf(trx, "deliveries", platform, from, skipReason, now);
+        await skipOpenPartsOf(trx, "revision_parts", platform, from, skipReason, now);
         return true;
       });
     },

@@ -130,6 +130,12 @@ export interface PlanRunInput {
    * post): an /unsubscribe that lands while a broadcast's later batches are planned is not undone by them.
    */
   whileSubscribed?: boolean;
+  /**
+   * Not recorded (`delivered`) when a scheduled run of the same digest is planned for the target already, checked in
+   * the planning transaction after the subscription's lock (a scheduled post: a skipped day that a revision sent on
+   * another instance meanwhile is that digest's post, skipped-days.ts).
+   */
+  oncePerDigest?: boolean;
 }
 
 /** One target's scheduled slot (ISO time). */
@@ -146,7 +152,7 @@ export interface SlotState {
 }
 
 /** What planning one run did (LedgerStore.planRuns). */
-export type PlanOutcome = "planned" | "exists" | "taken" | "unsubscribed";
+export type PlanOutcome = "planned" | "exists" | "taken" | "unsubscribed" | "delivered";
 
 export interface SkipSlotInput {
   runId: string;
@@ -183,9 +189,11 @@ export interface SubscriptionStore {
   /**
    * Moves a subscription to another target id (a Telegram group upgraded to a supergroup) with its sections,
    * schedule and options, in one transaction: no reader ever sees it at both ids, or at the new one without its
-   * settings. A subscription already at `to` is replaced. False when there is none at `from`.
+   * settings. A subscription already at `to` is replaced. False when there is none at `from`. The open parts at
+   * `from` (posts and corrections) are skipped for `skipReason` in the same transaction: no instance sees the move
+   * with parts left to send to the old id.
    */
-  move(platform: Platform, from: string, to: string, now: string): Promise<boolean>;
+  move(platform: Platform, from: string, to: string, now: string, skipReason: string): Promise<boolean>;
 }
 
 /** Runs and their planned parts: the delivery ledger. */

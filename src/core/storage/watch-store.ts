@@ -54,8 +54,8 @@ export interface DigestAlert {
   storyId: string;
   status: PartStatus;
   query: string;
-  /** The "…and N more" count its message tells (0: none). */
-  more: number;
+  /** The "…and N more" count its message tells (0: none); null when unknown (sent before counts were recorded). */
+  more: number | null;
   /** The count an edit of its sent message waiting to be made will tell; null when none waits. */
   editMore: number | null;
 }
@@ -267,7 +267,7 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
         storyId: r.story_id,
         status: r.status as PartStatus,
         query: r.query,
-        more: Number(r.more_count),
+        more: Number(r.more_count) < 0 ? null : Number(r.more_count),
         editMore: r.edit_more === null ? null : Number(r.edit_more),
       }));
     },
@@ -327,7 +327,8 @@ export function createWatchStore(db: Kysely<StateTables>, dialect: StorageDialec
     },
     marks: {
       async markSent(key, messageId, now) {
-        await alert(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, updated_at: now }).execute();
+        // The claim ends with the send: an edit of the message claims the same columns (alert-edit-store.ts).
+        await alert(key).set({ status: "sent", message_id: messageId, last_error: null, sent_at: now, claimed_by: null, lease_expires_at: null, updated_at: now }).execute();
       },
       async markFailed(key, status, error, now) {
         await alert(key).set({ status, last_error: error, updated_at: now }).execute();

@@ -209,8 +209,8 @@ describe.each(testBackends())("on %s", (backend) => {
       const [day] = await skippedDays(db.db, DAY, "no story matches the keywords");
       expect(day).toMatchObject({ platform: "telegram", targetId: "-1", slot: "2026-02-18T09:00:00.000Z", options: { keywords: ["区块链"] } });
       const plan = { sections: "all" as const, payloads: ["header", "section"], now: "2026-02-18T10:00:00Z" };
-      expect(await planSkippedDay(db.db, day!, plan)).toBe(true);
-      expect(await planSkippedDay(db.db, day!, plan)).toBe(false);
+      expect(await planSkippedDay(db.db, db.dialect, day!, plan)).toBe(true);
+      expect(await planSkippedDay(db.db, db.dialect, day!, plan)).toBe(false);
       expect(await column(db, "SELECT payload FROM deliveries ORDER BY part_index")).toEqual(['"header"', '"section"']);
       expect(await skippedDays(db.db, DAY, "no story matches the keywords")).toEqual([]);
     });

@@ -46,18 +46,27 @@ class RecordingPublisher extends ScriptedPublisher {
   }
 }
 
-/** The store as a killed process leaves it: after `freeze()` its lease renewals never complete (nor anything else of them). */
+/**
+ * The store as a killed process leaves it: after `freeze()` its lease renewals never complete (nor anything else of
+ * them). `pauseSenderLeases()` holds its sender lease calls until `resume()` (a standby that does not look meanwhile).
+ */
 function freezable(storage: Storage) {
   let frozen = false;
-  const hang = <T extends object>(store: T): T =>
+  let paused: Promise<void> | undefined;
+  let resume = () => {};
+  const hang = <T extends object>(store: T, pausable = false): T =>
     new Proxy(store, {
       get(target, key) {
         const value = Reflect.get(target, key) as unknown;
         if (typeof value !== "function") return value;
-        return (...args: unknown[]) => (frozen ? new Promise(() => {}) : (value as (...a: unknown[]) => unknown).apply(target, args));
+        const call = (args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
+        return (...args: unknown[]) => {
+          if (frozen) return new Promise(() => {});
+          return pausable && paused ? paused.then(() => call(args)) : call(args);
+        };
       },
     });
-  const senderLeases = hang(storage.senderLeases);
+  const senderLeases = hang(storage.senderLeases, true);
   const leases = hang(storage.leases);
   const proxy = new Proxy(storage, {
     get(target, key) {
@@ -66,7 +75,15 @@ function freezable(storage: Storage) {
       return Reflect.get(target, key) as unknown;
     },
   });
-  return { storage: proxy, freeze: () => void (frozen = true) };
+  return {
+    storage: proxy,
+    freeze: () => void (frozen = true),
+    pauseSenderLeases: () => void (paused = new Promise<void>((r) => (resume = r))),
+    resume: () => {
+      paused = undefined;
+      resume();
+    },
+  };
 }
 
 describe.each(testBackends())("on %s", (backend) => {
@@ -157,8 +174,19 @@ describe.each(testBackends())("on %s", (backend) => {
     const aTick = a.engine.tick();
     for (let i = 0; i < 200 && received.length < 10; i++) await sleep(10);
     await b.engine.tick();
+    // The standby does not look while A stops, so the stored leases show what A's stop left. (Its takeover alone
+    // proves nothing here: in one process a stopped engine counts as provably gone, released or not.)
+    b.db.pauseSenderLeases();
     await a.engine.stop();
     await aTick;
+    const reader = await h.open();
+    for (const platform of ["telegram", "discord"] as const) {
+      const stored = await reader.senderLeases.get(platform);
+      // Released: it expires at the stop, not an hour after A's last renewal (both backends run on this host's clock).
+      expect(stored).toBeDefined();
+      expect(Date.parse(stored!.expiresAt)).toBeLessThanOrEqual(Date.now());
+    }
+    b.db.resume();
     for (const end = Date.now() + guardMs(10_000); Date.now() < end && new Set(received.map((r) => r.key)).size < total; ) await sleep(20);
     expectEachPartOnce();
     expect(sends.some((s) => s.engine === "b")).toBe(true);

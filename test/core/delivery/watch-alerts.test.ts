@@ -2,11 +2,13 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ALERTS_PER_USER_PER_DIGEST } from "../../../src/core/delivery/alert-caps.js";
 import { RecipientUnreachable, type AlertPublisher, type WatchAlert } from "../../../src/core/delivery/alert-publisher.js";
 import { PublishError } from "../../../src/core/delivery/publisher.js";
 import { STORY_GONE } from "../../../src/core/delivery/watch-alerts.js";
+import { STATE_DB_FILE } from "../../../src/core/storage/open-storage.js";
 import type { StorageDialect } from "../../../src/core/storage/types.js";
 import { SAMPLE_DIR, startHarness, type Harness } from "../../commands/app-harness.js";
 import { testBackends } from "../storage/backends.js";
@@ -304,6 +306,33 @@ describe.each(testBackends())("personal alerts, the way the world breaks them, s
 });
 
 describe("personal alerts' 'and N more' across a restart", () => {
+  it("alerts sent before counts were recorded are never edited: which one told the count is unknown, and telling it on another would make two", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "digest-bot-watch-upgrade-"));
+    try {
+      const first = await start("sqlite", dataDir);
+      withQuokkas(first.dir, 7);
+      await first.h.app.archive.reload();
+      await first.h.app.delivery.watches.add(USER, "quokka", "en");
+      await first.h.app.delivery.tick();
+      expect(first.dm.sent.filter((s) => s.more).map((s) => s.more?.count)).toEqual([2]);
+      await first.h.close();
+      // The state as the "alert counts" migration (schema version 12) left alerts sent before it: 0, whatever they told.
+      const file = new Database(join(dataDir, STATE_DB_FILE));
+      file.exec("UPDATE watch_alerts SET more_count = 0");
+      file.pragma("user_version = 12");
+      file.close();
+      const again = await start("sqlite", dataDir);
+      withQuokkas(again.dir, 9);
+      await again.h.app.archive.reload();
+      await again.h.app.delivery.tick();
+      await again.h.app.delivery.tick();
+      expect([again.dm.sent.length, again.dm.edits.length]).toEqual([0, 0]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+
   it("is told once: a restart on the same state neither edits the alert again nor sends a sixth", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "digest-bot-watch-restart-"));
     try {

@@ -47,7 +47,7 @@ describe.each(testBackends())("on %s", (backend) => {
   it("moves a subscription to a new id with its sections, schedule and options at once, and re-enables it", async () => {
     const open = opener(backend);
     const [a, b] = [await open(), await open()];
-    expect(await a.subscriptions.move("telegram", "-4242", "-1009990001", T0)).toBe(false);
+    expect(await a.subscriptions.move("telegram", "-4242", "-1009990001", T0, "the group was upgraded")).toBe(false);
     await a.subscriptions.upsert("telegram", "-4242", [2], T0);
     await a.subscriptions.setSchedule("telegram", "-4242", "30 7 * * *", "Asia/Shanghai", T0);
     await a.subscriptions.setOptions("telegram", "-4242", { silent: true, pin: true }, T0);
@@ -64,7 +64,7 @@ describe.each(testBackends())("on %s", (backend) => {
         if (moved && !moved.options?.pin) seen.push("moved without its options");
       }
     })();
-    expect(await a.subscriptions.move("telegram", "-4242", "-1009990001", LATER)).toBe(true);
+    expect(await a.subscriptions.move("telegram", "-4242", "-1009990001", LATER, "the group was upgraded")).toBe(true);
     reading = false;
     await reader;
     expect(seen).toEqual([]);
