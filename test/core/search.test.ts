@@ -2,8 +2,11 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createArchive } from "../../src/core/digest/archive.js";
+import { isOutlined } from "../../src/core/digest/digest-outline.js";
+import { openParseCache } from "../../src/core/digest/parse-cache.js";
+import { openStoryIdStore } from "../../src/core/digest/story-id-store.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { Digest } from "../../src/core/digest/model.js";
 import { createStorySearch, type SearchService } from "../../src/core/search.js";
@@ -234,6 +237,34 @@ describe("following the real archive", () => {
       await archive.reload();
       await s.settled();
       expect(s.search("rubin")).toEqual([]);
+    } finally {
+      await archive.close();
+    }
+  });
+});
+
+describe("after a cold start lets go of its parsed stories", () => {
+  it("answers with the stories' full, current content, and follows an edit of a digest whose stories were let go", async () => {
+    const dir = tempDir();
+    const state = tempDir();
+    copyFileSync("test/fixtures/sample/2026-02-18.md", join(dir, "2026-02-18.md"));
+    copyFileSync("test/fixtures/search/2026-02-22.md", join(dir, "2026-02-22.md"));
+    const cache = await openParseCache(join(state, "digest-cache"), logger);
+    const ids = openStoryIdStore({ dir: join(state, "story-ids"), logger });
+    const archive = await createArchive({ dir, logger, watch: false, cache, ids });
+    try {
+      const s = await start({ archive, dataDir: state, logger, saveDelayMs: 10 });
+      await s.ready;
+      await vi.waitFor(() => expect(archive.all().filter((d) => !isOutlined(d)).map((d) => d.date)).toEqual([]), { timeout: 5000 });
+      const [hit] = s.search("rubin 内存带宽");
+      expect(hit?.id).toBe("20260222-rubin-74l8q");
+      expect(archive.findStory(hit!.id)?.story.text).toContain("HBM4 記憶體頻寬較 Blackwell 翻倍");
+      const file = join(dir, "2026-02-22.md");
+      writeFileSync(file, readFileSync(file, "utf8").replaceAll("Rubin", "Feynman"));
+      await archive.reload();
+      await s.settled();
+      expect(s.search("rubin")).toEqual([]);
+      expect(s.search("feynman").map((h) => archive.findStory(h.id)?.story.title)).toEqual(["輝達發佈 Feynman 架構：記憶體頻寬翻倍"]);
     } finally {
       await archive.close();
     }

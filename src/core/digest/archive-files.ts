@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.js";
-import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnderOutline } from "./digest-outline.js";
+import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnderOutline, unloadStories } from "./digest-outline.js";
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
 import { dateFromFileName, dayInTimeZone } from "./digest-date.js";
 import type { Digest, Story } from "./model.js";
@@ -175,6 +175,20 @@ function fromOutline(file: string, key: string, seen: string, deps: ReadDeps): F
   if (!outline || outlines.stamp(outline.digest.date) !== outline.idsStamp) return undefined;
   const digest = outlineDigest(outline, () => loadStories(file, key, outline, cache as ParseCache, deps));
   return accept({ digest, warnings: outline.warnings.map((w) => ({ ...w, file })), dateLine: outline.dateLine }, seen, deps, file, key, true);
+}
+
+/**
+ * Makes `entry` (of `file`, whose outline was just saved) hold `digest`, the archive's digest of it with its stable
+ * ids, as a warm start does: outlined, its stories let go and read from the parse cache when first looked at. A
+ * cold start would otherwise keep every story of the archive parsed for the life of the process.
+ */
+export function outlineEntry(file: string, entry: FileEntry, digest: Digest, outline: DigestOutline, deps: ReadDeps): void {
+  const { key, good } = entry;
+  const cache = deps.cache;
+  if (key === undefined || !good || !cache) return;
+  unloadStories(digest, outline, () => loadStories(file, key, outline, cache, deps));
+  entry.good = { ...good, digest };
+  entry.outlined = true;
 }
 
 /**

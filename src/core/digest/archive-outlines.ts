@@ -1,6 +1,6 @@
 // Saving the archive's digest outlines for the next start, once the story ids they carry are on disk.
 import { digestHash } from "./digest-hash.js";
-import { outlineOf } from "./digest-outline.js";
+import { type DigestOutline, outlineOf } from "./digest-outline.js";
 import type { FileEntry } from "./archive-files.js";
 import type { Digest } from "./model.js";
 import type { ParseCache } from "./parse-cache.js";
@@ -24,9 +24,10 @@ const storyIdsIn = (digest: Digest): string[][] => digest.sections.map((s) => s.
 /**
  * Records each item's outline in the parse cache (written with its index). A date gets none when its id file does
  * not hold exactly its ids (a write failed, a read-only store) or when assigning ids again from that file would
- * not give the same ids: the next start must see exactly what it would without the outline.
+ * not give the same ids: the next start must see exactly what it would without the outline. Returns the outlines saved.
  */
-export async function saveOutlines(items: readonly OutlineItem[], cache: ParseCache, store: StoryIdStore): Promise<void> {
+export async function saveOutlines(items: readonly OutlineItem[], cache: ParseCache, store: StoryIdStore): Promise<{ item: OutlineItem; outline: DigestOutline }[]> {
+  const saved: { item: OutlineItem; outline: DigestOutline }[] = [];
   for (const item of items) {
     const { entry } = item;
     if (entry.key === undefined || !entry.good || !item.current()) continue;
@@ -34,6 +35,9 @@ export async function saveOutlines(items: readonly OutlineItem[], cache: ParseCa
     if (stamp === undefined || !item.current()) continue;
     const again = assignStoryIds(item.parsed, item.ids);
     if (!sameIds(item.ids, again.ids) || JSON.stringify(storyIdsIn(again.digest)) !== JSON.stringify(storyIdsIn(item.digest))) continue;
-    cache.setOutline(entry.key, outlineOf(item.digest, entry.good, digestHash(item.digest), stamp));
+    const outline = outlineOf(item.digest, entry.good, digestHash(item.digest), stamp);
+    cache.setOutline(entry.key, outline);
+    saved.push({ item, outline });
   }
+  return saved;
 }

@@ -1,6 +1,6 @@
 // The digest archive: every digest under DIGEST_DIR, parsed, validated, hot-reloaded, and looked up by date or story id.
 import type { Logger } from "../logger.js";
-import { type FileEntry, type ReadDeps, readDigestFile } from "./archive-files.js";
+import { type FileEntry, outlineEntry, type ReadDeps, readDigestFile } from "./archive-files.js";
 import { createReloadQueue, readNamedFiles, type ReloadRequest } from "./archive-reload.js";
 import { chooseOwners, EMPTY_VIEW, lookUpStory, sameIds, type StoryLookup, type View } from "./archive-view.js";
 import { type ChangeSummary, summarizeChange } from "./change-summary.js";
@@ -299,7 +299,21 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       const held = stable.get(date) as { parsed: Digest; digest: Digest };
       return { date, entry: files.get(owners.get(date) as string) as FileEntry, ...held, ids: ids.get(date) as DateIds, current: () => stable.get(date) === held };
     });
-    recording = recording.then(() => saveOutlines(items, cache, store));
+    recording = recording.then(async () => {
+      const saved = await saveOutlines(items, cache, store);
+      if (saved.length === 0) return;
+      // Their stories are read back from the cache entries: those must be on disk first.
+      await cache.written();
+      const deps = { parser, log, cache, outlines: store, ...(options.timeZone ? { timeZone: options.timeZone } : {}) };
+      for (const { item, outline } of saved) {
+        const file = owners.get(item.date);
+        // Only the version outlined, still held (the digests stay readable after `close`, DATA_DIR or not).
+        if (closed || file === undefined || !item.current() || files.get(file) !== item.entry || item.entry.good?.digest !== item.parsed) continue;
+        if (cache.outline(item.entry.key as string) !== outline) continue;
+        outlineEntry(file, item.entry, item.digest, outline, deps);
+        stable.set(item.date, { parsed: item.digest, digest: item.digest });
+      }
+    });
   }
 
   /** Runs one rescan (or refresh of named files) at a time; a request meanwhile queues one more. */

@@ -95,6 +95,30 @@ export function outlineDigest(outline: DigestOutline, load: StoriesLoader): Dige
   return digest as Digest;
 }
 
+/**
+ * Lets go of the stories of `digest` (loaded, with the stable ids `outline` was made of) in place, so that every
+ * holder of the object (the archive's snapshot, the search index) holds it as a warm start does: outlined, its
+ * stories read again by `load` on first access. After a cold start this is ~70 MiB of heap at 3 years.
+ */
+export function unloadStories(digest: Digest, outline: DigestOutline, load: StoriesLoader): void {
+  if (pending.has(digest)) return;
+  const sections = digest.sections as unknown as Record<string, unknown>[];
+  const fill = (): void => {
+    const stories = load();
+    sections.forEach((section, i) => {
+      Object.defineProperty(section, "stories", { value: stories[i], writable: true, enumerable: true, configurable: true });
+    });
+    pending.delete(digest);
+  };
+  // Redefined, not deleted: `stories` keeps its place among the section's keys (the digest serialises the same).
+  for (const section of sections) {
+    Object.defineProperty(section, "stories", LAZY_STORIES);
+    fills.set(section, fill);
+  }
+  pending.set(digest, { outline, fill });
+  knowDigestHash(digest, outline.hash);
+}
+
 /** How each outlined section loads its digest's stories. */
 const fills = new WeakMap<object, () => void>();
 /** One accessor for every outlined section (a closure per section costs a warm start ~30k functions). */

@@ -65,6 +65,8 @@ export interface ParseCache {
   remember(file: string, stamp: FileStamp, key: string): void;
   /** Forgets every file not in `files`, and deletes the entries no remembered file uses. */
   retain(files: ReadonlySet<string>): void;
+  /** Resolves once every parse cached so far is written (the index is written when due). Never throws. */
+  written(): Promise<void>;
   /** Resolves once every pending write is done. Never throws (failures are logged; the next start parses again). */
   flush(): Promise<void>;
 }
@@ -251,6 +253,7 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
       }
       if (changed) touchIndex();
     },
+    written: () => chain,
     async flush() {
       if (indexTimer) {
         clearTimeout(indexTimer);

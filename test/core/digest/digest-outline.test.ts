@@ -77,6 +77,25 @@ describe("digest outlines", () => {
     await warm.close();
   });
 
+  it("let a cold start end holding what a warm start holds: each digest outlined once its outline is saved, its content whole, an edit shown", async () => {
+    const cold = await open();
+    const content = JSON.stringify(cold.all());
+    const hashes = cold.all().map(digestHash);
+    // The parsed stories are let go once the outlines and cache entries are written (in the background).
+    await vi.waitFor(() => expect(cold.all().filter((d) => !isOutlined(d)).map((d) => d.date)).toEqual([]), { timeout: 5000 });
+    expect(cold.all().map(digestHash)).toEqual(hashes);
+    const { value: again, reads } = await readsDuring(() => JSON.stringify(cold.all()));
+    expect(again).toBe(content);
+    expect(reads.filter((r) => r.startsWith(path.join("digest-cache", "entries")))).toHaveLength(5);
+    const changes: string[] = [];
+    cold.onChange((c) => changes.push(c.summary?.text ?? ""));
+    fs.writeFileSync(path.join(root, "digests", "2026-03-02.md"), digest("Story 2", "\n### Third\n\nNew.\n"));
+    await cold.reload();
+    expect(changes).toEqual(["2026-03-02 revised: 1 added; now 1 section, 3 stories"]);
+    expect(cold.get("2026-03-02")?.sections[0]?.stories.map((s) => s.title)).toEqual(["Story 2", "Second Story 2", "Third"]);
+    await cold.close();
+  });
+
   it("read a date's story-id file only when an id look-up needs it (an old position id), and answer as before", async () => {
     const cold = await open();
     const id = cold.get("2026-03-04")?.sections[0]?.stories[1]?.id as string;
