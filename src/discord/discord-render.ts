@@ -2,7 +2,7 @@
 import { optionStatusLines } from "../core/post-options-text.js";
 import { ActionRowBuilder, ButtonBuilder, Colors, MessageFlags } from "discord.js";
 import { plainEmbed } from "./discord-embed.js";
-import { wellFormedPayload } from "../core/safety/well-formed.js";
+import { wellFormedFresh } from "../core/safety/well-formed.js";
 import type { DiscordPlacement } from "./discord-placement.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from "discord.js";
 import type { Locale } from "../core/config.js";
@@ -117,7 +117,7 @@ export function toDiscordPayload(reply: Reply, locale: Locale, options: RenderOp
   const payload: DiscordMessagePayload = { embeds: embeds.map(clampEmbed), components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
   const ephemeral = options.ephemeral ?? reply.type === "error";
   if (ephemeral) payload.flags = MessageFlags.Ephemeral;
-  return wellFormedPayload(payload);
+  return wellFormedFresh(payload);
 }
 
 function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
