@@ -80,8 +80,28 @@ function wholePiece(text: string): string[] {
     } else open.push(m[2]!);
   }
   const close = open.reverse().map((name) => `</${name}>`).join("");
-  const piece = (text + close).replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1");
+  const piece = dropTrailingBlanks(text + close);
   return hasVisibleText(piece) ? [piece] : [];
+}
+
+const BLANK = /\s/u;
+const CLOSING_TAG = /^<\/[a-z-]+>$/u;
+
+/**
+ * `piece.replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1")` — trailing blanks dropped, also before the closing tags that end
+ * it — read from the end: that pattern tried every blank of a whole reply as a start (a twentieth of a `/search`
+ * page's Telegram render). Only the blanks right before the run of closing tags at the end can start its match.
+ */
+export function dropTrailingBlanks(piece: string): string {
+  let tags = piece.length;
+  while (piece.charCodeAt(tags - 1) === 62 /* > */) {
+    const open = piece.lastIndexOf("<", tags - 1);
+    if (open < 0 || !CLOSING_TAG.test(piece.slice(open, tags))) break;
+    tags = open;
+  }
+  let blanks = tags;
+  while (blanks > 0 && BLANK.test(piece[blanks - 1]!)) blanks--;
+  return blanks === tags ? piece : piece.slice(0, blanks) + piece.slice(tags);
 }
 
 function splitByAtoms(text: string, limit: number): string[] {
@@ -123,7 +143,7 @@ function splitByAtoms(text: string, limit: number): string[] {
     const body = atoms.slice(start, cut).map((a) => a.raw).join("");
     const close = [...stacks[cut]!].reverse().map((a) => `</${(a as { name: string }).name}>`).join("");
     // Trailing whitespace (also before the closing tags) is dropped; Telegram would trim it anyway.
-    const piece = (reopen + body + close).replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1");
+    const piece = dropTrailingBlanks(reopen + body + close);
     if (hasVisibleText(piece)) pieces.push(piece);
     start = cut;
   }
