@@ -1,7 +1,7 @@
 // Splitting Telegram HTML: a source that fits in one message takes a shortcut that gives exactly what cutting it into atoms gives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dropTrailingBlanks, splitTelegramHtml, splitTelegramHtmlByAtoms } from "../../src/telegram/telegram-split.js";
+import { dropTrailingBlanks, openTagsAtEnd, openTagsAtEndByPattern, splitTelegramHtml, splitTelegramHtmlByAtoms } from "../../src/telegram/telegram-split.js";
 
 /** Pieces of rendered replies, and the odd ones: unclosed and stray tags, entities that decode to blanks, a lone `<` or `&`. */
 const PIECES = [
@@ -49,5 +49,25 @@ describe("dropTrailingBlanks", () => {
     expect(dropTrailingBlanks("<b>模型 \n</b></i>")).toBe("<b>模型</b></i>");
     expect(dropTrailingBlanks("<b>模型 </B>")).toBe("<b>模型 </B>");
     expect(dropTrailingBlanks("模型\u3000")).toBe("模型");
+  });
+});
+
+describe("openTagsAtEnd", () => {
+  /** Tag-like pieces: names in both cases, attributes, blanks of every kind after a name, names the Unicode pattern folds. */
+  const PARTS = ["<", ">", "/", "</", "b", "B", "a", "code", "-", " ", "\t", "\u3000", "\u00a0", "ſ", "\u212a", 'href="x<y"', "=", "模型", "😀", "&lt;", "\n"];
+  const text = fc.array(fc.constantFrom(...PARTS), { maxLength: 30 }).map((p) => p.join(""));
+
+  it("finds the tags left open that the tag pattern finds, for any text", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(openTagsAtEnd(t)).toEqual(openTagsAtEndByPattern(t));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("reads a rendered results page: every tag closed", () => {
+    expect(openTagsAtEnd('<b>结果</b>\n1. <a href="https://t.me/bot?start=1"><b>GLM</b></a>\n    模型 · <code>id</code>')).toEqual([]);
+    expect(openTagsAtEnd("<b>a <i>b</b>")).toEqual(["i"]);
   });
 });
