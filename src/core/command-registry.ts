@@ -211,6 +211,32 @@ function error(code: ErrorCode, locale: Locale, key: MessageKey, params?: Messag
   return reply;
 }
 
+/** `Array.from(text).length` (a surrogate pair counts once, a lone surrogate once) without the array. */
+export function codePointCount(text: string): number {
+  let pairs = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        pairs++;
+        i++;
+      }
+    }
+  }
+  return text.length - pairs;
+}
+
+function badOption(def: CommandDefinition, o: CommandOptionDef, locale: Locale, key: MessageKey, params: MessageParams): { reply: Reply } {
+  return {
+    reply: error("bad-option", locale, "error.badOption", {
+      option: o.name,
+      problem: t(locale, key, { name: def.name, ...params }),
+      usage: usageOf(def),
+    }, "error.badOption.hint"),
+  };
+}
+
 /** Coerces one raw option value (text from a chat line, or a typed value from Discord) and checks its limits. */
 function coerceOption(
   def: CommandDefinition,
@@ -218,45 +244,38 @@ function coerceOption(
   raw: unknown,
   locale: Locale,
 ): { value?: OptionValue; reply?: Reply } {
-  const bad = (key: MessageKey, params: MessageParams = {}) => ({
-    reply: error("bad-option", locale, "error.badOption", {
-      option: o.name,
-      problem: t(locale, key, { name: def.name, ...params }),
-      usage: usageOf(def),
-    }, "error.badOption.hint"),
-  });
   const isQuery = o.name === "query";
   const text = raw === undefined || raw === null ? "" : String(raw).trim();
   if (text === "") {
     if (!o.required) return {};
     if (isQuery) return { reply: error("empty-query", locale, "error.emptyQuery", { command: def.name }, "error.emptyQuery.hint") };
-    return bad("problem.required");
+    return badOption(def, o, locale, "problem.required", {});
   }
   if (o.type === "string") {
-    const length = Array.from(text).length;
+    const length = codePointCount(text);
     if (o.maxLength !== undefined && length > o.maxLength) {
       if (isQuery) {
         return {
           reply: error("query-too-long", locale, "error.queryTooLong", { length, max: o.maxLength, command: def.name }, "error.queryTooLong.hint"),
         };
       }
-      return bad("problem.tooLong", { max: o.maxLength, length });
+      return badOption(def, o, locale, "problem.tooLong", { max: o.maxLength, length });
     }
-    if (o.minLength !== undefined && length < o.minLength) return bad("problem.tooShort", { min: o.minLength });
+    if (o.minLength !== undefined && length < o.minLength) return badOption(def, o, locale, "problem.tooShort", { min: o.minLength });
     return { value: text };
   }
   if (o.type === "integer") {
     const folded = typeof raw === "number" ? String(raw) : text.normalize("NFKC");
-    if (!/^[+-]?\d+$/.test(folded)) return bad("problem.notInteger", { value: text });
+    if (!/^[+-]?\d+$/.test(folded)) return badOption(def, o, locale, "problem.notInteger", { value: text });
     const n = Number(folded);
-    if (o.minValue !== undefined && n < o.minValue) return bad("problem.tooSmall", { min: o.minValue });
-    if (o.maxValue !== undefined && n > o.maxValue) return bad("problem.tooLarge", { max: o.maxValue });
+    if (o.minValue !== undefined && n < o.minValue) return badOption(def, o, locale, "problem.tooSmall", { min: o.minValue });
+    if (o.maxValue !== undefined && n > o.maxValue) return badOption(def, o, locale, "problem.tooLarge", { max: o.maxValue });
     return { value: n };
   }
   const lowered = text.toLowerCase();
   if (["true", "yes", "y", "1", "on", "是"].includes(lowered)) return { value: true };
   if (["false", "no", "n", "0", "off", "否"].includes(lowered)) return { value: false };
-  return bad("problem.notBoolean", { value: text });
+  return badOption(def, o, locale, "problem.notBoolean", { value: text });
 }
 
 /**

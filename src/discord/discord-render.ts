@@ -1,8 +1,8 @@
 // Renders the platform-neutral reply model as a Discord message: embeds, link buttons, ephemeral errors, no pings.
 import { optionStatusLines } from "../core/post-options-text.js";
-import { ActionRowBuilder, ButtonBuilder, Colors, MessageFlags } from "discord.js";
+import { ButtonBuilder, Colors, ComponentAssertions, ComponentType, MessageFlags } from "discord.js";
 import { plainEmbed } from "./discord-embed.js";
-import { wellFormedPayload } from "../core/safety/well-formed.js";
+import { wellFormedFresh } from "../core/safety/well-formed.js";
 import type { DiscordPlacement } from "./discord-placement.js";
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from "discord.js";
 import type { Locale } from "../core/config.js";
@@ -74,12 +74,22 @@ export function toRows(buttons: readonly APIButtonComponent[]): APIActionRowComp
   const rows: APIActionRowComponent<APIButtonComponent>[] = [];
   const usable = buttons.slice(0, DISCORD_BUTTONS_PER_ROW * DISCORD_ROWS_PER_MESSAGE);
   for (let i = 0; i < usable.length; i += DISCORD_BUTTONS_PER_ROW) {
-    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-      usable.slice(i, i + DISCORD_BUTTONS_PER_ROW).map((b) => ButtonBuilder.from(b)),
-    );
-    rows.push(row.toJSON());
+    rows.push({ type: ComponentType.ActionRow, components: usable.slice(i, i + DISCORD_BUTTONS_PER_ROW).map(rowButton) });
   }
   return rows;
+}
+
+/**
+ * What `new ActionRowBuilder().addComponents(ButtonBuilder.from(b)).toJSON()` makes of a button: its keys with
+ * `emoji` moved last, checked by the builder's own rule for buttons. A button with a nested object (an emoji) goes
+ * through the builder itself, whose snake-casing copies it; the buttons rendered here have none, and snake-casing
+ * their keys (already snake case) ran lodash over every key of every button.
+ */
+function rowButton(button: APIButtonComponent): APIButtonComponent {
+  if (Object.values(button).some((v) => v !== null && typeof v === "object")) return ButtonBuilder.from(button).toJSON();
+  const { emoji, ...data } = button as APIButtonComponent & { emoji?: unknown; custom_id?: string; url?: string; label?: string; sku_id?: string };
+  ComponentAssertions.validateRequiredButtonParameters(data.style, data.label, emoji as never, data.custom_id, data.sku_id as never, data.url);
+  return Object.assign({ type: ComponentType.Button }, data, { emoji }) as APIButtonComponent;
 }
 
 /** Footer of a story: `date · section · id`. */
@@ -117,7 +127,7 @@ export function toDiscordPayload(reply: Reply, locale: Locale, options: RenderOp
   const payload: DiscordMessagePayload = { embeds: embeds.map(clampEmbed), components: toRows(buttons), allowed_mentions: { ...NO_MENTIONS, parse: [] } };
   const ephemeral = options.ephemeral ?? reply.type === "error";
   if (ephemeral) payload.flags = MessageFlags.Ephemeral;
-  return wellFormedPayload(payload);
+  return wellFormedFresh(payload);
 }
 
 function renderBody(reply: Reply, locale: Locale, options: RenderOptions): { embeds: APIEmbed[]; buttons: APIButtonComponent[] } {
@@ -288,6 +298,9 @@ function joinParagraphsToFit(paragraphs: readonly string[], max: number): string
 
 /** Keeps one embed under the 6000 total by trimming fields from the end, then the description. */
 function clampEmbed(embed: APIEmbed): APIEmbed {
+  // Nearly every embed fits and has no fields: the copy below would add a `fields` key only to delete it, which
+  // turns the object into a slow dictionary for everything that reads it after.
+  if (!("fields" in embed) && embedLength(embed) <= DISCORD_MESSAGE_EMBED_TOTAL_LIMIT) return { ...embed };
   const out: APIEmbed = { ...embed, fields: embed.fields ? [...embed.fields] : undefined };
   while (embedLength(out) > DISCORD_MESSAGE_EMBED_TOTAL_LIMIT && out.fields && out.fields.length > 0) out.fields.pop();
   if (embedLength(out) > DISCORD_MESSAGE_EMBED_TOTAL_LIMIT && out.description) {

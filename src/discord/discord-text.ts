@@ -1,5 +1,5 @@
 // Discord limits and safe text: escaping digest text for Markdown and mentions, cutting to limits, link buttons.
-import { ButtonBuilder, ButtonStyle, escapeMarkdown, type APIButtonComponent } from "discord.js";
+import { ButtonBuilder, ButtonStyle, ComponentType, escapeMarkdown, type APIButtonComponent } from "discord.js";
 import type { Link } from "../core/digest/model.js";
 import type { PageDataLimit } from "../core/paging.js";
 import { displayLinkLabel } from "../core/safety/link-label.js";
@@ -250,9 +250,19 @@ export function storyButton(storyId: string, label: string): APIButtonComponent 
     .toJSON();
 }
 
-/** A ◀ Previous / Next ▶ button of `/search` results; `customId` comes from `searchPageData`. */
+/**
+ * A ◀ Previous / Next ▶ button of `/search` results; `customId` comes from `searchPageData`. The object
+ * `new ButtonBuilder().setStyle(Secondary).setCustomId(id).setLabel(label).toJSON()` gives, key for key (its `emoji`
+ * too), built without the setters' shapeshift validators (a tenth of a results page's render); the same lengths are
+ * refused, with a RangeError.
+ *
+ * @throws RangeError for a custom id of 0 or over 100 characters, or an empty label
+ */
 export function pageButton(customId: string, label: string): APIButtonComponent {
-  return new ButtonBuilder().setStyle(ButtonStyle.Secondary).setCustomId(customId).setLabel(cutText(label, DISCORD_BUTTON_LABEL_LIMIT)).toJSON();
+  const text = cutText(label, DISCORD_BUTTON_LABEL_LIMIT);
+  if (customId.length < 1 || customId.length > DISCORD_CUSTOM_ID_LIMIT) throw new RangeError(`discord button: custom id must be 1–${DISCORD_CUSTOM_ID_LIMIT} characters, got ${customId.length}`);
+  if (text.length < 1) throw new RangeError("discord button: label must not be empty");
+  return { type: ComponentType.Button, emoji: undefined, style: ButtonStyle.Secondary, custom_id: customId, label: text };
 }
 
 /** Reads the story id back from a "Full story" button's custom id. */

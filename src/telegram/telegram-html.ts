@@ -34,12 +34,16 @@ export class TelegramHtml {
 
 type HtmlPart = string | number | TelegramHtml | readonly HtmlPart[] | undefined | false | null;
 
+const NEEDS_ESCAPE = /[&<>"]/;
+
 /** Escapes text for Telegram HTML (`&`, `<`, `>`, `"`). */
 export function escapeHtml(text: string): TelegramHtml {
   return new TelegramHtml(escapeText(text));
 }
 
 function escapeText(text: string): string {
+  // Most text (titles, ids, dates) holds none of the four: testing first skips building a copy of it.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"));
 }
 

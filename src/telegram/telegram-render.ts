@@ -8,7 +8,7 @@ import { renderPendingDelivery, RESULTS_PER_PAGE } from "../core/render-text.js"
 import { decodeSearchPage, encodeSearchPage, searchPageRequest, type PageDataLimit, type SearchPageRequest } from "../core/paging.js";
 import type { SectionSummary } from "../core/summaries.js";
 import { displayLinkLabel } from "../core/safety/link-label.js";
-import { wellFormedPayload } from "../core/safety/well-formed.js";
+import { wellFormedFresh } from "../core/safety/well-formed.js";
 import {
   bold,
   code,
@@ -96,7 +96,7 @@ export function toTelegramMessage(reply: Reply, locale: Locale, options: RenderO
   return texts.map((text, i) => {
     const message: TelegramMessage = { text, parse_mode: "HTML", link_preview_options: { is_disabled: !preview } };
     if (i === texts.length - 1 && keyboard.length > 0) message.reply_markup = { inline_keyboard: keyboard };
-    return wellFormedPayload(message);
+    return wellFormedFresh(message);
   });
 }
 

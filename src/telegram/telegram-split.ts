@@ -72,6 +72,49 @@ const TAG = /<\/([a-z-]+)>|<([a-z-]+)(?:\s[^>]*)?>/giu;
  * entity or a character atom never holds a `<`, so a scan for tags alone finds the same ones.
  */
 function wholePiece(text: string): string[] {
+  const open = openTagsAtEnd(text);
+  const close = open.reverse().map((name) => `</${name}>`).join("");
+  const piece = dropTrailingBlanks(text + close);
+  return hasVisibleText(piece) ? [piece] : [];
+}
+
+/** The tags left open at the end of `text`, as the {@link TAG} pattern finds tags (names as written). */
+function openTagsAtEnd(text: string): string[] {
+  const open: string[] = [];
+  const closeTag = (name: string) => {
+    const at = open.lastIndexOf(name);
+    if (at >= 0) open.splice(at, 1);
+  };
+  // Read by hand: the pattern's match objects were most of a reply's split. Where a tag holds anything but ASCII
+  // (where the case-insensitive Unicode pattern would fold `ſ` or `K` into a name, or read a Unicode blank), the
+  // pattern itself decides.
+  for (let i = text.indexOf("<"); i >= 0; i = text.indexOf("<", i)) {
+    const closing = text.charCodeAt(i + 1) === 47; /* / */
+    let j = closing ? i + 2 : i + 1;
+    while (isNameChar(text.charCodeAt(j))) j++;
+    const next = text.charCodeAt(j);
+    if (next > 127) return openTagsByPattern(text);
+    const named = j > (closing ? i + 2 : i + 1);
+    if (named && next === 62 /* > */) {
+      if (closing) closeTag(text.slice(i + 2, j));
+      else open.push(text.slice(i + 1, j));
+      i = j + 1;
+    } else if (named && !closing && BLANK.test(text[j]!)) {
+      const end = text.indexOf(">", j);
+      if (end < 0) {
+        i++;
+        continue;
+      }
+      open.push(text.slice(i + 1, j));
+      i = end + 1;
+    } else i++;
+  }
+  return open;
+}
+
+const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 45;
+
+function openTagsByPattern(text: string): string[] {
   const open: string[] = [];
   for (const m of text.matchAll(TAG)) {
     if (m[1]) {
@@ -79,9 +122,31 @@ function wholePiece(text: string): string[] {
       if (at >= 0) open.splice(at, 1);
     } else open.push(m[2]!);
   }
-  const close = open.reverse().map((name) => `</${name}>`).join("");
-  const piece = (text + close).replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1");
-  return hasVisibleText(piece) ? [piece] : [];
+  return open;
+}
+
+/** {@link openTagsAtEnd} through the pattern alone; exported for the property test that holds the two together. */
+export const openTagsAtEndByPattern = openTagsByPattern;
+export { openTagsAtEnd };
+
+const BLANK = /\s/u;
+const CLOSING_TAG = /^<\/[a-z-]+>$/u;
+
+/**
+ * `piece.replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1")` — trailing blanks dropped, also before the closing tags that end
+ * it — read from the end: that pattern tried every blank of a whole reply as a start (a twentieth of a `/search`
+ * page's Telegram render). Only the blanks right before the run of closing tags at the end can start its match.
+ */
+export function dropTrailingBlanks(piece: string): string {
+  let tags = piece.length;
+  while (piece.charCodeAt(tags - 1) === 62 /* > */) {
+    const open = piece.lastIndexOf("<", tags - 1);
+    if (open < 0 || !CLOSING_TAG.test(piece.slice(open, tags))) break;
+    tags = open;
+  }
+  let blanks = tags;
+  while (blanks > 0 && BLANK.test(piece[blanks - 1]!)) blanks--;
+  return blanks === tags ? piece : piece.slice(0, blanks) + piece.slice(tags);
 }
 
 function splitByAtoms(text: string, limit: number): string[] {
@@ -123,7 +188,7 @@ function splitByAtoms(text: string, limit: number): string[] {
     const body = atoms.slice(start, cut).map((a) => a.raw).join("");
     const close = [...stacks[cut]!].reverse().map((a) => `</${(a as { name: string }).name}>`).join("");
     // Trailing whitespace (also before the closing tags) is dropped; Telegram would trim it anyway.
-    const piece = (reopen + body + close).replace(/\s+((?:<\/[a-z-]+>)*)$/u, "$1");
+    const piece = dropTrailingBlanks(reopen + body + close);
     if (hasVisibleText(piece)) pieces.push(piece);
     start = cut;
   }

@@ -1,4 +1,5 @@
 // Tests for the command loader (validation, duplicates), runCommand (coercion, admin, failures) and text parsing.
+import fc from "fast-check";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { defineCommand, type CommandContext, type CommandDefinition } from "../.
 import {
   CommandDefinitionError,
   UserError,
+  codePointCount,
   createCommandRegistry,
   loadCommands,
   parseTextCommand,
@@ -294,5 +296,17 @@ describe("strict text options", () => {
     // URLs, arXiv ids and times stay query text.
     expect(parseTextCommand("/story arxiv:2602.15763", registry)).toEqual({ kind: "command", name: "story", options: { query: "arxiv:2602.15763" } });
     expect(parseTextCommand("/story https://arxiv.org/abs/2602.15763", registry)).toMatchObject({ options: { query: "https://arxiv.org/abs/2602.15763" } });
+  });
+});
+
+describe("codePointCount", () => {
+  it("counts what Array.from counts: a surrogate pair once, a lone surrogate once", () => {
+    const unit = fc.constantFrom("a", "模", "😀", "\uD800", "\uDC00", " ", "\uDBFF\uDFFF");
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }).map((p) => p.join("")), (text) => {
+        expect(codePointCount(text)).toBe(Array.from(text).length);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

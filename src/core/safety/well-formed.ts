@@ -29,3 +29,25 @@ export function wellFormedPayload<T>(value: T): T {
   }
   return value;
 }
+
+/** True when {@link wellFormedText} leaves every string in the value as it is. */
+function isWellFormedValue(value: unknown): boolean {
+  if (typeof value === "string") return (value as unknown as { isWellFormed(): boolean }).isWellFormed() && !value.includes("\u0000");
+  if (Array.isArray(value)) {
+    for (const v of value) if (!isWellFormedValue(v)) return false;
+    return true;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const key in value) if (Object.hasOwn(value, key) && !isWellFormedValue((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/**
+ * {@link wellFormedPayload} for a payload the caller has just built and holds the only reference to: returned as
+ * it is when every string in it is already well-formed (nearly always), else the well-formed copy. Copying every
+ * object of a `/search` page's payload to find nothing to replace was a tenth of its render time.
+ */
+export function wellFormedFresh<T>(value: T): T {
+  return isWellFormedValue(value) ? value : wellFormedPayload(value);
+}
