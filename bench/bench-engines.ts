@@ -186,6 +186,10 @@ export async function paired(root: string, dir: string, state: string, rounds: n
   /** p50 / p99 over queries of one statistic of each query's runs: its median (typical) or its fastest (best). */
   const median = (m: number[][]) => summary(m.map((t) => summary(t).p50));
   const best = (m: number[][]) => summary(m.map((t) => Math.min(...t)));
+  /** The queries at the top of a median-run p99 (with 95 queries, p99 is the slowest one), slowest first, with their median run. */
+  const slowest = (m: number[][], label: (i: number) => string) =>
+    m.map((t, i) => ({ i, ms: summary(t).p50 })).sort((a, b) => b.ms - a.ms).slice(0, 3).map(({ i, ms }) => `${label(i)} ${round(ms, 3)} ms`).join(", ");
+  const queryLabel = (i: number) => `"${QUERY_MIX[i]!.query}"${QUERY_MIX[i]!.options ? ` ${JSON.stringify(QUERY_MIX[i]!.options)}` : ""}`;
   const ratio = (a: number, b: number) => round(a / b, 0);
   const [subS, oursS, cmdS] = [all(runs.sub), all(runs.ours), all(runs.cmd)];
   const [subM, oursM, cmdSubM, cmdM] = [median(runs.sub), median(runs.ours), median(runs.cmdSub), median(runs.cmd)];
@@ -210,6 +214,8 @@ export async function paired(root: string, dir: string, state: string, rounds: n
     bestRatioP50: ratio(subB.p50, oursB.p50), bestRatioP99: ratio(subB.p99, oursB.p99),
     bestCmdRatioP50: ratio(cmdSubB.p50, cmdB.p50), bestCmdRatioP99: ratio(cmdSubB.p99, cmdB.p99),
     recallBig: round(recall, 3),
+    slowOurs: slowest(runs.ours, queryLabel),
+    slowSub: slowest(runs.sub, queryLabel),
     samples: `${inner * rounds} runs of each of ${QUERY_MIX.length} queries and ${COMMAND_MIX.length} commands, and of their scans`,
   };
 }

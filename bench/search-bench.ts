@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     // Under `--only`, the checks of the modes that ran.
     const checks = allChecks.filter(([mode]) => ours[mode]).map(([, name, ok]) => [name, ok] as const);
     process.stdout.write("\n");
+    if (ours.paired) process.stdout.write(`Slowest queries (median run), scorer: ${ours.paired.slowOurs}; substring: ${ours.paired.slowSub}\n`);
     for (const [name, ok] of checks) process.stdout.write(`${ok ? "PASS" : "MISS"}  ${name}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
