@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { loadAverage, runBench } from "./bench-main.js";
 
 const here = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(here), "..");
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
   }
   const count = fs.readdirSync(dir).filter((f) => f.endsWith(".md")).length;
   const codes: [string, string][] = [["this code", ROOT], ...(values.baseline ? [["baseline", path.resolve(values.baseline)] as [string, string]] : [])];
-  process.stdout.write(`${count} digests in ${dir}; Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+  process.stdout.write(`${count} digests in ${dir}; Node ${process.version}, load average ${loadAverage()}\n`);
   const print = (name: string, r: StartReport) =>
     process.stdout.write(
       `${name}, ${r.label} start: archive ${(r.archiveMs / 1000).toFixed(2)} s, first answer ${(r.answerMs / 1000).toFixed(2)} s (${r.startCpuS} s CPU from the start; peak RSS until then ${r.answerPeakRssMb} MiB), ` +
@@ -204,11 +205,8 @@ async function main(): Promise<void> {
     for (const [name, code] of codes) print(name, await run([code, root, "warm", "0", "index"]));
   } finally {
     if (!values.root) fs.rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+    process.stdout.write(`load average after: ${loadAverage()}\n`);
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
+import { loadAverage, runBench } from "./bench-main.js";
 
 const here = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(here), "..");
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
       const file = path.join(dir, `${latest.date}.md`);
       runs.push({ name, archive, file, original: fs.readFileSync(file, "utf8"), ms: [], mib: [] });
     }
-    process.stdout.write(`${digests.length} digests; Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+    process.stdout.write(`${digests.length} digests; Node ${process.version}, load average ${loadAverage()}\n`);
     const edits = Number(values.edits);
     // The archive's watches and timers never keep a process alive.
     const keepAlive = setInterval(() => undefined, 1000);
@@ -77,11 +78,8 @@ async function main(): Promise<void> {
     if (runs.length === 2) process.stdout.write(`ratio this/baseline: time ${(median(runs[0]!.ms) / median(runs[1]!.ms)).toFixed(2)}, heap ${(median(runs[0]!.mib) / median(runs[1]!.mib)).toFixed(2)}\n`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+    process.stdout.write(`load average after: ${loadAverage()}\n`);
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Digest } from "../src/core/digest/model.js";
+import { loadAverage, runBench } from "./bench-main.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The goal of issue #15: a running bot's RSS at 3 years after the day's digest and 100 edits. */
@@ -157,7 +158,6 @@ function withWord(day: Digest, word: string): Digest {
   return copy;
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
 const show = (m: Memory) => `${m.rssMb} MiB (anon ${m.anonMb}, file ${m.fileMb})`;
 
 async function main(): Promise<void> {
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   // The day after the archive's last, as the day's digest would be.
   const day = generateSyntheticDigests({ samplePath, days: 1, endDate: "2026-02-18", seed: 99 })[0]!;
   const codes: [string, string][] = [["this code", ROOT], ...(values.baseline ? [["baseline", path.resolve(values.baseline)] as [string, string]] : [])];
-  process.stdout.write(`${days} digests + the day's (${day.date}) in ${digestDir}; ${values.edits} edits ${values["gap-ms"]} ms apart; Node ${process.version}, load ${load()}\n`);
+  process.stdout.write(`${days} digests + the day's (${day.date}) in ${digestDir}; ${values.edits} edits ${values["gap-ms"]} ms apart; Node ${process.version}, load ${loadAverage()}\n`);
   const results: [string, Run][] = [];
   try {
     for (const kind of (["cold", "warm"] as const).filter((k) => kinds.includes(k))) {
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
         results.push([name, run]);
         process.stdout.write(
           `${name}, ${kind} start (answering after ${run.readyS} s): loaded ${show(run.loaded)}; after the day's digest ${show(run.first)}; ` +
-            `after ${values.edits} edits ${show(run.after)}; settled ${show(run.settled)}; peak ${run.peakMb} MiB; CPU during the edits ${run.editsCpuS} s; load ${load()}\n`,
+            `after ${values.edits} edits ${show(run.after)}; settled ${show(run.settled)}; peak ${run.peakMb} MiB; CPU during the edits ${run.editsCpuS} s; load ${loadAverage()}\n`,
         );
       }
     }
@@ -218,11 +218,8 @@ async function main(): Promise<void> {
     }
   } finally {
     if (!values.root) fs.rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`load average after: ${load()}\n`);
+    process.stdout.write(`load average after: ${loadAverage()}\n`);
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { Digest } from "../src/core/digest/model.js";
 import { ARCHIVE_FILE, build, edits, minisearchDefaults, paired, QUERY_MIX, type Report } from "./bench-engines.js";
 import { generateSyntheticDigests } from "./synthetic-archive.js";
+import { runBench } from "./bench-main.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SAMPLE = join(ROOT, "data/digests/2026-02-18.md");
@@ -167,7 +168,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench(main);

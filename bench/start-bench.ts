@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { loadAverage, runBench } from "./bench-main.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TICK_S = 0.01; // USER_HZ on Linux
@@ -77,7 +78,6 @@ function startOnce(code: string, digestDir: string, dataDir: string): Promise<St
 }
 
 const round = (s: number) => Math.round(s * 100) / 100;
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
 const range = (xs: number[], unit: string) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return `${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)} ${unit} (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)})`;
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   }
   const codes: [string, string][] = [["this code", ROOT], ...(values.baseline ? [["baseline", path.resolve(values.baseline)] as [string, string]] : [])];
   const count = fs.readdirSync(digestDir).filter((f) => f.endsWith(".md")).length;
-  process.stdout.write(`${count} digests in ${digestDir}; Node ${process.version}, load average ${load()}\n`);
+  process.stdout.write(`${count} digests in ${digestDir}; Node ${process.version}, load average ${loadAverage()}\n`);
   try {
     const dataDirs = new Map<string, string>();
     for (const [name, code] of codes) {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         runs.get(name)!.push(run);
         process.stdout.write(
           `${name}, warm start ${i + 1}: first answer ${run.firstAnswerS.toFixed(2)} s (${run.firstAnswerCpuS.toFixed(2)} s CPU), ` +
-            `/search and /story answered ${run.readyS.toFixed(2)} s (${run.readyCpuS.toFixed(2)} s CPU), peak RSS ${run.peakRssMb} MiB; load ${load()}\n`,
+            `/search and /story answered ${run.readyS.toFixed(2)} s (${run.readyCpuS.toFixed(2)} s CPU), peak RSS ${run.peakRssMb} MiB; load ${loadAverage()}\n`,
         );
       }
     }
@@ -134,11 +134,8 @@ async function main(): Promise<void> {
     }
   } finally {
     if (!values.root) fs.rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`load average after: ${load()}\n`);
+    process.stdout.write(`load average after: ${loadAverage()}\n`);
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.js";
-import { tempPathOf } from "../temp-files.js";
+import { removeLeftoverTemps, tempPathOf } from "../temp-files.js";
 import type { DateIds, StoryTrace } from "./story-ids.js";
 
 /**
@@ -102,7 +102,11 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
     const file = fileOf(date);
     const tmp = tempPathOf(file);
     try {
-      if (!madeDir) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+      if (!madeDir) {
+        await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+        // Once per process: what writes killed mid-way (`kill -9`) left would stay for good, one per date and pid.
+        await removeLeftoverTemps(dir, await fs.promises.readdir(dir).catch(() => [] as string[]));
+      }
       madeDir = true;
       await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
         // The folder was deleted while running (a cleanup of DATA_DIR): make it again rather than lose every later id.

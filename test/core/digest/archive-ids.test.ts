@@ -1,4 +1,5 @@
 // Stable ids through the archive: revisions while running, restarts on the same DATA_DIR, old position ids, removed ids.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Archive, createArchive } from "../../../src/core/digest/archive.js";
 import { openStoryIdStore } from "../../../src/core/digest/story-id-store.js";
 import { createLogger } from "../../../src/core/logger.js";
+import { writerTag } from "../../../src/core/temp-files.js";
 import { startHarness } from "../../commands/app-harness.js";
 
 const logger = createLogger({ level: "silent" });
@@ -40,6 +42,18 @@ async function open(): Promise<Archive> {
 const idOf = (a: Archive, title: string) => a.get("2026-02-18")?.sections.flatMap((s) => s.stories).find((s) => s.title === title)?.id;
 
 describe("stable ids in the archive", () => {
+  it("removes the temp files of id writes a dead process left (kill -9 mid-write), and keeps a running one's", async () => {
+    const dir = path.join(root, "state", "story-ids");
+    fs.mkdirSync(dir, { recursive: true });
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const left = path.join(dir, `2026-02-17.json.${writerTag(gone)}.tmp`);
+    const running = path.join(dir, `2026-02-16.json.${writerTag(process.ppid)}.tmp`);
+    for (const f of [left, running]) fs.writeFileSync(f, "{ half");
+    fs.writeFileSync(file, digest(A, B));
+    await (await open()).close();
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(running), "2026-02-18.json"]);
+  });
+
   it("carry a typo-fixed story's id across a restart, from files private to the bot's user", async () => {
     fs.writeFileSync(file, digest(A, B));
     const first = await open();
