@@ -1,5 +1,5 @@
 // Two instances on one state editing one alert DM's "…and N more" through the real Discord DM adapter: the message ends telling the newest count, each edit made once.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { editAlerts } from "../../src/core/delivery/alert-edits.js";
 import { createPacer } from "../../src/core/delivery/pacing.js";
 import { createLogger } from "../../src/core/logger.js";
@@ -32,11 +32,16 @@ describe.each(testBackends())("an alert's count edited by two instances, state o
   async function setup(count: number) {
     fake = await startFakeDiscord();
     const open = opener(backend);
+    /** The database's clock of the claims' leases (both instances): the real one, moved on by `advance`. */
+    let offset = 0;
+    const leaseNow = () => new Date(Date.now() + offset).toISOString();
+    const advance = (ms: number) => (offset += ms);
     const instance = async (owner: string) => {
       const storage: Storage = await open();
       const dm = createDiscordDm({ rest: createDiscordDeliveryRest(TOKEN, fake!.apiBase), logger });
       // Unpaced and ungated: what a holder of the sender lease does, and what two do across a takeover.
-      const edit = () => editAlerts(dm, USER, { store: storage.watches, pacer: createPacer({ limits: {} }), signal: new AbortController().signal, logger, now: () => new Date().toISOString(), owner });
+      const deps = { store: storage.watches, pacer: createPacer({ limits: {} }), signal: new AbortController().signal, logger, now: () => new Date().toISOString(), owner, leaseNow, leaseRenewMs: 20 };
+      const edit = () => editAlerts(dm, USER, deps);
       return { storage, dm, edit };
     };
     const a = await instance("a@other-host:1:");
@@ -49,7 +54,9 @@ describe.each(testBackends())("an alert's count edited by two instances, state o
     /** What the user's DM shows now (the fake applies each PATCH when it answers it). */
     const shown = () => fake!.liveMessages(fake!.dms.of(USER)!).map((m) => m.body.content);
     const patches = () => fake!.requests.filter((r) => r.method === "PATCH").length;
-    return { a, b, planEdit, shown, patches };
+    /** When the claim on the alert's waiting edit runs out (database clock), if it has one. */
+    const leaseOf = async () => (await a.storage.watches.pendingEdits("discord", USER))[0]?.leaseExpiresAt;
+    return { a, b, planEdit, shown, patches, advance, leaseNow, leaseOf };
   }
 
   it("a count planned on one instance while another's edit is on its way is told after it: the DM ends telling the newest count", async () => {
@@ -89,5 +96,28 @@ describe.each(testBackends())("an alert's count edited by two instances, state o
     expect(shown()).toEqual([`🔔 New story for your watch “quokka”\n${moreLine(5)}`]);
     expect(patches()).toBe(2);
     expect((await a.storage.watches.digestAlerts("discord", USER, DATE)).map((r) => [r.more, r.editMore])).toEqual([[5, null]]);
+  });
+
+  it("an edit on its way longer than its lease (a 429 wait in the client) keeps its claim: a newer count is made after it, and the DM ends telling it", async () => {
+    const { a, b, planEdit, shown, patches, advance, leaseNow, leaseOf } = await setup(3);
+    expect(await planEdit(a.storage, 4)).toBe(true);
+    const hold = fake!.holdNext("PATCH", /^\/channels\/\d+\/messages\/\d+$/);
+    const editing = a.edit();
+    await hold.arrived;
+    expect(await planEdit(b.storage, 5)).toBe(true);
+    // A minute and more passes with A's request still waiting in its client.
+    advance(61_000);
+    // A still holding the claim renews it (polled for; without a renewal the claim just runs out).
+    await vi.waitFor(async () => expect(Date.parse((await leaseOf()) ?? "") > Date.parse(leaseNow()) + 30_000).toBe(true), { timeout: 2000 }).catch(() => undefined);
+    await b.edit();
+    hold.release();
+    await editing;
+    for (let i = 0; i < 3; i++) {
+      await a.edit();
+      await b.edit();
+    }
+    expect(shown()).toEqual([`🔔 New story for your watch “quokka”\n${moreLine(5)}`]);
+    expect(patches()).toBe(2);
+    expect((await b.storage.watches.digestAlerts("discord", USER, DATE)).map((r) => [r.more, r.editMore])).toEqual([[5, null]]);
   });
 });

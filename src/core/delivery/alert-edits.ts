@@ -1,7 +1,7 @@
 // Edits of sent personal alerts: the message telling a digest's "…and N more" is edited when that count changes after it went out.
 import type { Logger } from "../logger.js";
-import { judgeOwner, LEASE_MS } from "./owner.js";
-import type { AlertEditStore } from "../storage/alert-edit-store.js";
+import { judgeOwner, LEASE_MS, LEASE_RENEW_MS } from "./owner.js";
+import type { AlertEdit, AlertEditStore } from "../storage/alert-edit-store.js";
 import type { AlertPublisher } from "./alert-publisher.js";
 import type { Pacer } from "./pacing.js";
 import { PublishError } from "./publisher.js";
@@ -17,6 +17,8 @@ export interface AlertEditDeps {
   /** The database's clock for the claim's lease (default: `now`); lease length default {@link LEASE_MS}. */
   leaseNow?: () => string;
   leaseMs?: number;
+  /** How often a claim is renewed while its edit is on its way; default {@link LEASE_RENEW_MS}. */
+  leaseRenewMs?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function editAlerts(publisher: AlertPublisher, userId: string, deps
     // Changed since read, or being made elsewhere: the next tick reads it again.
     if (!claimed) continue;
     try {
-      await editDirect.call(publisher, userId, edit.messageId, edit.payload, { signal: deps.signal });
+      await whileClaimed(edit, deps, () => editDirect.call(publisher, userId, edit.messageId, edit.payload, { signal: deps.signal }));
     } catch (err) {
       if (!(err instanceof PublishError)) throw err;
       if (err.kind === "permanent") {
@@ -63,5 +65,31 @@ export async function editAlerts(publisher: AlertPublisher, userId: string, deps
       slot.done();
     }
     await deps.store.markEdited(edit, deps.owner, deps.now());
+  }
+}
+
+/**
+ * Runs an edit while renewing this engine's claim on the message: a request waiting in its client (a 429 wait) past
+ * the lease would otherwise let another instance make a newer count first, then land over it with the older one.
+ */
+async function whileClaimed(edit: AlertEdit, deps: AlertEditDeps, made: () => Promise<void>): Promise<void> {
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
+  const timer = setInterval(() => {
+    const until = new Date(Date.parse((deps.leaseNow ?? deps.now)()) + leaseMs).toISOString();
+    deps.store.renewEdit(edit, deps.owner, until).then(
+      (held) => {
+        if (!held) deps.logger.warn({ user: edit.key.targetId, story: edit.key.runId }, "lost the claim on a personal alert's edit while making it");
+      },
+      (err: unknown) => {
+        clearInterval(timer);
+        deps.logger.warn({ err, story: edit.key.runId }, "could not renew the claim on a personal alert's edit; another process may take it over");
+      },
+    );
+  }, deps.leaseRenewMs ?? LEASE_RENEW_MS);
+  timer.unref();
+  try {
+    await made();
+  } finally {
+    clearInterval(timer);
   }
 }

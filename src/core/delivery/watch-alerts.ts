@@ -218,7 +218,7 @@ export function createWatchAlerts(options: WatchAlertsOptions): WatchAlerts {
     for (const u of await store.usersWithEdits()) {
       const publisher = publishers.get(u.platform);
       if (!publisher || deps.signal.aborted) continue;
-      const edits = { store, pacer: deps.pacer, signal: deps.signal, logger, now: () => clock().toISOString(), owner: deps.owner, leaseNow: deps.now, ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) };
+      const edits = { store, pacer: deps.pacer, signal: deps.signal, logger, now: () => clock().toISOString(), owner: deps.owner, leaseNow: deps.now, ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}), ...(deps.leaseRenewMs ? { leaseRenewMs: deps.leaseRenewMs } : {}) };
       await editAlerts(publisher, u.targetId, edits).catch((err: unknown) =>
         logger.error({ err, platform: u.platform, user: u.targetId }, "editing personal alerts failed; retrying on the next tick"),
       );

@@ -45,6 +45,8 @@ export interface AlertEditStore {
    * has not run out). One edit of a message at a time, across instances: an older count never lands after a newer.
    */
   claimEdit(edit: AlertEdit, claim: EditClaim): Promise<boolean>;
+  /** Moves the lease of `owner`'s claim on the edit's message to `leaseUntil`; false when the claim is not its own any more. */
+  renewEdit(edit: AlertEdit, owner: string, leaseUntil: string): Promise<boolean>;
   /**
    * The edit `owner` claimed was made — or cannot be (`error`: the message was deleted): its message is taken to
    * tell `edit.more` from now on, so a re-match of the digest does not plan it again; an edit planned meanwhile
@@ -106,6 +108,10 @@ export function createAlertEditStore(db: Kysely<StateTables>): AlertEditStore {
           ]),
         )
         .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async renewEdit(edit, owner, leaseUntil) {
+      const r = await alert(edit.key).set({ lease_expires_at: leaseUntil }).where("status", "=", "sent").where("claimed_by", "=", owner).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
     async pendingEdits(platform, userId) {
