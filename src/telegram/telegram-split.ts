@@ -79,7 +79,7 @@ function wholePiece(text: string): string[] {
 }
 
 /** The tags left open at the end of `text`, as the {@link TAG} pattern finds tags (names as written). */
-function openTagsAtEnd(text: string): string[] {
+export function openTagsAtEnd(text: string): string[] {
   const open: string[] = [];
   const closeTag = (name: string) => {
     const at = open.lastIndexOf(name);
@@ -93,7 +93,7 @@ function openTagsAtEnd(text: string): string[] {
     let j = closing ? i + 2 : i + 1;
     while (isNameChar(text.charCodeAt(j))) j++;
     const next = text.charCodeAt(j);
-    if (next > 127) return openTagsByPattern(text);
+    if (next > 127) return openTagsAtEndByPattern(text);
     const named = j > (closing ? i + 2 : i + 1);
     if (named && next === 62 /* > */) {
       if (closing) closeTag(text.slice(i + 2, j));
@@ -114,7 +114,8 @@ function openTagsAtEnd(text: string): string[] {
 
 const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 45;
 
-function openTagsByPattern(text: string): string[] {
+/** {@link openTagsAtEnd} through the {@link TAG} pattern alone: where a tag holds non-ASCII, and the reference its property test holds it to. */
+export function openTagsAtEndByPattern(text: string): string[] {
   const open: string[] = [];
   for (const m of text.matchAll(TAG)) {
     if (m[1]) {
@@ -125,9 +126,6 @@ function openTagsByPattern(text: string): string[] {
   return open;
 }
 
-/** {@link openTagsAtEnd} through the pattern alone; exported for the property test that holds the two together. */
-export const openTagsAtEndByPattern = openTagsByPattern;
-export { openTagsAtEnd };
 
 const BLANK = /\s/u;
 const CLOSING_TAG = /^<\/[a-z-]+>$/u;

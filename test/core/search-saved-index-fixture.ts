@@ -9,7 +9,7 @@ import { createIndex, digestToDocs } from "../../src/core/search/index-options.j
 import { LiveIndex } from "../../src/core/search/live-index.js";
 import { loadSavedIndex, saveIndex } from "../../src/core/search/saved-index.js";
 
-/** The sample digest the synthetic archives are made from (not the user's `data/digests`). */
+/** The sample digest the synthetic archives are made from (a fixture, never the user's digests folder). */
 export const SAMPLE = join(resolve(dirname(fileURLToPath(import.meta.url)), "../.."), "test/fixtures/sample/2026-02-18.md");
 
 /** `digests` indexed, saved and loaded back from the file (postings lazy, as after a warm start); the file is gone once loaded. */

@@ -12,8 +12,6 @@ export const LEASE_RENEW_MS = 20_000;
 /** Engines of this process that are still running, with the store they use (closed = as good as dead). */
 const local = new Map<string, Storage>();
 
-export { processStartTime };
-
 const OWNER = /^([0-9a-f]+)@(.+):(\d+):(\d*)$/;
 
 /** An owner id: `<instance>@<hostname>:<pid>:<start time>`, e.g. `3f9a0c1b@bot-1:4242:987654`. */

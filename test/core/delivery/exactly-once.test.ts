@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { hostname } from "node:os";
-import { formatOwnerId, judgeOwner, processStartTime } from "../../../src/core/delivery/owner.js";
+import { formatOwnerId, judgeOwner } from "../../../src/core/delivery/owner.js";
+import { processStartTime } from "../../../src/core/process-alive.js";
 import { buildDailyPost } from "../../../src/core/summaries.js";
 import { settled } from "../../load-slack.js";
 import { testBackends } from "../storage/backends.js";
