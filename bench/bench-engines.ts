@@ -73,7 +73,10 @@ async function implementation(root: string) {
   const telegram = await mod<typeof import("../src/telegram/telegram-render.js")>("src/telegram/telegram-render.ts");
   const text = await mod<typeof import("../src/core/render-text.js")>("src/core/render-text.ts");
   const config = await mod<typeof import("../src/core/config.js")>("src/core/config.ts");
-  return { search, registry, discord, telegram, text, config, commandsDir: join(root, "commands") };
+  // The bot's heap settings (`digest-bot start`), from the checkout measured: a checkout from before they existed has none.
+  const heapFile = "src/cli/resident-heap.ts";
+  const residentHeap = existsSync(join(root, heapFile)) ? await mod<typeof import("../src/cli/resident-heap.js")>(heapFile) : undefined;
+  return { search, registry, discord, telegram, text, config, residentHeap, commandsDir: join(root, "commands") };
 }
 
 export const ARCHIVE_FILE = "synthetic-archive.json";
@@ -242,10 +245,13 @@ function revision(day: Digest, n: number): Digest {
 /**
  * The day's digest arrives, then is edited 100 times, each change saved (`flush`, as the debounce would):
  * RSS after the first and after the last, the longest event-loop stall (a 1 ms timer's worst delay, and the
- * synchronous update itself), and query times before/after.
+ * synchronous update itself), and query times before/after. Run with the bot's heap settings
+ * (`tuneHeapForResidentBot`, as `digest-bot start` sets them), but not the bot's memory: this process holds the
+ * whole archive as parsed digests and reads RSS after forced full collections; `npm run bench:rss` measures a bot.
  */
 export async function edits(root: string, dir: string, state: string, samplePath: string): Promise<Report> {
   const impl = await implementation(root);
+  impl.residentHeap?.tuneHeapForResidentBot();
   const archive = bigArchive(dir);
   await memory();
   const { s } = await openSearch(impl, archive, state);
@@ -319,6 +325,7 @@ export async function edits(root: string, dir: string, state: string, samplePath
     rssGrowthPct: round(((rssAfter - rssFirst) / rssFirst) * 100, 1),
     applyMaxMs: round(applyMax, 1), applyCpuMaxMs: round(applyCpuMax, 1), stallMaxMs: round(stallMax, 1), stallCpuMaxMs: round(cpuTickMax, 1), stallProcCpuMaxMs: round(procTickMax, 1),
     stallCpuOf: mainThreadCpu ? "main thread" : "process",
+    heapFlags: impl.residentHeap ? `--heap-growing-percent=${impl.residentHeap.HEAP_GROWING_PERCENT}` : "V8's own",
     queryP50Before: before.p50, queryP50After: after.p50, queryP99Before: before.p99, queryP99After: after.p99,
   };
 }

@@ -14,7 +14,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SAMPLE = join(ROOT, "data/digests/2026-02-18.md");
 
 /** Goals (issue 15); the speed-ups are paired ratios from one process (same runs, back to back), so they hold on a busy machine. */
-const GOALS = { ratio: 50, cmdP99Ms: { 3: 2, 10: 5 } as Record<number, number>, rssMb: 250, stallMs: 50, loadMs: 2000, recall: 0.95 };
+const GOALS = { ratio: 50, cmdP99Ms: { 3: 2, 10: 5 } as Record<number, number>, rssMb: 250, rssGrowthPct: 10, stallMs: 50, loadMs: 2000, recall: 0.95 };
 
 /** The measurements `--only` can pick (each in its own process); `build` runs first whatever is picked, as the others need it. */
 const MODES = ["build", "paired", "edits"] as const;
@@ -119,8 +119,9 @@ async function main(): Promise<void> {
       ["speed-up vs substring, best runs, scorer p50 / p99", "paired", "bestRatioP50", "×"], ["", "paired", "bestRatioP99", "×"],
       ["speed-up vs substring, best runs, command p50 / p99", "paired", "bestCmdRatioP50", "×"], ["", "paired", "bestCmdRatioP99", "×"],
       ["recall@1 of the relevance set inside the archive", "paired", "recallBig", ""],
-      ["RSS loaded / after the day's digest / after 100 edits", "edits", "rssLoaded", " MiB"], ["", "edits", "rssFirst", " MiB"], ["", "edits", "rssAfter100", " MiB"],
-      ["RSS growth over the 100 edits", "edits", "rssGrowthPct", " %"], ["heap after the 100 edits", "edits", "heapAfter100", " MiB"],
+      ["edits process (archive held parsed, GC forced), heap flags", "edits", "heapFlags", ""],
+      ["  its RSS loaded / after the day's digest / after 100 edits", "edits", "rssLoaded", " MiB"], ["", "edits", "rssFirst", " MiB"], ["", "edits", "rssAfter100", " MiB"],
+      ["  its RSS growth over the 100 edits", "edits", "rssGrowthPct", " %"], ["  its heap after the 100 edits", "edits", "heapAfter100", " MiB"],
       ["longest event-loop stall on a change incl. save, wall / CPU", "edits", "stallMaxMs", " ms"], ["", "edits", "stallCpuMaxMs", " ms"],
       ["  that CPU is the CPU of the", "edits", "stallCpuOf", ""], ["  process CPU in the same window (GC helpers, file writes)", "edits", "stallProcCpuMaxMs", " ms"],
       ["longest synchronous update, wall / CPU", "edits", "applyMaxMs", " ms"], ["", "edits", "applyCpuMaxMs", " ms"],
@@ -146,23 +147,26 @@ async function main(): Promise<void> {
     const atLeast = ([p50, p99]: readonly [number, number]) => p50 >= GOALS.ratio && p99 >= GOALS.ratio;
     const [r50, r99] = both("ratio");
     const [c50, c99] = both("cmdRatio");
-    const allChecks: [string, string, boolean][] = [
+    // `undefined`: informative, judged elsewhere (printed INFO, never PASS).
+    const allChecks: [string, string, boolean | undefined][] = [
       ["paired", `scorer ≥ ${GOALS.ratio}× faster than substring at p50 and p99 (each query at its median run; as many runs of each, in adjacent blocks): ${r50}× / ${r99}× (best runs: ${n("paired", "bestRatioP50")}× / ${n("paired", "bestRatioP99")}×)`, atLeast([r50, r99])],
       ["paired", `/search command path ≥ ${GOALS.ratio}× faster than a substring scan of the same queries at p50 and p99 (median runs): ${c50}× / ${c99}× (best runs: ${n("paired", "bestCmdRatioP50")}× / ${n("paired", "bestCmdRatioP99")}×)`, atLeast([c50, c99])],
       ...(cmdGoal !== undefined
         ? [["paired", `/search p99 via the command path ≤ ${cmdGoal} ms at ${years} years, over queries at their best run: ${n("paired", "bestCmdP99")} ms (median runs: ${n("paired", "medCmdP99")} ms, all runs: ${n("paired", "cmdP99")} ms)`, n("paired", "bestCmdP99") <= cmdGoal] as [string, string, boolean]]
         : []),
-      ...(years === 3 ? [["edits", `RSS after the day's digest + 100 edits ≤ ${GOALS.rssMb} MiB: ${n("edits", "rssAfter100")} MiB`, n("edits", "rssAfter100") <= GOALS.rssMb] as [string, string, boolean]] : []),
-      ["edits", `RSS after 100 edits within 10% of after the first: ${n("edits", "rssGrowthPct")} %`, n("edits", "rssGrowthPct") <= 10],
+      // The edits process is the search service alone with every digest parsed in memory, not the bot: its RSS is not
+      // held to the bot's goal (a running bot's is measured by `npm run bench:rss`), its growth over the edits is.
+      ["edits", `RSS growth of the search service over the day's digest + 100 edits ≤ ${GOALS.rssGrowthPct} % (a process holding the archive's digests parsed, with the bot's heap flags, RSS read after forced GC): ${n("edits", "rssGrowthPct")} %`, n("edits", "rssGrowthPct") <= GOALS.rssGrowthPct],
+      ["edits", `a running bot's RSS after the day's digest + 100 edits ≤ ${GOALS.rssMb} MiB at 3 years: not measured here, see npm run bench:rss (informative: this process, holding what a bot does not, ${n("edits", "rssAfter100")} MiB)`, undefined],
       ["edits", `event-loop stall on a change ≤ ${GOALS.stallMs} ms, as CPU time of the ${ours.edits?.stallCpuOf} in the longest turn (wall, inflated by preemption: ${n("edits", "stallMaxMs")} ms; process CPU: ${n("edits", "stallProcCpuMaxMs")} ms): ${n("edits", "stallCpuMaxMs")} ms`, n("edits", "stallCpuMaxMs") <= GOALS.stallMs],
       ["paired", `start from saved index ≤ 2 s: ${n("paired", "loadMs")} ms`, n("paired", "loadMs") <= GOALS.loadMs],
-      ["paired", `recall@1 inside the archive (informative, judged by npm test on the relevance digests): ${n("paired", "recallBig")}`, true],
+      ["paired", `recall@1 inside the archive (informative, judged by npm test on the relevance digests): ${n("paired", "recallBig")}`, undefined],
     ];
     // Under `--only`, the checks of the modes that ran.
     const checks = allChecks.filter(([mode]) => ours[mode]).map(([, name, ok]) => [name, ok] as const);
     process.stdout.write("\n");
     if (ours.paired) process.stdout.write(`Slowest queries (median run), scorer: ${ours.paired.slowOurs}; substring: ${ours.paired.slowSub}\n`);
-    for (const [name, ok] of checks) process.stdout.write(`${ok ? "PASS" : "MISS"}  ${name}\n`);
+    for (const [name, ok] of checks) process.stdout.write(`${ok === undefined ? "INFO" : ok ? "PASS" : "MISS"}  ${name}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -312,6 +312,8 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
         if (cache.outline(item.entry.key as string) !== outline) continue;
         outlineEntry(file, item.entry, item.digest, outline, deps);
         stable.set(item.date, { parsed: item.digest, digest: item.digest });
+        // Its ids (with the title and text of each story) are read again from the id file if a look-up or an edit needs them.
+        if (ids.get(item.date) === item.ids && ids.delete(item.date)) store.forget(item.date, item.ids);
       }
     });
   }

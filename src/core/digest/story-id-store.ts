@@ -7,7 +7,7 @@ import type { DateIds, StoryTrace } from "./story-ids.js";
 
 /**
  * Keeps each date's id assignments (see `assignStoryIds`). An interface so the assignments can later move into the
- * database; the archive only needs these three calls.
+ * database.
  */
 export interface StoryIdStore {
   /** The assignments of `date`, or `undefined` when the date was never seen. */
@@ -29,6 +29,12 @@ export interface StoryIdStore {
    * write failed, newer ids were saved meanwhile, a read-only or in-memory store).
    */
   savedStamp(date: string, ids: DateIds): Promise<string | undefined>;
+  /**
+   * Lets go of the in-memory `ids` of `date` when its file holds them (`load` reads them again): the archive's
+   * outlined digests need them only for a look-up by an old id or an edit. Kept otherwise (not yet written, a
+   * failed write, a read-only or in-memory store).
+   */
+  forget(date: string, ids: DateIds): void;
 }
 
 /** The folder under DATA_DIR holding the id files. */
@@ -62,6 +68,7 @@ export function createMemoryStoryIdStore(): StoryIdStore {
     // Nothing survives the process: no outline may rely on these ids.
     stamp: () => undefined,
     savedStamp: async () => undefined,
+    forget: () => undefined,
   };
 }
 
@@ -87,6 +94,8 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
   const pending = new Map<string, DateIds>();
   /** Dates whose last write failed (their file holds older ids, or none). */
   const failed = new Set<string>();
+  /** Assignments a file held when read or was written with: only these may be let go of (see `forget`). */
+  const onDisk = new WeakSet<DateIds>();
   let writing: Promise<void> = Promise.resolve();
   let madeDir = false;
 
@@ -115,6 +124,7 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
         await fs.promises.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
       });
       await fs.promises.rename(tmp, file);
+      onDisk.add(ids);
       failed.delete(date);
     } catch (err) {
       failed.add(date);
@@ -139,7 +149,9 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
     try {
       const data = JSON.parse(text) as Partial<StoredDate>;
       if (data.format === STORE_FORMAT && data.date === date && isStories(data.stories) && isPositions(data.positions)) {
-        return { stories: new Map(Object.entries(data.stories)), positions: new Map(Object.entries(data.positions)) };
+        const ids: DateIds = { stories: new Map(Object.entries(data.stories)), positions: new Map(Object.entries(data.positions)) };
+        onDisk.add(ids);
+        return ids;
       }
       logger.warn({ file: fileOf(date) }, `story ids of ${date} are in an unknown format; deriving them afresh`);
     } catch (err) {
@@ -187,6 +199,11 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
       // Saved again while the stat ran: the stamp may be of the newer file.
       if (!st?.isFile() || memory.get(date) !== ids || pending.has(date) || failed.has(date)) return undefined;
       return stampOf(st);
+    },
+    forget(date, ids) {
+      // Not ids saved since, nor ids the file does not hold yet or ever: a write pending, under way or failed, a
+      // read-only store's. `load` would give other ids, or none.
+      if (memory.get(date) === ids && onDisk.has(ids) && !pending.has(date)) memory.delete(date);
     },
     save(date, ids) {
       memory.set(date, ids);

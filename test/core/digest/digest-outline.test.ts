@@ -87,6 +87,11 @@ describe("digest outlines", () => {
     const { value: again, reads } = await readsDuring(() => JSON.stringify(cold.all()));
     expect(again).toBe(content);
     expect(reads.filter((r) => r.startsWith(path.join("digest-cache", "entries")))).toHaveLength(5);
+    // Nor are the story-id assignments (titles and text of every story ever given an id) kept: read when a look-up needs them.
+    const id = cold.get("2026-03-04")?.sections[0]?.stories[1]?.id as string;
+    const { value: found, reads: idReads } = await readsDuring(() => cold.lookUpStory("20260304-1-2"));
+    expect(found.kind === "found" && found.ref.story.id).toBe(id);
+    expect(idReads).toEqual([path.join("story-ids", "2026-03-04.json")]);
     const changes: string[] = [];
     cold.onChange((c) => changes.push(c.summary?.text ?? ""));
     fs.writeFileSync(path.join(root, "digests", "2026-03-02.md"), digest("Story 2", "\n### Third\n\nNew.\n"));
