@@ -211,7 +211,9 @@ class BlockReader {
           if (!after) break;
           const afterIndent = leadingSpaces(after.str);
           if (afterIndent >= column) outside("blank line inside a list item");
-          if (afterIndent < 4 && LIST_MARKER.test(after.str.slice(afterIndent))) {
+          const afterRest = after.str.slice(afterIndent);
+          // `* **` after a blank line is a thematic break that ends the list, not its next item.
+          if (afterIndent < 4 && LIST_MARKER.test(afterRest) && !THEMATIC.test(afterRest)) {
             spread = true;
             i = j;
             next = "item";
@@ -269,6 +271,9 @@ class BlockReader {
     }
     const own = lines.slice(from, i);
     const firstRest = (own[0] as Line).str.slice(leadingSpaces((own[0] as Line).str));
+    // micromark's failed look-ahead for a definition's label, in a list item or quote, ends the text before the
+    // first line ending after the next line's indent: a label still open at the end of the first line is left to it.
+    if (nested && own.length > 1 && firstRest.startsWith("[") && !/(?:^|[^\\])\]/.test(firstRest)) outside("label open across lines in a container");
     const segments: Segment[] = [];
     for (let k = 0; k < own.length; k++) {
       const line = own[k] as Line;
