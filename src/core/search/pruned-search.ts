@@ -16,6 +16,13 @@ const SHORT_LIST = 256;
 const BOUND_SLACK = 1e-12;
 
 /**
+ * The last query's objects, kept reachable until the next one: the hidden classes of objects made per query live
+ * only as long as one of them does, and a full GC that collects them throws away the optimized code of every
+ * function that saw them (V8: "deoptimization, reason: weak objects"), so the next searches ran 3–10× slower.
+ */
+const lastQuery: { run?: PageRun; best?: Best; found?: Best; seed?: Best } = {};
+
+/**
  * The pruned search over the stories matching every term (AND). Returns `undefined` when it does not apply (a long
  * list held in a plain Map); otherwise the exact total and the best `want` candidates, ranked exactly as scoring
  * every posting would rank them (same sums in the same order, same tie rules):
@@ -83,6 +90,8 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     }
     const found = new Best(q.want);
     for (const doc of best.docs()) found.offer(run.exact(doc) * terms, doc);
+    lastQuery.best = best;
+    lastQuery.found = found;
     // Raw scores: a raise only adds, so the page's worst is at least this.
     if (found.size === q.want) theta = found.min;
   }
@@ -171,6 +180,8 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   for (let g = 1; g <= groups.count; g++) run.tryPlace(groupDocs[groupStart[g - 1]!]!);
   run.clearGroups();
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
+  lastQuery.run = run;
+  lastQuery.seed = seed;
   return { total, heap: run.heap };
 }
 
