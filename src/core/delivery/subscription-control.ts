@@ -65,7 +65,7 @@ function patchProblem(platform: TargetRef["platform"], patch: PostOptionsPatch):
  */
 export function createSubscriptionControl(deps: SubscriptionControlDeps): SubscriptionControl {
   const { storage, config, logger, ready } = deps;
-  const { subscriptions, ledger } = storage;
+  const { subscriptions } = storage;
   const nowIso = () => deps.clock().toISOString();
 
   /** Best effort, after the unsubscribe: the bot's pin must not outlive the subscription, but its failure is only reported. */
@@ -87,13 +87,8 @@ export function createSubscriptionControl(deps: SubscriptionControlDeps): Subscr
   }
 
   async function unsubscribeNow(target: TargetRef): Promise<boolean | { unpinned: string } | { unpinError: string }> {
-    const sub = await subscriptions.get(target.platform, target.id);
+    const sub = await subscriptions.unsubscribe(target.platform, target.id, "unsubscribed by an admin", nowIso());
     if (!sub) return false;
-    // A settings target would come back on the next start if deleted; keep it, disabled, with the reason.
-    if (sub.source === "settings") await subscriptions.disable(target.platform, target.id, "unsubscribed by an admin", nowIso());
-    else await subscriptions.remove(target.platform, target.id);
-    await ledger.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
-    await deps.storage.revisions.skipOpenParts(target.platform, target.id, "unsubscribed", nowIso());
     logger.info({ platform: target.platform, target: target.id }, "unsubscribed");
     return sub.pinnedMessageId ? unpinHeader(sub, sub.pinnedMessageId) : true;
   }

@@ -1,12 +1,12 @@
 // Top-k without scoring every posting: exact totals from bitsets, and only the blocks of stories whose score bound can still reach the page.
-import { BM25 } from "./bm25.js";
 import type { BoundsCache } from "./list-bounds.js";
 import { countAllowed, introductionGroups, matchEveryTerm, NO_GROUPS } from "./match-bitsets.js";
-import { addGains, Best, find, offerGains, weakBound, type WeakLists } from "./pruned-loops.js";
-import { type PrunedQuery, planSteps, type Score } from "./pruned-plan.js";
+import { addGains, Best, offerGains, weakBound, type WeakLists } from "./pruned-loops.js";
+import { gainOf, INTRODUCTION_RAISE, PageRun } from "./pruned-page.js";
+import { type PrunedQuery, planSteps, type Step } from "./pruned-plan.js";
 import type { QueryScratch } from "./query-scratch.js";
 import type { StoryColumns } from "./story-columns.js";
-import { type Candidate, heapPush, heapReplaceTop, popcount, tied, worse } from "./top-k.js";
+import { type Candidate, popcount } from "./top-k.js";
 
 export { CACHE_FROM_POSTINGS, type PlanEntry, type PrunedQuery } from "./pruned-plan.js";
 
@@ -14,8 +14,13 @@ export { CACHE_FROM_POSTINGS, type PlanEntry, type PrunedQuery } from "./pruned-
 const SHORT_LIST = 256;
 /** Relative slack on a score bound: it is summed in another order than the score, so rounding may differ in the last bits. */
 const BOUND_SLACK = 1e-12;
-/** The introductions-first raise (`StoryScorer.putIntroductionsFirst`: 1e-6 clears the tie tolerance). */
-const INTRODUCTION_RAISE = 1e-6;
+
+/**
+ * The last query's objects, kept reachable until the next one: the hidden classes of objects made per query live
+ * only as long as one of them does, and a full GC that collects them throws away the optimized code of every
+ * function that saw them (V8: "deoptimization, reason: weak objects"), so the next searches ran 3–10× slower.
+ */
+const lastQuery: { run?: PageRun; best?: Best; found?: Best; seed?: Best } = {};
 
 /**
  * The pruned search over the stories matching every term (AND). Returns `undefined` when it does not apply (a long
@@ -40,7 +45,6 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const blocks = columns.capacity / B;
   const wordsPerBlock = B / 32;
   const shift = 31 - Math.clz32(B);
-  const { dates } = columns;
 
   // 1. Every term's stories, ANDed (`all`), and those of them the other filters admit: the exact total.
   const terms = popcount(q.full);
@@ -52,93 +56,13 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   if (total === 0 || q.want === 0) return { total, heap: [] };
 
   // 2. Each scored list's bound: the most one story can get from it (largest term frequency, shortest field).
-  const k1 = BM25.k + 1;
-  const gain = (sc: Score, tf: number, length: number) => sc.factor * (BM25.d + (tf * k1) / (tf + sc.base + sc.slope * length));
-  const listBound = steps.map((step) => {
-    const sc = step.entry.score;
-    let best = 0;
-    if (!sc) return best;
-    for (const bounds of step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
-      for (let b = 0; b < bounds.blocks; b++) if (bounds.maxTf[b]! > 0) best = Math.max(best, gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!));
-    }
-    return best;
-  });
-  const { scores, masks, headMasks, touched, partial, candidates } = scratch;
-  const headFull = scratch.headFull;
-  const cursors = new Uint32Array(2 * steps.length);
-  let exactMask = 0;
-  let exactHead = 0;
-  /** Exact score of one story: its postings found in each list, summed in plan order (the very sum the full scoring makes). */
-  const exact = (doc: number): number => {
-    let sum = 0;
-    let mask = 0;
-    let headMask = 0;
-    for (let k = 0; k < steps.length; k++) {
-      const step = steps[k]!;
-      let tf = find(step.list, cursors, 2 * k, doc);
-      if (tf === 0 && step.added) tf = find(step.added.list, cursors, 2 * k + 1, doc);
-      if (tf === 0) continue;
-      const { bit, score } = step.entry;
-      if (score) {
-        const length = score.lengths[doc]!;
-        if (length === 0) continue;
-        sum = sum + score.factor * (BM25.d + (tf * k1) / (tf + score.base + score.slope * length));
-        mask |= bit;
-      } else if ((mask & bit) !== 0) {
-        headMask |= bit;
-      }
-    }
-    exactMask = mask;
-    exactHead = headMask;
-    return sum;
-  };
-  const store = (doc: number): void => {
-    scores[doc] = exact(doc);
-    masks[doc] = exactMask;
-    headMasks[doc] = exactHead;
-    touched[scratch.touchedCount++] = doc;
-    if (exactHead === q.full) headFull.push(doc);
-  };
-  const heap: Candidate[] = [];
-  const offer = (doc: number): void => {
-    if (!isAllowed(doc)) return;
-    const score = scores[doc]! * terms;
-    if (heap.length >= q.want && score < heap[0]!.score && !tied(score, heap[0]!.score)) return;
-    const candidate: Candidate = { doc, score, date: dates[doc]!, pos: columns.positions[doc]! };
-    if (heap.length < q.want) heapPush(heap, candidate);
-    else if (worse(candidate, heap[0]!) < 0) heapReplaceTop(heap, candidate);
-  };
-  const positions = columns.positions;
-  /**
-   * `StoryScorer.putIntroductionsFirst` for one digest's stories whose headlines name every term: the first of them
-   * in the digest is raised to just above the best of them.
-   */
-  const raiseIntroduction = (docs: number[]): void => {
-    let first = -1;
-    let best = 0;
-    let size = 0;
-    for (const doc of docs) {
-      if (masks[doc] !== q.full) continue;
-      size++;
-      if (first < 0) {
-        first = doc;
-        best = scores[doc]!;
-        continue;
-      }
-      if (positions[doc]! < positions[first]!) first = doc;
-      if (scores[doc]! > best) best = scores[doc]!;
-    }
-    if (size > 1 && scores[first]! < best) scores[first] = best * (1 + INTRODUCTION_RAISE);
-  };
-  const isAllowed = (doc: number) => ((allowed[doc >>> 5]! >>> (doc & 31)) & 1) === 1;
+  const listBound = steps.map(boundOfList);
+  const { partial, candidates } = scratch;
 
   // 3. The digests where an introduction may be raised: two or more stories whose headlines name every term.
-  const groupOf = scratch.group;
   const groups = q.introductionsFirst ? introductionGroups(steps, terms, heldCount, columns, scratch) : NO_GROUPS;
   const { start: groupStart, members: groupDocs } = groups;
-  const clearGroups = () => {
-    for (let x = 0; x < groupStart[groups.count]!; x++) groupOf[groupDocs[x]!] = 0;
-  };
+  const run = new PageRun(q, steps, terms, columns, scratch, allowed, groups);
 
   // 4. A first worst score: the stories the strongest lists give most, scored exactly. The strongest list's gains
   // go straight into the partial sums (it is never weak: no worst score exceeds every list's bound together).
@@ -148,20 +72,13 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const scan = blockHas.slice();
   for (let x = 0; x < groupStart[groups.count]!; x++) scan[groupDocs[x]! >>> shift] = 1;
   let count = 0;
-  const addList = (k: number): void => {
-    const step = steps[k]!;
-    const sc = step.entry.score!;
-    for (const part of step.added ? [step, step.added] : [step]) {
-      count = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, count, sc.factor, sc.base, sc.slope);
-    }
-  };
   const strongest = byBound[0];
   let theta = 0;
   {
     const best = new Best(q.want);
     if (strongest !== undefined) {
-      addList(strongest);
-      for (let i = 0; i < count; i++) if (isAllowed(candidates[i]!)) best.offer(partial[candidates[i]!]!, candidates[i]!);
+      count = addList(steps[strongest]!, blocks, scan, all, partial, candidates, count);
+      for (let i = 0; i < count; i++) if (run.isAllowed(candidates[i]!)) best.offer(partial[candidates[i]!]!, candidates[i]!);
     }
     for (const k of byBound.slice(1)) {
       if (best.size === q.want) break;
@@ -172,13 +89,15 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
       }
     }
     const found = new Best(q.want);
-    for (const doc of best.docs()) found.offer(exact(doc) * terms, doc);
+    for (const doc of best.docs()) found.offer(run.exact(doc) * terms, doc);
+    lastQuery.best = best;
+    lastQuery.found = found;
     // Raw scores: a raise only adds, so the page's worst is at least this.
     if (found.size === q.want) theta = found.min;
   }
   if (theta === 0 && total > 4 * q.want) {
     // Nothing to bound the page with (a page deeper than the strong lists): scoring every posting costs less.
-    clearGroups();
+    run.clearGroups();
     for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
     return undefined;
   }
@@ -208,16 +127,16 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     if (words) {
       const blockGain = new Float64Array(blocks);
       const bounds = step.bounds;
-      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) blockGain[b] = gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
+      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) blockGain[b] = gainOf(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
       weakSet.count++;
       weakSet.words.push(words);
       weakSet.blockGain.push(blockGain);
     }
     for (const bounds of words ? (step.added ? [step.added.bounds] : []) : step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
-      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) looseInBlock[b]! += gain(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
+      for (let b = 0, n = Math.min(blocks, bounds.blocks); b < n; b++) if (bounds.maxTf[b]! > 0) looseInBlock[b]! += gainOf(sc, bounds.maxTf[b]!, bounds.minLength[b]!);
     }
   }
-  for (const k of byBound) if (k !== strongest && !weakLists.includes(k)) addList(k);
+  for (const k of byBound) if (k !== strongest && !weakLists.includes(k)) count = addList(steps[k]!, blocks, scan, all, partial, candidates, count);
   const scale = terms * (1 + BOUND_SLACK);
   // Two bounds per candidate: a cheap one (every weak list's best in its block) that turns most away once the page's
   // worst hit is near its final value, and the tighter one (`weakBound`: only the weak lists holding it) for the rest.
@@ -232,76 +151,57 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
     for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) best = Math.max(best, (partial[groupDocs[x]!]! + looseAll[groupDocs[x]! >>> shift]!) * scale);
     looseGroup[g] = best * (1 + INTRODUCTION_RAISE);
   }
-  /** A group's tight bound, computed when its loose one does not settle it (-1: not yet). */
-  const tightGroup = new Float64Array(groups.count + 1).fill(-1);
-  const groupBound = (g: number): number => {
-    if (tightGroup[g]! < 0) {
-      let best = 0;
-      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) best = Math.max(best, (partial[groupDocs[x]!]! + weakBound(weakSet, groupDocs[x]!, shift)) * scale);
-      tightGroup[g] = best * (1 + INTRODUCTION_RAISE);
-    }
-    return tightGroup[g]!;
-  };
-  const doneGroup = new Uint8Array(groups.count + 1);
-  // What a bound must reach to place a story: above `high` it may beat the page's worst hit on score; from `low` to
-  // `high` it may only tie it (`tied`: 1e-9 relative), and a tie goes to the newer story, then the earlier in the digest.
-  let low = -Infinity;
-  let high = -Infinity;
-  let worstDate = 0;
-  /** Scores a story, or its digest's stories whose headlines name every term (then raises the introduction), and offers them. */
-  const place = (doc: number): void => {
-    const g = groupOf[doc]!;
-    if (g === 0) {
-      store(doc);
-      offer(doc);
-    } else {
-      doneGroup[g] = 1;
-      headFull.length = 0;
-      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) store(groupDocs[x]!);
-      raiseIntroduction(headFull);
-      for (let x = groupStart[g - 1]!; x < groupStart[g]!; x++) offer(groupDocs[x]!);
-    }
-    if (heap.length < q.want) return;
-    const worst = heap[0]!;
-    low = worst.score * (1 - 1e-8);
-    high = worst.score * (1 + 5e-10);
-    worstDate = worst.date;
-  };
-  // Below the first worst score nothing places; above it, the page's worst hit decides as the page fills.
-  const floor = theta * (1 - 1e-8);
-  /** Whether a story with this bound (or less) cannot place on the page as it is now. */
-  const cannotPlace = (bound: number, doc: number): boolean => bound < floor || (bound <= high && (bound < low || dates[doc]! < worstDate));
+  run.weak = weakSet;
+  run.looseAll = looseAll;
+  run.looseGroup = looseGroup;
+  run.scale = scale;
+  run.floor = theta * (1 - 1e-8);
+  run.startGroups();
+  const floor = run.floor;
   // The \`want\` highest tight bounds are placed first, so the page's worst hit is near its final value before the
   // others are looked at (a tight bound is worked out only when the loose one could still enter the seeds).
+  const groupOf = scratch.group;
   const seed = new Best(q.want);
   for (let i = 0; i < count; i++) {
     const doc = candidates[i]!;
-    if (groupOf[doc] !== 0 || !isAllowed(doc)) continue;
+    if (groupOf[doc] !== 0 || !run.isAllowed(doc)) continue;
     const loose = (partial[doc]! + looseAll[doc >>> shift]!) * scale;
     if (loose < floor || (seed.size === q.want && loose <= seed.min)) continue;
     seed.offer((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc);
   }
   for (let g = 1; g <= groups.count; g++) {
     if (looseGroup[g]! < floor || (seed.size === q.want && looseGroup[g]! <= seed.min)) continue;
-    seed.offer(groupBound(g), groupDocs[groupStart[g - 1]!]!);
+    seed.offer(run.groupBound(g), groupDocs[groupStart[g - 1]!]!);
   }
-  const tryPlace = (doc: number): void => {
-    const g = groupOf[doc]!;
-    if (g !== 0) {
-      if (doneGroup[g] || cannotPlace(looseGroup[g]!, doc) || cannotPlace(groupBound(g), doc)) return;
-    } else {
-      if (masks[doc] !== 0 || !isAllowed(doc)) return;
-      if (cannotPlace((partial[doc]! + looseAll[doc >>> shift]!) * scale, doc)) return;
-      if (cannotPlace((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc)) return;
-    }
-    place(doc);
-  };
-  for (const at of seed.ranked()) tryPlace(seed.docs()[at]!);
+  for (const at of seed.ranked()) run.tryPlace(seed.docs()[at]!);
   // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
   // of the run are skipped on their date instead of each displacing the last.
-  for (let i = count - 1; i >= 0; i--) tryPlace(candidates[i]!);
-  for (let g = 1; g <= groups.count; g++) tryPlace(groupDocs[groupStart[g - 1]!]!);
-  clearGroups();
+  for (let i = count - 1; i >= 0; i--) run.tryPlace(candidates[i]!);
+  for (let g = 1; g <= groups.count; g++) run.tryPlace(groupDocs[groupStart[g - 1]!]!);
+  run.clearGroups();
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;
-  return { total, heap };
+  lastQuery.run = run;
+  lastQuery.seed = seed;
+  return { total, heap: run.heap };
+}
+
+/** The most one story can get from a step's list: its largest term frequency at its shortest field (0: the headline). */
+function boundOfList(step: Step): number {
+  const sc = step.entry.score;
+  let best = 0;
+  if (!sc) return best;
+  for (const bounds of step.added ? [step.bounds, step.added.bounds] : [step.bounds]) {
+    for (let b = 0; b < bounds.blocks; b++) if (bounds.maxTf[b]! > 0) best = Math.max(best, gainOf(sc, bounds.maxTf[b]!, bounds.minLength[b]!));
+  }
+  return best;
+}
+
+/** Adds a scored step's gains (its pairs and those added since the save) to the partial sums; returns the new number of candidates. */
+function addList(step: Step, blocks: number, scan: Uint8Array, all: Uint32Array, partial: Float64Array, candidates: Uint32Array, count: number): number {
+  const sc = step.entry.score!;
+  let n = count;
+  for (const part of step.added ? [step, step.added] : [step]) {
+    n = addGains(part.list.src, part.list.start, part.bounds.offsets, Math.min(blocks, part.bounds.blocks), scan, all, sc.lengths, partial, candidates, n, sc.factor, sc.base, sc.slope);
+  }
+  return n;
 }

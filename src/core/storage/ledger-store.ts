@@ -172,7 +172,8 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
     markSent: (key, messageId, now, options) => marks.add(key, messageId, now, options?.withNextClaim ?? false),
     groupsSentMarks: marks.groups,
     async markFailed(key, status, error, now) {
-      await part(key).set({ status, last_error: error, updated_at: now }).execute();
+      // Not over a part skipped meanwhile (its target unsubscribed while it was sent): that one is not retried.
+      await part(key).set({ status, last_error: error, updated_at: now }).where("status", "in", OPEN).execute();
     },
     skipOpenParts: (platform, targetId, reason, now) => skipOpenPartsOf(db, "deliveries", platform, targetId, reason, now),
     async lastRun(platform, targetId) {

@@ -323,7 +323,8 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
           .execute();
       },
       async markFailed(key, status, error, now) {
-        await part(key).set({ status, last_error: error, updated_at: now }).execute();
+        // Not over a part skipped meanwhile (its target unsubscribed while it was sent): that one is not retried.
+      await part(key).set({ status, last_error: error, updated_at: now }).where("status", "in", OPEN).execute();
       },
       async earlierMessageIds(key) {
         const rows = await db

@@ -122,6 +122,28 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
+    async unsubscribe(platform, targetId, reason, now) {
+      return db.transaction().execute(async (trx) => {
+        const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", targetId);
+        const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
+        if (!row) return undefined;
+        // A settings target would come back on the next start if deleted: it is kept, disabled, with the reason.
+        if (row.source === "settings") {
+          await trx
+            .updateTable("subscriptions")
+            .set({ enabled: 0, disabled_reason: reason, updated_at: now })
+            .where("platform", "=", platform)
+            .where("target_id", "=", targetId)
+            .execute();
+        } else {
+          await trx.deleteFrom("subscriptions").where("platform", "=", platform).where("target_id", "=", targetId).execute();
+        }
+        // With the unsubscribe, not after it: a sender elsewhere never finds the target gone and parts still open for it.
+        await skipOpenPartsOf(trx, "deliveries", platform, targetId, reason, now);
+        await skipOpenPartsOf(trx, "revision_parts", platform, targetId, reason, now);
+        return toSubscription(row);
+      });
+    },
     async move(platform, from, to, now, skipReason) {
       return db.transaction().execute(async (trx) => {
         const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", from);

@@ -187,6 +187,13 @@ export interface SubscriptionStore {
   /** False when there was no such subscription. */
   remove(platform: Platform, targetId: string): Promise<boolean>;
   /**
+   * Ends a subscription (an admin's /unsubscribe): deletes it, or keeps a settings target disabled for `reason`, and
+   * skips its open parts (posts and corrections) for `reason` in the same transaction, so no instance's sender finds
+   * it gone with parts left to send. Returns the subscription as it was (its pinned header to unpin), or undefined
+   * when there was none.
+   */
+  unsubscribe(platform: Platform, targetId: string, reason: string, now: string): Promise<Subscription | undefined>;
+  /**
    * Moves a subscription to another target id (a Telegram group upgraded to a supergroup) with its sections,
    * schedule and options, in one transaction: no reader ever sees it at both ids, or at the new one without its
    * settings. A subscription already at `to` is replaced. False when there is none at `from`. The open parts at
@@ -243,6 +250,7 @@ export interface LedgerStore {
   markSent(part: PartKey, messageId: string, now: string, options?: { withNextClaim?: boolean }): Promise<void>;
   /** `withNextClaim` has an effect (SQLite); on PostgreSQL every mark is committed at once. */
   readonly groupsSentMarks?: boolean;
+  /** Records a failed send: `pending` to retry it. Only an open part changes: one skipped meanwhile (an unsubscribe) stays skipped. */
   markFailed(part: PartKey, status: "pending" | "failed-permanent", error: string, now: string): Promise<void>;
   /** Gives up the unsent parts of a target (after a permanent failure or an unsubscribe), keeping the reason. */
   skipOpenParts(platform: Platform, targetId: string, reason: string, now: string): Promise<void>;
