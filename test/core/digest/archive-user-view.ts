@@ -25,6 +25,14 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 export const wordOf = (marker: string): string =>
   `zq${[...createHash("sha256").update(marker).digest().subarray(0, 10)].map((b) => "abcdefghijklmnop"[b % 16]).join("")}`;
 
+/** Polls the bot with `line` until its answer contains `wanted`; a timeout names the last answer. */
+export async function untilAnswer(h: Harness, line: string, wanted: string): Promise<void> {
+  let last = "";
+  await until(async () => (last = (await h.ask(line)).text).includes(wanted), `${line} to answer with “${wanted}”`).catch((err: Error) => {
+    throw new Error(`${err.message}; its last answer: ${JSON.stringify(last)}`);
+  });
+}
+
 /** A digest of `date` whose stories carry `marker` in their title and its word (`wordOf`) in their body. */
 export function digestOf(date: string, marker: string, stories = 2): string {
   const body = Array.from({ length: stories }, (_, i) => `### Story ${marker} ${i + 1}\n\nBody of ${wordOf(marker)}, story ${"abcdefghij"[i]}.\n`);
