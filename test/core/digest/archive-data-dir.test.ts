@@ -78,7 +78,8 @@ describe.skipIf(!MOUNTABLE)("a running bot whose DATA_DIR is full", () => {
     // Only the section's name changes: the story ids stay (their file is not written again), the parse is new.
     fs.writeFileSync(fileOf("2026-01-02"), digestOf("2026-01-02", "2026-01-02").replace("## News", "## World"));
     await until(() => h.app.archive.get("2026-01-02")?.sections[0]?.title === "World", "the section renamed");
-    await until(() => isOutlined(h.app.archive.get("2026-01-02")!), "the edit's outline");
+    // The new parse's cache entry was refused (the outline of the edit, when one is recorded, comes right after).
+    await until(() => h.logs.some((l) => JSON.stringify(l).includes("ENOSPC")), "the refused write of the parse");
     fs.writeFileSync(fileOf("2026-01-02"), digestOf("2026-01-02", "second"));
     // Until the watcher passes the save on, the version shown stays readable (its stories cannot be read back from
     // a parse-cache entry the disk refused, nor from the file, which holds the new version now).
@@ -95,21 +96,25 @@ const READ_ONLY = (dataDir: string) =>
 const WRITABLE = (dataDir: string) => `DATA_DIR=${dataDir} can be written again`;
 
 /**
- * While DATA_DIR cannot be written: a typo fix (the story keeps its id) and a new story, then another edit; the bot
- * answers as a fresh start does and logs one error. Once writes work again the ids shown are saved, so a restart shows them.
+ * While DATA_DIR cannot be written: a story's title reworded over the same body, then its body rewritten under the
+ * new title (it keeps its id through both, which only the ids of the first edit can tell), a new story, another
+ * date's edit; the bot answers as a fresh start does and logs one error. Once writes work again the ids shown are
+ * saved, so a restart shows them (derived afresh from the file of before, the twice-edited story would get a new id).
  */
 async function editWhileRefused(refuse: () => () => void, message: string): Promise<void> {
   const h = bot as Harness;
   const before = idsOf(h, "2026-01-02");
   const giveBack = refuse();
-  const fixed = `${digestOf("2026-01-02", "2026-01-02").replace("Story 2026-01-02 1", "Story 2026-01-02 1 (typo fixed)")}\n### New one\n\nBody zqnewone.\n`;
-  fs.writeFileSync(fileOf("2026-01-02"), fixed);
+  const reworded = `${digestOf("2026-01-02", "2026-01-02").replace("Story 2026-01-02 1", "Story 2026-01-02 1: cranes stand idle")}\n### New one\n\nBody zqnewone.\n`;
+  fs.writeFileSync(fileOf("2026-01-02"), reworded);
   await untilAnswer(h, "/search zqnewone", "New one");
+  fs.writeFileSync(fileOf("2026-01-02"), reworded.replace(/Body of \w+: harbour[^\n]*/, "Body zqrewritten, all of it."));
+  await untilAnswer(h, "/search zqrewritten", "Story 2026-01-02 1: cranes stand idle");
   const shown = idsOf(h, "2026-01-02");
-  expect(shown?.[0]).toBe(`${before?.[0]?.split(" ")[0]} Story 2026-01-02 1 (typo fixed)`);
+  expect(shown?.[0]).toBe(`${before?.[0]?.split(" ")[0]} Story 2026-01-02 1: cranes stand idle`);
   fs.writeFileSync(fileOf("2026-01-03"), digestOf("2026-01-03", "third"));
   await untilAnswer(h, "/digest 2026-01-03", "Story third 1");
-  await expectSameAsFreshStart(h, dir, words);
+  await expectSameAsFreshStart(h, dir, [...words, "zqrewritten"]);
   expect(errorsOf(h)).toEqual([message]);
 
   giveBack();
