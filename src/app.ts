@@ -14,6 +14,7 @@ import { openStorage } from "./core/storage/open-storage.js";
 import type { Storage } from "./core/storage/types.js";
 import { createWorkerParser } from "./core/digest/digest-parser.js";
 import { openParseCache } from "./core/digest/parse-cache.js";
+import { createDataDirWrites } from "./core/data-dir-writes.js";
 import { openStoryIdStore, STORY_IDS_DIR } from "./core/digest/story-id-store.js";
 import type { AdminScope } from "./core/safety/admin-scope.js";
 import { checkStoragePaths } from "./core/storage-paths.js";
@@ -95,9 +96,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   checkStoragePaths(config);
   const registry = await loadCommands(options.commandsDir ? { dir: options.commandsDir } : {});
   const watch = options.watch ?? true;
-  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_DIR), logger.child({ module: "archive" }));
+  // One error line for a full or read-only DATA_DIR, whichever writer meets it first; each then tries again later.
+  const writes = createDataDirWrites(config.DATA_DIR, logger.child({ module: "state" }));
+  const cache = await openParseCache(join(config.DATA_DIR, DIGEST_CACHE_DIR), logger.child({ module: "archive" }), watch ? writes : undefined);
   // The running bot parses in a worker (no file can stall commands) and owns the id files; one-shot CLIs only read them.
-  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger: logger.child({ module: "archive" }), readOnly: !watch });
+  const ids = openStoryIdStore({ dir: join(config.DATA_DIR, STORY_IDS_DIR), logger: logger.child({ module: "archive" }), readOnly: !watch, writes });
   const parser = watch ? createWorkerParser() : undefined;
   // Without this a stop during the first load waited for the slowest file (up to the 5 s parse limit).
   options.signal?.addEventListener("abort", () => void parser?.close(), { once: true });
@@ -105,7 +108,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const archive = await createArchive({ dir: config.DIGEST_DIR, logger, watch, cache, ids, timeZone: config.POST_TIMEZONE, ...(parser ? { parser } : {}) });
   const opened: { close(): unknown }[] = [archive];
   try {
-    const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger });
+    const search = await createStorySearch({ archive, dataDir: config.DATA_DIR, logger, ...(watch ? { writes } : {}) });
     opened.unshift(search);
     const storage = await openStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
     opened.push(storage);

@@ -12,6 +12,7 @@ import { type DigestOutline, isOutline } from "./digest-outline.js";
 import type { ParsedDigest } from "./parse-digest.js";
 import { parserFingerprint } from "./parser-fingerprint.js";
 import { removeLeftoverTemps, tempPathOf } from "../temp-files.js";
+import type { DataDirWrites } from "../data-dir-writes.js";
 
 /** Bumped when the layout below changes. */
 const CACHE_FORMAT = 2;
@@ -110,7 +111,7 @@ async function writeAtomic(file: string, text: string): Promise<void> {
  * const cache = await openParseCache(path.join(config.DATA_DIR, "digest-cache"), logger);
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger, cache });
  */
-export async function openParseCache(dir: string, logger: Logger): Promise<ParseCache> {
+export async function openParseCache(dir: string, logger: Logger, writes?: DataDirWrites): Promise<ParseCache> {
   // Any change to the code whose output is cached changes this, so old parses and outlines are never reused.
   const parser = parserFingerprint(CACHE_FORMAT);
   const indexFile = path.join(dir, "index.json");
@@ -151,7 +152,8 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
   let indexTimer: NodeJS.Timeout | undefined;
   let indexDirty = false;
   let ready = false;
-  const enqueue = (step: () => Promise<void>): void => {
+  /** Runs `step` after the writes before it; `failed` runs when it could not be done. */
+  const enqueue = (step: () => Promise<void>, failed?: () => void): void => {
     chain = chain.then(async () => {
       try {
         if (!ready) {
@@ -164,8 +166,11 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
           await fs.promises.mkdir(entriesDir, { recursive: true, mode: 0o700 });
           await step();
         });
+        writes?.succeeded();
       } catch (err) {
-        logger.warn({ dir, err }, "could not update the digest cache; the next start parses those digests again");
+        if (writes) writes.failed(dir, err);
+        else logger.warn({ dir, err }, "could not update the digest cache; the next start parses those digests again");
+        failed?.();
       }
     });
   };
@@ -179,6 +184,9 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
       const head = JSON.stringify({ format: CACHE_FORMAT, parser, files: Object.fromEntries(files) } satisfies IndexFile);
       const parts = [...outlines].map(([key, outline]) => `${JSON.stringify(key)}:${outlineJson(outline)}`);
       return writeAtomic(indexFile, `${head.slice(0, -1)},"outlines":{${parts.join(",")}}}`);
+    }, () => {
+      // Written again later (a full disk may have room by then): until then the next start reads and hashes more.
+      if (writes) touchIndex();
     });
   };
   /** When the first change not yet written came (the max wait counts from it). */
@@ -228,7 +236,12 @@ export async function openParseCache(dir: string, logger: Logger): Promise<Parse
       if (stored.has(key)) return;
       stored.add(key);
       const text = json ?? JSON.stringify(parsed);
-      enqueue(() => writeAtomic(path.join(entriesDir, `${key}.json`), text));
+      // An entry the disk refused is not there to read back: no outline may rely on it (the archive lets go of the
+      // stories of an outlined digest, and a reader would find neither this entry nor, once edited, the file's content).
+      enqueue(() => writeAtomic(path.join(entriesDir, `${key}.json`), text), () => {
+        stored.delete(key);
+        if (outlines.delete(key)) touchIndex();
+      });
     },
     remember(file, stamp, key) {
       const known = files.get(file);

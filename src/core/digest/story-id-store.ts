@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger.js";
+import { type DataDirWrites, DATA_DIR_RETRY_MS } from "../data-dir-writes.js";
 import { removeLeftoverTemps, tempPathOf } from "../temp-files.js";
 import type { DateIds, StoryTrace } from "./story-ids.js";
 
@@ -78,6 +79,8 @@ export interface FileStoryIdStoreOptions {
   logger: Logger;
   /** Read the files but never write them: for the CLI next to a running bot, which owns the files. */
   readOnly?: boolean;
+  /** Told of failed and working writes (one error for a full DATA_DIR); with it, a failed date is written again later. */
+  writes?: DataDirWrites;
 }
 
 /**
@@ -89,7 +92,7 @@ export interface FileStoryIdStoreOptions {
  * const archive = await createArchive({ dir: config.DIGEST_DIR, logger, ids });
  */
 export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore {
-  const { dir, logger, readOnly = false } = options;
+  const { dir, logger, readOnly = false, writes } = options;
   const memory = new Map<string, DateIds | undefined>();
   const pending = new Map<string, DateIds>();
   /** Dates whose last write failed (their file holds older ids, or none). */
@@ -126,11 +129,32 @@ export function openStoryIdStore(options: FileStoryIdStoreOptions): StoryIdStore
       await fs.promises.rename(tmp, file);
       onDisk.add(ids);
       failed.delete(date);
+      writes?.succeeded();
     } catch (err) {
       failed.add(date);
-      logger.warn({ file, err }, `could not save the story ids of ${date}; they are derived again from the digest at the next start`);
+      if (writes) writes.failed(file, err);
+      else logger.warn({ file, err }, `could not save the story ids of ${date}; they are derived again from the digest at the next start`);
       await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      retryLater();
     }
+  }
+
+  /**
+   * Ids a full or read-only DATA_DIR refused are written again a little later, until a write works: readers have
+   * seen them (a typo-fixed story kept its id), and a restart that derived them afresh would change them.
+   */
+  let retry: NodeJS.Timeout | undefined;
+  function retryLater(): void {
+    if (!writes || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      for (const date of failed) {
+        const ids = memory.get(date);
+        if (ids && !pending.has(date)) pending.set(date, ids);
+      }
+      if (pending.size > 0) drain();
+    }, DATA_DIR_RETRY_MS);
+    retry.unref();
   }
 
   /** Writes what is pending, one file at a time, so there is never more than one write in flight per store. */

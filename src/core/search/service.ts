@@ -1,6 +1,7 @@
 // The story search service: builds or loads the index, follows the archive's changes, and answers searches with filters.
 import type { DigestArchive, ArchiveChange } from "../digest/archive.js";
 import type { Logger } from "../logger.js";
+import type { DataDirWrites } from "../data-dir-writes.js";
 import type { Digest } from "../digest/model.js";
 import type { SearchHit, SearchOptions, SearchPage, StorySearch } from "../search.js";
 import { matchSection } from "../section-match.js";
@@ -25,7 +26,11 @@ export interface StorySearchOptions {
   saveDelayMs?: number;
   /** Longest stretch of index work (applying a change, saving, compacting) between two yields to the event loop. Default 20 ms. */
   sliceMs?: number;
+  /** Told of failed and working saves (one error for a full DATA_DIR); with it, a failed save is tried again later. */
+  writes?: DataDirWrites;
 }
+
+const MAX_SAVE_RETRY_MS = 5 * 60_000; // the longest wait before a save that DATA_DIR refused is tried again
 
 /** Where the index came from. */
 export type IndexSource = "pending" | "saved" | "built";
@@ -108,6 +113,7 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
   const chunkSize = options.chunkSize ?? 100;
   const saveDelayMs = options.saveDelayMs ?? 5000;
   const sliceMs = options.sliceMs ?? 20;
+  let failedSaves = 0; // saves in a row that DATA_DIR refused (a full disk): the next try waits longer
 
   let live: LiveIndex | undefined;
   let source: IndexSource = "pending";
@@ -196,10 +202,20 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
       try {
         const file = await writeSavedIndex(dataDir, snapshot);
         logger.debug({ file, ms: Math.round(performance.now() - started) }, "search index saved");
+        options.writes?.succeeded();
+        failedSaves = 0;
         if (reloadAfterSave) await reloadSaved(target, snapshotOf);
       } catch (err) {
-        dirty = true;
-        logger.warn({ err, dataDir }, "could not save the search index; it will be rebuilt at the next start");
+        if (options.writes) {
+          options.writes.failed(dataDir, err);
+          // Tried again later, so the index is saved once the disk has room (not only at the next change); each try
+          // encodes the whole index, so a disk that stays full is tried less and less often (at most every 5 min).
+          failedSaves++;
+          scheduleSave(Math.min(saveDelayMs * 2 ** (failedSaves - 1), MAX_SAVE_RETRY_MS));
+        } else {
+          dirty = true;
+          logger.warn({ err, dataDir }, "could not save the search index; it will be rebuilt at the next start");
+        }
       }
     });
     return saving;
@@ -230,11 +246,11 @@ export async function createStorySearch(options: StorySearchOptions): Promise<Se
     logger.info({ stories: fresh.index.documentCount }, "search index reloaded from its saved file after the build (less memory)");
   };
 
-  function scheduleSave(): void {
+  function scheduleSave(delayMs = saveDelayMs): void {
     dirty = true;
     if (closed) return;
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => void persist(), saveDelayMs);
+    saveTimer = setTimeout(() => void persist(), delayMs);
     saveTimer.unref();
   }
 

@@ -80,6 +80,10 @@ export async function openSqliteFile(file: string): Promise<Storage> {
   return assemble(db, "sqlite", file, async () => raw.pragma("user_version", { simple: true }) as number, async () => {
     try {
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+    } catch (err) {
+      // A full or read-only disk refuses the checkpoint, not the data: every commit is in the WAL already, and the
+      // next open checkpoints it. A stop must not fail over it.
+      if (!/^SQLITE_(FULL|READONLY|IOERR)/.test(String((err as { code?: unknown }).code))) throw err;
     } finally {
       await db.destroy();
     }
