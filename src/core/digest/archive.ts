@@ -124,6 +124,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   /** Per date: the parse last given ids, and the digest with stable ids made from it. */
   const stable = new Map<string, { parsed: Digest; digest: Digest }>();
   const ids = new Map<string, DateIds>();
+  const forgotten = new Set<string>(); // dates whose ids were let go of once outlined (read again from their file)
   let dirProblem: string | undefined;
   let duplicates: ArchiveProblem[] = [];
   let view: View = EMPTY_VIEW;
@@ -302,8 +303,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     recording = recording.then(async () => {
       const saved = await saveOutlines(items, cache, store);
       if (saved.length === 0) return;
-      // Their stories are read back from the cache entries: those must be on disk first.
-      await cache.written();
+      await cache.written(); // their stories are read back from the cache entries: those must be on disk first
       const deps = { parser, log, cache, outlines: store, ...(options.timeZone ? { timeZone: options.timeZone } : {}) };
       for (const { item, outline } of saved) {
         const file = owners.get(item.date);
@@ -313,7 +313,9 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
         outlineEntry(file, item.entry, item.digest, outline, deps);
         stable.set(item.date, { parsed: item.digest, digest: item.digest });
         // Its ids (with the title and text of each story) are read again from the id file if a look-up or an edit needs them.
-        if (ids.get(item.date) === item.ids && ids.delete(item.date)) store.forget(item.date, item.ids);
+        if (ids.get(item.date) !== item.ids || !ids.delete(item.date)) continue;
+        store.forget(item.date, item.ids);
+        forgotten.add(item.date);
       }
     });
   }
@@ -348,7 +350,11 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   const idsFor = {
     get(date: string): DateIds | undefined {
       const file = view.byDate.get(date)?.file;
-      if (!ids.has(date) && file !== undefined && files.get(file)?.outlined) ids.set(date, store.loadNow(date) as DateIds);
+      // Also once let go of and its file deleted since: an old id still reads "removed from the digest", as before.
+      if (!ids.has(date) && ((file !== undefined && files.get(file)?.outlined) || forgotten.has(date))) {
+        const loaded = store.loadNow(date);
+        if (loaded || file !== undefined) ids.set(date, loaded as DateIds);
+      }
       return ids.get(date);
     },
   };
