@@ -62,16 +62,22 @@ function partToString(part: HtmlPart): string {
  */
 export function html(strings: TemplateStringsArray, ...parts: HtmlPart[]): TelegramHtml {
   let out = strings[0] ?? "";
-  parts.forEach((part, i) => {
-    out += partToString(part) + (strings[i + 1] ?? "");
-  });
+  for (let i = 0; i < parts.length; i++) out += partToString(parts[i]) + (strings[i + 1] ?? "");
   return new TelegramHtml(out);
 }
 
 /** Joins pieces with a separator (escaped when it is a plain string). */
 export function joinHtml(parts: readonly HtmlPart[], separator: HtmlPart = ""): TelegramHtml {
   const sep = partToString(separator);
-  return new TelegramHtml(parts.map(partToString).filter((s) => s !== "").join(sep));
+  let out = "";
+  let first = true;
+  for (const part of parts) {
+    const piece = partToString(part);
+    if (piece === "") continue;
+    out += first ? piece : sep + piece;
+    first = false;
+  }
+  return new TelegramHtml(out);
 }
 
 export const bold = (content: HtmlPart) => html`<b>${content}</b>`;

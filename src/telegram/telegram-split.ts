@@ -81,10 +81,6 @@ function wholePiece(text: string): string[] {
 /** The tags left open at the end of `text`, as the {@link TAG} pattern finds tags (names as written). */
 export function openTagsAtEnd(text: string): string[] {
   const open: string[] = [];
-  const closeTag = (name: string) => {
-    const at = open.lastIndexOf(name);
-    if (at >= 0) open.splice(at, 1);
-  };
   // Read by hand: the pattern's match objects were most of a reply's split. Where a tag holds anything but ASCII
   // (where the case-insensitive Unicode pattern would fold `ſ` or `K` into a name, or read a Unicode blank), the
   // pattern itself decides.
@@ -96,8 +92,10 @@ export function openTagsAtEnd(text: string): string[] {
     if (next > 127) return openTagsAtEndByPattern(text);
     const named = j > (closing ? i + 2 : i + 1);
     if (named && next === 62 /* > */) {
-      if (closing) closeTag(text.slice(i + 2, j));
-      else open.push(text.slice(i + 1, j));
+      if (closing) {
+        const at = open.lastIndexOf(text.slice(i + 2, j));
+        if (at >= 0) open.splice(at, 1);
+      } else open.push(text.slice(i + 1, j));
       i = j + 1;
     } else if (named && !closing && BLANK.test(text[j]!)) {
       const end = text.indexOf(">", j);

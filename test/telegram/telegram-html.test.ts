@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   escapeHtml,
   html,
+  joinHtml,
   link,
   markdownToTelegramHtml,
   splitTelegramHtml,
@@ -16,6 +17,27 @@ import { checkTelegramHtml } from "./html-check.js";
 const valid = (s: string) => expect(checkTelegramHtml(s).problems).toEqual([]);
 
 describe("escaping builder", () => {
+  it("property: html`` and joinHtml build the same markup as escaping each piece and joining the non-empty ones", () => {
+    const leaf = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom("", "<", "&", '"', "<b>x</b>", "😀"),
+      fc.integer(),
+      fc.constantFrom(undefined, null, false),
+      fc.string({ maxLength: 12 }).map((s) => html`<b>${s}</b>`),
+    );
+    const part = fc.oneof(leaf, fc.array(leaf, { maxLength: 4 }));
+    // The reference: each piece as text (markup kept, strings and numbers escaped), nothing for absent pieces.
+    const asText = (p: unknown): string =>
+      p === undefined || p === null || p === false ? "" : Array.isArray(p) ? p.map(asText).join("") : String(p instanceof Object ? p : escapeHtml(String(p)));
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 8 }), part, (parts, sep) => {
+        const joined = parts.map(asText).filter((s) => s !== "").join(asText(sep));
+        expect(joinHtml(parts, sep).value).toBe(joined);
+        expect(html`<i>${parts[0]}|${parts[1]}</i>${parts[2]}`.value).toBe(`<i>${asText(parts[0])}|${asText(parts[1])}</i>${asText(parts[2])}`);
+      }),
+    );
+  });
+
   it("escapes every interpolated string and keeps literal markup", () => {
     const title = `<script>alert("x")</script> & <b>`;
     const out = html`<b>${title}</b>`.value;
