@@ -89,7 +89,7 @@ export function useStoreOpeners(tempPrefix: string) {
     cleanups = [];
   });
   const onCleanup = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
-  function opener(backend: StorageDialect): () => Promise<Storage> {
+  function opener(backend: StorageDialect): (() => Promise<Storage>) & { url(): Promise<string> } {
     const dir = mkdtempSync(join(tmpdir(), tempPrefix));
     const o = storageOpener(backend, dir);
     const opened: Storage[] = [];
@@ -98,11 +98,13 @@ export function useStoreOpeners(tempPrefix: string) {
       await o.drop();
       rmSync(dir, { recursive: true, force: true });
     });
-    return async () => {
+    const open = async () => {
       const s = await o.open();
       opened.push(s);
       return s;
     };
+    // The database's URL (PostgreSQL only), e.g. for a third connection holding locks (`openPgHold`).
+    return Object.assign(open, { url: () => o.url() });
   }
   return { opener, onCleanup };
 }

@@ -1,10 +1,7 @@
 // An unsubscribe against parts being sent: the parts it skips stay skipped when their send fails afterwards, and, on PostgreSQL, no instance sees the subscription gone with parts still open.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PartKey, Storage, StorageDialect } from "../../../src/core/storage/types.js";
-import { storageOpener, testBackends } from "./backends.js";
+import { testBackends, useStoreOpeners } from "./backends.js";
 import { openPgHold } from "./pg-hold.js";
 
 const T0 = "2026-02-18T09:00:00.000Z";
@@ -12,24 +9,12 @@ const LATER = "2026-02-18T09:00:05.000Z";
 const CHAT = "-1001";
 const OWNER = "instance-a";
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const { opener, onCleanup } = useStoreOpeners("digest-bot-unsubscribe-");
 
+/** Two instances' connections to one fresh database. */
 async function openTwo(backend: StorageDialect): Promise<{ a: Storage; b: Storage; url: () => Promise<string> }> {
-  const dir = mkdtempSync(join(tmpdir(), "digest-bot-unsubscribe-"));
-  const o = storageOpener(backend, dir);
-  const a = await o.open();
-  const b = await o.open();
-  cleanups.push(async () => {
-    await a.close();
-    await b.close();
-    await o.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { a, b, url: () => o.url() };
+  const open = opener(backend);
+  return { a: await open(), b: await open(), url: open.url };
 }
 
 const part = (runId: string, partIndex: number): PartKey => ({ runId, platform: "telegram", targetId: CHAT, partIndex });
@@ -94,7 +79,7 @@ describe.runIf(testBackends().includes("postgres"))("an unsubscribe while anothe
     const { a, b, url } = await openTwo("postgres");
     await chatWithOpenParts(a);
     const hold = await openPgHold(await url());
-    cleanups.push(() => hold.end().catch(() => {}));
+    onCleanup(() => hold.end().catch(() => {}));
     // `hold` has the chat's correction locked: whatever skips it waits there.
     await hold.query("BEGIN");
     await hold.query(`SELECT 1 FROM revision_parts WHERE platform = 'telegram' AND target_id = $1 FOR UPDATE`, [CHAT]);
