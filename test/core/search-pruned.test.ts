@@ -75,6 +75,9 @@ describe("pruned search", () => {
     const plain = new StoryScorer(live.index, { prunedFromPostings: Infinity });
     const pruned = new StoryScorer(live.index, { blockSize: 32, prunedFromPostings: 0, boundsCacheBytes: 64 * 1024 });
     expect(compare(plain, pruned, digests, 1, 400), "most queries take the pruned path").toBeGreaterThan(300);
+    // Blocks of several bitset words: a story's pair is found by its rank over the words of its block.
+    const wide = new StoryScorer(live.index, { blockSize: 128, prunedFromPostings: 0 });
+    expect(compare(plain, wide, digests, 3, 200)).toBeGreaterThan(150);
 
     // Edits: a digest replaced (its stories get new short ids, the old ones die), one removed, a new day added.
     const after = editLiveIndex(live, digests, { edit: 10, remove: 20, seed: 7 }).sort((a, b) => a.date.localeCompare(b.date));

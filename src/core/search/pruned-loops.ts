@@ -1,6 +1,7 @@
 // The hot loops of the pruned search (pruned-search.ts): small top-level functions over typed arrays, which V8 optimizes as a unit.
 import { BM25 } from "./bm25.js";
-import type { PairList } from "./list-bounds.js";
+import type { ListBounds, PairList } from "./list-bounds.js";
+import { popcount } from "./top-k.js";
 
 const K1 = BM25.k + 1;
 
@@ -86,6 +87,21 @@ export function addGains(src: Uint32Array, start: number, offsets: Uint32Array, 
     }
   }
   return n;
+}
+
+/**
+ * Term frequency of `doc` in `list` (0: absent) from the list's bitset: its pair is the list's `rank`-th, the block's
+ * first pair (`offsets`) plus the stories before it in the block's words (one cache line of bitset at a block of 512),
+ * where a search through the list reads a cache line per step. `shift`: log2 of the block size.
+ */
+export function findByRank(list: PairList, bounds: ListBounds, words: Uint32Array, shift: number, doc: number): number {
+  const w = doc >>> 5;
+  if (w >= words.length) return 0;
+  const bit = 1 << (doc & 31);
+  if ((words[w]! & bit) === 0) return 0;
+  let rank = bounds.offsets[doc >>> shift]! + popcount(words[w]! & (bit - 1));
+  for (let x = (doc >>> shift) << (shift - 5); x < w; x++) rank += popcount(words[x]!);
+  return list.src[list.start + 2 * rank + 1]!;
 }
 
 export /**

@@ -1,7 +1,7 @@
 // The per-story steps of the pruned search's page (exact score, offer, bounds, placing) as methods of one object per query: closures made per query cost ~20 % of a common word's search under tsx (keepNames names each).
 import { BM25 } from "./bm25.js";
 import type { Groups } from "./match-bitsets.js";
-import { find, weakBound, type WeakLists } from "./pruned-loops.js";
+import { find, findByRank, weakBound, type WeakLists } from "./pruned-loops.js";
 import type { PrunedQuery, Score, Step } from "./pruned-plan.js";
 import type { QueryScratch } from "./query-scratch.js";
 import type { StoryColumns } from "./story-columns.js";
@@ -76,7 +76,8 @@ export class PageRun {
     let headMask = 0;
     for (let k = 0; k < steps.length; k++) {
       const step = steps[k]!;
-      let tf = find(step.list, cursors, 2 * k, doc);
+      const words = step.bounds.words;
+      let tf = words ? findByRank(step.list, step.bounds, words, this.shift, doc) : find(step.list, cursors, 2 * k, doc);
       if (tf === 0 && step.added) tf = find(step.added.list, cursors, 2 * k + 1, doc);
       if (tf === 0) continue;
       const { bit, score } = step.entry;
@@ -182,6 +183,11 @@ export class PageRun {
   /** Whether a story with this bound (or less) cannot place on the page as it is now. */
   private cannotPlace(bound: number, doc: number): boolean {
     return bound < this.floor || (bound <= this.high && (bound < this.low || this.columns.dates[doc]! < this.worstDate));
+  }
+
+  /** Whether a story whose bound is `bound` may still place (`tryPlace` then decides); Infinity: always. */
+  mayPlace(bound: number, doc: number): boolean {
+    return !this.cannotPlace(bound, doc);
   }
 
   /** Places the story (or its group) unless a bound, the cheap one first, says it cannot reach the page. */

@@ -160,13 +160,25 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   const floor = run.floor;
   // The \`want\` highest tight bounds are placed first, so the page's worst hit is near its final value before the
   // others are looked at (a tight bound is worked out only when the loose one could still enter the seeds).
+  // The same pass keeps, in order, the candidates that may still place and their cheap bounds: the placing pass below
+  // then reads those two dense arrays, and a story only when its bound is high enough.
   const groupOf = scratch.group;
+  const { survivors, survivorBounds } = scratch;
+  let kept = 0;
   const seed = new Best(q.want);
   for (let i = 0; i < count; i++) {
     const doc = candidates[i]!;
-    if (groupOf[doc] !== 0 || !run.isAllowed(doc)) continue;
+    if (groupOf[doc] !== 0) {
+      survivors[kept] = doc;
+      survivorBounds[kept++] = Infinity;
+      continue;
+    }
+    if (!run.isAllowed(doc)) continue;
     const loose = (partial[doc]! + looseAll[doc >>> shift]!) * scale;
-    if (loose < floor || (seed.size === q.want && loose <= seed.min)) continue;
+    if (loose < floor) continue;
+    survivors[kept] = doc;
+    survivorBounds[kept++] = loose;
+    if (seed.size === q.want && loose <= seed.min) continue;
     seed.offer((partial[doc]! + weakBound(weakSet, doc, shift)) * scale, doc);
   }
   for (let g = 1; g <= groups.count; g++) {
@@ -176,7 +188,7 @@ export function prunedSearch(q: PrunedQuery, columns: StoryColumns, scratch: Que
   for (const at of seed.ranked()) run.tryPlace(seed.docs()[at]!);
   // Newest first (short ids follow the dates): in a run of tied scores the page keeps the newest, so the older ones
   // of the run are skipped on their date instead of each displacing the last.
-  for (let i = count - 1; i >= 0; i--) run.tryPlace(candidates[i]!);
+  for (let j = kept - 1; j >= 0; j--) if (run.mayPlace(survivorBounds[j]!, survivors[j]!)) run.tryPlace(survivors[j]!);
   for (let g = 1; g <= groups.count; g++) run.tryPlace(groupDocs[groupStart[g - 1]!]!);
   run.clearGroups();
   for (let i = 0; i < count; i++) partial[candidates[i]!] = 0;

@@ -22,6 +22,13 @@ export class QueryScratch {
   /** The pruned search's partial sums (a bound per candidate story), and its candidates. */
   partial = new Float64Array(0);
   candidates = new Uint32Array(0);
+  /**
+   * The pruned search's candidates that a bound does not turn away before the page fills, newest last, with their
+   * cheap bounds (Infinity: a group's story, bounded by its group): read in order, so the pass that places stories
+   * reads one dense array instead of four arrays indexed by story.
+   */
+  survivors = new Uint32Array(0);
+  survivorBounds = new Float64Array(0);
   /** The pruned search's digest group of a story (1-based; 0 = none). */
   group = new Int32Array(0);
   /** The pruned search's digest groups' members (`introductionGroups`). */
@@ -40,6 +47,8 @@ export class QueryScratch {
     this.held = new Uint32Array(words);
     this.partial = new Float64Array(capacity);
     this.candidates = new Uint32Array(capacity);
+    this.survivors = new Uint32Array(capacity);
+    this.survivorBounds = new Float64Array(capacity);
     this.group = new Int32Array(capacity);
     this.groupDocs = new Uint32Array(capacity);
   }

@@ -274,6 +274,11 @@ export class StoryScorer {
       const k1 = BM25.k + 1;
       const d = BM25.d;
       let count = this.scratch.touchedCount;
+      if (postings instanceof LazyPostings && postings.pristine) {
+        // No closure for the common case: `卡` plans a list per bigram it starts, hundreds, each list a function made.
+        this.scratch.touchedCount = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, filter, factor, base, slope);
+        continue;
+      }
       // One adder for the postings added since load and for a live index's Map, so the BM25 step is written once.
       const add = (doc: number, tf: number): void => {
         const length = lengths[doc];
