@@ -43,6 +43,8 @@ async function subscribedGroup(backend: StorageDialect): Promise<Fixture> {
   fx.tg.setChatAdmins(OLD, [ADMIN]);
   fx.tg.pushUpdate(TOKEN, { message: { message_id: nextMessageId++, date: 0, chat: group(OLD), from, text: "/subscribe", entities: [{ type: "bot_command", offset: 0, length: 10 }] } });
   await until(async () => ((await fx.app.storage.subscriptions.get("telegram", String(OLD))) ? true : undefined));
+  // Its answer too: no message to the group is counted as part of the post.
+  await fx.tg.waitForCall("sendMessage", (c) => Number(c.params.chat_id) === OLD);
   return fx;
 }
 
@@ -101,5 +103,30 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
     const planned = await f.app.storage.ledger.runParts(last!.runId, { platform: "telegram", targetId: String(OLD) });
     expect(planned.length).toBeGreaterThan(2);
     expect([...atGroup, ...atSupergroup]).toEqual(planned.map((p) => (p.payload as { text: string }).text));
+  });
+
+  it("upgraded before its second message, which Telegram refused before the bot saw the upgrade: the supergroup gets the rest once", async () => {
+    f = await subscribedGroup(backend);
+    const replies = postedTo(f, OLD).length;
+    let toGroup = 0;
+    const second = f.tg.holdNext("sendMessage", (params) => Number(params.chat_id) === OLD && ++toGroup === 2);
+    f.clock.now = new Date(AT_SLOT);
+    const ticking = f.app.delivery.tick();
+    await second.arrived;
+    f.tg.upgradeGroup(OLD, NEW);
+    second.release();
+    // The refusal disables the group's subscription and drops the rest of the post there, until the notice comes.
+    await ticking;
+    expect((await f.app.storage.subscriptions.get("telegram", String(OLD)))?.enabled).toBe(false);
+    await upgrade(f);
+    f.clock.now = new Date(MINUTE_LATER);
+    await f.app.delivery.tick();
+    await f.app.delivery.tick();
+    const atGroup = postedTo(f, OLD).slice(replies);
+    expect([atGroup.length, refusedAt(f, OLD)]).toEqual([1, 1]);
+    const last = await f.app.storage.ledger.lastRun("telegram", String(NEW));
+    expect(last).toMatchObject({ digestDate: "2026-02-18", status: "sent" });
+    const planned = await f.app.storage.ledger.runParts(last!.runId, { platform: "telegram", targetId: String(OLD) });
+    expect([...atGroup, ...postedTo(f, NEW)]).toEqual(planned.map((p) => (p.payload as { text: string }).text));
   });
 });

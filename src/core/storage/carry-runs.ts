@@ -24,13 +24,15 @@ const ROWS_PER_STATEMENT = 500;
  * giving it to the new id, pending, with its own idempotency key — never a message sent at the old id, which the
  * new chat does not have: a pin part goes only with the header it pins. A claim the new id already has for that
  * slot stays as it is, and that run's parts are not carried. The move skips the other open parts of `from` after.
+ * Parts that `from` refused with an error naming the move (`refusedWith`: Telegram's answer to a send that met the
+ * upgraded group before the bot saw the notice), and the ones skipped there for that error, are carried too.
  */
 export async function carryRunsOf(
   trx: Transaction<StateTables>,
   dialect: StorageDialect,
-  move: { platform: string; from: string; to: string; now: string; skipReason: string },
+  move: { platform: string; from: string; to: string; now: string; skipReason: string; refusedWith?: string | undefined },
 ): Promise<void> {
-  const { platform, from, to, now, skipReason } = move;
+  const { platform, from, to, now, skipReason, refusedWith } = move;
   const scheduled = () =>
     trx.selectFrom("runs").where("platform", "=", platform).where("target_id", "=", from).where("kind", "=", "scheduled").where("slot", "is not", null);
   const latest = await scheduled().select((eb) => eb.fn.max("slot").as("slot")).executeTakeFirst();
@@ -59,6 +61,18 @@ export async function carryRunsOf(
       .where("status", "in", OPEN)
       .returningAll()
       .execute();
+    if (refusedWith !== undefined) {
+      // Refused by the old chat before the move (the platform saying it moved), and what was dropped after it there.
+      const refused = await trx
+        .selectFrom("deliveries")
+        .selectAll()
+        .where("platform", "=", platform)
+        .where("target_id", "=", from)
+        .where("run_id", "in", carried.slice(i, i + ROWS_PER_STATEMENT))
+        .where("status", "in", ["failed-permanent", "skipped"])
+        .execute();
+      open.push(...refused.filter((p) => p.last_error?.includes(refusedWith)));
+    }
     const goes = new Set(open.filter((p) => p.operation !== "pin").map((p) => `${p.run_id}\u0000${p.part_index}`));
     const pinned = (payload: string) => (JSON.parse(payload) as { pin?: number }).pin ?? 0;
     const parts = open

@@ -145,7 +145,7 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
         return toSubscription(row);
       });
     },
-    async move(platform, from, to, now, skipReason) {
+    async move(platform, from, to, now, skipReason, refusedWith) {
       return db.transaction().execute(async (trx) => {
         const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", from);
         const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
@@ -169,7 +169,7 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
           .execute();
         await trx.deleteFrom("subscriptions").where("platform", "=", platform).where("target_id", "=", from).execute();
         // The new id has the day's post, or what is left of it to send (those parts skipped at the old id).
-        await carryRunsOf(trx, dialect, { platform, from, to, now, skipReason });
+        await carryRunsOf(trx, dialect, { platform, from, to, now, skipReason, refusedWith });
         // With the move, not after it: a sender elsewhere never finds the subscription moved and parts still open at the old id.
         await skipOpenPartsOf(trx, "deliveries", platform, from, skipReason, now);
         await skipOpenPartsOf(trx, "revision_parts", platform, from, skipReason, now);

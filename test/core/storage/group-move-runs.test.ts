@@ -72,6 +72,30 @@ describe.each(testBackends())("a subscription moved to a new id, on %s", (backen
     expect(await s.ledger.targetsWithOpenParts()).toEqual([]);
   });
 
+  it("parts the old id refused for the move before it was seen go to the new id; without that refusal's text, /status tells the post failed", async () => {
+    const refusal = "telegram sendMessage to -4242: the group was upgraded to a supergroup, whose id is -1009990001 (Bad Request: group chat was upgraded to a supergroup chat)";
+    const refusedThere = async (s: Storage) => {
+      await groupWithPost(s, "s-old", ["header", "section 1", "section 2"], 1);
+      await s.ledger.markFailed(part("s-old", 1), "failed-permanent", refusal, SLOT);
+      await s.ledger.skipOpenParts("telegram", OLD, `not sent: ${refusal}`, SLOT);
+      await s.subscriptions.disable("telegram", OLD, refusal, SLOT);
+    };
+    const s = await opener(backend)();
+    await refusedThere(s);
+    expect(await s.subscriptions.move("telegram", OLD, NEW, MOVED_AT, REASON, "whose id is -1009990001")).toBe(true);
+    expect((await s.ledger.openParts("telegram", NEW)).map((p) => [p.partIndex, p.status, p.payload])).toEqual([
+      [1, "pending", "section 1"],
+      [2, "pending", "section 2"],
+    ]);
+    expect(await s.ledger.lastRun("telegram", NEW)).toMatchObject({ runId: "s-old", status: "pending" });
+
+    const t = await opener(backend)();
+    await refusedThere(t);
+    expect(await t.subscriptions.move("telegram", OLD, NEW, MOVED_AT, REASON, "whose id is -1009990002")).toBe(true);
+    expect(await t.ledger.openParts("telegram", NEW)).toEqual([]);
+    expect(await t.ledger.lastRun("telegram", NEW)).toMatchObject({ runId: "s-old", status: "failed", lastError: refusal });
+  });
+
   it("a post not started at the old id goes wholly to the new id; a pin of a header sent at the old id does not", async () => {
     const s = await opener(backend)();
     await groupWithPost(s, "s-old", ["header", "section", { pin: 0 }], 0, { operations: ["send", "send", "pin"] });
