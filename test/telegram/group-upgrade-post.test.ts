@@ -60,6 +60,22 @@ const postedTo = (fx: Fixture, chat: number) =>
   fx.tg.calls("sendMessage").filter((c) => Number(c.params.chat_id) === chat && c.status === 200).map((c) => String(c.params.text));
 const refusedAt = (fx: Fixture, chat: number) => fx.tg.calls("sendMessage").filter((c) => Number(c.params.chat_id) === chat && c.status !== 200).length;
 
+/**
+ * The day's digest corrected (every story's summary), its revision due now and the ticks that carry it out: the
+ * calls they made to the group or the supergroup, and the requests still waiting.
+ */
+async function correctTheDay(fx: Fixture) {
+  writeFileSync(join(fx.dir, "digests", "2026-02-18.md"), longDigest("2026-02-18").replaceAll("Then more.", "Then more, corrected."));
+  await fx.app.archive.reload();
+  const at = fx.clock.now.toISOString();
+  await fx.app.storage.revisions.request("2026-02-18", at, at);
+  const mark = fx.tg.calls().length;
+  await fx.app.delivery.tick();
+  await fx.app.delivery.tick();
+  const calls = fx.tg.calls().slice(mark).filter((c) => [OLD, NEW].includes(Number(c.params.chat_id)));
+  return { calls: calls.map((c) => `${c.method} ${String(c.params.chat_id)}`), waiting: await fx.app.storage.revisions.dueRequests(at) };
+}
+
 describe.each(testBackends())("the day's post of a group upgraded to a supergroup, state on %s", (backend) => {
   it("posted to the group before the upgrade: the next tick posts nothing to the supergroup", async () => {
     f = await subscribedGroup(backend);
@@ -75,6 +91,8 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
     expect(postedTo(f, NEW)).toEqual([]);
     expect(postedTo(f, OLD).slice(replies)).toEqual(post);
     expect(await f.app.storage.ledger.lastRun("telegram", String(NEW))).toMatchObject({ digestDate: "2026-02-18", status: "sent" });
+    // A correction of that post edits nothing: the group refuses it, and the supergroup does not have those messages.
+    expect(await correctTheDay(f)).toEqual({ calls: [], waiting: [] });
   });
 
   it("upgraded while its second message was on its way: the supergroup gets the rest of the post once, nothing twice", async () => {
@@ -103,6 +121,8 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
     const planned = await f.app.storage.ledger.runParts(last!.runId, { platform: "telegram", targetId: String(OLD) });
     expect(planned.length).toBeGreaterThan(2);
     expect([...atGroup, ...atSupergroup]).toEqual(planned.map((p) => (p.payload as { text: string }).text));
+    // Its messages in the supergroup are not the post's first ones: a correction would edit the wrong ones.
+    expect(await correctTheDay(f)).toEqual({ calls: [], waiting: [] });
   });
 
   it("upgraded before its second message, which Telegram refused before the bot saw the upgrade: the supergroup gets the rest once", async () => {
