@@ -9,8 +9,9 @@ import type { StorageDialect } from "./types.js";
 /**
  * How far back slot claims are carried. The scheduler only ever looks at a target's latest slot, and posts a digest
  * only when that slot is at most DELIVERY_DEADLINE_HOURS old and the digest's day ended at most that long before it
- * (planning.ts): a week covers a day plus twice a deadline of up to 72 h. The latest claim is carried whatever its
- * age (a monthly schedule's last slot is the one its next tick reads). Older history stays with the old id.
+ * (planning.ts), so the old id's post of a digest it could post again is at most its day, twice the deadline and a
+ * day of time zones old: a week covers deadlines up to 60 h (the default is 12 h). The latest claim is carried
+ * whatever its age (a monthly schedule's last slot is the one its next tick reads). Older history stays behind.
  */
 export const CARRIED_SLOTS_MS = 7 * 86_400_000;
 
