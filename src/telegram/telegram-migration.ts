@@ -7,8 +7,9 @@ import { upgradedTo } from "./telegram-publisher.js";
  * Moves the subscription of a group that Telegram upgraded to a supergroup (the service message in the old group
  * carries `migrate_to_chat_id`) to the new id, keeping its sections, schedule and options; the old id is removed
  * and its unsent messages skipped (Telegram refuses them); its recent posts go along (the day's post is not sent
- * again, and what was left of one to send, or refused as sent to the old id, goes to the new one). A TELEGRAM_CHAT_IDS target is not moved — the setting
- * would bring the old id back — it is left for the first post to disable with the new id in the reason.
+ * again, and what was left of one to send, or refused as sent to the old id, goes to the new one). A
+ * TELEGRAM_CHAT_IDS target is not moved — the setting would bring the old id back — it is left for the first post
+ * to disable with the new id in the reason.
  *
  * @example
  * await followGroupMigration(app.storage, -4242, -1009990001, new Date().toISOString(), logger);
