@@ -82,6 +82,9 @@ export function createTelegramDeliveryApi(token: string, apiRoot: string, timeou
   return new Api(token, { apiRoot, timeoutSeconds });
 }
 
+/** How a refusal for a group upgraded to supergroup `to` reads (followGroupMigration carries what it refused). */
+export const upgradedTo = (to: number) => `the group was upgraded to a supergroup, whose id is ${to}`;
+
 /** Network failures where the request certainly never reached Telegram (nothing can have been posted). */
 const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
@@ -103,7 +106,7 @@ export function toPublishError(err: unknown, where: { method: string; chatId: st
     if (err.parameters.migrate_to_chat_id !== undefined) {
       return new PublishError(
         "permanent",
-        `${at}: the group was upgraded to a supergroup, whose id is ${err.parameters.migrate_to_chat_id} (${description}); run /subscribe in the group again, or put ${err.parameters.migrate_to_chat_id} in TELEGRAM_CHAT_IDS in place of ${toTelegramPlace(where.chatId).chatId}`,
+        `${at}: ${upgradedTo(err.parameters.migrate_to_chat_id)} (${description}); run /subscribe in the group again, or put ${err.parameters.migrate_to_chat_id} in TELEGRAM_CHAT_IDS in place of ${toTelegramPlace(where.chatId).chatId}`,
       );
     }
     const topic = err.error_code === 400 ? TOPIC_UNAVAILABLE.find(([re]) => re.test(err.description)) : undefined;

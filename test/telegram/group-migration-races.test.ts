@@ -44,11 +44,12 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
       old: (await on.subscriptions.get("telegram", OLD)) !== undefined,
       new: (await on.subscriptions.get("telegram", NEW)) !== undefined,
       openAtOld: (await on.ledger.openParts("telegram", OLD)).length,
+      openAtNew: (await on.ledger.openParts("telegram", NEW)).map((p) => `${p.runId}#${p.partIndex}`),
     });
     return { a, b, hold, waitingOnHold, waitingOnSubscription, migrate, state };
   }
 
-  it("planned first: the move waits for the planning's FOR SHARE, then skips the parts it planned at the old id; the new id gets the post on the next tick", async () => {
+  it("planned first: the move waits for the planning's FOR SHARE, then skips the parts it planned at the old id and gives them to the new id", async () => {
     const { a, b, hold, waitingOnHold, waitingOnSubscription, migrate, state } = await setup();
     // The planning of A reads the subscription FOR SHARE, then its insert of the run waits behind `hold`'s uncommitted run.
     await hold.query("BEGIN");
@@ -61,9 +62,9 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
     await hold.query("ROLLBACK");
     expect(await planning).toEqual(["planned"]);
     expect(await moving).toBe("moved");
-    expect(await state(b)).toMatchObject({ old: false, new: true, openAtOld: 0 });
-    // Not lost: the next tick plans the slot for the new id.
-    expect(await a.ledger.planRuns([post("s-next", NEW)])).toEqual(["planned"]);
+    // Not lost, and not twice: the post's parts wait at the new id, and the next tick plans nothing more for the slot.
+    expect(await state(b)).toMatchObject({ old: false, new: true, openAtOld: 0, openAtNew: ["s-a#0", "s-a#1"] });
+    expect(await a.ledger.planRuns([post("s-next", NEW)])).toEqual(["taken"]);
   });
 
   it("moved first: the planning's FOR SHARE waits for the move and finds no subscription at the old id; the new id gets the post on the next tick", async () => {
@@ -78,7 +79,7 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
     await hold.query("ROLLBACK");
     expect(await moving).toBe("moved");
     expect(await planning).toEqual(["unsubscribed"]);
-    expect(await state(b)).toMatchObject({ old: false, new: true, openAtOld: 0 });
+    expect(await state(b)).toMatchObject({ old: false, new: true, openAtOld: 0, openAtNew: [] });
     expect(await a.ledger.planRuns([post("s-next", NEW)])).toEqual(["planned"]);
   });
 
@@ -92,9 +93,9 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
     await waitingOnHold();
     // What another instance's sender sees meanwhile: the subscription still at the old id with its parts, or moved
     // with none — never moved with parts left that it would send to the old chat.
-    expect(await state(a)).toMatchObject({ old: true, new: false, openAtOld: 2 });
+    expect(await state(a)).toMatchObject({ old: true, new: false, openAtOld: 2, openAtNew: [] });
     await hold.query("ROLLBACK");
     expect(await moving).toBe("moved");
-    expect(await state(a)).toMatchObject({ old: false, new: true, openAtOld: 0 });
+    expect(await state(a)).toMatchObject({ old: false, new: true, openAtOld: 0, openAtNew: ["s-a#0", "s-a#1"] });
   });
 });

@@ -54,10 +54,16 @@ export interface TelegramHarness {
   /** The next call of `method` fails with this Telegram error (e.g. 429 with `retry_after`). */
   failNext(method: string, failure: InjectedFailure): void;
   /**
-   * Holds the next call of `method` until `release()`: `arrived` resolves when the bot has made the call, so a test
-   * can act (e.g. stop the bot) while that call is in flight.
+   * Holds the next call of `method` (whose params match `predicate`, if given) until `release()`: `arrived` resolves
+   * when the bot has made the call, so a test can act (e.g. stop the bot) while that call is in flight.
    */
-  holdNext(method: string): { arrived: Promise<void>; release(): void };
+  holdNext(method: string, predicate?: (params: Record<string, unknown>) => boolean): { arrived: Promise<void>; release(): void };
+  /**
+   * Upgrades basic group `chatId` to supergroup `to`, as Telegram answers after it: every call naming the old chat
+   * gets 400 "Bad Request: group chat was upgraded to a supergroup chat" with `parameters.migrate_to_chat_id`.
+   * The service message in the old group is the test's to push (`pushUpdate`), when it wants the bot to see it.
+   */
+  upgradeGroup(chatId: number, to: number): void;
   /** Members of `chatId` that getChatMember reports as administrators (status "administrator"). */
   setChatAdmins(chatId: number | string, userIds: number[]): void;
   /** Queues a raw update (inline queries, channel posts) for the bot's next getUpdates. */
@@ -97,7 +103,8 @@ const BOT_USERNAME = "TestNameBot";
 export async function startTelegramHarness(): Promise<TelegramHarness> {
   const calls: RecordedCall[] = [];
   const failures = new Map<string, InjectedFailure[]>();
-  const holds = new Map<string, { arrive: () => void; released: Promise<void> }[]>();
+  const holds = new Map<string, { arrive: () => void; released: Promise<void>; predicate?: (params: Record<string, unknown>) => boolean }[]>();
+  const upgraded = new Map<string, number>();
   const injected = new Map<string, Record<string, unknown>[]>();
   const htmlViolations: HtmlViolation[] = [];
   const book = createMessageBook();
@@ -133,7 +140,9 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
         }
       };
 
-      const hold = holds.get(method)?.shift();
+      const waiting = holds.get(method) ?? [];
+      const at = waiting.findIndex((h) => !h.predicate || h.predicate(params));
+      const hold = at < 0 ? undefined : waiting.splice(at, 1)[0];
       if (hold) {
         hold.arrive();
         await hold.released;
@@ -145,6 +154,12 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
         if (failure.retry_after !== undefined) response.parameters = { retry_after: failure.retry_after };
         if (failure.migrate_to_chat_id !== undefined) response.parameters = { migrate_to_chat_id: failure.migrate_to_chat_id };
         reply(failure.error_code, response);
+        return;
+      }
+
+      const to = params.chat_id === undefined ? undefined : upgraded.get(String(params.chat_id));
+      if (to !== undefined) {
+        reply(400, { ok: false, error_code: 400, description: "Bad Request: group chat was upgraded to a supergroup chat", parameters: { migrate_to_chat_id: to } });
         return;
       }
 
@@ -304,17 +319,18 @@ export async function startTelegramHarness(): Promise<TelegramHarness> {
       list.push(failure);
       failures.set(method, list);
     },
-    holdNext: (method) => {
+    holdNext: (method, predicate) => {
       let arrive!: () => void;
       let release!: () => void;
       const arrived = new Promise<void>((resolve) => (arrive = resolve));
       const released = new Promise<void>((resolve) => (release = resolve));
       const list = holds.get(method) ?? [];
-      list.push({ arrive, released });
+      list.push(predicate ? { arrive, released, predicate } : { arrive, released });
       holds.set(method, list);
       return { arrived, release };
     },
     setChatAdmins: (chatId, userIds) => void chats.setAdmins(chatId, userIds),
+    upgradeGroup: (chatId, to) => void upgraded.set(String(chatId), to),
     pushUpdate: (token, update) => {
       const list = injected.get(token) ?? [];
       list.push(update);

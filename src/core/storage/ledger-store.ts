@@ -179,7 +179,7 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
     async lastRun(platform, targetId) {
       const run = await db
         .selectFrom("runs")
-        .select(["run_id", "kind", "digest_date", "outcome", "note", "created_at", "options"])
+        .select(["run_id", "kind", "digest_date", "outcome", "note", "created_at", "options", "moved_from"])
         .where("platform", "=", platform)
         .where("target_id", "=", targetId)
         .orderBy("created_at", "desc")
@@ -187,14 +187,18 @@ export function createLedgerStore(db: Kysely<StateTables>, dialect: StorageDiale
         .limit(1)
         .executeTakeFirst();
       if (!run) return undefined;
-      const parts = await db
+      const rows = await db
         .selectFrom("deliveries")
-        .select(["status", "last_error", "operation"])
+        .select(["status", "last_error", "operation", "part_index", "target_id"])
         .where("run_id", "=", run.run_id)
         .where("platform", "=", platform)
-        .where("target_id", "=", targetId)
+        .where("target_id", "in", run.moved_from === null ? [targetId] : [targetId, run.moved_from])
         .orderBy("part_index")
         .execute();
+      // A run carried from the id its group had before (carry-runs.ts): the parts sent or refused there count, each
+      // part once — the one the new id has in place of the old one's skipped copy.
+      const here = new Set(rows.filter((p) => p.target_id === targetId).map((p) => Number(p.part_index)));
+      const parts = rows.filter((p) => p.target_id === targetId || !here.has(Number(p.part_index)));
       const summary: RunSummary = {
         runId: run.run_id,
         kind: run.kind as RunKind,

@@ -232,6 +232,14 @@ const ALERT_COUNTS = `
  */
 const ALERT_COUNTS_UNKNOWN = `UPDATE watch_alerts SET more_count = -1 WHERE more_count = 0 AND status IN ('sent', 'in-flight');`;
 
+/**
+ * Migration "moved runs": a run's record carried to the new id of a group that moved (a Telegram group upgraded to a
+ * supergroup) names the old id, so corrections leave the posts whose messages are in the old chat (carry-runs.ts).
+ */
+const MOVED_RUNS = `
+  ALTER TABLE runs ADD COLUMN moved_from TEXT;
+  CREATE INDEX runs_moved_from ON runs (platform, moved_from) WHERE moved_from IS NOT NULL;`;
+
 /** Migration "telegram_updates": webhook update ids claimed by some instance (telegram-updates-store.ts). */
 const TELEGRAM_UPDATES = `
   CREATE TABLE telegram_updates (
@@ -297,6 +305,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { sqlite: ALERT_COUNTS, postgres: ALERT_COUNTS },
   // Alert counts unknown (multi): alerts sent before "alert counts" are never edited (ALERT_COUNTS_UNKNOWN).
   { sqlite: ALERT_COUNTS_UNKNOWN, postgres: ALERT_COUNTS_UNKNOWN },
+  // Moved runs (upgrade): the slot claims and unsent parts of a group upgraded to a supergroup follow it (MOVED_RUNS).
+  { sqlite: MOVED_RUNS, postgres: MOVED_RUNS },
 ];
 
 const newer = (where: string, version: number) =>

@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { idempotencyKey } from "./part-keys.js";
+import { withNoMessageLeftBehind } from "./carry-runs.js";
 import { createLeaseStore } from "./lease-store.js";
 import { OPEN, skipOpenPartsOf } from "./open-parts.js";
 import { isRevisionPart as isPart } from "./revision-leases.js";
@@ -187,6 +188,8 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
             ),
           ),
         )
+        // Not a post with messages in the chat of a group that moved to a new id: neither chat can correct them.
+        .where((eb) => withNoMessageLeftBehind(eb))
         .orderBy(order)
         .execute();
       return rows.map((r) => {

@@ -35,6 +35,8 @@ export interface RunsTable {
   sections: string | null;
   /** JSON: the effective PostOptions the run was planned with; NULL = none. */
   options: string | null;
+  /** The target this record was carried from when its group moved to this id (carry-runs.ts); NULL otherwise. */
+  moved_from: string | null;
 }
 
 export interface DeliveriesTable {

@@ -1,6 +1,7 @@
 // Subscriptions table: where the daily post goes, with filters, schedule overrides and why a target is disabled.
 import type { Kysely, Selectable } from "kysely";
 import { applyOptionsPatch } from "../delivery/effective-options.js";
+import { carryRunsOf } from "./carry-runs.js";
 import type { PostOptions } from "../delivery/post-options.js";
 import type { Platform } from "../reply.js";
 import { skipOpenPartsOf } from "./open-parts.js";
@@ -144,7 +145,7 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
         return toSubscription(row);
       });
     },
-    async move(platform, from, to, now, skipReason) {
+    async move(platform, from, to, now, skipReason, refusedWith) {
       return db.transaction().execute(async (trx) => {
         const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", from);
         const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
@@ -167,6 +168,8 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
           .onConflict((oc) => oc.columns(["platform", "target_id"]).doUpdateSet({ ...moved, pinned_message_id: null }))
           .execute();
         await trx.deleteFrom("subscriptions").where("platform", "=", platform).where("target_id", "=", from).execute();
+        // The new id has the day's post, or what is left of it to send (those parts skipped at the old id).
+        await carryRunsOf(trx, dialect, { platform, from, to, now, skipReason, refusedWith });
         // With the move, not after it: a sender elsewhere never finds the subscription moved and parts still open at the old id.
         await skipOpenPartsOf(trx, "deliveries", platform, from, skipReason, now);
         await skipOpenPartsOf(trx, "revision_parts", platform, from, skipReason, now);

@@ -198,9 +198,11 @@ export interface SubscriptionStore {
    * schedule and options, in one transaction: no reader ever sees it at both ids, or at the new one without its
    * settings. A subscription already at `to` is replaced. False when there is none at `from`. The open parts at
    * `from` (posts and corrections) are skipped for `skipReason` in the same transaction: no instance sees the move
-   * with parts left to send to the old id.
+   * with parts left to send to the old id. The recent scheduled runs of `from` go along (carry-runs.ts): the day's
+   * post is not planned again at `to`, and the parts a post had left to send are sent there — with those `from`
+   * refused for an error containing `refusedWith` (the platform telling the chat moved), and those skipped for it.
    */
-  move(platform: Platform, from: string, to: string, now: string, skipReason: string): Promise<boolean>;
+  move(platform: Platform, from: string, to: string, now: string, skipReason: string, refusedWith?: string): Promise<boolean>;
 }
 
 /** Runs and their planned parts: the delivery ledger. */

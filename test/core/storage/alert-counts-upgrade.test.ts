@@ -12,8 +12,13 @@ const COUNTS_VERSION = 12;
 const { opener } = useStoreOpeners("digest-bot-alert-counts-");
 const user = { platform: "discord" as const, userId: "42" };
 
-/** Writes the schema version back to `version`, as a state last opened by that build reads. */
+/**
+ * Writes the schema version back to `version`, as a state last opened by that build reads, taking out what the later
+ * migrations that cannot run twice added ("moved runs": a column and its index).
+ */
 async function setVersion(s: Storage, backend: StorageDialect, version: number) {
+  await sql.raw("DROP INDEX runs_moved_from").execute(s.db);
+  await sql.raw("ALTER TABLE runs DROP COLUMN moved_from").execute(s.db);
   if (backend === "sqlite") await sql.raw(`PRAGMA user_version = ${version}`).execute(s.db);
   else await sql`UPDATE digest_bot_schema SET version = ${version}`.execute(s.db);
 }
