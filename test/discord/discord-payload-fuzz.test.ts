@@ -4,7 +4,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  DISCORD_AUTOCOMPLETE_CHOICES,
   DISCORD_BUTTON_LABEL_LIMIT,
+  DISCORD_CHOICE_NAME_LIMIT,
+  DISCORD_CHOICE_VALUE_LIMIT,
   DISCORD_BUTTON_URL_LIMIT,
   DISCORD_CONTENT_LIMIT,
   DISCORD_EMBED_DESCRIPTION_LIMIT,
@@ -27,7 +30,7 @@ const SUBSCRIBED = "700000000000000001";
 const ROLE = "810000000000000042";
 const MANAGE_GUILD = "32";
 const SAMPLED = 8;
-const DATES = Array.from({ length: SAMPLED + 3 }, (_, i) => `2026-03-${String(i + 1).padStart(2, "0")}`);
+const DATES = Array.from({ length: SAMPLED + 4 }, (_, i) => `2026-03-${String(i + 1).padStart(2, "0")}`);
 /** One channel per digest to repost into (Discord allows 5 messages per 5 s per channel: one channel would pace the test). */
 const CHANNELS = DATES.map((_, i) => String(700000000000000100n + BigInt(i)));
 
@@ -81,7 +84,11 @@ function extremes(): Section[][] {
   const many = Array.from({ length: 36 }, (_, i) => ({ title: `Section ${i + 1} on a long topic, @here ${"t".repeat(100)}`, stories: [plain(`Story ${i + 1}`)] }));
   const longTitles = Array.from({ length: 30 }, (_, i) => ({ title: `${i} ${"长".repeat(260)} @everyone`, stories: [plain(`${"**@everyone** ".repeat(40)}${i}`)] }));
   const manyStories = [{ title: "Busy", stories: Array.from({ length: 40 }, (_, i) => plain(`Story ${i} <@123456789012345678> ${"x".repeat(300)}`)) }];
-  return [many, longTitles, manyStories];
+  // Every part of a /story embed at its limit at once (a section name as long as a paragraph shows in the footer).
+  const links = Array.from({ length: 14 }, (_, i) => ({ label: `${"**@here** ".repeat(6)}${i}`, url: `https://example.com/${"l".repeat(60)}/${i}` }));
+  const full = (i: number): Story => ({ title: `${"*_".repeat(150)} ${i}`, body: [`${"Words @everyone and more. ".repeat(220)}`], links, long: 9 });
+  const bulky = [{ title: `${"Section name as long as a paragraph. ".repeat(40)}`, stories: [full(1), full(2)] }];
+  return [many, longTitles, manyStories, bulky];
 }
 
 let bot: DiscordApp;
@@ -231,6 +238,22 @@ describe("hostile digests through the real Discord adapter", () => {
     expect(bodies).toHaveLength(asks.length);
     for (const { where, body } of bodies) expectSafe(where, body);
   }, guardMs(60_000));
+
+  it("/story and /links autocomplete over hostile titles: at most 25 choices, names and values of 1–100 characters", async () => {
+    for (const name of ["story", "links"]) {
+      for (const value of ["news", "model", "@everyone", "长", "x"]) {
+        const { id } = bot.fake.interact({ kind: "autocomplete", name, options: [{ name: "query", type: 3, value, focused: true }] });
+        const answer = (await callbackOf(id)).body as { type: number; data: { choices: { name: string; value: string }[] } };
+        expect(answer.type).toBe(8);
+        expect(answer.data.choices.length).toBeLessThanOrEqual(DISCORD_AUTOCOMPLETE_CHOICES);
+        for (const c of answer.data.choices) {
+          expect(c.name.length, c.name).toBeGreaterThan(0);
+          expect(c.name.length, c.name).toBeLessThanOrEqual(DISCORD_CHOICE_NAME_LIMIT);
+          expect(c.value.length, c.value).toBeLessThanOrEqual(DISCORD_CHOICE_VALUE_LIMIT);
+        }
+      }
+    }
+  });
 
   it("logged no error on the way (warnings name the digests' dropped links)", () => {
     expect(logs.filter((l) => (l.level as number) >= 50).map((l) => String(l.msg))).toEqual([]);
