@@ -24,6 +24,7 @@ import { embedLength, type DiscordMessagePayload } from "../../src/discord/disco
 import { guardMs } from "../load-slack.js";
 import { capturingLogger, type DiscordApp, startDiscordApp } from "./discord-app.js";
 import type { RecordedRequest } from "./fake-discord.js";
+import { untilRevisionsSettled } from "../core/delivery/revision-fixture.js";
 
 const TOKEN = "MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.fuzz-discord-token-for-tests_xyz";
 const SUBSCRIBED = "700000000000000001";
@@ -92,6 +93,7 @@ function extremes(): Section[][] {
 }
 
 let bot: DiscordApp;
+let samples: Section[][] = [];
 /** 08:30 in Shanghai on the last day, before its 09:00 post. */
 const clock = { now: new Date(`${DATES.at(-1)}T00:30:00Z`) };
 const { logger, logs } = capturingLogger("info");
@@ -119,7 +121,9 @@ function expectSafe(where: string, body: DiscordMessagePayload, pingRole?: strin
   const allowed = body.allowed_mentions as { parse: unknown[]; roles?: string[]; users?: string[]; replied_user?: boolean } | undefined;
   if (body.content !== undefined && body.content !== "") {
     expect(body.content, at).toBe(`<@&${pingRole}>`);
-    expect(allowed, at).toEqual({ parse: [], roles: [pingRole] });
+    // An edit of the header keeps its mention but pings nobody again.
+    if (where.startsWith("PATCH")) expect([JSON.stringify({ parse: [] }), JSON.stringify({ parse: [], roles: [pingRole] })], at).toContain(JSON.stringify(allowed));
+    else expect(allowed, at).toEqual({ parse: [], roles: [pingRole] });
   } else expect(allowed, at).toEqual({ parse: [] });
   expect((body.content ?? "").length, at).toBeLessThanOrEqual(DISCORD_CONTENT_LIMIT);
   const embeds = body.embeds ?? [];
@@ -175,15 +179,16 @@ function expectSafe(where: string, body: DiscordMessagePayload, pingRole?: strin
 }
 
 beforeAll(async () => {
-  const samples = fc.sample(digest, { seed: 20261206, numRuns: SAMPLED }) as Section[][];
+  samples = fc.sample(digest, { seed: 20261206, numRuns: SAMPLED }) as Section[][];
   bot = await startDiscordApp({
     token: TOKEN,
     name: "payload-fuzz",
     fake: { channelIds: [SUBSCRIBED, ...CHANNELS] },
     digests: (into) => [...samples, ...extremes()].forEach((sections, i) => writeFileSync(join(into, `${DATES[i]}.md`), markdownOf(DATES[i]!, sections))),
-    settings: () => ({ DISCORD_CHANNEL_IDS: SUBSCRIBED, DISCORD_PING_ROLE_ID: ROLE }),
+    settings: () => ({ DISCORD_CHANNEL_IDS: SUBSCRIBED, DISCORD_PING_ROLE_ID: ROLE, REVISION_QUIET_SECONDS: "0" }),
     logger,
     clock: () => clock.now,
+    start: true,
   });
 }, guardMs(60_000));
 afterAll(async () => {
@@ -204,6 +209,19 @@ describe("hostile digests through the real Discord adapter", () => {
     expect(posts.map((r) => r.status)).toEqual(posts.map(() => 200));
     expect(posts.map((r) => (r.body as DiscordMessagePayload).content ?? "")).toEqual([`<@&${ROLE}>`, ...posts.slice(1).map(() => "")]);
     for (const { where, body } of bodiesOf(posts)) expectSafe(where, body, ROLE);
+  });
+
+  it("a hostile revision of the delivered post: every edit, send and delete is safe, the role is not pinged again", async () => {
+    const date = DATES.at(-1) as string;
+    const from = bot.fake.requests.length;
+    writeFileSync(join(bot.dir, "digests", `${date}.md`), markdownOf(date, [...(samples[0] as Section[]), ...(samples[1] as Section[])]));
+    await bot.app.archive.reload();
+    await untilRevisionsSettled(bot.app.storage, 1, guardMs(15_000));
+    const requests = bot.fake.requests.slice(from).filter((r) => r.path.startsWith(`/channels/${SUBSCRIBED}/messages`));
+    expect(requests.filter((r) => r.method === "PATCH").length).toBeGreaterThan(0);
+    expect(requests.map((r) => r.status)).toEqual(requests.map((r) => (r.method === "DELETE" ? 204 : 200)));
+    for (const { where, body } of bodiesOf(requests)) expectSafe(where, body, ROLE);
+    expect(bot.fake.liveMessages(SUBSCRIBED)[0]?.body.content).toBe(`<@&${ROLE}>`);
   });
 
   it("/repost of every digest: each is delivered whole, and every message is safe", async () => {
