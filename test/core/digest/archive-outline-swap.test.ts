@@ -99,7 +99,9 @@ async function expectLastSaved(h: Harness, coldIds: Map<string, string[]>): Prom
   }
   const current = new Set([...held.values()].flat());
   const gone = [...words].filter((w) => !current.has(w));
-  for (const word of gone) expect((await h.ask(`/search ${word}`)).text, `/search ${word}`).toContain("No story matches");
+  for (const word of gone) {
+    expect((await h.ask(`/search ${word}`)).text, `/search ${word}`).toBe(`No story matches “${word}”.\nTry other keywords, or send /digest to browse the day's stories.`);
+  }
   expect(h.app.archive.dates()).toEqual([...DATES, SENTINEL]);
   expect(changes.filter((c) => c.type === "remove").map((c) => (c.type === "remove" ? c.date : ""))).toEqual([]);
   expect(h.logs.filter((l) => (l.level as number) >= 40).map((l) => String(l.msg))).toEqual([]);
