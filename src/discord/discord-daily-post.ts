@@ -7,7 +7,7 @@ import { storyCount, t } from "../core/i18n.js";
 import type { PostOptions } from "../core/delivery/post-options.js";
 import type { DailyPost, StorySummary } from "../core/summaries.js";
 import { DISCORD_SUPPRESS_NOTIFICATIONS, threadNameOf, type DiscordPlacement } from "./discord-placement.js";
-import { embedLength, toRows, type DiscordMessagePayload } from "./discord-render.js";
+import { embedLength, joinLinesToFit, toRows, type DiscordMessagePayload } from "./discord-render.js";
 import {
   DISCORD_BUTTONS_PER_ROW,
   DISCORD_EMBED_DESCRIPTION_LIMIT,
@@ -120,9 +120,12 @@ export function planDiscordDailyPost(post: DailyPost, locale: Locale, options: P
   const header: Block = {
     kind: "header",
     title: escapeToFit(post.title ?? t(locale, "label.digest", { date: post.date }), DISCORD_EMBED_TITLE_LIMIT),
-    description: post.header
-      .map((s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${storyCount(locale, s.storyCount)}`)
-      .join("\n"),
+    // Whole lines up to the description limit, then "…": a digest of many sections must still be postable
+    // (the packer refuses a header that does not fit, and the whole post with it).
+    description: joinLinesToFit(
+      post.header.map((s, i) => `${i + 1}. ${escapeToFit(s.title, 200)} — ${storyCount(locale, s.storyCount)}`),
+      DISCORD_EMBED_DESCRIPTION_LIMIT,
+    ),
   };
   const sections = post.sections.map((section) => ({
     heading: { kind: "heading", title: `${section.index + 1} · ${escapeToFit(section.title, DISCORD_EMBED_TITLE_LIMIT - 8)}` } as Block,

@@ -112,4 +112,15 @@ describe("planDiscordDailyPost", () => {
       { numRuns: 15 },
     );
   });
+
+  it("cuts a header listing more sections than an embed description holds at a whole line, with …; every section still follows", () => {
+    const sections = Array.from({ length: 80 }, (_, i) => ({ index: i, title: `Section ${i + 1} on a fairly long topic name`, stories: [{ id: `20260301-${i + 1}-1`, title: "t", summary: "s." }] }));
+    const post: DailyPost = { date: "2026-03-01", header: sections.map((s) => ({ title: s.title, storyCount: 1 })), sections };
+    const messages = planDiscordDailyPost(post, "en");
+    for (const m of messages) expectWithinDiscordLimits(m);
+    const lines = messages[0]!.embeds[0]!.description!.split("\n");
+    expect(lines.at(-1)).toBe("…");
+    expect(lines.slice(0, -1)).toEqual(sections.slice(0, lines.length - 1).map((s, i) => `${i + 1}. ${s.title} — 1 story`));
+    expect(shownIds(messages)).toEqual(sections.map((s) => s.stories[0]!.id));
+  });
 });
