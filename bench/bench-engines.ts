@@ -142,16 +142,27 @@ export async function paired(root: string, dir: string, state: string, rounds: n
   const config = impl.config.parseConfig({});
   const services = { config, archive, search: s, delivery: {} as never, commands: () => registry.commands };
   const ctx = { locale: "zh" as const, platform: "console" as const, isAdmin: false, services, now: new Date(), logger };
-  const command = async (options: Record<string, unknown>) => {
-    const reply = await impl.registry.runCommand(registry, "search", options, ctx);
+  const scanner = new SubstringScanner();
+  scanner.scan(archive.all(), "预热");
+  const scan = (query: string, options: SearchOptions) => scanner.scan(archive.all(), query, keeper(archive, options)).slice(0, 10);
+  // The same command on a substring scan (the same reply, the same three payloads rendered): what a bot that scans
+  // would do for /search, so the command path's ratio compares like with like.
+  const scanSearch = {
+    search: (query: string, options: SearchOptions = {}) => scanner.scan(archive.all(), query, keeper(archive, options)).slice(0, options.limit),
+    searchPage(query: string, options: SearchOptions & { offset?: number } = {}) {
+      const hits = scanner.scan(archive.all(), query, keeper(archive, options));
+      const offset = options.offset ?? 0;
+      return { hits: hits.slice(offset, offset + (options.limit ?? hits.length)), total: hits.length };
+    },
+  };
+  const scanCtx = { ...ctx, services: { ...services, search: scanSearch as unknown as typeof s } };
+  const command = async (options: Record<string, unknown>, on = ctx) => {
+    const reply = await impl.registry.runCommand(registry, "search", options, on);
     impl.discord.toDiscordPayload(reply, "zh");
     impl.telegram.toTelegramMessage(reply, "zh");
     impl.text.renderReplyText(reply, "zh");
     return reply;
   };
-  const scanner = new SubstringScanner();
-  scanner.scan(archive.all(), "预热");
-  const scan = (query: string, options: SearchOptions) => scanner.scan(archive.all(), query, keeper(archive, options)).slice(0, 10);
   // Each query's runs, per measurement. The scan and the scorer (or the command path) run the same number of times
   // per round, in two adjacent blocks (`inner` scans, then `inner` searches), so a busy machine slows both sides of a
   // ratio alike and no side gets more tries at a lucky run. Blocks, not alternation: a scan reads the whole archive
@@ -168,14 +179,14 @@ export async function paired(root: string, dir: string, state: string, rounds: n
   };
   for (const q of QUERY_MIX) s.search(q.query, { ...q.options, limit: 10 });
   for (const o of COMMAND_MIX) await command(o);
+  for (const o of COMMAND_MIX) await command(o, scanCtx);
   for (let r = 0; r < rounds; r++) {
     for (const [i, q] of QUERY_MIX.entries()) {
       for (let k = 0; k < inner; k++) runs.sub[i]!.push(await timed(() => scan(q.query, q.options ?? {})));
       for (let k = 0; k < inner; k++) runs.ours[i]!.push(await timed(() => s.search(q.query, { ...q.options, limit: 10 })));
     }
     for (const [i, o] of COMMAND_MIX.entries()) {
-      const options = { ...(o.section ? { section: String(o.section) } : {}), ...(o.date ? { date: String(o.date) } : {}) };
-      for (let k = 0; k < inner; k++) runs.cmdSub[i]!.push(await timed(() => scan(String(o.query), options)));
+      for (let k = 0; k < inner; k++) runs.cmdSub[i]!.push(await timed(() => command(o, scanCtx)));
       for (let k = 0; k < inner; k++) runs.cmd[i]!.push(await timed(() => command(o)));
     }
   }
