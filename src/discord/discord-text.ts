@@ -94,9 +94,12 @@ function escapeBrackets(text: string): string {
   return text.replace(/(?<!\\)((?:\\\\)*)\[/g, "$1\\[");
 }
 
-/** Breaks mention syntax with a zero-width space; for plain-text places (button labels) too. */
+/**
+ * Breaks mention syntax with a zero-width space; for plain-text places (button labels) too. Command mentions
+ * (`</deploy:123>`) are broken as well: they ping nobody, but render as a button that fills in a command.
+ */
 export function neutralizeMentions(text: string): string {
-  return text.replace(/@(everyone|here)/gi, `@${ZWSP}$1`).replace(/<([@#])/g, `<${ZWSP}$1`);
+  return text.replace(/@(everyone|here)/gi, `@${ZWSP}$1`).replace(/<([@#/])/g, `<${ZWSP}$1`);
 }
 
 /** Chunk size for escaping; discord.js's italic rule is quadratic in the length of what it is given. */

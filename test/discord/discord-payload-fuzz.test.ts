@@ -167,11 +167,11 @@ function expectSafe(where: string, body: DiscordMessagePayload, pingRole?: strin
     for (const l of links) for (const [host] of readAs(l.label).matchAll(/(?:[a-z0-9-]+\.)+(?:example|gg|com|org)\b/g)) expect(new URL(l.url).hostname, at).toBe(host);
     // Outside link targets (a URL path may hold `@everyone`; it never pings from there), no live mention.
     const shown = links.reduce((t, l) => t.replace(`(${l.url})`, "()"), text);
-    expect(shown, at).not.toMatch(/@(everyone|here)|<[@#]/i);
+    expect(shown, at).not.toMatch(/@(everyone|here)|<[@#/]/i);
     // An autolink `<scheme:/…>` renders as a link: only http(s) ones may stand unescaped.
     for (const m of shown.matchAll(/(?<!\\)<([^: >]+):\/[^ >]+>/g)) expect(m[1], at).toMatch(/^https?$/i);
   }
-  for (const label of labels) expect(label, at).not.toMatch(/@(everyone|here)|<[@#]/i);
+  for (const label of labels) expect(label, at).not.toMatch(/@(everyone|here)|<[@#/]/i);
   for (const url of urls) {
     expect(url, at).toMatch(/^https?:\/\//);
     expect(new URL(url).username + new URL(url).password, at).toBe("");

@@ -5,7 +5,7 @@ import { escapeText, escapeTextFully, escapeToFit, escapeToFitFully, needsNoEsca
 
 /** Pieces of digest titles and bodies, and every character some escape rule acts on (list markers, quotes, mentions…). */
 const PLAIN = ["模型", "发布", "GLM", "5", "3.5", "Qwen3", "·", "：", "，", " ", "\n", "-", ".", "12", "12. ", "- ", "  ", "x", "a-b", "😀", "\u3000"];
-const SPECIAL = ["*", "_", "~~", "||", "`", "\\", "# ", "> ", "[", "]", "(", ")", "@everyone", "@here", "<@1>", "<#2>", "<", "__", "**"];
+const SPECIAL = ["*", "_", "~~", "||", "`", "\\", "# ", "> ", "[", "]", "(", ")", "@everyone", "@here", "<@1>", "<#2>", "</deploy:3>", "<", "__", "**"];
 const mostlyPlain = fc.array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...PLAIN) }, { weight: 1, arbitrary: fc.constantFrom(...SPECIAL) }), { maxLength: 160 }).map((p) => p.join(""));
 const plainOnly = fc.array(fc.constantFrom(...PLAIN), { maxLength: 160 }).map((p) => p.join(""));
 /** Past 200 characters text is escaped in chunks, and a chunk may start anywhere: at a number and a dot, at a dash. */
@@ -19,6 +19,8 @@ describe("escapeText shortcut", () => {
     expect(escapeText("1. 第一条")).toBe("1\\. 第一条");
     expect(escapeText("- 列表")).toBe("\\- 列表");
     expect(escapeText("**粗体** @everyone")).toBe("\\*\\*粗体\\*\\* @\u200beveryone");
+    // A command mention pings nobody but renders as a button that fills in the command: digest text shows it as text.
+    expect(escapeText("运行 </deploy:123> 部署")).toBe("运行 <\u200b/deploy:123> 部署");
   });
 
   it("gives byte for byte what the full escaping gives, short texts and ones escaped in chunks alike", () => {
