@@ -68,10 +68,12 @@ export function addPostings(
   const d = BM25.d;
   for (let i = start, end = start + 2 * count; i < end; i += 2) {
     const doc = src[i]!;
+    // The rarest term's bitset first: it stays in the CPU caches, and most postings of a common word stop there
+    // before their story's length (an array over the whole archive) is read.
+    if (among !== undefined && ((among[doc >>> 5]! >>> (doc & 31)) & 1) === 0) continue; // lacks the rarest term
     const length = lengths[doc]!;
     if (length === 0) continue; // discarded (not yet vacuumed)
     if (dates !== undefined && (dates[doc]! < from || dates[doc]! > to)) continue;
-    if (among !== undefined && ((among[doc >>> 5]! >>> (doc & 31)) & 1) === 0) continue; // lacks the rarest term
     const tf = src[i + 1]!;
     if (masks[doc] === 0) touched[n++] = doc;
     scores[doc] = scores[doc]! + factor * (d + (tf * k1) / (tf + base + slope * length));

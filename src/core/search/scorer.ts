@@ -281,9 +281,9 @@ export class StoryScorer {
       }
       // One adder for the postings added since load and for a live index's Map, so the BM25 step is written once.
       const add = (doc: number, tf: number): void => {
+        if (filter && ((filter[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return;
         const length = lengths[doc];
         if (!length) return;
-        if (filter && ((filter[doc >>> 5]! >>> (doc & 31)) & 1) === 0) return;
         if (dated && (dates[doc]! < from || dates[doc]! > to)) return;
         if (masks[doc] === 0) touched[count++] = doc;
         scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
