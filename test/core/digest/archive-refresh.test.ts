@@ -64,6 +64,32 @@ describe("a running archive", () => {
     await expectSameAsFreshLoad();
   });
 
+  it("saves of the same bytes (touch, a rewrite, a rename over it), without a parse cache: no change; the edit after them is one change", async () => {
+    const changes: string[] = [];
+    archive.onChange((c) => changes.push(c.summary?.text ?? c.type));
+    const file = fileOf("2026-01-03");
+    const same = fs.readFileSync(file);
+    fs.utimesSync(file, new Date(), new Date());
+    fs.writeFileSync(file, same);
+    fs.writeFileSync(`${file}___jb_tmp___`, same);
+    fs.renameSync(`${file}___jb_tmp___`, file);
+    fs.writeFileSync(fileOf("2026-01-04"), digestText("2026-01-04", "after"));
+    await until(() => titleOf("2026-01-04") === "Story after");
+    fs.writeFileSync(file, digestText("2026-01-03", "edited"));
+    await until(() => titleOf("2026-01-03") === "Story edited");
+    expect(changes).toEqual(["2026-01-04 revised: 1 added, 1 removed; now 1 section, 1 story", "2026-01-03 revised: 1 added, 1 removed; now 1 section, 1 story"]);
+  });
+
+  it("a digest dated by its modification day, touched to another day: it moves to that date", async () => {
+    const file = path.join(dir, "2025", "undated.md");
+    fs.writeFileSync(file, "## News\n\n### Undated story\n\nBody.\n");
+    fs.utimesSync(file, new Date("2025-06-01T12:00:00Z"), new Date("2025-06-01T12:00:00Z"));
+    await until(() => titleOf("2025-06-01") === "Undated story");
+    fs.utimesSync(file, new Date("2025-06-02T12:00:00Z"), new Date("2025-06-02T12:00:00Z"));
+    await until(() => titleOf("2025-06-02") === "Undated story" && titleOf("2025-06-01") === undefined);
+    await expectSameAsFreshLoad();
+  });
+
   /** Sequences of file operations, each with what the archive must show once the watcher's events are applied. */
   const SEQUENCES: { name: string; run(): Promise<void> | void; shows(): boolean; walks?: true }[] = [
     {
