@@ -111,11 +111,9 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       throw err;
     }
     const key = contentKey(cache, file, source, stat.mtime, deps);
-    // Touched, or saved (in place or by a rename over it) with no edit: nothing to parse, log, index or revise.
-    if (isHeld(entry, key)) {
-      cache?.remember(file, stamp, key);
-      return keepUnchanged(entry, seen, file, log);
-    }
+    // Touched, or saved (in place or by a rename over it) with no edit: nothing to parse, log, index or revise. Not
+    // remembered in the cache either: that rewrites its whole index (megabytes) for one read and hash at the next start.
+    if (isHeld(entry, key)) return keepUnchanged(entry, seen, file, log);
     // The same content elsewhere (a moved folder) or back as it was: only read and hashed, never parsed.
     const outlined = fromOutline(file, key, seen, deps);
     if (outlined) {
