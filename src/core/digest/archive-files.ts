@@ -6,7 +6,7 @@ import { type DigestOutline, isOutlined, loadOutlined, outlineDigest, storiesUnd
 import { type DigestParser, takeParseJson } from "./digest-parser.js";
 import { dateFromFileName, dayInTimeZone } from "./digest-date.js";
 import type { Digest, Story } from "./model.js";
-import type { ParseCache } from "./parse-cache.js";
+import { hashDigestSource, type ParseCache } from "./parse-cache.js";
 import { type ParsedDigest, parseDigest } from "./parse-digest.js";
 import { assignStoryIds, type DateIds } from "./story-ids.js";
 
@@ -19,7 +19,7 @@ export type GoodParse = Pick<ParsedDigest, "digest" | "warnings" | "dateLine">;
 /** What the archive knows about one file: its last good parse and the version (mtime/size) last read. */
 export interface FileEntry {
   good?: GoodParse;
-  /** The parse-cache key of the content in `good` (with a cache). */
+  /** The content key of `good` (the parse-cache key with a cache, the same hash without): a save of the same bytes has it too. */
   key?: string;
   /** `good.digest` came from its outline: it has its stable ids already, and its stories load on first use. */
   outlined?: boolean;
@@ -66,10 +66,11 @@ function keepable(entry: FileEntry | undefined, log: Logger): Pick<FileEntry, "g
 
 /**
  * The next state of one file. An unchanged stat stamp (size, mtime, inode, ctime) → the entry as it was (nothing read). A version known to
- * the parse cache → its cached parse (nothing read or hashed at start). Otherwise the file is read, hashed, and
- * parsed (in the parser's worker) unless the cache has that content. Any failure — unreadable, too big, not a
- * digest, the parser crashing or timing out — is logged once and recorded as the entry's problem; the last good
- * version stays. `"gone"` when the file disappeared meanwhile.
+ * the parse cache → its cached parse (nothing read or hashed at start). Otherwise the file is read and hashed; the
+ * content `entry` holds already (touched, saved with no edit) → `entry` itself, its stamp updated, so the archive
+ * sees no change. Else it is parsed (in the parser's worker) unless the cache has that content. Any failure —
+ * unreadable, too big, not a digest, the parser crashing or timing out — is logged once and recorded as the entry's
+ * problem; the last good version stays. `"gone"` when the file disappeared meanwhile.
  */
 export async function readDigestFile(file: string, entry: FileEntry | undefined, deps: ReadDeps): Promise<FileEntry | "gone"> {
   const { cache, log } = deps;
@@ -98,6 +99,7 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
     const known = datedByName(file) ? cache?.knownKey(file, stamp) : undefined;
     const outlinedStat = known === undefined ? undefined : fromOutline(file, known, seen, deps);
     if (outlinedStat) return outlinedStat;
+    if (known !== undefined && isHeld(entry, known)) return keepUnchanged(entry, seen, file, log);
     const fromStat = known === undefined ? undefined : await cache?.get(known, file);
     if (fromStat) return accept(fromStat, seen, deps, file, known);
 
@@ -108,26 +110,27 @@ export async function readDigestFile(file: string, entry: FileEntry | undefined,
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone";
       throw err;
     }
-    const key = cache && contentKey(cache, file, source, stat.mtime, deps);
+    const key = contentKey(cache, file, source, stat.mtime, deps);
+    // Touched, or saved (in place or by a rename over it) with no edit: nothing to parse, log, index or revise. Not
+    // remembered in the cache either: that rewrites its whole index (megabytes) for one read and hash at the next start.
+    if (isHeld(entry, key)) return keepUnchanged(entry, seen, file, log);
     // The same content elsewhere (a moved folder) or back as it was: only read and hashed, never parsed.
-    const outlined = key === undefined ? undefined : fromOutline(file, key, seen, deps);
+    const outlined = fromOutline(file, key, seen, deps);
     if (outlined) {
-      cache?.remember(file, stamp, key as string);
+      cache?.remember(file, stamp, key);
       return outlined;
     }
-    const cached = key === undefined ? undefined : await cache?.get(key, file);
+    const cached = await cache?.get(key, file);
     if (cached) {
-      cache?.remember(file, stamp, key as string);
+      cache?.remember(file, stamp, key);
       return accept(cached, seen, deps, file, key);
     }
     const outcome = await deps.parser.parse(source, file, { mtime: stat.mtime, ...(deps.timeZone ? { timeZone: deps.timeZone } : {}) });
     if (!outcome.ok) return fail(seen, outcome.message);
     // Taken even without a cache: the worker's JSON text must not live as long as the parse.
     const json = takeParseJson(outcome.parsed);
-    if (key !== undefined) {
-      cache?.set(key, outcome.parsed, json);
-      cache?.remember(file, stamp, key);
-    }
+    cache?.set(key, outcome.parsed, json);
+    cache?.remember(file, stamp, key);
     return accept(outcome.parsed, seen, deps, file, key);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -156,10 +159,24 @@ const datedByName = (file: string): boolean => dateFromFileName(file).kind !== "
  * path's folders, or by its modification day in `POST_TIMEZONE`: those are part of its key then, so a touched or
  * moved file, or another zone, is parsed again rather than served under its old date.
  */
-function contentKey(cache: ParseCache, file: string, source: string, mtime: Date, deps: ReadDeps): string {
-  if (datedByName(file)) return cache.keyOf(file, source);
+function contentKey(cache: ParseCache | undefined, file: string, source: string, mtime: Date, deps: ReadDeps): string {
+  const keyOf = cache ? (f: string, s: string) => cache.keyOf(f, s) : hashDigestSource;
+  if (datedByName(file)) return keyOf(file, source);
   const zone = deps.timeZone ?? "UTC";
-  return cache.keyOf(file, `${path.dirname(file)}\0${dayInTimeZone(mtime, zone)}\0${zone}\0${source}`);
+  return keyOf(file, `${path.dirname(file)}\0${dayInTimeZone(mtime, zone)}\0${zone}\0${source}`);
+}
+
+/** True when `entry` holds a good parse of the content `key` names and nothing is wrong with the file. */
+const isHeld = (entry: FileEntry | undefined, key: string): entry is FileEntry => entry?.good !== undefined && entry.problem === undefined && entry.key === key;
+
+/**
+ * `entry`, the very same object (the archive sees no change: no event, no log, no new ids), now vouching for the
+ * file's new stat stamp: the next event finds its stamp unchanged, and a real edit after it is read as usual.
+ */
+function keepUnchanged(entry: FileEntry, seen: string, file: string, log: Logger): FileEntry {
+  entry.seen = seen;
+  log.debug({ file }, `${file}: saved with its content unchanged; nothing to reload`);
+  return entry;
 }
 
 function accept(parsed: GoodParse, seen: string, deps: ReadDeps, file: string, key: string | undefined, outlined = false): FileEntry {

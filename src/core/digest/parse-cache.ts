@@ -76,6 +76,10 @@ export interface ParseCache {
 const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
 
+/** A digest file's content key (its parse depends on its base name and its bytes); the archive's, with or without a cache. */
+export const hashDigestSource = (file: string, source: string): string =>
+  createHash("sha256").update(path.basename(file)).update("\0").update(source).digest("base64url");
+
 /** The entry may come from the same content at another path (a moved folder): warnings name this file. */
 function named(parsed: ParsedDigest, file: string): ParsedDigest {
   return { ...parsed, warnings: parsed.warnings.map((w) => ({ ...w, file })) };
@@ -205,7 +209,7 @@ export async function openParseCache(dir: string, logger: Logger, writes?: DataD
       const known = files.get(file);
       return known && sameStamp(known, stamp) && stored.has(known.key) ? known.key : undefined;
     },
-    keyOf: (file, source) => createHash("sha256").update(path.basename(file)).update("\0").update(source).digest("base64url"),
+    keyOf: hashDigestSource,
     async get(key, file) {
       if (!stored.has(key)) return undefined;
       try {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { digestText } from "../../../bench/save-styles.js";
 import { type Archive, createArchive } from "../../../src/core/digest/archive.js";
+import { openParseCache, type ParseCache } from "../../../src/core/digest/parse-cache.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { guardMs } from "../../load-slack.js";
 
@@ -61,6 +62,57 @@ describe("a running archive", () => {
     await until(() => titleOf(date) === "Story edited");
     expect(readdir).not.toHaveBeenCalled();
     expect([...new Set(stat.mock.calls.map(([file]) => String(file)))]).toEqual([fileOf(date)]);
+    await expectSameAsFreshLoad();
+  });
+
+  it("saves of the same bytes (touch, a rewrite, a rename over it), without a parse cache: no change; the edit after them is one change", async () => {
+    const changes: string[] = [];
+    archive.onChange((c) => changes.push(c.summary?.text ?? c.type));
+    const file = fileOf("2026-01-03");
+    const same = fs.readFileSync(file);
+    fs.utimesSync(file, new Date(), new Date());
+    fs.writeFileSync(file, same);
+    fs.writeFileSync(`${file}___jb_tmp___`, same);
+    fs.renameSync(`${file}___jb_tmp___`, file);
+    fs.writeFileSync(fileOf("2026-01-04"), digestText("2026-01-04", "after"));
+    await until(() => titleOf("2026-01-04") === "Story after");
+    fs.writeFileSync(file, digestText("2026-01-03", "edited"));
+    await until(() => titleOf("2026-01-03") === "Story edited");
+    expect(changes).toEqual(["2026-01-04 revised: 1 added, 1 removed; now 1 section, 1 story", "2026-01-03 revised: 1 added, 1 removed; now 1 section, 1 story"]);
+  });
+
+  it("saves of the same bytes with a parse cache: nothing written to the cache; the edit after them is", async () => {
+    const cache = await openParseCache(path.join(root, "cache"), logger);
+    const writes: string[] = [];
+    const counted: ParseCache = {
+      ...cache,
+      set: (key, parsed, json) => void (writes.push(`set ${parsed.digest.date}`), cache.set(key, parsed, json)),
+      remember: (file, stamp, key) => void (writes.push(`remember ${path.basename(file)}`), cache.remember(file, stamp, key)),
+    };
+    const cached = await createArchive({ dir, logger, pollMs: 0, cache: counted });
+    try {
+      writes.length = 0;
+      const file = fileOf("2026-01-03");
+      const same = fs.readFileSync(file);
+      fs.utimesSync(file, new Date(), new Date());
+      fs.writeFileSync(file, same);
+      fs.writeFileSync(`${file}___jb_tmp___`, same);
+      fs.renameSync(`${file}___jb_tmp___`, file);
+      fs.writeFileSync(fileOf("2026-01-04"), digestText("2026-01-04", "after"));
+      await until(() => cached.get("2026-01-04")?.sections[0]?.stories[0]?.title === "Story after");
+      expect(writes).toEqual(["set 2026-01-04", "remember 2026-01-04.md"]);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it("a digest dated by its modification day, touched to another day: it moves to that date", async () => {
+    const file = path.join(dir, "2025", "undated.md");
+    fs.writeFileSync(file, "## News\n\n### Undated story\n\nBody.\n");
+    fs.utimesSync(file, new Date("2025-06-01T12:00:00Z"), new Date("2025-06-01T12:00:00Z"));
+    await until(() => titleOf("2025-06-01") === "Undated story");
+    fs.utimesSync(file, new Date("2025-06-02T12:00:00Z"), new Date("2025-06-02T12:00:00Z"));
+    await until(() => titleOf("2025-06-02") === "Undated story" && titleOf("2025-06-01") === undefined);
     await expectSameAsFreshLoad();
   });
 
