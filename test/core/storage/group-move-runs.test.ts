@@ -158,6 +158,23 @@ describe.each(testBackends())("a subscription moved to a new id, on %s", (backen
     expect((await u.revisions.currentMessages({ runId: "s-none", platform: "telegram", targetId: NEW })).map((m) => m.messageId)).toEqual(["7", "8"]);
   });
 
+  it("a group whose posts were only /repost: corrected in neither chat, /status in the new one tells the last, one cut off is finished there", async () => {
+    const s = await opener(backend)();
+    await s.subscriptions.upsert("telegram", OLD, undefined, T0);
+    const repost = (runId: string, now: string) => post(runId, OLD, ["header", "section"], { kind: "repost", slot: undefined, now, whileSubscribed: false, oncePerDigest: false });
+    expect(await s.ledger.planRuns([repost("r-done", T0), repost("r-half", SLOT)])).toEqual(["planned", "planned"]);
+    await s.ledger.markSent(part("r-done", 0), "500", T0);
+    await s.ledger.markSent(part("r-done", 1), "501", T0);
+    await s.ledger.markSent(part("r-half", 0), "502", SLOT);
+    expect((await s.revisions.deliveredRuns(DAY)).map((r) => r.runId)).toEqual(["r-done"]);
+    expect(await move(s)).toBe(true);
+    // The group refuses every edit, and the supergroup does not have those messages.
+    expect(await s.revisions.deliveredRuns(DAY)).toEqual([]);
+    expect((await s.ledger.openParts("telegram", NEW)).map((p) => [p.runId, p.partIndex, p.kind])).toEqual([["r-half", 1, "repost"]]);
+    expect(await s.ledger.lastRun("telegram", NEW)).toMatchObject({ runId: "r-half", kind: "repost", status: "pending" });
+    expect((await s.ledger.pendingRuns()).map((r) => [r.runId, r.targetId, r.open, r.parts])).toEqual([["r-half", NEW, 1, 2]]);
+  });
+
   it("carries the slot claims of the last 7 days and the latest one; older history stays at the old id", async () => {
     const s = await opener(backend)();
     await s.subscriptions.upsert("telegram", OLD, undefined, T0);
