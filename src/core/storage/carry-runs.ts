@@ -1,5 +1,5 @@
 // What a subscription takes along when its group moves to a new id (a Telegram group upgraded to a supergroup): its recent slot claims and posts, and the parts they had left to send.
-import type { ExpressionBuilder, Transaction } from "kysely";
+import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import { runOrder } from "./ledger-store.js";
 import { OPEN } from "./open-parts.js";
 import { idempotencyKey } from "./part-keys.js";
@@ -124,4 +124,17 @@ export function withNoMessageLeftBehind(eb: ExpressionBuilder<StateTables & { r:
     .where("d.status", "=", "sent");
   const movedAway = eb.selectFrom("runs as moved").select("moved.run_id").whereRef("moved.platform", "=", "r.platform").whereRef("moved.moved_from", "=", "r.target_id");
   return eb.and([eb.not(eb.exists(movedAway)), eb.or([eb("r.moved_from", "is", null), eb.not(eb.exists(sentAtOldId))])]);
+}
+
+/** withNoMessageLeftBehind for one run at one target: false too when there is no such run. */
+export async function leftNoMessageBehind(db: Kysely<StateTables> | Transaction<StateTables>, run: { runId: string; platform: string; targetId: string }): Promise<boolean> {
+  const row = await db
+    .selectFrom("runs as r")
+    .select("r.run_id")
+    .where("r.run_id", "=", run.runId)
+    .where("r.platform", "=", run.platform)
+    .where("r.target_id", "=", run.targetId)
+    .where((eb) => withNoMessageLeftBehind(eb))
+    .executeTakeFirst();
+  return row !== undefined;
 }
