@@ -98,4 +98,24 @@ describe.runIf(testBackends().includes("postgres"))("a subscription moved while 
     expect(await moving).toBe("moved");
     expect(await state(a)).toMatchObject({ old: false, new: true, openAtOld: 0, openAtNew: ["s-a#0", "s-a#1"] });
   });
+
+  it("the supergroup subscribed already, planned with the group in one batch while the move runs: no deadlock, the post goes once to the new id", async () => {
+    const { a, b, hold, waitingOnHold, migrate, state } = await setup();
+    await a.subscriptions.upsert("telegram", NEW, undefined, T0);
+    // `hold` shares the supergroup's row: the move, having locked the group's, waits there for it.
+    await hold.query("BEGIN");
+    await hold.query(`SELECT 1 FROM subscriptions WHERE platform = 'telegram' AND target_id = $1 FOR SHARE`, [NEW]);
+    const moving = migrate(b);
+    await waitingOnHold();
+    // A batch of both targets locks their rows in id order (the supergroup's first), as every planning does.
+    const planning = a.ledger.planRuns([post("s-old", OLD), post("s-new", NEW)]);
+    const waiting = async () => Number(((await hold.query("SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")) as { rows: { n: string }[] }).rows[0]!.n);
+    for (let i = 0; i < 40 && (await waiting()) < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    await hold.query("ROLLBACK");
+    const [moved, planned] = await Promise.allSettled([moving, planning]);
+    expect(moved).toEqual({ status: "fulfilled", value: "moved" });
+    expect(planned.status === "rejected" ? String(planned.reason) : "fulfilled").toBe("fulfilled");
+    expect(await state(a)).toMatchObject({ old: false, new: true, openAtOld: 0 });
+    expect(new Set((await state(a)).openAtNew.map((p) => p.split("#")[0])).size).toBe(1);
+  });
 });

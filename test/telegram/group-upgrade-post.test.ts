@@ -125,6 +125,31 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
     expect(await correctTheDay(f)).toEqual({ calls: [], waiting: [] });
   });
 
+  it("upgraded just after Telegram took its second message, whose answer came after the notice: the supergroup gets the rest, not that message again", async () => {
+    f = await subscribedGroup(backend);
+    const replies = postedTo(f, OLD).length;
+    let toGroup = 0;
+    const second = f.tg.holdNext("sendMessage", (params) => Number(params.chat_id) === OLD && ++toGroup === 2);
+    f.clock.now = new Date(AT_SLOT);
+    const ticking = f.app.delivery.tick();
+    await second.arrived;
+    // The message reached the group before the upgrade; the bot sees the notice before Telegram's answer to it.
+    f.tg.pushUpdate(TOKEN, { message: { message_id: nextMessageId++, date: 0, chat: group(OLD), from, migrate_to_chat_id: NEW } });
+    await until(async () => ((await f!.app.storage.subscriptions.get("telegram", String(NEW))) ? true : undefined));
+    second.release();
+    await ticking;
+    f.tg.upgradeGroup(OLD, NEW);
+    f.clock.now = new Date(MINUTE_LATER);
+    await f.app.delivery.tick();
+    await f.app.delivery.tick();
+    const atGroup = postedTo(f, OLD).slice(replies);
+    expect([atGroup.length, refusedAt(f, OLD)]).toEqual([2, 0]);
+    const last = await f.app.storage.ledger.lastRun("telegram", String(NEW));
+    expect(last).toMatchObject({ digestDate: "2026-02-18", status: "sent" });
+    const planned = await f.app.storage.ledger.runParts(last!.runId, { platform: "telegram", targetId: String(OLD) });
+    expect([...atGroup, ...postedTo(f, NEW)]).toEqual(planned.map((p) => (p.payload as { text: string }).text));
+  });
+
   it("upgraded before its second message, which Telegram refused before the bot saw the upgrade: the supergroup gets the rest once", async () => {
     f = await subscribedGroup(backend);
     const replies = postedTo(f, OLD).length;

@@ -94,6 +94,8 @@ export function createRevisionDesk(options: RevisionDeskOptions): RevisionDesk {
     if (!operations) return "unchanged";
     const revisionId = newRunId("manual", run.digestDate).replace(/^m/, "v");
     const revision = await store.planRevision({ run, partCount: payloads.length, operations, revisionId, now: clock().toISOString() });
+    // Its group moved to a new id since the run was read as delivered (a run kept waiting here across ticks).
+    if (revision === undefined) return "unchanged";
     if (post.sections.length === 0) {
       logger.info({ runId: run.runId, platform: run.platform, target: run.targetId, date: run.digestDate }, "revision: the run's sections are no longer in the digest; their messages are deleted and the header corrected");
     }

@@ -1,5 +1,5 @@
-// What a subscription takes along when its group moves to a new id (a Telegram group upgraded to a supergroup): its recent slot claims, and the parts its posts had left to send.
-import type { ExpressionBuilder, Transaction } from "kysely";
+// What a subscription takes along when its group moves to a new id (a Telegram group upgraded to a supergroup): its recent slot claims and posts, and the parts they had left to send.
+import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import { runOrder } from "./ledger-store.js";
 import { OPEN } from "./open-parts.js";
 import { idempotencyKey } from "./part-keys.js";
@@ -21,7 +21,8 @@ const ROWS_PER_STATEMENT = 500;
 /**
  * In the move's transaction: records at `to` the scheduled runs of `from` of the last CARRIED_SLOTS_MS (and its
  * latest), same run ids, slots and outcomes, marked `moved_from`, so the slot is taken and the day's digest
- * delivered at the new id; and skips (for `skipReason`) each open part of them (pending or in flight) at `from`,
+ * delivered at the new id (and its reposts and manual posts of that window, created since: /status tells them
+ * there, and the old id's posts are known to have moved, for corrections); and skips (for `skipReason`) each open part of them (pending or in flight) at `from`,
  * giving it to the new id, pending, with its own idempotency key — never a message sent at the old id, which the
  * new chat does not have: a pin part goes only with the header it pins. A claim the new id already has for that
  * slot stays as it is, and that run's parts are not carried. The move skips the other open parts of `from` after.
@@ -34,16 +35,23 @@ export async function carryRunsOf(
   move: { platform: string; from: string; to: string; now: string; skipReason: string; refusedWith?: string | undefined },
 ): Promise<void> {
   const { platform, from, to, now, skipReason, refusedWith } = move;
-  const scheduled = () =>
-    trx.selectFrom("runs").where("platform", "=", platform).where("target_id", "=", from).where("kind", "=", "scheduled").where("slot", "is not", null);
-  const latest = await scheduled().select((eb) => eb.fn.max("slot").as("slot")).executeTakeFirst();
-  if (!latest?.slot) return;
+  const ofFrom = () => trx.selectFrom("runs").where("platform", "=", platform).where("target_id", "=", from);
+  const latest = await ofFrom().where("kind", "=", "scheduled").where("slot", "is not", null).select((eb) => eb.fn.max("slot").as("slot")).executeTakeFirst();
   const cutoff = new Date(Date.parse(now) - CARRIED_SLOTS_MS).toISOString();
-  const runs = await scheduled()
+  const since = latest?.slot && latest.slot < cutoff ? latest.slot : cutoff;
+  // Reposts and manual posts of the window too: /status at the new id tells them, one cut off is finished there,
+  // and a group whose posts were only those is known to have moved (withNoMessageLeftBehind) — not corrected.
+  const runs = await ofFrom()
     .select(["run_id", "kind", "digest_date", "section_index", "slot", "outcome", "note", "requested_by", "created_at", "sections", "options"])
-    .where("slot", ">=", latest.slot < cutoff ? latest.slot : cutoff)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("kind", "=", "scheduled"), eb("slot", "is not", null), eb("slot", ">=", since)]),
+        eb.and([eb("kind", "<>", "scheduled"), eb("created_at", ">=", cutoff)]),
+      ]),
+    )
     .orderBy(runOrder(dialect))
     .execute();
+  if (runs.length === 0) return;
   const carried: string[] = [];
   for (let i = 0; i < runs.length; i += ROWS_PER_STATEMENT) {
     const rows = runs.slice(i, i + ROWS_PER_STATEMENT).map((r) => ({ ...r, platform, target_id: to, moved_from: from }));
@@ -116,4 +124,17 @@ export function withNoMessageLeftBehind(eb: ExpressionBuilder<StateTables & { r:
     .where("d.status", "=", "sent");
   const movedAway = eb.selectFrom("runs as moved").select("moved.run_id").whereRef("moved.platform", "=", "r.platform").whereRef("moved.moved_from", "=", "r.target_id");
   return eb.and([eb.not(eb.exists(movedAway)), eb.or([eb("r.moved_from", "is", null), eb.not(eb.exists(sentAtOldId))])]);
+}
+
+/** withNoMessageLeftBehind for one run at one target: false too when there is no such run. */
+export async function leftNoMessageBehind(db: Kysely<StateTables> | Transaction<StateTables>, run: { runId: string; platform: string; targetId: string }): Promise<boolean> {
+  const row = await db
+    .selectFrom("runs as r")
+    .select("r.run_id")
+    .where("r.run_id", "=", run.runId)
+    .where("r.platform", "=", run.platform)
+    .where("r.target_id", "=", run.targetId)
+    .where((eb) => withNoMessageLeftBehind(eb))
+    .executeTakeFirst();
+  return row !== undefined;
 }

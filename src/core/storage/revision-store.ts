@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Platform } from "../reply.js";
 import { idempotencyKey } from "./part-keys.js";
-import { withNoMessageLeftBehind } from "./carry-runs.js";
+import { leftNoMessageBehind, withNoMessageLeftBehind } from "./carry-runs.js";
 import { createLeaseStore } from "./lease-store.js";
 import { OPEN, skipOpenPartsOf } from "./open-parts.js";
 import { isRevisionPart as isPart } from "./revision-leases.js";
@@ -83,8 +83,12 @@ export interface RevisionStore {
   currentMessages(run: Pick<DeliveredRun, "runId" | "platform" | "targetId">): Promise<DeliveredMessage[]>;
   /** True while an earlier revision of this run at this target still has operations to do. */
   hasOpenRevision(run: Pick<DeliveredRun, "runId" | "platform" | "targetId">): Promise<boolean>;
-  /** Writes a revision and all its operations in one transaction, before anything is sent. Returns its number. */
-  planRevision(input: PlanRevisionInput): Promise<number>;
+  /**
+   * Writes a revision and all its operations in one transaction, before anything is sent. Returns its number, or
+   * undefined (nothing written) for a post with messages left in the chat of a group that moved to a new id since it
+   * was read as delivered (withNoMessageLeftBehind): neither chat can correct it.
+   */
+  planRevision(input: PlanRevisionInput): Promise<number | undefined>;
   /** Open operations (pending / in-flight) of a target as sender parts, oldest revision first, in part order. */
   openParts(platform: Platform, targetId: string): Promise<PartRow[]>;
   targetsWithOpenParts(): Promise<{ platform: Platform; targetId: string }[]>;
@@ -255,6 +259,7 @@ export function createRevisionStore(db: Kysely<StateTables>, dialect: StorageDia
     },
     async planRevision({ run, partCount, operations, revisionId, now }) {
       return db.transaction().execute(async (trx) => {
+        if (!(await leftNoMessageBehind(trx, run))) return undefined;
         const last = await trx
           .selectFrom("revisions")
           .select((eb) => eb.fn.max("revision").as("n"))

@@ -1,5 +1,7 @@
 // Group commit of delivery "sent" marks on SQLite: a confirmed send is written in the transaction of the next claim (one disk sync for both), or alone after a few ms.
 import type { Kysely, Transaction } from "kysely";
+import { dropCarriedCopiesOf } from "./carried-copies.js";
+import { OPEN } from "./open-parts.js";
 import type { StateTables } from "./schema.js";
 import type { PartKey } from "./types.js";
 
@@ -69,14 +71,20 @@ export function createSentMarks(db: Kysely<StateTables>, options: { group: boole
 
   async function write(writer: Writer, marks: readonly Mark[]) {
     for (const m of marks) {
-      await writer
-        .updateTable("deliveries")
-        .set({ status: "sent", message_id: m.messageId, last_error: null, sent_at: m.now, updated_at: m.now })
-        .where("run_id", "=", m.key.runId)
-        .where("platform", "=", m.key.platform)
-        .where("target_id", "=", m.key.targetId)
-        .where("part_index", "=", m.key.partIndex)
-        .execute();
+      const mark = () =>
+        writer
+          .updateTable("deliveries")
+          .set({ status: "sent", message_id: m.messageId, last_error: null, sent_at: m.now, updated_at: m.now })
+          .where("run_id", "=", m.key.runId)
+          .where("platform", "=", m.key.platform)
+          .where("target_id", "=", m.key.targetId)
+          .where("part_index", "=", m.key.partIndex);
+      const open = await mark().where("status", "in", OPEN).executeTakeFirst();
+      if (Number(open.numUpdatedRows) > 0) continue;
+      // Skipped while it was on its way (an unsubscribe, a move): the platform took it all the same, so it is sent —
+      // and a move's copy of it at the new id must not post it a second time.
+      await mark().execute();
+      await dropCarriedCopiesOf(writer, m.key, m.now);
     }
   }
 

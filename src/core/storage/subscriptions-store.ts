@@ -147,8 +147,9 @@ export function createSubscriptionStore(db: Kysely<StateTables>, dialect: Storag
     },
     async move(platform, from, to, now, skipReason, refusedWith) {
       return db.transaction().execute(async (trx) => {
-        const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "=", from);
-        const row = await (dialect === "postgres" ? select.forUpdate() : select).executeTakeFirst();
+        // Both rows, in id order as a planning batch locks them (plan-runs.ts): one of both ids and this never deadlock.
+        const select = trx.selectFrom("subscriptions").selectAll().where("platform", "=", platform).where("target_id", "in", [from, to]).orderBy("target_id");
+        const row = (await (dialect === "postgres" ? select.forUpdate() : select).execute()).find((r) => r.target_id === from);
         if (!row) return false;
         // The pinned header stays behind: it is a message of the old chat, which the new id cannot unpin.
         const moved = {

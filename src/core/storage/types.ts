@@ -198,7 +198,7 @@ export interface SubscriptionStore {
    * schedule and options, in one transaction: no reader ever sees it at both ids, or at the new one without its
    * settings. A subscription already at `to` is replaced. False when there is none at `from`. The open parts at
    * `from` (posts and corrections) are skipped for `skipReason` in the same transaction: no instance sees the move
-   * with parts left to send to the old id. The recent scheduled runs of `from` go along (carry-runs.ts): the day's
+   * with parts left to send to the old id. The recent runs of `from` go along (carry-runs.ts): the day's
    * post is not planned again at `to`, and the parts a post had left to send are sent there — with those `from`
    * refused for an error containing `refusedWith` (the platform telling the chat moved), and those skipped for it.
    */

@@ -20,6 +20,9 @@ class EditingPublisher extends ScriptedPublisher {
   readonly edits: { id: string; text: string }[] = [];
   readonly deletes: string[] = [];
   editScript: EditStep[] = [];
+  /** Targets whose edits fail for now (a transient error), and every target an edit was tried at. */
+  readonly failEditsAt = new Set<string>();
+  readonly editsTriedAt: string[] = [];
   editsPerMinute: number | undefined;
   constructor(platform: "telegram" | "discord", shared?: { shown: Map<string, string> }) {
     super(platform, { dedupe: true });
@@ -30,7 +33,9 @@ class EditingPublisher extends ScriptedPublisher {
     this.shown.set(result.messageId, text);
     return result;
   }
-  async edit(_target: string, id: string, text: string) {
+  async edit(target: string, id: string, text: string) {
+    this.editsTriedAt.push(target);
+    if (this.failEditsAt.has(target)) throw new PublishError("transient", "502 Bad Gateway");
     const step = this.editScript.shift() ?? "ok";
     if (step === "hang") return new Promise<never>(() => {});
     if (step === "gone" || !this.shown.has(id)) throw new PublishError("permanent", `message ${id} was deleted`);
@@ -287,6 +292,39 @@ describe.each(testBackends())("revisions on %s", (backend) => {
     expect(lines.filter((l) => l.target === "-2002" && Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
     expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
   });
+  it("a correction waiting behind an open one in a group that is then upgraded to a supergroup: neither chat is corrected", async () => {
+    h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" }, backend);
+    const archive = new RevisableArchive([digestOn(DAY)]);
+    const clock = new FakeClock(new Date("2026-02-17T12:00:00Z"));
+    const db = await h.open();
+    await db.subscriptions.upsert("telegram", "-4242", undefined, "2026-02-17T12:00:00Z");
+    const engine = await h.engine({ db, archive, clock });
+    const platform = new EditingPublisher("telegram");
+    engine.registerPublisher(platform);
+    await engine.start();
+    clock.set(SLOT);
+    await engine.tick();
+    // A first correction stays open in the group (its edits keep failing for now); a second one waits behind it.
+    platform.failEditsAt.add("-4242");
+    archive.put(revised((d) => (d.sections[2]!.stories[0]!.title += " (fixed)")));
+    await untilRequested(db);
+    clock.set(after(61));
+    await engine.tick();
+    archive.put(revised((d) => (d.sections[2]!.stories[0]!.title += " (fixed again)")));
+    await untilRequested(db);
+    clock.set(after(130));
+    await engine.tick();
+    expect(await db.revisions.hasOpenRevision({ runId: (await db.ledger.lastRun("telegram", "-4242"))!.runId, platform: "telegram", targetId: "-4242" })).toBe(true);
+    // The group is upgraded: its messages are in the old chat, which refuses every edit from now on.
+    expect(await db.subscriptions.move("telegram", "-4242", "-1009990001", after(140), "the group was upgraded to supergroup -1009990001")).toBe(true);
+    const tried = platform.editsTriedAt.length;
+    clock.set(after(200));
+    await engine.tick();
+    await engine.tick();
+    expect(platform.editsTriedAt.slice(tried)).toEqual([]);
+    expect((await column(db, "SELECT count(*) FROM revision_requests")).map(Number)).toEqual([0]);
+  });
+
   it("while a post of the digest stays unsent, ticks do not read the digest's delivered posts again; the post is corrected once it is sent", async () => {
     const { archive, clock, db, engine, platform } = await setup();
     platform.scriptFor.set("-2002", Array.from({ length: 1000 }, () => ({ status: 500 as const })));

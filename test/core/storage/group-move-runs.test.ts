@@ -109,6 +109,31 @@ describe.each(testBackends())("a subscription moved to a new id, on %s", (backen
     expect((await t.ledger.openParts("telegram", NEW)).map((p) => [p.partIndex, p.operation ?? "send"])).toEqual([[1, "send"]]);
   });
 
+  it("a part on its way at the old id during the move, then confirmed there: its copy at the new id (and the pin of it) is not sent", async () => {
+    const s = await opener(backend)();
+    await groupWithPost(s, "s-old", ["header", "section 1", "section 2", { pin: 0 }], 0, { operations: ["send", "send", "send", "pin"] });
+    const claim = { owner: "a", now: SLOT, leaseUntil: "2026-02-18T01:10:00.000Z" };
+    expect(await s.leases.claim(part("s-old", 0), { status: "pending", attempts: 0 }, claim)).toBe(true);
+    expect(await move(s)).toBe(true);
+    expect((await s.ledger.openParts("telegram", NEW)).map((p) => p.partIndex)).toEqual([0, 1, 2, 3]);
+    // Telegram took the header before the upgrade; its answer comes after the move.
+    await s.ledger.markSent(part("s-old", 0), "500", MOVED_AT);
+    expect((await s.ledger.openParts("telegram", NEW)).map((p) => p.partIndex)).toEqual([1, 2]);
+    expect((await s.ledger.runParts("s-old", { platform: "telegram", targetId: OLD })).map((p) => p.status)).toEqual(["sent", "skipped", "skipped", "skipped"]);
+    await s.ledger.markSent(part("s-old", 1, NEW), "7", MOVED_AT);
+    await s.ledger.markSent(part("s-old", 2, NEW), "8", MOVED_AT);
+    expect(await s.ledger.lastRun("telegram", NEW)).toMatchObject({ runId: "s-old", status: "sent" });
+    expect(await s.ledger.targetsWithOpenParts()).toEqual([]);
+
+    // Refused there instead (the group was upgraded by then): the copy goes.
+    const t = await opener(backend)();
+    await groupWithPost(t, "s-old", ["header", "section"], 1);
+    expect(await t.leases.claim(part("s-old", 1), { status: "pending", attempts: 0 }, claim)).toBe(true);
+    expect(await move(t)).toBe(true);
+    await t.ledger.markFailed(part("s-old", 1), "failed-permanent", "refused", MOVED_AT);
+    expect((await t.ledger.openParts("telegram", NEW)).map((p) => p.partIndex)).toEqual([1]);
+  });
+
   it("corrections: a post with messages at the old id is corrected nowhere; one wholly sent at the new id is corrected there", async () => {
     const s = await opener(backend)();
     await groupWithPost(s, "s-done", ["header", "section"], 2);
@@ -131,6 +156,23 @@ describe.each(testBackends())("a subscription moved to a new id, on %s", (backen
     await u.ledger.markSent(part("s-none", 1, NEW), "8", MOVED_AT);
     expect(await u.revisions.deliveredRuns(DAY)).toMatchObject([{ runId: "s-none", targetId: NEW }]);
     expect((await u.revisions.currentMessages({ runId: "s-none", platform: "telegram", targetId: NEW })).map((m) => m.messageId)).toEqual(["7", "8"]);
+  });
+
+  it("a group whose posts were only /repost: corrected in neither chat, /status in the new one tells the last, one cut off is finished there", async () => {
+    const s = await opener(backend)();
+    await s.subscriptions.upsert("telegram", OLD, undefined, T0);
+    const repost = (runId: string, now: string) => post(runId, OLD, ["header", "section"], { kind: "repost", slot: undefined, now, whileSubscribed: false, oncePerDigest: false });
+    expect(await s.ledger.planRuns([repost("r-done", T0), repost("r-half", SLOT)])).toEqual(["planned", "planned"]);
+    await s.ledger.markSent(part("r-done", 0), "500", T0);
+    await s.ledger.markSent(part("r-done", 1), "501", T0);
+    await s.ledger.markSent(part("r-half", 0), "502", SLOT);
+    expect((await s.revisions.deliveredRuns(DAY)).map((r) => r.runId)).toEqual(["r-done"]);
+    expect(await move(s)).toBe(true);
+    // The group refuses every edit, and the supergroup does not have those messages.
+    expect(await s.revisions.deliveredRuns(DAY)).toEqual([]);
+    expect((await s.ledger.openParts("telegram", NEW)).map((p) => [p.runId, p.partIndex, p.kind])).toEqual([["r-half", 1, "repost"]]);
+    expect(await s.ledger.lastRun("telegram", NEW)).toMatchObject({ runId: "r-half", kind: "repost", status: "pending" });
+    expect((await s.ledger.pendingRuns()).map((r) => [r.runId, r.targetId, r.open, r.parts])).toEqual([["r-half", NEW, 1, 2]]);
   });
 
   it("carries the slot claims of the last 7 days and the latest one; older history stays at the old id", async () => {
