@@ -76,3 +76,15 @@ export async function stopFixture(f: Fixture | undefined): Promise<void> {
   rmSync(f.dir, { recursive: true, force: true });
 }
 
+/** Polls `probe` every 50 ms until it gives a value (at most 10 s): for state a pushed update changes soon after. */
+export async function untilDefined<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out");
+}
+
+/** A basic group as Telegram's updates show it. */
+export const basicGroup = (id: number) => ({ id, type: "group", title: "AI group" });

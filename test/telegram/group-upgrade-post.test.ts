@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StorageDialect } from "../../src/core/storage/types.js";
 import { longDigest } from "../core/delivery/long-digest.js";
 import { testBackends } from "../core/storage/backends.js";
-import { startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
+import { basicGroup as group, startFixture, stopFixture, TOKEN, type Fixture, untilDefined as until } from "./fixture.js";
 
 const ADMIN = 79;
 const OLD = -4242;
@@ -24,15 +24,6 @@ afterEach(async () => {
   if (digests) rmSync(digests, { recursive: true, force: true });
 });
 
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
-const group = (id: number) => ({ id, type: "group", title: "AI group" });
 const from = { id: ADMIN, is_bot: false, first_name: "A" };
 
 /** The bot on a digest of several messages a post, with a basic group `/subscribe`d by its admin. */
@@ -76,6 +67,19 @@ async function correctTheDay(fx: Fixture) {
   return { calls: calls.map((c) => `${c.method} ${String(c.params.chat_id)}`), waiting: await fx.app.storage.revisions.dueRequests(at) };
 }
 
+/** The day's post going out to the group, its second message held on its way (`second.release()` lets it go on). */
+async function postHeldAtSecondMessage(backend: StorageDialect) {
+  const fx = await subscribedGroup(backend);
+  f = fx;
+  const replies = postedTo(fx, OLD).length;
+  let toGroup = 0;
+  const second = fx.tg.holdNext("sendMessage", (params) => Number(params.chat_id) === OLD && ++toGroup === 2);
+  fx.clock.now = new Date(AT_SLOT);
+  const ticking = fx.app.delivery.tick();
+  await second.arrived;
+  return { fx, replies, second, ticking };
+}
+
 describe.each(testBackends())("the day's post of a group upgraded to a supergroup, state on %s", (backend) => {
   it("posted to the group before the upgrade: the next tick posts nothing to the supergroup", async () => {
     f = await subscribedGroup(backend);
@@ -96,13 +100,8 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
   });
 
   it("upgraded while its second message was on its way: the supergroup gets the rest of the post once, nothing twice", async () => {
-    f = await subscribedGroup(backend);
-    const replies = postedTo(f, OLD).length;
-    let toGroup = 0;
-    const second = f.tg.holdNext("sendMessage", (params) => Number(params.chat_id) === OLD && ++toGroup === 2);
-    f.clock.now = new Date(AT_SLOT);
-    const ticking = f.app.delivery.tick();
-    await second.arrived;
+    const { fx, replies, second, ticking } = await postHeldAtSecondMessage(backend);
+    f = fx;
     await upgrade(f);
     // Telegram refuses the message held on its way: the group is a supergroup now.
     second.release();
@@ -126,13 +125,8 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
   });
 
   it("upgraded just after Telegram took its second message, whose answer came after the notice: the supergroup gets the rest, not that message again", async () => {
-    f = await subscribedGroup(backend);
-    const replies = postedTo(f, OLD).length;
-    let toGroup = 0;
-    const second = f.tg.holdNext("sendMessage", (params) => Number(params.chat_id) === OLD && ++toGroup === 2);
-    f.clock.now = new Date(AT_SLOT);
-    const ticking = f.app.delivery.tick();
-    await second.arrived;
+    const { fx, replies, second, ticking } = await postHeldAtSecondMessage(backend);
+    f = fx;
     // The message reached the group before the upgrade; the bot sees the notice before Telegram's answer to it.
     f.tg.pushUpdate(TOKEN, { message: { message_id: nextMessageId++, date: 0, chat: group(OLD), from, migrate_to_chat_id: NEW } });
     await until(async () => ((await f!.app.storage.subscriptions.get("telegram", String(NEW))) ? true : undefined));
@@ -151,13 +145,8 @@ describe.each(testBackends())("the day's post of a group upgraded to a supergrou
   });
 
   it("upgraded before its second message, which Telegram refused before the bot saw the upgrade: the supergroup gets the rest once", async () => {
-    f = await subscribedGroup(backend);
-    const replies = postedTo(f, OLD).length;
-    let toGroup = 0;
-    const second = f.tg.holdNext("sendMessage", (params) => Number(params.chat_id) === OLD && ++toGroup === 2);
-    f.clock.now = new Date(AT_SLOT);
-    const ticking = f.app.delivery.tick();
-    await second.arrived;
+    const { fx, replies, second, ticking } = await postHeldAtSecondMessage(backend);
+    f = fx;
     f.tg.upgradeGroup(OLD, NEW);
     second.release();
     // The refusal disables the group's subscription and drops the rest of the post there, until the notice comes.

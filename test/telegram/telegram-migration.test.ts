@@ -1,7 +1,7 @@
 // A basic group upgraded to a supergroup (Telegram's migrate_to_chat_id service message): the /subscribe'd subscription follows the new id.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBackends } from "../core/storage/backends.js";
-import { startFixture, stopFixture, TOKEN, type Fixture } from "./fixture.js";
+import { basicGroup as group, startFixture, stopFixture, TOKEN, type Fixture, untilDefined as until } from "./fixture.js";
 
 const ADMIN = 79;
 const OLD = -4242;
@@ -11,15 +11,6 @@ let f: Fixture;
 let nextMessageId = 8000;
 
 const subscriptionOf = (id: number) => f.app.storage.subscriptions.get("telegram", String(id));
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
-const group = (id: number) => ({ id, type: "group", title: "AI group" });
 
 describe.each(testBackends())("a group upgraded to a supergroup, state on %s", (backend) => {
   beforeAll(async () => {
