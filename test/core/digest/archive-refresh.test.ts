@@ -53,6 +53,15 @@ afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+/** Saves `file` with its bytes unchanged three ways: a touch, a rewrite, and a temp file renamed over it (JetBrains). */
+function saveUnchanged(file: string): void {
+  const same = fs.readFileSync(file);
+  fs.utimesSync(file, new Date(), new Date());
+  fs.writeFileSync(file, same);
+  fs.writeFileSync(`${file}___jb_tmp___`, same);
+  fs.renameSync(`${file}___jb_tmp___`, file);
+}
+
 describe("a running archive", () => {
   it("re-reads only the file an edit names: no walk of the folder, no stat of the other digests", async () => {
     const stat = vi.spyOn(fs.promises, "stat");
@@ -69,11 +78,7 @@ describe("a running archive", () => {
     const changes: string[] = [];
     archive.onChange((c) => changes.push(c.summary?.text ?? c.type));
     const file = fileOf("2026-01-03");
-    const same = fs.readFileSync(file);
-    fs.utimesSync(file, new Date(), new Date());
-    fs.writeFileSync(file, same);
-    fs.writeFileSync(`${file}___jb_tmp___`, same);
-    fs.renameSync(`${file}___jb_tmp___`, file);
+    saveUnchanged(file);
     fs.writeFileSync(fileOf("2026-01-04"), digestText("2026-01-04", "after"));
     await until(() => titleOf("2026-01-04") === "Story after");
     fs.writeFileSync(file, digestText("2026-01-03", "edited"));
@@ -93,11 +98,7 @@ describe("a running archive", () => {
     try {
       writes.length = 0;
       const file = fileOf("2026-01-03");
-      const same = fs.readFileSync(file);
-      fs.utimesSync(file, new Date(), new Date());
-      fs.writeFileSync(file, same);
-      fs.writeFileSync(`${file}___jb_tmp___`, same);
-      fs.renameSync(`${file}___jb_tmp___`, file);
+      saveUnchanged(file);
       fs.writeFileSync(fileOf("2026-01-04"), digestText("2026-01-04", "after"));
       await until(() => cached.get("2026-01-04")?.sections[0]?.stories[0]?.title === "Story after");
       expect(writes).toEqual(["set 2026-01-04", "remember 2026-01-04.md"]);
