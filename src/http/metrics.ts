@@ -68,7 +68,8 @@ export function createBotMetrics(): BotMetrics {
     },
   });
 
-  const keyOf = (p: ObservedPart) => `${p.platform}\u0000${p.runId}\u0000${p.partIndex}`;
+  // The target too: one run (a /repost to every chat) has the same part pending at several targets.
+  const keyOf = (p: ObservedPart) => `${p.platform}\u0000${p.targetId}\u0000${p.runId}\u0000${p.partIndex}`;
   const observer: DeliveryObserver = {
     sent(part, at) {
       sent.inc({ platform: part.platform });

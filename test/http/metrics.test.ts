@@ -9,7 +9,10 @@ import { testBackends } from "../core/storage/backends.js";
 
 const DAY = "2026-02-18";
 let h: ReturnType<typeof harness>;
-afterEach(async () => h.cleanup());
+afterEach(async () => {
+  // The pending-parts test builds no harness.
+  if (h) await h.cleanup();
+});
 
 async function setup(backend: StorageDialect) {
   h = harness({ POST_CRON: "0 9 * * *", TELEGRAM_CHAT_IDS: "-1001" }, backend);
@@ -26,6 +29,18 @@ async function setup(backend: StorageDialect) {
 }
 
 const line = (text: string, name: string) => text.split("\n").find((l) => l.startsWith(name)) ?? `${name} (missing)`;
+
+describe("pending parts", () => {
+  it("count a run's part once per target it is pending at (a /repost to every chat), and each target's send clears its own", async () => {
+    const { observer, registry } = createBotMetrics();
+    const part = (targetId: string) => ({ platform: "telegram" as const, targetId, runId: "repost-1", partIndex: 0 });
+    observer.leftPending!(part("-1001"));
+    observer.leftPending!(part("-1002"));
+    expect(line(await registry.metrics(), 'digest_bot_pending_parts{platform="telegram"}')).toBe('digest_bot_pending_parts{platform="telegram"} 2');
+    observer.sent!(part("-1001"), new Date("2026-02-18T09:00:00Z"));
+    expect(line(await registry.metrics(), 'digest_bot_pending_parts{platform="telegram"}')).toBe('digest_bot_pending_parts{platform="telegram"} 1');
+  });
+});
 
 describe.each(testBackends())("delivery metrics, state on %s", (backend) => {
   it("count sent messages, failures by kind, retries and 429s, and the last delivery time per target", async () => {
