@@ -1,4 +1,5 @@
 // The archive's snapshot: which file owns each date, and finding a story by id (stable, old position, or removed).
+import { digestHash } from "./digest-hash.js";
 import type { Digest, StoryRef } from "./model.js";
 import { parseStoryId, positionKey, storyIdDate } from "./model.js";
 import type { DateIds } from "./story-ids.js";
@@ -93,3 +94,11 @@ export function sameIds(a: DateIds | undefined, b: DateIds): boolean {
   if (!a || a.stories.size !== b.stories.size || a.positions.size !== b.positions.size) return false;
   return JSON.stringify([...a.stories, ...a.positions]) === JSON.stringify([...b.stories, ...b.positions]);
 }
+
+/**
+ * `held`, when `next` (a re-read of the same file, its ids assigned) is the very digest readers hold: a save whose
+ * bytes changed but not what they parse to (line endings, a BOM, a bad save undone) then shows as no change.
+ * Outlined digests know their hash, so comparing loads none of their stories.
+ */
+export const heldIfSame = (held: Digest | undefined, next: Digest): Digest | undefined =>
+  held !== undefined && digestHash(held) === digestHash(next) ? held : undefined;

@@ -2,7 +2,7 @@
 import type { Logger } from "../logger.js";
 import { type FileEntry, outlineEntry, type ReadDeps, readDigestFile } from "./archive-files.js";
 import { createReloadQueue, readNamedFiles, type ReloadRequest } from "./archive-reload.js";
-import { chooseOwners, EMPTY_VIEW, lookUpStory, sameIds, type StoryLookup, type View } from "./archive-view.js";
+import { chooseOwners, EMPTY_VIEW, heldIfSame, lookUpStory, sameIds, type StoryLookup, type View } from "./archive-view.js";
 import { type ChangeSummary, summarizeChange } from "./change-summary.js";
 import { createInlineParser, type DigestParser } from "./digest-parser.js";
 import { listDigestTree } from "./digest-files.js";
@@ -230,7 +230,6 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     const known = new Set(duplicates.map((d) => d.message));
     for (const d of nextDuplicates) if (!known.has(d.message)) log.error({ file: d.file }, d.message);
     duplicates = nextDuplicates;
-
     const changedDates = [...owners].filter(([date, file]) => stable.get(date)?.parsed !== files.get(file)?.good?.digest).map(([date]) => date);
     const outlined = (date: string): boolean => files.get(owners.get(date) as string)?.outlined === true;
     for (let i = 0; i < changedDates.length; i += ID_LOADS_AT_ONCE) {
@@ -256,8 +255,9 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
       const before = ids.get(date);
       const next = assignStoryIds(parsed, before);
       const save = !sameIds(before, next.ids);
-      // Unchanged assignments stay the very object the store holds (`savedStamp` recognises them by identity).
-      assigned.set(date, { parsed, digest: next.digest, ids: save || !before ? next.ids : before, save });
+      // Unchanged ids and digest stay the very objects held (`savedStamp` knows ids by identity; readers see no change).
+      const held = !save && view.byDate.get(date)?.file === owners.get(date) ? heldIfSame(stable.get(date)?.digest, next.digest) : undefined;
+      assigned.set(date, held ? { parsed, digest: held, save } : { parsed, digest: next.digest, ids: save || !before ? next.ids : before, save });
       if (performance.now() - slice > YIELD_AFTER_MS) {
         await new Promise((r) => setImmediate(r));
         slice = performance.now();

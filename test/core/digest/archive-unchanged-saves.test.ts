@@ -104,6 +104,21 @@ describe("a digest saved with its content unchanged", () => {
     expect(bot.app.archive.warnings().map((w) => `${w.file}:${w.line}: ${w.message}`)).toEqual([warning]);
   });
 
+  it("converted to CRLF line endings, or given a BOM (the parser reads the very same digest): no log line, no index update, no revision", async () => {
+    const text = fs.readFileSync(fileOf(EDITED), "utf8");
+    expect(await afterSave((file) => fs.writeFileSync(file, text.replace(/\n/g, "\r\n")))).toEqual(NOTHING);
+    expect(await afterSave((file) => fs.writeFileSync(file, `\uFEFF${text}`))).toEqual(NOTHING);
+    expect(await afterSave((file) => fs.writeFileSync(file, text))).toEqual(NOTHING);
+  });
+
+  it("turned bad, then saved back as it was: its problem goes, with no revision (readers only ever saw that version)", async () => {
+    const original = fs.readFileSync(fileOf(EDITED));
+    fs.writeFileSync(fileOf(EDITED), "no digest here");
+    await until(() => bot.app.archive.problems().length === 1, "the problem");
+    expect(await afterSave((file) => fs.writeFileSync(file, original))).toEqual(NOTHING);
+    expect(bot.app.archive.problems()).toEqual([]);
+  });
+
   it("three times, then edited, then changed back: each real change shows once, logged, indexed and sent for revision", async () => {
     const ids = bot.app.archive.get(EDITED)?.sections[0]?.stories.map((s) => s.id);
     const original = fs.readFileSync(fileOf(EDITED));
