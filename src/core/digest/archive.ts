@@ -276,8 +276,8 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     }
     for (const date of [...stable.keys()]) if (!owners.has(date)) stable.delete(date);
 
-    recordOutlines([...assigned].filter(([, a]) => a.ids !== undefined).map(([date]) => date));
-
+    // A held digest (same content, new file entry) too: its outline in flight was of the old entry, now dropped.
+    recordOutlines([...assigned].filter(([date, a]) => a.ids !== undefined || (ids.has(date) && !isOutlined(a.digest))).map(([date]) => date));
     const previous = view;
     view = { byDate, dates: [...byDate.keys()].sort() };
     for (const date of view.dates) {
