@@ -274,10 +274,14 @@ export class StoryScorer {
       const k1 = BM25.k + 1;
       const d = BM25.d;
       let count = this.scratch.touchedCount;
-      if (postings instanceof LazyPostings && postings.pristine) {
-        // No closure for the common case: `卡` plans a list per bigram it starts, hundreds, each list a function made.
-        this.scratch.touchedCount = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, filter, factor, base, slope);
-        continue;
+      if (postings instanceof LazyPostings) {
+        // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
+        count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, filter, factor, base, slope);
+        // No closure for a list with nothing added (most): `卡` plans a list per bigram it starts, hundreds of them.
+        if (postings.pristine) {
+          this.scratch.touchedCount = count;
+          continue;
+        }
       }
       // One adder for the postings added since load and for a live index's Map, so the BM25 step is written once.
       const add = (doc: number, tf: number): void => {
@@ -289,13 +293,8 @@ export class StoryScorer {
         scores[doc]! += factor * (d + (tf * k1) / (tf + base + slope * length));
         masks[doc]! |= bit;
       };
-      if (postings instanceof LazyPostings) {
-        // Stories removed since load stay in the slice but have length 0, so the slice plus the additions is exact.
-        count = addPostings(postings.source, postings.start, postings.count, lengths, dated ? dates : undefined, from, to, touched, count, scores, masks, bit, filter, factor, base, slope);
-        if (!postings.pristine) postings.eachAdded(add);
-      } else {
-        postings.forEach((tf, doc) => add(doc, tf));
-      }
+      if (postings instanceof LazyPostings) postings.eachAdded(add);
+      else postings.forEach((tf, doc) => add(doc, tf));
       this.scratch.touchedCount = count;
     }
   }
